@@ -32,14 +32,23 @@ final class ProtocolCatalog {
     record NextLink(int ownCatalogEntryId, MemorySegment ownInfo, MemorySegment nextInfo, String nextPath, boolean nextIsBase) {
     }
 
+    /**
+     * {@code int WSCEnumProtocols(LPINT, LPWSAPROTOCOL_INFOW, LPDWORD, LPINT)} and
+     * {@code int WSCGetProviderPath(LPGUID, WCHAR*, LPINT, LPINT)}. Spelled here from the generated
+     * C layouts: the generated {@code $descriptor()} sits in a holder that also looks the symbol
+     * up in the process, which fails where ws2_32 is not loaded (the Linux host).
+     */
+    static final FunctionDescriptor FOUR_POINTERS_TO_INT = FunctionDescriptor.of(ws2spi_h.C_INT,
+            ws2spi_h.C_POINTER, ws2spi_h.C_POINTER, ws2spi_h.C_POINTER, ws2spi_h.C_POINTER);
+
     private static final Pattern ENV = Pattern.compile("%([^%]+)%");
 
     private final MethodHandle enumProtocols;
     private final MethodHandle getProviderPath;
 
     ProtocolCatalog(KernelPort kernel) {
-        this.enumProtocols = downcall(kernel, "WSCEnumProtocols", ws2spi_h.WSCEnumProtocols$descriptor());
-        this.getProviderPath = downcall(kernel, "WSCGetProviderPath", ws2spi_h.WSCGetProviderPath$descriptor());
+        this.enumProtocols = downcall(kernel, "WSCEnumProtocols", FOUR_POINTERS_TO_INT);
+        this.getProviderPath = downcall(kernel, "WSCGetProviderPath", FOUR_POINTERS_TO_INT);
     }
 
     private static MethodHandle downcall(KernelPort kernel, String name, FunctionDescriptor fd) {
@@ -73,7 +82,7 @@ final class ProtocolCatalog {
                 throw new KernelException("WSCEnumProtocols failed", errno.get(ValueLayout.JAVA_INT, 0));
             }
             for (int i = 0; i < n; i++) {
-                MemorySegment entry = WSAPROTOCOL_INFOW.asSlice(buffer, i);
+                MemorySegment entry = buffer.asSlice(i * WSAPROTOCOL_INFOW.layout().byteSize(), WSAPROTOCOL_INFOW.layout());
                 if (WSAPROTOCOL_INFOW.dwCatalogEntryId(entry) != nextId) {
                     continue;
                 }
