@@ -50,6 +50,8 @@ public final class FakeLowerProvider {
         public final AtomicInteger sendCalls = new AtomicInteger();
         public volatile int lastBufferCount;
         public volatile int lastFlags;
+        /** The OVERLAPPED address of the last overlapped send (0 for a synchronous one). */
+        public volatile long lastOverlapped;
         final Arena arena = Arena.ofShared();
 
         LowerSocket(int fd, int peerFd, int type) {
@@ -243,6 +245,7 @@ public final class FakeLowerProvider {
         ls.sendCalls.incrementAndGet();
         ls.lastBufferCount = count;
         ls.lastFlags = flags;
+        ls.lastOverlapped = ov.address();
         int linuxFlags = linux_h.MSG_NOSIGNAL() | ((flags & ws2spi_h.MSG_DONTROUTE()) != 0 ? linux_h.MSG_DONTROUTE() : 0);
         if (ov.address() == 0) {
             if (ls.answer == Answer.FAIL_NOW) {
