@@ -302,7 +302,7 @@ class WspSendContractTest {
     }
 
     @Test
-    void mergedSendsAreSplitBackByByteCount_eachCallerGetsItsOwnCount() {
+    void mergedSendsAreSplitBackByByteCount_eachCallerGetsItsOwnCount() throws Exception {
         try (SendFixture f = new SendFixture()) {
             long s = f.stream(true);
             f.c.lower.answer(f.lowerOf(), Answer.PENDING, 0);
@@ -315,6 +315,7 @@ class WspSendContractTest {
             }
             assertEquals(1, f.lowerOf().sendCalls.get(), "one lower send in flight, three queued in jwsp");
             f.c.lower.completePending(f.lowerOf()); // completes "a"; jwsp merges the three others
+            assertTrue(f.c.lower.awaitPending(f.lowerOf(), 1, WAIT), "jwsp's completion worker issued the next send");
             assertEquals(2, f.lowerOf().sendCalls.get(), "the three queued sends went down as one gathered send");
             assertEquals(3, f.lowerOf().lastBufferCount);
             f.c.lower.answer(f.lowerOf(), Answer.IMMEDIATE, 0);

@@ -122,10 +122,15 @@ public final class FakeLowerProvider {
         s.failCode = failCode;
     }
 
-    /** Completes every overlapped send the lower socket holds, in order (sends the data, or fails with failCode). */
+    /**
+     * Completes the overlapped sends the lower socket holds at this moment, in order (sends the
+     * data, or fails with failCode). Sends jwsp issues meanwhile (from its completion worker) wait
+     * for the next call.
+     */
     public int completePending(LowerSocket s) {
         int n = 0;
-        while (true) {
+        int limit = pendingCount(s);
+        while (n < limit) {
             MemorySegment[] op;
             synchronized (s) {
                 op = s.pending.poll();
@@ -142,6 +147,22 @@ public final class FakeLowerProvider {
                 finish(s, ov, sent < 0 ? ws2spi_h.WSAECONNRESET() : 0, (int) Math.max(0, sent));
             }
             n++;
+        }
+        return n;
+    }
+
+    /** Waits (bounded) until the lower socket holds at least {@code n} overlapped sends. */
+    public boolean awaitPending(LowerSocket s, int n, long timeoutMillis) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + timeoutMillis;
+        synchronized (s) {
+            while (s.pending.size() < n) {
+                long left = deadline - System.currentTimeMillis();
+                if (left <= 0) {
+                    return false;
+                }
+                s.wait(left);
+            }
+            return true;
         }
     }
 
@@ -279,6 +300,7 @@ public final class FakeLowerProvider {
                 copy.copyFrom(bufs.reinterpret(count * 16L));
                 synchronized (ls) {
                     ls.pending.add(new MemorySegment[] {lowerOv, copy});
+                    ls.notifyAll();
                 }
                 return fail(errno, ws2spi_h.WSA_IO_PENDING());
             }

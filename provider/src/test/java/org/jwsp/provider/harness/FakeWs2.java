@@ -195,7 +195,25 @@ public final class FakeWs2 {
             return ws2spi_h.SOCKET_ERROR();
         }
         apcsQueued.incrementAndGet();
+        synchronized (apcsQueued) {
+            apcsQueued.notifyAll();
+        }
         return 0;
+    }
+
+    /** Waits (bounded) until WPUQueueApc was called {@code n} times in all. */
+    public boolean awaitApcsQueued(long n, long timeoutMillis) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + timeoutMillis;
+        synchronized (apcsQueued) {
+            while (apcsQueued.get() < n) {
+                long left = deadline - System.currentTimeMillis();
+                if (left <= 0) {
+                    return false;
+                }
+                apcsQueued.wait(left);
+            }
+            return true;
+        }
     }
 
     private int openCurrentThread(MemorySegment lpThreadId, MemorySegment lpErrno) {
