@@ -50,6 +50,15 @@ public class ws2spi_h extends ws2spi_h$shared {
     public static int TRUE() {
         return TRUE;
     }
+    private static final int DUPLICATE_SAME_ACCESS = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define DUPLICATE_SAME_ACCESS 2
+     * }
+     */
+    public static int DUPLICATE_SAME_ACCESS() {
+        return DUPLICATE_SAME_ACCESS;
+    }
     private static final int IPPROTO_TCP = (int)6L;
     /**
      * {@snippet lang=c :
@@ -1920,6 +1929,70 @@ public class ws2spi_h extends ws2spi_h$shared {
         }
     }
 
+    private static class WSCInstallProvider {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            ws2spi_h.C_INT,
+            ws2spi_h.C_POINTER,
+            ws2spi_h.C_POINTER,
+            ws2spi_h.C_POINTER,
+            ws2spi_h.C_LONG,
+            ws2spi_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("WSCInstallProvider");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int WSCInstallProvider(LPGUID lpProviderId, const WCHAR *lpszProviderDllPath, const LPWSAPROTOCOL_INFOW lpProtocolInfoList, DWORD dwNumberOfEntries, LPINT lpErrno)
+     * }
+     */
+    public static FunctionDescriptor WSCInstallProvider$descriptor() {
+        return WSCInstallProvider.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int WSCInstallProvider(LPGUID lpProviderId, const WCHAR *lpszProviderDllPath, const LPWSAPROTOCOL_INFOW lpProtocolInfoList, DWORD dwNumberOfEntries, LPINT lpErrno)
+     * }
+     */
+    public static MethodHandle WSCInstallProvider$handle() {
+        return WSCInstallProvider.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int WSCInstallProvider(LPGUID lpProviderId, const WCHAR *lpszProviderDllPath, const LPWSAPROTOCOL_INFOW lpProtocolInfoList, DWORD dwNumberOfEntries, LPINT lpErrno)
+     * }
+     */
+    public static MemorySegment WSCInstallProvider$address() {
+        return WSCInstallProvider.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int WSCInstallProvider(LPGUID lpProviderId, const WCHAR *lpszProviderDllPath, const LPWSAPROTOCOL_INFOW lpProtocolInfoList, DWORD dwNumberOfEntries, LPINT lpErrno)
+     * }
+     */
+    public static int WSCInstallProvider(MemorySegment lpProviderId, MemorySegment lpszProviderDllPath, MemorySegment lpProtocolInfoList, int dwNumberOfEntries, MemorySegment lpErrno) {
+        var mh$ = WSCInstallProvider.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("WSCInstallProvider", lpProviderId, lpszProviderDllPath, lpProtocolInfoList, dwNumberOfEntries, lpErrno);
+            }
+            return (int)mh$.invokeExact(lpProviderId, lpszProviderDllPath, lpProtocolInfoList, dwNumberOfEntries, lpErrno);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class WSCGetProviderPath {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             ws2spi_h.C_INT,
@@ -2178,6 +2251,67 @@ public class ws2spi_h extends ws2spi_h$shared {
            throw new AssertionError("should not reach here", ex$);
         }
     }
+
+    private static class WSCWriteProviderOrder {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            ws2spi_h.C_INT,
+            ws2spi_h.C_POINTER,
+            ws2spi_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("WSCWriteProviderOrder");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int WSCWriteProviderOrder(LPDWORD lpwdCatalogEntryId, DWORD dwNumberOfEntries)
+     * }
+     */
+    public static FunctionDescriptor WSCWriteProviderOrder$descriptor() {
+        return WSCWriteProviderOrder.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int WSCWriteProviderOrder(LPDWORD lpwdCatalogEntryId, DWORD dwNumberOfEntries)
+     * }
+     */
+    public static MethodHandle WSCWriteProviderOrder$handle() {
+        return WSCWriteProviderOrder.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int WSCWriteProviderOrder(LPDWORD lpwdCatalogEntryId, DWORD dwNumberOfEntries)
+     * }
+     */
+    public static MemorySegment WSCWriteProviderOrder$address() {
+        return WSCWriteProviderOrder.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int WSCWriteProviderOrder(LPDWORD lpwdCatalogEntryId, DWORD dwNumberOfEntries)
+     * }
+     */
+    public static int WSCWriteProviderOrder(MemorySegment lpwdCatalogEntryId, int dwNumberOfEntries) {
+        var mh$ = WSCWriteProviderOrder.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("WSCWriteProviderOrder", lpwdCatalogEntryId, dwNumberOfEntries);
+            }
+            return (int)mh$.invokeExact(lpwdCatalogEntryId, dwNumberOfEntries);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
     private static final MemorySegment INVALID_HANDLE_VALUE = MemorySegment.ofAddress(-1L);
     /**
      * {@snippet lang=c :
@@ -2241,6 +2375,24 @@ public class ws2spi_h extends ws2spi_h$shared {
     public static int ERROR_ACCESS_DENIED() {
         return ERROR_ACCESS_DENIED;
     }
+    private static final int ERROR_INVALID_HANDLE = (int)6L;
+    /**
+     * {@snippet lang=c :
+     * #define ERROR_INVALID_HANDLE 6
+     * }
+     */
+    public static int ERROR_INVALID_HANDLE() {
+        return ERROR_INVALID_HANDLE;
+    }
+    private static final int ERROR_NOT_SUPPORTED = (int)50L;
+    /**
+     * {@snippet lang=c :
+     * #define ERROR_NOT_SUPPORTED 50
+     * }
+     */
+    public static int ERROR_NOT_SUPPORTED() {
+        return ERROR_NOT_SUPPORTED;
+    }
     private static final int ERROR_INSUFFICIENT_BUFFER = (int)122L;
     /**
      * {@snippet lang=c :
@@ -2258,6 +2410,15 @@ public class ws2spi_h extends ws2spi_h$shared {
      */
     public static int WAIT_TIMEOUT() {
         return WAIT_TIMEOUT;
+    }
+    private static final int ERROR_ABANDONED_WAIT_0 = (int)735L;
+    /**
+     * {@snippet lang=c :
+     * #define ERROR_ABANDONED_WAIT_0 735
+     * }
+     */
+    public static int ERROR_ABANDONED_WAIT_0() {
+        return ERROR_ABANDONED_WAIT_0;
     }
     private static final int WSAEINTR = (int)10004L;
     /**
