@@ -383,6 +383,15 @@ public class ws2spi_h extends ws2spi_h$shared {
     public static int WSPDESCRIPTION_LEN() {
         return WSPDESCRIPTION_LEN;
     }
+    private static final int TokenElevation = (int)20L;
+    /**
+     * {@snippet lang=c :
+     * enum _TOKEN_INFORMATION_CLASS.TokenElevation = 20
+     * }
+     */
+    public static int TokenElevation() {
+        return TokenElevation;
+    }
     /**
      * {@snippet lang=c :
      * typedef struct _OVERLAPPED {
@@ -1021,6 +1030,68 @@ public class ws2spi_h extends ws2spi_h$shared {
         }
     }
 
+    private static class OpenProcessToken {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            ws2spi_h.C_INT,
+            ws2spi_h.C_POINTER,
+            ws2spi_h.C_LONG,
+            ws2spi_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("OpenProcessToken");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * WINBOOL OpenProcessToken(HANDLE ProcessHandle, DWORD DesiredAccess, PHANDLE TokenHandle)
+     * }
+     */
+    public static FunctionDescriptor OpenProcessToken$descriptor() {
+        return OpenProcessToken.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * WINBOOL OpenProcessToken(HANDLE ProcessHandle, DWORD DesiredAccess, PHANDLE TokenHandle)
+     * }
+     */
+    public static MethodHandle OpenProcessToken$handle() {
+        return OpenProcessToken.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * WINBOOL OpenProcessToken(HANDLE ProcessHandle, DWORD DesiredAccess, PHANDLE TokenHandle)
+     * }
+     */
+    public static MemorySegment OpenProcessToken$address() {
+        return OpenProcessToken.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * WINBOOL OpenProcessToken(HANDLE ProcessHandle, DWORD DesiredAccess, PHANDLE TokenHandle)
+     * }
+     */
+    public static int OpenProcessToken(MemorySegment ProcessHandle_, int DesiredAccess, MemorySegment TokenHandle) {
+        var mh$ = OpenProcessToken.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("OpenProcessToken", ProcessHandle_, DesiredAccess, TokenHandle);
+            }
+            return (int)mh$.invokeExact(ProcessHandle_, DesiredAccess, TokenHandle);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class GetCurrentProcess {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             ws2spi_h.C_POINTER    );
@@ -1188,6 +1259,70 @@ public class ws2spi_h extends ws2spi_h$shared {
                 traceDowncall("GetCurrentThreadId");
             }
             return (int)mh$.invokeExact();
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class GetTokenInformation {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            ws2spi_h.C_INT,
+            ws2spi_h.C_POINTER,
+            ws2spi_h.C_INT,
+            ws2spi_h.C_POINTER,
+            ws2spi_h.C_LONG,
+            ws2spi_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("GetTokenInformation");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * WINBOOL GetTokenInformation(HANDLE TokenHandle, TOKEN_INFORMATION_CLASS TokenInformationClass, LPVOID TokenInformation, DWORD TokenInformationLength, PDWORD ReturnLength)
+     * }
+     */
+    public static FunctionDescriptor GetTokenInformation$descriptor() {
+        return GetTokenInformation.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * WINBOOL GetTokenInformation(HANDLE TokenHandle, TOKEN_INFORMATION_CLASS TokenInformationClass, LPVOID TokenInformation, DWORD TokenInformationLength, PDWORD ReturnLength)
+     * }
+     */
+    public static MethodHandle GetTokenInformation$handle() {
+        return GetTokenInformation.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * WINBOOL GetTokenInformation(HANDLE TokenHandle, TOKEN_INFORMATION_CLASS TokenInformationClass, LPVOID TokenInformation, DWORD TokenInformationLength, PDWORD ReturnLength)
+     * }
+     */
+    public static MemorySegment GetTokenInformation$address() {
+        return GetTokenInformation.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * WINBOOL GetTokenInformation(HANDLE TokenHandle, TOKEN_INFORMATION_CLASS TokenInformationClass, LPVOID TokenInformation, DWORD TokenInformationLength, PDWORD ReturnLength)
+     * }
+     */
+    public static int GetTokenInformation(MemorySegment TokenHandle, int TokenInformationClass, MemorySegment TokenInformation, int TokenInformationLength, MemorySegment ReturnLength) {
+        var mh$ = GetTokenInformation.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("GetTokenInformation", TokenHandle, TokenInformationClass, TokenInformation, TokenInformationLength, ReturnLength);
+            }
+            return (int)mh$.invokeExact(TokenHandle, TokenInformationClass, TokenInformation, TokenInformationLength, ReturnLength);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {
@@ -2312,6 +2447,15 @@ public class ws2spi_h extends ws2spi_h$shared {
            throw new AssertionError("should not reach here", ex$);
         }
     }
+    private static final int TOKEN_QUERY = (int)8L;
+    /**
+     * {@snippet lang=c :
+     * #define TOKEN_QUERY 8
+     * }
+     */
+    public static int TOKEN_QUERY() {
+        return TOKEN_QUERY;
+    }
     private static final MemorySegment INVALID_HANDLE_VALUE = MemorySegment.ofAddress(-1L);
     /**
      * {@snippet lang=c :
@@ -2779,6 +2923,15 @@ public class ws2spi_h extends ws2spi_h$shared {
      */
     public static int WSASYSCALLFAILURE() {
         return WSASYSCALLFAILURE;
+    }
+    private static final int WSANO_RECOVERY = (int)11003L;
+    /**
+     * {@snippet lang=c :
+     * #define WSANO_RECOVERY 11003
+     * }
+     */
+    public static int WSANO_RECOVERY() {
+        return WSANO_RECOVERY;
     }
     private static final long INVALID_SOCKET = -1L;
     /**
