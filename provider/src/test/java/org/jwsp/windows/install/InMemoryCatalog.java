@@ -30,6 +30,7 @@ final class InMemoryCatalog implements WritableCatalog, AutoCloseable {
     int writes;
     private String failingCall;
     private int failingCode;
+    private int failingSkip;
 
     InMemoryCatalog(int firstCatalogId) {
         this.nextCatalogId = firstCatalogId;
@@ -51,7 +52,13 @@ final class InMemoryCatalog implements WritableCatalog, AutoCloseable {
 
     /** The next call named {@code call} ("install", "deinstall", "writeOrder") fails with {@code code}. */
     void failNext(String call, int code) {
+        failAfter(call, 0, code);
+    }
+
+    /** The call named {@code call} after {@code skip} successful ones fails with {@code code}. */
+    void failAfter(String call, int skip, int code) {
         failingCall = call;
+        failingSkip = skip;
         failingCode = code;
     }
 
@@ -69,7 +76,7 @@ final class InMemoryCatalog implements WritableCatalog, AutoCloseable {
     }
 
     private void maybeFail(String call) {
-        if (call.equals(failingCall)) {
+        if (call.equals(failingCall) && failingSkip-- == 0) {
             failingCall = null;
             throw new CatalogException(call, failingCode);
         }
