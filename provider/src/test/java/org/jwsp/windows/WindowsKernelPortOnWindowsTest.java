@@ -57,6 +57,36 @@ class WindowsKernelPortOnWindowsTest {
     }
 
     @Test
+    void postAndDequeueAllocateNothingOnTheJavaHeapOnceWarm() {
+        long cp = port.createCompletionPort(1);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment entries = OVERLAPPED_ENTRY.allocateArray(16, arena);
+            com.sun.management.ThreadMXBean threads =
+                    (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+            long sum = cycles(cp, entries, 200_000); // warm up: let C2 compile the path
+            long before = threads.getCurrentThreadAllocatedBytes();
+            sum += cycles(cp, entries, 100_000);
+            long perCycle = (threads.getCurrentThreadAllocatedBytes() - before) / 100_000;
+            assertEquals(300_000L * 7, sum); // every packet came back with its byte count
+            assertTrue(perCycle < 1, perCycle + " bytes allocated per post+dequeue");
+        } finally {
+            port.closeHandle(cp);
+        }
+    }
+
+    private long cycles(long cp, MemorySegment entries, int n) {
+        long sum = 0;
+        for (int i = 0; i < n; i++) {
+            port.post(cp, 7, i, MemorySegment.NULL);
+            int got = port.dequeue(cp, entries, 1_000, false);
+            for (int e = 0; e < got; e++) {
+                sum += CompletionBatch.bytesTransferred(entries, e);
+            }
+        }
+        return sum;
+    }
+
+    @Test
     void aDequeueOnAClosedPortIsDequeueClosed() {
         long cp = port.createCompletionPort(1);
         assertTrue(port.closeHandle(cp));

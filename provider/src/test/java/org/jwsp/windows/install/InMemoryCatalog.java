@@ -82,8 +82,12 @@ final class InMemoryCatalog implements WritableCatalog, AutoCloseable {
         }
     }
 
+    /** Every arena the catalog's callers enumerated into, to check they were all closed. */
+    final List<MemorySegment.Scope> callerScopes = new ArrayList<>();
+
     @Override
     public MemorySegment[] protocols(Arena into) {
+        callerScopes.add(into.scope());
         MemorySegment buffer = WSAPROTOCOL_INFOW.allocateArray(Math.max(1, entries.size()), into);
         MemorySegment[] out = new MemorySegment[entries.size()];
         for (int i = 0; i < out.length; i++) {

@@ -48,8 +48,12 @@ class InstallerTest {
         dll = PeFiles.x64Dll(dir).toString();
     }
 
+    /** Also the leak check: every arena the installer enumerated into was closed when its command ended. */
     @AfterEach
     void release() {
+        for (MemorySegment.Scope scope : catalog.callerScopes) {
+            assertFalse(scope.isAlive(), "an enumeration outlived its command");
+        }
         catalog.close();
         arena.close();
     }
