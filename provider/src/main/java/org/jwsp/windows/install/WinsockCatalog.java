@@ -1,0 +1,132 @@
+package org.jwsp.windows.install;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+
+import org.jwsp.bindings.windows.TOKEN_ELEVATION;
+import org.jwsp.bindings.windows.WSAPROTOCOL_INFOW;
+import org.jwsp.bindings.windows.ws2spi_h;
+
+/**
+ * The 64-bit Winsock catalog of this Windows machine, through ws2_32's catalog functions
+ * ({@code WSCEnumProtocols}, {@code WSCGetProviderPath}, {@code WSCInstallProvider},
+ * {@code WSCDeinstallProvider}, {@code WSCWriteProviderOrder}) and advapi32's token query for
+ * elevation.
+ *
+ * <p>Why only the 64-bit catalog: the provider DLL is x64 only, and 32-bit processes read the
+ * separate 32-bit catalog; entries there naming a 64-bit DLL would make every 32-bit program's
+ * TCP/UDP sockets fail with {@code WSAEPROVIDERFAILEDINIT}. So jwsp leaves the 32-bit catalog alone.
+ *
+ * <p>Windows only: the constructor binds ws2_32, kernel32 and advapi32; {@link Installer} creates
+ * it only when {@code os.name} is Windows. Native memory: enumerations live in the caller's arena;
+ * each call's transient arguments in a confined arena of that call. Not thread-safe (the
+ * installer is single-threaded).
+ */
+public final class WinsockCatalog implements WritableCatalog {
+
+    private static final int ENUM_ATTEMPTS = 4;
+
+    public WinsockCatalog() {
+        // The generated bindings resolve symbols in the libraries this class loader has loaded.
+        System.loadLibrary("kernel32");
+        System.loadLibrary("advapi32");
+        System.loadLibrary("ws2_32");
+    }
+
+    @Override
+    public MemorySegment[] protocols(Arena arena) {
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment length = call.allocate(ValueLayout.JAVA_INT);
+            MemorySegment errno = call.allocate(ValueLayout.JAVA_INT);
+            MemorySegment buffer = MemorySegment.NULL;
+            // The catalog can grow between the sizing call and the real one: retry a few times.
+            for (int attempt = 0; attempt < ENUM_ATTEMPTS; attempt++) {
+                int count = ws2spi_h.WSCEnumProtocols(MemorySegment.NULL, buffer, length, errno);
+                if (count != ws2spi_h.SOCKET_ERROR()) {
+                    MemorySegment[] entries = new MemorySegment[count];
+                    for (int i = 0; i < count; i++) {
+                        entries[i] = WSAPROTOCOL_INFOW.asSlice(buffer, i).asSlice(0, WSAPROTOCOL_INFOW.sizeof());
+                    }
+                    return entries;
+                }
+                int error = errno.get(ValueLayout.JAVA_INT, 0);
+                if (error != ws2spi_h.WSAENOBUFS()) {
+                    throw new CatalogException("WSCEnumProtocols", error);
+                }
+                buffer = arena.allocate(Integer.toUnsignedLong(length.get(ValueLayout.JAVA_INT, 0)),
+                        WSAPROTOCOL_INFOW.layout().byteAlignment());
+            }
+            throw new CatalogException("WSCEnumProtocols", ws2spi_h.WSAENOBUFS());
+        }
+    }
+
+    @Override
+    public String providerPath(MemorySegment entry) {
+        try (Arena call = Arena.ofConfined()) {
+            int chars = ws2spi_h.MAX_PATH() + 1;
+            MemorySegment path = call.allocate(ValueLayout.JAVA_SHORT, chars);
+            MemorySegment length = call.allocateFrom(ValueLayout.JAVA_INT, chars);
+            MemorySegment errno = call.allocate(ValueLayout.JAVA_INT);
+            if (ws2spi_h.WSCGetProviderPath(WSAPROTOCOL_INFOW.ProviderId(entry), path, length, errno) != 0) {
+                return null;
+            }
+            return path.getString(0, StandardCharsets.UTF_16LE);
+        }
+    }
+
+    @Override
+    public boolean elevated() {
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment token = call.allocate(ValueLayout.ADDRESS);
+            if (ws2spi_h.OpenProcessToken(ws2spi_h.GetCurrentProcess(), ws2spi_h.TOKEN_QUERY(), token) == 0) {
+                return true; // cannot tell: let the catalog calls answer
+            }
+            MemorySegment handle = token.get(ValueLayout.ADDRESS, 0);
+            try {
+                MemorySegment elevation = TOKEN_ELEVATION.allocate(call);
+                MemorySegment returned = call.allocate(ValueLayout.JAVA_INT);
+                if (ws2spi_h.GetTokenInformation(handle, ws2spi_h.TokenElevation(), elevation,
+                        (int) TOKEN_ELEVATION.sizeof(), returned) == 0) {
+                    return true;
+                }
+                return TOKEN_ELEVATION.TokenIsElevated(elevation) != 0;
+            } finally {
+                ws2spi_h.CloseHandle(handle);
+            }
+        }
+    }
+
+    @Override
+    public void install(ProviderId id, String dllPath, MemorySegment entries, int count) {
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment errno = call.allocate(ValueLayout.JAVA_INT);
+            if (ws2spi_h.WSCInstallProvider(id.allocate(call), call.allocateFrom(dllPath, StandardCharsets.UTF_16LE),
+                    entries, count, errno) != 0) {
+                throw new CatalogException("WSCInstallProvider " + id, errno.get(ValueLayout.JAVA_INT, 0));
+            }
+        }
+    }
+
+    @Override
+    public void deinstall(ProviderId id) {
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment errno = call.allocate(ValueLayout.JAVA_INT);
+            if (ws2spi_h.WSCDeinstallProvider(id.allocate(call), errno) != 0) {
+                throw new CatalogException("WSCDeinstallProvider " + id, errno.get(ValueLayout.JAVA_INT, 0));
+            }
+        }
+    }
+
+    @Override
+    public void writeOrder(int[] catalogIds) {
+        try (Arena call = Arena.ofConfined()) {
+            int result = ws2spi_h.WSCWriteProviderOrder(call.allocateFrom(ValueLayout.JAVA_INT, catalogIds),
+                    catalogIds.length);
+            if (result != 0) {
+                throw new CatalogException("WSCWriteProviderOrder", result);
+            }
+        }
+    }
+}
