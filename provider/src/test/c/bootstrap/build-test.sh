@@ -1,0 +1,16 @@
+#!/bin/sh
+# Builds the Wine test's programs into $1: jwsp.dll (the real one, via build.sh), the stand-in
+# jvm.dll (fake_jvm.c) and wspcaller.exe. Called by BootstrapDllWineTest; runnable by hand:
+#   provider/src/test/c/bootstrap/build-test.sh OUT_DIR
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+main="$here/../../../main/c/bootstrap"
+out=${1:?usage: build-test.sh OUT_DIR}
+cc=${CC:-x86_64-w64-mingw32-gcc}
+jdk=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
+"$main/build.sh" "$out" >/dev/null
+flags="-std=c11 -O1 -Wall -Wextra -Werror -D_WIN32_WINNT=0x0601 -static-libgcc"
+"$cc" $flags -I"$main/include/win32" -I"$jdk/include" -shared -o "$out/jvm.dll" \
+  "$here/fake_jvm.c" "$here/fake_jvm.def"
+"$cc" $flags -o "$out/wspcaller.exe" "$here/wspcaller.c"
+echo "$out"
