@@ -2,6 +2,7 @@ package org.jwsp.windows;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -86,8 +87,7 @@ class BootstrapDllWineTest {
         assertForwardedUnchanged(run, 6, 10055);
         assertEveryCallerAttached(run);
         assertTrue(run.log().getLast().endsWith("started: created the JVM of "
-                + BootstrapWineSession.windowsPath(run.record().isEmpty() ? Path.of("") : scenarioDir("create")
-                        .resolve("jvm.dll"))), run::toString);
+                + BootstrapWineSession.windowsPath(scenarioDir("create").resolve("jvm.dll"))), run::toString);
         assertTrue(run.record().stream().noneMatch(l -> l.contains("UNEXPECTED")), run::toString);
     }
 
@@ -268,6 +268,22 @@ class BootstrapDllWineTest {
                 run::toString);
         assertLogged(run, "called again on the starting thread while the JVM starts");
         assertEquals(List.of(0), results(run), run::toString);
+    }
+
+    @Test
+    void aDllOfTheOtherBitnessIsRefusedByTheWindowsLoader() throws Exception {
+        assumeTrue(wine.has32BitDll(), "SKIPPED: no 32-bit test DLL (binutils lacks ldscripts/i386pe.xa)");
+        // The loader check that refuses the 64-bit jwsp.dll in a 32-bit process, seen from the side
+        // Wine here can run (it has no 32-bit processes): a 64-bit process given a 32-bit DLL.
+        Run asJwspDll = wine.scenario("bitness-jwsp").with32BitDllAs("jwsp.dll").run("0202", "once");
+        assertEquals(3, asJwspDll.exit(), asJwspDll::toString);
+        assertEquals(List.of("LOAD error=193"), asJwspDll.out(), asJwspDll::toString);   // ERROR_BAD_EXE_FORMAT
+
+        Run asJvmDll = wine.scenario("bitness-jvm").with32BitDllAs("jvm.dll")
+                .cfg("jvm.dll = jvm.dll", "class.path = C:\\jwsp\\jwsp.jar").run("0202", "once");
+        assertEquals(List.of(WSAEPROVIDERFAILEDINIT), results(asJvmDll), asJvmDll::toString);
+        assertLogged(asJvmDll, "cannot load jvm.dll "
+                + BootstrapWineSession.windowsPath(scenarioDir("bitness-jvm").resolve("jvm.dll")) + ": error 193");
     }
 
     // ---- the checks shared by scenarios ----

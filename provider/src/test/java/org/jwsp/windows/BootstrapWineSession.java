@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -70,8 +71,9 @@ final class BootstrapWineSession implements AutoCloseable {
         return session;
     }
 
-    Path bin() {
-        return bin;
+    /** Whether build-test.sh could link the 32-bit jvm32.dll (it needs binutils' i386pe script). */
+    boolean has32BitDll() {
+        return Files.exists(bin.resolve("jvm32.dll"));
     }
 
     /** The log jwsp.dll writes when neither JWSP_LOG nor a log key says otherwise. */
@@ -222,6 +224,12 @@ final class BootstrapWineSession implements AutoCloseable {
         Scenario withJvmDllAt(Path target) throws IOException {
             Files.createDirectories(target.getParent());
             Files.copy(session.bin.resolve("jvm.dll"), target);
+            return this;
+        }
+
+        /** Puts the 32-bit DLL in place of a file of this scenario (jwsp.dll or jvm.dll). */
+        Scenario with32BitDllAs(String fileName) throws IOException {
+            Files.copy(session.bin.resolve("jvm32.dll"), dir.resolve(fileName), StandardCopyOption.REPLACE_EXISTING);
             return this;
         }
 
