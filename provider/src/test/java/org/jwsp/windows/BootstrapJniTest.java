@@ -1,0 +1,97 @@
+package org.jwsp.windows;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every class, method name and JNI signature jwsp.dll asks for, read from jwsp_jvm.c itself,
+ * resolves on this JDK exactly as JNI resolves it (GetStaticMethodID / GetMethodID look a method up
+ * by name and descriptor, which is what findStatic / findVirtual with
+ * MethodType.fromMethodDescriptorString do), and Bootstrap's methods answer through those handles.
+ * The stand-in jvm.dll of the Wine test cannot catch a name or signature on which the C side and
+ * the Java side disagree; this test does. (Calling the JNI function table from Java through FFM
+ * is not an option: any JDK native method run between two such calls resets the thread's JNI
+ * local references.)
+ */
+class BootstrapJniTest {
+
+    /** The C variable each lookup in jwsp_jvm.c uses, and the class it holds there. */
+    private static final Map<String, Class<?>> RECEIVERS = Map.of(
+            "loader_type", ClassLoader.class,
+            "bootstrap", Bootstrap.class,
+            "type", Throwable.class);
+
+    private static final Pattern LOOKUP = Pattern.compile(
+            "Get(Static)?MethodID\\(env, (\\w+), \"(\\w+)\",\\s*\"([^\"]+)\"\\)");
+
+    private final String dllSource = read();
+
+    @Test
+    void theDllLoadsTheBootstrapClassByTheRightName() throws Exception {
+        Matcher m = Pattern.compile("#define BOOTSTRAP_CLASS \"([^\"]+)\"").matcher(dllSource);
+        assertTrue(m.find());
+
+        assertEquals(Bootstrap.class, ClassLoader.getSystemClassLoader().loadClass(m.group(1)));
+    }
+
+    @Test
+    void everyMethodTheDllLooksUpExistsWithThatSignature() throws Exception {
+        List<String> resolved = new ArrayList<>();
+        Matcher m = LOOKUP.matcher(dllSource);
+        while (m.find()) {
+            Class<?> receiver = RECEIVERS.get(m.group(2));
+            assertTrue(receiver != null, () -> "unknown receiver variable in jwsp_jvm.c: " + m.group(2));
+            handle(m.group(1) != null, receiver, m.group(3), m.group(4));
+            resolved.add(receiver.getSimpleName() + "." + m.group(3) + m.group(4));
+        }
+
+        assertEquals(List.of("Throwable.toString()Ljava/lang/String;",
+                "ClassLoader.getSystemClassLoader()Ljava/lang/ClassLoader;",
+                "ClassLoader.loadClass(Ljava/lang/String;)Ljava/lang/Class;",
+                "Bootstrap.failureReason()Ljava/lang/String;",
+                "Bootstrap.wspStartupAddress()J"), resolved);
+    }
+
+    @Test
+    void bootstrapAnswersThroughTheDllsSignatures() throws Throwable {
+        MethodHandle address = handle(true, Bootstrap.class, "wspStartupAddress", "()J");
+        MethodHandle reason = handle(true, Bootstrap.class, "failureReason", "()Ljava/lang/String;");
+
+        long stub = (long) address.invokeExact();
+        String why = (String) reason.invokeExact();
+
+        // Without the provider on the class path (this branch) 0 and a reason naming it; with it, a stub.
+        if (stub == 0) {
+            assertTrue(why.contains(Bootstrap.PROVIDER_CLASS), why);
+        } else {
+            assertEquals("", why);
+        }
+    }
+
+    private static MethodHandle handle(boolean isStatic, Class<?> receiver, String name, String descriptor)
+            throws ReflectiveOperationException {
+        MethodType type = MethodType.fromMethodDescriptorString(descriptor, receiver.getClassLoader());
+        MethodHandles.Lookup lookup = MethodHandles.publicLookup();
+        return isStatic ? lookup.findStatic(receiver, name, type) : lookup.findVirtual(receiver, name, type);
+    }
+
+    private static String read() {
+        try {
+            return Files.readString(Path.of("src/main/c/bootstrap/jwsp_jvm.c"));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+}
