@@ -16,6 +16,7 @@ import org.jwsp.windows.BootstrapWineSession.Run;
 import org.jwsp.windows.BootstrapWineSession.Scenario;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -37,9 +38,22 @@ class BootstrapDllWineTest {
 
     private static BootstrapWineSession wine;
 
+    private static String skipped;
+
     @BeforeAll
     static void startWine() throws Exception {
+        skipped = BootstrapWineSession.unavailable();
+        if (skipped != null) {
+            System.out.println(skipped);
+            System.err.println(skipped);
+            return;
+        }
         wine = BootstrapWineSession.open(Path.of("target/bootstrap-wine").toAbsolutePath());
+    }
+
+    @BeforeEach
+    void needsWine() {
+        assumeTrue(skipped == null, skipped);
     }
 
     @AfterAll

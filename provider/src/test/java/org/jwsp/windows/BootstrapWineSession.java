@@ -1,7 +1,6 @@
 package org.jwsp.windows;
 
 import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.File;
 import java.io.IOException;
@@ -23,8 +22,8 @@ import java.util.stream.Stream;
  * alive for all scenarios (each scenario is one short wine64 process) and kills it on close.
  *
  * <p>Used by the test's JUnit thread only. Owns target/bootstrap-wine and the wineserver process
- * of its prefix. When wine64 or mingw is missing, {@link #open} aborts the test class through a
- * JUnit assumption whose message says what is missing and how to run the test.
+ * of its prefix. {@link #unavailable()} says, when wine64 or mingw is missing, what is missing and
+ * how to run the test; the test then skips every case with that message.
  */
 final class BootstrapWineSession implements AutoCloseable {
 
@@ -47,17 +46,24 @@ final class BootstrapWineSession implements AutoCloseable {
         this.objdump = objdump;
     }
 
-    static BootstrapWineSession open(Path root) throws Exception {
-        Optional<String> wine = onPath("wine64").or(() -> file("/usr/lib/wine/wine64"));
-        Optional<String> gcc = onPath("x86_64-w64-mingw32-gcc");
-        String howTo = " — BootstrapDllWineTest needs wine64 and x86_64-w64-mingw32-gcc "
-                + "(apt-get install wine64 gcc-mingw-w64-x86-64); see docs/BOOTSTRAP.md";
-        if (wine.isEmpty() || gcc.isEmpty()) {
-            String reason = "SKIPPED: " + (wine.isEmpty() ? "no wine64" : "no x86_64-w64-mingw32-gcc") + howTo;
-            System.out.println(reason);
-            System.err.println(reason);
-            assumeTrue(false, reason);
+    private static Optional<String> wine64() {
+        return onPath("wine64").or(() -> file("/usr/lib/wine/wine64"));
+    }
+
+    /** Why the Wine test cannot run on this machine, or null when it can. */
+    static String unavailable() {
+        boolean wine = wine64().isPresent();
+        boolean gcc = onPath("x86_64-w64-mingw32-gcc").isPresent();
+        if (wine && gcc) {
+            return null;
         }
+        return "SKIPPED: " + (wine ? "no x86_64-w64-mingw32-gcc" : "no wine64") + " — BootstrapDllWineTest needs "
+                + "wine64 and x86_64-w64-mingw32-gcc (apt-get install wine64 gcc-mingw-w64-x86-64); see docs/BOOTSTRAP.md";
+    }
+
+    /** Builds the programs and starts Wine; call only when {@link #unavailable()} is null. */
+    static BootstrapWineSession open(Path root) throws Exception {
+        Optional<String> wine = wine64();
         Path wineDir = Path.of(wine.get()).toRealPath().getParent();
         String server = file(wineDir.resolve("wineserver").toString()).or(() -> onPath("wineserver"))
                 .or(() -> file("/usr/lib/wine/wineserver")).orElseThrow(() -> new IllegalStateException(
@@ -153,13 +159,18 @@ final class BootstrapWineSession implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() throws IOException {
         ProcessBuilder kill = new ProcessBuilder(wineserver, "-k");
         wineEnvironment(kill.environment());
         Process p = kill.redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        if (!p.waitFor(RUN_SECONDS, TimeUnit.SECONDS)) {
+        try {
+            if (!p.waitFor(RUN_SECONDS, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
             p.destroyForcibly();
+            Thread.currentThread().interrupt();
         }
     }
 
