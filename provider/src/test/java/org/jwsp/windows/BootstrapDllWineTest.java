@@ -169,6 +169,7 @@ class BootstrapDllWineTest {
     @Test
     void missingJvmDllGivesProviderFailedInitAndALogLine() throws Exception {
         Run run = wine.scenario("no-jvm-dll").cfg("jvm.dll = jvm.dll", "class.path = C:\\jwsp\\jwsp.jar")
+                .env("WINEDEBUG", "-all,warn+seh")      // Wine shows OutputDebugString on this channel
                 .run("0202", "threads", "1");
 
         assertEquals(List.of(WSAEPROVIDERFAILEDINIT, WSAEPROVIDERFAILEDINIT, WSAEPROVIDERFAILEDINIT), results(run));
@@ -176,6 +177,9 @@ class BootstrapDllWineTest {
         assertTrue(run.log().getFirst().contains(FAILED + "cannot load jvm.dll "
                 + BootstrapWineSession.windowsPath(scenarioDir("no-jvm-dll").resolve("jvm.dll")) + ": error 126"),
                 run::toString);
+        // The same line went to the debugger.
+        String line = run.log().getFirst();
+        assertTrue(run.stderr().contains("OutputDebugStringA \"" + line.replace("\\", "\\\\")), run::toString);
     }
 
     @Test
