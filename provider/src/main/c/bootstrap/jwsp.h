@@ -41,6 +41,9 @@ int jwsp_config_read(HINSTANCE self, jwsp_config *cfg, wchar_t *reason);
 /* jwsp_log.c: one line to OutputDebugStringW and appended to log_path (folder created). */
 void jwsp_log_line(const wchar_t *log_path, const wchar_t *fmt, ...);
 
+/* jwsp_log.c: the same line to OutputDebugStringW only (for success: no file grows per process). */
+void jwsp_debug_line(const wchar_t *fmt, ...);
+
 /* jwsp_jvm.c: load jvm.dll, join or create the JVM, find the Java WSPStartup. 0 or -1. */
 int jwsp_jvm_start(const jwsp_config *cfg, JavaVM **vm, LPWSPSTARTUP *target, int *created,
                    wchar_t *reason);

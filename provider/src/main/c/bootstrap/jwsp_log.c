@@ -1,10 +1,12 @@
 /*
- * jwsp.dll's log: one line per event, to the debugger (OutputDebugStringW, seen in DebugView or
- * a debugger) and appended to the log file (UTF-8, folder created when missing).
+ * jwsp.dll's log: one line per failure, to the debugger (OutputDebugStringW, seen in DebugView or
+ * a debugger) and appended to the log file (UTF-8, folder created when missing). A successful
+ * start-up goes to the debugger only: jwsp.dll is in every process that uses Winsock, and a line
+ * per process start would grow one shared file without end.
  *
  * Called from any thread that runs WSPStartup; each line is one WriteFile on a handle opened for
  * FILE_APPEND_DATA, so lines from threads and processes do not interleave. The file is opened
- * and closed per line: lines are rare (start-up and failures only), and no handle is left open
+ * and closed per line: lines are rare (failures only), and no handle is left open
  * in the application. A log that cannot be written is reported to the debugger only; logging
  * never fails the caller.
  */
@@ -65,17 +67,14 @@ static void append(const wchar_t *log_path, const wchar_t *line)
     CloseHandle(file);
 }
 
-void jwsp_log_line(const wchar_t *log_path, const wchar_t *fmt, ...)
+/* "<UTC time> jwsp pid=.. tid=.. <message>\r\n", with any line break in the message made a blank. */
+static void format_line(wchar_t *line, const wchar_t *fmt, va_list args)
 {
     wchar_t message[JWSP_LINE_LEN - 128];
-    wchar_t line[JWSP_LINE_LEN];
     SYSTEMTIME now;
-    va_list args;
     wchar_t *p;
 
-    va_start(args, fmt);
     _vsnwprintf(message, JWSP_LINE_LEN - 129, fmt, args);
-    va_end(args);
     message[JWSP_LINE_LEN - 129] = L'\0';
     /* One line means one line: a reason quoting a Java exception may carry line breaks. */
     for (p = message; *p != L'\0'; p++) {
@@ -87,6 +86,27 @@ void jwsp_log_line(const wchar_t *log_path, const wchar_t *fmt, ...)
     jwsp_format(line, JWSP_LINE_LEN, L"%04u-%02u-%02uT%02u:%02u:%02u.%03uZ jwsp pid=%lu tid=%lu %ls\r\n",
                 now.wYear, now.wMonth, now.wDay, now.wHour, now.wMinute, now.wSecond,
                 now.wMilliseconds, GetCurrentProcessId(), GetCurrentThreadId(), message);
+}
+
+void jwsp_log_line(const wchar_t *log_path, const wchar_t *fmt, ...)
+{
+    wchar_t line[JWSP_LINE_LEN];
+    va_list args;
+
+    va_start(args, fmt);
+    format_line(line, fmt, args);
+    va_end(args);
     OutputDebugStringW(line);
     append(log_path, line);
+}
+
+void jwsp_debug_line(const wchar_t *fmt, ...)
+{
+    wchar_t line[JWSP_LINE_LEN];
+    va_list args;
+
+    va_start(args, fmt);
+    format_line(line, fmt, args);
+    va_end(args);
+    OutputDebugStringW(line);
 }

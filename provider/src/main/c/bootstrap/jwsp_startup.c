@@ -45,8 +45,7 @@ static BOOL CALLBACK start(PINIT_ONCE once, PVOID ran, PVOID *context)
     if (jwsp_config_read(self, &config, started.reason) == 0
         && jwsp_jvm_start(&config, &started.vm, &started.target, &created, started.reason) == 0) {
         started.ok = 1;
-        jwsp_log_line(config.log_path, L"started: %ls the JVM of %ls", created ? L"created" : L"joined",
-                      config.jvm_dll);
+        jwsp_debug_line(L"started: %ls the JVM of %ls", created ? L"created" : L"joined", config.jvm_dll);
     } else {
         jwsp_log_line(config.log_path, L"WSPStartup -> WSAEPROVIDERFAILEDINIT: %ls", started.reason);
     }

@@ -254,6 +254,11 @@ final class BootstrapWineSession implements AutoCloseable {
             return this;
         }
 
+        /** Let Wine print what the DLL sends to OutputDebugString (see {@link Run#debugOutput()}). */
+        Scenario showingDebugOutput() {
+            return env("WINEDEBUG", "-all,warn+seh");
+        }
+
         Scenario withDefaultLog() {
             defaultLog = true;
             return this;
@@ -281,6 +286,18 @@ final class BootstrapWineSession implements AutoCloseable {
 
         List<Map<String, String>> recorded(String call) {
             return record.stream().filter(l -> l.matches("tid=\\d+ " + call + "( .*)?")).map(Run::fields).toList();
+        }
+
+        /**
+         * What jwsp.dll sent to OutputDebugString, when the scenario ran with WINEDEBUG=-all,warn+seh
+         * (Wine prints each as: warn:seh:OutputDebugStringA "text\\r\\n", backslashes doubled).
+         */
+        List<String> debugOutput() {
+            String marker = "warn:seh:OutputDebugStringA \"";
+            return stderr.lines().filter(l -> l.contains(marker))
+                    .map(l -> l.substring(l.indexOf(marker) + marker.length(), l.lastIndexOf('"')))
+                    .map(t -> t.endsWith("\\r\\n") ? t.substring(0, t.length() - 4) : t)
+                    .map(t -> t.replace("\\\\", "\\")).toList();
         }
 
         long count(String call) {
