@@ -7,7 +7,8 @@
  * Environment, which wins over the file: JWSP_JVM_DLL, JWSP_CLASSPATH, JWSP_JVM_OPTIONS (added
  * after the file's options; separated by spaces, "double quotes" keep spaces), JWSP_LOG.
  * Defaults: jvm.dll = %JAVA_HOME%\bin\server\jvm.dll, log = %ProgramData%\jwsp\jwsp.log.
- * Relative jvm.dll and log paths are taken relative to the DLL's folder. Everything is written
+ * Relative paths in the file (jvm.dll, log, each class.path entry) are taken relative to the DLL's
+ * folder; JWSP_JVM_DLL and JWSP_LOG likewise; JWSP_CLASSPATH is passed to the JVM as it is. Everything is written
  * into the caller's jwsp_config; nothing is allocated.
  */
 #include "jwsp.h"
@@ -54,6 +55,34 @@ static int set_path(const jwsp_config *cfg, wchar_t *dst, const wchar_t *value)
         return -1;
     }
     jwsp_format(dst, JWSP_PATH_LEN, L"%ls\\%ls", cfg->dll_dir, value);
+    return 0;
+}
+
+/* class.path from the file: each relative entry (';'-separated) made relative to the DLL's folder. */
+static int set_class_path(jwsp_config *cfg, const wchar_t *value)
+{
+    size_t used = 0;
+    const wchar_t *entry = value;
+
+    while (*entry != L'\0') {
+        const wchar_t *end = wcschr(entry, L';');
+        size_t n = end == NULL ? wcslen(entry) : (size_t) (end - entry);
+        size_t prefix = is_absolute(entry) || n == 0 ? 0 : wcslen(cfg->dll_dir) + 1;
+        if (used + (used > 0) + prefix + n >= JWSP_CLASS_PATH_LEN) {
+            return -1;
+        }
+        if (used > 0) {
+            cfg->class_path[used++] = L';';
+        }
+        if (prefix > 0) {
+            jwsp_format(cfg->class_path + used, prefix + 1, L"%ls\\", cfg->dll_dir);
+            used += prefix;
+        }
+        wmemcpy(cfg->class_path + used, entry, n);
+        used += n;
+        cfg->class_path[used] = L'\0';
+        entry = end == NULL ? entry + n : end + 1;
+    }
     return 0;
 }
 
@@ -116,7 +145,7 @@ static int apply_line(jwsp_config *cfg, int number, wchar_t *line, wchar_t *reas
     if (wcscmp(key, L"jvm.dll") == 0) {
         rc = set_path(cfg, cfg->jvm_dll, value);
     } else if (wcscmp(key, L"class.path") == 0) {
-        rc = copy_value(cfg->class_path, JWSP_CLASS_PATH_LEN, value);
+        rc = set_class_path(cfg, value);
     } else if (wcscmp(key, L"log") == 0) {
         rc = set_path(cfg, cfg->log_path, value);
     } else if (wcscmp(key, L"jvm.option") == 0) {

@@ -85,7 +85,7 @@ class BootstrapDllWineTest {
     @Test
     void createsTheJvmOnceAttachesEveryThreadAndForwardsArgumentsAndResultsUnchanged() throws Exception {
         Run run = wine.scenario("create").withJvmDll()
-                .cfg("# jwsp test", "jvm.dll = jvm.dll", "class.path = C:\\jwsp\\jwsp.jar;C:\\jwsp\\log4j-api.jar",
+                .cfg("# jwsp test", "jvm.dll = jvm.dll", "class.path = lib\\jwsp-provider.jar;C:\\jwsp\\log4j-api.jar",
                         "jvm.option = -Xmx64m")
                 .env("FAKEJVM_WSP_RESULT", "10055").showingDebugOutput()
                 .run("0202", "threads", "4");
@@ -95,7 +95,8 @@ class BootstrapDllWineTest {
         assertEquals(1, run.count(CREATE), run::toString);
         assertTrue(run.record().stream().anyMatch(l -> l.endsWith(
                 "JNI_CreateJavaVM version=0x180000 nOptions=4 ignoreUnrecognized=0")), run::toString);
-        assertEquals(List.of("-Djava.class.path=C:\\jwsp\\jwsp.jar;C:\\jwsp\\log4j-api.jar",
+        String dllDir = BootstrapWineSession.windowsPath(scenarioDir("create"));
+        assertEquals(List.of("-Djava.class.path=" + dllDir + "\\lib\\jwsp-provider.jar;C:\\jwsp\\log4j-api.jar",
                 "--enable-native-access=ALL-UNNAMED", "-Xrs", "-Xmx64m"), options(run));
         assertEquals(1, run.count("CallStaticLongMethod"), run::toString);
         assertForwardedUnchanged(run, 6, 10055);
