@@ -17,6 +17,7 @@ mkdir -p "$out"
 "$cc" -std=c11 -O2 -Wall -Wextra -Werror -D_WIN32_WINNT=0x0601 -DUNICODE -D_UNICODE \
   -I"$here/include/win32" -I"$jdk/include" \
   -shared -static-libgcc -o "$out/jwsp.dll" \
-  "$here/jwsp_startup.c" "$here/jwsp_config.c" "$here/jwsp_jvm.c" "$here/jwsp_log.c" \
+  "$here/jwsp_startup.c" "$here/jwsp_config.c" "$here/jwsp_jvm.c" "$here/jwsp_java.c" \
+  "$here/jwsp_log.c" \
   "$here/jwsp.def"
 echo "$out/jwsp.dll"

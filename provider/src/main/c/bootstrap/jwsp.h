@@ -15,6 +15,11 @@
 #include <ws2spi.h>
 #include <jni.h>
 
+/* jwsp's classes are Java 25; 24 is the newest version jni.h names, 21 would admit JVMs that
+ * cannot load them. An older JVM in the process answers JNI_EVERSION: a clear failure. */
+#define JWSP_JNI_VERSION JNI_VERSION_24
+#define BOOTSTRAP_CLASS "org.jwsp.windows.Bootstrap"
+
 /* One line of explanation for a failure; written once, read by the logger. */
 #define JWSP_REASON_LEN 1024
 typedef wchar_t jwsp_reason[JWSP_REASON_LEN];
@@ -47,6 +52,11 @@ void jwsp_debug_line(const wchar_t *fmt, ...);
 /* jwsp_jvm.c: load jvm.dll, join or create the JVM, find the Java WSPStartup. 0 or -1. */
 int jwsp_jvm_start(const jwsp_config *cfg, JavaVM **vm, LPWSPSTARTUP *target, int *created,
                    wchar_t *reason);
+
+/* jwsp_java.c: load Bootstrap (from class_path too when the JVM was joined) and get the address
+ * of the Java WSPStartup. Runs inside a local frame on an attached thread. 0 or -1. */
+int jwsp_java_startup_address(JNIEnv *env, const wchar_t *class_path, int joined, LPWSPSTARTUP *target,
+                              wchar_t *reason);
 
 /* jwsp_jvm.c: attach the calling thread (daemon) if it is not attached yet. 0 or -1. */
 int jwsp_jvm_attach(JavaVM *vm, wchar_t *reason);

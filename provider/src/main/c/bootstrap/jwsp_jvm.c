@@ -1,22 +1,16 @@
 /*
  * The JVM side of jwsp.dll's start-up: load jvm.dll, join the JVM already running in the process
- * or create one, attach threads, and ask org.jwsp.windows.Bootstrap for the address of the Java
- * WSPStartup upcall stub.
+ * or create one, attach threads; then jwsp_java.c asks org.jwsp.windows.Bootstrap for the address
+ * of the Java WSPStartup upcall stub.
  *
  * jwsp_jvm_start runs once per process, on the thread of the first WSPStartup, inside the
  * start-up guard of jwsp_startup.c; jwsp_jvm_attach runs on every WSPStartup caller's thread.
  * The JVM owns everything it creates; the option strings built here are freed after creation.
- * Java is reached only through JNI calls listed in docs/BOOTSTRAP.md, the same list the stand-in
- * jvm.dll of the Wine test implements.
  */
 #include "jwsp.h"
 
 #include <wchar.h>
 
-/* jwsp's classes are Java 25; 24 is the newest version jni.h names, 21 would admit JVMs that
- * cannot load them. An older JVM in the process answers JNI_EVERSION: a clear failure. */
-#define JWSP_JNI_VERSION JNI_VERSION_24
-#define BOOTSTRAP_CLASS "org.jwsp.windows.Bootstrap"
 #define CLASS_PATH_OPTION L"-Djava.class.path="
 
 typedef jint (JNICALL *get_created_vms_fn)(JavaVM **, jsize, jsize *);
@@ -33,147 +27,6 @@ static const wchar_t *jni_error_name(jint rc)
     case JNI_EINVAL: return L"JNI_EINVAL";
     default: return L"unknown JNI error";
     }
-}
-
-/* The text of a Java string, bounded; empty when s is NULL. */
-static void string_text(JNIEnv *env, jstring s, wchar_t *out, size_t len)
-{
-    jsize n;
-    out[0] = L'\0';
-    if (s == NULL) {
-        return;
-    }
-    n = (*env)->GetStringLength(env, s);
-    if (n < 0 || (size_t) n >= len) {
-        n = (jsize) (len - 1);
-    }
-    (*env)->GetStringRegion(env, s, 0, n, (jchar *) out);
-    out[n] = L'\0';
-}
-
-/* Clears the pending exception and writes its toString() into out. */
-static void take_exception(JNIEnv *env, wchar_t *out, size_t len)
-{
-    jthrowable thrown = (*env)->ExceptionOccurred(env);
-    jclass type;
-    jmethodID to_string;
-    jstring text;
-
-    (*env)->ExceptionClear(env);
-    jwsp_format(out, len, L"no exception pending");
-    if (thrown == NULL) {
-        return;
-    }
-    jwsp_format(out, len, L"an exception whose toString() failed");
-    type = (*env)->GetObjectClass(env, thrown);
-    to_string = (*env)->GetMethodID(env, type, "toString", "()Ljava/lang/String;");
-    if (to_string == NULL) {
-        (*env)->ExceptionClear(env);
-        return;
-    }
-    text = (jstring) (*env)->CallObjectMethod(env, thrown, to_string);
-    if ((*env)->ExceptionCheck(env)) {
-        (*env)->ExceptionClear(env);
-        return;
-    }
-    string_text(env, text, out, len);
-}
-
-static int java_failure(JNIEnv *env, wchar_t *reason, const wchar_t *what)
-{
-    wchar_t thrown[JWSP_REASON_LEN / 2];
-    take_exception(env, thrown, JWSP_REASON_LEN / 2);
-    jwsp_format(reason, JWSP_REASON_LEN, L"%ls: %ls", what, thrown);
-    return -1;
-}
-
-/*
- * Loads Bootstrap through the system class loader. FindClass would use the loader of the native
- * method on the caller's stack, which, in a JVM we join from inside a JDK native library (a Java
- * program opening a socket), is the boot loader, which never sees the class path.
- */
-static jclass load_bootstrap(JNIEnv *env, wchar_t *reason)
-{
-    jclass loader_type = (*env)->FindClass(env, "java/lang/ClassLoader");
-    jmethodID system_loader;
-    jmethodID load_class;
-    jobject loader;
-    jstring name;
-    jclass bootstrap;
-
-    if (loader_type == NULL) {
-        java_failure(env, reason, L"FindClass(java/lang/ClassLoader) failed");
-        return NULL;
-    }
-    system_loader = (*env)->GetStaticMethodID(env, loader_type, "getSystemClassLoader",
-                                              "()Ljava/lang/ClassLoader;");
-    load_class = system_loader == NULL ? NULL
-        : (*env)->GetMethodID(env, loader_type, "loadClass", "(Ljava/lang/String;)Ljava/lang/Class;");
-    if (load_class == NULL) {
-        java_failure(env, reason, L"ClassLoader methods not found");
-        return NULL;
-    }
-    loader = (*env)->CallStaticObjectMethod(env, loader_type, system_loader);
-    if (loader == NULL || (*env)->ExceptionCheck(env)) {
-        java_failure(env, reason, L"ClassLoader.getSystemClassLoader() failed");
-        return NULL;
-    }
-    name = (*env)->NewStringUTF(env, BOOTSTRAP_CLASS);
-    if (name == NULL) {
-        java_failure(env, reason, L"NewStringUTF failed");
-        return NULL;
-    }
-    bootstrap = (jclass) (*env)->CallObjectMethod(env, loader, load_class, name);
-    if (bootstrap == NULL || (*env)->ExceptionCheck(env)) {
-        java_failure(env, reason, L"cannot load class " BOOTSTRAP_CLASS L" (is the jwsp jar on class.path?)");
-        return NULL;
-    }
-    return bootstrap;
-}
-
-/* Bootstrap.failureReason(): why wspStartupAddress() returned 0, as the Java side saw it. */
-static void java_reason(JNIEnv *env, jclass bootstrap, wchar_t *out, size_t len)
-{
-    jmethodID m = (*env)->GetStaticMethodID(env, bootstrap, "failureReason", "()Ljava/lang/String;");
-    jstring text;
-    jwsp_format(out, len, L"no reason given");
-    if (m == NULL) {
-        (*env)->ExceptionClear(env);
-        return;
-    }
-    text = (jstring) (*env)->CallStaticObjectMethod(env, bootstrap, m);
-    if ((*env)->ExceptionCheck(env)) {
-        (*env)->ExceptionClear(env);
-        return;
-    }
-    string_text(env, text, out, len);
-}
-
-static int ask_address(JNIEnv *env, LPWSPSTARTUP *target, wchar_t *reason)
-{
-    jclass bootstrap = load_bootstrap(env, reason);
-    jmethodID m;
-    jlong address;
-    wchar_t why[JWSP_REASON_LEN / 2];
-
-    if (bootstrap == NULL) {
-        return -1;
-    }
-    m = (*env)->GetStaticMethodID(env, bootstrap, "wspStartupAddress", "()J");
-    if (m == NULL) {
-        return java_failure(env, reason, L"no static long wspStartupAddress() in " BOOTSTRAP_CLASS);
-    }
-    address = (*env)->CallStaticLongMethod(env, bootstrap, m);
-    if ((*env)->ExceptionCheck(env)) {
-        return java_failure(env, reason, BOOTSTRAP_CLASS L".wspStartupAddress() threw");
-    }
-    if (address == 0) {
-        java_reason(env, bootstrap, why, JWSP_REASON_LEN / 2);
-        jwsp_format(reason, JWSP_REASON_LEN, BOOTSTRAP_CLASS L".wspStartupAddress() returned 0: %ls", why);
-        return -1;
-    }
-    *target = (LPWSPSTARTUP) (INT_PTR) address;
-    return 0;
 }
 
 /* Option text in the ANSI code page, the encoding JNI_CreateJavaVM reads on Windows. */
@@ -356,9 +209,11 @@ int jwsp_jvm_start(const jwsp_config *cfg, JavaVM **vm, LPWSPSTARTUP *target, in
         return -1;
     }
     if ((*env)->PushLocalFrame(env, 16) != JNI_OK) {
-        return java_failure(env, reason, L"PushLocalFrame failed");
+        jwsp_format(reason, JWSP_REASON_LEN, L"PushLocalFrame failed");
+        (*env)->ExceptionClear(env);
+        return -1;
     }
-    rc = ask_address(env, target, reason);
+    rc = jwsp_java_startup_address(env, cfg->class_path, !*created, target, reason);
     (*env)->PopLocalFrame(env, NULL);
     return rc;
 }

@@ -11,6 +11,8 @@
  * Behaviour, from the environment:
  *   FAKEJVM_MODE     ok (default) | no-class | zero | throw | create-fails | reenter
  *   FAKEJVM_EXISTING 1: a JVM is already running in the process (join, no create)
+ *   FAKEJVM_APP_CLASS_PATH 1: its system class loader is an application's, without Bootstrap;
+ *                    a URLClassLoader made over at least one URL has it
  *   FAKEJVM_CREATE_GATE 1: JNI_CreateJavaVM signals the event Local\jwsp-fake-create-started,
  *                    then waits for Local\jwsp-fake-create-release (at most 20 s)
  * Test code: objects are static or leaked; calls are serialised by one lock.
@@ -26,25 +28,41 @@
 #include <string.h>
 
 typedef struct fake_object {
-    const char *kind;                     /* class, object, string, throwable */
+    const char *kind;                     /* class, object, string, throwable, array */
     char text[600];
+    struct fake_object *items[16];        /* elements of an array */
 } fake_object;
 
 typedef struct fake_method {
+    fake_object *owner;
     const char *name;
     const char *signature;
+    int is_static;
 } fake_method;
 
 static CRITICAL_SECTION lock;
-static fake_object class_loader_class = {"class", "java/lang/ClassLoader"};
-static fake_object bootstrap_class = {"class", "org/jwsp/windows/Bootstrap"};
-static fake_object throwable_class = {"class", "java/lang/Throwable"};
-static fake_object system_loader = {"object", "system class loader"};
-static fake_method get_system_class_loader = {"getSystemClassLoader", "()Ljava/lang/ClassLoader;"};
-static fake_method load_class = {"loadClass", "(Ljava/lang/String;)Ljava/lang/Class;"};
-static fake_method wsp_startup_address = {"wspStartupAddress", "()J"};
-static fake_method failure_reason = {"failureReason", "()Ljava/lang/String;"};
-static fake_method to_string = {"toString", "()Ljava/lang/String;"};
+static fake_object class_loader_class = {"class", "java/lang/ClassLoader", {0}};
+static fake_object bootstrap_class = {"class", "org/jwsp/windows/Bootstrap", {0}};
+static fake_object throwable_class = {"class", "java/lang/Throwable", {0}};
+static fake_object file_class = {"class", "java/io/File", {0}};
+static fake_object uri_class = {"class", "java/net/URI", {0}};
+static fake_object url_class = {"class", "java/net/URL", {0}};
+static fake_object url_class_loader_class = {"class", "java/net/URLClassLoader", {0}};
+static fake_object system_loader = {"object", "system class loader", {0}};
+static fake_method methods[] = {
+    {&class_loader_class, "getSystemClassLoader", "()Ljava/lang/ClassLoader;", 1},
+    {&class_loader_class, "loadClass", "(Ljava/lang/String;)Ljava/lang/Class;", 0},
+    {&bootstrap_class, "wspStartupAddress", "()J", 1},
+    {&bootstrap_class, "failureReason", "()Ljava/lang/String;", 1},
+    {&throwable_class, "toString", "()Ljava/lang/String;", 0},
+    {&file_class, "<init>", "(Ljava/lang/String;)V", 0},
+    {&file_class, "toURI", "()Ljava/net/URI;", 0},
+    {&uri_class, "toURL", "()Ljava/net/URL;", 0},
+    {&url_class_loader_class, "newInstance", "([Ljava/net/URL;)Ljava/net/URLClassLoader;", 1},
+};
+enum { GET_SYSTEM_CLASS_LOADER, LOAD_CLASS, WSP_STARTUP_ADDRESS, FAILURE_REASON, TO_STRING, FILE_INIT, TO_URI,
+       TO_URL, NEW_INSTANCE };
+#define IS(m, which) ((fake_method *) (m) == &methods[which])
 static fake_object *pending;
 static int created;
 static DWORD attached[256];
@@ -194,10 +212,14 @@ static int WSPAPI fake_java_wsp_startup(WORD version, LPWSPDATA data, LPWSAPROTO
 
 static jclass JNICALL find_class(JNIEnv *env, const char *name)
 {
+    fake_object *known[] = {&class_loader_class, &file_class, &uri_class, &url_class, &url_class_loader_class};
+    size_t i;
     (void) env;
     record("FindClass %s", name);
-    if (strcmp(name, "java/lang/ClassLoader") == 0) {
-        return (jclass) &class_loader_class;
+    for (i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+        if (strcmp(known[i]->text, name) == 0) {
+            return (jclass) known[i];
+        }
     }
     throw_new("java.lang.NoClassDefFoundError");
     return NULL;
@@ -205,19 +227,12 @@ static jclass JNICALL find_class(JNIEnv *env, const char *name)
 
 static fake_method *method(jclass type, const char *name, const char *signature, int is_static)
 {
-    fake_method *known[] = {&get_system_class_loader, &load_class, &wsp_startup_address, &failure_reason,
-                            &to_string};
-    fake_object *o = (fake_object *) type;
     size_t i;
     record("Get%sMethodID %s.%s%s", is_static ? "Static" : "", text_of(type), name, signature);
-    for (i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
-        if (strcmp(known[i]->name, name) == 0 && strcmp(known[i]->signature, signature) == 0) {
-            int is_loader = o == &class_loader_class && i < 2;
-            int is_bootstrap = o == &bootstrap_class && (i == 2 || i == 3);
-            int is_throwable = o == &throwable_class && i == 4;
-            if (is_loader || is_bootstrap || is_throwable) {
-                return known[i];
-            }
+    for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+        if (methods[i].owner == (fake_object *) type && methods[i].is_static == is_static
+            && strcmp(methods[i].name, name) == 0 && strcmp(methods[i].signature, signature) == 0) {
+            return &methods[i];
         }
     }
     throw_new("java.lang.NoSuchMethodError");
@@ -240,38 +255,68 @@ static jobject JNICALL call_static_object_method(JNIEnv *env, jclass type, jmeth
 {
     (void) env;
     record("CallStaticObjectMethod %s.%s", text_of(type), ((fake_method *) m)->name);
-    if ((fake_method *) m == &get_system_class_loader) {
+    if (IS(m, GET_SYSTEM_CLASS_LOADER)) {
         return (jobject) &system_loader;
     }
-    if ((fake_method *) m == &failure_reason) {
+    if (IS(m, FAILURE_REASON)) {
         return (jobject) new_object("string", "fake Java side: no org.jwsp.provider.LayeredProvider");
     }
+    if (IS(m, NEW_INSTANCE)) {
+        va_list args;
+        fake_object *urls;
+        fake_object *loader;
+        int i;
+        va_start(args, m);
+        urls = va_arg(args, fake_object *);
+        va_end(args);
+        loader = new_object("object", "URLClassLoader[");
+        for (i = 0; i < 16 && urls->items[i] != NULL; i++) {
+            strncat(loader->text, i == 0 ? "" : " ", sizeof(loader->text) - strlen(loader->text) - 1);
+            strncat(loader->text, urls->items[i]->text, sizeof(loader->text) - strlen(loader->text) - 2);
+        }
+        strcat(loader->text, "]");
+        record("  -> %s", loader->text);
+        return (jobject) loader;
+    }
     unexpected();
+    return NULL;
+}
+
+/* loadClass on the system loader (which lacks Bootstrap when FAKEJVM_APP_CLASS_PATH=1) or a URL loader. */
+static jobject load_class(fake_object *loader, const char *name)
+{
+    char text[700];
+    int in_app = loader == &system_loader && !flag("FAKEJVM_APP_CLASS_PATH");
+    int in_url_loader = strncmp(loader->text, "URLClassLoader[", 15) == 0 && strlen(loader->text) > 16;
+    record("  loadClass(%s)", name);
+    if (!mode("no-class") && (in_app || in_url_loader) && strcmp(name, "org.jwsp.windows.Bootstrap") == 0) {
+        return (jobject) &bootstrap_class;
+    }
+    snprintf(text, sizeof(text), "java.lang.ClassNotFoundException: %s", name);
+    throw_new(text);
     return NULL;
 }
 
 static jobject JNICALL call_object_method(JNIEnv *env, jobject target, jmethodID m, ...)
 {
     fake_object *o = (fake_object *) target;
+    char text[700];
     (void) env;
     record("CallObjectMethod %s.%s", text_of(target), ((fake_method *) m)->name);
-    if ((fake_method *) m == &load_class && o == &system_loader) {
+    if (IS(m, LOAD_CLASS)) {
         va_list args;
         jstring name;
-        char text[700];
         va_start(args, m);
         name = va_arg(args, jstring);
         va_end(args);
-        record("  loadClass(%s)", text_of(name));
-        if (!mode("no-class") && strcmp(text_of(name), "org.jwsp.windows.Bootstrap") == 0) {
-            return (jobject) &bootstrap_class;
-        }
-        snprintf(text, sizeof(text), "java.lang.ClassNotFoundException: %s", text_of(name));
-        throw_new(text);
-        return NULL;
+        return load_class(o, text_of(name));
     }
-    if ((fake_method *) m == &to_string && strcmp(o->kind, "throwable") == 0) {
+    if (IS(m, TO_STRING) && strcmp(o->kind, "throwable") == 0) {
         return (jobject) new_object("string", o->text);
+    }
+    if (IS(m, TO_URI) || IS(m, TO_URL)) {
+        snprintf(text, sizeof(text), "%s%s", IS(m, TO_URI) ? "file:///" : "", o->text);
+        return (jobject) new_object("object", text);
     }
     unexpected();
     return NULL;
@@ -281,7 +326,7 @@ static jlong JNICALL call_static_long_method(JNIEnv *env, jclass type, jmethodID
 {
     (void) env;
     record("CallStaticLongMethod %s.%s", text_of(type), ((fake_method *) m)->name);
-    if ((fake_method *) m != &wsp_startup_address) {
+    if (!IS(m, WSP_STARTUP_ADDRESS)) {
         unexpected();
     }
     if (mode("zero")) {
@@ -315,6 +360,62 @@ static void JNICALL get_string_region(JNIEnv *env, jstring s, jsize start, jsize
     record("GetStringRegion %ld %ld", (long) start, (long) len);
     MultiByteToWideChar(CP_UTF8, 0, text_of(s), -1, wide, 700);
     memcpy(buf, wide + start, (size_t) len * sizeof(jchar));
+}
+
+static jstring JNICALL new_string(JNIEnv *env, const jchar *chars, jsize length)
+{
+    char utf8[600];
+    int n;
+    (void) env;
+    n = WideCharToMultiByte(CP_UTF8, 0, (const wchar_t *) chars, (int) length, utf8, sizeof(utf8) - 1, NULL, NULL);
+    utf8[n] = '\0';
+    record("NewString %s", utf8);
+    return (jstring) new_object("string", utf8);
+}
+
+static jobject JNICALL new_object_v(JNIEnv *env, jclass type, jmethodID m, ...)
+{
+    va_list args;
+    jstring path;
+    (void) env;
+    record("NewObject %s.%s", text_of(type), ((fake_method *) m)->name);
+    if (!IS(m, FILE_INIT)) {
+        unexpected();
+    }
+    va_start(args, m);
+    path = va_arg(args, jstring);
+    va_end(args);
+    return (jobject) new_object("object", text_of(path));
+}
+
+static jobjectArray JNICALL new_object_array(JNIEnv *env, jsize length, jclass type, jobject initial)
+{
+    (void) env;
+    (void) initial;
+    record("NewObjectArray %ld %s", (long) length, text_of(type));
+    return (jobjectArray) new_object("array", "URL[]");
+}
+
+static void JNICALL set_object_array_element(JNIEnv *env, jobjectArray array, jsize index, jobject value)
+{
+    (void) env;
+    record("SetObjectArrayElement %ld %s", (long) index, text_of(value));
+    if (index >= 0 && index < 16) {
+        ((fake_object *) array)->items[index] = (fake_object *) value;
+    }
+}
+
+static jobject JNICALL new_global_ref(JNIEnv *env, jobject o)
+{
+    (void) env;
+    record("NewGlobalRef %s", text_of(o));
+    return o;
+}
+
+static void JNICALL delete_local_ref(JNIEnv *env, jobject o)
+{
+    (void) env;
+    record("DeleteLocalRef %s", text_of(o));
 }
 
 static jthrowable JNICALL exception_occurred(JNIEnv *env)
@@ -511,6 +612,12 @@ BOOL WINAPI DllMain(HINSTANCE instance, DWORD why, LPVOID reserved)
     env_functions.GetObjectClass = get_object_class;
     env_functions.PushLocalFrame = push_local_frame;
     env_functions.PopLocalFrame = pop_local_frame;
+    env_functions.NewString = new_string;
+    env_functions.NewObject = new_object_v;
+    env_functions.NewObjectArray = new_object_array;
+    env_functions.SetObjectArrayElement = set_object_array_element;
+    env_functions.NewGlobalRef = new_global_ref;
+    env_functions.DeleteLocalRef = delete_local_ref;
     vm_functions.GetEnv = get_env;
     vm_functions.AttachCurrentThreadAsDaemon = attach_as_daemon;
     vm_functions.AttachCurrentThread = attach;

@@ -123,6 +123,37 @@ class BootstrapDllWineTest {
     }
 
     @Test
+    void aJoinedJvmWithoutJwspLoadsItFromClassPathInALoaderKeptForTheProcess() throws Exception {
+        // A Java program's own JVM: its system class loader does not know jwsp.
+        Run run = wine.scenario("join-app").withJvmDll()
+                .cfg("jvm.dll = jvm.dll", "class.path = lib\\jwsp-provider.jar;;C:\\jwsp\\log4j-api.jar")
+                .env("FAKEJVM_EXISTING", "1").env("FAKEJVM_APP_CLASS_PATH", "1")
+                .run("0202", "threads", "1");
+
+        String loader = "URLClassLoader[file:///" + BootstrapWineSession.windowsPath(scenarioDir("join-app"))
+                + "\\lib\\jwsp-provider.jar file:///C:\\jwsp\\log4j-api.jar]";
+        assertEquals(0, run.count(CREATE), run::toString);
+        assertTrue(run.record().stream().anyMatch(l -> l.endsWith(" NewGlobalRef " + loader)), run::toString);
+        assertTrue(run.record().stream().anyMatch(l -> l.endsWith(" CallObjectMethod " + loader + ".loadClass")),
+                run::toString);
+        assertEquals(1, run.count("CallStaticLongMethod"), run::toString);
+        assertForwardedUnchanged(run, 3, 0);
+        assertEquals(List.of(), run.log(), run::toString);
+    }
+
+    @Test
+    void aJoinedJvmWithoutJwspAnywhereGivesProviderFailedInitNamingBothTries() throws Exception {
+        Run run = wine.scenario("join-app-no-class").withJvmDll()
+                .cfg("jvm.dll = jvm.dll", "class.path = C:\\jwsp\\jwsp-provider.jar")
+                .env("FAKEJVM_EXISTING", "1").env("FAKEJVM_APP_CLASS_PATH", "1").env("FAKEJVM_MODE", "no-class")
+                .run("0202", "once");
+
+        assertEquals(List.of(WSAEPROVIDERFAILEDINIT), results(run), run::toString);
+        assertLogged(run, "cannot load class org.jwsp.windows.Bootstrap in the joined JVM (java.lang.ClassNotFoundException: "
+                + "org.jwsp.windows.Bootstrap), nor from class.path: java.lang.ClassNotFoundException: org.jwsp.windows.Bootstrap");
+    }
+
+    @Test
     void callsDuringStartUpWaitForItAndGetTheSameResult() throws Exception {
         Run run = wine.scenario("race").withJvmDll().cfg("jvm.dll = jvm.dll", "class.path = C:\\jwsp\\jwsp.jar")
                 .env("FAKEJVM_CREATE_GATE", "1")
