@@ -108,10 +108,11 @@ static jobject class_path_loader(JNIEnv *env, const wchar_t *class_path)
     jobjectArray urls;
     jobject loader;
 
+    /* Entries, not separators: empty ones are skipped, and a null URL would fail newInstance. */
     for (p = class_path; *p != L'\0'; p++) {
-        count += *p == L';';
+        count += *p != L';' && (p[1] == L';' || p[1] == L'\0');
     }
-    urls = new_instance == NULL ? NULL : (*env)->NewObjectArray(env, count + 1, url_type, NULL);
+    urls = new_instance == NULL ? NULL : (*env)->NewObjectArray(env, count, url_type, NULL);
     if (urls == NULL) {
         return NULL;
     }

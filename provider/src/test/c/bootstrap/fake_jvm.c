@@ -31,6 +31,7 @@ typedef struct fake_object {
     const char *kind;                     /* class, object, string, throwable, array */
     char text[600];
     struct fake_object *items[16];        /* elements of an array */
+    int length;                           /* of an array */
 } fake_object;
 
 typedef struct fake_method {
@@ -41,14 +42,14 @@ typedef struct fake_method {
 } fake_method;
 
 static CRITICAL_SECTION lock;
-static fake_object class_loader_class = {"class", "java/lang/ClassLoader", {0}};
-static fake_object bootstrap_class = {"class", "org/jwsp/windows/Bootstrap", {0}};
-static fake_object throwable_class = {"class", "java/lang/Throwable", {0}};
-static fake_object file_class = {"class", "java/io/File", {0}};
-static fake_object uri_class = {"class", "java/net/URI", {0}};
-static fake_object url_class = {"class", "java/net/URL", {0}};
-static fake_object url_class_loader_class = {"class", "java/net/URLClassLoader", {0}};
-static fake_object system_loader = {"object", "system class loader", {0}};
+static fake_object class_loader_class = {"class", "java/lang/ClassLoader", {0}, 0};
+static fake_object bootstrap_class = {"class", "org/jwsp/windows/Bootstrap", {0}, 0};
+static fake_object throwable_class = {"class", "java/lang/Throwable", {0}, 0};
+static fake_object file_class = {"class", "java/io/File", {0}, 0};
+static fake_object uri_class = {"class", "java/net/URI", {0}, 0};
+static fake_object url_class = {"class", "java/net/URL", {0}, 0};
+static fake_object url_class_loader_class = {"class", "java/net/URLClassLoader", {0}, 0};
+static fake_object system_loader = {"object", "system class loader", {0}, 0};
 static fake_method methods[] = {
     {&class_loader_class, "getSystemClassLoader", "()Ljava/lang/ClassLoader;", 1},
     {&class_loader_class, "loadClass", "(Ljava/lang/String;)Ljava/lang/Class;", 0},
@@ -269,8 +270,14 @@ static jobject JNICALL call_static_object_method(JNIEnv *env, jclass type, jmeth
         va_start(args, m);
         urls = va_arg(args, fake_object *);
         va_end(args);
+        for (i = 0; i < urls->length; i++) {
+            if (urls->items[i] == NULL) {       /* as the JDK's URLClassPath does */
+                throw_new("java.lang.NullPointerException: null URL in URLClassLoader.newInstance");
+                return NULL;
+            }
+        }
         loader = new_object("object", "URLClassLoader[");
-        for (i = 0; i < 16 && urls->items[i] != NULL; i++) {
+        for (i = 0; i < urls->length; i++) {
             strncat(loader->text, i == 0 ? "" : " ", sizeof(loader->text) - strlen(loader->text) - 1);
             strncat(loader->text, urls->items[i]->text, sizeof(loader->text) - strlen(loader->text) - 2);
         }
@@ -392,15 +399,17 @@ static jobjectArray JNICALL new_object_array(JNIEnv *env, jsize length, jclass t
 {
     (void) env;
     (void) initial;
+    fake_object *array = new_object("array", "URL[]");
     record("NewObjectArray %ld %s", (long) length, text_of(type));
-    return (jobjectArray) new_object("array", "URL[]");
+    array->length = length < 16 ? (int) length : 16;
+    return (jobjectArray) array;
 }
 
 static void JNICALL set_object_array_element(JNIEnv *env, jobjectArray array, jsize index, jobject value)
 {
     (void) env;
     record("SetObjectArrayElement %ld %s", (long) index, text_of(value));
-    if (index >= 0 && index < 16) {
+    if (index >= 0 && index < ((fake_object *) array)->length) {
         ((fake_object *) array)->items[index] = (fake_object *) value;
     }
 }
