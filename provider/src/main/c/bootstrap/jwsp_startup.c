@@ -8,7 +8,8 @@
  * returning its result unchanged (WSAVERNOTSUPPORTED included). Any failure returns
  * WSAEPROVIDERFAILEDINIT, which is how WSPStartup reports errors: it has no lpErrno, its return
  * value is the error code (LPWSPSTARTUP in ws2spi.h). State written by the start-up is read by
- * later calls only after InitOnceExecuteOnce has returned, which orders the two.
+ * later calls only after InitOnceExecuteOnce has returned, which orders the two. The start-up pins
+ * the DLL in the process, so that state lives as long as the JVM it describes.
  */
 #include "jwsp.h"
 
@@ -38,10 +39,17 @@ BOOL WINAPI DllMain(HINSTANCE instance, DWORD why, LPVOID reserved)
 static BOOL CALLBACK start(PINIT_ONCE once, PVOID ran, PVOID *context)
 {
     int created = 0;
+    HMODULE pinned;
     (void) once;
     (void) context;
     *(int *) ran = 1;
     InterlockedExchange(&starting_thread, (LONG) GetCurrentThreadId());
+    /* Pinned: ws2_32 frees provider DLLs at the last WSACleanup, but the JVM and the Java stub stay;
+     * a reload would start over and, for a joined JVM, load jwsp's classes a second time. */
+    if (!GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_PIN,
+                            (LPCWSTR) &start_once, &pinned)) {
+        jwsp_debug_line(L"cannot pin jwsp.dll in memory: error %lu", GetLastError());
+    }
     if (jwsp_config_read(self, &config, started.reason) == 0
         && jwsp_jvm_start(&config, &started.vm, &started.target, &created, started.reason) == 0) {
         started.ok = 1;

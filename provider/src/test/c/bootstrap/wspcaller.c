@@ -5,6 +5,8 @@
  *   wspcaller.exe JWSP_DLL VERSION_HEX threads N   one call, then N threads at once, then one more
  *   wspcaller.exe JWSP_DLL VERSION_HEX race N      first call held inside JNI_CreateJavaVM (the
  *                                                  stand-in jvm.dll's gate) while N threads call
+ *   wspcaller.exe JWSP_DLL VERSION_HEX reload      one call, FreeLibrary (as ws2_32 does at the last
+ *                                                  WSACleanup), LoadLibrary again, one more call
  *
  * LoadLibraryW's the DLL, GetProcAddress("WSPStartup"), and calls it like ws2_32 does: version,
  * WSPDATA, WSAPROTOCOL_INFOW, the upcall table by value, WSPPROC_TABLE. Prints one line per fact:
@@ -196,6 +198,18 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[3], "threads") == 0) {
         return threads(n);
+    }
+    if (strcmp(argv[3], "reload") == 0) {
+        call();
+        print("FREE %s\n", FreeLibrary(dll) ? "ok" : "failed");
+        dll = LoadLibraryW(path);
+        startup = dll == NULL ? NULL : (startup_fn) (void (*)(void)) GetProcAddress(dll, "WSPStartup");
+        print("RELOAD %s\n", startup == NULL ? "failed" : "ok");
+        if (startup == NULL) {
+            return 3;
+        }
+        call();
+        return 0;
     }
     if (strcmp(argv[3], "race") == 0) {
         return race(n);

@@ -154,6 +154,19 @@ class BootstrapDllWineTest {
     }
 
     @Test
+    void freeingAndReloadingTheDllKeepsTheStartedProvider() throws Exception {
+        // ws2_32 frees provider DLLs at the last WSACleanup and loads them again at the next use.
+        Run run = wine.scenario("reload").withJvmDll().cfg("jvm.dll = jvm.dll", "class.path = C:\\jwsp\\jwsp.jar")
+                .run("0202", "reload");
+
+        assertTrue(run.out().containsAll(List.of("FREE ok", "RELOAD ok")), run::toString);
+        assertEquals(List.of(0, 0), results(run), run::toString);
+        assertEquals(1, run.count("JNI_GetCreatedJavaVMs"), run::toString);
+        assertEquals(1, run.count("CallStaticLongMethod"), run::toString);
+        assertForwardedUnchanged(run, 2, 0);
+    }
+
+    @Test
     void callsDuringStartUpWaitForItAndGetTheSameResult() throws Exception {
         Run run = wine.scenario("race").withJvmDll().cfg("jvm.dll = jvm.dll", "class.path = C:\\jwsp\\jwsp.jar")
                 .env("FAKEJVM_CREATE_GATE", "1")
