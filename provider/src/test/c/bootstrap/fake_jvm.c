@@ -9,13 +9,14 @@
  * fake_java_wsp_startup below (it records its five arguments, writes known out-parameters and
  * returns FAKEJVM_WSP_RESULT, or WSAVERNOTSUPPORTED below version 2.2, as the Java side does).
  * Behaviour, from the environment:
- *   FAKEJVM_MODE     ok (default) | no-class | zero | throw | create-fails | reenter
+ *   FAKEJVM_MODE     ok (default) | no-class | zero | throw | create-fails | reenter | attach-fails
  *   FAKEJVM_EXISTING 1: a JVM is already running in the process (join, no create)
  *   FAKEJVM_APP_CLASS_PATH 1: its system class loader is an application's, without Bootstrap;
  *                    a URLClassLoader made over at least one URL has it
  *   FAKEJVM_CREATE_GATE 1: JNI_CreateJavaVM signals the event Local\jwsp-fake-create-started,
  *                    then waits for Local\jwsp-fake-create-release (at most 20 s)
- * Test code: objects are static or leaked; calls are serialised by one lock.
+ * Test code: objects are static or leaked; calls are serialised by one lock. One file, although
+ * long, so that the whole fake JNI table is filled in one place.
  */
 #define _JNI_IMPLEMENTATION_
 #include <winsock2.h>
@@ -494,6 +495,10 @@ static jint JNICALL attach_as_daemon(JavaVM *vm, void **penv, void *args)
     (void) vm;
     record("AttachCurrentThreadAsDaemon version=0x%lx name=%s", (long) a->version,
            a->name == NULL ? "null" : a->name);
+    if (mode("attach-fails")) {
+        record("  -> JNI_ENOMEM");
+        return JNI_ENOMEM;
+    }
     if (!is_attached()) {
         attach_self();
     }

@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Test;
  * from provider/src/test/c/bootstrap records every JNI call and hands out a fake Java WSPStartup.
  * Each test is one scenario folder (own jwsp.dll copy, jwsp.cfg, jvm.dll, record and log) and one
  * short wine64 process; the prefix and wineserver are shared by the class. Skipped, with the
- * reason printed, where wine64 or mingw-w64 is missing.
+ * reason printed, where wine64 or mingw-w64 is missing. One class, over the usual size, so that
+ * one Wine prefix and one wineserver serve every scenario: each Wine start costs seconds.
  */
 class BootstrapDllWineTest {
 
@@ -263,6 +264,20 @@ class BootstrapDllWineTest {
         Run run = failing("jvm-refuses", "create-fails");
 
         assertLogged(run, "JNI_CreateJavaVM failed: -6 (JNI_EINVAL); check jvm.option lines and class.path");
+    }
+
+    @Test
+    void aThreadTheJvmCannotAttachGetsProviderFailedInitAndALogLine() throws Exception {
+        Run run = wine.scenario("attach-fails").withJvmDll().cfg("jvm.dll = jvm.dll", "class.path = C:\\jwsp\\jwsp.jar")
+                .env("FAKEJVM_MODE", "attach-fails")
+                .run("0202", "threads", "1");
+
+        // The creating thread was attached by JNI_CreateJavaVM; the other one cannot be.
+        String other = run.recorded("AttachCurrentThreadAsDaemon").getFirst().get("tid");
+        assertEquals(List.of(0, WSAEPROVIDERFAILEDINIT, 0), results(run), run::toString);
+        assertLogged(run, "cannot attach thread " + other + " to the JVM: -4 (JNI_ENOMEM)");
+        assertEquals(2, run.recorded("JavaWSPStartup").stream().filter(m -> !m.get("rest").equals("wrote")).count(),
+                () -> "only the attached thread's calls reach Java\n" + run);
     }
 
     @Test
