@@ -6,8 +6,9 @@
  * visibility attribute; on Windows x64 (LLP64) `long` is 32 bits, so that header would give a
  * 32-bit jlong and a JNI table the real jvm.dll does not have. This is the equivalent of the
  * Windows JDK's include/win32/jni_md.h: same names, same sizes. JNICALL is not defined here:
- * the Windows header says __stdcall, but the Linux JDK's jni.h defines JNICALL (empty) itself,
- * unconditionally, and on x64 __stdcall is ignored (there is one calling convention), so empty
+ * older Windows headers say __stdcall, but JDK 25's jni.h defines JNICALL (empty) itself,
+ * unconditionally (a definition here is a redefinition, an error under -Werror), and x64 ignores
+ * __stdcall (there is one calling convention), so empty
  * is the same ABI. The include order is: -Iinclude/win32 -I$JAVA_HOME/include.
  */
 #ifndef _JAVASOFT_JNI_MD_H_
