@@ -83,7 +83,14 @@ public final class LinuxKernelPort implements KernelPort {
 
     @Override
     public int waitForSingleObject(long handle, int timeoutMillis, boolean alertable) {
-        return handles.get(handle) instanceof EventObject e ? Waits.waitEvent(e, timeoutMillis, alertable) : WAIT_FAILED;
+        if (!(handles.get(handle) instanceof EventObject e) || !e.acquire()) {
+            return WAIT_FAILED;
+        }
+        try {
+            return Waits.waitEvent(e, timeoutMillis, alertable);
+        } finally {
+            e.release();
+        }
     }
 
     @Override
