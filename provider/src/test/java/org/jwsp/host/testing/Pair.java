@@ -15,7 +15,7 @@ import org.jwsp.host.catalog.Ws2;
 public record Pair(Ws2 ws2, long listener, long client, long server) implements AutoCloseable {
 
     public static Pair tcp(Ws2 ws2, int af, int clientFlags, Arena arena) {
-        long l = ws2.socket(af, SOCK_STREAM(), IPPROTO_TCP(), 0);
+        long l = ws2.socket(af, SOCK_STREAM(), IPPROTO_TCP(), clientFlags); // accepted sockets inherit the flags
         assertNotEquals(INVALID_SOCKET(), l, () -> "socket: " + ws2.lastError());
         MemorySegment any = SockAddr.loopback(af, 0, arena);
         assertEquals(0, ws2.bind(l, any, SockAddr.size(af)), () -> "bind: " + ws2.lastError());
