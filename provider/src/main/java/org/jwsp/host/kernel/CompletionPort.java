@@ -136,7 +136,7 @@ public final class CompletionPort implements KernelObject {
     }
 
     /** <em>Hot.</em> {@code PostQueuedCompletionStatus}: a NOP carrying a pooled packet. */
-    boolean post(int bytes, long key, long overlapped) {
+    public boolean post(int bytes, long key, long overlapped) {
         if (!acquire()) {
             return false;
         }
@@ -169,6 +169,9 @@ public final class CompletionPort implements KernelObject {
         }
         try {
             HostThread thread = HostThread.current();
+            if (alertable) {
+                thread.wakeFd(); // before the first look at the queue: see HostThread.wakeFd
+            }
             long deadline = Waits.deadline(timeoutMillis);
             for (;;) {
                 if (alertable && !thread.apcs.isEmpty()) {

@@ -12,7 +12,10 @@ import org.jwsp.bindings.linux.linux_h;
  * {@code read} of the counter succeeds (the read resets it), as {@code CreateEvent} specifies.
  *
  * <p>Any thread may set, reset or wait. Owns the fd and a 16-byte word (the value 1 to write,
- * a sink to read into) in its own {@link CountedArena}, both released by {@link #close()}.
+ * a sink to read into) in its own {@link CountedArena}. A reference count keeps both alive while
+ * any thread is inside {@link #set}/{@link #reset}/a wait: a completion thread may still be in
+ * {@code SetEvent} when the program, which saw the completion, closes the event. {@link #close()}
+ * drops the handle's reference; the last reference frees the fd and the word.
  */
 final class EventObject implements KernelObject {
 
@@ -21,6 +24,8 @@ final class EventObject implements KernelObject {
     private final CountedArena arena = new CountedArena();
     private final MemorySegment one;
     private final MemorySegment sink;
+    private final java.util.concurrent.atomic.AtomicInteger refs = new java.util.concurrent.atomic.AtomicInteger(1);
+    private volatile boolean closed;
 
     private EventObject(int fd, boolean manualReset) {
         this.fd = fd;
@@ -39,23 +44,57 @@ final class EventObject implements KernelObject {
         return new EventObject(fd, manualReset);
     }
 
+    /** Takes a reference for the duration of one operation; false once closed. */
+    boolean acquire() {
+        for (;;) {
+            int r = refs.get();
+            if (r == 0 || closed) {
+                return false;
+            }
+            if (refs.compareAndSet(r, r + 1)) {
+                return true;
+            }
+        }
+    }
+
+    void release() {
+        if (refs.decrementAndGet() == 0) {
+            Libc.close(fd);
+            arena.close();
+        }
+    }
+
     boolean set() {
-        return Libc.write8(fd, one);
+        if (!acquire()) {
+            return false;
+        }
+        try {
+            return Libc.write8(fd, one);
+        } finally {
+            release();
+        }
     }
 
     boolean reset() {
-        Libc.read8(fd, sink); // fails with EAGAIN when already non-signalled: that is success
-        return true;
+        if (!acquire()) {
+            return false;
+        }
+        try {
+            Libc.read8(fd, sink); // fails with EAGAIN when already non-signalled: that is success
+            return true;
+        } finally {
+            release();
+        }
     }
 
-    /** Auto-reset: takes the signal if it is there (the read resets the counter). */
+    /** Auto-reset: takes the signal if it is there (the read resets the counter). Caller holds a reference. */
     boolean tryTake() {
         return Libc.read8(fd, sink);
     }
 
     @Override
     public void close() {
-        Libc.close(fd);
-        arena.close();
+        closed = true;
+        release();
     }
 }

@@ -13,8 +13,8 @@ import org.jwsp.bindings.windows.LPWSAUSERAPC;
 
 /**
  * What the host knows about one thread (a JVM thread or a native thread that called in): its
- * Linux thread id, its {@link ApcQueue}, and an eventfd ("wake fd") that {@link #queueApc}
- * signals so that an alertable {@code poll} of that thread wakes up.
+ * Linux thread id, its {@link ApcQueue}, and (from its first alertable wait on) an eventfd
+ * ("wake fd") that {@link #queueApc} signals so that an alertable {@code poll} of that thread wakes up.
  *
  * <p>Created on the thread's first use of the kernel port ({@link #current()}). Its scratch
  * memory (two {@code pollfd}s and an 8-byte word for eventfd reads/writes) belongs to an
@@ -34,11 +34,13 @@ final class HostThread {
     /** [0..8) the value 1 for eventfd writes, [8..16) a sink for eventfd reads. */
     private final MemorySegment word;
     private final long[] apc = new long[2];
-    private int wakeFd;
+    /** -1 until the thread's first alertable wait makes it; guarded by {@code this}. */
+    private int wakeFd = -1;
+    /** The thread is gone: APCs are refused. Guarded by {@code this}. */
+    private boolean gone;
 
-    private HostThread(int tid, int wakeFd) {
+    private HostThread(int tid) {
         this.tid = tid;
-        this.wakeFd = wakeFd;
         Arena arena = Arena.ofAuto();
         this.pollfds = pollfd.allocateArray(2, arena);
         this.word = arena.allocate(16, 8);
@@ -46,11 +48,7 @@ final class HostThread {
     }
 
     private static HostThread attach() {
-        int fd = Libc.eventfd(0, linux_h.EFD_NONBLOCK() | linux_h.EFD_CLOEXEC());
-        if (fd < 0) {
-            throw new org.jwsp.kernel.KernelException("eventfd for a thread's APC queue", -fd);
-        }
-        HostThread t = new HostThread(Libc.gettid(), fd);
+        HostThread t = new HostThread(Libc.gettid());
         CLEANER.register(Thread.currentThread(), t::close);
         return t;
     }
@@ -60,17 +58,31 @@ final class HostThread {
         return CURRENT.get();
     }
 
+    /**
+     * The wake fd, made on the owner's first alertable wait (so threads that never wait alertably
+     * hold no fd). Safe against a concurrent {@link #queueApc}: an APC queued before the fd exists
+     * is in the queue, which every alertable wait checks after this call and before it polls.
+     */
     synchronized int wakeFd() {
+        if (wakeFd < 0 && !gone) {
+            int fd = Libc.eventfd(0, linux_h.EFD_NONBLOCK() | linux_h.EFD_CLOEXEC());
+            if (fd < 0) {
+                throw new org.jwsp.kernel.KernelException("eventfd for a thread's APC queue", -fd);
+            }
+            wakeFd = fd;
+        }
         return wakeFd;
     }
 
     /** Queues an APC and wakes the thread's alertable wait; false once the thread is gone. */
     synchronized boolean queueApc(long routine, long context) {
-        if (wakeFd < 0) {
+        if (gone) {
             return false;
         }
         apcs.add(routine, context);
-        Libc.write8(wakeFd, word);
+        if (wakeFd >= 0) {
+            Libc.write8(wakeFd, word);
+        }
         return true;
     }
 
@@ -80,7 +92,10 @@ final class HostThread {
      * exception can only come from a Java upcall behind it that broke the rule, and is logged.
      */
     int runApcs() {
-        int fd = wakeFd();
+        int fd;
+        synchronized (this) {
+            fd = wakeFd;
+        }
         if (fd >= 0) {
             Libc.read8(fd, word.asSlice(8, 8));
         }
@@ -97,6 +112,7 @@ final class HostThread {
     }
 
     private synchronized void close() {
+        gone = true;
         if (wakeFd >= 0) {
             Libc.close(wakeFd);
             wakeFd = -1;

@@ -9,7 +9,9 @@ import org.jwsp.kernel.KernelPort;
  * kernel32's verbs on Linux: completion ports are io_uring instances ({@link CompletionPort}),
  * events are eventfds ({@link EventObject}), waits are {@code poll} loops ({@link Waits}), thread
  * identity is {@code gettid}, APCs are per-thread FIFO queues ({@link ApcQueue}) run only in that
- * thread's alertable waits, and {@code GetProcAddress} is a module registry ({@link HostModules}).
+ * thread's alertable waits, and {@code GetProcAddress} is a module registry ({@link HostModules}),
+ * where {@code kernel32.dll} itself exports {@code SleepEx}, {@code WaitForSingleObjectEx} and
+ * {@code GetCurrentThreadId} for native threads ({@link Kernel32Exports}).
  * Handles (ports, events, threads, and the Winsock {@code SOCKET}s the upcall table makes) live
  * in one {@link HandleTable}.
  *
@@ -21,6 +23,10 @@ import org.jwsp.kernel.KernelPort;
 public final class LinuxKernelPort implements KernelPort {
 
     private static final LinuxKernelPort INSTANCE = new LinuxKernelPort();
+
+    static {
+        Kernel32Exports.register(INSTANCE);
+    }
 
     private final HandleTable handles = new HandleTable();
     private final HostModules modules = new HostModules();
@@ -83,7 +89,14 @@ public final class LinuxKernelPort implements KernelPort {
 
     @Override
     public int waitForSingleObject(long handle, int timeoutMillis, boolean alertable) {
-        return handles.get(handle) instanceof EventObject e ? Waits.waitEvent(e, timeoutMillis, alertable) : WAIT_FAILED;
+        if (!(handles.get(handle) instanceof EventObject e) || !e.acquire()) {
+            return WAIT_FAILED;
+        }
+        try {
+            return Waits.waitEvent(e, timeoutMillis, alertable);
+        } finally {
+            e.release();
+        }
     }
 
     @Override

@@ -47,6 +47,9 @@ final class Waits {
     /** {@code WaitForSingleObjectEx} on an event. */
     static int waitEvent(EventObject event, int timeoutMillis, boolean alertable) {
         HostThread thread = HostThread.current();
+        if (alertable) {
+            thread.wakeFd(); // before the first look at the queue: see HostThread.wakeFd
+        }
         long deadline = deadline(timeoutMillis);
         for (;;) {
             if (alertable && !thread.apcs.isEmpty()) {
@@ -78,6 +81,9 @@ final class Waits {
     /** {@code SleepEx}: 0 when the time elapsed, {@link KernelPort#WAIT_IO_COMPLETION} when APCs ran. */
     static int sleep(int timeoutMillis, boolean alertable) {
         HostThread thread = HostThread.current();
+        if (alertable) {
+            thread.wakeFd(); // before the first look at the queue: see HostThread.wakeFd
+        }
         long deadline = deadline(timeoutMillis);
         for (;;) {
             if (alertable && !thread.apcs.isEmpty()) {
