@@ -6,7 +6,6 @@ import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 
 import org.jwsp.bindings.windows.TOKEN_ELEVATION;
-import org.jwsp.bindings.windows.WSAPROTOCOL_INFOW;
 import org.jwsp.bindings.windows.ws2spi_h;
 
 /**
@@ -26,54 +25,24 @@ import org.jwsp.bindings.windows.ws2spi_h;
  */
 public final class WinsockCatalog implements WritableCatalog {
 
-    private static final int ENUM_ATTEMPTS = 4;
+    private final Ws2CatalogExports reader;
 
     public WinsockCatalog() {
         // The generated bindings resolve symbols in the libraries this class loader has loaded.
         System.loadLibrary("kernel32");
         System.loadLibrary("advapi32");
         System.loadLibrary("ws2_32");
+        reader = new Ws2CatalogExports(ws2spi_h.WSCEnumProtocols$address(), ws2spi_h.WSCGetProviderPath$address());
     }
 
     @Override
     public MemorySegment[] protocols(Arena arena) {
-        try (Arena call = Arena.ofConfined()) {
-            MemorySegment length = call.allocate(ValueLayout.JAVA_INT);
-            MemorySegment errno = call.allocate(ValueLayout.JAVA_INT);
-            MemorySegment buffer = MemorySegment.NULL;
-            // The catalog can grow between the sizing call and the real one: retry a few times.
-            for (int attempt = 0; attempt < ENUM_ATTEMPTS; attempt++) {
-                int count = ws2spi_h.WSCEnumProtocols(MemorySegment.NULL, buffer, length, errno);
-                if (count != ws2spi_h.SOCKET_ERROR()) {
-                    MemorySegment[] entries = new MemorySegment[count];
-                    for (int i = 0; i < count; i++) {
-                        entries[i] = WSAPROTOCOL_INFOW.asSlice(buffer, i).asSlice(0, WSAPROTOCOL_INFOW.sizeof());
-                    }
-                    return entries;
-                }
-                int error = errno.get(ValueLayout.JAVA_INT, 0);
-                if (error != ws2spi_h.WSAENOBUFS()) {
-                    throw new CatalogException("WSCEnumProtocols", error);
-                }
-                buffer = arena.allocate(Integer.toUnsignedLong(length.get(ValueLayout.JAVA_INT, 0)),
-                        WSAPROTOCOL_INFOW.layout().byteAlignment());
-            }
-            throw new CatalogException("WSCEnumProtocols", ws2spi_h.WSAENOBUFS());
-        }
+        return reader.protocols(arena);
     }
 
     @Override
     public String providerPath(MemorySegment entry) {
-        try (Arena call = Arena.ofConfined()) {
-            int chars = ws2spi_h.MAX_PATH() + 1;
-            MemorySegment path = call.allocate(ValueLayout.JAVA_SHORT, chars);
-            MemorySegment length = call.allocateFrom(ValueLayout.JAVA_INT, chars);
-            MemorySegment errno = call.allocate(ValueLayout.JAVA_INT);
-            if (ws2spi_h.WSCGetProviderPath(WSAPROTOCOL_INFOW.ProviderId(entry), path, length, errno) != 0) {
-                return null;
-            }
-            return path.getString(0, StandardCharsets.UTF_16LE);
-        }
+        return reader.providerPath(entry);
     }
 
     @Override
