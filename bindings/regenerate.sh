@@ -2,7 +2,8 @@
 # Regenerates org.jwsp.bindings.windows and org.jwsp.bindings.linux from the real headers
 # with an installed jextract (see ../shared/JEXTRACT.md, or README "Regenerating the bindings").
 #
-#   JEXTRACT=/path/to/jextract bash bindings/regenerate.sh      # or jextract on PATH
+#   JEXTRACT=/path/to/jextract bash bindings/regenerate.sh           # or jextract on PATH
+#   JEXTRACT=/path/to/jextract bash bindings/regenerate.sh --check   # and fail if git sees a change
 #
 # It never downloads or builds jextract. The output is deterministic: running it with the
 # jextract named below reproduces the committed files exactly (git diff --exit-code).
@@ -11,7 +12,14 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 out="$here/src/main/java"
 want_version="jextract 25"
-mingw_include=/usr/share/mingw-w64/include
+mingw_include=${MINGW_INCLUDE:-/usr/share/mingw-w64/include}
+linux_include=${LINUX_INCLUDE:-/usr/include}
+check=false
+case "${1:-}" in
+  --check) check=true ;;
+  "") ;;
+  *) echo "usage: regenerate.sh [--check]" >&2; exit 2 ;;
+esac
 
 die() { echo "regenerate: $*" >&2; exit 1; }
 
@@ -23,7 +31,7 @@ version=$("$jextract" --version 2>&1 | head -n 1 || true)
 
 [ -f "$mingw_include/ws2spi.h" ] || die "missing header $mingw_include/ws2spi.h: apt-get install mingw-w64-x86-64-dev"
 for h in sys/socket.h linux/io_uring.h sys/eventfd.h; do
-  [ -f "/usr/include/$h" ] || [ -f "/usr/include/x86_64-linux-gnu/$h" ] \
+  [ -f "$linux_include/$h" ] || [ -f "$linux_include/x86_64-linux-gnu/$h" ] \
     || die "missing header <$h>: apt-get install libc6-dev linux-libc-dev"
 done
 
@@ -36,7 +44,7 @@ mkdir -p "$work/win" "$work/linux" "$work/out"
 cp "$here/jextract/windows.compile_flags.txt" "$work/win/compile_flags.txt"
 (cd "$work/win" && JEXTRACT_JAVA_OPTIONS=-Dos.name=Windows_11 "$jextract" \
     --output "$work/out" -t org.jwsp.bindings.windows --header-class-name ws2spi_h \
-    @"$here/jextract/windows.args" '<winsock2.h>' '<windows.h>' '<ws2spi.h>' '<ws2ipdef.h>') \
+    @"$here/jextract/windows.args" '<winsock2.h>' '<windows.h>' '<ws2spi.h>' '<ws2ipdef.h>' '<sporder.h>') \
   || die "jextract failed on the Windows headers"
 # C_LONG is still the canonical 'long' of the JVM that runs the bindings (8 bytes on Linux):
 # pin it to Windows' 4 bytes so no layout depends on the host.
@@ -57,5 +65,21 @@ for pkg in windows linux; do
   mkdir -p "$out/org/jwsp/bindings"
   cp -r "$work/out/org/jwsp/bindings/$pkg" "$out/org/jwsp/bindings/$pkg"
 done
+# What made these files, for the demo and for whoever regenerates next.
+pkgver() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo unknown; }
+{
+  echo "jextract: $("$jextract" --version 2>&1 | tr '\n' ' ' | sed 's/ *$//')"
+  echo "mingw-w64-x86-64-dev: $(pkgver mingw-w64-x86-64-dev)"
+  echo "libc6-dev: $(pkgver libc6-dev)"
+  echo "linux-libc-dev: $(pkgver linux-libc-dev)"
+} > "$here/jextract/generated-with.txt"
+
 echo "regenerate: wrote $(find "$out/org/jwsp/bindings/windows" -name '*.java' | wc -l) Windows and" \
      "$(find "$out/org/jwsp/bindings/linux" -name '*.java' | wc -l) Linux files under $out"
+
+if $check; then
+  git -C "$here" diff --exit-code --stat -- src/main/java jextract/generated-with.txt \
+    || die "the committed bindings differ from what this jextract generates (diff above)"
+  [ -z "$(git -C "$here" ls-files --others --exclude-standard -- src/main/java)" ] || die "regeneration added untracked files"
+  echo "regenerate: committed bindings reproduced exactly"
+fi

@@ -50,6 +50,15 @@ public class ws2spi_h extends ws2spi_h$shared {
     public static int TRUE() {
         return TRUE;
     }
+    private static final int DUPLICATE_SAME_ACCESS = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define DUPLICATE_SAME_ACCESS 2
+     * }
+     */
+    public static int DUPLICATE_SAME_ACCESS() {
+        return DUPLICATE_SAME_ACCESS;
+    }
     private static final int FD_SETSIZE = (int)64L;
     /**
      * {@snippet lang=c :
@@ -382,6 +391,15 @@ public class ws2spi_h extends ws2spi_h$shared {
      */
     public static int WSPDESCRIPTION_LEN() {
         return WSPDESCRIPTION_LEN;
+    }
+    private static final int TokenElevation = (int)20L;
+    /**
+     * {@snippet lang=c :
+     * enum _TOKEN_INFORMATION_CLASS.TokenElevation = 20
+     * }
+     */
+    public static int TokenElevation() {
+        return TokenElevation;
     }
     /**
      * {@snippet lang=c :
@@ -1021,6 +1039,68 @@ public class ws2spi_h extends ws2spi_h$shared {
         }
     }
 
+    private static class OpenProcessToken {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            ws2spi_h.C_INT,
+            ws2spi_h.C_POINTER,
+            ws2spi_h.C_LONG,
+            ws2spi_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("OpenProcessToken");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * WINBOOL OpenProcessToken(HANDLE ProcessHandle, DWORD DesiredAccess, PHANDLE TokenHandle)
+     * }
+     */
+    public static FunctionDescriptor OpenProcessToken$descriptor() {
+        return OpenProcessToken.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * WINBOOL OpenProcessToken(HANDLE ProcessHandle, DWORD DesiredAccess, PHANDLE TokenHandle)
+     * }
+     */
+    public static MethodHandle OpenProcessToken$handle() {
+        return OpenProcessToken.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * WINBOOL OpenProcessToken(HANDLE ProcessHandle, DWORD DesiredAccess, PHANDLE TokenHandle)
+     * }
+     */
+    public static MemorySegment OpenProcessToken$address() {
+        return OpenProcessToken.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * WINBOOL OpenProcessToken(HANDLE ProcessHandle, DWORD DesiredAccess, PHANDLE TokenHandle)
+     * }
+     */
+    public static int OpenProcessToken(MemorySegment ProcessHandle_, int DesiredAccess, MemorySegment TokenHandle) {
+        var mh$ = OpenProcessToken.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("OpenProcessToken", ProcessHandle_, DesiredAccess, TokenHandle);
+            }
+            return (int)mh$.invokeExact(ProcessHandle_, DesiredAccess, TokenHandle);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class GetCurrentProcess {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             ws2spi_h.C_POINTER    );
@@ -1188,6 +1268,70 @@ public class ws2spi_h extends ws2spi_h$shared {
                 traceDowncall("GetCurrentThreadId");
             }
             return (int)mh$.invokeExact();
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class GetTokenInformation {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            ws2spi_h.C_INT,
+            ws2spi_h.C_POINTER,
+            ws2spi_h.C_INT,
+            ws2spi_h.C_POINTER,
+            ws2spi_h.C_LONG,
+            ws2spi_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("GetTokenInformation");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * WINBOOL GetTokenInformation(HANDLE TokenHandle, TOKEN_INFORMATION_CLASS TokenInformationClass, LPVOID TokenInformation, DWORD TokenInformationLength, PDWORD ReturnLength)
+     * }
+     */
+    public static FunctionDescriptor GetTokenInformation$descriptor() {
+        return GetTokenInformation.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * WINBOOL GetTokenInformation(HANDLE TokenHandle, TOKEN_INFORMATION_CLASS TokenInformationClass, LPVOID TokenInformation, DWORD TokenInformationLength, PDWORD ReturnLength)
+     * }
+     */
+    public static MethodHandle GetTokenInformation$handle() {
+        return GetTokenInformation.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * WINBOOL GetTokenInformation(HANDLE TokenHandle, TOKEN_INFORMATION_CLASS TokenInformationClass, LPVOID TokenInformation, DWORD TokenInformationLength, PDWORD ReturnLength)
+     * }
+     */
+    public static MemorySegment GetTokenInformation$address() {
+        return GetTokenInformation.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * WINBOOL GetTokenInformation(HANDLE TokenHandle, TOKEN_INFORMATION_CLASS TokenInformationClass, LPVOID TokenInformation, DWORD TokenInformationLength, PDWORD ReturnLength)
+     * }
+     */
+    public static int GetTokenInformation(MemorySegment TokenHandle, int TokenInformationClass, MemorySegment TokenInformation, int TokenInformationLength, MemorySegment ReturnLength) {
+        var mh$ = GetTokenInformation.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("GetTokenInformation", TokenHandle, TokenInformationClass, TokenInformation, TokenInformationLength, ReturnLength);
+            }
+            return (int)mh$.invokeExact(TokenHandle, TokenInformationClass, TokenInformation, TokenInformationLength, ReturnLength);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {
@@ -1929,6 +2073,70 @@ public class ws2spi_h extends ws2spi_h$shared {
         }
     }
 
+    private static class WSCInstallProvider {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            ws2spi_h.C_INT,
+            ws2spi_h.C_POINTER,
+            ws2spi_h.C_POINTER,
+            ws2spi_h.C_POINTER,
+            ws2spi_h.C_LONG,
+            ws2spi_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("WSCInstallProvider");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int WSCInstallProvider(LPGUID lpProviderId, const WCHAR *lpszProviderDllPath, const LPWSAPROTOCOL_INFOW lpProtocolInfoList, DWORD dwNumberOfEntries, LPINT lpErrno)
+     * }
+     */
+    public static FunctionDescriptor WSCInstallProvider$descriptor() {
+        return WSCInstallProvider.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int WSCInstallProvider(LPGUID lpProviderId, const WCHAR *lpszProviderDllPath, const LPWSAPROTOCOL_INFOW lpProtocolInfoList, DWORD dwNumberOfEntries, LPINT lpErrno)
+     * }
+     */
+    public static MethodHandle WSCInstallProvider$handle() {
+        return WSCInstallProvider.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int WSCInstallProvider(LPGUID lpProviderId, const WCHAR *lpszProviderDllPath, const LPWSAPROTOCOL_INFOW lpProtocolInfoList, DWORD dwNumberOfEntries, LPINT lpErrno)
+     * }
+     */
+    public static MemorySegment WSCInstallProvider$address() {
+        return WSCInstallProvider.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int WSCInstallProvider(LPGUID lpProviderId, const WCHAR *lpszProviderDllPath, const LPWSAPROTOCOL_INFOW lpProtocolInfoList, DWORD dwNumberOfEntries, LPINT lpErrno)
+     * }
+     */
+    public static int WSCInstallProvider(MemorySegment lpProviderId, MemorySegment lpszProviderDllPath, MemorySegment lpProtocolInfoList, int dwNumberOfEntries, MemorySegment lpErrno) {
+        var mh$ = WSCInstallProvider.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("WSCInstallProvider", lpProviderId, lpszProviderDllPath, lpProtocolInfoList, dwNumberOfEntries, lpErrno);
+            }
+            return (int)mh$.invokeExact(lpProviderId, lpszProviderDllPath, lpProtocolInfoList, dwNumberOfEntries, lpErrno);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class WSCGetProviderPath {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             ws2spi_h.C_INT,
@@ -2187,6 +2395,76 @@ public class ws2spi_h extends ws2spi_h$shared {
            throw new AssertionError("should not reach here", ex$);
         }
     }
+
+    private static class WSCWriteProviderOrder {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            ws2spi_h.C_INT,
+            ws2spi_h.C_POINTER,
+            ws2spi_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("WSCWriteProviderOrder");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int WSCWriteProviderOrder(LPDWORD lpwdCatalogEntryId, DWORD dwNumberOfEntries)
+     * }
+     */
+    public static FunctionDescriptor WSCWriteProviderOrder$descriptor() {
+        return WSCWriteProviderOrder.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int WSCWriteProviderOrder(LPDWORD lpwdCatalogEntryId, DWORD dwNumberOfEntries)
+     * }
+     */
+    public static MethodHandle WSCWriteProviderOrder$handle() {
+        return WSCWriteProviderOrder.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int WSCWriteProviderOrder(LPDWORD lpwdCatalogEntryId, DWORD dwNumberOfEntries)
+     * }
+     */
+    public static MemorySegment WSCWriteProviderOrder$address() {
+        return WSCWriteProviderOrder.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int WSCWriteProviderOrder(LPDWORD lpwdCatalogEntryId, DWORD dwNumberOfEntries)
+     * }
+     */
+    public static int WSCWriteProviderOrder(MemorySegment lpwdCatalogEntryId, int dwNumberOfEntries) {
+        var mh$ = WSCWriteProviderOrder.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("WSCWriteProviderOrder", lpwdCatalogEntryId, dwNumberOfEntries);
+            }
+            return (int)mh$.invokeExact(lpwdCatalogEntryId, dwNumberOfEntries);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+    private static final int TOKEN_QUERY = (int)8L;
+    /**
+     * {@snippet lang=c :
+     * #define TOKEN_QUERY 8
+     * }
+     */
+    public static int TOKEN_QUERY() {
+        return TOKEN_QUERY;
+    }
     private static final MemorySegment INVALID_HANDLE_VALUE = MemorySegment.ofAddress(-1L);
     /**
      * {@snippet lang=c :
@@ -2250,6 +2528,24 @@ public class ws2spi_h extends ws2spi_h$shared {
     public static int ERROR_ACCESS_DENIED() {
         return ERROR_ACCESS_DENIED;
     }
+    private static final int ERROR_INVALID_HANDLE = (int)6L;
+    /**
+     * {@snippet lang=c :
+     * #define ERROR_INVALID_HANDLE 6
+     * }
+     */
+    public static int ERROR_INVALID_HANDLE() {
+        return ERROR_INVALID_HANDLE;
+    }
+    private static final int ERROR_NOT_SUPPORTED = (int)50L;
+    /**
+     * {@snippet lang=c :
+     * #define ERROR_NOT_SUPPORTED 50
+     * }
+     */
+    public static int ERROR_NOT_SUPPORTED() {
+        return ERROR_NOT_SUPPORTED;
+    }
     private static final int ERROR_INSUFFICIENT_BUFFER = (int)122L;
     /**
      * {@snippet lang=c :
@@ -2267,6 +2563,15 @@ public class ws2spi_h extends ws2spi_h$shared {
      */
     public static int WAIT_TIMEOUT() {
         return WAIT_TIMEOUT;
+    }
+    private static final int ERROR_ABANDONED_WAIT_0 = (int)735L;
+    /**
+     * {@snippet lang=c :
+     * #define ERROR_ABANDONED_WAIT_0 735
+     * }
+     */
+    public static int ERROR_ABANDONED_WAIT_0() {
+        return ERROR_ABANDONED_WAIT_0;
     }
     private static final int WSAEINTR = (int)10004L;
     /**
@@ -2627,6 +2932,15 @@ public class ws2spi_h extends ws2spi_h$shared {
      */
     public static int WSASYSCALLFAILURE() {
         return WSASYSCALLFAILURE;
+    }
+    private static final int WSANO_RECOVERY = (int)11003L;
+    /**
+     * {@snippet lang=c :
+     * #define WSANO_RECOVERY 11003
+     * }
+     */
+    public static int WSANO_RECOVERY() {
+        return WSANO_RECOVERY;
     }
     private static final long INVALID_SOCKET = -1L;
     /**

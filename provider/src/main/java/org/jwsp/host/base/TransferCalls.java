@@ -1,0 +1,222 @@
+package org.jwsp.host.base;
+
+import static org.jwsp.bindings.windows.ws2spi_h.*;
+import static org.jwsp.host.base.SocketCalls.fail;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+import org.jwsp.bindings.linux.iovec;
+import org.jwsp.bindings.linux.linux_h;
+import org.jwsp.bindings.linux.msghdr;
+import org.jwsp.bindings.windows.OVERLAPPED;
+import org.jwsp.bindings.windows.WSABUF;
+import org.jwsp.host.kernel.Libc;
+import org.jwsp.host.kernel.LinuxKernelPort;
+import org.jwsp.host.upcall.OverlappedStatus;
+import org.jwsp.host.upcall.UpcallFaults;
+import org.jwsp.host.upcall.WsaErrors;
+import org.jwsp.kernel.KernelPort;
+
+/**
+ * The base provider's data entries: {@code WSPSend}, {@code WSPSendTo}, {@code WSPRecv} and
+ * {@code WSPGetOverlappedResult}. An operation is overlapped when the socket was created with
+ * {@code WSA_FLAG_OVERLAPPED} and {@code lpOverlapped} or {@code lpCompletionRoutine} is given
+ * (then it goes to {@link OverlappedIo} and answers {@code WSA_IO_PENDING}); otherwise it is a
+ * synchronous {@code sendmsg}/{@code recvmsg} on the caller's thread, blocking or not as the
+ * socket's {@code FIONBIO} mode says. Upcall bodies: caller's thread, every Throwable caught.
+ *
+ * <p>Validation, one code each: unknown handle {@code WSAENOTSOCK}; null buffers with a count,
+ * null {@code lpNumberOfBytes*} on a synchronous call, null {@code lpFlags}, an overlapped call
+ * with no {@code OVERLAPPED} (or one not 8-byte aligned), a completion routine with no
+ * {@code WSATHREADID}: {@code WSAEFAULT}; more than {@link RequestPool#MAX_BUFFERS} buffers
+ * {@code WSAENOBUFS}; {@code MSG_OOB}/{@code MSG_PARTIAL} {@code WSAEOPNOTSUPP}; after shutdown
+ * {@code WSAESHUTDOWN}; not connected {@code WSAENOTCONN}.
+ */
+final class TransferCalls {
+
+    private final BaseProvider provider;
+
+    TransferCalls(BaseProvider provider) {
+        this.provider = provider;
+    }
+
+    int send(long s, MemorySegment lpBuffers, int count, MemorySegment lpSent, int dwFlags, MemorySegment lpOverlapped,
+             MemorySegment routine, MemorySegment lpThreadId, MemorySegment lpErrno) {
+        try {
+            return transfer(IoRequest.SEND, s, lpBuffers, count, lpSent, dwFlags, lpOverlapped, routine, lpThreadId,
+                    lpErrno, MemorySegment.NULL, 0);
+        } catch (Throwable t) {
+            UpcallFaults.report("WSPSend", t, lpErrno);
+            return SOCKET_ERROR();
+        }
+    }
+
+    int sendTo(long s, MemorySegment lpBuffers, int count, MemorySegment lpSent, int dwFlags, MemorySegment lpTo, int toLen,
+               MemorySegment lpOverlapped, MemorySegment routine, MemorySegment lpThreadId, MemorySegment lpErrno) {
+        try {
+            return transfer(IoRequest.SEND, s, lpBuffers, count, lpSent, dwFlags, lpOverlapped, routine, lpThreadId,
+                    lpErrno, lpTo, toLen);
+        } catch (Throwable t) {
+            UpcallFaults.report("WSPSendTo", t, lpErrno);
+            return SOCKET_ERROR();
+        }
+    }
+
+    int recv(long s, MemorySegment lpBuffers, int count, MemorySegment lpReceived, MemorySegment lpFlags,
+             MemorySegment lpOverlapped, MemorySegment routine, MemorySegment lpThreadId, MemorySegment lpErrno) {
+        try {
+            if (lpFlags.address() == 0) {
+                return fail(lpErrno, WSAEFAULT());
+            }
+            MemorySegment flags = lpFlags.reinterpret(4);
+            int r = transfer(IoRequest.RECEIVE, s, lpBuffers, count, lpReceived, flags.get(ValueLayout.JAVA_INT, 0),
+                    lpOverlapped, routine, lpThreadId, lpErrno, MemorySegment.NULL, 0);
+            if (r == 0) {
+                flags.set(ValueLayout.JAVA_INT, 0, 0);
+            }
+            return r;
+        } catch (Throwable t) {
+            UpcallFaults.report("WSPRecv", t, lpErrno);
+            return SOCKET_ERROR();
+        }
+    }
+
+    private int transfer(int kind, long s, MemorySegment lpBuffers, int count, MemorySegment lpBytes, int dwFlags,
+                         MemorySegment lpOverlapped, MemorySegment routine, MemorySegment lpThreadId, MemorySegment lpErrno,
+                         MemorySegment lpTo, int toLen) {
+        BaseSocket sock = provider.sockets.find(s);
+        if (sock == null) {
+            return fail(lpErrno, WSAENOTSOCK());
+        }
+        if (count < 0 || count > RequestPool.MAX_BUFFERS) {
+            return fail(lpErrno, WSAENOBUFS());
+        }
+        if (lpBuffers.address() == 0 && count > 0) {
+            return fail(lpErrno, WSAEFAULT());
+        }
+        if ((dwFlags & (MSG_OOB() | MSG_PARTIAL())) != 0) {
+            return fail(lpErrno, WSAEOPNOTSUPP());
+        }
+        boolean send = kind == IoRequest.SEND;
+        if (send ? sock.sendShut : sock.receiveShut) {
+            return fail(lpErrno, WSAESHUTDOWN());
+        }
+        boolean addressed = send && lpTo.address() != 0 && !sock.isStream();
+        if (!send && !sock.isStream() && !sock.bound) {
+            return fail(lpErrno, WSAEINVAL()); // a datagram socket receives once it has an address
+        }
+        if (!sock.connected && !addressed && (send || sock.isStream())) {
+            return fail(lpErrno, WSAENOTCONN());
+        }
+        MemorySegment to = null;
+        int toLength = 0;
+        if (addressed) {
+            to = CallScratch.current().address;
+            toLength = SockAddrs.toLinux(lpTo, toLen, sock.af, to);
+            if (toLength < 0) {
+                return fail(lpErrno, -toLength);
+            }
+        }
+        MemorySegment buffers = lpBuffers.reinterpret(count * WSABUF.sizeof());
+        if (sock.overlapped && (lpOverlapped.address() != 0 || routine.address() != 0)) {
+            if (lpOverlapped.address() == 0 || (lpOverlapped.address() & 7) != 0
+                    || (routine.address() != 0 && lpThreadId.address() == 0)) {
+                return fail(lpErrno, WSAEFAULT());
+            }
+            MemorySegment ov = lpOverlapped.reinterpret(OVERLAPPED.sizeof());
+            int e = provider.io().issue(sock, kind, buffers, count, ov, routine, lpThreadId, to, toLength);
+            return fail(lpErrno, e == 0 ? WSA_IO_PENDING() : e);
+        }
+        if (lpBytes.address() == 0) {
+            return fail(lpErrno, WSAEFAULT());
+        }
+        long r = synchronous(sock, send, buffers, count, dwFlags, to, toLength);
+        if (r < 0) {
+            return fail(lpErrno, sock.closed ? WSAEINTR() : (int) -r);
+        }
+        if (addressed) {
+            sock.bound = true; // the first sendto binds implicitly
+        }
+        lpBytes.reinterpret(4).set(ValueLayout.JAVA_INT, 0, (int) r);
+        return 0;
+    }
+
+    /** One {@code sendmsg}/{@code recvmsg}; bytes, or {@code -WSAE code}. */
+    private static long synchronous(BaseSocket sock, boolean send, MemorySegment buffers, int count, int dwFlags,
+                                    MemorySegment to, int toLength) {
+        CallScratch scratch = CallScratch.current();
+        try (Arena big = count > CallScratch.INLINE_BUFFERS ? Arena.ofConfined() : null) {
+            MemorySegment iov = big == null ? scratch.iov : iovec.allocateArray(count, big);
+            if (!WsaBufCapture.capture(buffers, count, iov, scratch.message)) {
+                return -WSAEFAULT();
+            }
+            if (to != null) {
+                scratch.message.set(ValueLayout.JAVA_LONG, msghdr.msg_name$offset(), to.address());
+                msghdr.msg_namelen(scratch.message, toLength);
+            }
+            int flags = linux_h.MSG_NOSIGNAL() | (sock.nonBlocking ? linux_h.MSG_DONTWAIT() : 0);
+            if (!send) {
+                flags |= (dwFlags & MSG_PEEK()) != 0 ? linux_h.MSG_PEEK() : 0;
+                flags |= (dwFlags & MSG_WAITALL()) != 0 ? linux_h.MSG_WAITALL() : 0;
+            } else {
+                flags |= (dwFlags & MSG_DONTROUTE()) != 0 ? linux_h.MSG_DONTROUTE() : 0;
+            }
+            long r = send ? Libc.sendmsg(sock.fd, scratch.message, flags) : Libc.recvmsg(sock.fd, scratch.message, flags);
+            if (r < 0) {
+                return -WsaErrors.fromErrno((int) -r);
+            }
+            if (!send && !sock.isStream() && (msghdr.msg_flags(scratch.message) & linux_h.MSG_TRUNC()) != 0) {
+                return -WSAEMSGSIZE(); // datagram larger than the buffers: Winsock's WSAEMSGSIZE
+            }
+            if (!send && r == 0 && sock.closed) {
+                return -WSAEINTR(); // a blocking receive ended by closesocket on another thread
+            }
+            return r;
+        }
+    }
+
+    int getOverlappedResult(long s, MemorySegment lpOverlapped, MemorySegment lpcbTransfer, int fWait,
+                            MemorySegment lpdwFlags, MemorySegment lpErrno) {
+        try {
+            if (provider.sockets.find(s) == null) {
+                fail(lpErrno, WSAENOTSOCK());
+                return FALSE();
+            }
+            if (lpOverlapped.address() == 0 || lpcbTransfer.address() == 0 || lpdwFlags.address() == 0) {
+                fail(lpErrno, WSAEFAULT());
+                return FALSE();
+            }
+            MemorySegment ov = lpOverlapped.reinterpret(OVERLAPPED.sizeof());
+            if (OverlappedStatus.isPending(ov)) {
+                long event = OverlappedStatus.event(ov);
+                if (fWait == 0) {
+                    fail(lpErrno, WSA_IO_INCOMPLETE());
+                    return FALSE();
+                }
+                if (event == 0) {
+                    fail(lpErrno, WSAEINVAL()); // no event to wait on: this host cannot wait on the socket itself
+                    return FALSE();
+                }
+                while (OverlappedStatus.isPending(ov)) {
+                    if (LinuxKernelPort.instance().waitForSingleObject(event, KernelPort.INFINITE, false) == KernelPort.WAIT_FAILED) {
+                        fail(lpErrno, WSA_INVALID_HANDLE());
+                        return FALSE();
+                    }
+                }
+            }
+            lpcbTransfer.reinterpret(4).set(ValueLayout.JAVA_INT, 0, (int) OVERLAPPED.InternalHigh(ov));
+            lpdwFlags.reinterpret(4).set(ValueLayout.JAVA_INT, 0, 0);
+            int error = (int) OVERLAPPED.Internal(ov);
+            if (error != 0) {
+                fail(lpErrno, error);
+                return FALSE();
+            }
+            return TRUE();
+        } catch (Throwable t) {
+            UpcallFaults.report("WSPGetOverlappedResult", t, lpErrno);
+            return FALSE();
+        }
+    }
+}

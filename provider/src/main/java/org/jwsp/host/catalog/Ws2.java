@@ -1,0 +1,344 @@
+package org.jwsp.host.catalog;
+
+import static org.jwsp.bindings.windows.ws2spi_h.*;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import org.jwsp.bindings.windows.*;
+import org.jwsp.host.kernel.CountedArena;
+import org.jwsp.host.upcall.UpcallTable;
+import org.jwsp.kernel.KernelPort;
+
+/**
+ * The client side of ws2_32: what a Windows program calls ({@code WSAStartup}, {@code WSASocketW},
+ * {@code bind}, {@code listen}, {@code accept}, {@code connect}, {@code WSASend}, {@code WSASendTo},
+ * {@code WSARecv}, {@code WSAGetOverlappedResult}, {@code WSAIoctl}, {@code setsockopt},
+ * {@code getsockopt}, {@code getsockname}, {@code getpeername}, {@code shutdown}, {@code closesocket},
+ * {@code WSACreateEvent}/{@code WSASetEvent}/{@code WSAResetEvent}/{@code WSACloseEvent},
+ * {@code WSAWaitForMultipleEvents} on one event, {@code SleepEx}, {@code WSAGetLastError},
+ * {@code WSACleanup}). Every socket call goes to the chosen provider's {@code WSPPROC_TABLE} entry,
+ * read from native memory and invoked as a downcall; nothing calls a provider's Java code directly.
+ *
+ * <p>{@link #socket} picks the first visible catalog entry matching (af, type, protocol), starts its
+ * provider once ({@code WSPStartup} through {@code procAddress(module, "WSPStartup")}, with the host's
+ * upcall table by value), and remembers which provider each returned {@code SOCKET} belongs to
+ * (as ws2_32 does, in a map by handle). Calls with a completion routine pass the calling thread's
+ * {@code WSATHREADID}, opened once per thread through the upcall table's {@code WPUOpenCurrentThread}.
+ *
+ * <p>Thread-safe: any thread may call. Failure returns {@code SOCKET_ERROR}/{@code INVALID_SOCKET}/
+ * {@code false} with the code in {@link #lastError()} (per thread). Owns a {@link CountedArena} for
+ * proc tables, {@code WSPDATA}s, per-thread {@code lpErrno} words and {@code WSATHREADID}s,
+ * freed by {@link #close()} ({@code WSACleanup}: each started provider's {@code WSPCleanup}).
+ */
+public final class Ws2 implements AutoCloseable {
+
+    private final Catalog catalog;
+    private final KernelPort kernel = KernelPort.system();
+    private final CountedArena arena = new CountedArena();
+    private final Map<Integer, LoadedProvider> started = new ConcurrentHashMap<>();
+    private final List<LoadedProvider> startOrder = new CopyOnWriteArrayList<>();
+    private final Map<Long, LoadedProvider> sockets = new ConcurrentHashMap<>();
+    private final List<MemorySegment> threadIds = new CopyOnWriteArrayList<>();
+    private final ThreadLocal<MemorySegment> errno = ThreadLocal.withInitial(this::newErrno);
+    private final ThreadLocal<MemorySegment> threadId = ThreadLocal.withInitial(this::openThreadId);
+    private final ThreadLocal<int[]> lastError = ThreadLocal.withInitial(() -> new int[1]);
+    private volatile boolean closed;
+
+    private Ws2(Catalog catalog) {
+        this.catalog = catalog;
+    }
+
+    /** {@code WSAStartup(MAKEWORD(2, 2))} over {@code catalog}. */
+    public static Ws2 startup(Catalog catalog) {
+        return new Ws2(catalog);
+    }
+
+    private synchronized MemorySegment newErrno() {
+        return arena.allocate(ValueLayout.JAVA_INT);
+    }
+
+    private synchronized MemorySegment openThreadId() {
+        MemorySegment id = WSATHREADID.allocate(arena);
+        LPWPUOPENCURRENTTHREAD.invoke(WSPUPCALLTABLE.lpWPUOpenCurrentThread(UpcallTable.table()), id, errno.get());
+        threadIds.add(id);
+        return id;
+    }
+
+    /** {@code WSAGetLastError}. */
+    public int lastError() {
+        return lastError.get()[0];
+    }
+
+    private int failed(int result) {
+        if (result == SOCKET_ERROR()) {
+            lastError.get()[0] = errno.get().get(ValueLayout.JAVA_INT, 0);
+        }
+        return result;
+    }
+
+    private long failedSocket(long s) {
+        if (s == INVALID_SOCKET()) {
+            lastError.get()[0] = errno.get().get(ValueLayout.JAVA_INT, 0);
+        }
+        return s;
+    }
+
+    private int error(int code) {
+        lastError.get()[0] = code;
+        return SOCKET_ERROR();
+    }
+
+    // ---- providers --------------------------------------------------------------------------
+
+    /** The catalog entry {@link #socket} would choose, or null. */
+    public CatalogEntry choose(int af, int type, int protocol) {
+        for (CatalogEntry e : catalog.entries()) {
+            if (!e.hidden() && e.addressFamily() == af && e.socketType() == type
+                    && (protocol == 0 || e.protocol() == protocol)) {
+                return e;
+            }
+        }
+        return null;
+    }
+
+    /** Starts (once) the provider of {@code entry}: its {@code WSPStartup} through its native pointer. */
+    public LoadedProvider load(CatalogEntry entry) {
+        LoadedProvider p = started.get(entry.catalogEntryId());
+        if (p != null) {
+            return p;
+        }
+        synchronized (this) {
+            p = started.get(entry.catalogEntryId());
+            if (p != null) {
+                return p;
+            }
+            CatalogEntry top = entry.chainLength() > 1 ? catalog.entry(entry.chainEntry(0)) : entry;
+            MemorySegment startup = kernel.procAddress(top == null ? entry.modulePath() : top.modulePath(), "WSPStartup");
+            if (startup.address() == 0) {
+                lastError.get()[0] = WSAEPROVIDERFAILEDINIT();
+                return null;
+            }
+            MemorySegment procTable = WSPPROC_TABLE.allocate(arena);
+            MemorySegment data = WSPData.allocate(arena);
+            int rc = LPWSPSTARTUP.invoke(startup, (short) 0x0202, data, entry.protocolInfo(), UpcallTable.table(), procTable);
+            if (rc != 0) {
+                lastError.get()[0] = rc;
+                return null;
+            }
+            p = new LoadedProvider(entry, procTable);
+            started.put(entry.catalogEntryId(), p);
+            startOrder.add(p);
+            return p;
+        }
+    }
+
+    /** The provider a socket belongs to, or null. */
+    public LoadedProvider provider(long s) {
+        return sockets.get(s);
+    }
+
+    // ---- sockets ----------------------------------------------------------------------------
+
+    /** {@code WSASocketW(af, type, protocol, NULL, 0, flags)}. */
+    public long socket(int af, int type, int protocol, int flags) {
+        if (closed) {
+            lastError.get()[0] = WSANOTINITIALISED();
+            return INVALID_SOCKET();
+        }
+        CatalogEntry e = choose(af, type, protocol);
+        if (e == null) {
+            lastError.get()[0] = WSAESOCKTNOSUPPORT();
+            return INVALID_SOCKET();
+        }
+        LoadedProvider p = load(e);
+        if (p == null) {
+            return INVALID_SOCKET();
+        }
+        long s = LPWSPSOCKET.invoke(WSPPROC_TABLE.lpWSPSocket(p.procTable()), af, type, protocol, e.protocolInfo(), 0, flags,
+                errno.get());
+        if (s != INVALID_SOCKET()) {
+            sockets.put(s, p);
+        }
+        return failedSocket(s);
+    }
+
+    public int bind(long s, MemorySegment name, int namelen) {
+        LoadedProvider p = sockets.get(s);
+        return p == null ? error(WSAENOTSOCK())
+                : failed(LPWSPBIND.invoke(WSPPROC_TABLE.lpWSPBind(p.procTable()), s, name, namelen, errno.get()));
+    }
+
+    public int listen(long s, int backlog) {
+        LoadedProvider p = sockets.get(s);
+        return p == null ? error(WSAENOTSOCK())
+                : failed(LPWSPLISTEN.invoke(WSPPROC_TABLE.lpWSPListen(p.procTable()), s, backlog, errno.get()));
+    }
+
+    /** {@code WSAAccept(s, addr, addrlen, NULL, 0)}. */
+    public long accept(long s, MemorySegment addr, MemorySegment addrlen) {
+        LoadedProvider p = sockets.get(s);
+        if (p == null) {
+            error(WSAENOTSOCK());
+            return INVALID_SOCKET();
+        }
+        long a = LPWSPACCEPT.invoke(WSPPROC_TABLE.lpWSPAccept(p.procTable()), s, addr, addrlen, MemorySegment.NULL, 0L,
+                errno.get());
+        if (a != INVALID_SOCKET()) {
+            sockets.put(a, p);
+        }
+        return failedSocket(a);
+    }
+
+    public int connect(long s, MemorySegment name, int namelen) {
+        LoadedProvider p = sockets.get(s);
+        return p == null ? error(WSAENOTSOCK()) : failed(LPWSPCONNECT.invoke(WSPPROC_TABLE.lpWSPConnect(p.procTable()), s,
+                name, namelen, MemorySegment.NULL, MemorySegment.NULL, MemorySegment.NULL, MemorySegment.NULL, errno.get()));
+    }
+
+    /** {@code WSASend}. */
+    public int send(long s, MemorySegment buffers, int count, MemorySegment bytesSent, int flags, MemorySegment overlapped,
+                    MemorySegment completionRoutine) {
+        LoadedProvider p = sockets.get(s);
+        return p == null ? error(WSAENOTSOCK()) : failed(LPWSPSEND.invoke(WSPPROC_TABLE.lpWSPSend(p.procTable()), s, buffers,
+                count, bytesSent, flags, overlapped, completionRoutine, threadId.get(), errno.get()));
+    }
+
+    /** {@code WSASendTo}. */
+    public int sendTo(long s, MemorySegment buffers, int count, MemorySegment bytesSent, int flags, MemorySegment to,
+                      int toLength, MemorySegment overlapped, MemorySegment completionRoutine) {
+        LoadedProvider p = sockets.get(s);
+        return p == null ? error(WSAENOTSOCK()) : failed(LPWSPSENDTO.invoke(WSPPROC_TABLE.lpWSPSendTo(p.procTable()), s,
+                buffers, count, bytesSent, flags, to, toLength, overlapped, completionRoutine, threadId.get(), errno.get()));
+    }
+
+    /** {@code WSARecv}; {@code flags} is the in/out {@code LPDWORD lpFlags}. */
+    public int recv(long s, MemorySegment buffers, int count, MemorySegment bytesReceived, MemorySegment flags,
+                    MemorySegment overlapped, MemorySegment completionRoutine) {
+        LoadedProvider p = sockets.get(s);
+        return p == null ? error(WSAENOTSOCK()) : failed(LPWSPRECV.invoke(WSPPROC_TABLE.lpWSPRecv(p.procTable()), s, buffers,
+                count, bytesReceived, flags, overlapped, completionRoutine, threadId.get(), errno.get()));
+    }
+
+    /** {@code WSAGetOverlappedResult}. */
+    public boolean getOverlappedResult(long s, MemorySegment overlapped, MemorySegment bytes, boolean wait, MemorySegment flags) {
+        LoadedProvider p = sockets.get(s);
+        if (p == null) {
+            error(WSAENOTSOCK());
+            return false;
+        }
+        int ok = LPWSPGETOVERLAPPEDRESULT.invoke(WSPPROC_TABLE.lpWSPGetOverlappedResult(p.procTable()), s, overlapped, bytes,
+                wait ? TRUE() : FALSE(), flags, errno.get());
+        if (ok == FALSE()) {
+            lastError.get()[0] = errno.get().get(ValueLayout.JAVA_INT, 0);
+        }
+        return ok != FALSE();
+    }
+
+    /** {@code WSAIoctl}. */
+    public int ioctl(long s, int code, MemorySegment in, int inLength, MemorySegment out, int outLength, MemorySegment returned,
+                     MemorySegment overlapped, MemorySegment completionRoutine) {
+        LoadedProvider p = sockets.get(s);
+        return p == null ? error(WSAENOTSOCK()) : failed(LPWSPIOCTL.invoke(WSPPROC_TABLE.lpWSPIoctl(p.procTable()), s, code, in,
+                inLength, out, outLength, returned, overlapped, completionRoutine, threadId.get(), errno.get()));
+    }
+
+    public int setsockopt(long s, int level, int name, MemorySegment value, int length) {
+        LoadedProvider p = sockets.get(s);
+        return p == null ? error(WSAENOTSOCK()) : failed(LPWSPSETSOCKOPT.invoke(WSPPROC_TABLE.lpWSPSetSockOpt(p.procTable()), s,
+                level, name, value, length, errno.get()));
+    }
+
+    public int getsockopt(long s, int level, int name, MemorySegment value, MemorySegment length) {
+        LoadedProvider p = sockets.get(s);
+        return p == null ? error(WSAENOTSOCK()) : failed(LPWSPGETSOCKOPT.invoke(WSPPROC_TABLE.lpWSPGetSockOpt(p.procTable()), s,
+                level, name, value, length, errno.get()));
+    }
+
+    public int getsockname(long s, MemorySegment name, MemorySegment namelen) {
+        LoadedProvider p = sockets.get(s);
+        return p == null ? error(WSAENOTSOCK()) : failed(LPWSPGETSOCKNAME.invoke(WSPPROC_TABLE.lpWSPGetSockName(p.procTable()),
+                s, name, namelen, errno.get()));
+    }
+
+    public int getpeername(long s, MemorySegment name, MemorySegment namelen) {
+        LoadedProvider p = sockets.get(s);
+        return p == null ? error(WSAENOTSOCK()) : failed(LPWSPGETPEERNAME.invoke(WSPPROC_TABLE.lpWSPGetPeerName(p.procTable()),
+                s, name, namelen, errno.get()));
+    }
+
+    public int shutdown(long s, int how) {
+        LoadedProvider p = sockets.get(s);
+        return p == null ? error(WSAENOTSOCK())
+                : failed(LPWSPSHUTDOWN.invoke(WSPPROC_TABLE.lpWSPShutdown(p.procTable()), s, how, errno.get()));
+    }
+
+    public int closesocket(long s) {
+        LoadedProvider p = sockets.get(s);
+        if (p == null) {
+            return error(WSAENOTSOCK());
+        }
+        int r = failed(LPWSPCLOSESOCKET.invoke(WSPPROC_TABLE.lpWSPCloseSocket(p.procTable()), s, errno.get()));
+        if (r == 0) {
+            sockets.remove(s);
+        }
+        return r;
+    }
+
+    // ---- events and waits (kernel32 / ws2_32 wrappers) ----------------------------------------
+
+    /** {@code WSACreateEvent}: manual reset, not signalled. */
+    public long createEvent() {
+        return kernel.createEvent(true, false);
+    }
+
+    public boolean setEvent(long event) {
+        return kernel.setEvent(event);
+    }
+
+    public boolean resetEvent(long event) {
+        return kernel.resetEvent(event);
+    }
+
+    public boolean closeEvent(long event) {
+        return kernel.closeHandle(event);
+    }
+
+    /** {@code WSAWaitForMultipleEvents(1, &event, TRUE, timeout, alertable)}: 0, {@code WSA_WAIT_TIMEOUT} or {@code WSA_WAIT_IO_COMPLETION}. */
+    public int waitForEvent(long event, int timeoutMillis, boolean alertable) {
+        return kernel.waitForSingleObject(event, timeoutMillis, alertable);
+    }
+
+    /** {@code SleepEx}: 0, or {@code WAIT_IO_COMPLETION} when completion routines ran. */
+    public int sleepEx(int timeoutMillis, boolean alertable) {
+        return kernel.sleep(timeoutMillis, alertable);
+    }
+
+    /** The kernel port the program's completion ports and events come from. */
+    public KernelPort kernel() {
+        return kernel;
+    }
+
+    /** {@code WSACleanup}: {@code WSPCleanup} of every provider started, thread handles closed, memory freed. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        MemorySegment e = errno.get();
+        for (LoadedProvider p : startOrder) {
+            LPWSPCLEANUP.invoke(WSPPROC_TABLE.lpWSPCleanup(p.procTable()), e);
+        }
+        for (MemorySegment id : threadIds) {
+            LPWPUCLOSETHREAD.invoke(WSPUPCALLTABLE.lpWPUCloseThread(UpcallTable.table()), id, e);
+        }
+        sockets.clear();
+        started.clear();
+        arena.close();
+    }
+}

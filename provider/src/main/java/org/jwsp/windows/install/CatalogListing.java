@@ -1,0 +1,77 @@
+package org.jwsp.windows.install;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+import org.jwsp.bindings.windows.WSAPROTOCOL_INFOW;
+
+/**
+ * Formats a catalog the way {@code netsh winsock show catalog} does: one block per entry, in
+ * catalog order, each field on its own line with the label padded to one column:
+ * <pre>
+ * Winsock Catalog Provider Entry
+ * ------------------------------------------------------
+ * Entry Type:                         Base Service Provider
+ * Description:                        MSAFD Tcpip [TCP/IP]
+ * Provider ID:                        {E70F1AA0-AB8B-11CF-8CA3-00805F48A192}
+ * Provider Path:                      %SystemRoot%\system32\mswsock.dll
+ * Catalog Entry ID:                   1001
+ * ...
+ * Protocol Chain Length:              1
+ * </pre>
+ * Chain entries add a {@code Protocol Chain:} line ({@code 1025 : 1001}, top layer first), which
+ * netsh leaves out, so one can see what jwsp layers over. Stateless; any thread.
+ */
+public final class CatalogListing {
+
+    static final String TITLE = "Winsock Catalog Provider Entry";
+    private static final String RULE = "-".repeat(54);
+    private static final int LABEL_WIDTH = 36;
+
+    private CatalogListing() {
+    }
+
+    /** The listing of {@code entries}; provider paths come from {@code source} ("(unknown)" when it has none). */
+    public static String format(MemorySegment[] entries, CatalogSource source) {
+        StringBuilder out = new StringBuilder();
+        for (MemorySegment entry : entries) {
+            out.append('\n').append(TITLE).append('\n').append(RULE).append('\n');
+            line(out, "Entry Type", entryType(ProtocolInfo.chainLength(entry)));
+            line(out, "Description", ProtocolInfo.name(entry));
+            line(out, "Provider ID", ProtocolInfo.providerId(entry).toString());
+            String path = source.providerPath(entry);
+            line(out, "Provider Path", path == null ? "(unknown)" : path);
+            line(out, "Catalog Entry ID", Integer.toUnsignedString(ProtocolInfo.catalogId(entry)));
+            line(out, "Version", Integer.toString(WSAPROTOCOL_INFOW.iVersion(entry)));
+            line(out, "Address Family", Integer.toString(WSAPROTOCOL_INFOW.iAddressFamily(entry)));
+            line(out, "Max Address Length", Integer.toString(WSAPROTOCOL_INFOW.iMaxSockAddr(entry)));
+            line(out, "Min Address Length", Integer.toString(WSAPROTOCOL_INFOW.iMinSockAddr(entry)));
+            line(out, "Socket Type", Integer.toString(WSAPROTOCOL_INFOW.iSocketType(entry)));
+            line(out, "Protocol", Integer.toString(WSAPROTOCOL_INFOW.iProtocol(entry)));
+            line(out, "Service Flags", String.format(Locale.ROOT, "0x%x", WSAPROTOCOL_INFOW.dwServiceFlags1(entry)));
+            line(out, "Protocol Chain Length", Integer.toString(ProtocolInfo.chainLength(entry)));
+            int[] chain = ProtocolInfo.chain(entry);
+            if (chain.length > 1) {
+                line(out, "Protocol Chain", Arrays.stream(chain).mapToObj(Integer::toUnsignedString)
+                        .collect(Collectors.joining(" : ")));
+            }
+        }
+        return out.toString();
+    }
+
+    /** netsh's words for the three kinds of entry. */
+    static String entryType(int chainLength) {
+        return switch (chainLength) {
+            case 0 -> "Layered Service Provider";
+            case 1 -> "Base Service Provider";
+            default -> "Layered Chain Entry";
+        };
+    }
+
+    private static void line(StringBuilder out, String label, String value) {
+        String head = label + ":";
+        out.append(head).append(" ".repeat(Math.max(1, LABEL_WIDTH - head.length()))).append(value).append('\n');
+    }
+}

@@ -1,0 +1,27 @@
+package org.jwsp.windows.install;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * A Winsock protocol catalog that can be read: the entries {@code WSCEnumProtocols} gives, in
+ * catalog order, as {@code WSAPROTOCOL_INFOW} segments.
+ *
+ * <p>Implementations: {@link WinsockCatalog} (Windows, ws2_32) and, on Linux, the host's catalog,
+ * found by name through {@link HostCatalogHook}. Called by {@link Installer} on the main thread.
+ */
+public interface CatalogSource {
+
+    /**
+     * Every catalog entry, in catalog order; each segment is exactly one {@code WSAPROTOCOL_INFOW}
+     * and is owned by {@code arena}.
+     *
+     * @throws CatalogException when the catalog cannot be read
+     */
+    MemorySegment[] protocols(Arena arena);
+
+    /** The DLL path the catalog holds for this entry's provider, or null when this source does not know it. */
+    default String providerPath(MemorySegment entry) {
+        return null;
+    }
+}

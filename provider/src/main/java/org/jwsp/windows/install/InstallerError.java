@@ -1,0 +1,53 @@
+package org.jwsp.windows.install;
+
+import org.jwsp.bindings.windows.ws2spi_h;
+
+/**
+ * The one table of every way {@code jwsp install | uninstall | list} can refuse or fail: its
+ * process exit code and what it means. docs/WINDOWS.md repeats this table; InstallerErrorTest
+ * holds the two together. Success is exit code 0 (including {@code uninstall} when jwsp is not
+ * installed: nothing to do, catalog unchanged).
+ */
+public enum InstallerError {
+
+    /** Unknown command or option, or an option without its value. */
+    USAGE(2, "usage"),
+    /** Missing or wrong configuration: no DLL path, not a file, not an x64 DLL, bad name. */
+    BAD_CONFIGURATION(3, "bad configuration"),
+    /** install/uninstall on a system without a Winsock catalog (anything but Windows x64). */
+    NOT_WINDOWS(4, "not on Windows"),
+    /** The process is not elevated, or a catalog call answered WSAEACCES / ERROR_ACCESS_DENIED. */
+    NOT_ELEVATED(5, "not elevated"),
+    /** install found jwsp's entries already in the catalog. */
+    ALREADY_INSTALLED(6, "already installed"),
+    /** install found no visible TCP/UDP over IPv4/IPv6 base provider to layer over. */
+    NO_BASE_PROVIDERS(7, "no base TCP/IP providers"),
+    /** uninstall found another provider layered on top of jwsp: removing jwsp would break it. */
+    LAYERED_ABOVE(8, "another provider is layered over jwsp"),
+    /** A catalog call failed with any other code (printed); install rolled back what it had added. */
+    CATALOG_REFUSED(9, "the Winsock catalog refused"),
+    /** list on Linux without the host's catalog on the class path. */
+    NO_HOST_CATALOG(10, "no host catalog");
+
+    private final int exitCode;
+    private final String meaning;
+
+    InstallerError(int exitCode, String meaning) {
+        this.exitCode = exitCode;
+        this.meaning = meaning;
+    }
+
+    public int exitCode() {
+        return exitCode;
+    }
+
+    public String meaning() {
+        return meaning;
+    }
+
+    /** The answer to a failed catalog call: access refusals mean "not elevated", anything else is a refusal. */
+    public static InstallerError of(CatalogException e) {
+        return e.code() == ws2spi_h.WSAEACCES() || e.code() == ws2spi_h.ERROR_ACCESS_DENIED()
+                ? NOT_ELEVATED : CATALOG_REFUSED;
+    }
+}

@@ -1,0 +1,27 @@
+package org.jwsp.windows.install;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The catalog calls that change the Winsock catalog, one method per ws2_32 function. Every
+ * method either succeeds or throws {@link CatalogException} with the WSAE code Windows gave.
+ * Implemented by {@link WinsockCatalog}; called only by {@link Installer}, on its thread.
+ */
+public interface WritableCatalog extends CatalogSource {
+
+    /**
+     * Whether this process may change the catalog (on Windows: its token is elevated). When it is
+     * false the installer refuses before calling anything, because the catalog functions
+     * themselves only answer {@code WSANO_RECOVERY} to a process that is not elevated.
+     */
+    boolean elevated();
+
+    /** {@code WSCInstallProvider(id, dllPath, entries, count)}: {@code entries} is {@code WSAPROTOCOL_INFOW[count]}. */
+    void install(ProviderId id, String dllPath, MemorySegment entries, int count);
+
+    /** {@code WSCDeinstallProvider(id)}: removes every entry installed under {@code id}. */
+    void deinstall(ProviderId id);
+
+    /** {@code WSCWriteProviderOrder(catalogIds)}: a permutation of every catalog id. */
+    void writeOrder(int[] catalogIds);
+}

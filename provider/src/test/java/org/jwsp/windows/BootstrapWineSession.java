@@ -1,0 +1,333 @@
+package org.jwsp.windows;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * One Wine session for BootstrapDllWineTest: builds jwsp.dll, the stand-in jvm.dll and
+ * wspcaller.exe with mingw into target/, makes a fresh WINEPREFIX there, keeps one wineserver
+ * alive for all scenarios (each scenario is one short wine64 process) and kills it on close.
+ *
+ * <p>Used by the test's JUnit thread only. Owns target/bootstrap-wine and the wineserver process
+ * of its prefix. {@link #unavailable()} says, when wine64 or mingw is missing, what is missing and
+ * how to run the test; the test then skips every case with that message.
+ */
+final class BootstrapWineSession implements AutoCloseable {
+
+    private static final long RUN_SECONDS = 60;
+    private static final long PREFIX_SECONDS = 180;
+
+    private final Path root;
+    private final Path bin;
+    private final Path prefix;
+    private final String wine;
+    private final String wineserver;
+    private final String objdump;
+
+    private BootstrapWineSession(Path root, String wine, String wineserver, String objdump) {
+        this.root = root;
+        this.bin = root.resolve("bin");
+        this.prefix = root.resolve("prefix");
+        this.wine = wine;
+        this.wineserver = wineserver;
+        this.objdump = objdump;
+    }
+
+    private static Optional<String> wine64() {
+        return onPath("wine64").or(() -> file("/usr/lib/wine/wine64"));
+    }
+
+    /** Why the Wine test cannot run on this machine, or null when it can. */
+    static String unavailable() {
+        boolean wine = wine64().isPresent();
+        boolean gcc = onPath("x86_64-w64-mingw32-gcc").isPresent();
+        if (wine && gcc) {
+            return null;
+        }
+        return "SKIPPED: " + (wine ? "no x86_64-w64-mingw32-gcc" : "no wine64") + " — BootstrapDllWineTest needs "
+                + "wine64 and x86_64-w64-mingw32-gcc (apt-get install wine64 gcc-mingw-w64-x86-64); see docs/BOOTSTRAP.md";
+    }
+
+    /** Builds the programs and starts Wine; call only when {@link #unavailable()} is null. */
+    static BootstrapWineSession open(Path root) throws Exception {
+        Optional<String> wine = wine64();
+        Path wineDir = Path.of(wine.get()).toRealPath().getParent();
+        String server = file(wineDir.resolve("wineserver").toString()).or(() -> onPath("wineserver"))
+                .or(() -> file("/usr/lib/wine/wineserver")).orElseThrow(() -> new IllegalStateException(
+                        "wine64 at " + wine.get() + " but no wineserver"));
+        String objdump = onPath("x86_64-w64-mingw32-objdump").orElse("x86_64-w64-mingw32-objdump");
+        deleteTree(root);
+        Files.createDirectories(root);
+        BootstrapWineSession session = new BootstrapWineSession(root, wine.get(), server, objdump);
+        session.build();
+        session.startServer();
+        return session;
+    }
+
+    /** Whether build-test.sh could link the 32-bit jvm32.dll (it needs binutils' i386pe script). */
+    boolean has32BitDll() {
+        return Files.exists(bin.resolve("jvm32.dll"));
+    }
+
+    /** The log jwsp.dll writes when neither JWSP_LOG nor a log key says otherwise. */
+    Path defaultLog() {
+        return prefix.resolve("drive_c/ProgramData/jwsp/jwsp.log");
+    }
+
+    /** Output of the mingw objdump -p for a built file. */
+    String objdump(String fileName) throws Exception {
+        Path out = root.resolve(fileName + ".objdump.txt");
+        exec(new ProcessBuilder(objdump, "-p", bin.resolve(fileName).toString()).redirectOutput(out.toFile()),
+                RUN_SECONDS, "objdump");
+        return Files.readString(out);
+    }
+
+    Scenario scenario(String name) throws IOException {
+        Path dir = root.resolve("scenarios").resolve(name);
+        Files.createDirectories(dir);
+        Files.copy(bin.resolve("jwsp.dll"), dir.resolve("jwsp.dll"));
+        return new Scenario(this, dir);
+    }
+
+    static String windowsPath(Path path) {
+        return "Z:" + path.toAbsolutePath().toString().replace('/', '\\');
+    }
+
+    private void build() throws Exception {
+        Path script = Path.of("src/test/c/bootstrap/build-test.sh").toAbsolutePath();
+        exec(new ProcessBuilder("sh", script.toString(), bin.toString())
+                .redirectOutput(root.resolve("build.txt").toFile())
+                .redirectError(root.resolve("build.err.txt").toFile()), 300, "build-test.sh");
+    }
+
+    /** Starts this prefix's wineserver (exits by itself 60 s after its last client) and fills the prefix. */
+    private void startServer() throws Exception {
+        ProcessBuilder server = new ProcessBuilder(wineserver, "-p60");
+        wineEnvironment(server.environment());
+        exec(server.redirectOutput(root.resolve("wineserver.txt").toFile()), RUN_SECONDS, "wineserver -p");
+        ProcessBuilder first = new ProcessBuilder(wine, bin.resolve("wspcaller.exe").toString());
+        wineEnvironment(first.environment());
+        first.redirectOutput(root.resolve("prefix-init.txt").toFile())
+                .redirectError(root.resolve("prefix-init.err.txt").toFile());
+        Process p = first.start();
+        if (!p.waitFor(PREFIX_SECONDS, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            fail("wine did not create its prefix within " + PREFIX_SECONDS + " s");
+        }
+        if (p.exitValue() != 2) {   // wspcaller without arguments prints usage and exits 2
+            fail("wine64 could not run wspcaller.exe: exit " + p.exitValue() + ", "
+                    + Files.readString(root.resolve("prefix-init.err.txt")));
+        }
+    }
+
+    void wineEnvironment(Map<String, String> env) {
+        env.keySet().removeIf(k -> k.startsWith("JWSP_") || k.startsWith("FAKEJVM_")
+                || k.equals("JAVA_HOME") || k.equals("DISPLAY") || k.equals("WAYLAND_DISPLAY"));
+        env.put("WINEPREFIX", prefix.toString());
+        env.put("WINEDEBUG", "-all");
+        env.put("WINEDLLOVERRIDES", "mscoree,mshtml=");
+    }
+
+    Run run(Scenario s, List<String> args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(wine, bin.resolve("wspcaller.exe").toString(),
+                windowsPath(s.dir.resolve("jwsp.dll"))));
+        command.addAll(args);
+        ProcessBuilder pb = new ProcessBuilder(command).directory(s.dir.toFile());
+        wineEnvironment(pb.environment());
+        pb.environment().put("FAKEJVM_RECORD", windowsPath(s.record()));
+        if (!s.defaultLog) {
+            pb.environment().put("JWSP_LOG", windowsPath(s.log()));
+        }
+        pb.environment().putAll(s.env);
+        pb.redirectOutput(s.dir.resolve("stdout.txt").toFile()).redirectError(s.dir.resolve("stderr.txt").toFile());
+        int exit = exec(pb, RUN_SECONDS, "wspcaller " + args);
+        return new Run(exit, lines(s.dir.resolve("stdout.txt")), lines(s.record()),
+                lines(s.defaultLog ? defaultLog() : s.log()), Files.readString(s.dir.resolve("stderr.txt")));
+    }
+
+    @Override
+    public void close() throws IOException {
+        ProcessBuilder kill = new ProcessBuilder(wineserver, "-k");
+        wineEnvironment(kill.environment());
+        Process p = kill.redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            if (!p.waitFor(RUN_SECONDS, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static int exec(ProcessBuilder pb, long seconds, String what) throws Exception {
+        if (pb.redirectError() == ProcessBuilder.Redirect.PIPE) {
+            pb.redirectError(ProcessBuilder.Redirect.DISCARD);
+        }
+        if (pb.redirectOutput() == ProcessBuilder.Redirect.PIPE) {
+            pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        }
+        Process p = pb.start();
+        if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            fail(what + " did not finish within " + seconds + " s");
+        }
+        if (what.startsWith("build") && p.exitValue() != 0) {
+            fail(what + " failed: exit " + p.exitValue() + "\n" + Files.readString(pb.redirectError().file().toPath()));
+        }
+        return p.exitValue();
+    }
+
+    static List<String> lines(Path file) throws IOException {
+        return Files.exists(file) ? Files.readAllLines(file, StandardCharsets.UTF_8) : List.of();
+    }
+
+    private static Optional<String> onPath(String name) {
+        return Stream.of(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator))
+                .map(dir -> Path.of(dir, name)).filter(Files::isExecutable).map(Path::toString).findFirst();
+    }
+
+    private static Optional<String> file(String path) {
+        return Files.isExecutable(Path.of(path)) ? Optional.of(path) : Optional.empty();
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> all = Files.walk(dir)) {
+            for (Path p : all.sorted((a, b) -> b.compareTo(a)).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
+    /** One folder with its own jwsp.dll copy, optional jvm.dll and jwsp.cfg, record and log. */
+    static final class Scenario {
+        private final BootstrapWineSession session;
+        final Path dir;
+        final Map<String, String> env = new LinkedHashMap<>();
+        boolean defaultLog;
+
+        Scenario(BootstrapWineSession session, Path dir) {
+            this.session = session;
+            this.dir = dir;
+        }
+
+        Scenario withJvmDll() throws IOException {
+            return withJvmDllAt(dir.resolve("jvm.dll"));
+        }
+
+        Scenario withJvmDllAt(Path target) throws IOException {
+            Files.createDirectories(target.getParent());
+            Files.copy(session.bin.resolve("jvm.dll"), target);
+            return this;
+        }
+
+        /** Puts the 32-bit DLL in place of a file of this scenario (jwsp.dll or jvm.dll). */
+        Scenario with32BitDllAs(String fileName) throws IOException {
+            Files.copy(session.bin.resolve("jvm32.dll"), dir.resolve(fileName), StandardCopyOption.REPLACE_EXISTING);
+            return this;
+        }
+
+        Scenario cfg(String... lines) throws IOException {
+            Files.writeString(dir.resolve("jwsp.cfg"), String.join("\r\n", lines) + "\r\n");
+            return this;
+        }
+
+        Scenario env(String name, String value) {
+            env.put(name, value);
+            return this;
+        }
+
+        /** Let Wine print what the DLL sends to OutputDebugString (see {@link Run#debugOutput()}). */
+        Scenario showingDebugOutput() {
+            return env("WINEDEBUG", "-all,warn+seh");
+        }
+
+        Scenario withDefaultLog() {
+            defaultLog = true;
+            return this;
+        }
+
+        Path record() {
+            return dir.resolve("record.txt");
+        }
+
+        Path log() {
+            return dir.resolve("jwsp.log");
+        }
+
+        Run run(String... args) throws Exception {
+            return session.run(this, List.of(args));
+        }
+    }
+
+    /** What one wspcaller run printed, what the stand-in JVM recorded and what jwsp.dll logged. */
+    record Run(int exit, List<String> out, List<String> record, List<String> log, String stderr) {
+
+        List<Map<String, String>> printed(String kind) {
+            return out.stream().filter(l -> l.startsWith(kind + " ")).map(Run::fields).toList();
+        }
+
+        List<Map<String, String>> recorded(String call) {
+            return record.stream().filter(l -> l.matches("tid=\\d+ " + call + "( .*)?")).map(Run::fields).toList();
+        }
+
+        /**
+         * What jwsp.dll sent to OutputDebugString, when the scenario ran with WINEDEBUG=-all,warn+seh
+         * (Wine prints each as: warn:seh:OutputDebugStringA "text\\r\\n", backslashes doubled).
+         */
+        List<String> debugOutput() {
+            String marker = "warn:seh:OutputDebugStringA \"";
+            return stderr.lines().filter(l -> l.contains(marker))
+                    .map(l -> l.substring(l.indexOf(marker) + marker.length(), l.lastIndexOf('"')))
+                    .map(t -> t.endsWith("\\r\\n") ? t.substring(0, t.length() - 4) : t)
+                    .map(t -> t.replace("\\\\", "\\")).toList();
+        }
+
+        long count(String call) {
+            return recorded(call).size();
+        }
+
+        /** "KIND a=1 b=x y c=2" as {kind=KIND, a=1, b=x y, c=2}; "tid=7 Call ..." as {tid=7, call=Call, ...}. */
+        static Map<String, String> fields(String line) {
+            Map<String, String> map = new LinkedHashMap<>();
+            String[] parts = line.split(" (?=[A-Za-z_]+=)");
+            String head = parts[0];
+            if (head.startsWith("tid=")) {
+                String[] t = head.split(" ", 3);
+                map.put("tid", t[0].substring(4));
+                map.put("call", t.length > 1 ? t[1] : "");
+                map.put("rest", t.length > 2 ? t[2] : "");
+            } else {
+                map.put("kind", head);
+            }
+            for (int i = 1; i < parts.length; i++) {
+                int eq = parts[i].indexOf('=');
+                map.put(parts[i].substring(0, eq), parts[i].substring(eq + 1));
+            }
+            return map;
+        }
+
+        @Override
+        public String toString() {
+            return "exit " + exit + "\n--- stdout\n" + String.join("\n", out) + "\n--- record\n"
+                    + String.join("\n", record) + "\n--- log\n" + String.join("\n", log) + "\n--- stderr\n" + stderr;
+        }
+    }
+}
