@@ -1,7 +1,5 @@
 package org.jwsp.provider;
 
-import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
-
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -22,7 +20,7 @@ import org.jwsp.bindings.windows.OVERLAPPED;
  * <p>The caller's OVERLAPPED, as jwsp's entries read it back (WSPGetOverlappedResult):
  * {@code InternalHigh} = bytes, {@code Offset} = flags, {@code OffsetHigh} = WSA error, and
  * {@code Internal} = {@link #IN_PROGRESS} until the result is there. {@code Internal} is written
- * last with release semantics and read with acquire semantics.
+ * last, after a release fence, and read before an acquire fence.
  *
  * <p>The APC function is one upcall stub for the runtime; its context is the address of the
  * request's own OVERLAPPED, mapped back by {@link RequestSlab#ofOverlapped}. It runs on the
@@ -38,7 +36,6 @@ final class CompletionDelivery {
     /** WSS_OPERATION_IN_PROGRESS (= STATUS_PENDING) in OVERLAPPED.Internal. */
     static final long IN_PROGRESS = 0x103L;
     static final long OVERLAPPED_SIZE = OVERLAPPED.layout().byteSize();
-    private static final VarHandle INTERNAL = OVERLAPPED.layout().varHandle(groupElement("Internal"));
     private static final int NESTING_DEPTH = 16;
 
     /** Per-thread record of the sockets whose routine is running on this thread. */
@@ -71,29 +68,33 @@ final class CompletionDelivery {
     }
 
     /** Marks the caller's OVERLAPPED as in progress before the operation can complete. */
-    static void markInProgress(MemorySegment callerOverlapped) {
-        callerOverlapped.set(ValueLayout.JAVA_LONG, OVERLAPPED.InternalHigh$offset(), 0L);
-        INTERNAL.setRelease(callerOverlapped, 0L, IN_PROGRESS);
+    static void markInProgress(long callerOverlapped) {
+        CallerMemory.putLong(callerOverlapped, OVERLAPPED.InternalHigh$offset(), 0L);
+        VarHandle.releaseFence();
+        CallerMemory.putLong(callerOverlapped, OVERLAPPED.Internal$offset(), IN_PROGRESS);
     }
 
     static boolean inProgress(MemorySegment callerOverlapped) {
-        return (long) INTERNAL.getAcquire(callerOverlapped, 0L) == IN_PROGRESS;
+        boolean pending = callerOverlapped.get(ValueLayout.JAVA_LONG, OVERLAPPED.Internal$offset()) == IN_PROGRESS;
+        VarHandle.acquireFence();
+        return pending;
     }
 
     /** Delivers {@code r}'s result (any thread, no lock held). Does not drop the caller's reference. */
     void deliver(SendRequest r, ThreadScratch s) {
-        MemorySegment ov = r.callerOverlapped;
-        ov.set(ValueLayout.JAVA_LONG, OVERLAPPED.InternalHigh$offset(), r.transferred & 0xFFFFFFFFL);
-        ov.set(ValueLayout.JAVA_INT, OVERLAPPED.Offset$offset(), r.resultFlags);
-        ov.set(ValueLayout.JAVA_INT, OVERLAPPED.OffsetHigh$offset(), r.error);
-        INTERNAL.setRelease(ov, 0L, (long) r.error);
-        if (r.routine.address() != 0) {
+        long ov = r.callerOverlappedAddress;
+        CallerMemory.putLong(ov, OVERLAPPED.InternalHigh$offset(), r.transferred & 0xFFFFFFFFL);
+        CallerMemory.putInt(ov, OVERLAPPED.Offset$offset(), r.resultFlags);
+        CallerMemory.putInt(ov, OVERLAPPED.OffsetHigh$offset(), r.error);
+        VarHandle.releaseFence(); // Internal last: a reader that sees it done sees the rest
+        CallerMemory.putLong(ov, OVERLAPPED.Internal$offset(), r.error & 0xFFFFFFFFL);
+        if (r.routineAddress != 0) {
             r.refs.incrementAndGet();
             if (upcalls.queueApc(r.threadId, apc, r.overlapped.address(), s.errno) != 0) {
                 LOG.warn("WPUQueueApc refused a completion routine (error {}); the routine will not run", s.errno());
                 slab.unref(r);
             }
-        } else if (upcalls.completeOverlappedRequest(r.socket.handle, ov, r.error, r.transferred, s.errno) != 0) {
+        } else if (upcalls.completeOverlappedRequest(r.socket.handle, r.callerOverlappedAddress, r.error, r.transferred, s.errno) != 0) {
             LOG.warn("WPUCompleteOverlappedRequest refused socket {} (error {})", r.socket.handle, s.errno());
         }
     }
@@ -148,7 +149,8 @@ final class CompletionDelivery {
     private void runRoutine(RoutineNesting n, SendRequest r) {
         n.running[n.depth++] = r.socket;
         try {
-            LPWSAOVERLAPPED_COMPLETION_ROUTINE.invoke(r.routine, r.error, r.transferred, r.callerOverlapped, 0);
+            LPWSAOVERLAPPED_COMPLETION_ROUTINE.invoke(MemorySegment.ofAddress(r.routineAddress), r.error, r.transferred,
+                    MemorySegment.ofAddress(r.callerOverlappedAddress), 0);
         } catch (Throwable t) {
             LOG.error("a client completion routine failed", t);
         } finally {

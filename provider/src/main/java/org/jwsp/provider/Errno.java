@@ -28,6 +28,25 @@ final class Errno {
         }
     }
 
+    /** {@link #set} for an lpErrno received as an address (the raw WSPSend entry). */
+    static void set(long lpErrno, int code) {
+        if (lpErrno != 0) {
+            CallerMemory.putInt(lpErrno, code);
+        }
+    }
+
+    static int fail(long lpErrno, WsaCondition condition) {
+        set(lpErrno, condition.code());
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("refused: {} ({})", condition, condition.code());
+        }
+        return SOCKET_ERROR;
+    }
+
+    static int fault(long lpErrno, String entry, Throwable t) {
+        return fault(MemorySegment.ofAddress(lpErrno), entry, t);
+    }
+
     static int fail(MemorySegment lpErrno, WsaCondition condition) {
         set(lpErrno, condition.code());
         if (LOG.isDebugEnabled()) {

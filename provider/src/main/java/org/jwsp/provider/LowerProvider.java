@@ -24,6 +24,9 @@ import org.jwsp.kernel.KernelPort;
  */
 final class LowerProvider {
 
+    private static final java.lang.invoke.MethodHandle RAW_SEND = java.lang.foreign.Linker.nativeLinker().downcallHandle(
+            SendPath.RAW_DESCRIPTOR);
+
     final String path;
     /** The lower provider's WSPPROC_TABLE (our copy). */
     final MemorySegment table;
@@ -55,6 +58,15 @@ final class LowerProvider {
             throw new KernelException("WSPStartup of " + path + " answered " + rc, rc);
         }
         return new LowerProvider(path, table);
+    }
+
+    /** The lower WSPSend with every pointer as an address: nothing is materialised per call. */
+    int sendRaw(long s, long buffers, int count, long sent, int flags, long overlapped, long errno) {
+        try {
+            return (int) RAW_SEND.invokeExact(send, s, buffers, count, sent, flags, overlapped, 0L, 0L, errno);
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
     }
 
     int send(long s, MemorySegment buffers, int count, MemorySegment sent, int flags, MemorySegment overlapped, MemorySegment errno) {

@@ -188,12 +188,12 @@ final class OverlappedProxy {
         }
         r.kind = SendRequest.PROXY;
         r.socket = c;
-        r.callerOverlapped = ov.reinterpret(CompletionDelivery.OVERLAPPED_SIZE);
-        r.routine = routine;
+        r.callerOverlappedAddress = ov.address();
+        r.routineAddress = routine.address();
         if (routine.address() != 0) {
             MemorySegment.copy(tid.reinterpret(WSATHREADID.layout().byteSize()), 0, r.threadId, 0, WSATHREADID.layout().byteSize());
         }
-        CompletionDelivery.markInProgress(r.callerOverlapped);
+        CompletionDelivery.markInProgress(r.callerOverlappedAddress);
         return r;
     }
 

@@ -1,5 +1,6 @@
 package org.jwsp.provider;
 
+import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -28,55 +29,65 @@ final class SendPath {
     /** Bound on dwBufferCount for a synchronous send (its array is not captured). */
     static final int SYNC_MAX_BUFFERS = 1024;
 
+    /** LPWSPSEND's C signature with every pointer as a 64-bit address. */
+    static final FunctionDescriptor RAW_DESCRIPTOR = FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
+            ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
+            ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG);
+
     private final ProviderRuntime rt;
 
     SendPath(ProviderRuntime rt) {
         this.rt = rt;
     }
 
-    int send(long s, MemorySegment lpBuffers, int count, MemorySegment lpSent, int flags, MemorySegment lpOverlapped,
-             MemorySegment routine, MemorySegment lpThreadId, MemorySegment lpErrno) {
+    /**
+     * The lpWSPSend entry. Its stub is made from {@link #RAW_DESCRIPTOR}: the pointer parameters
+     * arrive as addresses (same registers as pointers in the x64 ABI), so the upcall materialises
+     * no MemorySegment per call; each pointer is bounded here, locally, to what the contract covers.
+     */
+    int send(long s, long lpBuffers, int count, long lpSent, int flags, long lpOverlapped, long routine, long lpThreadId,
+             long lpErrno) {
+        long errno = lpErrno;
         try {
             ThreadScratch sc = ThreadScratch.get();
             SocketContext ctx = rt.socketOf(s, sc);
             if (ctx == null) {
-                return Errno.fail(lpErrno, WsaCondition.NOT_A_SOCKET);
+                return Errno.fail(errno, WsaCondition.NOT_A_SOCKET);
             }
             if ((flags & ~KNOWN_FLAGS) != 0) {
-                return Errno.fail(lpErrno, WsaCondition.UNKNOWN_FLAGS);
+                return Errno.fail(errno, WsaCondition.UNKNOWN_FLAGS);
             }
             if ((flags & MSG_PARTIAL) != 0) {
-                return Errno.fail(lpErrno, WsaCondition.PARTIAL_NOT_SUPPORTED);
+                return Errno.fail(errno, WsaCondition.PARTIAL_NOT_SUPPORTED);
             }
             if ((flags & MSG_OOB) != 0 && ctx.type != SOCK_STREAM) {
-                return Errno.fail(lpErrno, WsaCondition.OOB_ON_NON_STREAM);
+                return Errno.fail(errno, WsaCondition.OOB_ON_NON_STREAM);
             }
             if (ctx.shutdownSend) {
-                return Errno.fail(lpErrno, WsaCondition.SHUT_DOWN);
+                return Errno.fail(errno, WsaCondition.SHUT_DOWN);
             }
             // Nonoverlapped socket: lpOverlapped, lpCompletionRoutine and lpThreadId are ignored
             // (CONTRACT.md: what Windows does). Overlapped socket with both null: nonoverlapped call.
-            if (!ctx.overlapped || (lpOverlapped.address() == 0 && routine.address() == 0)) {
-                return sendSynchronous(ctx, lpBuffers, count, lpSent, flags, lpErrno, sc);
+            if (!ctx.overlapped || (lpOverlapped == 0 && routine == 0)) {
+                return sendSynchronous(ctx, lpBuffers, count, lpSent, flags, errno, sc);
             }
-            return sendOverlapped(ctx, lpBuffers, count, lpSent, flags, lpOverlapped, routine, lpThreadId, lpErrno, sc);
+            return sendOverlapped(ctx, lpBuffers, count, lpSent, flags, lpOverlapped, routine, lpThreadId, errno, sc);
         } catch (Throwable t) {
-            return Errno.fault(lpErrno, "WSPSend", t);
+            return Errno.fault(errno, "WSPSend", t);
         }
     }
 
-    private int sendOverlapped(SocketContext ctx, MemorySegment lpBuffers, int count, MemorySegment lpSent, int flags,
-                               MemorySegment lpOverlapped, MemorySegment routine, MemorySegment lpThreadId,
-                               MemorySegment lpErrno, ThreadScratch sc) {
-        if (lpOverlapped.address() == 0) {
-            return Errno.fail(lpErrno, WsaCondition.OVERLAPPED_MISSING);
+    private int sendOverlapped(SocketContext ctx, long lpBuffers, int count, long lpSent, int flags, long lpOverlapped,
+                               long routine, long lpThreadId, long errno, ThreadScratch sc) {
+        if (lpOverlapped == 0) {
+            return Errno.fail(errno, WsaCondition.OVERLAPPED_MISSING);
         }
-        if (routine.address() != 0 && lpThreadId.address() == 0) {
-            return Errno.fail(lpErrno, WsaCondition.THREAD_ID_MISSING);
+        if (routine != 0 && lpThreadId == 0) {
+            return Errno.fail(errno, WsaCondition.THREAD_ID_MISSING);
         }
         SendRequest r = rt.slab.acquire();
         if (r == null) {
-            return Errno.fail(lpErrno, WsaCondition.TOO_MANY_OUTSTANDING);
+            return Errno.fail(errno, WsaCondition.TOO_MANY_OUTSTANDING);
         }
         WsaCondition refused = r.buffers.capture(lpBuffers, count);
         if (refused == null && ctx.messageOriented && r.buffers.totalBytes() > ctx.maxMessageSize) {
@@ -84,33 +95,36 @@ final class SendPath {
         }
         if (refused != null) {
             rt.slab.unref(r);
-            return Errno.fail(lpErrno, refused);
+            return Errno.fail(errno, refused);
         }
         r.kind = SendRequest.SEND;
         r.socket = ctx;
         r.flags = flags;
-        r.callerOverlapped = lpOverlapped.reinterpret(CompletionDelivery.OVERLAPPED_SIZE);
-        r.routine = routine;
-        if (routine.address() != 0) {
+        r.callerOverlappedAddress = lpOverlapped;
+        r.routineAddress = routine;
+        if (routine != 0) {
             // The WSATHREADID itself, not the pointer: the caller's copy may be gone by completion.
-            MemorySegment.copy(lpThreadId.reinterpret(WSATHREADID.layout().byteSize()), 0, r.threadId, 0, WSATHREADID.layout().byteSize());
+            r.copyThreadId(lpThreadId);
         }
-        int verdict = filter(sc.facts.aim(ctx, true, r.buffers.array(), r.buffers.count(), r.buffers.totalBytes(), flags, r.ticket()));
-        sc.facts.clear();
+        int verdict = SendFilter.PASS;
+        if (rt.filter != SendFilter.PASS_THROUGH) {
+            verdict = filter(sc.facts.aim(ctx, true, r.buffers.array(), r.buffers.count(), r.buffers.totalBytes(), flags, r.ticket()));
+            sc.facts.clear();
+        }
         if (verdict > 0) {
             rt.slab.unref(r);
-            Errno.set(lpErrno, verdict);
+            Errno.set(errno, verdict);
             return Errno.SOCKET_ERROR;
         }
         r.held = verdict == SendFilter.DELAY;
-        CompletionDelivery.markInProgress(r.callerOverlapped);
+        CompletionDelivery.markInProgress(lpOverlapped);
         int rc;
         synchronized (ctx) {
             rc = ctx.closing ? WsaCondition.NOT_A_SOCKET.code() : ctx.queue.submit(r, sc);
         }
         if (rc == 0) {
-            if (lpSent.address() != 0) {
-                lpSent.reinterpret(ValueLayout.JAVA_INT.byteSize()).set(ValueLayout.JAVA_INT, 0, r.transferred);
+            if (lpSent != 0) {
+                CallerMemory.putInt(lpSent, r.transferred);
             }
             // Completed at once: the indication is given before returning 0, as the seed requires.
             rt.delivery.deliver(r, sc);
@@ -120,65 +134,69 @@ final class SendPath {
         if (rc != PENDING) {
             rt.slab.unref(r);
         }
-        Errno.set(lpErrno, rc);
+        Errno.set(errno, rc);
         return Errno.SOCKET_ERROR;
     }
 
-    private int sendSynchronous(SocketContext ctx, MemorySegment lpBuffers, int count, MemorySegment lpSent, int flags,
-                                MemorySegment lpErrno, ThreadScratch sc) {
-        if (lpSent.address() == 0) {
-            return Errno.fail(lpErrno, WsaCondition.BYTES_SENT_MISSING);
+    private int sendSynchronous(SocketContext ctx, long lpBuffers, int count, long lpSent, int flags,
+                                long errno, ThreadScratch sc) {
+        if (lpSent == 0) {
+            return Errno.fail(errno, WsaCondition.BYTES_SENT_MISSING);
         }
         if (count < 0 || count > SYNC_MAX_BUFFERS) {
-            return Errno.fail(lpErrno, WsaCondition.TOO_MANY_BUFFERS);
+            return Errno.fail(errno, WsaCondition.TOO_MANY_BUFFERS);
         }
-        if (count > 0 && lpBuffers.address() == 0) {
-            return Errno.fail(lpErrno, WsaCondition.BUFFERS_NOT_IN_USER_SPACE);
+        if (count > 0 && lpBuffers == 0) {
+            return Errno.fail(errno, WsaCondition.BUFFERS_NOT_IN_USER_SPACE);
         }
-        MemorySegment wsabufs = lpBuffers.reinterpret(count * WsaBufCapture.SIZEOF_WSABUF);
-        long total = WsaBufCapture.validate(wsabufs, count);
+        long total = WsaBufCapture.validate(lpBuffers, count);
         if (total < 0) {
-            return Errno.fail(lpErrno, WsaCondition.values()[(int) (-total - 1)]);
+            return Errno.fail(errno, WsaCondition.values()[(int) (-total - 1)]);
         }
         if (ctx.messageOriented && total > ctx.maxMessageSize) {
-            return Errno.fail(lpErrno, WsaCondition.MESSAGE_TOO_LARGE);
+            return Errno.fail(errno, WsaCondition.MESSAGE_TOO_LARGE);
         }
-        int verdict = filter(sc.facts.aim(ctx, false, wsabufs, count, total, flags, 0));
-        sc.facts.clear();
-        if (verdict > 0) {
-            Errno.set(lpErrno, verdict);
-            return Errno.SOCKET_ERROR;
+        if (rt.filter != SendFilter.PASS_THROUGH) {
+            int verdict = filter(sc.facts.aim(ctx, false,
+                    MemorySegment.ofAddress(lpBuffers).reinterpret(count * WsaBufCapture.SIZEOF_WSABUF), count, total, flags, 0));
+            sc.facts.clear();
+            if (verdict > 0) {
+                Errno.set(errno, verdict);
+                return Errno.SOCKET_ERROR;
+            }
         }
         synchronized (ctx) {
             // Keep the order: jwsp's own queued overlapped sends go first.
             while (!ctx.queue.drained() && !ctx.closing) {
                 if (ctx.nonBlocking) {
-                    return Errno.fail(lpErrno, WsaCondition.WOULD_BLOCK_BEHIND_QUEUE);
+                    return Errno.fail(errno, WsaCondition.WOULD_BLOCK_BEHIND_QUEUE);
                 }
                 ctx.queue.waiters++;
                 try {
                     ctx.wait();
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                    return Errno.fail(lpErrno, WsaCondition.PROVIDER_FAULT);
+                    return Errno.fail(errno, WsaCondition.PROVIDER_FAULT);
                 } finally {
                     ctx.queue.waiters--;
                 }
             }
             if (ctx.closing) {
-                return Errno.fail(lpErrno, WsaCondition.NOT_A_SOCKET);
+                return Errno.fail(errno, WsaCondition.NOT_A_SOCKET);
             }
             ctx.queue.syncInProgress++;
         }
         try {
-            return ctx.lower.send(ctx.lowerHandle, lpBuffers, count, lpSent, flags, MemorySegment.NULL, lpErrno);
+            return ctx.lower.sendRaw(ctx.lowerHandle, lpBuffers, count, lpSent, flags, 0L, errno);
         } finally {
             SendRequest done;
             synchronized (ctx) {
                 ctx.queue.endSync(sc);
                 done = ctx.queue.takeDone();
             }
-            rt.delivery.deliverAll(done, sc);
+            if (done != null) {
+                rt.delivery.deliverAll(done, sc);
+            }
         }
     }
 

@@ -63,10 +63,13 @@ final class SendRequest {
     /** Bumped at each acquire; with {@link #index} it makes a ticket that cannot name a reused request. */
     int uses;
     SocketContext socket;
-    /** The caller's OVERLAPPED, bounded to sizeof(OVERLAPPED); never NULL while live. */
-    MemorySegment callerOverlapped;
-    /** The caller's completion routine, or NULL: then WPUCompleteOverlappedRequest. */
-    MemorySegment routine;
+    /**
+     * Address of the caller's OVERLAPPED; never 0 while live. Kept as an address, not a
+     * MemorySegment, so that no object escapes per send; {@link #callerOverlapped()} bounds it.
+     */
+    long callerOverlappedAddress;
+    /** Address of the caller's completion routine, or 0: then WPUCompleteOverlappedRequest. */
+    long routineAddress;
     /** dwFlags of the send (passed down: MSG_DONTROUTE, MSG_OOB). */
     int flags;
     /** Held back by a filter's DELAY verdict until released. Guarded by the socket lock. */
@@ -96,6 +99,16 @@ final class SendRequest {
         this.buffers = new WsaBufCapture(record.asSlice(BUFFERS_OFFSET, CAPACITY * WsaBufCapture.SIZEOF_WSABUF), CAPACITY);
     }
 
+    /** The caller's OVERLAPPED, bounded to sizeof(OVERLAPPED) (a local view: do not keep it). */
+    MemorySegment callerOverlapped() {
+        return MemorySegment.ofAddress(callerOverlappedAddress).reinterpret(OVERLAPPED.layout().byteSize());
+    }
+
+    /** Copies the caller's WSATHREADID (bounded to its size) into this request's record. */
+    void copyThreadId(long lpThreadId) {
+        CallerMemory.copyIn(lpThreadId, threadId, WSATHREADID.layout().byteSize());
+    }
+
     /** The filter's handle on this request while it is live (see {@link org.jwsp.provider.filter.SendView#ticket()}). */
     long ticket() {
         return ((long) uses << 32) | index;
@@ -110,8 +123,8 @@ final class SendRequest {
     void reset() {
         kind = SEND;
         socket = null;
-        callerOverlapped = MemorySegment.NULL;
-        routine = MemorySegment.NULL;
+        callerOverlappedAddress = 0;
+        routineAddress = 0;
         flags = 0;
         held = false;
         sent = 0;

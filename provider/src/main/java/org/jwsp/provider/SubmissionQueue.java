@@ -72,7 +72,8 @@ final class SubmissionQueue {
             append(r);
             return PENDING;
         }
-        int rc = socket.lower.send(socket.lowerHandle, r.buffers.array(), r.buffers.count(), s.bytes, r.flags, r.overlapped, s.errno);
+        int rc = socket.lower.sendRaw(socket.lowerHandle, r.buffers.array().address(), r.buffers.count(), s.bytes.address(), r.flags,
+                r.overlapped.address(), s.errno.address());
         if (rc == 0) {
             r.transferred = s.bytes();
             r.sent = r.transferred;
@@ -232,7 +233,8 @@ final class SubmissionQueue {
                     last = member;
                 }
             }
-            int rc = socket.lower.send(socket.lowerHandle, buffers, count, s.bytes, leader.flags, leader.overlapped, s.errno);
+            int rc = socket.lower.sendRaw(socket.lowerHandle, buffers.address(), count, s.bytes.address(), leader.flags,
+                    leader.overlapped.address(), s.errno.address());
             if (rc == 0 && lowerPostsImmediate) {
                 inFlight = leader;
             } else if (rc == 0) {

@@ -22,6 +22,11 @@ import org.jwsp.kernel.KernelPort;
  */
 final class UpcallTable {
 
+    private static final java.lang.invoke.MethodHandle RAW_COMPLETE = java.lang.foreign.Linker.nativeLinker().downcallHandle(
+            java.lang.foreign.FunctionDescriptor.of(java.lang.foreign.ValueLayout.JAVA_INT, java.lang.foreign.ValueLayout.JAVA_LONG,
+                    java.lang.foreign.ValueLayout.JAVA_LONG, java.lang.foreign.ValueLayout.JAVA_INT, java.lang.foreign.ValueLayout.JAVA_INT,
+                    org.jwsp.bindings.windows.ws2spi_h.C_POINTER));
+
     private final MemorySegment table;
     private final MemorySegment createSocketHandle;
     private final MemorySegment querySocketHandleContext;
@@ -66,6 +71,15 @@ final class UpcallTable {
 
     int queueApc(MemorySegment threadId, MemorySegment apc, long context, MemorySegment errno) {
         return LPWPUQUEUEAPC.invoke(queueApc, threadId, apc, context, errno);
+    }
+
+    /** WPUCompleteOverlappedRequest with the OVERLAPPED as an address (nothing materialised per completion). */
+    int completeOverlappedRequest(long s, long overlapped, int error, int bytes, MemorySegment errno) {
+        try {
+            return (int) RAW_COMPLETE.invokeExact(completeOverlappedRequest, s, overlapped, error, bytes, errno);
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
     }
 
     int completeOverlappedRequest(long s, MemorySegment overlapped, int error, int bytes, MemorySegment errno) {

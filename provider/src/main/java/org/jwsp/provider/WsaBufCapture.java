@@ -48,17 +48,17 @@ final class WsaBufCapture {
      *
      * @return null when captured, else the one condition that refuses it (nothing kept)
      */
-    WsaCondition capture(MemorySegment lpBuffers, int count) {
+    WsaCondition capture(long lpBuffers, int count) {
         this.count = 0;
         this.totalBytes = 0;
         if (count < 0 || count > capacity) {
             return WsaCondition.TOO_MANY_BUFFERS;
         }
-        if (count > 0 && lpBuffers.address() == 0) {
+        if (count > 0 && lpBuffers == 0) {
             return WsaCondition.BUFFERS_NOT_IN_USER_SPACE;
         }
         long bytes = count * SIZEOF_WSABUF;
-        MemorySegment.copy(lpBuffers.reinterpret(bytes), 0, array, 0, bytes);
+        CallerMemory.copyIn(lpBuffers, array, bytes); // exactly dwBufferCount WSABUFs
         long total = validate(array, count);
         if (total < 0) {
             return WsaCondition.values()[(int) (-total - 1)];
@@ -73,6 +73,27 @@ final class WsaBufCapture {
      *
      * @return the total byte count, or {@code -(1 + condition.ordinal())} for the condition that refuses it
      */
+    /** {@link #validate(MemorySegment, int)} over the caller's own array (synchronous sends): reads its count entries only. */
+    static long validate(long lpBuffers, int count) {
+        long total = 0;
+        for (int i = 0; i < count; i++) {
+            long at = lpBuffers + i * SIZEOF_WSABUF;
+            int len = CallerMemory.getInt(at + OFFSETOF_LEN);
+            long buf = CallerMemory.getLong(at, OFFSETOF_BUF);
+            if (len < 0) {
+                return -1 - WsaCondition.NEGATIVE_LENGTH.ordinal();
+            }
+            if (len > 0 && buf == 0) {
+                return -1 - WsaCondition.BUFFERS_NOT_IN_USER_SPACE.ordinal();
+            }
+            total += len;
+            if (total > MAX_TOTAL) {
+                return -1 - WsaCondition.NEGATIVE_LENGTH.ordinal();
+            }
+        }
+        return total;
+    }
+
     static long validate(MemorySegment wsabufs, int count) {
         long total = 0;
         for (int i = 0; i < count; i++) {

@@ -63,6 +63,7 @@ public final class FakeLowerProvider {
 
     private static final StructLayout SCRATCH = java.lang.foreign.MemoryLayout.structLayout(
             msghdr.layout().withName("msg"), java.lang.foreign.MemoryLayout.sequenceLayout(1024, iovec.layout()).withName("iov"));
+    private static final long IOV_AT = SCRATCH.byteOffset(java.lang.foreign.MemoryLayout.PathElement.groupElement("iov"));
     private static final MethodHandle SENDMSG = Linker.nativeLinker().downcallHandle(linux_h.sendmsg$address(),
             linux_h.sendmsg$descriptor(), Linker.Option.captureCallState("errno"));
     private static final MethodHandle RECVMSG = Linker.nativeLinker().downcallHandle(linux_h.recvmsg$address(),
@@ -194,20 +195,26 @@ public final class FakeLowerProvider {
 
     /** sendmsg/recvmsg over a WSABUF array: returns bytes, or -errno. */
     long transfer(MethodHandle op, int fd, MemorySegment wsabufs, int count, int flags) {
+        return transfer(op == SENDMSG, fd, wsabufs, count, flags);
+    }
+
+    private long transfer(boolean send, int fd, MemorySegment wsabufs, int count, int flags) {
         MemorySegment[] sc = scratch.get();
         MemorySegment msg = sc[0];
-        long iovAt = SCRATCH.byteOffset(java.lang.foreign.MemoryLayout.PathElement.groupElement("iov"));
+        long iovAt = IOV_AT;
         long iovSize = iovec.layout().byteSize();
         MemorySegment w = wsabufs.reinterpret(count * 16L);
         for (int i = 0; i < count; i++) {
             msg.set(ValueLayout.JAVA_LONG, iovAt + i * iovSize + iovec.iov_base$offset(), w.get(ValueLayout.JAVA_LONG, i * 16L + 8));
             msg.set(ValueLayout.JAVA_LONG, iovAt + i * iovSize + iovec.iov_len$offset(), w.get(ValueLayout.JAVA_INT, i * 16L) & 0xFFFFFFFFL);
         }
-        msg.asSlice(0, msghdr.layout().byteSize()).fill((byte) 0);
+        for (long z = 0; z < msghdr.layout().byteSize(); z += 8) {
+            msg.set(ValueLayout.JAVA_LONG, z, 0L);
+        }
         msg.set(ValueLayout.JAVA_LONG, msghdr.msg_iov$offset(), msg.address() + iovAt);
         msg.set(ValueLayout.JAVA_LONG, msghdr.msg_iovlen$offset(), count);
         try {
-            long n = (long) op.invokeExact(sc[1], fd, msg, flags);
+            long n = send ? (long) SENDMSG.invokeExact(sc[1], fd, msg, flags) : (long) RECVMSG.invokeExact(sc[1], fd, msg, flags);
             return n >= 0 ? n : -sc[1].get(ValueLayout.JAVA_INT, ERRNO_OFFSET);
         } catch (Throwable t) {
             throw new AssertionError(t);
@@ -304,6 +311,76 @@ public final class FakeLowerProvider {
                 }
                 return fail(errno, ws2spi_h.WSA_IO_PENDING());
             }
+        }
+    }
+
+    /** The lower WSPSend as jwsp calls it (addresses); the immediate and synchronous paths allocate nothing. */
+    int sendRaw(long s, long bufs, int count, long sent, int flags, long ov, long routine, long tid, long errno) {
+        LowerSocket ls = s >= 0 && s < sockets.length() ? sockets.get((int) s) : null;
+        if (ls != null && (ov == 0 || ls.answer == Answer.IMMEDIATE)) {
+            lowerSends.incrementAndGet();
+            ls.sendCalls.incrementAndGet();
+            ls.lastBufferCount = count;
+            ls.lastFlags = flags;
+            ls.lastOverlapped = ov;
+            int linuxFlags = linux_h.MSG_NOSIGNAL() | ((flags & ws2spi_h.MSG_DONTROUTE()) != 0 ? linux_h.MSG_DONTROUTE() : 0)
+                    | (ov == 0 && ls.nonBlocking ? linux_h.MSG_DONTWAIT() : 0);
+            if (ov == 0 && ls.answer == Answer.FAIL_NOW) {
+                return failRaw(errno, ls.failCode);
+            }
+            long n = transferRaw(ls.fd, bufs, count, linuxFlags);
+            if (n < 0) {
+                return failRaw(errno, ov == 0 && -n == linux_h.EAGAIN() ? ws2spi_h.WSAEWOULDBLOCK() : ws2spi_h.WSAECONNRESET());
+            }
+            if (sent != 0) {
+                RawStubs.ALL.set(ValueLayout.JAVA_INT_UNALIGNED, sent, (int) n);
+            }
+            if (ov != 0) {
+                RawStubs.ALL.set(ValueLayout.JAVA_LONG_UNALIGNED, ov + OVERLAPPED.Internal$offset(), 0L);
+                RawStubs.ALL.set(ValueLayout.JAVA_LONG_UNALIGNED, ov + OVERLAPPED.InternalHigh$offset(), n);
+                kernel.completeOnAssociatedPort(ls.fd, (int) n, ov);
+            }
+            return 0;
+        }
+        return send(s, MemorySegment.ofAddress(bufs), count, MemorySegment.ofAddress(sent), flags, MemorySegment.ofAddress(ov),
+                MemorySegment.ofAddress(routine), MemorySegment.ofAddress(tid), MemorySegment.ofAddress(errno));
+    }
+
+    int getOverlappedResultRaw(long s, long ov, long bytes, int wait, long flags, long errno) {
+        RawStubs.ALL.set(ValueLayout.JAVA_INT_UNALIGNED, bytes, (int) RawStubs.ALL.get(ValueLayout.JAVA_LONG_UNALIGNED, ov + OVERLAPPED.InternalHigh$offset()));
+        RawStubs.ALL.set(ValueLayout.JAVA_INT_UNALIGNED, flags, 0);
+        int error = (int) RawStubs.ALL.get(ValueLayout.JAVA_LONG_UNALIGNED, ov + OVERLAPPED.Internal$offset());
+        if (error != 0) {
+            failRaw(errno, error);
+            return 0;
+        }
+        return 1;
+    }
+
+    private static int failRaw(long errno, int code) {
+        RawStubs.ALL.set(ValueLayout.JAVA_INT_UNALIGNED, errno, code);
+        return ws2spi_h.SOCKET_ERROR();
+    }
+
+    /** sendmsg over a WSABUF array at an address, errno captured: bytes, or -errno. */
+    private long transferRaw(int fd, long wsabufs, int count, int flags) {
+        MemorySegment[] sc = scratch.get();
+        MemorySegment msg = sc[0];
+        long iovSize = iovec.layout().byteSize();
+        for (int i = 0; i < count; i++) {
+            msg.set(ValueLayout.JAVA_LONG, IOV_AT + i * iovSize + iovec.iov_base$offset(), RawStubs.ALL.get(ValueLayout.JAVA_LONG_UNALIGNED, wsabufs + i * 16L + 8));
+            msg.set(ValueLayout.JAVA_LONG, IOV_AT + i * iovSize + iovec.iov_len$offset(), RawStubs.ALL.get(ValueLayout.JAVA_INT_UNALIGNED, wsabufs + i * 16L) & 0xFFFFFFFFL);
+        }
+        for (long z = 0; z < msghdr.layout().byteSize(); z += 8) {
+            msg.set(ValueLayout.JAVA_LONG, z, 0L);
+        }
+        msg.set(ValueLayout.JAVA_LONG, msghdr.msg_iov$offset(), msg.address() + IOV_AT);
+        msg.set(ValueLayout.JAVA_LONG, msghdr.msg_iovlen$offset(), count);
+        try {
+            long n = (long) SENDMSG.invokeExact(sc[1], fd, msg, flags);
+            return n >= 0 ? n : -sc[1].get(ValueLayout.JAVA_INT, ERRNO_OFFSET);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
         }
     }
 

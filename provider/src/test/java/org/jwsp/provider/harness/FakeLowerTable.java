@@ -23,7 +23,7 @@ final class FakeLowerTable {
         WSPPROC_TABLE.lpWSPDuplicateSocket(t, LPWSPDUPLICATESOCKET.allocate((s, pid, i, e) -> p.unsupported(e), a));
         WSPPROC_TABLE.lpWSPEnumNetworkEvents(t, LPWSPENUMNETWORKEVENTS.allocate((s, h, ev, e) -> p.unsupported(e), a));
         WSPPROC_TABLE.lpWSPEventSelect(t, LPWSPEVENTSELECT.allocate((s, h, ev, e) -> 0, a));
-        WSPPROC_TABLE.lpWSPGetOverlappedResult(t, LPWSPGETOVERLAPPEDRESULT.allocate(p::getOverlappedResult, a));
+        WSPPROC_TABLE.lpWSPGetOverlappedResult(t, RawStubs.stub(p, "getOverlappedResultRaw", LPWSPGETOVERLAPPEDRESULT.descriptor(), a));
         WSPPROC_TABLE.lpWSPGetPeerName(t, LPWSPGETPEERNAME.allocate((s, n, l, e) -> p.unsupported(e), a));
         WSPPROC_TABLE.lpWSPGetSockName(t, LPWSPGETSOCKNAME.allocate((s, n, l, e) -> p.unsupported(e), a));
         WSPPROC_TABLE.lpWSPGetSockOpt(t, LPWSPGETSOCKOPT.allocate(p::getSockOpt, a));
@@ -35,7 +35,7 @@ final class FakeLowerTable {
         WSPPROC_TABLE.lpWSPRecvDisconnect(t, LPWSPRECVDISCONNECT.allocate((s, d, e) -> p.unsupported(e), a));
         WSPPROC_TABLE.lpWSPRecvFrom(t, LPWSPRECVFROM.allocate((s, b, c, r, f, fr, fl, o, cr, ti, e) -> p.unsupported(e), a));
         WSPPROC_TABLE.lpWSPSelect(t, LPWSPSELECT.allocate((n, r, w, x, to, e) -> p.unsupported(e), a));
-        WSPPROC_TABLE.lpWSPSend(t, LPWSPSEND.allocate(p::send, a));
+        WSPPROC_TABLE.lpWSPSend(t, RawStubs.stub(p, "sendRaw", LPWSPSEND.descriptor(), a));
         WSPPROC_TABLE.lpWSPSendDisconnect(t, LPWSPSENDDISCONNECT.allocate((s, d, e) -> p.unsupported(e), a));
         WSPPROC_TABLE.lpWSPSendTo(t, LPWSPSENDTO.allocate((s, b, c, n, f, to, tl, o, cr, ti, e) -> p.unsupported(e), a));
         WSPPROC_TABLE.lpWSPSetSockOpt(t, LPWSPSETSOCKOPT.allocate((s, l, n, v, len, e) -> 0, a));

@@ -66,12 +66,14 @@ public final class FakeWs2 {
         this.kernel = kernel;
         upcallTable = arena.allocate(WSPUPCALLTABLE.layout());
         WSPUPCALLTABLE.lpWPUCreateSocketHandle(upcallTable, LPWPUCREATESOCKETHANDLE.allocate(this::createSocketHandle, arena));
-        WSPUPCALLTABLE.lpWPUQuerySocketHandleContext(upcallTable, LPWPUQUERYSOCKETHANDLECONTEXT.allocate(this::querySocketHandleContext, arena));
+        WSPUPCALLTABLE.lpWPUQuerySocketHandleContext(upcallTable,
+                RawStubs.stub(this, "querySocketHandleContextRaw", LPWPUQUERYSOCKETHANDLECONTEXT.descriptor(), arena));
         WSPUPCALLTABLE.lpWPUCloseSocketHandle(upcallTable, LPWPUCLOSESOCKETHANDLE.allocate(this::closeSocketHandle, arena));
         WSPUPCALLTABLE.lpWPUQueueApc(upcallTable, LPWPUQUEUEAPC.allocate(this::queueApc, arena));
         WSPUPCALLTABLE.lpWPUOpenCurrentThread(upcallTable, LPWPUOPENCURRENTTHREAD.allocate(this::openCurrentThread, arena));
         WSPUPCALLTABLE.lpWPUCloseThread(upcallTable, LPWPUCLOSETHREAD.allocate(this::closeThread, arena));
-        kernel.export("ws2_32.dll", "WPUCompleteOverlappedRequest", LPWPUCOMPLETEOVERLAPPEDREQUEST.allocate(this::completeOverlappedRequest, arena));
+        kernel.export("ws2_32.dll", "WPUCompleteOverlappedRequest",
+                RawStubs.stub(this, "completeOverlappedRequestRaw", LPWPUCOMPLETEOVERLAPPEDREQUEST.descriptor(), arena));
         kernel.export("ws2_32.dll", "WSCEnumProtocols", java.lang.foreign.Linker.nativeLinker().upcallStub(
                 bind("enumProtocols"), FOUR_POINTERS_TO_INT, arena));
         kernel.export("ws2_32.dll", "WSCGetProviderPath", java.lang.foreign.Linker.nativeLinker().upcallStub(
@@ -163,6 +165,39 @@ public final class FakeWs2 {
         contexts.set(i, context);
         openSockets.incrementAndGet();
         return FIRST_SOCKET + 4L * i;
+    }
+
+    private int querySocketHandleContextRaw(long s, long lpContext, long lpErrno) {
+        int i = index(s);
+        long ctx = i < 0 ? 0 : contexts.get(i);
+        if (ctx == 0) {
+            RawStubs.ALL.set(ValueLayout.JAVA_INT_UNALIGNED, lpErrno, ws2spi_h.WSAENOTSOCK());
+            return ws2spi_h.SOCKET_ERROR();
+        }
+        RawStubs.ALL.set(ValueLayout.JAVA_LONG_UNALIGNED, lpContext, ctx);
+        return 0;
+    }
+
+    private int completeOverlappedRequestRaw(long s, long lpOverlapped, int error, int bytes, long lpErrno) {
+        int i = index(s);
+        if (i < 0 || contexts.get(i) == 0) {
+            MemorySegment.ofAddress(lpErrno).reinterpret(4).set(ValueLayout.JAVA_INT, 0, ws2spi_h.WSAEINVAL());
+            return ws2spi_h.SOCKET_ERROR();
+        }
+        completions.incrementAndGet();
+        Map<Long, AtomicInteger> byOv = completionsByOverlapped;
+        if (byOv != null) {
+            byOv.computeIfAbsent(lpOverlapped, k -> new AtomicInteger()).incrementAndGet();
+        }
+        long event = RawStubs.ALL.get(ValueLayout.JAVA_LONG_UNALIGNED, lpOverlapped + OVERLAPPED.hEvent$offset());
+        if (event != 0) {
+            kernel.setEvent(event);
+        }
+        long[] port = clientPorts[i];
+        if (port != null) {
+            kernel.postAddress(port[0], bytes, port[1], lpOverlapped);
+        }
+        return 0;
     }
 
     private int querySocketHandleContext(long s, MemorySegment lpContext, MemorySegment lpErrno) {

@@ -26,6 +26,7 @@ public final class JwspClient implements AutoCloseable {
     public final MemorySegment wspData = arena.allocate(WSPData.layout());
     public final MemorySegment errno = arena.allocate(ValueLayout.JAVA_INT);
     private boolean started;
+    private MemorySegment sendEntry;
 
     private JwspClient() {
     }
@@ -77,7 +78,10 @@ public final class JwspClient implements AutoCloseable {
 
     public int send(long s, MemorySegment bufs, int count, MemorySegment sent, int flags, MemorySegment ov, MemorySegment routine,
                     MemorySegment threadId, MemorySegment lpErrno) {
-        return LPWSPSEND.invoke(WSPPROC_TABLE.lpWSPSend(procTable), s, bufs, count, sent, flags, ov, routine, threadId, lpErrno);
+        if (sendEntry == null) {
+            sendEntry = WSPPROC_TABLE.lpWSPSend(procTable);
+        }
+        return LPWSPSEND.invoke(sendEntry, s, bufs, count, sent, flags, ov, routine, threadId, lpErrno);
     }
 
     public int closeSocket(long s) {

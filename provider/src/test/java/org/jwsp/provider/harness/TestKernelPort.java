@@ -82,8 +82,12 @@ public final class TestKernelPort implements KernelPort {
 
     /** What the kernel does when an overlapped operation on {@code handle} ends: a packet on its port. */
     public boolean completeOnAssociatedPort(long handle, int bytes, MemorySegment overlapped) {
+        return completeOnAssociatedPort(handle, bytes, overlapped.address());
+    }
+
+    public boolean completeOnAssociatedPort(long handle, int bytes, long overlapped) {
         long[] a = handle >= 0 && handle < MAX_OBJECTS ? associations.get((int) handle) : null;
-        return a != null && post(a[0], bytes, a[1], overlapped);
+        return a != null && postAddress(a[0], bytes, a[1], overlapped);
     }
 
     public void dissociate(long handle) {
@@ -130,6 +134,11 @@ public final class TestKernelPort implements KernelPort {
 
     @Override
     public boolean post(long port, int bytesTransferred, long completionKey, MemorySegment overlapped) {
+        return postAddress(port, bytesTransferred, completionKey, overlapped.address());
+    }
+
+    /** {@link #post} with the OVERLAPPED as an address (the harness's allocation-free path). */
+    public boolean postAddress(long port, int bytesTransferred, long completionKey, long overlapped) {
         Object o = object(port);
         if (!(o instanceof Port p)) {
             return false;
@@ -140,7 +149,7 @@ public final class TestKernelPort implements KernelPort {
             }
             int i = (int) (p.tail++ & (RING - 1));
             p.keys[i] = completionKey;
-            p.overlapped[i] = overlapped.address();
+            p.overlapped[i] = overlapped;
             p.bytes[i] = bytesTransferred;
             p.notifyAll();
         }
