@@ -16,8 +16,8 @@ import org.jwsp.bindings.linux.msghdr;
 import org.jwsp.bindings.windows.*;
 
 /**
- * TEST-ONLY FAKE of the lower (base) provider. Until branch {@code host} lands it stands in
- * for the host's base provider over real Linux sockets; after that it STAYS, for the conditions
+ * TEST-ONLY FAKE of the lower (base) provider (the real one, the host's base provider over Linux
+ * sockets, is exercised by {@code HostIntegrationTest}). It stays for the conditions
  * the Linux host cannot produce (WSAENETDOWN, WSAEACCES on broadcast, WSAEINPROGRESS,
  * WSAENETRESET from keep-alive, a send that stays pending until the test says so): tests that
  * use it for that say "FakedLowerAnswer" in their names.

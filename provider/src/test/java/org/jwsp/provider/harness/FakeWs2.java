@@ -14,8 +14,8 @@ import org.jwsp.bindings.windows.*;
 
 /**
  * TEST-ONLY STAND-IN for the Linux host's ws2_32 side (upcall table, WPUCompleteOverlappedRequest,
- * WSCEnumProtocols, WSCGetProviderPath and its catalog), to be replaced by the real host for the
- * integration tests once branch {@code host} is on main. It gives jwsp exactly what ws2_32
+ * WSCEnumProtocols, WSCGetProviderPath and its catalog). The real host is on main
+ * ({@code HostIntegrationTest}); this stand-in stays for the fake-lower tests. It gives jwsp exactly what ws2_32
  * gives a layered provider, through native function pointers:
  *
  * <ul>

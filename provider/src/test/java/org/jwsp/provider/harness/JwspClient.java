@@ -13,8 +13,8 @@ import org.jwsp.provider.ProviderSettings;
  * TEST-ONLY: plays ws2_32's caller role over the harness ({@link TestKernelPort},
  * {@link FakeWs2}, {@link FakeLowerProvider}) — starts jwsp through
  * {@link LayeredProvider#startupStub()} (a native pointer) and calls its WSPPROC_TABLE entries
- * as downcalls, exactly as ws2_32 would. To be switched onto the real Linux host's catalog and
- * client once branch {@code host} is on main; the fake-lower error-code tests keep it.
+ * as downcalls, exactly as ws2_32 would. The real host's catalog and Ws2 client drive jwsp in
+ * {@code HostIntegrationTest}; this client stays for the tests over the fake lower provider.
  */
 public final class JwspClient implements AutoCloseable {
 

@@ -12,8 +12,10 @@ import org.jwsp.bindings.windows.OVERLAPPED_ENTRY;
 import org.jwsp.kernel.KernelPort;
 
 /**
- * TEST-ONLY STAND-IN for the Linux host's {@code LinuxKernelPort} (branch {@code host}), to be
- * replaced by the real host in the integration tests once it is on main. Plain Java: completion
+ * TEST-ONLY STAND-IN for the Linux host's {@code LinuxKernelPort}. The real host is on main and
+ * {@code HostIntegrationTest} runs over it; this stand-in stays for the tests that need what the
+ * real host cannot give deterministically (a lower send held pending until the test completes
+ * it, faked lower answers) and for the allocation test. Plain Java: completion
  * ports are bounded rings under a monitor, events are monitors, APCs run in alertable waits of
  * the thread they were queued to. Allocation-free on post/dequeue/setEvent/queueApc so that the
  * provider's hot-path allocation test measures the provider, not the harness.
