@@ -19,9 +19,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * WSPSend, one test per sentence of seed/LPWSPSEND.txt, called through jwsp's lpWSPSend native
- * pointer. Runs over the test harness (fake lower provider on real AF_UNIX socketpairs, stand-in
- * for the Linux host until it lands on main); "pending" answers are the fake lower holding a
- * send until the test completes it.
+ * pointer. Runs over the test harness (fake lower provider on real AF_UNIX socketpairs), whose
+ * "pending" answers hold a lower send until the test completes it; HostContractTest checks the
+ * same sentences that the real Linux host can show.
  */
 class WspSendContractTest {
 

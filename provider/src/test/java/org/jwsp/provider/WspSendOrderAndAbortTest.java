@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * WSPSend's ordering, re-entrance and cancellation sentences, through the native pointer over
- * the test harness (stand-in for the Linux host). "Pending" is the fake lower provider holding
+ * the test harness (fake lower provider). "Pending" is the fake lower provider holding
  * sends until the test completes them.
  */
 class WspSendOrderAndAbortTest {

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * WSPStartup and WSPCleanup, called through jwsp's native pointer over the test harness
- * (stand-in for the Linux host until it lands on main).
+ * (its catalog and fake lower provider; HostIntegrationTest starts jwsp through the real host's catalog).
  */
 class WspStartupTest {
 

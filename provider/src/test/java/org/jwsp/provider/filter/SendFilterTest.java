@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The Java filter API on the send path, driven through jwsp's lpWSPSend native pointer over the
- * test harness (stand-in for the Linux host).
+ * test harness (fake lower provider on AF_UNIX socketpairs).
  */
 class SendFilterTest {
 
