@@ -457,6 +457,42 @@ public final class FakeLowerProvider {
         return sockets.get((int) s) == null ? fail(errno, ws2spi_h.WSAENOTSOCK()) : 0;
     }
 
+    /**
+     * WSPSelect over lower handles: keeps the read-set sockets with data waiting (MSG_PEEK), and
+     * every write-set socket; refuses a handle that is not a lower socket (WSAENOTSOCK).
+     */
+    int select(int nfds, MemorySegment read, MemorySegment write, MemorySegment except, MemorySegment timeout, MemorySegment errno) {
+        int ready = 0;
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment one = a.allocate(1);
+            for (MemorySegment set : new MemorySegment[] {read, write}) {
+                if (set.address() == 0) {
+                    continue;
+                }
+                MemorySegment fs = set.reinterpret(fd_set.layout().byteSize());
+                int n = fd_set.fd_count(fs);
+                int kept = 0;
+                for (int i = 0; i < n; i++) {
+                    long h = fd_set.fd_array(fs, i);
+                    LowerSocket ls = h >= 0 && h < sockets.length() ? sockets.get((int) h) : null;
+                    if (ls == null) {
+                        return fail(errno, ws2spi_h.WSAENOTSOCK());
+                    }
+                    boolean ok = set == write || linux_h.recv(ls.fd, one, 1, linux_h.MSG_PEEK() | linux_h.MSG_DONTWAIT()) > 0;
+                    if (ok) {
+                        fd_set.fd_array(fs, kept++, h);
+                    }
+                }
+                fd_set.fd_count(fs, kept);
+                ready += kept;
+            }
+        }
+        if (except.address() != 0) {
+            fd_set.fd_count(except.reinterpret(fd_set.layout().byteSize()), 0);
+        }
+        return ready;
+    }
+
     /** Entries this fake does not implement. */
     int unsupported(MemorySegment errno) {
         return fail(errno, ws2spi_h.WSAEOPNOTSUPP());

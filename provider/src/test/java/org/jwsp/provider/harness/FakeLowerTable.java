@@ -34,7 +34,7 @@ final class FakeLowerTable {
         WSPPROC_TABLE.lpWSPRecv(t, LPWSPRECV.allocate(p::recv, a));
         WSPPROC_TABLE.lpWSPRecvDisconnect(t, LPWSPRECVDISCONNECT.allocate((s, d, e) -> p.unsupported(e), a));
         WSPPROC_TABLE.lpWSPRecvFrom(t, LPWSPRECVFROM.allocate((s, b, c, r, f, fr, fl, o, cr, ti, e) -> p.unsupported(e), a));
-        WSPPROC_TABLE.lpWSPSelect(t, LPWSPSELECT.allocate((n, r, w, x, to, e) -> p.unsupported(e), a));
+        WSPPROC_TABLE.lpWSPSelect(t, LPWSPSELECT.allocate(p::select, a));
         WSPPROC_TABLE.lpWSPSend(t, RawStubs.stub(p, "sendRaw", LPWSPSEND.descriptor(), a));
         WSPPROC_TABLE.lpWSPSendDisconnect(t, LPWSPSENDDISCONNECT.allocate((s, d, e) -> p.unsupported(e), a));
         WSPPROC_TABLE.lpWSPSendTo(t, LPWSPSENDTO.allocate((s, b, c, n, f, to, tl, o, cr, ti, e) -> p.unsupported(e), a));
