@@ -116,7 +116,7 @@ class HostContractTest {
                 int size = 8 << 20;
                 MemorySegment big = Buffers.pattern(arena, size, 5);
                 MemorySegment got = arena.allocate(size);
-                CompletableFuture<Boolean> reader = CompletableFuture.supplyAsync(() -> Buffers.receiveFully(ws2, p.server(), got, arena));
+                CompletableFuture<Boolean> reader = CompletableFuture.supplyAsync(() -> Buffers.receiveFully(ws2, p.server(), got, arena), r -> Thread.ofPlatform().daemon().start(r));
                 MemorySegment sent = arena.allocate(ValueLayout.JAVA_INT);
                 assertEquals(0, ws2.send(p.client(), Buffers.wsabuf(arena, big), 1, sent, 0, MemorySegment.NULL, MemorySegment.NULL));
                 assertEquals(size, sent.get(ValueLayout.JAVA_INT, 0));
@@ -230,7 +230,7 @@ class HostContractTest {
                             && got.get(ValueLayout.JAVA_INT, 0) > 0) {
                         // keep reading until the client side closes
                     }
-                });
+                }, r -> Thread.ofPlatform().daemon().start(r));
                 int aborted = 0;
                 for (MemorySegment ov : ovs) {
                     assertEquals(0, ws2.waitForEvent(event(ov), WAIT, false), "every send ends");

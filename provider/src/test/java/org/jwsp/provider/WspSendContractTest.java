@@ -222,7 +222,7 @@ class WspSendContractTest {
                 big.set(ValueLayout.JAVA_BYTE, i, (byte) i);
             }
             int peer = f.lowerOf().peerFd;
-            var reader = java.util.concurrent.CompletableFuture.supplyAsync(() -> PeerReader.readExactly(peer, size));
+            var reader = java.util.concurrent.CompletableFuture.supplyAsync(() -> PeerReader.readExactly(peer, size), r -> Thread.ofPlatform().daemon().start(r));
             assertEquals(0, f.send(s, f.bufs(big), 1, 0, MemorySegment.NULL));
             assertEquals(size, f.sent());
             byte[] got = reader.get(30, java.util.concurrent.TimeUnit.SECONDS);

@@ -82,7 +82,7 @@ class WspSendOrderAndAbortTest {
             FakeLowerProvider.LowerSocket lower = f.lowerOf();
             int threads = 8;
             int each = 300;
-            var reader = java.util.concurrent.CompletableFuture.supplyAsync(() -> PeerReader.readExactly(lower.peerFd, threads * each * 8));
+            var reader = java.util.concurrent.CompletableFuture.supplyAsync(() -> PeerReader.readExactly(lower.peerFd, threads * each * 8), r -> Thread.ofPlatform().daemon().start(r));
             List<Thread> senders = new ArrayList<>();
             List<MemorySegment> events = java.util.Collections.synchronizedList(new ArrayList<>());
             AtomicInteger refused = new AtomicInteger();
