@@ -59,10 +59,12 @@ final class CompletionDelivery {
 
     private final UpcallTable upcalls;
     private final RequestSlab slab;
+    private final org.jwsp.kernel.KernelPort kernel;
     private final MemorySegment apc;
 
-    CompletionDelivery(UpcallTable upcalls, RequestSlab slab, Arena arena) {
+    CompletionDelivery(UpcallTable upcalls, RequestSlab slab, org.jwsp.kernel.KernelPort kernel, Arena arena) {
         this.upcalls = upcalls;
+        this.kernel = kernel;
         this.slab = slab;
         this.apc = LPWSAUSERAPC.allocate(this::apc, arena);
     }
@@ -94,8 +96,14 @@ final class CompletionDelivery {
                 LOG.warn("WPUQueueApc refused a completion routine (error {}); the routine will not run", s.errno());
                 slab.unref(r);
             }
-        } else if (upcalls.completeOverlappedRequest(r.socket.handle, r.callerOverlappedAddress, r.error, r.transferred, s.errno) != 0) {
-            LOG.warn("WPUCompleteOverlappedRequest refused socket {} (error {})", r.socket.handle, s.errno());
+        } else if (upcalls.completeOverlappedRequest(r.handle, r.callerOverlappedAddress, r.error, r.transferred, s.errno) != 0) {
+            // The handle is gone (the lower provider completed after WSPCloseSocket stopped waiting for
+            // it): no port can be told any more, but the client's event still must be.
+            long event = CallerMemory.getLong(ov, OVERLAPPED.hEvent$offset()) & ~1L;
+            if (event != 0) {
+                kernel.setEvent(event);
+            }
+            LOG.debug("WPUCompleteOverlappedRequest refused socket {} (error {}); event set directly", r.handle, s.errno());
         }
     }
 

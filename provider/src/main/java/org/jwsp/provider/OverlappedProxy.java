@@ -188,6 +188,7 @@ final class OverlappedProxy {
         }
         r.kind = SendRequest.PROXY;
         r.socket = c;
+        r.handle = c.handle;
         r.callerOverlappedAddress = ov.address();
         r.routineAddress = routine.address();
         if (routine.address() != 0) {

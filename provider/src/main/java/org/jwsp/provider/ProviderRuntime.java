@@ -62,7 +62,7 @@ final class ProviderRuntime {
             this.catalog = new ProtocolCatalog(kernel);
             this.slab = new RequestSlab(arena, settings.requestPoolSize());
             this.sockets = new SocketTable(arena, settings.socketSlots());
-            this.delivery = new CompletionDelivery(upcalls, slab, arena);
+            this.delivery = new CompletionDelivery(upcalls, slab, kernel, arena);
             this.completions = new CompletionPort(kernel, slab, delivery, arena);
             this.lowerPostsImmediate = settings.lowerPostsImmediate();
             this.filter = settings.filter();
@@ -126,7 +126,7 @@ final class ProviderRuntime {
     }
 
     /** Closes whatever the client left open, stops the worker, cleans up the lower providers, frees all. */
-    synchronized void close(MemorySegment lpErrno) {
+    synchronized void close(MemorySegment lpErrno) throws InterruptedException {
         ThreadScratch sc = ThreadScratch.get();
         for (SocketContext c : sockets.openSockets()) {
             SendRequest aborted;
@@ -137,6 +137,7 @@ final class ProviderRuntime {
             }
             delivery.deliverAll(aborted, sc);
             LPWSPCLOSESOCKET.invoke(WSPPROC_TABLE.lpWSPCloseSocket(c.lower.table), c.lowerHandle, sc.errno);
+            SocketEntries.awaitQuiet(c); // the worker still runs: the lower provider's aborts reach the client
             upcalls.closeSocketHandle(c.handle, sc.errno);
             sockets.free(c);
         }

@@ -99,6 +99,7 @@ final class SendPath {
         }
         r.kind = SendRequest.SEND;
         r.socket = ctx;
+        r.handle = ctx.handle;
         r.flags = flags;
         r.callerOverlappedAddress = lpOverlapped;
         r.routineAddress = routine;

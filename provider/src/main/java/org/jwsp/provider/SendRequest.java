@@ -63,6 +63,8 @@ final class SendRequest {
     /** Bumped at each acquire; with {@link #index} it makes a ticket that cannot name a reused request. */
     int uses;
     SocketContext socket;
+    /** The client's handle of {@link #socket} when the operation began (what its completion is reported on). */
+    long handle;
     /**
      * Address of the caller's OVERLAPPED; never 0 while live. Kept as an address, not a
      * MemorySegment, so that no object escapes per send; {@link #callerOverlapped()} bounds it.
@@ -123,6 +125,7 @@ final class SendRequest {
     void reset() {
         kind = SEND;
         socket = null;
+        handle = 0;
         callerOverlappedAddress = 0;
         routineAddress = 0;
         flags = 0;

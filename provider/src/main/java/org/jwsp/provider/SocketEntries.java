@@ -31,6 +31,7 @@ final class SocketEntries {
     private static final int SOCK_STREAM = ws2spi_h.SOCK_STREAM();
     private static final int WOULD_BLOCK = ws2spi_h.WSAEWOULDBLOCK();
     private static final long CLOSE_WAIT_MILLIS = 5_000;
+    private static final org.apache.logging.log4j.Logger LOG = org.apache.logging.log4j.LogManager.getLogger(SocketEntries.class);
 
     private final ProviderRuntime rt;
 
@@ -150,9 +151,17 @@ final class SocketEntries {
             }
             rt.delivery.deliverAll(aborted, sc);
             int rc = LPWSPCLOSESOCKET.invoke(WSPPROC_TABLE.lpWSPCloseSocket(c.lower.table), c.lowerHandle, lpErrno);
-            awaitQuiet(c);
+            boolean quiet = awaitQuiet(c);
             rt.upcalls.closeSocketHandle(c.handle, sc.errno);
-            rt.sockets.free(c);
+            if (quiet) {
+                rt.sockets.free(c);
+            } else {
+                // The lower provider still owns a send of this socket: the slot is not reused until
+                // WSPCleanup, so its late completion cannot touch another socket (the client's event
+                // is still set: CompletionDelivery falls back to it).
+                c.open = false;
+                LOG.warn("WSPCloseSocket: the lower provider did not end its send within {} ms; slot {} retired", CLOSE_WAIT_MILLIS, c.slot);
+            }
             return rc;
         } catch (Throwable t) {
             return Errno.fault(lpErrno, "WSPCloseSocket", t);
@@ -160,13 +169,13 @@ final class SocketEntries {
     }
 
     /** Waits (bounded) until the lower provider has completed the send in flight, now aborted by the close. */
-    private static void awaitQuiet(SocketContext c) throws InterruptedException {
+    static boolean awaitQuiet(SocketContext c) throws InterruptedException {
         long deadline = System.nanoTime() + CLOSE_WAIT_MILLIS * 1_000_000;
         synchronized (c) {
             while (c.queue.hasInFlight() || c.queue.syncInProgress > 0) {
                 long left = (deadline - System.nanoTime()) / 1_000_000;
                 if (left <= 0) {
-                    return;
+                    return false;
                 }
                 c.queue.waiters++;
                 try {
@@ -175,6 +184,7 @@ final class SocketEntries {
                     c.queue.waiters--;
                 }
             }
+            return true;
         }
     }
 
