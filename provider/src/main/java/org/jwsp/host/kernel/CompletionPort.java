@@ -194,8 +194,11 @@ public final class CompletionPort implements KernelObject {
                 pollfd.events(fds, (short) linux_h.POLLIN());
                 pollfd.revents(fds, (short) 0);
                 Waits.setWake(thread, alertable);
-                if (Libc.poll(fds, 2, wait) > 0 && (pollfd.revents(fds) & linux_h.POLLIN()) != 0
-                        && !ring.hasCompletions()) {
+                int ready = Libc.poll(fds, 2, wait);
+                if (ready > 0 && alertable) {
+                    thread.drainWake(fds);
+                }
+                if (ready > 0 && (pollfd.revents(fds) & linux_h.POLLIN()) != 0 && !ring.hasCompletions()) {
                     ring.flushOverflow(); // readable but empty: CQEs wait on the kernel's overflow list
                 }
             }

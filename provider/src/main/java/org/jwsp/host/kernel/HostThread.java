@@ -87,6 +87,23 @@ final class HostThread {
     }
 
     /**
+     * After a poll saw the wake fd readable: consumes its counter, so that a wake whose APC was
+     * already run cannot keep the fd readable (and the next alertable wait spinning). The queue is
+     * checked after this, so an APC queued before the read is still seen.
+     */
+    void drainWake(MemorySegment pollfds) {
+        if ((pollfd.revents(pollfd.asSlice(pollfds, 1)) & linux_h.POLLIN()) != 0) {
+            int fd;
+            synchronized (this) {
+                fd = wakeFd;
+            }
+            if (fd >= 0) {
+                Libc.read8(fd, word.asSlice(8, 8));
+            }
+        }
+    }
+
+    /**
      * Runs every queued APC on the calling (owning) thread in FIFO order, including those queued
      * while they run; returns how many ran. An APC is a downcall into native code: a Java
      * exception can only come from a Java upcall behind it that broke the rule, and is logged.

@@ -66,6 +66,9 @@ final class Waits {
             pollfd.revents(fds, (short) 0);
             setWake(thread, alertable);
             int n = Libc.poll(fds, 2, wait);
+            if (alertable && n > 0) {
+                thread.drainWake(fds);
+            }
             if (n > 0 && (pollfd.revents(fds) & linux_h.POLLIN()) != 0 && event.manualReset) {
                 return KernelPort.WAIT_OBJECT_0;
             }
@@ -98,7 +101,9 @@ final class Waits {
             pollfd.fd(fds, -1);
             pollfd.revents(fds, (short) 0);
             setWake(thread, alertable);
-            Libc.poll(fds, 2, wait);
+            if (Libc.poll(fds, 2, wait) > 0 && alertable) {
+                thread.drainWake(fds);
+            }
         }
     }
 }
