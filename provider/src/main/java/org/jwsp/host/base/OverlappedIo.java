@@ -144,8 +144,7 @@ final class OverlappedIo implements OverlappedCompletion {
     @Override
     public long complete(CompletionPort port, long overlapped, int result) {
         try {
-            MemorySegment ov = OverlappedStatus.at(overlapped);
-            IoRequest r = pool.get(OVERLAPPED.Offset(ov) - 1);
+            IoRequest r = pool.get(OverlappedStatus.requestSlot(overlapped) - 1);
             if (r == null || r.overlapped == null || r.overlapped.address() != overlapped) {
                 LOG.error("completion for an OVERLAPPED the base provider does not own: 0x{}", Long.toHexString(overlapped));
                 return NO_ENTRY;

@@ -103,6 +103,9 @@ final class TransferCalls {
         if (send ? sock.sendShut : sock.receiveShut) {
             return fail(lpErrno, WSAESHUTDOWN());
         }
+        if (!sock.connected && sock.connecting) {
+            SocketCalls.settleConnect(sock);
+        }
         boolean addressed = send && lpTo.address() != 0 && !sock.isStream();
         if (!send && !sock.isStream() && !sock.bound) {
             return fail(lpErrno, WSAEINVAL()); // a datagram socket receives once it has an address

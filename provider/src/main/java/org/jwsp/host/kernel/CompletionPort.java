@@ -42,6 +42,11 @@ public final class CompletionPort implements KernelObject {
     static final long TAG_CANCEL = 3;
 
     private static final long ENTRY_SIZE = OVERLAPPED_ENTRY.sizeof();
+    /**
+     * The whole address space, to read a completed {@code OVERLAPPED} at its CQE's address without
+     * making a segment per completion; the address was checked 8-byte aligned at submission.
+     */
+    private static final MemorySegment EVERYTHING = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
     private static volatile OverlappedCompletion overlappedCompletion;
 
     private final IoUring ring;
@@ -236,8 +241,8 @@ public final class CompletionPort implements KernelObject {
         if (key == OverlappedCompletion.NO_ENTRY) {
             return false;
         }
-        MemorySegment ov = MemorySegment.ofAddress(userData).reinterpret(OVERLAPPED.sizeof());
-        write(key, userData, OVERLAPPED.Internal(ov), (int) OVERLAPPED.InternalHigh(ov));
+        write(key, userData, EVERYTHING.get(OVERLAPPED.Internal$layout(), userData + OVERLAPPED.Internal$offset()),
+                (int) EVERYTHING.get(OVERLAPPED.InternalHigh$layout(), userData + OVERLAPPED.InternalHigh$offset()));
         return true;
     }
 

@@ -251,6 +251,32 @@ class BaseProviderTest {
     }
 
     @Test
+    void aNonblockingConnectWouldBlockThenTheSocketIsConnected() {
+        long l = ws2.socket(AF_INET(), SOCK_STREAM(), 0, 0);
+        MemorySegment addr = SockAddr.loopback(AF_INET(), 0, arena);
+        assertEquals(0, ws2.bind(l, addr, 16));
+        assertEquals(0, ws2.listen(l, 1));
+        assertEquals(0, ws2.getsockname(l, addr, arena.allocateFrom(ValueLayout.JAVA_INT, 16)));
+        long c = ws2.socket(AF_INET(), SOCK_STREAM(), 0, 0);
+        MemorySegment returned = arena.allocate(ValueLayout.JAVA_INT);
+        assertEquals(0, ws2.ioctl(c, FIONBIO(), arena.allocateFrom(ValueLayout.JAVA_INT, 1), 4, MemorySegment.NULL, 0, returned,
+                MemorySegment.NULL, MemorySegment.NULL));
+        int r = ws2.connect(c, addr, 16);
+        assertTrue(r == 0 || ws2.lastError() == WSAEWOULDBLOCK(), () -> "connect: " + ws2.lastError());
+        long s = ws2.accept(l, MemorySegment.NULL, MemorySegment.NULL);
+        assertNotEquals(INVALID_SOCKET(), s);
+        MemorySegment sent = arena.allocate(ValueLayout.JAVA_INT);
+        assertEquals(0, ws2.send(c, Buffers.wsabuf(arena, arena.allocateFrom("nb")), 1, sent, 0, MemorySegment.NULL, MemorySegment.NULL),
+                () -> "send after a nonblocking connect: " + ws2.lastError());
+        assertTrue(Buffers.receiveFully(ws2, s, arena.allocate(3), arena));
+        assertEquals(SOCKET_ERROR(), ws2.connect(c, addr, 16));
+        assertEquals(WSAEISCONN(), ws2.lastError());
+        for (long x : new long[] {c, s, l}) {
+            assertEquals(0, ws2.closesocket(x));
+        }
+    }
+
+    @Test
     void socketOptionsAnswerAsWinsock() {
         long tcp = ws2.socket(AF_INET(), SOCK_STREAM(), 0, 0);
         long udp = ws2.socket(AF_INET(), SOCK_DGRAM(), 0, 0);
