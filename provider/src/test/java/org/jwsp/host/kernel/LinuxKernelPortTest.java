@@ -60,6 +60,29 @@ class LinuxKernelPortTest {
     }
 
     @Test
+    void aPortHoldsMorePacketsThanItsCompletionRing() {
+        long port = kernel.createCompletionPort(0);
+        int posted = 10_000; // the CQ ring has 4096 slots: the rest waits on the kernel's overflow list
+        try (Arena arena = Arena.ofConfined()) {
+            for (int i = 0; i < posted; i++) {
+                assertTrue(kernel.post(port, i, i, MemorySegment.NULL), "post " + i);
+            }
+            MemorySegment entries = OVERLAPPED_ENTRY.allocateArray(512, arena);
+            int seen = 0;
+            while (seen < posted) {
+                int n = kernel.dequeue(port, entries, 1000, false);
+                assertTrue(n > 0, "dequeue after " + seen + ": " + n);
+                for (int j = 0; j < n; j++, seen++) {
+                    assertEquals(seen, OVERLAPPED_ENTRY.lpCompletionKey(OVERLAPPED_ENTRY.asSlice(entries, j)), "FIFO");
+                }
+            }
+            assertEquals(KernelPort.DEQUEUE_TIMEOUT, kernel.dequeue(port, entries, 0, false));
+        } finally {
+            kernel.closeHandle(port);
+        }
+    }
+
+    @Test
     void dequeueTimesOutAfterTheTimeout() {
         long port = kernel.createCompletionPort(0);
         try (Arena arena = Arena.ofConfined()) {
