@@ -11,6 +11,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.jwsp.bindings.windows.*;
 import org.jwsp.host.kernel.CountedArena;
+import org.jwsp.host.upcall.SocketHandle;
 import org.jwsp.host.upcall.UpcallTable;
 import org.jwsp.kernel.KernelPort;
 
@@ -27,7 +28,8 @@ import org.jwsp.kernel.KernelPort;
  * <p>{@link #socket} picks the first visible catalog entry matching (af, type, protocol), starts its
  * provider once ({@code WSPStartup} through {@code procAddress(module, "WSPStartup")}, with the host's
  * upcall table by value), and remembers which provider each returned {@code SOCKET} belongs to
- * (as ws2_32 does, in a map by handle). Calls with a completion routine pass the calling thread's
+ * (as ws2_32 does): on the host socket handle itself ({@code SocketHandle.clientRecord}), or in a
+ * map for a handle that is not one. Calls with a completion routine pass the calling thread's
  * {@code WSATHREADID}, opened once per thread through the upcall table's {@code WPUOpenCurrentThread}.
  *
  * <p>Thread-safe: any thread may call. Failure returns {@code SOCKET_ERROR}/{@code INVALID_SOCKET}/
@@ -139,7 +141,40 @@ public final class Ws2 implements AutoCloseable {
 
     /** The provider a socket belongs to, or null. */
     public LoadedProvider provider(long s) {
+        return providerOf(s);
+    }
+
+    /** What ws2_32 records per socket: this program's provider for it. */
+    private record Owner(Ws2 ws2, LoadedProvider provider) {
+    }
+
+    /**
+     * <em>Hot.</em> The provider this program reaches {@code s} through: the record on the host
+     * socket handle (an array index), or, for a handle that is not a host socket handle, the map.
+     */
+    private LoadedProvider providerOf(long s) {
+        SocketHandle h = UpcallTable.socket(s);
+        if (h != null && h.clientRecord() instanceof Owner o && o.ws2 == this) {
+            return o.provider;
+        }
         return sockets.get(s);
+    }
+
+    private void remember(long s, LoadedProvider p) {
+        SocketHandle h = UpcallTable.socket(s);
+        if (h != null) {
+            h.clientRecord(new Owner(this, p));
+        } else {
+            sockets.put(s, p);
+        }
+    }
+
+    private void forget(long s) {
+        SocketHandle h = UpcallTable.socket(s);
+        if (h != null && h.clientRecord() instanceof Owner o && o.ws2 == this) {
+            h.clientRecord(null);
+        }
+        sockets.remove(s);
     }
 
     // ---- sockets ----------------------------------------------------------------------------
@@ -162,26 +197,26 @@ public final class Ws2 implements AutoCloseable {
         long s = LPWSPSOCKET.invoke(WSPPROC_TABLE.lpWSPSocket(p.procTable()), af, type, protocol, e.protocolInfo(), 0, flags,
                 errno.get());
         if (s != INVALID_SOCKET()) {
-            sockets.put(s, p);
+            remember(s, p);
         }
         return failedSocket(s);
     }
 
     public int bind(long s, MemorySegment name, int namelen) {
-        LoadedProvider p = sockets.get(s);
+        LoadedProvider p = providerOf(s);
         return p == null ? error(WSAENOTSOCK())
                 : failed(LPWSPBIND.invoke(WSPPROC_TABLE.lpWSPBind(p.procTable()), s, name, namelen, errno.get()));
     }
 
     public int listen(long s, int backlog) {
-        LoadedProvider p = sockets.get(s);
+        LoadedProvider p = providerOf(s);
         return p == null ? error(WSAENOTSOCK())
                 : failed(LPWSPLISTEN.invoke(WSPPROC_TABLE.lpWSPListen(p.procTable()), s, backlog, errno.get()));
     }
 
     /** {@code WSAAccept(s, addr, addrlen, NULL, 0)}. */
     public long accept(long s, MemorySegment addr, MemorySegment addrlen) {
-        LoadedProvider p = sockets.get(s);
+        LoadedProvider p = providerOf(s);
         if (p == null) {
             error(WSAENOTSOCK());
             return INVALID_SOCKET();
@@ -189,13 +224,13 @@ public final class Ws2 implements AutoCloseable {
         long a = LPWSPACCEPT.invoke(WSPPROC_TABLE.lpWSPAccept(p.procTable()), s, addr, addrlen, MemorySegment.NULL, 0L,
                 errno.get());
         if (a != INVALID_SOCKET()) {
-            sockets.put(a, p);
+            remember(a, p);
         }
         return failedSocket(a);
     }
 
     public int connect(long s, MemorySegment name, int namelen) {
-        LoadedProvider p = sockets.get(s);
+        LoadedProvider p = providerOf(s);
         return p == null ? error(WSAENOTSOCK()) : failed(LPWSPCONNECT.invoke(WSPPROC_TABLE.lpWSPConnect(p.procTable()), s,
                 name, namelen, MemorySegment.NULL, MemorySegment.NULL, MemorySegment.NULL, MemorySegment.NULL, errno.get()));
     }
@@ -203,7 +238,7 @@ public final class Ws2 implements AutoCloseable {
     /** {@code WSASend}. */
     public int send(long s, MemorySegment buffers, int count, MemorySegment bytesSent, int flags, MemorySegment overlapped,
                     MemorySegment completionRoutine) {
-        LoadedProvider p = sockets.get(s);
+        LoadedProvider p = providerOf(s);
         return p == null ? error(WSAENOTSOCK()) : failed(LPWSPSEND.invoke(WSPPROC_TABLE.lpWSPSend(p.procTable()), s, buffers,
                 count, bytesSent, flags, overlapped, completionRoutine, threadId.get(), errno.get()));
     }
@@ -211,7 +246,7 @@ public final class Ws2 implements AutoCloseable {
     /** {@code WSASendTo}. */
     public int sendTo(long s, MemorySegment buffers, int count, MemorySegment bytesSent, int flags, MemorySegment to,
                       int toLength, MemorySegment overlapped, MemorySegment completionRoutine) {
-        LoadedProvider p = sockets.get(s);
+        LoadedProvider p = providerOf(s);
         return p == null ? error(WSAENOTSOCK()) : failed(LPWSPSENDTO.invoke(WSPPROC_TABLE.lpWSPSendTo(p.procTable()), s,
                 buffers, count, bytesSent, flags, to, toLength, overlapped, completionRoutine, threadId.get(), errno.get()));
     }
@@ -219,14 +254,14 @@ public final class Ws2 implements AutoCloseable {
     /** {@code WSARecv}; {@code flags} is the in/out {@code LPDWORD lpFlags}. */
     public int recv(long s, MemorySegment buffers, int count, MemorySegment bytesReceived, MemorySegment flags,
                     MemorySegment overlapped, MemorySegment completionRoutine) {
-        LoadedProvider p = sockets.get(s);
+        LoadedProvider p = providerOf(s);
         return p == null ? error(WSAENOTSOCK()) : failed(LPWSPRECV.invoke(WSPPROC_TABLE.lpWSPRecv(p.procTable()), s, buffers,
                 count, bytesReceived, flags, overlapped, completionRoutine, threadId.get(), errno.get()));
     }
 
     /** {@code WSAGetOverlappedResult}. */
     public boolean getOverlappedResult(long s, MemorySegment overlapped, MemorySegment bytes, boolean wait, MemorySegment flags) {
-        LoadedProvider p = sockets.get(s);
+        LoadedProvider p = providerOf(s);
         if (p == null) {
             error(WSAENOTSOCK());
             return false;
@@ -242,49 +277,49 @@ public final class Ws2 implements AutoCloseable {
     /** {@code WSAIoctl}. */
     public int ioctl(long s, int code, MemorySegment in, int inLength, MemorySegment out, int outLength, MemorySegment returned,
                      MemorySegment overlapped, MemorySegment completionRoutine) {
-        LoadedProvider p = sockets.get(s);
+        LoadedProvider p = providerOf(s);
         return p == null ? error(WSAENOTSOCK()) : failed(LPWSPIOCTL.invoke(WSPPROC_TABLE.lpWSPIoctl(p.procTable()), s, code, in,
                 inLength, out, outLength, returned, overlapped, completionRoutine, threadId.get(), errno.get()));
     }
 
     public int setsockopt(long s, int level, int name, MemorySegment value, int length) {
-        LoadedProvider p = sockets.get(s);
+        LoadedProvider p = providerOf(s);
         return p == null ? error(WSAENOTSOCK()) : failed(LPWSPSETSOCKOPT.invoke(WSPPROC_TABLE.lpWSPSetSockOpt(p.procTable()), s,
                 level, name, value, length, errno.get()));
     }
 
     public int getsockopt(long s, int level, int name, MemorySegment value, MemorySegment length) {
-        LoadedProvider p = sockets.get(s);
+        LoadedProvider p = providerOf(s);
         return p == null ? error(WSAENOTSOCK()) : failed(LPWSPGETSOCKOPT.invoke(WSPPROC_TABLE.lpWSPGetSockOpt(p.procTable()), s,
                 level, name, value, length, errno.get()));
     }
 
     public int getsockname(long s, MemorySegment name, MemorySegment namelen) {
-        LoadedProvider p = sockets.get(s);
+        LoadedProvider p = providerOf(s);
         return p == null ? error(WSAENOTSOCK()) : failed(LPWSPGETSOCKNAME.invoke(WSPPROC_TABLE.lpWSPGetSockName(p.procTable()),
                 s, name, namelen, errno.get()));
     }
 
     public int getpeername(long s, MemorySegment name, MemorySegment namelen) {
-        LoadedProvider p = sockets.get(s);
+        LoadedProvider p = providerOf(s);
         return p == null ? error(WSAENOTSOCK()) : failed(LPWSPGETPEERNAME.invoke(WSPPROC_TABLE.lpWSPGetPeerName(p.procTable()),
                 s, name, namelen, errno.get()));
     }
 
     public int shutdown(long s, int how) {
-        LoadedProvider p = sockets.get(s);
+        LoadedProvider p = providerOf(s);
         return p == null ? error(WSAENOTSOCK())
                 : failed(LPWSPSHUTDOWN.invoke(WSPPROC_TABLE.lpWSPShutdown(p.procTable()), s, how, errno.get()));
     }
 
     public int closesocket(long s) {
-        LoadedProvider p = sockets.get(s);
+        LoadedProvider p = providerOf(s);
         if (p == null) {
             return error(WSAENOTSOCK());
         }
         int r = failed(LPWSPCLOSESOCKET.invoke(WSPPROC_TABLE.lpWSPCloseSocket(p.procTable()), s, errno.get()));
         if (r == 0) {
-            sockets.remove(s);
+            forget(s);
         }
         return r;
     }
