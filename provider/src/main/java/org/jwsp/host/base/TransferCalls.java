@@ -1,7 +1,6 @@
 package org.jwsp.host.base;
 
 import static org.jwsp.bindings.windows.ws2spi_h.*;
-import static org.jwsp.host.base.SocketCalls.fail;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -10,8 +9,6 @@ import java.lang.foreign.ValueLayout;
 import org.jwsp.bindings.linux.iovec;
 import org.jwsp.bindings.linux.linux_h;
 import org.jwsp.bindings.linux.msghdr;
-import org.jwsp.bindings.windows.OVERLAPPED;
-import org.jwsp.bindings.windows.WSABUF;
 import org.jwsp.host.kernel.Libc;
 import org.jwsp.host.kernel.LinuxKernelPort;
 import org.jwsp.host.upcall.OverlappedStatus;
@@ -36,6 +33,9 @@ import org.jwsp.kernel.KernelPort;
  */
 final class TransferCalls {
 
+    /** The caller's memory, at the addresses it passed. */
+    private static final MemorySegment EVERYTHING = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
+
     private final BaseProvider provider;
 
     TransferCalls(BaseProvider provider) {
@@ -45,8 +45,8 @@ final class TransferCalls {
     int send(long s, MemorySegment lpBuffers, int count, MemorySegment lpSent, int dwFlags, MemorySegment lpOverlapped,
              MemorySegment routine, MemorySegment lpThreadId, MemorySegment lpErrno) {
         try {
-            return transfer(IoRequest.SEND, s, lpBuffers, count, lpSent, dwFlags, lpOverlapped, routine, lpThreadId,
-                    lpErrno, MemorySegment.NULL, 0);
+            return transfer(IoRequest.SEND, s, lpBuffers.address(), count, lpSent.address(), dwFlags, lpOverlapped.address(),
+                    routine.address(), lpThreadId.address(), lpErrno.address(), 0, 0);
         } catch (Throwable t) {
             UpcallFaults.report("WSPSend", t, lpErrno);
             return SOCKET_ERROR();
@@ -56,8 +56,8 @@ final class TransferCalls {
     int sendTo(long s, MemorySegment lpBuffers, int count, MemorySegment lpSent, int dwFlags, MemorySegment lpTo, int toLen,
                MemorySegment lpOverlapped, MemorySegment routine, MemorySegment lpThreadId, MemorySegment lpErrno) {
         try {
-            return transfer(IoRequest.SEND, s, lpBuffers, count, lpSent, dwFlags, lpOverlapped, routine, lpThreadId,
-                    lpErrno, lpTo, toLen);
+            return transfer(IoRequest.SEND, s, lpBuffers.address(), count, lpSent.address(), dwFlags, lpOverlapped.address(),
+                    routine.address(), lpThreadId.address(), lpErrno.address(), lpTo.address(), toLen);
         } catch (Throwable t) {
             UpcallFaults.report("WSPSendTo", t, lpErrno);
             return SOCKET_ERROR();
@@ -67,14 +67,15 @@ final class TransferCalls {
     int recv(long s, MemorySegment lpBuffers, int count, MemorySegment lpReceived, MemorySegment lpFlags,
              MemorySegment lpOverlapped, MemorySegment routine, MemorySegment lpThreadId, MemorySegment lpErrno) {
         try {
-            if (lpFlags.address() == 0) {
-                return fail(lpErrno, WSAEFAULT());
+            long flags = lpFlags.address();
+            if (flags == 0) {
+                return fail(lpErrno.address(), WSAEFAULT());
             }
-            MemorySegment flags = lpFlags.reinterpret(4);
-            int r = transfer(IoRequest.RECEIVE, s, lpBuffers, count, lpReceived, flags.get(ValueLayout.JAVA_INT, 0),
-                    lpOverlapped, routine, lpThreadId, lpErrno, MemorySegment.NULL, 0);
+            int r = transfer(IoRequest.RECEIVE, s, lpBuffers.address(), count, lpReceived.address(),
+                    EVERYTHING.get(ValueLayout.JAVA_INT_UNALIGNED, flags), lpOverlapped.address(), routine.address(),
+                    lpThreadId.address(), lpErrno.address(), 0, 0);
             if (r == 0) {
-                flags.set(ValueLayout.JAVA_INT, 0, 0);
+                EVERYTHING.set(ValueLayout.JAVA_INT_UNALIGNED, flags, 0);
             }
             return r;
         } catch (Throwable t) {
@@ -83,9 +84,23 @@ final class TransferCalls {
         }
     }
 
-    private int transfer(int kind, long s, MemorySegment lpBuffers, int count, MemorySegment lpBytes, int dwFlags,
-                         MemorySegment lpOverlapped, MemorySegment routine, MemorySegment lpThreadId, MemorySegment lpErrno,
-                         MemorySegment lpTo, int toLen) {
+    private static int fail(MemorySegment lpErrno, int code) {
+        return fail(lpErrno.address(), code);
+    }
+
+    /** {@code SOCKET_ERROR} with {@code code} in the caller's {@code lpErrno} (an address). */
+    private static int fail(long lpErrno, int code) {
+        WsaErrors.set(lpErrno, code);
+        return SOCKET_ERROR();
+    }
+
+    /**
+     * <em>Hot.</em> The common body of send, sendto and receive, on the caller's addresses (the
+     * upcall adapters above pass {@code .address()} of their arguments, so no segment made for this
+     * call escapes into this method).
+     */
+    private int transfer(int kind, long s, long lpBuffers, int count, long lpBytes, int dwFlags, long lpOverlapped,
+                         long routine, long lpThreadId, long lpErrno, long lpTo, int toLen) {
         BaseSocket sock = provider.sockets.find(s);
         if (sock == null) {
             return fail(lpErrno, WSAENOTSOCK());
@@ -93,7 +108,7 @@ final class TransferCalls {
         if (count < 0 || count > RequestPool.MAX_BUFFERS) {
             return fail(lpErrno, WSAENOBUFS());
         }
-        if (lpBuffers.address() == 0 && count > 0) {
+        if (lpBuffers == 0 && count > 0) {
             return fail(lpErrno, WSAEFAULT());
         }
         if ((dwFlags & (MSG_OOB() | MSG_PARTIAL())) != 0) {
@@ -106,7 +121,7 @@ final class TransferCalls {
         if (!sock.connected && sock.connecting) {
             SocketCalls.settleConnect(sock);
         }
-        boolean addressed = send && lpTo.address() != 0 && !sock.isStream();
+        boolean addressed = send && lpTo != 0 && !sock.isStream();
         if (!send && !sock.isStream() && !sock.bound) {
             return fail(lpErrno, WSAEINVAL()); // a datagram socket receives once it has an address
         }
@@ -117,37 +132,34 @@ final class TransferCalls {
         int toLength = 0;
         if (addressed) {
             to = CallScratch.current().address;
-            toLength = SockAddrs.toLinux(lpTo, toLen, sock.af, to);
+            toLength = SockAddrs.toLinux(MemorySegment.ofAddress(lpTo), toLen, sock.af, to);
             if (toLength < 0) {
                 return fail(lpErrno, -toLength);
             }
         }
-        MemorySegment buffers = lpBuffers.reinterpret(count * WSABUF.sizeof());
-        if (sock.overlapped && (lpOverlapped.address() != 0 || routine.address() != 0)) {
-            if (lpOverlapped.address() == 0 || (lpOverlapped.address() & 7) != 0
-                    || (routine.address() != 0 && lpThreadId.address() == 0)) {
+        if (sock.overlapped && (lpOverlapped != 0 || routine != 0)) {
+            if (lpOverlapped == 0 || (lpOverlapped & 7) != 0 || (routine != 0 && lpThreadId == 0)) {
                 return fail(lpErrno, WSAEFAULT());
             }
-            MemorySegment ov = lpOverlapped.reinterpret(OVERLAPPED.sizeof());
-            int e = provider.io().issue(sock, kind, buffers, count, ov, routine, lpThreadId, to, toLength);
+            int e = provider.io().issue(sock, kind, lpBuffers, count, lpOverlapped, routine, lpThreadId, to, toLength);
             return fail(lpErrno, e == 0 ? WSA_IO_PENDING() : e);
         }
-        if (lpBytes.address() == 0) {
+        if (lpBytes == 0) {
             return fail(lpErrno, WSAEFAULT());
         }
-        long r = synchronous(sock, send, buffers, count, dwFlags, to, toLength);
+        long r = synchronous(sock, send, lpBuffers, count, dwFlags, to, toLength);
         if (r < 0) {
             return fail(lpErrno, sock.closed ? WSAEINTR() : (int) -r);
         }
         if (addressed) {
             sock.bound = true; // the first sendto binds implicitly
         }
-        lpBytes.reinterpret(4).set(ValueLayout.JAVA_INT, 0, (int) r);
+        EVERYTHING.set(ValueLayout.JAVA_INT_UNALIGNED, lpBytes, (int) r);
         return 0;
     }
 
     /** One {@code sendmsg}/{@code recvmsg}; bytes, or {@code -WSAE code}. */
-    private static long synchronous(BaseSocket sock, boolean send, MemorySegment buffers, int count, int dwFlags,
+    private static long synchronous(BaseSocket sock, boolean send, long buffers, int count, int dwFlags,
                                     MemorySegment to, int toLength) {
         CallScratch scratch = CallScratch.current();
         try (Arena big = count > CallScratch.INLINE_BUFFERS ? Arena.ofConfined() : null) {
@@ -191,7 +203,11 @@ final class TransferCalls {
                 fail(lpErrno, WSAEFAULT());
                 return FALSE();
             }
-            MemorySegment ov = lpOverlapped.reinterpret(OVERLAPPED.sizeof());
+            long ov = lpOverlapped.address();
+            if ((ov & 7) != 0) {
+                fail(lpErrno, WSAEFAULT());
+                return FALSE();
+            }
             if (OverlappedStatus.isPending(ov)) {
                 long event = OverlappedStatus.event(ov);
                 if (fWait == 0) {
@@ -209,9 +225,9 @@ final class TransferCalls {
                     }
                 }
             }
-            lpcbTransfer.reinterpret(4).set(ValueLayout.JAVA_INT, 0, (int) OVERLAPPED.InternalHigh(ov));
-            lpdwFlags.reinterpret(4).set(ValueLayout.JAVA_INT, 0, 0);
-            int error = (int) OVERLAPPED.Internal(ov);
+            EVERYTHING.set(ValueLayout.JAVA_INT_UNALIGNED, lpcbTransfer.address(), OverlappedStatus.bytes(ov));
+            EVERYTHING.set(ValueLayout.JAVA_INT_UNALIGNED, lpdwFlags.address(), 0);
+            int error = OverlappedStatus.error(ov);
             if (error != 0) {
                 fail(lpErrno, error);
                 return FALSE();

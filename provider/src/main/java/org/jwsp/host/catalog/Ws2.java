@@ -194,7 +194,7 @@ public final class Ws2 implements AutoCloseable {
         if (p == null) {
             return INVALID_SOCKET();
         }
-        long s = LPWSPSOCKET.invoke(WSPPROC_TABLE.lpWSPSocket(p.procTable()), af, type, protocol, e.protocolInfo(), 0, flags,
+        long s = LPWSPSOCKET.invoke(p.socket, af, type, protocol, e.protocolInfo(), 0, flags,
                 errno.get());
         if (s != INVALID_SOCKET()) {
             remember(s, p);
@@ -205,13 +205,13 @@ public final class Ws2 implements AutoCloseable {
     public int bind(long s, MemorySegment name, int namelen) {
         LoadedProvider p = providerOf(s);
         return p == null ? error(WSAENOTSOCK())
-                : failed(LPWSPBIND.invoke(WSPPROC_TABLE.lpWSPBind(p.procTable()), s, name, namelen, errno.get()));
+                : failed(LPWSPBIND.invoke(p.bind, s, name, namelen, errno.get()));
     }
 
     public int listen(long s, int backlog) {
         LoadedProvider p = providerOf(s);
         return p == null ? error(WSAENOTSOCK())
-                : failed(LPWSPLISTEN.invoke(WSPPROC_TABLE.lpWSPListen(p.procTable()), s, backlog, errno.get()));
+                : failed(LPWSPLISTEN.invoke(p.listen, s, backlog, errno.get()));
     }
 
     /** {@code WSAAccept(s, addr, addrlen, NULL, 0)}. */
@@ -221,7 +221,7 @@ public final class Ws2 implements AutoCloseable {
             error(WSAENOTSOCK());
             return INVALID_SOCKET();
         }
-        long a = LPWSPACCEPT.invoke(WSPPROC_TABLE.lpWSPAccept(p.procTable()), s, addr, addrlen, MemorySegment.NULL, 0L,
+        long a = LPWSPACCEPT.invoke(p.accept, s, addr, addrlen, MemorySegment.NULL, 0L,
                 errno.get());
         if (a != INVALID_SOCKET()) {
             remember(a, p);
@@ -231,7 +231,7 @@ public final class Ws2 implements AutoCloseable {
 
     public int connect(long s, MemorySegment name, int namelen) {
         LoadedProvider p = providerOf(s);
-        return p == null ? error(WSAENOTSOCK()) : failed(LPWSPCONNECT.invoke(WSPPROC_TABLE.lpWSPConnect(p.procTable()), s,
+        return p == null ? error(WSAENOTSOCK()) : failed(LPWSPCONNECT.invoke(p.connect, s,
                 name, namelen, MemorySegment.NULL, MemorySegment.NULL, MemorySegment.NULL, MemorySegment.NULL, errno.get()));
     }
 
@@ -239,7 +239,7 @@ public final class Ws2 implements AutoCloseable {
     public int send(long s, MemorySegment buffers, int count, MemorySegment bytesSent, int flags, MemorySegment overlapped,
                     MemorySegment completionRoutine) {
         LoadedProvider p = providerOf(s);
-        return p == null ? error(WSAENOTSOCK()) : failed(LPWSPSEND.invoke(WSPPROC_TABLE.lpWSPSend(p.procTable()), s, buffers,
+        return p == null ? error(WSAENOTSOCK()) : failed(LPWSPSEND.invoke(p.send, s, buffers,
                 count, bytesSent, flags, overlapped, completionRoutine, threadId.get(), errno.get()));
     }
 
@@ -247,7 +247,7 @@ public final class Ws2 implements AutoCloseable {
     public int sendTo(long s, MemorySegment buffers, int count, MemorySegment bytesSent, int flags, MemorySegment to,
                       int toLength, MemorySegment overlapped, MemorySegment completionRoutine) {
         LoadedProvider p = providerOf(s);
-        return p == null ? error(WSAENOTSOCK()) : failed(LPWSPSENDTO.invoke(WSPPROC_TABLE.lpWSPSendTo(p.procTable()), s,
+        return p == null ? error(WSAENOTSOCK()) : failed(LPWSPSENDTO.invoke(p.sendTo, s,
                 buffers, count, bytesSent, flags, to, toLength, overlapped, completionRoutine, threadId.get(), errno.get()));
     }
 
@@ -255,7 +255,7 @@ public final class Ws2 implements AutoCloseable {
     public int recv(long s, MemorySegment buffers, int count, MemorySegment bytesReceived, MemorySegment flags,
                     MemorySegment overlapped, MemorySegment completionRoutine) {
         LoadedProvider p = providerOf(s);
-        return p == null ? error(WSAENOTSOCK()) : failed(LPWSPRECV.invoke(WSPPROC_TABLE.lpWSPRecv(p.procTable()), s, buffers,
+        return p == null ? error(WSAENOTSOCK()) : failed(LPWSPRECV.invoke(p.recv, s, buffers,
                 count, bytesReceived, flags, overlapped, completionRoutine, threadId.get(), errno.get()));
     }
 
@@ -266,7 +266,7 @@ public final class Ws2 implements AutoCloseable {
             error(WSAENOTSOCK());
             return false;
         }
-        int ok = LPWSPGETOVERLAPPEDRESULT.invoke(WSPPROC_TABLE.lpWSPGetOverlappedResult(p.procTable()), s, overlapped, bytes,
+        int ok = LPWSPGETOVERLAPPEDRESULT.invoke(p.getOverlappedResult, s, overlapped, bytes,
                 wait ? TRUE() : FALSE(), flags, errno.get());
         if (ok == FALSE()) {
             lastError.get()[0] = errno.get().get(ValueLayout.JAVA_INT, 0);
@@ -278,38 +278,38 @@ public final class Ws2 implements AutoCloseable {
     public int ioctl(long s, int code, MemorySegment in, int inLength, MemorySegment out, int outLength, MemorySegment returned,
                      MemorySegment overlapped, MemorySegment completionRoutine) {
         LoadedProvider p = providerOf(s);
-        return p == null ? error(WSAENOTSOCK()) : failed(LPWSPIOCTL.invoke(WSPPROC_TABLE.lpWSPIoctl(p.procTable()), s, code, in,
+        return p == null ? error(WSAENOTSOCK()) : failed(LPWSPIOCTL.invoke(p.ioctl, s, code, in,
                 inLength, out, outLength, returned, overlapped, completionRoutine, threadId.get(), errno.get()));
     }
 
     public int setsockopt(long s, int level, int name, MemorySegment value, int length) {
         LoadedProvider p = providerOf(s);
-        return p == null ? error(WSAENOTSOCK()) : failed(LPWSPSETSOCKOPT.invoke(WSPPROC_TABLE.lpWSPSetSockOpt(p.procTable()), s,
+        return p == null ? error(WSAENOTSOCK()) : failed(LPWSPSETSOCKOPT.invoke(p.setSockOpt, s,
                 level, name, value, length, errno.get()));
     }
 
     public int getsockopt(long s, int level, int name, MemorySegment value, MemorySegment length) {
         LoadedProvider p = providerOf(s);
-        return p == null ? error(WSAENOTSOCK()) : failed(LPWSPGETSOCKOPT.invoke(WSPPROC_TABLE.lpWSPGetSockOpt(p.procTable()), s,
+        return p == null ? error(WSAENOTSOCK()) : failed(LPWSPGETSOCKOPT.invoke(p.getSockOpt, s,
                 level, name, value, length, errno.get()));
     }
 
     public int getsockname(long s, MemorySegment name, MemorySegment namelen) {
         LoadedProvider p = providerOf(s);
-        return p == null ? error(WSAENOTSOCK()) : failed(LPWSPGETSOCKNAME.invoke(WSPPROC_TABLE.lpWSPGetSockName(p.procTable()),
+        return p == null ? error(WSAENOTSOCK()) : failed(LPWSPGETSOCKNAME.invoke(p.getSockName,
                 s, name, namelen, errno.get()));
     }
 
     public int getpeername(long s, MemorySegment name, MemorySegment namelen) {
         LoadedProvider p = providerOf(s);
-        return p == null ? error(WSAENOTSOCK()) : failed(LPWSPGETPEERNAME.invoke(WSPPROC_TABLE.lpWSPGetPeerName(p.procTable()),
+        return p == null ? error(WSAENOTSOCK()) : failed(LPWSPGETPEERNAME.invoke(p.getPeerName,
                 s, name, namelen, errno.get()));
     }
 
     public int shutdown(long s, int how) {
         LoadedProvider p = providerOf(s);
         return p == null ? error(WSAENOTSOCK())
-                : failed(LPWSPSHUTDOWN.invoke(WSPPROC_TABLE.lpWSPShutdown(p.procTable()), s, how, errno.get()));
+                : failed(LPWSPSHUTDOWN.invoke(p.shutdown, s, how, errno.get()));
     }
 
     public int closesocket(long s) {
@@ -317,7 +317,7 @@ public final class Ws2 implements AutoCloseable {
         if (p == null) {
             return error(WSAENOTSOCK());
         }
-        int r = failed(LPWSPCLOSESOCKET.invoke(WSPPROC_TABLE.lpWSPCloseSocket(p.procTable()), s, errno.get()));
+        int r = failed(LPWSPCLOSESOCKET.invoke(p.closeSocket, s, errno.get()));
         if (r == 0) {
             forget(s);
         }
@@ -367,7 +367,7 @@ public final class Ws2 implements AutoCloseable {
         closed = true;
         MemorySegment e = errno.get();
         for (LoadedProvider p : startOrder) {
-            LPWSPCLEANUP.invoke(WSPPROC_TABLE.lpWSPCleanup(p.procTable()), e);
+            LPWSPCLEANUP.invoke(p.cleanup, e);
         }
         for (MemorySegment id : threadIds) {
             LPWPUCLOSETHREAD.invoke(WSPUPCALLTABLE.lpWPUCloseThread(UpcallTable.table()), id, e);

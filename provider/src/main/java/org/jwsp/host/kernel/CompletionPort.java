@@ -97,11 +97,12 @@ public final class CompletionPort implements KernelObject {
 
     /**
      * <em>Hot.</em> Submits {@code IORING_OP_SENDMSG} or {@code IORING_OP_RECVMSG} of {@code msghdr}
-     * on {@code fd}, with {@code user_data} = the {@code overlapped} address. The {@code msghdr},
-     * its iovecs and buffers must stay valid until the completion. Returns 0 or {@code -errno}.
+     * on {@code fd}, with {@code user_data} = the {@code overlapped} address (non-zero, 8-byte
+     * aligned, else {@code -EFAULT}). The {@code msghdr}, its iovecs and buffers must stay valid
+     * until the completion. Returns 0 or {@code -errno}.
      */
-    public int submitMessage(int opcode, int fd, MemorySegment msghdr, int msgFlags, MemorySegment overlapped) {
-        if ((overlapped.address() & TAG_MASK) != 0) {
+    public int submitMessage(int opcode, int fd, MemorySegment msghdr, int msgFlags, long overlapped) {
+        if ((overlapped & TAG_MASK) != 0 || overlapped == 0) {
             return -linux_h.EFAULT();
         }
         if (!acquire()) {
@@ -109,11 +110,11 @@ public final class CompletionPort implements KernelObject {
         }
         ring.submitLock.lock();
         try {
-            MemorySegment sqe = ring.nextSqe();
-            if (sqe == null) {
+            long sqe = ring.nextSqe();
+            if (sqe < 0) {
                 return -linux_h.EAGAIN();
             }
-            IoUring.prepMsg(sqe, opcode, fd, msghdr, msgFlags, overlapped.address());
+            ring.prepMsg(sqe, opcode, fd, msghdr, msgFlags, overlapped);
             return ring.submit();
         } finally {
             ring.submitLock.unlock();
@@ -128,11 +129,11 @@ public final class CompletionPort implements KernelObject {
         }
         ring.submitLock.lock();
         try {
-            MemorySegment sqe = ring.nextSqe();
-            if (sqe == null) {
+            long sqe = ring.nextSqe();
+            if (sqe < 0) {
                 return -linux_h.EAGAIN();
             }
-            IoUring.prepCancelFd(sqe, fd, TAG_CANCEL);
+            ring.prepCancelFd(sqe, fd, TAG_CANCEL);
             return ring.submit();
         } finally {
             ring.submitLock.unlock();
@@ -149,9 +150,9 @@ public final class CompletionPort implements KernelObject {
         boolean ok = false;
         ring.submitLock.lock();
         try {
-            MemorySegment sqe = ring.nextSqe();
-            if (sqe != null) {
-                IoUring.prepNop(sqe, ((long) slot << 3) | TAG_POST);
+            long sqe = ring.nextSqe();
+            if (sqe >= 0) {
+                ring.prepNop(sqe, ((long) slot << 3) | TAG_POST);
                 ok = ring.submit() == 0;
             }
         } finally {
@@ -269,9 +270,9 @@ public final class CompletionPort implements KernelObject {
         ring.submitLock.lock();
         try {
             closed = true;
-            MemorySegment sqe = ring.nextSqe();
-            if (sqe != null) {
-                IoUring.prepNop(sqe, TAG_WAKE); // the CQE stays unreaped: the ring fd stays readable
+            long sqe = ring.nextSqe();
+            if (sqe >= 0) {
+                ring.prepNop(sqe, TAG_WAKE); // the CQE stays unreaped: the ring fd stays readable
                 ring.submit();
             }
         } finally {

@@ -300,6 +300,6 @@ class LinuxKernelPortTest {
             assertTrue(kernel.closeHandle(ev));
             assertTrue(kernel.closeHandle(th));
         }
-        assertEquals(before, Leaks.now());
+        Leaks.now().assertNothingLeakedSince(before);
     }
 }
