@@ -38,6 +38,9 @@ final class IoRequest {
     long completionRoutine;
     long threadHandle;
     int msgFlags;
+    /** {@code WSPRecvFrom}'s {@code lpFrom} and {@code lpFromlen} addresses, or 0. */
+    long from;
+    long fromLength;
 
     IoRequest(int slot, MemorySegment message, MemorySegment name, MemorySegment iov, int iovCapacity) {
         this.slot = slot;
@@ -59,5 +62,7 @@ final class IoRequest {
         threadHandle = 0;
         kind = 0;
         msgFlags = 0;
+        from = 0;
+        fromLength = 0;
     }
 }

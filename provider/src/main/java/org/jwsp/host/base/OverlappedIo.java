@@ -77,13 +77,14 @@ final class OverlappedIo implements OverlappedCompletion {
      * {@code count} {@code WSABUF}s, {@code ov} of the caller's {@code OVERLAPPED} (8-byte aligned),
      * {@code routine} of the completion routine or 0, {@code threadId} of the caller's
      * {@code WSATHREADID} (needed with a routine); {@code to} (a Linux address of {@code toLength}
-     * bytes) is for {@code WSPSendTo}.
+     * bytes) is {@code WSPSendTo}'s destination, or the buffer {@code WSPRecvFrom}'s source is received
+     * into, then written to the caller's {@code from}/{@code fromLength} at completion.
      *
      * @return 0 if the operation is pending (completion will be indicated), else the WSA error
      *         (nothing was started, nothing will be indicated)
      */
     int issue(BaseSocket s, int kind, long buffers, int count, long ov, long routine, long threadId, MemorySegment to,
-              int toLength) {
+              int toLength, long from, long fromLength) {
         IoRequest r = pool.take(count);
         if (!r.capture(buffers, count)) {
             pool.free(r);
@@ -93,6 +94,8 @@ final class OverlappedIo implements OverlappedCompletion {
         r.socket = s;
         r.overlapped = ov;
         r.completionRoutine = routine;
+        r.from = from;
+        r.fromLength = fromLength;
         if (routine != 0) {
             // the WSATHREADID itself is kept (its thread handle), not the caller's pointer to it
             r.threadHandle = EVERYTHING.get(ValueLayout.JAVA_LONG_UNALIGNED, threadId + WSATHREADID.ThreadHandle$offset());
@@ -165,6 +168,9 @@ final class OverlappedIo implements OverlappedCompletion {
             } else {
                 synchronized (s) {
                     s.receivesInFlight--;
+                }
+                if (r.from != 0 && error == 0) {
+                    SockAddrs.toWindows(r.name, MemorySegment.ofAddress(r.from), MemorySegment.ofAddress(r.fromLength));
                 }
             }
             return finish(r, error, Math.max(result, 0), port);

@@ -9,6 +9,7 @@ import java.lang.foreign.ValueLayout;
 import org.jwsp.bindings.linux.iovec;
 import org.jwsp.bindings.linux.linux_h;
 import org.jwsp.bindings.linux.msghdr;
+import org.jwsp.bindings.linux.sockaddr_storage;
 import org.jwsp.host.kernel.Libc;
 import org.jwsp.host.kernel.LinuxKernelPort;
 import org.jwsp.host.upcall.OverlappedStatus;
@@ -46,7 +47,7 @@ final class TransferCalls {
              MemorySegment routine, MemorySegment lpThreadId, MemorySegment lpErrno) {
         try {
             return transfer(IoRequest.SEND, s, lpBuffers.address(), count, lpSent.address(), dwFlags, lpOverlapped.address(),
-                    routine.address(), lpThreadId.address(), lpErrno.address(), 0, 0);
+                    routine.address(), lpThreadId.address(), lpErrno.address(), 0, 0, 0);
         } catch (Throwable t) {
             UpcallFaults.report("WSPSend", t, lpErrno);
             return SOCKET_ERROR();
@@ -57,7 +58,7 @@ final class TransferCalls {
                MemorySegment lpOverlapped, MemorySegment routine, MemorySegment lpThreadId, MemorySegment lpErrno) {
         try {
             return transfer(IoRequest.SEND, s, lpBuffers.address(), count, lpSent.address(), dwFlags, lpOverlapped.address(),
-                    routine.address(), lpThreadId.address(), lpErrno.address(), lpTo.address(), toLen);
+                    routine.address(), lpThreadId.address(), lpErrno.address(), lpTo.address(), toLen, 0);
         } catch (Throwable t) {
             UpcallFaults.report("WSPSendTo", t, lpErrno);
             return SOCKET_ERROR();
@@ -67,21 +68,42 @@ final class TransferCalls {
     int recv(long s, MemorySegment lpBuffers, int count, MemorySegment lpReceived, MemorySegment lpFlags,
              MemorySegment lpOverlapped, MemorySegment routine, MemorySegment lpThreadId, MemorySegment lpErrno) {
         try {
-            long flags = lpFlags.address();
-            if (flags == 0) {
-                return fail(lpErrno.address(), WSAEFAULT());
-            }
-            int r = transfer(IoRequest.RECEIVE, s, lpBuffers.address(), count, lpReceived.address(),
-                    EVERYTHING.get(ValueLayout.JAVA_INT_UNALIGNED, flags), lpOverlapped.address(), routine.address(),
-                    lpThreadId.address(), lpErrno.address(), 0, 0);
-            if (r == 0) {
-                EVERYTHING.set(ValueLayout.JAVA_INT_UNALIGNED, flags, 0);
-            }
-            return r;
+            return receive(s, lpBuffers.address(), count, lpReceived.address(), lpFlags.address(), 0, 0,
+                    lpOverlapped.address(), routine.address(), lpThreadId.address(), lpErrno.address());
         } catch (Throwable t) {
             UpcallFaults.report("WSPRecv", t, lpErrno);
             return SOCKET_ERROR();
         }
+    }
+
+    /**
+     * {@code WSPRecvFrom}: {@code WSPRecv} that also fills {@code lpFrom}/{@code lpFromlen} with the
+     * sender's address (datagram sockets; ignored on a stream, as Winsock does). {@code lpFrom}
+     * with a null or too small {@code lpFromlen} is {@code WSAEFAULT}.
+     */
+    int recvFrom(long s, MemorySegment lpBuffers, int count, MemorySegment lpReceived, MemorySegment lpFlags,
+                 MemorySegment lpFrom, MemorySegment lpFromlen, MemorySegment lpOverlapped, MemorySegment routine,
+                 MemorySegment lpThreadId, MemorySegment lpErrno) {
+        try {
+            return receive(s, lpBuffers.address(), count, lpReceived.address(), lpFlags.address(), lpFrom.address(),
+                    lpFromlen.address(), lpOverlapped.address(), routine.address(), lpThreadId.address(), lpErrno.address());
+        } catch (Throwable t) {
+            UpcallFaults.report("WSPRecvFrom", t, lpErrno);
+            return SOCKET_ERROR();
+        }
+    }
+
+    private int receive(long s, long lpBuffers, int count, long lpReceived, long flags, long lpFrom, long lpFromlen,
+                        long lpOverlapped, long routine, long lpThreadId, long lpErrno) {
+        if (flags == 0) {
+            return fail(lpErrno, WSAEFAULT());
+        }
+        int r = transfer(IoRequest.RECEIVE, s, lpBuffers, count, lpReceived, EVERYTHING.get(ValueLayout.JAVA_INT_UNALIGNED, flags),
+                lpOverlapped, routine, lpThreadId, lpErrno, lpFrom, 0, lpFromlen);
+        if (r == 0) {
+            EVERYTHING.set(ValueLayout.JAVA_INT_UNALIGNED, flags, 0);
+        }
+        return r;
     }
 
     private static int fail(MemorySegment lpErrno, int code) {
@@ -95,12 +117,13 @@ final class TransferCalls {
     }
 
     /**
-     * <em>Hot.</em> The common body of send, sendto and receive, on the caller's addresses (the
-     * upcall adapters above pass {@code .address()} of their arguments, so no segment made for this
-     * call escapes into this method).
+     * <em>Hot.</em> The common body of send, sendto, receive and recvfrom, on the caller's addresses
+     * (the upcall adapters above pass {@code .address()} of their arguments, so no segment made for
+     * this call escapes into this method). {@code lpTo}/{@code toLen} is sendto's destination;
+     * {@code lpTo}/{@code lpFromlen} recvfrom's source buffer and its in/out length.
      */
     private int transfer(int kind, long s, long lpBuffers, int count, long lpBytes, int dwFlags, long lpOverlapped,
-                         long routine, long lpThreadId, long lpErrno, long lpTo, int toLen) {
+                         long routine, long lpThreadId, long lpErrno, long lpTo, int toLen, long lpFromlen) {
         BaseSocket sock = provider.sockets.find(s);
         if (sock == null) {
             return fail(lpErrno, WSAENOTSOCK());
@@ -137,11 +160,20 @@ final class TransferCalls {
                 return fail(lpErrno, -toLength);
             }
         }
+        boolean from = !send && lpTo != 0 && !sock.isStream();
+        if (from) {
+            if (lpFromlen == 0 || EVERYTHING.get(ValueLayout.JAVA_INT_UNALIGNED, lpFromlen) < SockAddrs.windowsSize(sock.af)) {
+                return fail(lpErrno, WSAEFAULT());
+            }
+            to = CallScratch.current().address; // the kernel writes the source here (msg_name)
+            toLength = (int) sockaddr_storage.sizeof();
+        }
         if (sock.overlapped && (lpOverlapped != 0 || routine != 0)) {
             if (lpOverlapped == 0 || (lpOverlapped & 7) != 0 || (routine != 0 && lpThreadId == 0)) {
                 return fail(lpErrno, WSAEFAULT());
             }
-            int e = provider.io().issue(sock, kind, lpBuffers, count, lpOverlapped, routine, lpThreadId, to, toLength);
+            int e = provider.io().issue(sock, kind, lpBuffers, count, lpOverlapped, routine, lpThreadId, to, toLength,
+                    from ? lpTo : 0, from ? lpFromlen : 0);
             return fail(lpErrno, e == 0 ? WSA_IO_PENDING() : e);
         }
         if (lpBytes == 0) {
@@ -153,6 +185,9 @@ final class TransferCalls {
         }
         if (addressed) {
             sock.bound = true; // the first sendto binds implicitly
+        }
+        if (from) {
+            SockAddrs.toWindows(to, MemorySegment.ofAddress(lpTo), MemorySegment.ofAddress(lpFromlen));
         }
         EVERYTHING.set(ValueLayout.JAVA_INT_UNALIGNED, lpBytes, (int) r);
         return 0;

@@ -15,7 +15,7 @@ public final class LoadedProvider {
 
     private final CatalogEntry entry;
     private final MemorySegment procTable;
-    final MemorySegment socket, bind, listen, accept, connect, send, sendTo, recv, getOverlappedResult, ioctl,
+    final MemorySegment socket, bind, listen, accept, connect, send, sendTo, recv, recvFrom, getOverlappedResult, ioctl,
             setSockOpt, getSockOpt, getSockName, getPeerName, shutdown, closeSocket, cleanup;
 
     LoadedProvider(CatalogEntry entry, MemorySegment procTable) {
@@ -29,6 +29,7 @@ public final class LoadedProvider {
         send = WSPPROC_TABLE.lpWSPSend(procTable);
         sendTo = WSPPROC_TABLE.lpWSPSendTo(procTable);
         recv = WSPPROC_TABLE.lpWSPRecv(procTable);
+        recvFrom = WSPPROC_TABLE.lpWSPRecvFrom(procTable);
         getOverlappedResult = WSPPROC_TABLE.lpWSPGetOverlappedResult(procTable);
         ioctl = WSPPROC_TABLE.lpWSPIoctl(procTable);
         setSockOpt = WSPPROC_TABLE.lpWSPSetSockOpt(procTable);

@@ -18,7 +18,7 @@ import org.jwsp.kernel.KernelPort;
 /**
  * The client side of ws2_32: what a Windows program calls ({@code WSAStartup}, {@code WSASocketW},
  * {@code bind}, {@code listen}, {@code accept}, {@code connect}, {@code WSASend}, {@code WSASendTo},
- * {@code WSARecv}, {@code WSAGetOverlappedResult}, {@code WSAIoctl}, {@code setsockopt},
+ * {@code WSARecv}, {@code WSARecvFrom}, {@code WSAGetOverlappedResult}, {@code WSAIoctl}, {@code setsockopt},
  * {@code getsockopt}, {@code getsockname}, {@code getpeername}, {@code shutdown}, {@code closesocket},
  * {@code WSACreateEvent}/{@code WSASetEvent}/{@code WSAResetEvent}/{@code WSACloseEvent},
  * {@code WSAWaitForMultipleEvents} on one event, {@code SleepEx}, {@code WSAGetLastError},
@@ -257,6 +257,14 @@ public final class Ws2 implements AutoCloseable {
         LoadedProvider p = providerOf(s);
         return p == null ? error(WSAENOTSOCK()) : failed(LPWSPRECV.invoke(p.recv, s, buffers,
                 count, bytesReceived, flags, overlapped, completionRoutine, threadId.get(), errno.get()));
+    }
+
+    /** {@code WSARecvFrom}; {@code from}/{@code fromLength} receive the sender's address (datagrams). */
+    public int recvFrom(long s, MemorySegment buffers, int count, MemorySegment bytesReceived, MemorySegment flags,
+                        MemorySegment from, MemorySegment fromLength, MemorySegment overlapped, MemorySegment completionRoutine) {
+        LoadedProvider p = providerOf(s);
+        return p == null ? error(WSAENOTSOCK()) : failed(LPWSPRECVFROM.invoke(p.recvFrom, s, buffers, count, bytesReceived, flags,
+                from, fromLength, overlapped, completionRoutine, threadId.get(), errno.get()));
     }
 
     /** {@code WSAGetOverlappedResult}. */
