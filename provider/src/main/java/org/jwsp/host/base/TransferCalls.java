@@ -18,8 +18,8 @@ import org.jwsp.host.upcall.WsaErrors;
 import org.jwsp.kernel.KernelPort;
 
 /**
- * The base provider's data entries: {@code WSPSend}, {@code WSPSendTo}, {@code WSPRecv} and
- * {@code WSPGetOverlappedResult}. An operation is overlapped when the socket was created with
+ * The base provider's data entries: {@code WSPSend}, {@code WSPSendTo}, {@code WSPRecv},
+ * {@code WSPRecvFrom} and {@code WSPGetOverlappedResult}. An operation is overlapped when the socket was created with
  * {@code WSA_FLAG_OVERLAPPED} and {@code lpOverlapped} or {@code lpCompletionRoutine} is given
  * (then it goes to {@link OverlappedIo} and answers {@code WSA_IO_PENDING}); otherwise it is a
  * synchronous {@code sendmsg}/{@code recvmsg} on the caller's thread, blocking or not as the

@@ -167,7 +167,10 @@ public final class CompletionPort implements KernelObject {
 
     // ---- dequeue ----------------------------------------------------------------------------
 
-    /** {@link KernelPort#dequeue}, see there. */
+    /**
+     * {@link KernelPort#dequeue}, see there; an {@code entries} segment smaller than one
+     * {@code OVERLAPPED_ENTRY} is refused like a closed port ({@link KernelPort#DEQUEUE_CLOSED}).
+     */
     int dequeue(MemorySegment entries, int timeoutMillis, boolean alertable) {
         int max = (int) Math.min(Integer.MAX_VALUE, entries.byteSize() / ENTRY_SIZE);
         if (max == 0 || !acquire()) {

@@ -282,6 +282,10 @@ class LinuxKernelPortTest {
             assertEquals(f.address(), kernel.procAddress("test-module.dll", "Fn").address());
             assertEquals(MemorySegment.NULL, kernel.procAddress("test-module.dll", "Other"));
             assertEquals(MemorySegment.NULL, kernel.procAddress("nothing.dll", "Fn"));
+            LinuxKernelPort.instance().registerExport("%SystemRoot%\\system32\\test-module2.dll", "Fn", f);
+            assertEquals(f.address(), kernel.procAddress("C:\\Windows\\System32\\TEST-MODULE2.dll", "Fn").address(),
+                    "an already loaded module is found by its file name");
+            LinuxKernelPort.instance().unregisterModule("%SystemRoot%\\system32\\test-module2.dll");
             LinuxKernelPort.instance().unregisterModule("test-module.dll");
             assertEquals(MemorySegment.NULL, kernel.procAddress("test-module.dll", "Fn"));
         }
