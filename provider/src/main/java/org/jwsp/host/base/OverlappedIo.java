@@ -240,8 +240,17 @@ final class OverlappedIo implements OverlappedCompletion {
         }
     }
 
-    /** Closes the host port (its thread ends), and frees the pool if nothing is in flight. */
+    /**
+     * Closes the host port (its thread ends), and frees the pool if nothing is in flight. Called
+     * after every socket was closed: their cancelled operations complete within moments, so it
+     * first gives them up to two seconds (an operation on a program's port completes only when the
+     * program dequeues it, one with a completion routine only when its thread waits alertably).
+     */
     void close() {
+        long deadline = System.nanoTime() + 2_000_000_000L;
+        while (pool.inUse() > 0 && System.nanoTime() < deadline) {
+            kernel.sleep(1, false);
+        }
         kernel.setOverlappedCompletion(null);
         kernel.closeHandle(hostPortHandle);
         try {
