@@ -83,6 +83,54 @@ class LinuxKernelPortTest {
     }
 
     @Test
+    void manyThreadsDequeuingOnePortGetEveryPacketExactlyOnce() throws Exception {
+        long port = kernel.createCompletionPort(0);
+        int posted = 20_000;
+        int workers = 4;
+        java.util.BitSet seen = new java.util.BitSet(posted);
+        try (Arena arena = Arena.ofShared()) {
+            List<CompletableFuture<Integer>> done = new java.util.ArrayList<>();
+            for (int w = 0; w < workers; w++) {
+                MemorySegment entries = OVERLAPPED_ENTRY.allocateArray(16, arena);
+                done.add(CompletableFuture.supplyAsync(() -> {
+                    int mine = 0;
+                    for (int n; (n = kernel.dequeue(port, entries, KernelPort.INFINITE, false)) > 0; ) {
+                        for (int j = 0; j < n; j++) {
+                            long key = OVERLAPPED_ENTRY.lpCompletionKey(OVERLAPPED_ENTRY.asSlice(entries, j));
+                            synchronized (seen) {
+                                assertFalse(seen.get((int) key), "packet " + key + " twice");
+                                seen.set((int) key);
+                            }
+                        }
+                        mine += n;
+                    }
+                    return mine;
+                }, THREADS));
+            }
+            CompletableFuture<Void> posters = CompletableFuture.allOf(
+                    CompletableFuture.runAsync(() -> { for (int i = 0; i < posted; i += 2) kernel.post(port, 0, i, MemorySegment.NULL); }, THREADS),
+                    CompletableFuture.runAsync(() -> { for (int i = 1; i < posted; i += 2) kernel.post(port, 0, i, MemorySegment.NULL); }, THREADS));
+            posters.get(30, TimeUnit.SECONDS);
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (System.nanoTime() < deadline) {
+                synchronized (seen) {
+                    if (seen.cardinality() == posted) {
+                        break;
+                    }
+                }
+                kernel.sleep(1, false);
+            }
+            assertTrue(kernel.closeHandle(port)); // wakes the workers with DEQUEUE_CLOSED
+            int total = 0;
+            for (CompletableFuture<Integer> d : done) {
+                total += d.get(10, TimeUnit.SECONDS);
+            }
+            assertEquals(posted, total);
+            assertEquals(posted, seen.cardinality());
+        }
+    }
+
+    @Test
     void dequeueTimesOutAfterTheTimeout() {
         long port = kernel.createCompletionPort(0);
         try (Arena arena = Arena.ofConfined()) {
