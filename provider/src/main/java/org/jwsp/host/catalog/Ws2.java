@@ -2,6 +2,7 @@ package org.jwsp.host.catalog;
 
 import static org.jwsp.bindings.windows.ws2spi_h.*;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.List;
@@ -33,9 +34,12 @@ import org.jwsp.kernel.KernelPort;
  * {@code WSATHREADID}, opened once per thread through the upcall table's {@code WPUOpenCurrentThread}.
  *
  * <p>Thread-safe: any thread may call. Failure returns {@code SOCKET_ERROR}/{@code INVALID_SOCKET}/
- * {@code false} with the code in {@link #lastError()} (per thread). Owns a {@link CountedArena} for
- * proc tables, {@code WSPDATA}s, per-thread {@code lpErrno} words and {@code WSATHREADID}s,
- * freed by {@link #close()} ({@code WSACleanup}: each started provider's {@code WSPCleanup}).
+ * {@code false} with the code in {@link #lastError()} (per thread); after {@link #close()} every call
+ * fails with {@code WSANOTINITIALISED}. Owns a {@link CountedArena} for proc tables and
+ * {@code WSPDATA}s, freed by {@link #close()} ({@code WSACleanup}: each started provider's
+ * {@code WSPCleanup}); the per-thread {@code lpErrno} words and {@code WSATHREADID}s are each
+ * thread's own (automatic arenas), so a thread still inside a call when another cleans up holds
+ * no memory that cleanup frees.
  */
 public final class Ws2 implements AutoCloseable {
 
@@ -60,12 +64,18 @@ public final class Ws2 implements AutoCloseable {
         return new Ws2(catalog);
     }
 
-    private synchronized MemorySegment newErrno() {
-        return arena.allocate(ValueLayout.JAVA_INT);
+    /** A thread's {@code lpErrno} word: the thread's own memory (an automatic arena), not this Ws2's. */
+    private MemorySegment newErrno() {
+        return Arena.ofAuto().allocate(ValueLayout.JAVA_INT);
     }
 
-    private synchronized MemorySegment openThreadId() {
-        MemorySegment id = WSATHREADID.allocate(arena);
+    /**
+     * A thread's {@code WSATHREADID}, opened through the upcall table; its memory is the thread's
+     * own (an automatic arena), so {@link #close()} never frees memory another thread is passing to
+     * a provider; {@link #close()} closes the thread handle in it.
+     */
+    private MemorySegment openThreadId() {
+        MemorySegment id = WSATHREADID.allocate(Arena.ofAuto());
         LPWPUOPENCURRENTTHREAD.invoke(WSPUPCALLTABLE.lpWPUOpenCurrentThread(UpcallTable.table()), id, errno.get());
         threadIds.add(id);
         return id;
@@ -91,7 +101,7 @@ public final class Ws2 implements AutoCloseable {
     }
 
     private int error(int code) {
-        lastError.get()[0] = code;
+        lastError.get()[0] = closed ? WSANOTINITIALISED() : code;
         return SOCKET_ERROR();
     }
 
@@ -153,6 +163,9 @@ public final class Ws2 implements AutoCloseable {
      * socket handle (an array index), or, for a handle that is not a host socket handle, the map.
      */
     private LoadedProvider providerOf(long s) {
+        if (closed) {
+            return null;
+        }
         SocketHandle h = UpcallTable.socket(s);
         if (h != null && h.clientRecord() instanceof Owner o && o.ws2 == this) {
             return o.provider;

@@ -228,26 +228,32 @@ public final class CompletionPort implements KernelObject {
         }
     }
 
-    /** One CQE, under the reap lock: true if it produced the next OVERLAPPED_ENTRY. */
-    private boolean onCqe(long userData, int res) {
+    /** One CQE, under the reap lock: whether it produced the next OVERLAPPED_ENTRY ({@link IoUring.CqeSink}). */
+    private int onCqe(long userData, int res) {
         long tag = userData & TAG_MASK;
         if (tag == TAG_POST) {
             int slot = (int) (userData >>> 3);
             write(packets.key(slot), packets.overlapped(slot), 0L, packets.bytes(slot));
             packets.free(slot);
-            return true;
+            return IoUring.CqeSink.PRODUCED;
+        }
+        if (tag == TAG_WAKE) {
+            // a reap that began before close() took the wake meant for every waiter: put it back
+            // (so the ring fd stays readable) and stop, or this reap would take it again
+            postWake();
+            return IoUring.CqeSink.STOP;
         }
         if (tag != 0) {
-            return false; // wake or cancel answer: nothing to hand out
+            return IoUring.CqeSink.CONSUMED; // the answer to a cancel: the cancelled operations answer themselves
         }
         OverlappedCompletion completion = overlappedCompletion;
         long key = completion == null ? OverlappedCompletion.NO_ENTRY : completion.complete(this, userData, res);
         if (key == OverlappedCompletion.NO_ENTRY) {
-            return false;
+            return IoUring.CqeSink.CONSUMED;
         }
         write(key, userData, EVERYTHING.get(OVERLAPPED.Internal$layout(), userData + OVERLAPPED.Internal$offset()),
                 (int) EVERYTHING.get(OVERLAPPED.InternalHigh$layout(), userData + OVERLAPPED.InternalHigh$offset()));
-        return true;
+        return IoUring.CqeSink.PRODUCED;
     }
 
     /** Writes OVERLAPPED_ENTRY[reapIndex++]; pointers are 64-bit on both targets (x64, x86_64). */
@@ -270,17 +276,22 @@ public final class CompletionPort implements KernelObject {
     /** Wakes every waiter with {@link KernelPort#DEQUEUE_CLOSED}; the last reference frees the ring. */
     @Override
     public void close() {
+        closed = true;
+        postWake();
+        release();
+    }
+
+    /** Submits the wake NOP; its CQE stays in the ring (nobody reaps once closed): the fd stays readable. */
+    private void postWake() {
         ring.submitLock.lock();
         try {
-            closed = true;
             long sqe = ring.nextSqe();
             if (sqe >= 0) {
-                ring.prepNop(sqe, TAG_WAKE); // the CQE stays unreaped: the ring fd stays readable
+                ring.prepNop(sqe, TAG_WAKE);
                 ring.submit();
             }
         } finally {
             ring.submitLock.unlock();
         }
-        release();
     }
 }

@@ -192,9 +192,16 @@ final class IoUring {
 
     // ---- completion -------------------------------------------------------------------------
 
-    /** Receives one CQE while the reaper holds {@link #reapLock}; returns true if it produced an entry. */
+    /** Receives one CQE while the reaper holds {@link #reapLock}. */
     interface CqeSink {
-        boolean accept(long userData, int res);
+        /** The CQE was consumed and produced nothing. */
+        int CONSUMED = 0;
+        /** The CQE produced an entry. */
+        int PRODUCED = 1;
+        /** The CQE was consumed and the reap must stop here. */
+        int STOP = -1;
+
+        int accept(long userData, int res);
     }
 
     /**
@@ -212,9 +219,11 @@ final class IoUring {
             head++;
             // release the slot before running the sink: the sink may submit, and nothing below reads the CQE
             U32.setRelease(cqRing, cqHeadOff, head);
-            if (sink.accept(userData, res)) {
-                produced++;
+            int r = sink.accept(userData, res);
+            if (r == CqeSink.STOP) {
+                break;
             }
+            produced += r;
             if (head == tail) {
                 tail = (int) U32.getAcquire(cqRing, cqTailOff);
             }
