@@ -35,6 +35,8 @@ final class BaseSocket {
     volatile SocketHandle socketHandle;
     volatile boolean nonBlocking;
     volatile boolean connected;
+    /** A nonblocking connect answered {@code WSAEWOULDBLOCK} and has not been seen to finish. */
+    volatile boolean connecting;
     /** Has a local address (bind, connect, or a first sendto). */
     volatile boolean bound;
     volatile boolean listening;

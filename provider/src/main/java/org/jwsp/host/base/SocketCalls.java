@@ -218,6 +218,12 @@ final class SocketCalls {
             if (sock.listening) {
                 return fail(lpErrno, WSAEINVAL());
             }
+            if (sock.connecting) {
+                settleConnect(sock);
+            }
+            if (sock.connected && sock.isStream()) {
+                return fail(lpErrno, WSAEISCONN());
+            }
             MemorySegment addr = CallScratch.current().address;
             int len = SockAddrs.toLinux(name, namelen, sock.af, addr);
             if (len < 0) {
@@ -232,6 +238,12 @@ final class SocketCalls {
             } else {
                 r = Libc.connect(sock.fd, addr, len);
             }
+            if (r == -linux_h.EINPROGRESS()) {
+                sock.connecting = true;
+                sock.bound = true;
+            } else if (r == -linux_h.EISCONN()) {
+                sock.connected = true;
+            }
             if (r < 0) {
                 return fail(lpErrno, WsaErrors.fromErrno(-r));
             }
@@ -241,6 +253,16 @@ final class SocketCalls {
         } catch (Throwable t) {
             UpcallFaults.report("WSPConnect", t, lpErrno);
             return SOCKET_ERROR();
+        }
+    }
+
+    /** A nonblocking connect in progress has finished if the socket has a peer now. */
+    static void settleConnect(BaseSocket sock) {
+        CallScratch scratch = CallScratch.current();
+        scratch.addressLength.set(ValueLayout.JAVA_INT, 0, (int) sockaddr_storage.sizeof());
+        if (Libc.getpeername(sock.fd, scratch.address, scratch.addressLength) == 0) {
+            sock.connected = true;
+            sock.connecting = false;
         }
     }
 

@@ -33,6 +33,7 @@ final class HostThread {
     final MemorySegment pollfds;
     /** [0..8) the value 1 for eventfd writes, [8..16) a sink for eventfd reads. */
     private final MemorySegment word;
+    private final MemorySegment sink;
     private final long[] apc = new long[2];
     /** -1 until the thread's first alertable wait makes it; guarded by {@code this}. */
     private int wakeFd = -1;
@@ -45,6 +46,7 @@ final class HostThread {
         this.pollfds = pollfd.allocateArray(2, arena);
         this.word = arena.allocate(16, 8);
         word.set(ValueLayout.JAVA_LONG, 0, 1L);
+        this.sink = word.asSlice(8, 8);
     }
 
     private static HostThread attach() {
@@ -87,6 +89,23 @@ final class HostThread {
     }
 
     /**
+     * After a poll saw the wake fd readable: consumes its counter, so that a wake whose APC was
+     * already run cannot keep the fd readable (and the next alertable wait spinning). The queue is
+     * checked after this, so an APC queued before the read is still seen.
+     */
+    void drainWake(MemorySegment pollfds) {
+        if ((pollfds.get(pollfd.revents$layout(), pollfd.sizeof() + pollfd.revents$offset()) & linux_h.POLLIN()) != 0) {
+            int fd;
+            synchronized (this) {
+                fd = wakeFd;
+            }
+            if (fd >= 0) {
+                Libc.read8(fd, sink);
+            }
+        }
+    }
+
+    /**
      * Runs every queued APC on the calling (owning) thread in FIFO order, including those queued
      * while they run; returns how many ran. An APC is a downcall into native code: a Java
      * exception can only come from a Java upcall behind it that broke the rule, and is logged.
@@ -97,7 +116,7 @@ final class HostThread {
             fd = wakeFd;
         }
         if (fd >= 0) {
-            Libc.read8(fd, word.asSlice(8, 8));
+            Libc.read8(fd, sink);
         }
         int ran = 0;
         while (apcs.take(apc)) {

@@ -38,10 +38,11 @@ final class Waits {
 
     /** Fills {@code pollfd[1]}: the thread's wake fd if alertable, else -1 (ignored by poll). */
     static void setWake(HostThread thread, boolean alertable) {
-        MemorySegment wake = pollfd.asSlice(thread.pollfds, 1);
-        pollfd.fd(wake, alertable ? thread.wakeFd() : -1);
-        pollfd.events(wake, (short) linux_h.POLLIN());
-        pollfd.revents(wake, (short) 0);
+        MemorySegment fds = thread.pollfds;
+        long wake = pollfd.sizeof();
+        fds.set(pollfd.fd$layout(), wake + pollfd.fd$offset(), alertable ? thread.wakeFd() : -1);
+        fds.set(pollfd.events$layout(), wake + pollfd.events$offset(), (short) linux_h.POLLIN());
+        fds.set(pollfd.revents$layout(), wake + pollfd.revents$offset(), (short) 0);
     }
 
     /** {@code WaitForSingleObjectEx} on an event. */
@@ -66,6 +67,9 @@ final class Waits {
             pollfd.revents(fds, (short) 0);
             setWake(thread, alertable);
             int n = Libc.poll(fds, 2, wait);
+            if (alertable && n > 0) {
+                thread.drainWake(fds);
+            }
             if (n > 0 && (pollfd.revents(fds) & linux_h.POLLIN()) != 0 && event.manualReset) {
                 return KernelPort.WAIT_OBJECT_0;
             }
@@ -98,7 +102,9 @@ final class Waits {
             pollfd.fd(fds, -1);
             pollfd.revents(fds, (short) 0);
             setWake(thread, alertable);
-            Libc.poll(fds, 2, wait);
+            if (Libc.poll(fds, 2, wait) > 0 && alertable) {
+                thread.drainWake(fds);
+            }
         }
     }
 }
