@@ -40,7 +40,7 @@ final class Waits {
     static void setWake(HostThread thread, boolean alertable) {
         MemorySegment fds = thread.pollfds;
         long wake = pollfd.sizeof();
-        fds.set(pollfd.fd$layout(), wake + pollfd.fd$offset(), alertable ? thread.wakeFd() : -1);
+        fds.set(pollfd.fd$layout(), wake + pollfd.fd$offset(), alertable ? thread.wakeFd() : -1); // lent for this wait
         fds.set(pollfd.events$layout(), wake + pollfd.events$offset(), (short) linux_h.POLLIN());
         fds.set(pollfd.revents$layout(), wake + pollfd.revents$offset(), (short) 0);
     }
@@ -48,9 +48,18 @@ final class Waits {
     /** {@code WaitForSingleObjectEx} on an event. */
     static int waitEvent(EventObject event, int timeoutMillis, boolean alertable) {
         HostThread thread = HostThread.current();
-        if (alertable) {
-            thread.wakeFd(); // before the first look at the queue: see HostThread.wakeFd
+        if (!alertable) {
+            return waitEventLoop(thread, event, timeoutMillis, alertable);
         }
+        thread.beginAlertable(); // before the first look at the queue: see HostThread.beginAlertable
+        try {
+            return waitEventLoop(thread, event, timeoutMillis, alertable);
+        } finally {
+            thread.endAlertable();
+        }
+    }
+
+    private static int waitEventLoop(HostThread thread, EventObject event, int timeoutMillis, boolean alertable) {
         long deadline = deadline(timeoutMillis);
         for (;;) {
             if (alertable && !thread.apcs.isEmpty()) {
@@ -85,9 +94,18 @@ final class Waits {
     /** {@code SleepEx}: 0 when the time elapsed, {@link KernelPort#WAIT_IO_COMPLETION} when APCs ran. */
     static int sleep(int timeoutMillis, boolean alertable) {
         HostThread thread = HostThread.current();
-        if (alertable) {
-            thread.wakeFd(); // before the first look at the queue: see HostThread.wakeFd
+        if (!alertable) {
+            return sleepLoop(thread, timeoutMillis, alertable);
         }
+        thread.beginAlertable(); // before the first look at the queue: see HostThread.beginAlertable
+        try {
+            return sleepLoop(thread, timeoutMillis, alertable);
+        } finally {
+            thread.endAlertable();
+        }
+    }
+
+    private static int sleepLoop(HostThread thread, int timeoutMillis, boolean alertable) {
         long deadline = deadline(timeoutMillis);
         for (;;) {
             if (alertable && !thread.apcs.isEmpty()) {
