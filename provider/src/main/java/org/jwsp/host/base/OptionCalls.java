@@ -53,7 +53,7 @@ final class OptionCalls {
                 return fail(lpErrno, WSAEFAULT());
             }
             MemorySegment len = optlen.reinterpret(4);
-            if (len.get(ValueLayout.JAVA_INT, 0) < 4) {
+            if (len.get(ValueLayout.JAVA_INT_UNALIGNED, 0) < 4) {
                 return fail(lpErrno, WSAEFAULT());
             }
             if (level != SOL_SOCKET()) {
@@ -79,8 +79,8 @@ final class OptionCalls {
             } else {
                 return fail(lpErrno, WSAENOPROTOOPT());
             }
-            optval.reinterpret(4).set(ValueLayout.JAVA_INT, 0, value);
-            len.set(ValueLayout.JAVA_INT, 0, 4);
+            optval.reinterpret(4).set(ValueLayout.JAVA_INT_UNALIGNED, 0, value);
+            len.set(ValueLayout.JAVA_INT_UNALIGNED, 0, 4);
             return 0;
         } catch (Throwable t) {
             UpcallFaults.report("WSPGetSockOpt", t, lpErrno);
@@ -143,14 +143,14 @@ final class OptionCalls {
                 if (in.address() == 0 || inLength < 4) {
                     return fail(lpErrno, WSAEFAULT());
                 }
-                sock.nonBlocking = in.reinterpret(4).get(ValueLayout.JAVA_INT, 0) != 0;
+                sock.nonBlocking = in.reinterpret(4).get(ValueLayout.JAVA_INT_UNALIGNED, 0) != 0;
             } else if (code == SIO_FLUSH()) {
                 provider.io().abort(sock, false);
             } else {
                 return fail(lpErrno, WSAEINVAL());
             }
             if (lpReturned.address() != 0) {
-                lpReturned.reinterpret(4).set(ValueLayout.JAVA_INT, 0, 0);
+                lpReturned.reinterpret(4).set(ValueLayout.JAVA_INT_UNALIGNED, 0, 0);
             }
             if (overlapped) {
                 provider.io().completeNow(sock, ov, routine.address(), lpThreadId.address(), 0, 0);

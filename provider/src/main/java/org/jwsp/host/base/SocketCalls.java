@@ -176,7 +176,7 @@ final class SocketCalls {
                 return INVALID_SOCKET();
             }
             if (addr.address() != 0 && (addrlen.address() == 0
-                    || addrlen.reinterpret(4).get(ValueLayout.JAVA_INT, 0) < SockAddrs.windowsSize(sock.af))) {
+                    || addrlen.reinterpret(4).get(ValueLayout.JAVA_INT_UNALIGNED, 0) < SockAddrs.windowsSize(sock.af))) {
                 fail(lpErrno, WSAEFAULT());
                 return INVALID_SOCKET();
             }
