@@ -191,8 +191,7 @@ final class OverlappedIo implements OverlappedCompletion {
                 return NO_ENTRY;
             }
             BaseSocket s = r.socket;
-            int error = result >= 0 ? 0
-                    : result == -linux_h.ECANCELED() ? WSA_OPERATION_ABORTED() : WsaErrors.fromErrno(-result);
+            int error = result >= 0 ? 0 : WsaErrors.fromErrno(-result); // ECANCELED is WSA_OPERATION_ABORTED there
             if (s.closing() && result <= 0) {
                 error = WSA_OPERATION_ABORTED();
             }

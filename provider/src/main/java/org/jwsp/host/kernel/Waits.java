@@ -9,7 +9,7 @@ import org.jwsp.kernel.KernelPort;
 /**
  * The waits of kernel32 ({@code WaitForSingleObjectEx} on an event, {@code SleepEx}) as
  * {@code poll} loops on the calling thread: {@code pollfd[0]} is the object's eventfd (or nothing),
- * {@code pollfd[1]} the thread's wake fd when the wait is alertable. An alertable wait first runs
+ * {@code pollfd[1]} the wake fd lent to the thread for this wait when it is alertable ({@link WakeFds}). An alertable wait first runs
  * the thread's queued APCs (then returns {@link KernelPort#WAIT_IO_COMPLETION}), as Windows does
  * when APCs are pending at the start of, or arrive during, an alertable wait.
  *
