@@ -23,6 +23,7 @@ import org.jwsp.host.catalog.Ws2;
 import org.jwsp.host.testing.Buffers;
 import org.jwsp.host.testing.Leaks;
 import org.jwsp.host.testing.Pair;
+import org.jwsp.kernel.KernelPort;
 
 /**
  * {@code WSPCloseSocket} while other threads are inside calls on the same socket (send, receive,
@@ -31,7 +32,9 @@ import org.jwsp.host.testing.Pair;
  * lowest free fd numbers, i.e. the ones a close just freed; each canary holds one byte from its
  * partner. A late call reaching a reused fd number would add bytes to a canary's partner (a send)
  * or take the canary's byte (a receive). Checked: no canary is touched, every call answers 0 or
- * a documented Winsock code, exactly one close of each handle succeeds, nothing leaks.
+ * a documented Winsock code, an overlapped send or receive racing with the close completes exactly
+ * once (by its event) with success or a documented code, exactly one close of each handle succeeds,
+ * nothing leaks.
  */
 class CloseRaceTest {
 
@@ -59,7 +62,7 @@ class CloseRaceTest {
             boolean[] done = {false};
             List<Thread> threads = new ArrayList<>();
             for (int w = 0; w < WORKERS; w++) {
-                Worker worker = new Worker(table, arena, current, calls, wrong, closedByRacer, w == 0, done);
+                Worker worker = new Worker(ws2.kernel(), table, arena, current, calls, wrong, closedByRacer, w, done);
                 threads.add(Thread.ofPlatform().name("close-race-" + w).start(worker));
             }
             MemorySegment err = arena.allocate(ValueLayout.JAVA_INT);
@@ -68,7 +71,7 @@ class CloseRaceTest {
             MemorySegment nonBlocking = arena.allocateFrom(ValueLayout.JAVA_INT, 1);
             MemorySegment returned = arena.allocate(ValueLayout.JAVA_INT);
             for (int round = 0; round < ROUNDS; round++) {
-                Pair p = Pair.tcp(ws2, AF_INET(), 0, arena);
+                Pair p = Pair.tcp(ws2, AF_INET(), WSA_FLAG_OVERLAPPED(), arena); // calls without an OVERLAPPED stay synchronous
                 for (long s : new long[] {p.client(), p.server()}) {
                     assertEquals(0, LPWSPIOCTL.invoke(WSPPROC_TABLE.lpWSPIoctl(table), s, FIONBIO(), nonBlocking, 4,
                             MemorySegment.NULL, 0, returned, MemorySegment.NULL, MemorySegment.NULL, MemorySegment.NULL, err));
@@ -124,9 +127,12 @@ class CloseRaceTest {
         Leaks.now().assertNothingLeakedSince(before);
     }
 
-    /** Hammers the current pair with send, receive, ioctl and getsockopt; worker 0 also closes the client. */
-    private record Worker(MemorySegment table, Arena arena, AtomicLongArray current, AtomicLong calls,
-                          ConcurrentLinkedQueue<String> wrong, Set<Long> closedByRacer, boolean closer, boolean[] done)
+    /**
+     * Hammers the current pair with send, receive, ioctl and getsockopt; worker 0 also closes the
+     * client, worker 1 sends and receives overlapped (with an event) and waits for each completion.
+     */
+    private record Worker(KernelPort kernel, MemorySegment table, Arena arena, AtomicLongArray current, AtomicLong calls,
+                          ConcurrentLinkedQueue<String> wrong, Set<Long> closedByRacer, int index, boolean[] done)
             implements Runnable {
 
         @Override
@@ -138,6 +144,19 @@ class CloseRaceTest {
             MemorySegment value = arena.allocate(ValueLayout.JAVA_INT);
             MemorySegment length = arena.allocate(ValueLayout.JAVA_INT);
             MemorySegment on = arena.allocateFrom(ValueLayout.JAVA_INT, 1);
+            MemorySegment ov = OVERLAPPED.allocate(arena);
+            long event = kernel.createEvent(true, false);
+            boolean closer = index == 0;
+            boolean overlapped = index == 1;
+            try {
+                hammer(data, bytes, flags, err, value, length, on, ov, event, closer, overlapped);
+            } finally {
+                kernel.closeHandle(event);
+            }
+        }
+
+        private void hammer(MemorySegment data, MemorySegment bytes, MemorySegment flags, MemorySegment err, MemorySegment value,
+                            MemorySegment length, MemorySegment on, MemorySegment ov, long event, boolean closer, boolean overlapped) {
             for (int i = 0; ; i++) {
                 synchronized (done) {
                     if (done[0]) {
@@ -152,6 +171,11 @@ class CloseRaceTest {
                 }
                 int rc;
                 String what;
+                if (overlapped && i % 4 < 2) {
+                    overlappedCall(i % 4 == 0, i % 4 == 0 ? client : server, data, bytes, flags, err, ov, event);
+                    calls.incrementAndGet();
+                    continue;
+                }
                 switch (i % 4) {
                     case 0 -> {
                         what = "send";
@@ -191,6 +215,34 @@ class CloseRaceTest {
                         wrong.add(what + " -> " + rc + "/" + code);
                     }
                 }
+            }
+        }
+
+        /** One overlapped send or receive, then its completion: signalled once, by its event, with a documented status. */
+        private void overlappedCall(boolean send, long s, MemorySegment data, MemorySegment bytes, MemorySegment flags,
+                                    MemorySegment err, MemorySegment ov, long event) {
+            ov.fill((byte) 0);
+            OVERLAPPED.hEvent(ov, MemorySegment.ofAddress(event));
+            kernel.resetEvent(event);
+            flags.set(ValueLayout.JAVA_INT, 0, 0);
+            int rc = send
+                    ? LPWSPSEND.invoke(WSPPROC_TABLE.lpWSPSend(table), s, data, 1, bytes, 0, ov, MemorySegment.NULL, MemorySegment.NULL, err)
+                    : LPWSPRECV.invoke(WSPPROC_TABLE.lpWSPRecv(table), s, data, 1, bytes, flags, ov, MemorySegment.NULL,
+                            MemorySegment.NULL, err);
+            int code = err.get(ValueLayout.JAVA_INT, 0);
+            if (rc == 0 || code != WSA_IO_PENDING()) {
+                if (rc != SOCKET_ERROR() || !RACING_CODES.contains(code)) {
+                    wrong.add("overlapped " + (send ? "send" : "recv") + " -> " + rc + "/" + code);
+                }
+                return;
+            }
+            if (kernel.waitForSingleObject(event, 10_000, false) != KernelPort.WAIT_OBJECT_0) {
+                wrong.add("overlapped " + (send ? "send" : "recv") + " never completed");
+                return;
+            }
+            int status = (int) OVERLAPPED.Internal(ov);
+            if (status != 0 && status != WSA_OPERATION_ABORTED() && !RACING_CODES.contains(status)) {
+                wrong.add("overlapped " + (send ? "send" : "recv") + " completed with " + status);
             }
         }
     }
