@@ -4,6 +4,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.ref.Cleaner;
+import java.lang.ref.WeakReference;
 
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -22,11 +23,12 @@ import org.jwsp.bindings.windows.LPWSAUSERAPC;
  * automatic arena that lives as long as this object (Java heap-like memory, no fd). The wake fd
  * is held only inside an alertable wait ({@link #beginAlertable}/{@link #endAlertable}), so a
  * thread holds no native resource between waits and none after it ends, whether or not the GC
- * ever collects its {@link Thread}. The only thing left to the GC is noticing that the thread
- * is gone (a {@link Cleaner} on its {@link Thread}): Java offers no thread-exit hook, and a
- * native thread's JVM attachment ends without calling into us; until then, APCs queued to a
- * thread that ended are accepted and never run (as on Windows, where a handle to an exited
- * thread still accepts {@code QueueUserAPC}); after, they are refused.
+ * ever collects its {@link Thread}. An APC queued to a thread that has ended is refused, as
+ * Windows refuses {@code QueueUserAPC} to a terminated thread: {@link #queueApc} asks the owner's
+ * {@link Thread#isAlive()} (held weakly; a native thread's attachment ends when it exits), so the
+ * caller learns it at once and can free what the APC would have freed. Java offers no thread-exit
+ * hook, so nothing runs at the exit itself; a {@link Cleaner} on the {@link Thread} only marks
+ * the record gone once the GC has collected it.
  */
 final class HostThread {
 
@@ -48,9 +50,12 @@ final class HostThread {
     private int alertableDepth;
     /** The thread is gone: APCs are refused. Guarded by {@code this}. */
     private boolean gone;
+    /** The owning thread (weakly: this record must not keep it reachable for the Cleaner). */
+    private final WeakReference<Thread> owner;
 
-    private HostThread(int tid) {
+    private HostThread(int tid, Thread owner) {
         this.tid = tid;
+        this.owner = new WeakReference<>(owner);
         Arena arena = Arena.ofAuto();
         this.pollfds = pollfd.allocateArray(2, arena);
         this.word = arena.allocate(16, 8);
@@ -59,7 +64,7 @@ final class HostThread {
     }
 
     private static HostThread attach() {
-        HostThread t = new HostThread(Libc.gettid());
+        HostThread t = new HostThread(Libc.gettid(), Thread.currentThread());
         CLEANER.register(Thread.currentThread(), t::gone);
         return t;
     }
@@ -113,7 +118,9 @@ final class HostThread {
 
     /** Queues an APC and wakes the thread's alertable wait; false once the thread is gone. */
     synchronized boolean queueApc(long routine, long context) {
-        if (gone) {
+        Thread thread = owner.get();
+        if (gone || thread == null || !thread.isAlive()) {
+            gone = true;
             return false;
         }
         apcs.add(routine, context);

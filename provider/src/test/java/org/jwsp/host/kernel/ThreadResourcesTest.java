@@ -32,7 +32,8 @@ import org.jwsp.kernel.KernelPort;
  * {@link Thread}: threads that open their {@code WSATHREADID} ({@code WPUOpenCurrentThread}), get
  * an APC ({@code WPUQueueApc}) in an alertable {@code SleepEx} (kernel32's export, called through
  * its native pointer), close their id ({@code WPUCloseThread}) and end leave exactly the eventfds
- * there were before (no GC in between); and a thread between two alertable waits holds none.
+ * there were before (no GC in between); a live thread between alertable waits holds none; an APC
+ * to a thread that has ended is refused at once.
  */
 class ThreadResourcesTest {
 
@@ -78,6 +79,24 @@ class ThreadResourcesTest {
         t.join(10_000);
         assertEquals(0, counts[2], "SleepEx elapsed");
         assertEquals(counts[0], counts[1], "the wake fd went back when the wait returned");
+    }
+
+    @Test
+    void anApcToAThreadThatHasEndedIsRefusedAtOnce() throws Exception {
+        MemorySegment table = UpcallTable.table();
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment id = WSATHREADID.allocate(arena);
+            MemorySegment err = arena.allocate(ValueLayout.JAVA_INT);
+            Thread t = Thread.ofPlatform().start(
+                    () -> LPWPUOPENCURRENTTHREAD.invoke(WSPUPCALLTABLE.lpWPUOpenCurrentThread(table), id, err));
+            t.join(10_000);
+            assertTrue(!t.isAlive());
+            MemorySegment apc = LPWSAUSERAPC.allocate(context -> { }, arena);
+            assertEquals(-1, LPWPUQUEUEAPC.invoke(WSPUPCALLTABLE.lpWPUQueueApc(table), id, apc, 1, err),
+                    "no alertable wait will ever run it: refused (QueueUserAPC to a terminated thread fails)");
+            assertEquals(org.jwsp.bindings.windows.ws2spi_h.WSAEINVAL(), err.get(ValueLayout.JAVA_INT, 0));
+            assertEquals(0, LPWPUCLOSETHREAD.invoke(WSPUPCALLTABLE.lpWPUCloseThread(table), id, err));
+        }
     }
 
     /** {@code n} threads: open id, wait alertably while another thread queues their APC, close id, end. */
