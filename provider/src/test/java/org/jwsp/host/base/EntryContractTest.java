@@ -26,7 +26,8 @@ import org.jwsp.host.testing.Pair;
  * {@code WSPPROC_TABLE} pointers: each entry the host does not offer answers its failure value
  * with {@code WSAEOPNOTSUPP}; each entry that takes a socket answers {@code WSAENOTSOCK} for a
  * closed one; the null or too-short structures the Winsock docs name answer {@code WSAEFAULT};
- * a blocking call ended by {@code closesocket} on another thread answers {@code WSAEINTR}.
+ * a blocking call ended by {@code closesocket} on another thread answers {@code WSAEINTR}; a
+ * {@code SOCKET} is a handle, not an fd; caller scalars may be unaligned, as on x64.
  */
 class EntryContractTest {
 
@@ -84,6 +85,20 @@ class EntryContractTest {
         assertEquals(12, calls.size(), "the 30 entries less the 18 offered");
         assertEach(calls, WSAEOPNOTSUPP());
         ws2.closesocket(s);
+    }
+
+    @Test
+    void socketsAreWinsockHandlesNotLinuxFds() {
+        long s = LPWSPSOCKET.invoke(WSPPROC_TABLE.lpWSPSocket(t), AF_INET(), SOCK_STREAM(), IPPROTO_TCP(), n, 0, 0, err);
+        assertNotEquals(INVALID_SOCKET(), s);
+        assertEquals(0, s & 3, "a multiple of 4, like a Windows handle");
+        MemorySegment context = arena.allocate(ValueLayout.JAVA_LONG);
+        MemorySegment upcalls = org.jwsp.host.upcall.UpcallTable.table();
+        assertEquals(0, LPWPUQUERYSOCKETHANDLECONTEXT.invoke(WSPUPCALLTABLE.lpWPUQuerySocketHandleContext(upcalls), s, context, err),
+                "made by WPUCreateSocketHandle");
+        assertEquals(true, s > Integer.MAX_VALUE || org.jwsp.host.kernel.Libc.fcntl((int) s, org.jwsp.bindings.linux.linux_h.F_GETFL(),
+                0) < 0, "no open fd has the SOCKET's value");
+        assertEquals(0, LPWSPCLOSESOCKET.invoke(WSPPROC_TABLE.lpWSPCloseSocket(t), s, err));
     }
 
     @Test
