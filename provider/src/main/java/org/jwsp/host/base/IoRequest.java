@@ -23,6 +23,8 @@ final class IoRequest {
 
     static final int SEND = 1;
     static final int RECEIVE = 2;
+    /** A control ({@code WSPIoctl}) that completed at once; only its completion is indicated. */
+    static final int CONTROL = 3;
 
     final int slot;
     final MemorySegment message;

@@ -138,15 +138,48 @@ final class OverlappedIo implements OverlappedCompletion {
         return portFor(r.socket).submitMessage(opcode, r.socket.fd, r.message, r.msgFlags, r.overlapped);
     }
 
-    /** Gives the wire to the next queued send; a send that cannot be submitted completes with its error. */
+    /**
+     * Gives the wire to the next queued send; a send that cannot be submitted completes with its
+     * error. Runs on the reaping thread, which is inside no call on the socket: it takes a
+     * reference for the submission, so that a close racing with it either has not closed the fd
+     * yet (the SQE takes io_uring's own file reference) or makes it abort the send unsent.
+     */
     private void submitNextSend(BaseSocket s) {
         for (IoRequest next = s.nextSend(); next != null; next = s.nextSend()) {
-            int rc = submit(next);
+            if (!s.acquire()) {
+                finish(next, WSA_OPERATION_ABORTED(), 0, null);
+                continue;
+            }
+            int rc;
+            try {
+                rc = submit(next);
+            } finally {
+                s.release();
+            }
             if (rc == 0) {
                 return;
             }
             finish(next, WsaErrors.fromErrno(-rc), 0, null);
         }
+    }
+
+    /**
+     * Indicates the completion of an overlapped call that finished at once (an overlapped
+     * {@code WSPIoctl}): as Winsock requires for an overlapped operation that completes
+     * immediately, the status is written and completion is still indicated — the completion
+     * routine queued as an APC to the caller's thread, else the event set and a packet posted to
+     * the associated port. Caller's thread, inside its call on {@code s}.
+     */
+    void completeNow(BaseSocket s, long ov, long routine, long threadId, int error, int bytes) {
+        IoRequest r = pool.take(0);
+        r.kind = IoRequest.CONTROL;
+        r.socket = s;
+        r.overlapped = ov;
+        r.completionRoutine = routine;
+        if (routine != 0) {
+            r.threadHandle = EVERYTHING.get(ValueLayout.JAVA_LONG_UNALIGNED, threadId + WSATHREADID.ThreadHandle$offset());
+        }
+        finish(r, error, bytes, null);
     }
 
     @Override
@@ -158,9 +191,8 @@ final class OverlappedIo implements OverlappedCompletion {
                 return NO_ENTRY;
             }
             BaseSocket s = r.socket;
-            int error = result >= 0 ? 0
-                    : result == -linux_h.ECANCELED() ? WSA_OPERATION_ABORTED() : WsaErrors.fromErrno(-result);
-            if (s.closed && result <= 0) {
+            int error = result >= 0 ? 0 : WsaErrors.fromErrno(-result); // ECANCELED is WSA_OPERATION_ABORTED there
+            if (s.closing() && result <= 0) {
                 error = WSA_OPERATION_ABORTED();
             }
             if (r.kind == IoRequest.SEND) {
@@ -185,6 +217,7 @@ final class OverlappedIo implements OverlappedCompletion {
         long ov = r.overlapped;
         OverlappedStatus.requestSlot(ov, 0);
         OverlappedStatus.complete(ov, error, bytes);
+        r.socket.signalCompletion(); // WSPGetOverlappedResult(fWait) with no event waits on the socket
         if (r.completionRoutine != 0) {
             if (!kernel.queueApc(r.threadHandle, apcRoutine, r.slot)) {
                 LOG.warn("completion routine's thread is gone; completion dropped");

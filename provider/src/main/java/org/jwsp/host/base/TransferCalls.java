@@ -124,73 +124,77 @@ final class TransferCalls {
      */
     private int transfer(int kind, long s, long lpBuffers, int count, long lpBytes, int dwFlags, long lpOverlapped,
                          long routine, long lpThreadId, long lpErrno, long lpTo, int toLen, long lpFromlen) {
-        BaseSocket sock = provider.sockets.find(s);
+        BaseSocket sock = provider.sockets.acquire(s);
         if (sock == null) {
             return fail(lpErrno, WSAENOTSOCK());
         }
-        if (count < 0 || count > RequestPool.MAX_BUFFERS) {
-            return fail(lpErrno, WSAENOBUFS());
-        }
-        if (lpBuffers == 0 && count > 0) {
-            return fail(lpErrno, WSAEFAULT());
-        }
-        if ((dwFlags & (MSG_OOB() | MSG_PARTIAL())) != 0) {
-            return fail(lpErrno, WSAEOPNOTSUPP());
-        }
-        boolean send = kind == IoRequest.SEND;
-        if (send ? sock.sendShut : sock.receiveShut) {
-            return fail(lpErrno, WSAESHUTDOWN());
-        }
-        if (!sock.connected && sock.connecting) {
-            SocketCalls.settleConnect(sock);
-        }
-        boolean addressed = send && lpTo != 0 && !sock.isStream();
-        if (!send && !sock.isStream() && !sock.bound) {
-            return fail(lpErrno, WSAEINVAL()); // a datagram socket receives once it has an address
-        }
-        if (!sock.connected && !addressed && (send || sock.isStream())) {
-            return fail(lpErrno, WSAENOTCONN());
-        }
-        MemorySegment to = null;
-        int toLength = 0;
-        if (addressed) {
-            to = CallScratch.current().address;
-            toLength = SockAddrs.toLinux(MemorySegment.ofAddress(lpTo), toLen, sock.af, to);
-            if (toLength < 0) {
-                return fail(lpErrno, -toLength);
+        try {
+            if (count < 0 || count > RequestPool.MAX_BUFFERS) {
+                return fail(lpErrno, WSAENOBUFS());
             }
-        }
-        boolean from = !send && lpTo != 0 && !sock.isStream();
-        if (from) {
-            if (lpFromlen == 0 || EVERYTHING.get(ValueLayout.JAVA_INT_UNALIGNED, lpFromlen) < SockAddrs.windowsSize(sock.af)) {
+            if (lpBuffers == 0 && count > 0) {
                 return fail(lpErrno, WSAEFAULT());
             }
-            to = CallScratch.current().address; // the kernel writes the source here (msg_name)
-            toLength = (int) sockaddr_storage.sizeof();
-        }
-        if (sock.overlapped && (lpOverlapped != 0 || routine != 0)) {
-            if (lpOverlapped == 0 || (lpOverlapped & 7) != 0 || (routine != 0 && lpThreadId == 0)) {
+            if ((dwFlags & (MSG_OOB() | MSG_PARTIAL())) != 0) {
+                return fail(lpErrno, WSAEOPNOTSUPP());
+            }
+            boolean send = kind == IoRequest.SEND;
+            if (send ? sock.sendShut : sock.receiveShut) {
+                return fail(lpErrno, WSAESHUTDOWN());
+            }
+            if (!sock.connected && sock.connecting) {
+                SocketCalls.settleConnect(sock);
+            }
+            boolean addressed = send && lpTo != 0 && !sock.isStream();
+            if (!send && !sock.isStream() && !sock.bound) {
+                return fail(lpErrno, WSAEINVAL()); // a datagram socket receives once it has an address
+            }
+            if (!sock.connected && !addressed && (send || sock.isStream())) {
+                return fail(lpErrno, WSAENOTCONN());
+            }
+            MemorySegment to = null;
+            int toLength = 0;
+            if (addressed) {
+                to = CallScratch.current().address;
+                toLength = SockAddrs.toLinux(MemorySegment.ofAddress(lpTo), toLen, sock.af, to);
+                if (toLength < 0) {
+                    return fail(lpErrno, -toLength);
+                }
+            }
+            boolean from = !send && lpTo != 0 && !sock.isStream();
+            if (from) {
+                if (lpFromlen == 0 || EVERYTHING.get(ValueLayout.JAVA_INT_UNALIGNED, lpFromlen) < SockAddrs.windowsSize(sock.af)) {
+                    return fail(lpErrno, WSAEFAULT());
+                }
+                to = CallScratch.current().address; // the kernel writes the source here (msg_name)
+                toLength = (int) sockaddr_storage.sizeof();
+            }
+            if (sock.overlapped && (lpOverlapped != 0 || routine != 0)) {
+                if (lpOverlapped == 0 || (lpOverlapped & 7) != 0 || (routine != 0 && lpThreadId == 0)) {
+                    return fail(lpErrno, WSAEFAULT());
+                }
+                int e = provider.io().issue(sock, kind, lpBuffers, count, lpOverlapped, routine, lpThreadId, to, toLength,
+                        from ? lpTo : 0, from ? lpFromlen : 0);
+                return fail(lpErrno, e == 0 ? WSA_IO_PENDING() : e);
+            }
+            if (lpBytes == 0) {
                 return fail(lpErrno, WSAEFAULT());
             }
-            int e = provider.io().issue(sock, kind, lpBuffers, count, lpOverlapped, routine, lpThreadId, to, toLength,
-                    from ? lpTo : 0, from ? lpFromlen : 0);
-            return fail(lpErrno, e == 0 ? WSA_IO_PENDING() : e);
+            long r = synchronous(sock, send, lpBuffers, count, dwFlags, to, toLength);
+            if (r < 0) {
+                return fail(lpErrno, sock.closing() ? WSAEINTR() : (int) -r);
+            }
+            if (addressed) {
+                sock.bound = true; // the first sendto binds implicitly
+            }
+            if (from) {
+                SockAddrs.toWindows(to, MemorySegment.ofAddress(lpTo), MemorySegment.ofAddress(lpFromlen));
+            }
+            EVERYTHING.set(ValueLayout.JAVA_INT_UNALIGNED, lpBytes, (int) r);
+            return 0;
+        } finally {
+            sock.release(); // the fd stays open (and its number ours) until every call inside it left
         }
-        if (lpBytes == 0) {
-            return fail(lpErrno, WSAEFAULT());
-        }
-        long r = synchronous(sock, send, lpBuffers, count, dwFlags, to, toLength);
-        if (r < 0) {
-            return fail(lpErrno, sock.closed ? WSAEINTR() : (int) -r);
-        }
-        if (addressed) {
-            sock.bound = true; // the first sendto binds implicitly
-        }
-        if (from) {
-            SockAddrs.toWindows(to, MemorySegment.ofAddress(lpTo), MemorySegment.ofAddress(lpFromlen));
-        }
-        EVERYTHING.set(ValueLayout.JAVA_INT_UNALIGNED, lpBytes, (int) r);
-        return 0;
     }
 
     /** One {@code sendmsg}/{@code recvmsg}; bytes, or {@code -WSAE code}. */
@@ -220,17 +224,29 @@ final class TransferCalls {
             if (!send && !sock.isStream() && (msghdr.msg_flags(scratch.message) & linux_h.MSG_TRUNC()) != 0) {
                 return -WSAEMSGSIZE(); // datagram larger than the buffers: Winsock's WSAEMSGSIZE
             }
-            if (!send && r == 0 && sock.closed) {
+            if (!send && r == 0 && sock.closing()) {
                 return -WSAEINTR(); // a blocking receive ended by closesocket on another thread
             }
             return r;
         }
     }
 
+    /**
+     * {@code WSPGetOverlappedResult}. With {@code fWait} and the operation pending it waits for
+     * it: on {@code hEvent} if there is one, else on the socket itself, as Windows does (Wine's
+     * {@code WSAGetOverlappedResult} waits on {@code hEvent ? hEvent : SOCKET2HANDLE(s)}; a file
+     * handle is signalled when an I/O on it completes), here {@link BaseSocket#awaitCompletion}.
+     * A wait on a socket whose close has begun still ends: close aborts its operations. A wait
+     * is not alertable. Limitation: the status of an operation on a socket associated with a
+     * program's port is written when that port is dequeued, so such a wait needs another thread
+     * dequeuing the port (on Windows the kernel writes it without a dequeue).
+     */
     int getOverlappedResult(long s, MemorySegment lpOverlapped, MemorySegment lpcbTransfer, int fWait,
                             MemorySegment lpdwFlags, MemorySegment lpErrno) {
+        BaseSocket sock = null;
         try {
-            if (provider.sockets.find(s) == null) {
+            sock = provider.sockets.acquire(s);
+            if (sock == null) {
                 fail(lpErrno, WSAENOTSOCK());
                 return FALSE();
             }
@@ -250,8 +266,7 @@ final class TransferCalls {
                     return FALSE();
                 }
                 if (event == 0) {
-                    fail(lpErrno, WSAEINVAL()); // no event to wait on: this host cannot wait on the socket itself
-                    return FALSE();
+                    sock.awaitCompletion(ov);
                 }
                 while (OverlappedStatus.isPending(ov)) {
                     if (LinuxKernelPort.instance().waitForSingleObject(event, KernelPort.INFINITE, false) == KernelPort.WAIT_FAILED) {
@@ -268,9 +283,15 @@ final class TransferCalls {
                 return FALSE();
             }
             return TRUE();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            fail(lpErrno, WSAEINTR());
+            return FALSE();
         } catch (Throwable t) {
             UpcallFaults.report("WSPGetOverlappedResult", t, lpErrno);
             return FALSE();
+        } finally {
+            BaseSocket.release(sock);
         }
     }
 }

@@ -176,10 +176,12 @@ public final class CompletionPort implements KernelObject {
         if (max == 0 || !acquire()) {
             return KernelPort.DEQUEUE_CLOSED;
         }
+        HostThread thread = HostThread.current();
+        boolean lent = false;
         try {
-            HostThread thread = HostThread.current();
             if (alertable) {
-                thread.wakeFd(); // before the first look at the queue: see HostThread.wakeFd
+                thread.beginAlertable(); // before the first look at the queue: see HostThread.beginAlertable
+                lent = true;
             }
             long deadline = Waits.deadline(timeoutMillis);
             for (;;) {
@@ -212,6 +214,9 @@ public final class CompletionPort implements KernelObject {
                 }
             }
         } finally {
+            if (lent) {
+                thread.endAlertable();
+            }
             release();
         }
     }

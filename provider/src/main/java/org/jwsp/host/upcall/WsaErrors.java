@@ -105,7 +105,7 @@ public final class WsaErrors {
     /** Writes {@code code} to a caller's {@code LPINT lpErrno}, if it is not null. */
     public static void set(MemorySegment lpErrno, int code) {
         if (lpErrno != null && lpErrno.address() != 0) {
-            lpErrno.reinterpret(4).set(ValueLayout.JAVA_INT, 0, code);
+            lpErrno.reinterpret(4).set(ValueLayout.JAVA_INT_UNALIGNED, 0, code);
         }
     }
 }
