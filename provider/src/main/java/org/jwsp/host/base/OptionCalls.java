@@ -15,7 +15,8 @@ import org.jwsp.host.upcall.WsaErrors;
  * The base provider's option and control entries: {@code WSPGetSockOpt}, {@code WSPSetSockOpt}
  * ({@code SOL_SOCKET}: {@code SO_MAX_MSG_SIZE} (get only: no limit {@code 0xFFFFFFFF} for a stream,
  * 65507/65527 for UDP over IPv4/IPv6), {@code SO_SNDBUF}, {@code SO_RCVBUF}, {@code SO_REUSEADDR},
- * {@code SO_TYPE} and {@code SO_ERROR} (get only)) and {@code WSPIoctl} ({@code FIONBIO},
+ * {@code SO_TYPE} and {@code SO_ERROR} (get only); {@code IPPROTO_TCP}: {@code TCP_NODELAY} on a stream
+ * socket) and {@code WSPIoctl} ({@code FIONBIO},
  * {@code SIO_FLUSH}; both complete at once, an overlapped call still indicates its completion).
  * Null {@code optval}/{@code optlen} or a length under 4 is {@code WSAEFAULT}; an unknown option
  * {@code WSAENOPROTOOPT}; an unknown level or control code {@code WSAEINVAL}.
@@ -56,11 +57,22 @@ final class OptionCalls {
             if (len.get(ValueLayout.JAVA_INT_UNALIGNED, 0) < 4) {
                 return fail(lpErrno, WSAEFAULT());
             }
-            if (level != SOL_SOCKET()) {
-                return fail(lpErrno, WSAEINVAL());
-            }
             int value;
-            if (optname == SO_MAX_MSG_SIZE()) {
+            if (level == IPPROTO_TCP()) {
+                if (optname != TCP_NODELAY() || !sock.isStream()) {
+                    return fail(lpErrno, WSAENOPROTOOPT());
+                }
+                CallScratch scratch = CallScratch.current();
+                scratch.addressLength.set(ValueLayout.JAVA_INT, 0, 4);
+                int r = Libc.getsockopt(sock.fd, linux_h.IPPROTO_TCP(), linux_h.TCP_NODELAY(), scratch.value,
+                        scratch.addressLength);
+                if (r < 0) {
+                    return fail(lpErrno, WsaErrors.fromErrno(-r));
+                }
+                value = scratch.value.get(ValueLayout.JAVA_INT, 0) != 0 ? 1 : 0;
+            } else if (level != SOL_SOCKET()) {
+                return fail(lpErrno, WSAEINVAL());
+            } else if (optname == SO_MAX_MSG_SIZE()) {
                 value = sock.isStream() ? -1 : sock.af == AF_INET6() ? 65527 : 65507;
             } else if (optname == SO_TYPE()) {
                 value = sock.type;
@@ -99,6 +111,16 @@ final class OptionCalls {
             }
             if (optval.address() == 0 || optlen < 4) {
                 return fail(lpErrno, WSAEFAULT());
+            }
+            if (level == IPPROTO_TCP()) {
+                if (optname != TCP_NODELAY() || !sock.isStream()) {
+                    return fail(lpErrno, WSAENOPROTOOPT());
+                }
+                // Winsock takes any nonzero value as TRUE (a BOOL, or a single byte from some callers).
+                MemorySegment on = CallScratch.current().value;
+                on.set(ValueLayout.JAVA_INT, 0, optval.reinterpret(4).get(ValueLayout.JAVA_INT_UNALIGNED, 0) != 0 ? 1 : 0);
+                int r = Libc.setsockopt(sock.fd, linux_h.IPPROTO_TCP(), linux_h.TCP_NODELAY(), on, 4);
+                return r < 0 ? fail(lpErrno, WsaErrors.fromErrno(-r)) : 0;
             }
             if (level != SOL_SOCKET()) {
                 return fail(lpErrno, WSAEINVAL());

@@ -308,6 +308,26 @@ class BaseProviderTest {
     }
 
     @Test
+    void tcpNoDelayIsSetAndReadAtIpprotoTcpOnStreamsOnly() {
+        long tcp = ws2.socket(AF_INET(), SOCK_STREAM(), 0, 0);
+        long udp = ws2.socket(AF_INET(), SOCK_DGRAM(), 0, 0);
+        MemorySegment v = arena.allocate(ValueLayout.JAVA_INT);
+        MemorySegment len = arena.allocateFrom(ValueLayout.JAVA_INT, 4);
+        assertEquals(0, ws2.getsockopt(tcp, IPPROTO_TCP(), TCP_NODELAY(), v, len));
+        assertEquals(0, v.get(ValueLayout.JAVA_INT, 0), "Nagle is on by default");
+        v.set(ValueLayout.JAVA_INT, 0, 7);
+        assertEquals(0, ws2.setsockopt(tcp, IPPROTO_TCP(), TCP_NODELAY(), v, 4), () -> "error " + ws2.lastError());
+        assertEquals(0, ws2.getsockopt(tcp, IPPROTO_TCP(), TCP_NODELAY(), v, len));
+        assertEquals(1, v.get(ValueLayout.JAVA_INT, 0), "any nonzero value is TRUE");
+        assertEquals(SOCKET_ERROR(), ws2.setsockopt(udp, IPPROTO_TCP(), TCP_NODELAY(), v, 4));
+        assertEquals(WSAENOPROTOOPT(), ws2.lastError());
+        assertEquals(SOCKET_ERROR(), ws2.setsockopt(tcp, IPPROTO_TCP(), 0x7777, v, 4));
+        assertEquals(WSAENOPROTOOPT(), ws2.lastError());
+        assertEquals(0, ws2.closesocket(tcp));
+        assertEquals(0, ws2.closesocket(udp));
+    }
+
+    @Test
     void udpSendToReachesABoundSocket() {
         long rx = ws2.socket(AF_INET(), SOCK_DGRAM(), IPPROTO_UDP(), 0);
         long tx = ws2.socket(AF_INET(), SOCK_DGRAM(), IPPROTO_UDP(), 0);
