@@ -167,6 +167,15 @@ public class ws2spi_h extends ws2spi_h$shared {
     public static int SO_PROTOCOL_INFOW() {
         return SO_PROTOCOL_INFOW;
     }
+    private static final int TCP_NODELAY = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define TCP_NODELAY 1
+     * }
+     */
+    public static int TCP_NODELAY() {
+        return TCP_NODELAY;
+    }
     private static final int AF_UNSPEC = (int)0L;
     /**
      * {@snippet lang=c :

@@ -10,7 +10,7 @@ import org.jwsp.bindings.windows.*;
 /**
  * Builds the base provider's {@code WSPPROC_TABLE}: all 30 entries as upcall stubs. Implemented:
  * {@code WSPAccept, WSPBind, WSPCleanup, WSPCloseSocket, WSPConnect, WSPGetOverlappedResult,
- * WSPGetPeerName, WSPGetSockName, WSPGetSockOpt, WSPIoctl, WSPListen, WSPRecv, WSPSend, WSPSendTo,
+ * WSPGetPeerName, WSPGetSockName, WSPGetSockOpt, WSPIoctl, WSPListen, WSPRecv, WSPRecvFrom, WSPSend, WSPSendTo,
  * WSPSetSockOpt, WSPShutdown, WSPSocket}. Every other entry answers {@code SOCKET_ERROR} (or
  * {@code INVALID_SOCKET}/{@code FALSE} where that is the entry's failure value) with
  * {@code WSAEOPNOTSUPP}. Built once, into the arena given (the process's global one).
@@ -37,6 +37,7 @@ final class BaseProcTable {
         WSPPROC_TABLE.lpWSPIoctl(t, LPWSPIOCTL.allocate(oc::ioctl, arena));
         WSPPROC_TABLE.lpWSPListen(t, LPWSPLISTEN.allocate(sc::listen, arena));
         WSPPROC_TABLE.lpWSPRecv(t, LPWSPRECV.allocate(tc::recv, arena));
+        WSPPROC_TABLE.lpWSPRecvFrom(t, LPWSPRECVFROM.allocate(tc::recvFrom, arena));
         WSPPROC_TABLE.lpWSPSend(t, LPWSPSEND.allocate(tc::send, arena));
         WSPPROC_TABLE.lpWSPSendTo(t, LPWSPSENDTO.allocate(tc::sendTo, arena));
         WSPPROC_TABLE.lpWSPSetSockOpt(t, LPWSPSETSOCKOPT.allocate(oc::setSockOpt, arena));
@@ -59,8 +60,6 @@ final class BaseProcTable {
             return INVALID_SOCKET();
         }, arena));
         WSPPROC_TABLE.lpWSPRecvDisconnect(t, LPWSPRECVDISCONNECT.allocate((s, d, e) -> BaseProvider.unsupported(e), arena));
-        WSPPROC_TABLE.lpWSPRecvFrom(t, LPWSPRECVFROM.allocate(
-                (s, b, c, n, f, from, fl, o, r, th, e) -> BaseProvider.unsupported(e), arena));
         WSPPROC_TABLE.lpWSPSelect(t, LPWSPSELECT.allocate((n, r, w, x, to, e) -> BaseProvider.unsupported(e), arena));
         WSPPROC_TABLE.lpWSPSendDisconnect(t, LPWSPSENDDISCONNECT.allocate((s, d, e) -> BaseProvider.unsupported(e), arena));
         WSPPROC_TABLE.lpWSPStringToAddress(t, LPWSPSTRINGTOADDRESS.allocate(

@@ -23,6 +23,8 @@ final class IoRequest {
 
     static final int SEND = 1;
     static final int RECEIVE = 2;
+    /** A control ({@code WSPIoctl}) that completed at once; only its completion is indicated. */
+    static final int CONTROL = 3;
 
     final int slot;
     final MemorySegment message;
@@ -33,11 +35,14 @@ final class IoRequest {
 
     int kind;
     BaseSocket socket;
-    /** The caller's {@code OVERLAPPED}, bounded to its size. */
-    MemorySegment overlapped;
+    /** The address of the caller's {@code OVERLAPPED} (8-byte aligned), 0 when free. */
+    long overlapped;
     long completionRoutine;
     long threadHandle;
     int msgFlags;
+    /** {@code WSPRecvFrom}'s {@code lpFrom} and {@code lpFromlen} addresses, or 0. */
+    long from;
+    long fromLength;
 
     IoRequest(int slot, MemorySegment message, MemorySegment name, MemorySegment iov, int iovCapacity) {
         this.slot = slot;
@@ -48,16 +53,18 @@ final class IoRequest {
     }
 
     /** Captures the caller's {@code WSABUF}s into this request ({@link WsaBufCapture}). */
-    boolean capture(MemorySegment buffers, int count) {
+    boolean capture(long buffers, int count) {
         return WsaBufCapture.capture(buffers, count, iov, message);
     }
 
     void reset() {
         socket = null;
-        overlapped = null;
+        overlapped = 0;
         completionRoutine = 0;
         threadHandle = 0;
         kind = 0;
         msgFlags = 0;
+        from = 0;
+        fromLength = 0;
     }
 }

@@ -12,7 +12,6 @@ import org.jwsp.bindings.linux.linux_h;
 import org.jwsp.bindings.linux.msghdr;
 import org.jwsp.bindings.windows.LPWSAOVERLAPPED_COMPLETION_ROUTINE;
 import org.jwsp.bindings.windows.LPWSAUSERAPC;
-import org.jwsp.bindings.windows.OVERLAPPED;
 import org.jwsp.bindings.windows.OVERLAPPED_ENTRY;
 import org.jwsp.bindings.windows.WSATHREADID;
 import org.jwsp.host.kernel.CompletionPort;
@@ -43,6 +42,8 @@ import org.jwsp.kernel.KernelPort;
 final class OverlappedIo implements OverlappedCompletion {
 
     private static final Logger LOG = LogManager.getLogger(OverlappedIo.class);
+    /** The caller's memory, read at the addresses it gave (its {@code WSATHREADID}). */
+    private static final MemorySegment EVERYTHING = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
 
     private final LinuxKernelPort kernel = LinuxKernelPort.instance();
     final RequestPool pool = new RequestPool();
@@ -72,14 +73,18 @@ final class OverlappedIo implements OverlappedCompletion {
     }
 
     /**
-     * <em>Hot.</em> Starts an overlapped send or receive. {@code buffers} is bounded to {@code count}
-     * {@code WSABUF}s; {@code to} (a Linux address of {@code toLength} bytes) is for {@code WSPSendTo}.
+     * <em>Hot.</em> Starts an overlapped send or receive. {@code buffers} is the address of
+     * {@code count} {@code WSABUF}s, {@code ov} of the caller's {@code OVERLAPPED} (8-byte aligned),
+     * {@code routine} of the completion routine or 0, {@code threadId} of the caller's
+     * {@code WSATHREADID} (needed with a routine); {@code to} (a Linux address of {@code toLength}
+     * bytes) is {@code WSPSendTo}'s destination, or the buffer {@code WSPRecvFrom}'s source is received
+     * into, then written to the caller's {@code from}/{@code fromLength} at completion.
      *
      * @return 0 if the operation is pending (completion will be indicated), else the WSA error
      *         (nothing was started, nothing will be indicated)
      */
-    int issue(BaseSocket s, int kind, MemorySegment buffers, int count, MemorySegment ov, MemorySegment routine,
-              MemorySegment threadId, MemorySegment to, int toLength) {
+    int issue(BaseSocket s, int kind, long buffers, int count, long ov, long routine, long threadId, MemorySegment to,
+              int toLength, long from, long fromLength) {
         IoRequest r = pool.take(count);
         if (!r.capture(buffers, count)) {
             pool.free(r);
@@ -88,9 +93,12 @@ final class OverlappedIo implements OverlappedCompletion {
         r.kind = kind;
         r.socket = s;
         r.overlapped = ov;
-        r.completionRoutine = routine.address();
-        if (r.completionRoutine != 0) {
-            r.threadHandle = threadId.reinterpret(WSATHREADID.sizeof()).get(ValueLayout.JAVA_LONG, WSATHREADID.ThreadHandle$offset());
+        r.completionRoutine = routine;
+        r.from = from;
+        r.fromLength = fromLength;
+        if (routine != 0) {
+            // the WSATHREADID itself is kept (its thread handle), not the caller's pointer to it
+            r.threadHandle = EVERYTHING.get(ValueLayout.JAVA_LONG_UNALIGNED, threadId + WSATHREADID.ThreadHandle$offset());
         }
         if (to != null) {
             MemorySegment.copy(to, 0, r.name, 0, toLength);
@@ -98,7 +106,7 @@ final class OverlappedIo implements OverlappedCompletion {
             msghdr.msg_namelen(r.message, toLength);
         }
         r.msgFlags = linux_h.MSG_NOSIGNAL() | (kind == IoRequest.SEND && s.isStream() ? linux_h.MSG_WAITALL() : 0);
-        OVERLAPPED.Offset(ov, r.slot + 1);
+        OverlappedStatus.requestSlot(ov, r.slot + 1);
         OverlappedStatus.pending(ov);
         if (kind == IoRequest.SEND) {
             if (!s.admitSend(r)) {
@@ -113,7 +121,7 @@ final class OverlappedIo implements OverlappedCompletion {
         if (rc == 0) {
             return 0;
         }
-        OVERLAPPED.Offset(ov, 0);
+        OverlappedStatus.requestSlot(ov, 0);
         pool.free(r);
         if (kind == IoRequest.SEND) {
             submitNextSend(s);
@@ -130,10 +138,24 @@ final class OverlappedIo implements OverlappedCompletion {
         return portFor(r.socket).submitMessage(opcode, r.socket.fd, r.message, r.msgFlags, r.overlapped);
     }
 
-    /** Gives the wire to the next queued send; a send that cannot be submitted completes with its error. */
+    /**
+     * Gives the wire to the next queued send; a send that cannot be submitted completes with its
+     * error. Runs on the reaping thread, which is inside no call on the socket: it takes a
+     * reference for the submission, so that a close racing with it either has not closed the fd
+     * yet (the SQE takes io_uring's own file reference) or makes it abort the send unsent.
+     */
     private void submitNextSend(BaseSocket s) {
         for (IoRequest next = s.nextSend(); next != null; next = s.nextSend()) {
-            int rc = submit(next);
+            if (!s.acquire()) {
+                finish(next, WSA_OPERATION_ABORTED(), 0, null);
+                continue;
+            }
+            int rc;
+            try {
+                rc = submit(next);
+            } finally {
+                s.release();
+            }
             if (rc == 0) {
                 return;
             }
@@ -141,19 +163,36 @@ final class OverlappedIo implements OverlappedCompletion {
         }
     }
 
+    /**
+     * Indicates the completion of an overlapped call that finished at once (an overlapped
+     * {@code WSPIoctl}): as Winsock requires for an overlapped operation that completes
+     * immediately, the status is written and completion is still indicated — the completion
+     * routine queued as an APC to the caller's thread, else the event set and a packet posted to
+     * the associated port. Caller's thread, inside its call on {@code s}.
+     */
+    void completeNow(BaseSocket s, long ov, long routine, long threadId, int error, int bytes) {
+        IoRequest r = pool.take(0);
+        r.kind = IoRequest.CONTROL;
+        r.socket = s;
+        r.overlapped = ov;
+        r.completionRoutine = routine;
+        if (routine != 0) {
+            r.threadHandle = EVERYTHING.get(ValueLayout.JAVA_LONG_UNALIGNED, threadId + WSATHREADID.ThreadHandle$offset());
+        }
+        finish(r, error, bytes, null);
+    }
+
     @Override
     public long complete(CompletionPort port, long overlapped, int result) {
         try {
-            MemorySegment ov = OverlappedStatus.at(overlapped);
-            IoRequest r = pool.get(OVERLAPPED.Offset(ov) - 1);
-            if (r == null || r.overlapped == null || r.overlapped.address() != overlapped) {
+            IoRequest r = pool.get(OverlappedStatus.requestSlot(overlapped) - 1);
+            if (r == null || r.overlapped != overlapped) {
                 LOG.error("completion for an OVERLAPPED the base provider does not own: 0x{}", Long.toHexString(overlapped));
                 return NO_ENTRY;
             }
             BaseSocket s = r.socket;
-            int error = result >= 0 ? 0
-                    : result == -linux_h.ECANCELED() ? WSA_OPERATION_ABORTED() : WsaErrors.fromErrno(-result);
-            if (s.closed && result <= 0) {
+            int error = result >= 0 ? 0 : WsaErrors.fromErrno(-result); // ECANCELED is WSA_OPERATION_ABORTED there
+            if (s.closing() && result <= 0) {
                 error = WSA_OPERATION_ABORTED();
             }
             if (r.kind == IoRequest.SEND) {
@@ -161,6 +200,9 @@ final class OverlappedIo implements OverlappedCompletion {
             } else {
                 synchronized (s) {
                     s.receivesInFlight--;
+                }
+                if (r.from != 0 && error == 0) {
+                    SockAddrs.toWindows(r.name, MemorySegment.ofAddress(r.from), MemorySegment.ofAddress(r.fromLength));
                 }
             }
             return finish(r, error, Math.max(result, 0), port);
@@ -172,9 +214,10 @@ final class OverlappedIo implements OverlappedCompletion {
 
     /** Writes the result and notifies the caller; returns the key to surface on {@code reaping}, or NO_ENTRY. */
     private long finish(IoRequest r, int error, int bytes, CompletionPort reaping) {
-        MemorySegment ov = r.overlapped;
-        OVERLAPPED.Offset(ov, 0);
+        long ov = r.overlapped;
+        OverlappedStatus.requestSlot(ov, 0);
         OverlappedStatus.complete(ov, error, bytes);
+        r.socket.signalCompletion(); // WSPGetOverlappedResult(fWait) with no event waits on the socket
         if (r.completionRoutine != 0) {
             if (!kernel.queueApc(r.threadHandle, apcRoutine, r.slot)) {
                 LOG.warn("completion routine's thread is gone; completion dropped");
@@ -193,7 +236,7 @@ final class OverlappedIo implements OverlappedCompletion {
             if (p == reaping) {
                 return h.completionKey();
             }
-            p.post(bytes, h.completionKey(), ov.address());
+            p.post(bytes, h.completionKey(), ov);
         }
         return NO_ENTRY;
     }
@@ -203,10 +246,10 @@ final class OverlappedIo implements OverlappedCompletion {
         try {
             IoRequest r = pool.get((int) slot);
             MemorySegment routine = MemorySegment.ofAddress(r.completionRoutine);
-            MemorySegment ov = r.overlapped;
+            long ov = r.overlapped;
             pool.free(r); // before the routine: it may issue the next operation
-            LPWSAOVERLAPPED_COMPLETION_ROUTINE.invoke(routine, (int) OVERLAPPED.Internal(ov),
-                    (int) OVERLAPPED.InternalHigh(ov), ov, 0);
+            LPWSAOVERLAPPED_COMPLETION_ROUTINE.invoke(routine, OverlappedStatus.error(ov), OverlappedStatus.bytes(ov),
+                    MemorySegment.ofAddress(ov), 0);
         } catch (Throwable t) {
             LOG.error("completion routine APC failed", t);
         }
@@ -230,8 +273,17 @@ final class OverlappedIo implements OverlappedCompletion {
         }
     }
 
-    /** Closes the host port (its thread ends), and frees the pool if nothing is in flight. */
+    /**
+     * Closes the host port (its thread ends), and frees the pool if nothing is in flight. Called
+     * after every socket was closed: their cancelled operations complete within moments, so it
+     * first gives them up to two seconds (an operation on a program's port completes only when the
+     * program dequeues it, one with a completion routine only when its thread waits alertably).
+     */
     void close() {
+        long deadline = System.nanoTime() + 2_000_000_000L;
+        while (pool.inUse() > 0 && System.nanoTime() < deadline) {
+            kernel.sleep(1, false);
+        }
         kernel.setOverlappedCompletion(null);
         kernel.closeHandle(hostPortHandle);
         try {

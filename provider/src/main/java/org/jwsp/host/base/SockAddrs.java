@@ -74,13 +74,13 @@ final class SockAddrs {
         MemorySegment len = namelen.reinterpret(4);
         int family = linux.get(ValueLayout.JAVA_SHORT, 0) == linux_h.AF_INET6() ? AF_INET6() : AF_INET();
         long size = windowsSize(family);
-        if (len.get(ValueLayout.JAVA_INT, 0) < size) {
+        if (len.get(ValueLayout.JAVA_INT_UNALIGNED, 0) < size) {
             return -WSAEFAULT();
         }
         MemorySegment win = name.reinterpret(size);
         MemorySegment.copy(linux, 0, win, 0, size);
         sockaddr.sa_family(win, (short) family);
-        len.set(ValueLayout.JAVA_INT, 0, (int) size);
+        len.set(ValueLayout.JAVA_INT_UNALIGNED, 0, (int) size);
         return 0;
     }
 }

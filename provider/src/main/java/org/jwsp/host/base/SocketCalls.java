@@ -106,8 +106,9 @@ final class SocketCalls {
     }
 
     int bind(long s, MemorySegment name, int namelen, MemorySegment lpErrno) {
+        BaseSocket sock = null;
         try {
-            BaseSocket sock = provider.sockets.find(s);
+            sock = provider.sockets.acquire(s);
             if (sock == null) {
                 return fail(lpErrno, WSAENOTSOCK());
             }
@@ -125,12 +126,15 @@ final class SocketCalls {
         } catch (Throwable t) {
             UpcallFaults.report("WSPBind", t, lpErrno);
             return SOCKET_ERROR();
+        } finally {
+            BaseSocket.release(sock);
         }
     }
 
     int listen(long s, int backlog, MemorySegment lpErrno) {
+        BaseSocket sock = null;
         try {
-            BaseSocket sock = provider.sockets.find(s);
+            sock = provider.sockets.acquire(s);
             if (sock == null) {
                 return fail(lpErrno, WSAENOTSOCK());
             }
@@ -149,13 +153,16 @@ final class SocketCalls {
         } catch (Throwable t) {
             UpcallFaults.report("WSPListen", t, lpErrno);
             return SOCKET_ERROR();
+        } finally {
+            BaseSocket.release(sock);
         }
     }
 
     long accept(long s, MemorySegment addr, MemorySegment addrlen, MemorySegment lpfnCondition, long dwCallbackData,
                 MemorySegment lpErrno) {
+        BaseSocket sock = null;
         try {
-            BaseSocket sock = provider.sockets.find(s);
+            sock = provider.sockets.acquire(s);
             if (sock == null) {
                 fail(lpErrno, WSAENOTSOCK());
                 return INVALID_SOCKET();
@@ -169,7 +176,7 @@ final class SocketCalls {
                 return INVALID_SOCKET();
             }
             if (addr.address() != 0 && (addrlen.address() == 0
-                    || addrlen.reinterpret(4).get(ValueLayout.JAVA_INT, 0) < SockAddrs.windowsSize(sock.af))) {
+                    || addrlen.reinterpret(4).get(ValueLayout.JAVA_INT_UNALIGNED, 0) < SockAddrs.windowsSize(sock.af))) {
                 fail(lpErrno, WSAEFAULT());
                 return INVALID_SOCKET();
             }
@@ -181,7 +188,7 @@ final class SocketCalls {
             scratch.addressLength.set(ValueLayout.JAVA_INT, 0, (int) sockaddr_storage.sizeof());
             int fd = Libc.accept4(sock.fd, scratch.address, scratch.addressLength, linux_h.SOCK_CLOEXEC());
             if (fd < 0) {
-                fail(lpErrno, sock.closed ? WSAEINTR() : WsaErrors.fromErrno(-fd));
+                fail(lpErrno, sock.closing() ? WSAEINTR() : WsaErrors.fromErrno(-fd));
                 return INVALID_SOCKET();
             }
             if (addr.address() != 0) {
@@ -198,6 +205,8 @@ final class SocketCalls {
         } catch (Throwable t) {
             UpcallFaults.report("WSPAccept", t, lpErrno);
             return INVALID_SOCKET();
+        } finally {
+            BaseSocket.release(sock);
         }
     }
 
@@ -210,13 +219,20 @@ final class SocketCalls {
 
     int connect(long s, MemorySegment name, int namelen, MemorySegment lpCallerData, MemorySegment lpCalleeData,
                 MemorySegment lpSQOS, MemorySegment lpGQOS, MemorySegment lpErrno) {
+        BaseSocket sock = null;
         try {
-            BaseSocket sock = provider.sockets.find(s);
+            sock = provider.sockets.acquire(s);
             if (sock == null) {
                 return fail(lpErrno, WSAENOTSOCK());
             }
             if (sock.listening) {
                 return fail(lpErrno, WSAEINVAL());
+            }
+            if (sock.connecting) {
+                settleConnect(sock);
+            }
+            if (sock.connected && sock.isStream()) {
+                return fail(lpErrno, WSAEISCONN());
             }
             MemorySegment addr = CallScratch.current().address;
             int len = SockAddrs.toLinux(name, namelen, sock.af, addr);
@@ -232,6 +248,12 @@ final class SocketCalls {
             } else {
                 r = Libc.connect(sock.fd, addr, len);
             }
+            if (r == -linux_h.EINPROGRESS()) {
+                sock.connecting = true;
+                sock.bound = true;
+            } else if (r == -linux_h.EISCONN()) {
+                sock.connected = true;
+            }
             if (r < 0) {
                 return fail(lpErrno, WsaErrors.fromErrno(-r));
             }
@@ -241,12 +263,25 @@ final class SocketCalls {
         } catch (Throwable t) {
             UpcallFaults.report("WSPConnect", t, lpErrno);
             return SOCKET_ERROR();
+        } finally {
+            BaseSocket.release(sock);
+        }
+    }
+
+    /** A nonblocking connect in progress has finished if the socket has a peer now. */
+    static void settleConnect(BaseSocket sock) {
+        CallScratch scratch = CallScratch.current();
+        scratch.addressLength.set(ValueLayout.JAVA_INT, 0, (int) sockaddr_storage.sizeof());
+        if (Libc.getpeername(sock.fd, scratch.address, scratch.addressLength) == 0) {
+            sock.connected = true;
+            sock.connecting = false;
         }
     }
 
     int shutdown(long s, int how, MemorySegment lpErrno) {
+        BaseSocket sock = null;
         try {
-            BaseSocket sock = provider.sockets.find(s);
+            sock = provider.sockets.acquire(s);
             if (sock == null) {
                 return fail(lpErrno, WSAENOTSOCK());
             }
@@ -264,42 +299,53 @@ final class SocketCalls {
         } catch (Throwable t) {
             UpcallFaults.report("WSPShutdown", t, lpErrno);
             return SOCKET_ERROR();
+        } finally {
+            BaseSocket.release(sock);
         }
     }
 
     /**
-     * {@code WSPCloseSocket}: pending overlapped operations end with {@code WSA_OPERATION_ABORTED}
-     * (queued sends now, in-flight ones through their cancelled CQEs), the fd is closed after the
-     * cancel is submitted (so the cancel cannot hit a reused fd number), and the handle is closed
-     * through the upcall table. A second close of the same handle is {@code WSAENOTSOCK}.
+     * {@code WSPCloseSocket}. Marks the socket closing (new calls on it answer {@code WSAENOTSOCK};
+     * a second or concurrent close too), ends its pending overlapped operations with
+     * {@code WSA_OPERATION_ABORTED} (queued sends now, in-flight ones through their cancelled
+     * CQEs), shuts the fd down so that calls blocked in it return ({@code WSAEINTR}), closes the
+     * handle through the upcall table and drops the handle's reference. The fd itself is closed
+     * by whichever thread drops the last reference ({@link BaseSocket#release}): this one, or the
+     * last call still inside. Ordering: the cancel and the shutdown run while this call's own
+     * reference keeps the fd open, so neither can hit a reused fd number.
      */
     int close(long s, MemorySegment lpErrno) {
+        BaseSocket sock = null;
         try {
-            BaseSocket sock = provider.sockets.find(s);
+            sock = provider.sockets.acquire(s);
             if (sock == null) {
                 return fail(lpErrno, WSAENOTSOCK());
             }
-            synchronized (sock) {
-                if (sock.closed) {
-                    return fail(lpErrno, WSAENOTSOCK());
-                }
-                sock.closed = true;
+            if (!sock.markClosing()) {
+                return fail(lpErrno, WSAENOTSOCK());
             }
-            provider.io().abort(sock, true);
-            Libc.shutdown(sock.fd, linux_h.SHUT_RDWR()); // wakes threads blocked in recv/accept on it
-            Libc.close(sock.fd);
-            LPWPUCLOSESOCKETHANDLE.invoke(WSPUPCALLTABLE.lpWPUCloseSocketHandle(provider.upcalls()), s, lpErrno);
-            provider.sockets.release(sock.slot);
+            try {
+                provider.io().abort(sock, true);
+                Libc.shutdown(sock.fd, linux_h.SHUT_RDWR()); // wakes threads blocked in recv/send/accept on it
+                sock.signalCompletion(); // and WSPGetOverlappedResult waiters, to look again
+                LPWPUCLOSESOCKETHANDLE.invoke(WSPUPCALLTABLE.lpWPUCloseSocketHandle(provider.upcalls()), s, lpErrno);
+                provider.sockets.release(sock.slot);
+            } finally {
+                sock.release(); // the handle's reference
+            }
             return 0;
         } catch (Throwable t) {
             UpcallFaults.report("WSPCloseSocket", t, lpErrno);
             return SOCKET_ERROR();
+        } finally {
+            BaseSocket.release(sock);
         }
     }
 
     int sockName(long s, MemorySegment name, MemorySegment namelen, MemorySegment lpErrno, boolean peer) {
+        BaseSocket sock = null;
         try {
-            BaseSocket sock = provider.sockets.find(s);
+            sock = provider.sockets.acquire(s);
             if (sock == null) {
                 return fail(lpErrno, WSAENOTSOCK());
             }
@@ -318,6 +364,8 @@ final class SocketCalls {
         } catch (Throwable t) {
             UpcallFaults.report(peer ? "WSPGetPeerName" : "WSPGetSockName", t, lpErrno);
             return SOCKET_ERROR();
+        } finally {
+            BaseSocket.release(sock);
         }
     }
 }

@@ -50,7 +50,17 @@ final class SocketTable {
             return null;
         }
         BaseSocket sock = all[(int) slot];
-        return sock != null && sock.handle == s && !sock.closed ? sock : null;
+        return sock != null && sock.handle == s && !sock.closing() ? sock : null;
+    }
+
+    /**
+     * <em>Hot.</em> The open socket behind {@code s} with a call's reference taken (the caller
+     * must {@link BaseSocket#release} it when it leaves the call), or null if {@code s} is not an
+     * open socket or its close has begun.
+     */
+    BaseSocket acquire(long s) {
+        BaseSocket sock = find(s);
+        return sock != null && sock.acquire() ? sock : null; // handle is final once published: sock is s's
     }
 
     /** Handles of the sockets open now (for {@code WSPCleanup}). */

@@ -1,7 +1,6 @@
 package org.jwsp.host.base;
 
 import static org.jwsp.bindings.windows.ws2spi_h.*;
-import static org.jwsp.host.base.SocketCalls.fail;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -10,8 +9,7 @@ import java.lang.foreign.ValueLayout;
 import org.jwsp.bindings.linux.iovec;
 import org.jwsp.bindings.linux.linux_h;
 import org.jwsp.bindings.linux.msghdr;
-import org.jwsp.bindings.windows.OVERLAPPED;
-import org.jwsp.bindings.windows.WSABUF;
+import org.jwsp.bindings.linux.sockaddr_storage;
 import org.jwsp.host.kernel.Libc;
 import org.jwsp.host.kernel.LinuxKernelPort;
 import org.jwsp.host.upcall.OverlappedStatus;
@@ -20,8 +18,8 @@ import org.jwsp.host.upcall.WsaErrors;
 import org.jwsp.kernel.KernelPort;
 
 /**
- * The base provider's data entries: {@code WSPSend}, {@code WSPSendTo}, {@code WSPRecv} and
- * {@code WSPGetOverlappedResult}. An operation is overlapped when the socket was created with
+ * The base provider's data entries: {@code WSPSend}, {@code WSPSendTo}, {@code WSPRecv},
+ * {@code WSPRecvFrom} and {@code WSPGetOverlappedResult}. An operation is overlapped when the socket was created with
  * {@code WSA_FLAG_OVERLAPPED} and {@code lpOverlapped} or {@code lpCompletionRoutine} is given
  * (then it goes to {@link OverlappedIo} and answers {@code WSA_IO_PENDING}); otherwise it is a
  * synchronous {@code sendmsg}/{@code recvmsg} on the caller's thread, blocking or not as the
@@ -36,6 +34,9 @@ import org.jwsp.kernel.KernelPort;
  */
 final class TransferCalls {
 
+    /** The caller's memory, at the addresses it passed. */
+    private static final MemorySegment EVERYTHING = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
+
     private final BaseProvider provider;
 
     TransferCalls(BaseProvider provider) {
@@ -45,8 +46,8 @@ final class TransferCalls {
     int send(long s, MemorySegment lpBuffers, int count, MemorySegment lpSent, int dwFlags, MemorySegment lpOverlapped,
              MemorySegment routine, MemorySegment lpThreadId, MemorySegment lpErrno) {
         try {
-            return transfer(IoRequest.SEND, s, lpBuffers, count, lpSent, dwFlags, lpOverlapped, routine, lpThreadId,
-                    lpErrno, MemorySegment.NULL, 0);
+            return transfer(IoRequest.SEND, s, lpBuffers.address(), count, lpSent.address(), dwFlags, lpOverlapped.address(),
+                    routine.address(), lpThreadId.address(), lpErrno.address(), 0, 0, 0);
         } catch (Throwable t) {
             UpcallFaults.report("WSPSend", t, lpErrno);
             return SOCKET_ERROR();
@@ -56,8 +57,8 @@ final class TransferCalls {
     int sendTo(long s, MemorySegment lpBuffers, int count, MemorySegment lpSent, int dwFlags, MemorySegment lpTo, int toLen,
                MemorySegment lpOverlapped, MemorySegment routine, MemorySegment lpThreadId, MemorySegment lpErrno) {
         try {
-            return transfer(IoRequest.SEND, s, lpBuffers, count, lpSent, dwFlags, lpOverlapped, routine, lpThreadId,
-                    lpErrno, lpTo, toLen);
+            return transfer(IoRequest.SEND, s, lpBuffers.address(), count, lpSent.address(), dwFlags, lpOverlapped.address(),
+                    routine.address(), lpThreadId.address(), lpErrno.address(), lpTo.address(), toLen, 0);
         } catch (Throwable t) {
             UpcallFaults.report("WSPSendTo", t, lpErrno);
             return SOCKET_ERROR();
@@ -67,84 +68,137 @@ final class TransferCalls {
     int recv(long s, MemorySegment lpBuffers, int count, MemorySegment lpReceived, MemorySegment lpFlags,
              MemorySegment lpOverlapped, MemorySegment routine, MemorySegment lpThreadId, MemorySegment lpErrno) {
         try {
-            if (lpFlags.address() == 0) {
-                return fail(lpErrno, WSAEFAULT());
-            }
-            MemorySegment flags = lpFlags.reinterpret(4);
-            int r = transfer(IoRequest.RECEIVE, s, lpBuffers, count, lpReceived, flags.get(ValueLayout.JAVA_INT, 0),
-                    lpOverlapped, routine, lpThreadId, lpErrno, MemorySegment.NULL, 0);
-            if (r == 0) {
-                flags.set(ValueLayout.JAVA_INT, 0, 0);
-            }
-            return r;
+            return receive(s, lpBuffers.address(), count, lpReceived.address(), lpFlags.address(), 0, 0,
+                    lpOverlapped.address(), routine.address(), lpThreadId.address(), lpErrno.address());
         } catch (Throwable t) {
             UpcallFaults.report("WSPRecv", t, lpErrno);
             return SOCKET_ERROR();
         }
     }
 
-    private int transfer(int kind, long s, MemorySegment lpBuffers, int count, MemorySegment lpBytes, int dwFlags,
-                         MemorySegment lpOverlapped, MemorySegment routine, MemorySegment lpThreadId, MemorySegment lpErrno,
-                         MemorySegment lpTo, int toLen) {
-        BaseSocket sock = provider.sockets.find(s);
+    /**
+     * {@code WSPRecvFrom}: {@code WSPRecv} that also fills {@code lpFrom}/{@code lpFromlen} with the
+     * sender's address (datagram sockets; ignored on a stream, as Winsock does). {@code lpFrom}
+     * with a null or too small {@code lpFromlen} is {@code WSAEFAULT}.
+     */
+    int recvFrom(long s, MemorySegment lpBuffers, int count, MemorySegment lpReceived, MemorySegment lpFlags,
+                 MemorySegment lpFrom, MemorySegment lpFromlen, MemorySegment lpOverlapped, MemorySegment routine,
+                 MemorySegment lpThreadId, MemorySegment lpErrno) {
+        try {
+            return receive(s, lpBuffers.address(), count, lpReceived.address(), lpFlags.address(), lpFrom.address(),
+                    lpFromlen.address(), lpOverlapped.address(), routine.address(), lpThreadId.address(), lpErrno.address());
+        } catch (Throwable t) {
+            UpcallFaults.report("WSPRecvFrom", t, lpErrno);
+            return SOCKET_ERROR();
+        }
+    }
+
+    private int receive(long s, long lpBuffers, int count, long lpReceived, long flags, long lpFrom, long lpFromlen,
+                        long lpOverlapped, long routine, long lpThreadId, long lpErrno) {
+        if (flags == 0) {
+            return fail(lpErrno, WSAEFAULT());
+        }
+        int r = transfer(IoRequest.RECEIVE, s, lpBuffers, count, lpReceived, EVERYTHING.get(ValueLayout.JAVA_INT_UNALIGNED, flags),
+                lpOverlapped, routine, lpThreadId, lpErrno, lpFrom, 0, lpFromlen);
+        if (r == 0) {
+            EVERYTHING.set(ValueLayout.JAVA_INT_UNALIGNED, flags, 0);
+        }
+        return r;
+    }
+
+    private static int fail(MemorySegment lpErrno, int code) {
+        return fail(lpErrno.address(), code);
+    }
+
+    /** {@code SOCKET_ERROR} with {@code code} in the caller's {@code lpErrno} (an address). */
+    private static int fail(long lpErrno, int code) {
+        WsaErrors.set(lpErrno, code);
+        return SOCKET_ERROR();
+    }
+
+    /**
+     * <em>Hot.</em> The common body of send, sendto, receive and recvfrom, on the caller's addresses
+     * (the upcall adapters above pass {@code .address()} of their arguments, so no segment made for
+     * this call escapes into this method). {@code lpTo}/{@code toLen} is sendto's destination;
+     * {@code lpTo}/{@code lpFromlen} recvfrom's source buffer and its in/out length.
+     */
+    private int transfer(int kind, long s, long lpBuffers, int count, long lpBytes, int dwFlags, long lpOverlapped,
+                         long routine, long lpThreadId, long lpErrno, long lpTo, int toLen, long lpFromlen) {
+        BaseSocket sock = provider.sockets.acquire(s);
         if (sock == null) {
             return fail(lpErrno, WSAENOTSOCK());
         }
-        if (count < 0 || count > RequestPool.MAX_BUFFERS) {
-            return fail(lpErrno, WSAENOBUFS());
-        }
-        if (lpBuffers.address() == 0 && count > 0) {
-            return fail(lpErrno, WSAEFAULT());
-        }
-        if ((dwFlags & (MSG_OOB() | MSG_PARTIAL())) != 0) {
-            return fail(lpErrno, WSAEOPNOTSUPP());
-        }
-        boolean send = kind == IoRequest.SEND;
-        if (send ? sock.sendShut : sock.receiveShut) {
-            return fail(lpErrno, WSAESHUTDOWN());
-        }
-        boolean addressed = send && lpTo.address() != 0 && !sock.isStream();
-        if (!send && !sock.isStream() && !sock.bound) {
-            return fail(lpErrno, WSAEINVAL()); // a datagram socket receives once it has an address
-        }
-        if (!sock.connected && !addressed && (send || sock.isStream())) {
-            return fail(lpErrno, WSAENOTCONN());
-        }
-        MemorySegment to = null;
-        int toLength = 0;
-        if (addressed) {
-            to = CallScratch.current().address;
-            toLength = SockAddrs.toLinux(lpTo, toLen, sock.af, to);
-            if (toLength < 0) {
-                return fail(lpErrno, -toLength);
+        try {
+            if (count < 0 || count > RequestPool.MAX_BUFFERS) {
+                return fail(lpErrno, WSAENOBUFS());
             }
-        }
-        MemorySegment buffers = lpBuffers.reinterpret(count * WSABUF.sizeof());
-        if (sock.overlapped && (lpOverlapped.address() != 0 || routine.address() != 0)) {
-            if (lpOverlapped.address() == 0 || (lpOverlapped.address() & 7) != 0
-                    || (routine.address() != 0 && lpThreadId.address() == 0)) {
+            if (lpBuffers == 0 && count > 0) {
                 return fail(lpErrno, WSAEFAULT());
             }
-            MemorySegment ov = lpOverlapped.reinterpret(OVERLAPPED.sizeof());
-            int e = provider.io().issue(sock, kind, buffers, count, ov, routine, lpThreadId, to, toLength);
-            return fail(lpErrno, e == 0 ? WSA_IO_PENDING() : e);
+            if ((dwFlags & (MSG_OOB() | MSG_PARTIAL())) != 0) {
+                return fail(lpErrno, WSAEOPNOTSUPP());
+            }
+            boolean send = kind == IoRequest.SEND;
+            if (send ? sock.sendShut : sock.receiveShut) {
+                return fail(lpErrno, WSAESHUTDOWN());
+            }
+            if (!sock.connected && sock.connecting) {
+                SocketCalls.settleConnect(sock);
+            }
+            boolean addressed = send && lpTo != 0 && !sock.isStream();
+            if (!send && !sock.isStream() && !sock.bound) {
+                return fail(lpErrno, WSAEINVAL()); // a datagram socket receives once it has an address
+            }
+            if (!sock.connected && !addressed && (send || sock.isStream())) {
+                return fail(lpErrno, WSAENOTCONN());
+            }
+            MemorySegment to = null;
+            int toLength = 0;
+            if (addressed) {
+                to = CallScratch.current().address;
+                toLength = SockAddrs.toLinux(MemorySegment.ofAddress(lpTo), toLen, sock.af, to);
+                if (toLength < 0) {
+                    return fail(lpErrno, -toLength);
+                }
+            }
+            boolean from = !send && lpTo != 0 && !sock.isStream();
+            if (from) {
+                if (lpFromlen == 0 || EVERYTHING.get(ValueLayout.JAVA_INT_UNALIGNED, lpFromlen) < SockAddrs.windowsSize(sock.af)) {
+                    return fail(lpErrno, WSAEFAULT());
+                }
+                to = CallScratch.current().address; // the kernel writes the source here (msg_name)
+                toLength = (int) sockaddr_storage.sizeof();
+            }
+            if (sock.overlapped && (lpOverlapped != 0 || routine != 0)) {
+                if (lpOverlapped == 0 || (lpOverlapped & 7) != 0 || (routine != 0 && lpThreadId == 0)) {
+                    return fail(lpErrno, WSAEFAULT());
+                }
+                int e = provider.io().issue(sock, kind, lpBuffers, count, lpOverlapped, routine, lpThreadId, to, toLength,
+                        from ? lpTo : 0, from ? lpFromlen : 0);
+                return fail(lpErrno, e == 0 ? WSA_IO_PENDING() : e);
+            }
+            if (lpBytes == 0) {
+                return fail(lpErrno, WSAEFAULT());
+            }
+            long r = synchronous(sock, send, lpBuffers, count, dwFlags, to, toLength);
+            if (r < 0) {
+                return fail(lpErrno, sock.closing() ? WSAEINTR() : (int) -r);
+            }
+            if (addressed) {
+                sock.bound = true; // the first sendto binds implicitly
+            }
+            if (from) {
+                SockAddrs.toWindows(to, MemorySegment.ofAddress(lpTo), MemorySegment.ofAddress(lpFromlen));
+            }
+            EVERYTHING.set(ValueLayout.JAVA_INT_UNALIGNED, lpBytes, (int) r);
+            return 0;
+        } finally {
+            sock.release(); // the fd stays open (and its number ours) until every call inside it left
         }
-        if (lpBytes.address() == 0) {
-            return fail(lpErrno, WSAEFAULT());
-        }
-        long r = synchronous(sock, send, buffers, count, dwFlags, to, toLength);
-        if (r < 0) {
-            return fail(lpErrno, sock.closed ? WSAEINTR() : (int) -r);
-        }
-        if (addressed) {
-            sock.bound = true; // the first sendto binds implicitly
-        }
-        lpBytes.reinterpret(4).set(ValueLayout.JAVA_INT, 0, (int) r);
-        return 0;
     }
 
     /** One {@code sendmsg}/{@code recvmsg}; bytes, or {@code -WSAE code}. */
-    private static long synchronous(BaseSocket sock, boolean send, MemorySegment buffers, int count, int dwFlags,
+    private static long synchronous(BaseSocket sock, boolean send, long buffers, int count, int dwFlags,
                                     MemorySegment to, int toLength) {
         CallScratch scratch = CallScratch.current();
         try (Arena big = count > CallScratch.INLINE_BUFFERS ? Arena.ofConfined() : null) {
@@ -170,17 +224,29 @@ final class TransferCalls {
             if (!send && !sock.isStream() && (msghdr.msg_flags(scratch.message) & linux_h.MSG_TRUNC()) != 0) {
                 return -WSAEMSGSIZE(); // datagram larger than the buffers: Winsock's WSAEMSGSIZE
             }
-            if (!send && r == 0 && sock.closed) {
+            if (!send && r == 0 && sock.closing()) {
                 return -WSAEINTR(); // a blocking receive ended by closesocket on another thread
             }
             return r;
         }
     }
 
+    /**
+     * {@code WSPGetOverlappedResult}. With {@code fWait} and the operation pending it waits for
+     * it: on {@code hEvent} if there is one, else on the socket itself, as Windows does (Wine's
+     * {@code WSAGetOverlappedResult} waits on {@code hEvent ? hEvent : SOCKET2HANDLE(s)}; a file
+     * handle is signalled when an I/O on it completes), here {@link BaseSocket#awaitCompletion}.
+     * A wait on a socket whose close has begun still ends: close aborts its operations. A wait
+     * is not alertable. Limitation: the status of an operation on a socket associated with a
+     * program's port is written when that port is dequeued, so such a wait needs another thread
+     * dequeuing the port (on Windows the kernel writes it without a dequeue).
+     */
     int getOverlappedResult(long s, MemorySegment lpOverlapped, MemorySegment lpcbTransfer, int fWait,
                             MemorySegment lpdwFlags, MemorySegment lpErrno) {
+        BaseSocket sock = null;
         try {
-            if (provider.sockets.find(s) == null) {
+            sock = provider.sockets.acquire(s);
+            if (sock == null) {
                 fail(lpErrno, WSAENOTSOCK());
                 return FALSE();
             }
@@ -188,7 +254,11 @@ final class TransferCalls {
                 fail(lpErrno, WSAEFAULT());
                 return FALSE();
             }
-            MemorySegment ov = lpOverlapped.reinterpret(OVERLAPPED.sizeof());
+            long ov = lpOverlapped.address();
+            if ((ov & 7) != 0) {
+                fail(lpErrno, WSAEFAULT());
+                return FALSE();
+            }
             if (OverlappedStatus.isPending(ov)) {
                 long event = OverlappedStatus.event(ov);
                 if (fWait == 0) {
@@ -196,8 +266,7 @@ final class TransferCalls {
                     return FALSE();
                 }
                 if (event == 0) {
-                    fail(lpErrno, WSAEINVAL()); // no event to wait on: this host cannot wait on the socket itself
-                    return FALSE();
+                    sock.awaitCompletion(ov);
                 }
                 while (OverlappedStatus.isPending(ov)) {
                     if (LinuxKernelPort.instance().waitForSingleObject(event, KernelPort.INFINITE, false) == KernelPort.WAIT_FAILED) {
@@ -206,17 +275,23 @@ final class TransferCalls {
                     }
                 }
             }
-            lpcbTransfer.reinterpret(4).set(ValueLayout.JAVA_INT, 0, (int) OVERLAPPED.InternalHigh(ov));
-            lpdwFlags.reinterpret(4).set(ValueLayout.JAVA_INT, 0, 0);
-            int error = (int) OVERLAPPED.Internal(ov);
+            EVERYTHING.set(ValueLayout.JAVA_INT_UNALIGNED, lpcbTransfer.address(), OverlappedStatus.bytes(ov));
+            EVERYTHING.set(ValueLayout.JAVA_INT_UNALIGNED, lpdwFlags.address(), 0);
+            int error = OverlappedStatus.error(ov);
             if (error != 0) {
                 fail(lpErrno, error);
                 return FALSE();
             }
             return TRUE();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            fail(lpErrno, WSAEINTR());
+            return FALSE();
         } catch (Throwable t) {
             UpcallFaults.report("WSPGetOverlappedResult", t, lpErrno);
             return FALSE();
+        } finally {
+            BaseSocket.release(sock);
         }
     }
 }

@@ -21,15 +21,18 @@ final class WsaBufCapture {
     private WsaBufCapture() {
     }
 
+    /** The caller's memory: read at the {@code WSABUF} array's address, without a segment per call. */
+    private static final MemorySegment EVERYTHING = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
+
     /**
-     * @param buffers the caller's array, bounded to {@code count} entries
+     * @param buffers the address of the caller's array of {@code count} {@code WSABUF}s
      * @return false if an entry has a null {@code buf} with a non-zero {@code len} ({@code WSAEFAULT})
      */
-    static boolean capture(MemorySegment buffers, int count, MemorySegment iov, MemorySegment message) {
+    static boolean capture(long buffers, int count, MemorySegment iov, MemorySegment message) {
         for (int i = 0; i < count; i++) {
-            long at = i * WSABUF.sizeof();
-            long len = buffers.get(WSABUF.len$layout(), at + WSABUF.len$offset()) & 0xFFFFFFFFL;
-            long buf = buffers.get(ValueLayout.JAVA_LONG, at + WSABUF.buf$offset());
+            long at = buffers + i * WSABUF.sizeof();
+            long len = EVERYTHING.get(ValueLayout.JAVA_INT_UNALIGNED, at + WSABUF.len$offset()) & 0xFFFFFFFFL;
+            long buf = EVERYTHING.get(ValueLayout.JAVA_LONG_UNALIGNED, at + WSABUF.buf$offset());
             if (buf == 0 && len != 0) {
                 return false;
             }

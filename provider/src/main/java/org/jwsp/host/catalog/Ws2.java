@@ -2,6 +2,7 @@ package org.jwsp.host.catalog;
 
 import static org.jwsp.bindings.windows.ws2spi_h.*;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.List;
@@ -11,13 +12,14 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.jwsp.bindings.windows.*;
 import org.jwsp.host.kernel.CountedArena;
+import org.jwsp.host.upcall.SocketHandle;
 import org.jwsp.host.upcall.UpcallTable;
 import org.jwsp.kernel.KernelPort;
 
 /**
  * The client side of ws2_32: what a Windows program calls ({@code WSAStartup}, {@code WSASocketW},
  * {@code bind}, {@code listen}, {@code accept}, {@code connect}, {@code WSASend}, {@code WSASendTo},
- * {@code WSARecv}, {@code WSAGetOverlappedResult}, {@code WSAIoctl}, {@code setsockopt},
+ * {@code WSARecv}, {@code WSARecvFrom}, {@code WSAGetOverlappedResult}, {@code WSAIoctl}, {@code setsockopt},
  * {@code getsockopt}, {@code getsockname}, {@code getpeername}, {@code shutdown}, {@code closesocket},
  * {@code WSACreateEvent}/{@code WSASetEvent}/{@code WSAResetEvent}/{@code WSACloseEvent},
  * {@code WSAWaitForMultipleEvents} on one event, {@code SleepEx}, {@code WSAGetLastError},
@@ -27,13 +29,17 @@ import org.jwsp.kernel.KernelPort;
  * <p>{@link #socket} picks the first visible catalog entry matching (af, type, protocol), starts its
  * provider once ({@code WSPStartup} through {@code procAddress(module, "WSPStartup")}, with the host's
  * upcall table by value), and remembers which provider each returned {@code SOCKET} belongs to
- * (as ws2_32 does, in a map by handle). Calls with a completion routine pass the calling thread's
+ * (as ws2_32 does): on the host socket handle itself ({@code SocketHandle.clientRecord}), or in a
+ * map for a handle that is not one. Calls with a completion routine pass the calling thread's
  * {@code WSATHREADID}, opened once per thread through the upcall table's {@code WPUOpenCurrentThread}.
  *
  * <p>Thread-safe: any thread may call. Failure returns {@code SOCKET_ERROR}/{@code INVALID_SOCKET}/
- * {@code false} with the code in {@link #lastError()} (per thread). Owns a {@link CountedArena} for
- * proc tables, {@code WSPDATA}s, per-thread {@code lpErrno} words and {@code WSATHREADID}s,
- * freed by {@link #close()} ({@code WSACleanup}: each started provider's {@code WSPCleanup}).
+ * {@code false} with the code in {@link #lastError()} (per thread); after {@link #close()} every call
+ * fails with {@code WSANOTINITIALISED}. Owns a {@link CountedArena} for proc tables and
+ * {@code WSPDATA}s, freed by {@link #close()} ({@code WSACleanup}: each started provider's
+ * {@code WSPCleanup}); the per-thread {@code lpErrno} words and {@code WSATHREADID}s are each
+ * thread's own (automatic arenas), so a thread still inside a call when another cleans up holds
+ * no memory that cleanup frees.
  */
 public final class Ws2 implements AutoCloseable {
 
@@ -58,12 +64,18 @@ public final class Ws2 implements AutoCloseable {
         return new Ws2(catalog);
     }
 
-    private synchronized MemorySegment newErrno() {
-        return arena.allocate(ValueLayout.JAVA_INT);
+    /** A thread's {@code lpErrno} word: the thread's own memory (an automatic arena), not this Ws2's. */
+    private MemorySegment newErrno() {
+        return Arena.ofAuto().allocate(ValueLayout.JAVA_INT);
     }
 
-    private synchronized MemorySegment openThreadId() {
-        MemorySegment id = WSATHREADID.allocate(arena);
+    /**
+     * A thread's {@code WSATHREADID}, opened through the upcall table; its memory is the thread's
+     * own (an automatic arena), so {@link #close()} never frees memory another thread is passing to
+     * a provider; {@link #close()} closes the thread handle in it.
+     */
+    private MemorySegment openThreadId() {
+        MemorySegment id = WSATHREADID.allocate(Arena.ofAuto());
         LPWPUOPENCURRENTTHREAD.invoke(WSPUPCALLTABLE.lpWPUOpenCurrentThread(UpcallTable.table()), id, errno.get());
         threadIds.add(id);
         return id;
@@ -89,7 +101,7 @@ public final class Ws2 implements AutoCloseable {
     }
 
     private int error(int code) {
-        lastError.get()[0] = code;
+        lastError.get()[0] = closed ? WSANOTINITIALISED() : code;
         return SOCKET_ERROR();
     }
 
@@ -139,7 +151,43 @@ public final class Ws2 implements AutoCloseable {
 
     /** The provider a socket belongs to, or null. */
     public LoadedProvider provider(long s) {
+        return providerOf(s);
+    }
+
+    /** What ws2_32 records per socket: this program's provider for it. */
+    private record Owner(Ws2 ws2, LoadedProvider provider) {
+    }
+
+    /**
+     * <em>Hot.</em> The provider this program reaches {@code s} through: the record on the host
+     * socket handle (an array index), or, for a handle that is not a host socket handle, the map.
+     */
+    private LoadedProvider providerOf(long s) {
+        if (closed) {
+            return null;
+        }
+        SocketHandle h = UpcallTable.socket(s);
+        if (h != null && h.clientRecord() instanceof Owner o && o.ws2 == this) {
+            return o.provider;
+        }
         return sockets.get(s);
+    }
+
+    private void remember(long s, LoadedProvider p) {
+        SocketHandle h = UpcallTable.socket(s);
+        if (h != null) {
+            h.clientRecord(new Owner(this, p));
+        } else {
+            sockets.put(s, p);
+        }
+    }
+
+    private void forget(long s) {
+        SocketHandle h = UpcallTable.socket(s);
+        if (h != null && h.clientRecord() instanceof Owner o && o.ws2 == this) {
+            h.clientRecord(null);
+        }
+        sockets.remove(s);
     }
 
     // ---- sockets ----------------------------------------------------------------------------
@@ -159,79 +207,87 @@ public final class Ws2 implements AutoCloseable {
         if (p == null) {
             return INVALID_SOCKET();
         }
-        long s = LPWSPSOCKET.invoke(WSPPROC_TABLE.lpWSPSocket(p.procTable()), af, type, protocol, e.protocolInfo(), 0, flags,
+        long s = LPWSPSOCKET.invoke(p.socket, af, type, protocol, e.protocolInfo(), 0, flags,
                 errno.get());
         if (s != INVALID_SOCKET()) {
-            sockets.put(s, p);
+            remember(s, p);
         }
         return failedSocket(s);
     }
 
     public int bind(long s, MemorySegment name, int namelen) {
-        LoadedProvider p = sockets.get(s);
+        LoadedProvider p = providerOf(s);
         return p == null ? error(WSAENOTSOCK())
-                : failed(LPWSPBIND.invoke(WSPPROC_TABLE.lpWSPBind(p.procTable()), s, name, namelen, errno.get()));
+                : failed(LPWSPBIND.invoke(p.bind, s, name, namelen, errno.get()));
     }
 
     public int listen(long s, int backlog) {
-        LoadedProvider p = sockets.get(s);
+        LoadedProvider p = providerOf(s);
         return p == null ? error(WSAENOTSOCK())
-                : failed(LPWSPLISTEN.invoke(WSPPROC_TABLE.lpWSPListen(p.procTable()), s, backlog, errno.get()));
+                : failed(LPWSPLISTEN.invoke(p.listen, s, backlog, errno.get()));
     }
 
     /** {@code WSAAccept(s, addr, addrlen, NULL, 0)}. */
     public long accept(long s, MemorySegment addr, MemorySegment addrlen) {
-        LoadedProvider p = sockets.get(s);
+        LoadedProvider p = providerOf(s);
         if (p == null) {
             error(WSAENOTSOCK());
             return INVALID_SOCKET();
         }
-        long a = LPWSPACCEPT.invoke(WSPPROC_TABLE.lpWSPAccept(p.procTable()), s, addr, addrlen, MemorySegment.NULL, 0L,
+        long a = LPWSPACCEPT.invoke(p.accept, s, addr, addrlen, MemorySegment.NULL, 0L,
                 errno.get());
         if (a != INVALID_SOCKET()) {
-            sockets.put(a, p);
+            remember(a, p);
         }
         return failedSocket(a);
     }
 
     public int connect(long s, MemorySegment name, int namelen) {
-        LoadedProvider p = sockets.get(s);
-        return p == null ? error(WSAENOTSOCK()) : failed(LPWSPCONNECT.invoke(WSPPROC_TABLE.lpWSPConnect(p.procTable()), s,
+        LoadedProvider p = providerOf(s);
+        return p == null ? error(WSAENOTSOCK()) : failed(LPWSPCONNECT.invoke(p.connect, s,
                 name, namelen, MemorySegment.NULL, MemorySegment.NULL, MemorySegment.NULL, MemorySegment.NULL, errno.get()));
     }
 
     /** {@code WSASend}. */
     public int send(long s, MemorySegment buffers, int count, MemorySegment bytesSent, int flags, MemorySegment overlapped,
                     MemorySegment completionRoutine) {
-        LoadedProvider p = sockets.get(s);
-        return p == null ? error(WSAENOTSOCK()) : failed(LPWSPSEND.invoke(WSPPROC_TABLE.lpWSPSend(p.procTable()), s, buffers,
+        LoadedProvider p = providerOf(s);
+        return p == null ? error(WSAENOTSOCK()) : failed(LPWSPSEND.invoke(p.send, s, buffers,
                 count, bytesSent, flags, overlapped, completionRoutine, threadId.get(), errno.get()));
     }
 
     /** {@code WSASendTo}. */
     public int sendTo(long s, MemorySegment buffers, int count, MemorySegment bytesSent, int flags, MemorySegment to,
                       int toLength, MemorySegment overlapped, MemorySegment completionRoutine) {
-        LoadedProvider p = sockets.get(s);
-        return p == null ? error(WSAENOTSOCK()) : failed(LPWSPSENDTO.invoke(WSPPROC_TABLE.lpWSPSendTo(p.procTable()), s,
+        LoadedProvider p = providerOf(s);
+        return p == null ? error(WSAENOTSOCK()) : failed(LPWSPSENDTO.invoke(p.sendTo, s,
                 buffers, count, bytesSent, flags, to, toLength, overlapped, completionRoutine, threadId.get(), errno.get()));
     }
 
     /** {@code WSARecv}; {@code flags} is the in/out {@code LPDWORD lpFlags}. */
     public int recv(long s, MemorySegment buffers, int count, MemorySegment bytesReceived, MemorySegment flags,
                     MemorySegment overlapped, MemorySegment completionRoutine) {
-        LoadedProvider p = sockets.get(s);
-        return p == null ? error(WSAENOTSOCK()) : failed(LPWSPRECV.invoke(WSPPROC_TABLE.lpWSPRecv(p.procTable()), s, buffers,
+        LoadedProvider p = providerOf(s);
+        return p == null ? error(WSAENOTSOCK()) : failed(LPWSPRECV.invoke(p.recv, s, buffers,
                 count, bytesReceived, flags, overlapped, completionRoutine, threadId.get(), errno.get()));
+    }
+
+    /** {@code WSARecvFrom}; {@code from}/{@code fromLength} receive the sender's address (datagrams). */
+    public int recvFrom(long s, MemorySegment buffers, int count, MemorySegment bytesReceived, MemorySegment flags,
+                        MemorySegment from, MemorySegment fromLength, MemorySegment overlapped, MemorySegment completionRoutine) {
+        LoadedProvider p = providerOf(s);
+        return p == null ? error(WSAENOTSOCK()) : failed(LPWSPRECVFROM.invoke(p.recvFrom, s, buffers, count, bytesReceived, flags,
+                from, fromLength, overlapped, completionRoutine, threadId.get(), errno.get()));
     }
 
     /** {@code WSAGetOverlappedResult}. */
     public boolean getOverlappedResult(long s, MemorySegment overlapped, MemorySegment bytes, boolean wait, MemorySegment flags) {
-        LoadedProvider p = sockets.get(s);
+        LoadedProvider p = providerOf(s);
         if (p == null) {
             error(WSAENOTSOCK());
             return false;
         }
-        int ok = LPWSPGETOVERLAPPEDRESULT.invoke(WSPPROC_TABLE.lpWSPGetOverlappedResult(p.procTable()), s, overlapped, bytes,
+        int ok = LPWSPGETOVERLAPPEDRESULT.invoke(p.getOverlappedResult, s, overlapped, bytes,
                 wait ? TRUE() : FALSE(), flags, errno.get());
         if (ok == FALSE()) {
             lastError.get()[0] = errno.get().get(ValueLayout.JAVA_INT, 0);
@@ -242,49 +298,49 @@ public final class Ws2 implements AutoCloseable {
     /** {@code WSAIoctl}. */
     public int ioctl(long s, int code, MemorySegment in, int inLength, MemorySegment out, int outLength, MemorySegment returned,
                      MemorySegment overlapped, MemorySegment completionRoutine) {
-        LoadedProvider p = sockets.get(s);
-        return p == null ? error(WSAENOTSOCK()) : failed(LPWSPIOCTL.invoke(WSPPROC_TABLE.lpWSPIoctl(p.procTable()), s, code, in,
+        LoadedProvider p = providerOf(s);
+        return p == null ? error(WSAENOTSOCK()) : failed(LPWSPIOCTL.invoke(p.ioctl, s, code, in,
                 inLength, out, outLength, returned, overlapped, completionRoutine, threadId.get(), errno.get()));
     }
 
     public int setsockopt(long s, int level, int name, MemorySegment value, int length) {
-        LoadedProvider p = sockets.get(s);
-        return p == null ? error(WSAENOTSOCK()) : failed(LPWSPSETSOCKOPT.invoke(WSPPROC_TABLE.lpWSPSetSockOpt(p.procTable()), s,
+        LoadedProvider p = providerOf(s);
+        return p == null ? error(WSAENOTSOCK()) : failed(LPWSPSETSOCKOPT.invoke(p.setSockOpt, s,
                 level, name, value, length, errno.get()));
     }
 
     public int getsockopt(long s, int level, int name, MemorySegment value, MemorySegment length) {
-        LoadedProvider p = sockets.get(s);
-        return p == null ? error(WSAENOTSOCK()) : failed(LPWSPGETSOCKOPT.invoke(WSPPROC_TABLE.lpWSPGetSockOpt(p.procTable()), s,
+        LoadedProvider p = providerOf(s);
+        return p == null ? error(WSAENOTSOCK()) : failed(LPWSPGETSOCKOPT.invoke(p.getSockOpt, s,
                 level, name, value, length, errno.get()));
     }
 
     public int getsockname(long s, MemorySegment name, MemorySegment namelen) {
-        LoadedProvider p = sockets.get(s);
-        return p == null ? error(WSAENOTSOCK()) : failed(LPWSPGETSOCKNAME.invoke(WSPPROC_TABLE.lpWSPGetSockName(p.procTable()),
+        LoadedProvider p = providerOf(s);
+        return p == null ? error(WSAENOTSOCK()) : failed(LPWSPGETSOCKNAME.invoke(p.getSockName,
                 s, name, namelen, errno.get()));
     }
 
     public int getpeername(long s, MemorySegment name, MemorySegment namelen) {
-        LoadedProvider p = sockets.get(s);
-        return p == null ? error(WSAENOTSOCK()) : failed(LPWSPGETPEERNAME.invoke(WSPPROC_TABLE.lpWSPGetPeerName(p.procTable()),
+        LoadedProvider p = providerOf(s);
+        return p == null ? error(WSAENOTSOCK()) : failed(LPWSPGETPEERNAME.invoke(p.getPeerName,
                 s, name, namelen, errno.get()));
     }
 
     public int shutdown(long s, int how) {
-        LoadedProvider p = sockets.get(s);
+        LoadedProvider p = providerOf(s);
         return p == null ? error(WSAENOTSOCK())
-                : failed(LPWSPSHUTDOWN.invoke(WSPPROC_TABLE.lpWSPShutdown(p.procTable()), s, how, errno.get()));
+                : failed(LPWSPSHUTDOWN.invoke(p.shutdown, s, how, errno.get()));
     }
 
     public int closesocket(long s) {
-        LoadedProvider p = sockets.get(s);
+        LoadedProvider p = providerOf(s);
         if (p == null) {
             return error(WSAENOTSOCK());
         }
-        int r = failed(LPWSPCLOSESOCKET.invoke(WSPPROC_TABLE.lpWSPCloseSocket(p.procTable()), s, errno.get()));
+        int r = failed(LPWSPCLOSESOCKET.invoke(p.closeSocket, s, errno.get()));
         if (r == 0) {
-            sockets.remove(s);
+            forget(s);
         }
         return r;
     }
@@ -332,7 +388,7 @@ public final class Ws2 implements AutoCloseable {
         closed = true;
         MemorySegment e = errno.get();
         for (LoadedProvider p : startOrder) {
-            LPWSPCLEANUP.invoke(WSPPROC_TABLE.lpWSPCleanup(p.procTable()), e);
+            LPWSPCLEANUP.invoke(p.cleanup, e);
         }
         for (MemorySegment id : threadIds) {
             LPWPUCLOSETHREAD.invoke(WSPUPCALLTABLE.lpWPUCloseThread(UpcallTable.table()), id, e);

@@ -42,6 +42,11 @@ public final class CompletionPort implements KernelObject {
     static final long TAG_CANCEL = 3;
 
     private static final long ENTRY_SIZE = OVERLAPPED_ENTRY.sizeof();
+    /**
+     * The whole address space, to read a completed {@code OVERLAPPED} at its CQE's address without
+     * making a segment per completion; the address was checked 8-byte aligned at submission.
+     */
+    private static final MemorySegment EVERYTHING = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
     private static volatile OverlappedCompletion overlappedCompletion;
 
     private final IoUring ring;
@@ -92,11 +97,12 @@ public final class CompletionPort implements KernelObject {
 
     /**
      * <em>Hot.</em> Submits {@code IORING_OP_SENDMSG} or {@code IORING_OP_RECVMSG} of {@code msghdr}
-     * on {@code fd}, with {@code user_data} = the {@code overlapped} address. The {@code msghdr},
-     * its iovecs and buffers must stay valid until the completion. Returns 0 or {@code -errno}.
+     * on {@code fd}, with {@code user_data} = the {@code overlapped} address (non-zero, 8-byte
+     * aligned, else {@code -EFAULT}). The {@code msghdr}, its iovecs and buffers must stay valid
+     * until the completion. Returns 0 or {@code -errno}.
      */
-    public int submitMessage(int opcode, int fd, MemorySegment msghdr, int msgFlags, MemorySegment overlapped) {
-        if ((overlapped.address() & TAG_MASK) != 0) {
+    public int submitMessage(int opcode, int fd, MemorySegment msghdr, int msgFlags, long overlapped) {
+        if ((overlapped & TAG_MASK) != 0 || overlapped == 0) {
             return -linux_h.EFAULT();
         }
         if (!acquire()) {
@@ -104,11 +110,11 @@ public final class CompletionPort implements KernelObject {
         }
         ring.submitLock.lock();
         try {
-            MemorySegment sqe = ring.nextSqe();
-            if (sqe == null) {
+            long sqe = ring.nextSqe();
+            if (sqe < 0) {
                 return -linux_h.EAGAIN();
             }
-            IoUring.prepMsg(sqe, opcode, fd, msghdr, msgFlags, overlapped.address());
+            ring.prepMsg(sqe, opcode, fd, msghdr, msgFlags, overlapped);
             return ring.submit();
         } finally {
             ring.submitLock.unlock();
@@ -123,11 +129,11 @@ public final class CompletionPort implements KernelObject {
         }
         ring.submitLock.lock();
         try {
-            MemorySegment sqe = ring.nextSqe();
-            if (sqe == null) {
+            long sqe = ring.nextSqe();
+            if (sqe < 0) {
                 return -linux_h.EAGAIN();
             }
-            IoUring.prepCancelFd(sqe, fd, TAG_CANCEL);
+            ring.prepCancelFd(sqe, fd, TAG_CANCEL);
             return ring.submit();
         } finally {
             ring.submitLock.unlock();
@@ -144,9 +150,9 @@ public final class CompletionPort implements KernelObject {
         boolean ok = false;
         ring.submitLock.lock();
         try {
-            MemorySegment sqe = ring.nextSqe();
-            if (sqe != null) {
-                IoUring.prepNop(sqe, ((long) slot << 3) | TAG_POST);
+            long sqe = ring.nextSqe();
+            if (sqe >= 0) {
+                ring.prepNop(sqe, ((long) slot << 3) | TAG_POST);
                 ok = ring.submit() == 0;
             }
         } finally {
@@ -161,16 +167,21 @@ public final class CompletionPort implements KernelObject {
 
     // ---- dequeue ----------------------------------------------------------------------------
 
-    /** {@link KernelPort#dequeue}, see there. */
+    /**
+     * {@link KernelPort#dequeue}, see there; an {@code entries} segment smaller than one
+     * {@code OVERLAPPED_ENTRY} is refused like a closed port ({@link KernelPort#DEQUEUE_CLOSED}).
+     */
     int dequeue(MemorySegment entries, int timeoutMillis, boolean alertable) {
         int max = (int) Math.min(Integer.MAX_VALUE, entries.byteSize() / ENTRY_SIZE);
         if (max == 0 || !acquire()) {
             return KernelPort.DEQUEUE_CLOSED;
         }
+        HostThread thread = HostThread.current();
+        boolean lent = false;
         try {
-            HostThread thread = HostThread.current();
             if (alertable) {
-                thread.wakeFd(); // before the first look at the queue: see HostThread.wakeFd
+                thread.beginAlertable(); // before the first look at the queue: see HostThread.beginAlertable
+                lent = true;
             }
             long deadline = Waits.deadline(timeoutMillis);
             for (;;) {
@@ -194,12 +205,18 @@ public final class CompletionPort implements KernelObject {
                 pollfd.events(fds, (short) linux_h.POLLIN());
                 pollfd.revents(fds, (short) 0);
                 Waits.setWake(thread, alertable);
-                if (Libc.poll(fds, 2, wait) > 0 && (pollfd.revents(fds) & linux_h.POLLIN()) != 0
-                        && !ring.hasCompletions()) {
+                int ready = Libc.poll(fds, 2, wait);
+                if (ready > 0 && alertable) {
+                    thread.drainWake(fds);
+                }
+                if (ready > 0 && (pollfd.revents(fds) & linux_h.POLLIN()) != 0 && !ring.hasCompletions()) {
                     ring.flushOverflow(); // readable but empty: CQEs wait on the kernel's overflow list
                 }
             }
         } finally {
+            if (lent) {
+                thread.endAlertable();
+            }
             release();
         }
     }
@@ -216,26 +233,32 @@ public final class CompletionPort implements KernelObject {
         }
     }
 
-    /** One CQE, under the reap lock: true if it produced the next OVERLAPPED_ENTRY. */
-    private boolean onCqe(long userData, int res) {
+    /** One CQE, under the reap lock: whether it produced the next OVERLAPPED_ENTRY ({@link IoUring.CqeSink}). */
+    private int onCqe(long userData, int res) {
         long tag = userData & TAG_MASK;
         if (tag == TAG_POST) {
             int slot = (int) (userData >>> 3);
             write(packets.key(slot), packets.overlapped(slot), 0L, packets.bytes(slot));
             packets.free(slot);
-            return true;
+            return IoUring.CqeSink.PRODUCED;
+        }
+        if (tag == TAG_WAKE) {
+            // a reap that began before close() took the wake meant for every waiter: put it back
+            // (so the ring fd stays readable) and stop, or this reap would take it again
+            postWake();
+            return IoUring.CqeSink.STOP;
         }
         if (tag != 0) {
-            return false; // wake or cancel answer: nothing to hand out
+            return IoUring.CqeSink.CONSUMED; // the answer to a cancel: the cancelled operations answer themselves
         }
         OverlappedCompletion completion = overlappedCompletion;
         long key = completion == null ? OverlappedCompletion.NO_ENTRY : completion.complete(this, userData, res);
         if (key == OverlappedCompletion.NO_ENTRY) {
-            return false;
+            return IoUring.CqeSink.CONSUMED;
         }
-        MemorySegment ov = MemorySegment.ofAddress(userData).reinterpret(OVERLAPPED.sizeof());
-        write(key, userData, OVERLAPPED.Internal(ov), (int) OVERLAPPED.InternalHigh(ov));
-        return true;
+        write(key, userData, EVERYTHING.get(OVERLAPPED.Internal$layout(), userData + OVERLAPPED.Internal$offset()),
+                (int) EVERYTHING.get(OVERLAPPED.InternalHigh$layout(), userData + OVERLAPPED.InternalHigh$offset()));
+        return IoUring.CqeSink.PRODUCED;
     }
 
     /** Writes OVERLAPPED_ENTRY[reapIndex++]; pointers are 64-bit on both targets (x64, x86_64). */
@@ -258,17 +281,22 @@ public final class CompletionPort implements KernelObject {
     /** Wakes every waiter with {@link KernelPort#DEQUEUE_CLOSED}; the last reference frees the ring. */
     @Override
     public void close() {
+        closed = true;
+        postWake();
+        release();
+    }
+
+    /** Submits the wake NOP; its CQE stays in the ring (nobody reaps once closed): the fd stays readable. */
+    private void postWake() {
         ring.submitLock.lock();
         try {
-            closed = true;
-            MemorySegment sqe = ring.nextSqe();
-            if (sqe != null) {
-                IoUring.prepNop(sqe, TAG_WAKE); // the CQE stays unreaped: the ring fd stays readable
+            long sqe = ring.nextSqe();
+            if (sqe >= 0) {
+                ring.prepNop(sqe, TAG_WAKE);
                 ring.submit();
             }
         } finally {
             ring.submitLock.unlock();
         }
-        release();
     }
 }

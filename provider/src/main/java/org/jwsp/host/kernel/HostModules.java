@@ -26,12 +26,31 @@ final class HostModules {
         modules.remove(module.toLowerCase(Locale.ROOT));
     }
 
+    /**
+     * The export, looked up by the module's full name, else (as {@code LoadLibrary} finds a module
+     * already loaded) by its file name alone, so {@code "C:\\Windows\\system32\\mswsock.dll"} finds
+     * the module registered as {@code "%SystemRoot%\\system32\\mswsock.dll"}.
+     */
     MemorySegment find(String module, String export) {
         if (module == null || export == null) {
             return MemorySegment.NULL;
         }
-        Map<String, MemorySegment> exports = modules.get(module.toLowerCase(Locale.ROOT));
+        String name = module.toLowerCase(Locale.ROOT);
+        Map<String, MemorySegment> exports = modules.get(name);
+        if (exports == null) {
+            String file = fileName(name);
+            for (Map.Entry<String, Map<String, MemorySegment>> m : modules.entrySet()) {
+                if (fileName(m.getKey()).equals(file)) {
+                    exports = m.getValue();
+                    break;
+                }
+            }
+        }
         MemorySegment f = exports == null ? null : exports.get(export);
         return f == null ? MemorySegment.NULL : f;
+    }
+
+    private static String fileName(String path) {
+        return path.substring(Math.max(path.lastIndexOf('\\'), path.lastIndexOf('/')) + 1);
     }
 }

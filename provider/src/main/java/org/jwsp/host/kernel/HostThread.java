@@ -4,6 +4,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.ref.Cleaner;
+import java.lang.ref.WeakReference;
 
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -13,13 +14,21 @@ import org.jwsp.bindings.windows.LPWSAUSERAPC;
 
 /**
  * What the host knows about one thread (a JVM thread or a native thread that called in): its
- * Linux thread id, its {@link ApcQueue}, and (from its first alertable wait on) an eventfd
- * ("wake fd") that {@link #queueApc} signals so that an alertable {@code poll} of that thread wakes up.
+ * Linux thread id, its {@link ApcQueue}, and, while it is in an alertable wait, the eventfd
+ * ("wake fd", lent by {@link WakeFds}) that {@link #queueApc} signals so that the wait's
+ * {@code poll} wakes up.
  *
  * <p>Created on the thread's first use of the kernel port ({@link #current()}). Its scratch
  * memory (two {@code pollfd}s and an 8-byte word for eventfd reads/writes) belongs to an
- * automatic arena that lives as long as this object; the wake fd is closed by a {@link Cleaner}
- * when the thread's {@link Thread} object is collected, after which APCs queued to it are refused.
+ * automatic arena that lives as long as this object (Java heap-like memory, no fd). The wake fd
+ * is held only inside an alertable wait ({@link #beginAlertable}/{@link #endAlertable}), so a
+ * thread holds no native resource between waits and none after it ends, whether or not the GC
+ * ever collects its {@link Thread}. An APC queued to a thread that has ended is refused, as
+ * Windows refuses {@code QueueUserAPC} to a terminated thread: {@link #queueApc} asks the owner's
+ * {@link Thread#isAlive()} (held weakly; a native thread's attachment ends when it exits), so the
+ * caller learns it at once and can free what the APC would have freed. Java offers no thread-exit
+ * hook, so nothing runs at the exit itself; a {@link Cleaner} on the {@link Thread} only marks
+ * the record gone once the GC has collected it.
  */
 final class HostThread {
 
@@ -33,23 +42,30 @@ final class HostThread {
     final MemorySegment pollfds;
     /** [0..8) the value 1 for eventfd writes, [8..16) a sink for eventfd reads. */
     private final MemorySegment word;
+    private final MemorySegment sink;
     private final long[] apc = new long[2];
-    /** -1 until the thread's first alertable wait makes it; guarded by {@code this}. */
+    /** The lent wake fd while in an alertable wait, else -1; guarded by {@code this}. */
     private int wakeFd = -1;
+    /** Nesting of alertable waits (an APC may wait alertably); owner thread only. */
+    private int alertableDepth;
     /** The thread is gone: APCs are refused. Guarded by {@code this}. */
     private boolean gone;
+    /** The owning thread (weakly: this record must not keep it reachable for the Cleaner). */
+    private final WeakReference<Thread> owner;
 
-    private HostThread(int tid) {
+    private HostThread(int tid, Thread owner) {
         this.tid = tid;
+        this.owner = new WeakReference<>(owner);
         Arena arena = Arena.ofAuto();
         this.pollfds = pollfd.allocateArray(2, arena);
         this.word = arena.allocate(16, 8);
         word.set(ValueLayout.JAVA_LONG, 0, 1L);
+        this.sink = word.asSlice(8, 8);
     }
 
     private static HostThread attach() {
-        HostThread t = new HostThread(Libc.gettid());
-        CLEANER.register(Thread.currentThread(), t::close);
+        HostThread t = new HostThread(Libc.gettid(), Thread.currentThread());
+        CLEANER.register(Thread.currentThread(), t::gone);
         return t;
     }
 
@@ -59,24 +75,52 @@ final class HostThread {
     }
 
     /**
-     * The wake fd, made on the owner's first alertable wait (so threads that never wait alertably
-     * hold no fd). Safe against a concurrent {@link #queueApc}: an APC queued before the fd exists
-     * is in the queue, which every alertable wait checks after this call and before it polls.
+     * Starts an alertable wait (owner thread): borrows a wake fd and publishes it, before the
+     * wait's first look at the APC queue, so an APC queued from now on writes it, and one queued
+     * before is in the queue that the wait checks next. Pair with {@link #endAlertable} in a
+     * {@code finally}.
      */
-    synchronized int wakeFd() {
-        if (wakeFd < 0 && !gone) {
-            int fd = Libc.eventfd(0, linux_h.EFD_NONBLOCK() | linux_h.EFD_CLOEXEC());
-            if (fd < 0) {
-                throw new org.jwsp.kernel.KernelException("eventfd for a thread's APC queue", -fd);
-            }
+    void beginAlertable() {
+        if (alertableDepth++ > 0) {
+            return; // nested (an APC waiting alertably): the outer wait's fd serves
+        }
+        int fd;
+        try {
+            fd = WakeFds.take();
+        } catch (RuntimeException e) {
+            alertableDepth--;
+            throw e;
+        }
+        synchronized (this) {
             wakeFd = fd;
         }
+    }
+
+    /** Ends an alertable wait (owner thread): unpublishes the wake fd (so no APC writes it any more) and gives it back. */
+    void endAlertable() {
+        if (--alertableDepth > 0) {
+            return;
+        }
+        int fd;
+        synchronized (this) {
+            fd = wakeFd;
+            wakeFd = -1;
+        }
+        if (fd >= 0) {
+            WakeFds.give(fd);
+        }
+    }
+
+    /** The wake fd to poll (owner thread, inside an alertable wait), or -1. */
+    synchronized int wakeFd() {
         return wakeFd;
     }
 
     /** Queues an APC and wakes the thread's alertable wait; false once the thread is gone. */
     synchronized boolean queueApc(long routine, long context) {
-        if (gone) {
+        Thread thread = owner.get();
+        if (gone || thread == null || !thread.isAlive()) {
+            gone = true;
             return false;
         }
         apcs.add(routine, context);
@@ -84,6 +128,23 @@ final class HostThread {
             Libc.write8(wakeFd, word);
         }
         return true;
+    }
+
+    /**
+     * After a poll saw the wake fd readable: consumes its counter, so that a wake whose APC was
+     * already run cannot keep the fd readable (and the next alertable wait spinning). The queue is
+     * checked after this, so an APC queued before the read is still seen.
+     */
+    void drainWake(MemorySegment pollfds) {
+        if ((pollfds.get(pollfd.revents$layout(), pollfd.sizeof() + pollfd.revents$offset()) & linux_h.POLLIN()) != 0) {
+            int fd;
+            synchronized (this) {
+                fd = wakeFd;
+            }
+            if (fd >= 0) {
+                Libc.read8(fd, sink);
+            }
+        }
     }
 
     /**
@@ -97,7 +158,7 @@ final class HostThread {
             fd = wakeFd;
         }
         if (fd >= 0) {
-            Libc.read8(fd, word.asSlice(8, 8));
+            Libc.read8(fd, sink);
         }
         int ran = 0;
         while (apcs.take(apc)) {
@@ -111,11 +172,7 @@ final class HostThread {
         return ran;
     }
 
-    private synchronized void close() {
+    private synchronized void gone() {
         gone = true;
-        if (wakeFd >= 0) {
-            Libc.close(wakeFd);
-            wakeFd = -1;
-        }
     }
 }

@@ -129,17 +129,20 @@ final class IoUring {
     // ---- submission -------------------------------------------------------------------------
 
     /**
-     * The next free SQE, zeroed; the caller holds {@link #submitLock}, fills it, and calls
-     * {@link #submit()}. Null if the SQ is full (cannot happen while every submit enters at once).
+     * The offset in the SQE array of the next free SQE, zeroed; the caller holds {@link #submitLock},
+     * fills it with the {@code prep*} methods and calls {@link #submit()}. -1 if the SQ is full
+     * (cannot happen while every submit enters at once).
      */
-    MemorySegment nextSqe() {
+    long nextSqe() {
         int head = (int) U32.getAcquire(sqRing, sqHeadOff);
         if (sqTail - head >= sqEntries) {
-            return null;
+            return -1;
         }
         int index = sqTail & sqMask;
-        MemorySegment sqe = io_uring_sqe.asSlice(sqes, index);
-        sqe.fill((byte) 0);
+        long sqe = index * io_uring_sqe.sizeof();
+        for (long b = 0; b < io_uring_sqe.sizeof(); b += 8) {
+            sqes.set(ValueLayout.JAVA_LONG, sqe + b, 0L);
+        }
         sqRing.set(ValueLayout.JAVA_INT, sqArrayOff + index * 4L, index);
         return sqe;
     }
@@ -164,33 +167,41 @@ final class IoUring {
         return r < 0 ? r : -linux_h.EAGAIN();
     }
 
-    static void prepNop(MemorySegment sqe, long userData) {
-        io_uring_sqe.opcode(sqe, (byte) linux_h.IORING_OP_NOP());
-        io_uring_sqe.user_data(sqe, userData);
+    void prepNop(long sqe, long userData) {
+        sqes.set(io_uring_sqe.opcode$layout(), sqe + io_uring_sqe.opcode$offset(), (byte) linux_h.IORING_OP_NOP());
+        sqes.set(io_uring_sqe.user_data$layout(), sqe + io_uring_sqe.user_data$offset(), userData);
     }
 
-    static void prepMsg(MemorySegment sqe, int opcode, int fd, MemorySegment msghdr, int msgFlags, long userData) {
-        io_uring_sqe.opcode(sqe, (byte) opcode);
-        io_uring_sqe.fd(sqe, fd);
-        io_uring_sqe.addr(sqe, msghdr.address());
-        io_uring_sqe.len(sqe, 1);
-        io_uring_sqe.msg_flags(sqe, msgFlags);
-        io_uring_sqe.user_data(sqe, userData);
+    void prepMsg(long sqe, int opcode, int socketFd, MemorySegment msghdr, int msgFlags, long userData) {
+        sqes.set(io_uring_sqe.opcode$layout(), sqe + io_uring_sqe.opcode$offset(), (byte) opcode);
+        sqes.set(io_uring_sqe.fd$layout(), sqe + io_uring_sqe.fd$offset(), socketFd);
+        sqes.set(io_uring_sqe.addr$layout(), sqe + io_uring_sqe.addr$offset(), msghdr.address());
+        sqes.set(io_uring_sqe.len$layout(), sqe + io_uring_sqe.len$offset(), 1);
+        sqes.set(io_uring_sqe.msg_flags$layout(), sqe + io_uring_sqe.msg_flags$offset(), msgFlags);
+        sqes.set(io_uring_sqe.user_data$layout(), sqe + io_uring_sqe.user_data$offset(), userData);
     }
 
     /** {@code IORING_OP_ASYNC_CANCEL} of every request on {@code fd}. */
-    static void prepCancelFd(MemorySegment sqe, int fd, long userData) {
-        io_uring_sqe.opcode(sqe, (byte) linux_h.IORING_OP_ASYNC_CANCEL());
-        io_uring_sqe.fd(sqe, fd);
-        io_uring_sqe.cancel_flags(sqe, linux_h.IORING_ASYNC_CANCEL_FD() | linux_h.IORING_ASYNC_CANCEL_ALL());
-        io_uring_sqe.user_data(sqe, userData);
+    void prepCancelFd(long sqe, int socketFd, long userData) {
+        sqes.set(io_uring_sqe.opcode$layout(), sqe + io_uring_sqe.opcode$offset(), (byte) linux_h.IORING_OP_ASYNC_CANCEL());
+        sqes.set(io_uring_sqe.fd$layout(), sqe + io_uring_sqe.fd$offset(), socketFd);
+        sqes.set(io_uring_sqe.cancel_flags$layout(), sqe + io_uring_sqe.cancel_flags$offset(),
+                linux_h.IORING_ASYNC_CANCEL_FD() | linux_h.IORING_ASYNC_CANCEL_ALL());
+        sqes.set(io_uring_sqe.user_data$layout(), sqe + io_uring_sqe.user_data$offset(), userData);
     }
 
     // ---- completion -------------------------------------------------------------------------
 
-    /** Receives one CQE while the reaper holds {@link #reapLock}; returns true if it produced an entry. */
+    /** Receives one CQE while the reaper holds {@link #reapLock}. */
     interface CqeSink {
-        boolean accept(long userData, int res);
+        /** The CQE was consumed and produced nothing. */
+        int CONSUMED = 0;
+        /** The CQE produced an entry. */
+        int PRODUCED = 1;
+        /** The CQE was consumed and the reap must stop here. */
+        int STOP = -1;
+
+        int accept(long userData, int res);
     }
 
     /**
@@ -208,9 +219,11 @@ final class IoUring {
             head++;
             // release the slot before running the sink: the sink may submit, and nothing below reads the CQE
             U32.setRelease(cqRing, cqHeadOff, head);
-            if (sink.accept(userData, res)) {
-                produced++;
+            int r = sink.accept(userData, res);
+            if (r == CqeSink.STOP) {
+                break;
             }
+            produced += r;
             if (head == tail) {
                 tail = (int) U32.getAcquire(cqRing, cqTailOff);
             }

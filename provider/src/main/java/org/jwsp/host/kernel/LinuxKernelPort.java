@@ -122,6 +122,14 @@ public final class LinuxKernelPort implements KernelPort {
                 && t.thread.queueApc(routine.address(), context);
     }
 
+    /**
+     * Idle eventfds the host keeps to lend to alertable waits (at most {@code WakeFds.MAX_IDLE}):
+     * a process-wide cache, counted apart from a thread's or a program's fds by leak checks.
+     */
+    public int idleWakeFds() {
+        return WakeFds.idle();
+    }
+
     /** The Linux thread id behind a thread handle, or 0 if it is not one. */
     public int threadIdOf(long threadHandle) {
         return handles.get(threadHandle) instanceof ThreadHandle t ? t.thread.tid : 0;

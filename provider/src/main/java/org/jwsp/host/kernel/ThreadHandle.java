@@ -15,6 +15,6 @@ final class ThreadHandle implements KernelObject {
 
     @Override
     public void close() {
-        // the thread's wake fd belongs to the thread, not to its handles
+        // a thread holds no fd between alertable waits (WakeFds lends one per wait): nothing to free here
     }
 }

@@ -9,7 +9,7 @@ import org.jwsp.kernel.KernelPort;
 /**
  * The waits of kernel32 ({@code WaitForSingleObjectEx} on an event, {@code SleepEx}) as
  * {@code poll} loops on the calling thread: {@code pollfd[0]} is the object's eventfd (or nothing),
- * {@code pollfd[1]} the thread's wake fd when the wait is alertable. An alertable wait first runs
+ * {@code pollfd[1]} the wake fd lent to the thread for this wait when it is alertable ({@link WakeFds}). An alertable wait first runs
  * the thread's queued APCs (then returns {@link KernelPort#WAIT_IO_COMPLETION}), as Windows does
  * when APCs are pending at the start of, or arrive during, an alertable wait.
  *
@@ -38,18 +38,28 @@ final class Waits {
 
     /** Fills {@code pollfd[1]}: the thread's wake fd if alertable, else -1 (ignored by poll). */
     static void setWake(HostThread thread, boolean alertable) {
-        MemorySegment wake = pollfd.asSlice(thread.pollfds, 1);
-        pollfd.fd(wake, alertable ? thread.wakeFd() : -1);
-        pollfd.events(wake, (short) linux_h.POLLIN());
-        pollfd.revents(wake, (short) 0);
+        MemorySegment fds = thread.pollfds;
+        long wake = pollfd.sizeof();
+        fds.set(pollfd.fd$layout(), wake + pollfd.fd$offset(), alertable ? thread.wakeFd() : -1); // lent for this wait
+        fds.set(pollfd.events$layout(), wake + pollfd.events$offset(), (short) linux_h.POLLIN());
+        fds.set(pollfd.revents$layout(), wake + pollfd.revents$offset(), (short) 0);
     }
 
     /** {@code WaitForSingleObjectEx} on an event. */
     static int waitEvent(EventObject event, int timeoutMillis, boolean alertable) {
         HostThread thread = HostThread.current();
-        if (alertable) {
-            thread.wakeFd(); // before the first look at the queue: see HostThread.wakeFd
+        if (!alertable) {
+            return waitEventLoop(thread, event, timeoutMillis, alertable);
         }
+        thread.beginAlertable(); // before the first look at the queue: see HostThread.beginAlertable
+        try {
+            return waitEventLoop(thread, event, timeoutMillis, alertable);
+        } finally {
+            thread.endAlertable();
+        }
+    }
+
+    private static int waitEventLoop(HostThread thread, EventObject event, int timeoutMillis, boolean alertable) {
         long deadline = deadline(timeoutMillis);
         for (;;) {
             if (alertable && !thread.apcs.isEmpty()) {
@@ -66,6 +76,9 @@ final class Waits {
             pollfd.revents(fds, (short) 0);
             setWake(thread, alertable);
             int n = Libc.poll(fds, 2, wait);
+            if (alertable && n > 0) {
+                thread.drainWake(fds);
+            }
             if (n > 0 && (pollfd.revents(fds) & linux_h.POLLIN()) != 0 && event.manualReset) {
                 return KernelPort.WAIT_OBJECT_0;
             }
@@ -81,9 +94,18 @@ final class Waits {
     /** {@code SleepEx}: 0 when the time elapsed, {@link KernelPort#WAIT_IO_COMPLETION} when APCs ran. */
     static int sleep(int timeoutMillis, boolean alertable) {
         HostThread thread = HostThread.current();
-        if (alertable) {
-            thread.wakeFd(); // before the first look at the queue: see HostThread.wakeFd
+        if (!alertable) {
+            return sleepLoop(thread, timeoutMillis, alertable);
         }
+        thread.beginAlertable(); // before the first look at the queue: see HostThread.beginAlertable
+        try {
+            return sleepLoop(thread, timeoutMillis, alertable);
+        } finally {
+            thread.endAlertable();
+        }
+    }
+
+    private static int sleepLoop(HostThread thread, int timeoutMillis, boolean alertable) {
         long deadline = deadline(timeoutMillis);
         for (;;) {
             if (alertable && !thread.apcs.isEmpty()) {
@@ -98,7 +120,9 @@ final class Waits {
             pollfd.fd(fds, -1);
             pollfd.revents(fds, (short) 0);
             setWake(thread, alertable);
-            Libc.poll(fds, 2, wait);
+            if (Libc.poll(fds, 2, wait) > 0 && alertable) {
+                thread.drainWake(fds);
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
 package org.jwsp.host.upcall;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 import org.jwsp.bindings.windows.OVERLAPPED;
 
@@ -17,43 +18,67 @@ import org.jwsp.bindings.windows.OVERLAPPED;
  *   <li>{@code Offset} (32 bits): the base provider's request slot + 1 while it owns the
  *       operation ({@code OffsetHigh} is not used).</li>
  * </ul>
- * The status is written before the bytes are made visible by whatever signals the completion
- * (event, port packet, APC), each of which is a release/acquire edge for the waiter.
+ * The status is written before whatever signals the completion (event, port packet, APC), each of
+ * which is a release/acquire edge for the waiter.
+ *
+ * <p>The accessors take the {@code OVERLAPPED}'s address and go through one segment spanning the
+ * address space, so the per-operation paths make no segment objects; the address must be 8-byte
+ * aligned (the base provider refuses others with {@code WSAEFAULT}; a misaligned one reaching an
+ * export fails the aligned access with an exception its upcall catches).
  */
 public final class OverlappedStatus {
 
     /** {@code WSS_OPERATION_IN_PROGRESS} = {@code STATUS_PENDING}. */
     public static final long IN_PROGRESS = 0x103L;
 
+    private static final MemorySegment EVERYTHING = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
+    private static final long INTERNAL = OVERLAPPED.Internal$offset();
+    private static final long INTERNAL_HIGH = OVERLAPPED.InternalHigh$offset();
+    private static final long OFFSET = OVERLAPPED.Offset$offset();
+    private static final long EVENT = OVERLAPPED.hEvent$offset();
+
     private OverlappedStatus() {
     }
 
-    /** The caller's {@code OVERLAPPED} at {@code address}, bounded to the struct. */
-    public static MemorySegment at(long address) {
-        return MemorySegment.ofAddress(address).reinterpret(OVERLAPPED.sizeof());
+    /** <em>Hot.</em> The base provider's request slot + 1 (0 when it owns no operation here). */
+    public static int requestSlot(long ov) {
+        return EVERYTHING.get(OVERLAPPED.Offset$layout(), ov + OFFSET);
     }
 
-    public static void pending(MemorySegment ov) {
-        OVERLAPPED.InternalHigh(ov, 0);
-        OVERLAPPED.Internal(ov, IN_PROGRESS);
+    public static void requestSlot(long ov, int slotPlusOne) {
+        EVERYTHING.set(OVERLAPPED.Offset$layout(), ov + OFFSET, slotPlusOne);
     }
 
-    public static void complete(MemorySegment ov, int wsaError, int bytes) {
-        OVERLAPPED.InternalHigh(ov, bytes & 0xFFFFFFFFL);
-        OVERLAPPED.Internal(ov, wsaError & 0xFFFFFFFFL);
+    public static void pending(long ov) {
+        EVERYTHING.set(OVERLAPPED.InternalHigh$layout(), ov + INTERNAL_HIGH, 0L);
+        EVERYTHING.set(OVERLAPPED.Internal$layout(), ov + INTERNAL, IN_PROGRESS);
     }
 
-    public static boolean isPending(MemorySegment ov) {
-        return OVERLAPPED.Internal(ov) == IN_PROGRESS;
+    public static void complete(long ov, int wsaError, int bytes) {
+        EVERYTHING.set(OVERLAPPED.InternalHigh$layout(), ov + INTERNAL_HIGH, bytes & 0xFFFFFFFFL);
+        EVERYTHING.set(OVERLAPPED.Internal$layout(), ov + INTERNAL, wsaError & 0xFFFFFFFFL);
+    }
+
+    public static boolean isPending(long ov) {
+        return EVERYTHING.get(OVERLAPPED.Internal$layout(), ov + INTERNAL) == IN_PROGRESS;
+    }
+
+    /** {@code Internal} as the Winsock code it holds once completed. */
+    public static int error(long ov) {
+        return (int) EVERYTHING.get(OVERLAPPED.Internal$layout(), ov + INTERNAL);
+    }
+
+    public static int bytes(long ov) {
+        return (int) EVERYTHING.get(OVERLAPPED.InternalHigh$layout(), ov + INTERNAL_HIGH);
     }
 
     /** The {@code hEvent} handle with its low bit (Windows' "do not queue to the port" flag) cleared. */
-    public static long event(MemorySegment ov) {
-        return OVERLAPPED.hEvent(ov).address() & ~1L;
+    public static long event(long ov) {
+        return EVERYTHING.get(ValueLayout.JAVA_LONG, ov + EVENT) & ~1L;
     }
 
     /** True if the low bit of {@code hEvent} asks that no completion packet be queued to a port. */
-    public static boolean skipsPort(MemorySegment ov) {
-        return (OVERLAPPED.hEvent(ov).address() & 1L) != 0;
+    public static boolean skipsPort(long ov) {
+        return (EVERYTHING.get(ValueLayout.JAVA_LONG, ov + EVENT) & 1L) != 0;
     }
 }

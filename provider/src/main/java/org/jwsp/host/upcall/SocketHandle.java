@@ -19,6 +19,7 @@ public final class SocketHandle implements Associable {
     private final long context;
     private volatile CompletionPort port;
     private volatile long completionKey;
+    private volatile Object clientRecord;
 
     SocketHandle(int catalogEntryId, long context) {
         this.catalogEntryId = catalogEntryId;
@@ -40,6 +41,19 @@ public final class SocketHandle implements Associable {
 
     public long completionKey() {
         return completionKey;
+    }
+
+    /**
+     * ws2_32's own record for this socket (on the host: which started provider a program reaches
+     * it through, set by {@code Ws2} when {@code WSPSocket}/{@code WSPAccept} returns it), so the
+     * client side finds it by handle without a map. Null until set.
+     */
+    public Object clientRecord() {
+        return clientRecord;
+    }
+
+    public void clientRecord(Object record) {
+        clientRecord = record;
     }
 
     @Override

@@ -106,7 +106,7 @@ public final class UpcallTable {
                 WsaErrors.set(lpErrno, WSAEFAULT());
                 return SOCKET_ERROR();
             }
-            lpContext.reinterpret(8).set(ValueLayout.JAVA_LONG, 0, h.context());
+            lpContext.reinterpret(8).set(ValueLayout.JAVA_LONG_UNALIGNED, 0, h.context());
             return 0;
         } catch (Throwable t) {
             UpcallFaults.report("WPUQuerySocketHandleContext", t, lpErrno);
@@ -252,8 +252,8 @@ public final class UpcallTable {
                 WsaErrors.set(lpErrno, WSAEFAULT());
                 return SOCKET_ERROR();
             }
-            lplpfnCallback.reinterpret(8).set(ValueLayout.JAVA_LONG, 0, 0L);
-            lpdwContext.reinterpret(8).set(ValueLayout.JAVA_LONG, 0, 0L);
+            lplpfnCallback.reinterpret(8).set(ValueLayout.JAVA_LONG_UNALIGNED, 0, 0L);
+            lpdwContext.reinterpret(8).set(ValueLayout.JAVA_LONG_UNALIGNED, 0, 0L);
             return 0;
         } catch (Throwable t) {
             UpcallFaults.report("WPUQueryBlockingCallback", t, lpErrno);

@@ -55,7 +55,7 @@ public final class Ws2Exports {
                 WsaErrors.set(lpErrno, WSAEFAULT());
                 return SOCKET_ERROR();
             }
-            MemorySegment ov = OverlappedStatus.at(lpOverlapped.address());
+            long ov = lpOverlapped.address();
             OverlappedStatus.complete(ov, dwError, cbTransferred);
             long event = OverlappedStatus.event(ov);
             if (event != 0) {
@@ -63,7 +63,7 @@ public final class Ws2Exports {
             }
             CompletionPort port = h.port();
             if (port != null && !OverlappedStatus.skipsPort(ov)) {
-                if (!port.post(cbTransferred, h.completionKey(), ov.address())) {
+                if (!port.post(cbTransferred, h.completionKey(), ov)) {
                     WsaErrors.set(lpErrno, WSAEINVAL());
                     return SOCKET_ERROR();
                 }

@@ -93,10 +93,19 @@ public final class WsaErrors {
         return WSASYSCALLFAILURE();
     }
 
+    private static final MemorySegment EVERYTHING = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
+
+    /** <em>Hot.</em> Writes {@code code} to the caller's {@code LPINT lpErrno} at {@code address}, if it is not 0. */
+    public static void set(long lpErrno, int code) {
+        if (lpErrno != 0) {
+            EVERYTHING.set(ValueLayout.JAVA_INT_UNALIGNED, lpErrno, code);
+        }
+    }
+
     /** Writes {@code code} to a caller's {@code LPINT lpErrno}, if it is not null. */
     public static void set(MemorySegment lpErrno, int code) {
         if (lpErrno != null && lpErrno.address() != 0) {
-            lpErrno.reinterpret(4).set(ValueLayout.JAVA_INT, 0, code);
+            lpErrno.reinterpret(4).set(ValueLayout.JAVA_INT_UNALIGNED, 0, code);
         }
     }
 }

@@ -168,7 +168,10 @@ class BadInputTest {
     @Test
     void everyOtherEntryIsNotSupported() {
         MemorySegment n = MemorySegment.NULL;
-        assertEquals(SOCKET_ERROR(), LPWSPRECVFROM.invoke(WSPPROC_TABLE.lpWSPRecvFrom(table), 4, n, 0, n, n, n, n, n, n, n, err));
+        assertEquals(SOCKET_ERROR(), LPWSPRECVDISCONNECT.invoke(WSPPROC_TABLE.lpWSPRecvDisconnect(table), 4, n, err));
+        assertEquals(WSAEOPNOTSUPP(), error());
+        err.set(ValueLayout.JAVA_INT, 0, 0);
+        assertEquals(SOCKET_ERROR(), LPWSPSENDDISCONNECT.invoke(WSPPROC_TABLE.lpWSPSendDisconnect(table), 4, n, err));
         assertEquals(WSAEOPNOTSUPP(), error());
         err.set(ValueLayout.JAVA_INT, 0, 0);
         assertEquals(SOCKET_ERROR(), LPWSPSELECT.invoke(WSPPROC_TABLE.lpWSPSelect(table), 0, n, n, n, n, err));

@@ -251,6 +251,32 @@ class BaseProviderTest {
     }
 
     @Test
+    void aNonblockingConnectWouldBlockThenTheSocketIsConnected() {
+        long l = ws2.socket(AF_INET(), SOCK_STREAM(), 0, 0);
+        MemorySegment addr = SockAddr.loopback(AF_INET(), 0, arena);
+        assertEquals(0, ws2.bind(l, addr, 16));
+        assertEquals(0, ws2.listen(l, 1));
+        assertEquals(0, ws2.getsockname(l, addr, arena.allocateFrom(ValueLayout.JAVA_INT, 16)));
+        long c = ws2.socket(AF_INET(), SOCK_STREAM(), 0, 0);
+        MemorySegment returned = arena.allocate(ValueLayout.JAVA_INT);
+        assertEquals(0, ws2.ioctl(c, FIONBIO(), arena.allocateFrom(ValueLayout.JAVA_INT, 1), 4, MemorySegment.NULL, 0, returned,
+                MemorySegment.NULL, MemorySegment.NULL));
+        int r = ws2.connect(c, addr, 16);
+        assertTrue(r == 0 || ws2.lastError() == WSAEWOULDBLOCK(), () -> "connect: " + ws2.lastError());
+        long s = ws2.accept(l, MemorySegment.NULL, MemorySegment.NULL);
+        assertNotEquals(INVALID_SOCKET(), s);
+        MemorySegment sent = arena.allocate(ValueLayout.JAVA_INT);
+        assertEquals(0, ws2.send(c, Buffers.wsabuf(arena, arena.allocateFrom("nb")), 1, sent, 0, MemorySegment.NULL, MemorySegment.NULL),
+                () -> "send after a nonblocking connect: " + ws2.lastError());
+        assertTrue(Buffers.receiveFully(ws2, s, arena.allocate(3), arena));
+        assertEquals(SOCKET_ERROR(), ws2.connect(c, addr, 16));
+        assertEquals(WSAEISCONN(), ws2.lastError());
+        for (long x : new long[] {c, s, l}) {
+            assertEquals(0, ws2.closesocket(x));
+        }
+    }
+
+    @Test
     void socketOptionsAnswerAsWinsock() {
         long tcp = ws2.socket(AF_INET(), SOCK_STREAM(), 0, 0);
         long udp = ws2.socket(AF_INET(), SOCK_DGRAM(), 0, 0);
@@ -282,6 +308,26 @@ class BaseProviderTest {
     }
 
     @Test
+    void tcpNoDelayIsSetAndReadAtIpprotoTcpOnStreamsOnly() {
+        long tcp = ws2.socket(AF_INET(), SOCK_STREAM(), 0, 0);
+        long udp = ws2.socket(AF_INET(), SOCK_DGRAM(), 0, 0);
+        MemorySegment v = arena.allocate(ValueLayout.JAVA_INT);
+        MemorySegment len = arena.allocateFrom(ValueLayout.JAVA_INT, 4);
+        assertEquals(0, ws2.getsockopt(tcp, IPPROTO_TCP(), TCP_NODELAY(), v, len));
+        assertEquals(0, v.get(ValueLayout.JAVA_INT, 0), "Nagle is on by default");
+        v.set(ValueLayout.JAVA_INT, 0, 7);
+        assertEquals(0, ws2.setsockopt(tcp, IPPROTO_TCP(), TCP_NODELAY(), v, 4), () -> "error " + ws2.lastError());
+        assertEquals(0, ws2.getsockopt(tcp, IPPROTO_TCP(), TCP_NODELAY(), v, len));
+        assertEquals(1, v.get(ValueLayout.JAVA_INT, 0), "any nonzero value is TRUE");
+        assertEquals(SOCKET_ERROR(), ws2.setsockopt(udp, IPPROTO_TCP(), TCP_NODELAY(), v, 4));
+        assertEquals(WSAENOPROTOOPT(), ws2.lastError());
+        assertEquals(SOCKET_ERROR(), ws2.setsockopt(tcp, IPPROTO_TCP(), 0x7777, v, 4));
+        assertEquals(WSAENOPROTOOPT(), ws2.lastError());
+        assertEquals(0, ws2.closesocket(tcp));
+        assertEquals(0, ws2.closesocket(udp));
+    }
+
+    @Test
     void udpSendToReachesABoundSocket() {
         long rx = ws2.socket(AF_INET(), SOCK_DGRAM(), IPPROTO_UDP(), 0);
         long tx = ws2.socket(AF_INET(), SOCK_DGRAM(), IPPROTO_UDP(), 0);
@@ -301,6 +347,55 @@ class BaseProviderTest {
                 MemorySegment.NULL), () -> "recv " + ws2.lastError());
         assertEquals(msg.byteSize(), n.get(ValueLayout.JAVA_INT, 0));
         assertArrayEquals(msg.toArray(ValueLayout.JAVA_BYTE), got.asSlice(0, msg.byteSize()).toArray(ValueLayout.JAVA_BYTE));
+        ws2.closesocket(rx);
+        ws2.closesocket(tx);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {2, 23})
+    void recvFromTellsTheSenderSynchronouslyAndOverlapped(int af) {
+        long rx = ws2.socket(af, SOCK_DGRAM(), 0, WSA_FLAG_OVERLAPPED());
+        long tx = ws2.socket(af, SOCK_DGRAM(), 0, 0);
+        int size = SockAddr.size(af);
+        MemorySegment rxAddr = SockAddr.loopback(af, 0, arena);
+        MemorySegment txAddr = SockAddr.loopback(af, 0, arena);
+        assertEquals(0, ws2.bind(rx, rxAddr, size));
+        assertEquals(0, ws2.bind(tx, txAddr, size));
+        assertEquals(0, ws2.getsockname(rx, rxAddr, arena.allocateFrom(ValueLayout.JAVA_INT, size)));
+        assertEquals(0, ws2.getsockname(tx, txAddr, arena.allocateFrom(ValueLayout.JAVA_INT, size)));
+        MemorySegment sent = arena.allocate(ValueLayout.JAVA_INT);
+        MemorySegment got = arena.allocate(64);
+        MemorySegment n = arena.allocate(ValueLayout.JAVA_INT);
+        MemorySegment from = SockAddr.loopback(af, 0, arena);
+        MemorySegment fromLength = arena.allocateFrom(ValueLayout.JAVA_INT, size);
+        // synchronous
+        assertEquals(0, ws2.sendTo(tx, Buffers.wsabuf(arena, arena.allocateFrom("one")), 1, sent, 0, rxAddr, size,
+                MemorySegment.NULL, MemorySegment.NULL));
+        assertEquals(0, ws2.recvFrom(rx, Buffers.wsabuf(arena, got), 1, n, arena.allocateFrom(ValueLayout.JAVA_INT, 0), from,
+                fromLength, MemorySegment.NULL, MemorySegment.NULL), () -> "recvfrom " + ws2.lastError());
+        assertEquals(4, n.get(ValueLayout.JAVA_INT, 0));
+        assertEquals(SockAddr.port(txAddr), SockAddr.port(from));
+        assertEquals(af, Short.toUnsignedInt(from.get(ValueLayout.JAVA_SHORT, 0)));
+        // overlapped, completed by event
+        from.fill((byte) 0);
+        long event = ws2.createEvent();
+        MemorySegment ov = OVERLAPPED.allocate(arena);
+        OVERLAPPED.hEvent(ov, MemorySegment.ofAddress(event));
+        assertEquals(SOCKET_ERROR(), ws2.recvFrom(rx, Buffers.wsabuf(arena, got), 1, MemorySegment.NULL,
+                arena.allocateFrom(ValueLayout.JAVA_INT, 0), from, fromLength, ov, MemorySegment.NULL));
+        assertEquals(WSA_IO_PENDING(), ws2.lastError());
+        assertEquals(0, ws2.sendTo(tx, Buffers.wsabuf(arena, arena.allocateFrom("two!")), 1, sent, 0, rxAddr, size,
+                MemorySegment.NULL, MemorySegment.NULL));
+        assertEquals(KernelPort.WAIT_OBJECT_0, ws2.waitForEvent(event, 10_000, false));
+        assertTrue(ws2.getOverlappedResult(rx, ov, n, false, arena.allocate(ValueLayout.JAVA_INT)));
+        assertEquals(5, n.get(ValueLayout.JAVA_INT, 0));
+        assertEquals("two!", got.getString(0));
+        assertEquals(SockAddr.port(txAddr), SockAddr.port(from));
+        fromLength.set(ValueLayout.JAVA_INT, 0, 4);
+        assertEquals(SOCKET_ERROR(), ws2.recvFrom(rx, Buffers.wsabuf(arena, got), 1, n, arena.allocateFrom(ValueLayout.JAVA_INT, 0),
+                from, fromLength, MemorySegment.NULL, MemorySegment.NULL));
+        assertEquals(WSAEFAULT(), ws2.lastError(), "lpFromlen too small");
+        ws2.closeEvent(event);
         ws2.closesocket(rx);
         ws2.closesocket(tx);
     }

@@ -58,6 +58,24 @@ class HostLeakTest {
     }
 
     @Test
+    void cleanupWithReceivesStillPendingLeavesNothingBehind() {
+        program(false);
+        Leaks before = Leaks.now();
+        try (Arena arena = Arena.ofShared()) {
+            Ws2 ws2 = Ws2.startup(Catalog.system());
+            Pair p = Pair.tcp(ws2, AF_INET6(), WSA_FLAG_OVERLAPPED(), arena);
+            for (int i = 0; i < 4; i++) {
+                ws2.recv(i % 2 == 0 ? p.client() : p.server(), Buffers.wsabuf(arena, arena.allocate(16)), 1, MemorySegment.NULL,
+                        arena.allocateFrom(ValueLayout.JAVA_INT, 0), OVERLAPPED.allocate(arena), MemorySegment.NULL);
+                assertEquals(WSA_IO_PENDING(), ws2.lastError());
+            }
+            ws2.close(); // WSACleanup: the provider closes the sockets; their receives end aborted
+        }
+        assertFalse(BaseProvider.started());
+        Leaks.now().assertNothingLeakedSince(before);
+    }
+
+    @Test
     void aWholeProgramLeavesNothingBehind() {
         program(true); // warm up: this thread's records, class initialisation, the global stubs
         assertFalse(BaseProvider.started());
@@ -67,6 +85,6 @@ class HostLeakTest {
         }
         assertFalse(BaseProvider.started());
         assertEquals(0, BaseProvider.openSockets());
-        assertEquals(before, Leaks.now());
+        Leaks.now().assertNothingLeakedSince(before);
     }
 }

@@ -91,11 +91,12 @@ class NativeThreadsTest {
             assertEquals(0, ws2.bind(listener, address, 16));
             assertEquals(0, ws2.listen(listener, THREADS));
             assertEquals(0, ws2.getsockname(listener, address, arena.allocateFrom(ValueLayout.JAVA_INT, 16)));
+            java.util.List<CompletableFuture<?>> echoes = new java.util.concurrent.CopyOnWriteArrayList<>();
             CompletableFuture<?> server = CompletableFuture.runAsync(() -> {
                 for (int i = 0; i < THREADS; i++) {
                     long s = ws2.accept(listener, MemorySegment.NULL, MemorySegment.NULL);
                     assertNotEquals(INVALID_SOCKET(), s);
-                    echo.execute(() -> {
+                    echoes.add(CompletableFuture.runAsync(() -> {
                         MemorySegment data = arena.allocate(2 * MESSAGE);
                         if (Buffers.receiveFully(ws2, s, data, arena)) {
                             ws2.send(s, Buffers.wsabuf(arena, data), 1, arena.allocate(ValueLayout.JAVA_INT), 0,
@@ -103,7 +104,7 @@ class NativeThreadsTest {
                         }
                         Buffers.receiveFully(ws2, s, arena.allocate(1), arena); // until the client closes
                         ws2.closesocket(s);
-                    });
+                    }, echo));
                 }
             }, echo);
 
@@ -125,6 +126,9 @@ class NativeThreadsTest {
             }
             assertEquals(THREADS, (int) run.invokeExact(jobs, THREADS));
             server.get(10, TimeUnit.SECONDS);
+            for (CompletableFuture<?> e : echoes) {
+                e.get(10, TimeUnit.SECONDS); // the clients closed: each echo ends before the program cleans up
+            }
 
             Set<Integer> tids = new HashSet<>();
             for (int i = 0; i < THREADS; i++) {
