@@ -17,12 +17,21 @@ public final class PeerReader {
     private PeerReader() {
     }
 
-    /** Reads exactly {@code n} bytes (blocking). */
+    /** Longest wait for the next bytes before a read gives up (a test fails instead of hanging). */
+    private static final int READ_TIMEOUT_MILLIS = 20_000;
+
+    /** Reads exactly {@code n} bytes, waiting (poll, bounded) for each chunk. */
     public static byte[] readExactly(int fd, int n) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(n);
         try (Arena a = Arena.ofConfined()) {
             MemorySegment buf = a.allocate(65536);
+            MemorySegment pfd = a.allocate(org.jwsp.bindings.linux.pollfd.layout());
             while (out.size() < n) {
+                org.jwsp.bindings.linux.pollfd.fd(pfd, fd);
+                org.jwsp.bindings.linux.pollfd.events(pfd, (short) linux_h.POLLIN());
+                if (linux_h.poll(pfd, 1, READ_TIMEOUT_MILLIS) <= 0) {
+                    throw new IllegalStateException("nothing more arrived after " + out.size() + " of " + n + " bytes");
+                }
                 long got = linux_h.recv(fd, buf, Math.min(65536, n - out.size()), 0);
                 if (got <= 0) {
                     throw new IllegalStateException("peer closed after " + out.size() + " of " + n + " bytes");
