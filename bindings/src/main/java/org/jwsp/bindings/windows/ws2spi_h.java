@@ -59,6 +59,15 @@ public class ws2spi_h extends ws2spi_h$shared {
     public static int DUPLICATE_SAME_ACCESS() {
         return DUPLICATE_SAME_ACCESS;
     }
+    private static final int FD_SETSIZE = (int)64L;
+    /**
+     * {@snippet lang=c :
+     * #define FD_SETSIZE 64
+     * }
+     */
+    public static int FD_SETSIZE() {
+        return FD_SETSIZE;
+    }
     private static final int IPPROTO_TCP = (int)6L;
     /**
      * {@snippet lang=c :

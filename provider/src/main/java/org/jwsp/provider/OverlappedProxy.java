@@ -1,0 +1,233 @@
+package org.jwsp.provider;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+import org.jwsp.bindings.windows.LPWSPIOCTL;
+import org.jwsp.bindings.windows.LPWSPRECV;
+import org.jwsp.bindings.windows.LPWSPRECVFROM;
+import org.jwsp.bindings.windows.LPWSPSENDTO;
+import org.jwsp.bindings.windows.OVERLAPPED;
+import org.jwsp.bindings.windows.WSATHREADID;
+import org.jwsp.bindings.windows.WSPPROC_TABLE;
+import org.jwsp.bindings.windows.ws2spi_h;
+import org.jwsp.kernel.KernelPort;
+
+/**
+ * The overlapped entries other than WSPSend (WSPRecv, WSPRecvFrom, WSPSendTo, WSPIoctl), passed
+ * through as a non-IFS layered provider must: the lower provider gets the lower socket and the
+ * OVERLAPPED of a pooled {@link SendRequest} (kind PROXY) instead of the caller's, with no
+ * completion routine; its completion reaches jwsp's port, and {@link CompletionDelivery} gives
+ * the caller its own indication. The lower provider captures its own WSABUF arrays.
+ * Also jwsp's WSPGetOverlappedResult, which reads back what CompletionDelivery wrote.
+ *
+ * <p>Called on client threads through the upcall stubs; never throws into native code.
+ */
+final class OverlappedProxy {
+
+    private static final int PENDING = ws2spi_h.WSA_IO_PENDING();
+    private final ProviderRuntime rt;
+
+    OverlappedProxy(ProviderRuntime rt) {
+        this.rt = rt;
+    }
+
+    int recv(long s, MemorySegment bufs, int count, MemorySegment lpRecvd, MemorySegment lpFlags, MemorySegment ov,
+             MemorySegment routine, MemorySegment tid, MemorySegment lpErrno) {
+        try {
+            ThreadScratch sc = ThreadScratch.get();
+            SocketContext c = rt.socketOf(s, sc);
+            if (c == null) {
+                return Errno.fail(lpErrno, WsaCondition.NOT_A_SOCKET);
+            }
+            MemorySegment fn = WSPPROC_TABLE.lpWSPRecv(c.lower.table);
+            if (!overlappedCall(c, ov, routine)) {
+                return LPWSPRECV.invoke(fn, c.lowerHandle, bufs, count, lpRecvd, lpFlags, MemorySegment.NULL, MemorySegment.NULL, MemorySegment.NULL, lpErrno);
+            }
+            SendRequest r = begin(c, ov, routine, tid, lpErrno);
+            if (r == null) {
+                return Errno.SOCKET_ERROR;
+            }
+            int rc;
+            synchronized (c) {
+                rc = issued(r, LPWSPRECV.invoke(fn, c.lowerHandle, bufs, count, sc.bytes, lpFlags, r.overlapped, MemorySegment.NULL, MemorySegment.NULL, lpErrno));
+            }
+            return finish(r, rc, lpRecvd, lpFlags, lpErrno, sc);
+        } catch (Throwable t) {
+            return Errno.fault(lpErrno, "WSPRecv", t);
+        }
+    }
+
+    int recvFrom(long s, MemorySegment bufs, int count, MemorySegment lpRecvd, MemorySegment lpFlags, MemorySegment from,
+                 MemorySegment fromLen, MemorySegment ov, MemorySegment routine, MemorySegment tid, MemorySegment lpErrno) {
+        try {
+            ThreadScratch sc = ThreadScratch.get();
+            SocketContext c = rt.socketOf(s, sc);
+            if (c == null) {
+                return Errno.fail(lpErrno, WsaCondition.NOT_A_SOCKET);
+            }
+            MemorySegment fn = WSPPROC_TABLE.lpWSPRecvFrom(c.lower.table);
+            if (!overlappedCall(c, ov, routine)) {
+                return LPWSPRECVFROM.invoke(fn, c.lowerHandle, bufs, count, lpRecvd, lpFlags, from, fromLen,
+                        MemorySegment.NULL, MemorySegment.NULL, MemorySegment.NULL, lpErrno);
+            }
+            SendRequest r = begin(c, ov, routine, tid, lpErrno);
+            if (r == null) {
+                return Errno.SOCKET_ERROR;
+            }
+            int rc;
+            synchronized (c) {
+                rc = issued(r, LPWSPRECVFROM.invoke(fn, c.lowerHandle, bufs, count, sc.bytes, lpFlags, from, fromLen, r.overlapped,
+                        MemorySegment.NULL, MemorySegment.NULL, lpErrno));
+            }
+            return finish(r, rc, lpRecvd, lpFlags, lpErrno, sc);
+        } catch (Throwable t) {
+            return Errno.fault(lpErrno, "WSPRecvFrom", t);
+        }
+    }
+
+    int sendTo(long s, MemorySegment bufs, int count, MemorySegment lpSent, int flags, MemorySegment to, int toLen,
+               MemorySegment ov, MemorySegment routine, MemorySegment tid, MemorySegment lpErrno) {
+        try {
+            ThreadScratch sc = ThreadScratch.get();
+            SocketContext c = rt.socketOf(s, sc);
+            if (c == null) {
+                return Errno.fail(lpErrno, WsaCondition.NOT_A_SOCKET);
+            }
+            MemorySegment fn = WSPPROC_TABLE.lpWSPSendTo(c.lower.table);
+            if (!overlappedCall(c, ov, routine)) {
+                return LPWSPSENDTO.invoke(fn, c.lowerHandle, bufs, count, lpSent, flags, to, toLen,
+                        MemorySegment.NULL, MemorySegment.NULL, MemorySegment.NULL, lpErrno);
+            }
+            SendRequest r = begin(c, ov, routine, tid, lpErrno);
+            if (r == null) {
+                return Errno.SOCKET_ERROR;
+            }
+            int rc;
+            synchronized (c) {
+                rc = issued(r, LPWSPSENDTO.invoke(fn, c.lowerHandle, bufs, count, sc.bytes, flags, to, toLen, r.overlapped,
+                        MemorySegment.NULL, MemorySegment.NULL, lpErrno));
+            }
+            return finish(r, rc, lpSent, MemorySegment.NULL, lpErrno, sc);
+        } catch (Throwable t) {
+            return Errno.fault(lpErrno, "WSPSendTo", t);
+        }
+    }
+
+    /** An ioctl jwsp does not interpret itself (SocketEntries handles FIONBIO and SIO_FLUSH first). */
+    int ioctl(SocketContext c, int code, MemorySegment in, int cbIn, MemorySegment out, int cbOut, MemorySegment lpReturned,
+              MemorySegment ov, MemorySegment routine, MemorySegment tid, MemorySegment lpErrno, ThreadScratch sc) {
+        MemorySegment fn = WSPPROC_TABLE.lpWSPIoctl(c.lower.table);
+        if (!overlappedCall(c, ov, routine)) {
+            return LPWSPIOCTL.invoke(fn, c.lowerHandle, code, in, cbIn, out, cbOut, lpReturned,
+                    MemorySegment.NULL, MemorySegment.NULL, MemorySegment.NULL, lpErrno);
+        }
+        SendRequest r = begin(c, ov, routine, tid, lpErrno);
+        if (r == null) {
+            return Errno.SOCKET_ERROR;
+        }
+        int rc;
+        synchronized (c) {
+            rc = issued(r, LPWSPIOCTL.invoke(fn, c.lowerHandle, code, in, cbIn, out, cbOut, sc.bytes, r.overlapped,
+                    MemorySegment.NULL, MemorySegment.NULL, lpErrno));
+        }
+        return finish(r, rc, lpReturned, MemorySegment.NULL, lpErrno, sc);
+    }
+
+    /** jwsp's WSPGetOverlappedResult: every overlapped operation on a jwsp socket is completed by jwsp. */
+    int getOverlappedResult(long s, MemorySegment ov, MemorySegment lpTransfer, int fWait, MemorySegment lpFlags, MemorySegment lpErrno) {
+        try {
+            ThreadScratch sc = ThreadScratch.get();
+            if (rt.socketOf(s, sc) == null) {
+                return Errno.fail(lpErrno, WsaCondition.NOT_A_SOCKET) + 1; // FALSE
+            }
+            if (ov.address() == 0 || lpTransfer.address() == 0 || lpFlags.address() == 0) {
+                Errno.fail(lpErrno, WsaCondition.OVERLAPPED_MISSING);
+                return 0;
+            }
+            MemorySegment o = ov.reinterpret(CompletionDelivery.OVERLAPPED_SIZE);
+            while (CompletionDelivery.inProgress(o)) {
+                long event = o.get(ValueLayout.JAVA_LONG, OVERLAPPED.hEvent$offset());
+                if (fWait == 0 || event == 0
+                        || rt.kernel.waitForSingleObject(event, KernelPort.INFINITE, false) != KernelPort.WAIT_OBJECT_0) {
+                    Errno.fail(lpErrno, WsaCondition.INCOMPLETE);
+                    return 0;
+                }
+            }
+            lpTransfer.reinterpret(4).set(ValueLayout.JAVA_INT, 0, (int) o.get(ValueLayout.JAVA_LONG, OVERLAPPED.InternalHigh$offset()));
+            lpFlags.reinterpret(4).set(ValueLayout.JAVA_INT, 0, o.get(ValueLayout.JAVA_INT, OVERLAPPED.Offset$offset()));
+            int error = o.get(ValueLayout.JAVA_INT, OVERLAPPED.OffsetHigh$offset());
+            if (error != 0) {
+                Errno.set(lpErrno, error);
+                return 0;
+            }
+            return 1;
+        } catch (Throwable t) {
+            Errno.fault(lpErrno, "WSPGetOverlappedResult", t);
+            return 0;
+        }
+    }
+
+    private static boolean overlappedCall(SocketContext c, MemorySegment ov, MemorySegment routine) {
+        return c.overlapped && (ov.address() != 0 || routine.address() != 0);
+    }
+
+    private SendRequest begin(SocketContext c, MemorySegment ov, MemorySegment routine, MemorySegment tid, MemorySegment lpErrno) {
+        if (ov.address() == 0) {
+            Errno.fail(lpErrno, WsaCondition.OVERLAPPED_MISSING);
+            return null;
+        }
+        if (routine.address() != 0 && tid.address() == 0) {
+            Errno.fail(lpErrno, WsaCondition.THREAD_ID_MISSING);
+            return null;
+        }
+        SendRequest r = rt.slab.acquire();
+        if (r == null) {
+            Errno.fail(lpErrno, WsaCondition.TOO_MANY_OUTSTANDING);
+            return null;
+        }
+        r.kind = SendRequest.PROXY;
+        r.socket = c;
+        r.handle = c.handle;
+        r.callerOverlappedAddress = ov.address();
+        r.routineAddress = routine.address();
+        if (routine.address() != 0) {
+            MemorySegment.copy(tid.reinterpret(WSATHREADID.layout().byteSize()), 0, r.threadId, 0, WSATHREADID.layout().byteSize());
+        }
+        CompletionDelivery.markInProgress(r.callerOverlappedAddress);
+        return r;
+    }
+
+    /**
+     * Under the socket lock, right after the lower call: when it completed at once and a packet
+     * will still come, the caller takes its own reference and the worker (which reads
+     * {@code deliveredEarly} under the same lock) will not deliver a second time.
+     */
+    private int issued(SendRequest r, int rc) {
+        if (rc == 0 && rt.lowerPostsImmediate) {
+            r.deliveredEarly = true;
+            r.refs.incrementAndGet();
+        }
+        return rc;
+    }
+
+    /** Outcome of the lower call: immediate (deliver now), pending (the port delivers), or refused. */
+    private int finish(SendRequest r, int rc, MemorySegment lpCount, MemorySegment lpFlags, MemorySegment lpErrno, ThreadScratch sc) {
+        if (rc == 0) {
+            r.error = 0;
+            r.transferred = sc.bytes();
+            r.resultFlags = lpFlags.address() != 0 ? lpFlags.reinterpret(4).get(ValueLayout.JAVA_INT, 0) : 0;
+            if (lpCount.address() != 0) {
+                lpCount.reinterpret(4).set(ValueLayout.JAVA_INT, 0, r.transferred);
+            }
+            rt.delivery.deliver(r, sc);
+            rt.slab.unref(r);
+            return 0;
+        }
+        int error = lpErrno.address() != 0 ? lpErrno.reinterpret(4).get(ValueLayout.JAVA_INT, 0) : 0;
+        if (error != PENDING) {
+            rt.slab.unref(r);
+        }
+        return rc;
+    }
+}

@@ -1,0 +1,68 @@
+package org.jwsp.provider;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+import org.jwsp.bindings.windows.*;
+
+/**
+ * Builds jwsp's WSPPROC_TABLE: 30 upcall stubs, each bound to the runtime's entry that
+ * implements it. Built once per runtime into its arena (freed at the last WSPCleanup); each
+ * WSPStartup copies it into the caller's lpProcTable.
+ */
+final class ProcTable {
+
+    private ProcTable() {
+    }
+
+    /** lpWSPSend with pointers received as addresses ({@link SendPath#RAW_DESCRIPTOR}): no segment per call. */
+    private static MemorySegment rawSendStub(SendPath send, Arena arena) {
+        try {
+            java.lang.invoke.MethodHandle mh = java.lang.invoke.MethodHandles.lookup().findVirtual(SendPath.class, "send",
+                    SendPath.RAW_DESCRIPTOR.toMethodType()).bindTo(send);
+            return java.lang.foreign.Linker.nativeLinker().upcallStub(mh, SendPath.RAW_DESCRIPTOR, arena);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static MemorySegment build(ProviderRuntime rt, Arena arena) {
+        MemorySegment t = arena.allocate(WSPPROC_TABLE.layout());
+        SendPath send = rt.sendPath;
+        OverlappedProxy proxy = rt.proxy;
+        SocketEntries sockets = rt.socketEntries;
+        PassThrough pass = rt.passThrough;
+        WSPPROC_TABLE.lpWSPAccept(t, LPWSPACCEPT.allocate(sockets::accept, arena));
+        WSPPROC_TABLE.lpWSPAddressToString(t, LPWSPADDRESSTOSTRING.allocate(pass::addressToString, arena));
+        WSPPROC_TABLE.lpWSPAsyncSelect(t, LPWSPASYNCSELECT.allocate(sockets::asyncSelect, arena));
+        WSPPROC_TABLE.lpWSPBind(t, LPWSPBIND.allocate(pass::bind, arena));
+        WSPPROC_TABLE.lpWSPCancelBlockingCall(t, LPWSPCANCELBLOCKINGCALL.allocate(pass::cancelBlockingCall, arena));
+        // WSPCleanup frees this arena, so its own stub must outlive it.
+        WSPPROC_TABLE.lpWSPCleanup(t, LayeredProvider.CLEANUP_STUB);
+        WSPPROC_TABLE.lpWSPCloseSocket(t, LPWSPCLOSESOCKET.allocate(sockets::closeSocket, arena));
+        WSPPROC_TABLE.lpWSPConnect(t, LPWSPCONNECT.allocate(sockets::connect, arena));
+        WSPPROC_TABLE.lpWSPDuplicateSocket(t, LPWSPDUPLICATESOCKET.allocate(pass::duplicateSocket, arena));
+        WSPPROC_TABLE.lpWSPEnumNetworkEvents(t, LPWSPENUMNETWORKEVENTS.allocate(pass::enumNetworkEvents, arena));
+        WSPPROC_TABLE.lpWSPEventSelect(t, LPWSPEVENTSELECT.allocate(sockets::eventSelect, arena));
+        WSPPROC_TABLE.lpWSPGetOverlappedResult(t, LPWSPGETOVERLAPPEDRESULT.allocate(proxy::getOverlappedResult, arena));
+        WSPPROC_TABLE.lpWSPGetPeerName(t, LPWSPGETPEERNAME.allocate(pass::getPeerName, arena));
+        WSPPROC_TABLE.lpWSPGetSockName(t, LPWSPGETSOCKNAME.allocate(pass::getSockName, arena));
+        WSPPROC_TABLE.lpWSPGetSockOpt(t, LPWSPGETSOCKOPT.allocate(pass::getSockOpt, arena));
+        WSPPROC_TABLE.lpWSPGetQOSByName(t, LPWSPGETQOSBYNAME.allocate(pass::getQosByName, arena));
+        WSPPROC_TABLE.lpWSPIoctl(t, LPWSPIOCTL.allocate(sockets::ioctl, arena));
+        WSPPROC_TABLE.lpWSPJoinLeaf(t, LPWSPJOINLEAF.allocate(sockets::joinLeaf, arena));
+        WSPPROC_TABLE.lpWSPListen(t, LPWSPLISTEN.allocate(pass::listen, arena));
+        WSPPROC_TABLE.lpWSPRecv(t, LPWSPRECV.allocate(proxy::recv, arena));
+        WSPPROC_TABLE.lpWSPRecvDisconnect(t, LPWSPRECVDISCONNECT.allocate(pass::recvDisconnect, arena));
+        WSPPROC_TABLE.lpWSPRecvFrom(t, LPWSPRECVFROM.allocate(proxy::recvFrom, arena));
+        WSPPROC_TABLE.lpWSPSelect(t, LPWSPSELECT.allocate(pass::select, arena));
+        WSPPROC_TABLE.lpWSPSend(t, rawSendStub(send, arena));
+        WSPPROC_TABLE.lpWSPSendDisconnect(t, LPWSPSENDDISCONNECT.allocate(pass::sendDisconnect, arena));
+        WSPPROC_TABLE.lpWSPSendTo(t, LPWSPSENDTO.allocate(proxy::sendTo, arena));
+        WSPPROC_TABLE.lpWSPSetSockOpt(t, LPWSPSETSOCKOPT.allocate(pass::setSockOpt, arena));
+        WSPPROC_TABLE.lpWSPShutdown(t, LPWSPSHUTDOWN.allocate(sockets::shutdown, arena));
+        WSPPROC_TABLE.lpWSPSocket(t, LPWSPSOCKET.allocate(sockets::socket, arena));
+        WSPPROC_TABLE.lpWSPStringToAddress(t, LPWSPSTRINGTOADDRESS.allocate(pass::stringToAddress, arena));
+        return t;
+    }
+}

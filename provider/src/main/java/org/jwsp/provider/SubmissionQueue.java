@@ -1,0 +1,259 @@
+package org.jwsp.provider;
+
+import java.lang.foreign.MemorySegment;
+
+import org.jwsp.bindings.windows.ws2spi_h;
+
+/**
+ * One socket's send order: the overlapped sends jwsp has accepted, issued to the lower
+ * provider one gathered send at a time, in call order (the lower provider is FIFO, so the
+ * bytes go out in the order the sends were supplied, however many threads call WSPSend).
+ *
+ * <p>While a lower send is in flight, new sends wait here; when it completes, every
+ * consecutive waiting send with the same flags is merged into one gathered lower send, built
+ * from their captured WSABUF arrays into the socket's gather array (descriptors only), led by
+ * the first request's OVERLAPPED; its completion is split back over the members by byte count.
+ * A member the lower provider consumed only in part keeps its place at the head and its
+ * remainder goes in the next lower send. Message-oriented sockets are never merged.
+ *
+ * <p>Threads: every method runs under the owning {@link SocketContext}'s monitor (callers of
+ * WSPSend, the completion worker, WSPCloseSocket/SIO_FLUSH, filter releases). Requests that
+ * finish are collected on a done list and delivered by the caller after it leaves the lock
+ * ({@link #takeDone}), so no upcall to ws2_32 or the client runs under the lock. The lower
+ * provider's overlapped WSPSend never blocks, so issuing it under the lock is safe.
+ */
+final class SubmissionQueue {
+
+    private static final int PENDING = ws2spi_h.WSA_IO_PENDING();
+
+    private final SocketContext socket;
+    private SendRequest head;
+    private SendRequest tail;
+    /** Leader of the lower send in flight, or null. */
+    private SendRequest inFlight;
+    private SendRequest doneHead;
+    private SendRequest doneTail;
+    /** Synchronous sends now inside the lower provider: overlapped ones queue behind them. */
+    int syncInProgress;
+    /** Threads waiting on the socket monitor for this queue to drain. */
+    int waiters;
+    /** Whether the lower provider posts a completion packet also when it completes at once (Windows does). */
+    boolean lowerPostsImmediate = true;
+
+    SubmissionQueue(SocketContext socket) {
+        this.socket = socket;
+    }
+
+    void reset() {
+        head = tail = inFlight = doneHead = doneTail = null;
+        syncInProgress = 0;
+        waiters = 0;
+    }
+
+    /** Nothing of jwsp's is queued or in flight, so a synchronous send keeps the order. */
+    boolean drained() {
+        return inFlight == null && head == null;
+    }
+
+    boolean hasInFlight() {
+        return inFlight != null;
+    }
+
+    /**
+     * Accepts an overlapped send (caller thread). When the socket is idle the send goes to the
+     * lower provider at once from its own capture.
+     *
+     * @return 0 when the lower provider completed it at once ({@code r.transferred} set; the
+     *         caller holds a reference and delivers), WSA_IO_PENDING when queued or in flight,
+     *         else the lower provider's error (nothing kept, no completion will be indicated)
+     */
+    int submit(SendRequest r, ThreadScratch s) {
+        if (inFlight != null || head != null || syncInProgress > 0 || r.held) {
+            append(r);
+            return PENDING;
+        }
+        int rc = socket.lower.sendRaw(socket.lowerHandle, r.buffers.array().address(), r.buffers.count(), s.bytes.address(), r.flags,
+                r.overlapped.address(), s.errno.address());
+        if (rc == 0) {
+            r.transferred = s.bytes();
+            r.sent = r.transferred;
+            r.error = 0;
+            if (lowerPostsImmediate) {
+                r.deliveredEarly = true;
+                r.refs.incrementAndGet();
+                inFlight = r;
+            }
+            return 0;
+        }
+        int error = s.errno();
+        if (error == PENDING) {
+            inFlight = r;
+        }
+        return error;
+    }
+
+    /** The lower send led by {@code leader} completed (completion worker). */
+    void onLowerCompletion(SendRequest leader, int error, int bytes, ThreadScratch s) {
+        if (inFlight == leader) {
+            inFlight = null;
+        }
+        split(leader, error, bytes);
+        pump(s);
+        wakeIfDrained();
+    }
+
+    /** A filter released a held send. */
+    void release(SendRequest r, ThreadScratch s) {
+        r.held = false;
+        pump(s);
+    }
+
+    /** A synchronous send left the lower provider. */
+    void endSync(ThreadScratch s) {
+        syncInProgress--;
+        pump(s);
+        wakeIfDrained();
+    }
+
+    /** Close or SIO_FLUSH: every send still waiting here ends with WSA_OPERATION_ABORTED. */
+    void abortWaiting() {
+        for (SendRequest r = head; r != null; ) {
+            SendRequest next = r.next;
+            r.next = null;
+            finish(r, WsaCondition.ABORTED.code(), (int) r.sent);
+            r = next;
+        }
+        head = tail = null;
+        wakeIfDrained();
+    }
+
+    /** Requests finished since the last call; the caller delivers them after unlocking. */
+    SendRequest takeDone() {
+        SendRequest d = doneHead;
+        doneHead = doneTail = null;
+        return d;
+    }
+
+    private void wakeIfDrained() {
+        if (waiters > 0 && drained()) {
+            socket.notifyAll();
+        }
+    }
+
+    private void append(SendRequest r) {
+        r.next = null;
+        if (tail == null) {
+            head = tail = r;
+        } else {
+            tail.next = r;
+            tail = r;
+        }
+    }
+
+    private void finish(SendRequest r, int error, int transferred) {
+        r.error = error;
+        r.transferred = transferred;
+        r.nextDone = null;
+        if (doneTail == null) {
+            doneHead = doneTail = r;
+        } else {
+            doneTail.nextDone = r;
+            doneTail = r;
+        }
+    }
+
+    /** Splits a lower completion over the batch; unfinished members go back to the head, in order. */
+    private void split(SendRequest leader, int error, int bytes) {
+        long left = bytes & 0xFFFFFFFFL;
+        SendRequest unfinishedHead = null;
+        SendRequest unfinishedTail = null;
+        for (SendRequest r = leader; r != null; ) {
+            SendRequest next = r.nextInBatch;
+            r.nextInBatch = null;
+            if (r.deliveredEarly) {
+                finish(r, r.error, r.transferred);
+            } else {
+                long take = Math.min(r.remaining(), left);
+                left -= take;
+                r.sent += take;
+                if (r.remaining() == 0) {
+                    finish(r, 0, (int) r.sent);
+                } else if (error != 0 || socket.closing) {
+                    finish(r, socket.closing ? WsaCondition.ABORTED.code() : error, (int) r.sent);
+                } else if (bytes == 0) {
+                    // A lower provider that consumed nothing without an error: report what was sent
+                    // rather than re-issue forever.
+                    finish(r, 0, (int) r.sent);
+                } else {
+                    r.next = null;
+                    if (unfinishedTail == null) {
+                        unfinishedHead = unfinishedTail = r;
+                    } else {
+                        unfinishedTail.next = r;
+                        unfinishedTail = r;
+                    }
+                }
+            }
+            r = next;
+        }
+        if (unfinishedHead != null) {
+            unfinishedTail.next = head;
+            head = unfinishedHead;
+            if (tail == null) {
+                tail = unfinishedTail;
+            }
+        }
+    }
+
+    /** Issues waiting sends while the socket is idle; results the lower gives at once are split here. */
+    private void pump(ThreadScratch s) {
+        while (inFlight == null && syncInProgress == 0 && head != null && !head.held && !socket.closing) {
+            SendRequest leader = pop();
+            MemorySegment buffers;
+            int count;
+            boolean alone = socket.messageOriented || head == null || head.held || head.flags != leader.flags;
+            if (alone && leader.sent == 0) {
+                buffers = leader.buffers.array();
+                count = leader.buffers.count();
+            } else {
+                buffers = socket.gather;
+                count = leader.buffers.copyTo(buffers, 0, SocketTable.GATHER_CAPACITY, leader.sent);
+                long total = leader.remaining();
+                SendRequest last = leader;
+                while (!socket.messageOriented && head != null && !head.held && head.flags == leader.flags
+                        && total + head.buffers.totalBytes() <= WsaBufCapture.MAX_TOTAL) {
+                    int added = head.buffers.copyTo(buffers, count, SocketTable.GATHER_CAPACITY, 0);
+                    if (added < 0) {
+                        break;
+                    }
+                    count += added;
+                    total += head.buffers.totalBytes();
+                    SendRequest member = pop();
+                    last.nextInBatch = member;
+                    last = member;
+                }
+            }
+            int rc = socket.lower.sendRaw(socket.lowerHandle, buffers.address(), count, s.bytes.address(), leader.flags,
+                    leader.overlapped.address(), s.errno.address());
+            if (rc == 0 && lowerPostsImmediate) {
+                inFlight = leader;
+            } else if (rc == 0) {
+                split(leader, 0, s.bytes());
+            } else if (s.errno() == PENDING) {
+                inFlight = leader;
+            } else {
+                split(leader, s.errno(), 0);
+            }
+        }
+    }
+
+    private SendRequest pop() {
+        SendRequest r = head;
+        head = r.next;
+        if (head == null) {
+            tail = null;
+        }
+        r.next = null;
+        return r;
+    }
+}

@@ -1,0 +1,44 @@
+package org.jwsp.provider;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * Per-thread native out-parameters for the provider's own downcalls (lpErrno of an upcall-table
+ * call, lpContext of WPUQuerySocketHandleContext, the lower provider's byte count and flags).
+ * Allocated once per thread on its first call into jwsp, so no send allocates; owned by an
+ * automatic arena that frees it when the thread (and its ThreadLocal) is gone. Only its own
+ * thread touches it.
+ */
+final class ThreadScratch {
+
+    private static final ThreadLocal<ThreadScratch> CURRENT = ThreadLocal.withInitial(ThreadScratch::new);
+
+    final MemorySegment errno;
+    final MemorySegment context;
+    final MemorySegment bytes;
+    final MemorySegment flags;
+    /** The filter's view of a synchronous send on this thread (overlapped sends use their request). */
+    final SendFacts facts = new SendFacts();
+
+    private ThreadScratch() {
+        MemorySegment block = Arena.ofAuto().allocate(32, 8);
+        this.context = block.asSlice(0, ValueLayout.JAVA_LONG);
+        this.errno = block.asSlice(8, ValueLayout.JAVA_INT);
+        this.bytes = block.asSlice(12, ValueLayout.JAVA_INT);
+        this.flags = block.asSlice(16, ValueLayout.JAVA_INT);
+    }
+
+    static ThreadScratch get() {
+        return CURRENT.get();
+    }
+
+    int errno() {
+        return errno.get(ValueLayout.JAVA_INT, 0);
+    }
+
+    int bytes() {
+        return bytes.get(ValueLayout.JAVA_INT, 0);
+    }
+}

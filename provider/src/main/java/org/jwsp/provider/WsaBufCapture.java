@@ -1,0 +1,168 @@
+package org.jwsp.provider;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+import org.jwsp.bindings.windows.WSABUF;
+
+/**
+ * A fixed-capacity copy of a caller's transient {@code WSABUF} array, in the native record of
+ * one {@link SendRequest} (a flyweight in the manner of Netty's {@code IovArray}):
+ *
+ * <pre>
+ *   WSABUF buffers[SendRequest.CAPACITY];   // struct _WSABUF { ULONG len; CHAR *buf; }  16 bytes
+ *            +0 len (4) +4 pad (4) +8 buf (8)
+ * </pre>
+ *
+ * <p>Only the array of descriptors is copied; the data buffers they point to are never read,
+ * written or copied by jwsp (the caller owns them until completion, the lower provider reads
+ * them). The caller's array is bounded with {@code reinterpret} to exactly
+ * {@code dwBufferCount * sizeof(WSABUF)} bytes, copied first and validated from the copy, so a
+ * caller that rewrites its array during the call cannot make jwsp see two versions.
+ *
+ * <p>Thread: written by the thread that calls WSPSend (before the request is published to the
+ * socket's queue under its lock), read afterwards by whichever thread issues the lower send.
+ * Memory: owned by the {@link RequestSlab}'s arena; nothing is allocated per capture.
+ */
+final class WsaBufCapture {
+
+    /** sizeof(WSABUF), from the jextract layout. */
+    static final long SIZEOF_WSABUF = WSABUF.layout().byteSize();
+    private static final long OFFSETOF_LEN = WSABUF.len$offset();
+    private static final long OFFSETOF_BUF = WSABUF.buf$offset();
+    /** Largest total a DWORD byte count can report without looking negative to a Java int. */
+    static final long MAX_TOTAL = Integer.MAX_VALUE;
+
+    private final MemorySegment array;
+    private final int capacity;
+    private int count;
+    private long totalBytes;
+
+    WsaBufCapture(MemorySegment array, int capacity) {
+        this.array = array;
+        this.capacity = capacity;
+    }
+
+    /**
+     * Copies {@code count} descriptors from the caller's {@code lpBuffers} and validates them.
+     *
+     * @return null when captured, else the one condition that refuses it (nothing kept)
+     */
+    WsaCondition capture(long lpBuffers, int count) {
+        this.count = 0;
+        this.totalBytes = 0;
+        if (count < 0 || count > capacity) {
+            return WsaCondition.TOO_MANY_BUFFERS;
+        }
+        if (count > 0 && lpBuffers == 0) {
+            return WsaCondition.BUFFERS_NOT_IN_USER_SPACE;
+        }
+        long bytes = count * SIZEOF_WSABUF;
+        CallerMemory.copyIn(lpBuffers, array, bytes); // exactly dwBufferCount WSABUFs
+        long total = validate(array, count);
+        if (total < 0) {
+            return WsaCondition.values()[(int) (-total - 1)];
+        }
+        this.count = count;
+        this.totalBytes = total;
+        return null;
+    }
+
+    /**
+     * Checks a WSABUF array (the caller's, bounded, or a capture) and sums its lengths.
+     *
+     * @return the total byte count, or {@code -(1 + condition.ordinal())} for the condition that refuses it
+     */
+    /** {@link #validate(MemorySegment, int)} over the caller's own array (synchronous sends): reads its count entries only. */
+    static long validate(long lpBuffers, int count) {
+        long total = 0;
+        for (int i = 0; i < count; i++) {
+            long at = lpBuffers + i * SIZEOF_WSABUF;
+            int len = CallerMemory.getInt(at + OFFSETOF_LEN);
+            long buf = CallerMemory.getLong(at, OFFSETOF_BUF);
+            if (len < 0) {
+                return -1 - WsaCondition.NEGATIVE_LENGTH.ordinal();
+            }
+            if (len > 0 && buf == 0) {
+                return -1 - WsaCondition.BUFFERS_NOT_IN_USER_SPACE.ordinal();
+            }
+            total += len;
+            if (total > MAX_TOTAL) {
+                return -1 - WsaCondition.NEGATIVE_LENGTH.ordinal();
+            }
+        }
+        return total;
+    }
+
+    static long validate(MemorySegment wsabufs, int count) {
+        long total = 0;
+        for (int i = 0; i < count; i++) {
+            long at = i * SIZEOF_WSABUF;
+            int len = wsabufs.get(ValueLayout.JAVA_INT_UNALIGNED, at + OFFSETOF_LEN);
+            long buf = wsabufs.get(ValueLayout.JAVA_LONG_UNALIGNED, at + OFFSETOF_BUF);
+            if (len < 0) {
+                return -1 - WsaCondition.NEGATIVE_LENGTH.ordinal();
+            }
+            if (len > 0 && buf == 0) {
+                return -1 - WsaCondition.BUFFERS_NOT_IN_USER_SPACE.ordinal();
+            }
+            total += len;
+            if (total > MAX_TOTAL) {
+                return -1 - WsaCondition.NEGATIVE_LENGTH.ordinal();
+            }
+        }
+        return total;
+    }
+
+    /** Length of captured entry {@code i}. */
+    static int length(MemorySegment wsabufs, int i) {
+        return wsabufs.get(ValueLayout.JAVA_INT_UNALIGNED, i * SIZEOF_WSABUF + OFFSETOF_LEN);
+    }
+
+    int count() {
+        return count;
+    }
+
+    long totalBytes() {
+        return totalBytes;
+    }
+
+    /** The captured array, to hand to the lower provider as its lpBuffers. */
+    MemorySegment array() {
+        return array;
+    }
+
+    /**
+     * Appends the captured descriptors to a gather array, skipping the first {@code skip} bytes
+     * (already sent by a short lower completion). Only descriptors are written: the data stay put.
+     *
+     * @return the number of entries written at {@code gather[at...]}, or -1 if they do not fit
+     */
+    int copyTo(MemorySegment gather, int at, int gatherCapacity, long skip) {
+        int written = 0;
+        for (int i = 0; i < count; i++) {
+            long src = i * SIZEOF_WSABUF;
+            int len = array.get(ValueLayout.JAVA_INT_UNALIGNED, src + OFFSETOF_LEN);
+            long buf = array.get(ValueLayout.JAVA_LONG_UNALIGNED, src + OFFSETOF_BUF);
+            if (skip >= len) {
+                skip -= len;
+                continue;
+            }
+            if (at + written >= gatherCapacity) {
+                return -1;
+            }
+            long dst = (at + written) * SIZEOF_WSABUF;
+            gather.set(ValueLayout.JAVA_INT_UNALIGNED, dst + OFFSETOF_LEN, (int) (len - skip));
+            gather.set(ValueLayout.JAVA_LONG_UNALIGNED, dst + OFFSETOF_BUF, buf + skip);
+            skip = 0;
+            written++;
+        }
+        return written;
+    }
+
+    /** Forgets the capture (the request goes back to the pool). */
+    void clear() {
+        count = 0;
+        totalBytes = 0;
+    }
+}

@@ -1,0 +1,33 @@
+package org.jwsp.provider.filter;
+
+/**
+ * Java logic on jwsp's send path: called once per WSPSend, on the thread that called it,
+ * after the contract's own checks and before anything goes to the lower provider.
+ *
+ * <p>Return {@link #PASS} to let the send go, {@link #DELAY} to hold an overlapped send (the
+ * caller gets WSA_IO_PENDING; the send, and every later send of the socket, waits until
+ * {@link org.jwsp.provider.LayeredProvider#releaseDelayed(long)} is called with
+ * {@link SendView#ticket()}), or a Winsock error code (10000..11999, e.g. WSAEACCES 10013) to
+ * fail the send with it: nothing is sent and no completion is indicated.
+ * A synchronous send cannot be held: DELAY on it counts as PASS.
+ *
+ * <p>Rules for implementations: no blocking, no allocation if the caller measures the hot path,
+ * never keep the {@link SendView} beyond the call (it is a reused flyweight). A Throwable thrown
+ * here fails that send with WSAENETDOWN and is logged; it never reaches native code.
+ */
+@FunctionalInterface
+public interface SendFilter {
+
+    /** Let the send go on. */
+    int PASS = 0;
+    /** Hold an overlapped send until released by ticket. */
+    int DELAY = -1;
+
+    /** The default: every send passes. */
+    SendFilter PASS_THROUGH = send -> PASS;
+
+    /**
+     * @return {@link #PASS}, {@link #DELAY} or the WSAE code to fail this send with
+     */
+    int onSend(SendView send);
+}
