@@ -53,17 +53,10 @@ public final class Demo {
     /** Runs the demo, printing to {@code out}; returns the exit code (0 when everything checked out). */
     public static int run(PrintStream out) {
         long start = System.nanoTime();
-        try {
+        return SampleExit.code(out, "jwsp demo", () -> {
             demo(out);
             out.printf("jwsp demo: OK in %d ms%n", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
-            return 0;
-        } catch (SampleFailure e) {
-            out.println("jwsp demo FAILED: " + e.getMessage());
-            return 1;
-        } catch (Exception e) {
-            out.println("jwsp demo FAILED: " + e);
-            return 1;
-        }
+        });
     }
 
     private static void demo(PrintStream out) throws Exception {

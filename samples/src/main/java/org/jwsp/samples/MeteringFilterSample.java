@@ -25,25 +25,20 @@ public final class MeteringFilterSample {
 
     /** Runs the sample, printing to {@code out}; 0 when the meter agrees with the echo. */
     public static int run(PrintStream out) {
-        SocketMeter meter = new SocketMeter();
-        try (EchoServer echo = EchoServer.start(); JwspOnHost jwsp = JwspOnHost.install(meter)) {
-            Ws2 ws2 = jwsp.ws2();
-            out.printf("%-8s %8s %7s %12s %12s%n", "traffic", "socket", "sends", "metered B", "echoed B");
-            meter(out, ws2, echo, meter, "small", 1000, new int[] {100});
-            meter(out, ws2, echo, meter, "bulk", 40, new int[] {65536});
-            meter(out, ws2, echo, meter, "mixed", 300, new int[] {10, 1000, 10000});
-            if (meter.read(0).sends() != 0) {
-                throw new SampleFailure("sends on a socket nobody watched: " + meter.read(0));
+        return SampleExit.code(out, "metering sample", () -> {
+            SocketMeter meter = new SocketMeter();
+            try (EchoServer echo = EchoServer.start(); JwspOnHost jwsp = JwspOnHost.install(meter)) {
+                Ws2 ws2 = jwsp.ws2();
+                out.printf("%-8s %8s %7s %12s %12s%n", "traffic", "socket", "sends", "metered B", "echoed B");
+                meter(out, ws2, echo, meter, "small", 1000, new int[] {100});
+                meter(out, ws2, echo, meter, "bulk", 40, new int[] {65536});
+                meter(out, ws2, echo, meter, "mixed", 300, new int[] {10, 1000, 10000});
+                if (meter.read(0).sends() != 0) {
+                    throw new SampleFailure("sends on a socket nobody watched: " + meter.read(0));
+                }
+                out.println("metering sample: OK, every byte the filter counted came back from the echo server");
             }
-            out.println("metering sample: OK, every byte the filter counted came back from the echo server");
-            return 0;
-        } catch (SampleFailure e) {
-            out.println("metering sample FAILED: " + e.getMessage());
-            return 1;
-        } catch (Exception e) {
-            out.println("metering sample FAILED: " + e);
-            return 1;
-        }
+        });
     }
 
     /** One connection: blocking WSASends of the given sizes (in turn), metered, echoed, compared. */

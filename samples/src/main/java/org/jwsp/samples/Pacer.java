@@ -54,7 +54,7 @@ public final class Pacer implements AutoCloseable {
         return SendFilter.DELAY;
     }
 
-    /** Sends released so far. */
+    /** Sends released so far (written by the pacer's thread only). */
     public long released() {
         return released;
     }
@@ -72,16 +72,24 @@ public final class Pacer implements AutoCloseable {
         long next = System.nanoTime();
         int misses = 0;
         while (running) {
-            next += periodNanos;
-            LockSupport.parkNanos(next - System.nanoTime());
+            // Never faster than the rate: a late wake-up delays the following releases, it is not caught up.
+            next = Math.max(next + periodNanos, System.nanoTime());
+            while (running && next - System.nanoTime() > 0) {
+                LockSupport.parkNanos(next - System.nanoTime());
+            }
+            next = System.nanoTime();
             long t = peek();
             if (t == 0) {
-                next = System.nanoTime(); // idle: no catch-up burst later
-            } else if (LayeredProvider.releaseDelayed(t)) {
+                continue;
+            }
+            released++; // counted first: the release completes the send, and a reader may look at once
+            if (LayeredProvider.releaseDelayed(t)) {
                 drop();
-                released++;
                 misses = 0;
-            } else if (++misses > 2) {
+                continue;
+            }
+            released--;
+            if (++misses > 2) {
                 // The ticket names no held send any more (its socket closed): forget it.
                 // (A miss right after hold() is jwsp not having marked the send held yet: retried.)
                 drop();

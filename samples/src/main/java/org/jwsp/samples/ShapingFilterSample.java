@@ -27,33 +27,28 @@ public final class ShapingFilterSample {
 
     /** Runs the sample, printing to {@code out}; 0 when the shaped socket kept to its rate. */
     public static int run(PrintStream out) {
-        SocketMeter meter = new SocketMeter();
-        try (EchoServer echo = EchoServer.start(); JwspOnHost jwsp = JwspOnHost.install(meter); Pacer pacer = new Pacer(RATE, SENDS)) {
-            Ws2 ws2 = jwsp.ws2();
-            try (EchoConnection free = new EchoConnection(ws2, echo.port());
-                 EchoConnection shaped = new EchoConnection(ws2, echo.port())) {
-                long shapedSocket = shaped.socket();
-                meter.policy(send -> send.socket() == shapedSocket ? pacer.hold(send) : SendFilter.PASS);
-                long freeMillis = timed(ws2, free);
-                long shapedMillis = timed(ws2, shaped);
-                long floor = 1000L * (SENDS - 1) / RATE;
-                out.printf("unshaped: %d sends x %d B in %4d ms%n", SENDS, SIZE, freeMillis);
-                out.printf("shaped:   %d sends x %d B in %4d ms = %.0f sends/s (pacer: %d/s, %d released)%n", SENDS, SIZE,
-                        shapedMillis, SENDS * 1000.0 / Math.max(1, shapedMillis), RATE, pacer.released());
-                if (shapedMillis < floor || pacer.released() != SENDS || meter.read(shapedSocket).delayed() != SENDS) {
-                    throw new SampleFailure("the shaped socket took " + shapedMillis + " ms (at least " + floor + " expected), "
-                            + pacer.released() + " released, " + meter.read(shapedSocket).delayed() + " delayed");
+        return SampleExit.code(out, "shaping sample", () -> {
+            SocketMeter meter = new SocketMeter();
+            try (EchoServer echo = EchoServer.start(); JwspOnHost jwsp = JwspOnHost.install(meter); Pacer pacer = new Pacer(RATE, SENDS)) {
+                Ws2 ws2 = jwsp.ws2();
+                try (EchoConnection free = new EchoConnection(ws2, echo.port());
+                     EchoConnection shaped = new EchoConnection(ws2, echo.port())) {
+                    long shapedSocket = shaped.socket();
+                    meter.policy(send -> send.socket() == shapedSocket ? pacer.hold(send) : SendFilter.PASS);
+                    long freeMillis = timed(ws2, free);
+                    long shapedMillis = timed(ws2, shaped);
+                    long floor = 1000L * (SENDS - 1) / RATE;
+                    out.printf("unshaped: %d sends x %d B in %4d ms%n", SENDS, SIZE, freeMillis);
+                    out.printf("shaped:   %d sends x %d B in %4d ms = %.0f sends/s (pacer: %d/s, %d released)%n", SENDS, SIZE,
+                            shapedMillis, SENDS * 1000.0 / Math.max(1, shapedMillis), RATE, pacer.released());
+                    if (shapedMillis < floor || pacer.released() != SENDS || meter.read(shapedSocket).delayed() != SENDS) {
+                        throw new SampleFailure("the shaped socket took " + shapedMillis + " ms (at least " + floor + " expected), "
+                                + pacer.released() + " released, " + meter.read(shapedSocket).delayed() + " delayed");
+                    }
                 }
+                out.println("shaping sample: OK, every delayed send was released at the pacer's rate and echoed intact");
             }
-            out.println("shaping sample: OK, every delayed send was released at the pacer's rate and echoed intact");
-            return 0;
-        } catch (SampleFailure e) {
-            out.println("shaping sample FAILED: " + e.getMessage());
-            return 1;
-        } catch (Exception e) {
-            out.println("shaping sample FAILED: " + e);
-            return 1;
-        }
+        });
     }
 
     /** All sends in flight at once on a completion port; milliseconds until the last completed and was echoed. */

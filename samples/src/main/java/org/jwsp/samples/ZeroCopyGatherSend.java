@@ -40,32 +40,27 @@ public final class ZeroCopyGatherSend {
 
     /** Runs the sample, printing to {@code out}; 0 when the whole region came back intact. */
     public static int run(PrintStream out) {
-        try (EchoServer echo = EchoServer.start(); JwspOnHost jwsp = JwspOnHost.install(SendFilter.PASS_THROUGH);
-             Arena arena = Arena.ofConfined()) {
-            Ws2 ws2 = jwsp.ws2();
-            try (EchoConnection c = new EchoConnection(ws2, echo.port())) {
-                // The data: one native region, written once; records are slices of it.
-                MemorySegment region = c.next(arena.allocate(REGION, 4096));
-                long[] cuts = recordBoundaries(REGION);
-                int records = cuts.length - 1;
-                long t0 = System.nanoTime();
-                int sends = send(ws2, c.socket(), region, cuts, arena);
-                c.awaitEcho(WinsockSends.WAIT_MILLIS);
-                long micros = TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - t0);
-                out.printf("sent %,d B: %,d records in %,d gathered WSASends, %d in flight on a completion port%n", REGION, records,
-                        sends, IN_FLIGHT);
-                out.printf("echoed and verified %,d B in %d ms (%.0f MB/s through jwsp, the host and loopback TCP)%n",
-                        c.received(), micros / 1000, REGION / Math.max(1.0, micros));
+        return SampleExit.code(out, "zero-copy gather sample", () -> {
+            try (EchoServer echo = EchoServer.start(); JwspOnHost jwsp = JwspOnHost.install(SendFilter.PASS_THROUGH);
+                 Arena arena = Arena.ofConfined()) {
+                Ws2 ws2 = jwsp.ws2();
+                try (EchoConnection c = new EchoConnection(ws2, echo.port())) {
+                    // The data: one native region, written once; records are slices of it.
+                    MemorySegment region = c.next(arena.allocate(REGION, 4096));
+                    long[] cuts = recordBoundaries(REGION);
+                    int records = cuts.length - 1;
+                    long t0 = System.nanoTime();
+                    int sends = send(ws2, c.socket(), region, cuts, arena);
+                    c.awaitEcho(WinsockSends.WAIT_MILLIS);
+                    long micros = TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - t0);
+                    out.printf("sent %,d B: %,d records in %,d gathered WSASends, %d in flight on a completion port%n", REGION, records,
+                            sends, IN_FLIGHT);
+                    out.printf("echoed and verified %,d B in %d ms (%.0f MB/s through jwsp, the host and loopback TCP)%n",
+                            c.received(), micros / 1000, REGION / Math.max(1.0, micros));
+                }
+                out.println("zero-copy gather sample: OK");
             }
-            out.println("zero-copy gather sample: OK");
-            return 0;
-        } catch (SampleFailure e) {
-            out.println("zero-copy gather sample FAILED: " + e.getMessage());
-            return 1;
-        } catch (Exception e) {
-            out.println("zero-copy gather sample FAILED: " + e);
-            return 1;
-        }
+        });
     }
 
     /** Record boundaries: 64 B to 4 KiB records covering {@code [0, length)}. */
