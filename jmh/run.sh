@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . .ci/env.sh
-mvn -q -B -ntp -DskipTests -pl jmh -am package
+mvn -q -B -ntp -Dstyle.color=never -DskipTests -pl jmh -am package
 cp="jmh/target/classes:$(cat jmh/target/classpath.txt)"
 out=jmh/target/results.csv
 args=("$@")
@@ -13,5 +13,5 @@ args=("$@")
 "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "$cp" org.openjdk.jmh.Main \
   -jvmArgsAppend --enable-native-access=ALL-UNNAMED -rf csv -rff "$out" "${args[@]}"
 echo
-echo "Ratios against one sendmsg(2) per send through FFM (the C floor), same run:"
-"$JAVA_HOME/bin/java" -cp "$cp" org.jwsp.jmh.RatioTable "$out" ffmSendmsg
+echo "Ratios against one sendmsg(2) per send through FFM (the C floor) and the JDK's gathering write, same run:"
+"$JAVA_HOME/bin/java" -cp "$cp" org.jwsp.jmh.RatioTable "$out" ffmSendmsg nioGatheringWrite
