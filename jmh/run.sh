@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . .ci/env.sh
-mvn -q -B -ntp -Dstyle.color=never -DskipTests -pl jmh -am package
+mvn -q -B -ntp -DskipTests -pl jmh -am package
 cp="jmh/target/classes:$(cat jmh/target/classpath.txt)"
 out=jmh/target/results.csv
 args=("$@")

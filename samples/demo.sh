@@ -11,6 +11,6 @@ if [ $# -gt 0 ] && [ "${1#-}" = "$1" ]; then
   main=org.jwsp.samples.$1
   shift
 fi
-mvn -q -B -ntp -Dstyle.color=never -DskipTests -pl samples -am package
+mvn -q -B -ntp -DskipTests -pl samples -am package
 exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED \
   -cp "samples/target/classes:$(cat samples/target/classpath.txt)" "$main" "$@"
