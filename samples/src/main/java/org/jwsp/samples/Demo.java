@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import org.jwsp.host.catalog.Ws2;
 import org.jwsp.provider.LayeredProvider;
 import org.jwsp.provider.filter.SendFilter;
 
@@ -64,43 +65,44 @@ public final class Demo {
         List<Phase> phases = new ArrayList<>();
         out.println("jwsp demo: a Windows-style program on the Linux host, every WSASend through jwsp's Java WSPSend");
         try (EchoServer echo = EchoServer.start(); JwspOnHost jwsp = JwspOnHost.install(meter); Pacer pacer = new Pacer(SHAPED_RATE, 256)) {
-            var ws2 = jwsp.ws2();
+            Ws2 ws2 = jwsp.ws2();
             out.printf("[1/7] installed %s; echo server on 127.0.0.1:%d%n", jwsp.chains(), echo.port());
             try {
-                EchoConnection eventConn = open(phases, meter, "overlapped + event", ws2, echo);
-                EchoConnection routineConn = open(phases, meter, "completion routine", ws2, echo);
-                EchoConnection portConn = open(phases, meter, "completion port", ws2, echo);
-                EchoConnection gatherConn = open(phases, meter, "gathered, IOCP", ws2, echo);
-                EchoConnection shapedConn = open(phases, meter, "shaped (DELAY)", ws2, echo);
-                EchoConnection refusedConn = open(phases, meter, "policy (refuse)", ws2, echo);
-                long shaped = shapedConn.socket();
-                long refused = refusedConn.socket();
-                meter.policy(send -> send.socket() == shaped ? pacer.hold(send)
-                        : send.socket() == refused && send.totalBytes() > POLICY_LIMIT ? WSAEACCES
+                Phase event = open(phases, meter, "overlapped + event", ws2, echo);
+                Phase routine = open(phases, meter, "completion routine", ws2, echo);
+                Phase port = open(phases, meter, "completion port", ws2, echo);
+                Phase gather = open(phases, meter, "gathered, IOCP", ws2, echo);
+                Phase shaped = open(phases, meter, "shaped (DELAY)", ws2, echo);
+                Phase policy = open(phases, meter, "policy (refuse)", ws2, echo);
+                // The filter's logic: meter everything (SocketMeter), pace one socket, refuse big sends on another.
+                long shapedSocket = shaped.connection().socket();
+                long policySocket = policy.connection().socket();
+                meter.policy(send -> send.socket() == shapedSocket ? pacer.hold(send)
+                        : send.socket() == policySocket && send.totalBytes() > POLICY_LIMIT ? WSAEACCES
                         : SendFilter.PASS);
 
-                WinsockSends.withEvent(ws2, eventConn, 400, 4096, phases.get(0).tally());
-                report(out, 2, phases.get(0), "400 x 4 KiB, event wait + WSAGetOverlappedResult");
-                WinsockSends.withCompletionRoutine(ws2, routineConn, 2000, 1024, 32, phases.get(1).tally());
-                report(out, 3, phases.get(1), "2000 x 1 KiB, 32 in flight, routines run in SleepEx");
-                WinsockSends.throughCompletionPort(ws2, portConn, 4000, 1, 512, 128, phases.get(2).tally());
-                report(out, 4, phases.get(2), "4000 x 512 B, 128 in flight on a completion port");
-                WinsockSends.throughCompletionPort(ws2, gatherConn, 500, 8, 4096, 16, phases.get(3).tally());
-                report(out, 5, phases.get(3), "500 x 8 buffers x 4 KiB native memory, 16 in flight");
+                WinsockSends.withEvent(ws2, event.connection(), 400, 4096, event.tally());
+                report(out, 2, event, "400 x 4 KiB, event wait + WSAGetOverlappedResult");
+                WinsockSends.withCompletionRoutine(ws2, routine.connection(), 2000, 1024, 32, routine.tally());
+                report(out, 3, routine, "2000 x 1 KiB, 32 in flight, routines run in SleepEx");
+                WinsockSends.throughCompletionPort(ws2, port.connection(), 4000, 1, 512, 128, port.tally());
+                report(out, 4, port, "4000 x 512 B, 128 in flight on a completion port");
+                WinsockSends.throughCompletionPort(ws2, gather.connection(), 500, 8, 4096, 16, gather.tally());
+                report(out, 5, gather, "500 x 8 buffers x 4 KiB native memory, 16 in flight");
                 long t0 = System.nanoTime();
-                WinsockSends.throughCompletionPort(ws2, shapedConn, SHAPED_SENDS, 1, 16384, SHAPED_SENDS, phases.get(4).tally());
+                WinsockSends.throughCompletionPort(ws2, shaped.connection(), SHAPED_SENDS, 1, 16384, SHAPED_SENDS, shaped.tally());
                 long shapedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
                 long floor = 1000L * (SHAPED_SENDS - 1) / SHAPED_RATE;
                 if (shapedMillis < floor) {
                     throw new SampleFailure("the shaped sends took " + shapedMillis + " ms, less than the pacing allows (" + floor + " ms)");
                 }
-                report(out, 6, phases.get(4), SHAPED_SENDS + " x 16 KiB held, released " + SHAPED_RATE + "/s: "
+                report(out, 6, shaped, SHAPED_SENDS + " x 16 KiB held, released " + SHAPED_RATE + "/s: "
                         + shapedMillis + " ms (>= " + floor + ")");
-                WinsockSends.blocking(ws2, refusedConn, 40, new int[] {1024, 8192}, WSAEACCES, phases.get(5).tally());
-                if (phases.get(5).tally().refused != 20) {
-                    throw new SampleFailure("the policy refused " + phases.get(5).tally().refused + " sends, not 20");
+                WinsockSends.blocking(ws2, policy.connection(), 40, new int[] {1024, 8192}, WSAEACCES, policy.tally());
+                if (policy.tally().refused != 20) {
+                    throw new SampleFailure("the policy refused " + policy.tally().refused + " sends, not 20");
                 }
-                report(out, 7, phases.get(5), "40 blocking, 1 KiB / 8 KiB; 8 KiB ones: WSAEACCES");
+                report(out, 7, policy, "40 blocking, 1 KiB / 8 KiB; 8 KiB ones: WSAEACCES");
                 out.println();
                 DemoTable.print(out, phases, meter);
                 DemoTable.check(phases, meter);
@@ -120,12 +122,13 @@ public final class Demo {
         out.println("closed every socket (jwsp holds 0 sockets, 0 requests), WSACleanup, jwsp uninstalled");
     }
 
-    private static EchoConnection open(List<Phase> phases, SocketMeter meter, String way, org.jwsp.host.catalog.Ws2 ws2,
-                                       EchoServer echo) {
+    /** Connects a new socket for one way of sending; the meter counts it on its own row. */
+    private static Phase open(List<Phase> phases, SocketMeter meter, String way, Ws2 ws2, EchoServer echo) {
         EchoConnection c = new EchoConnection(ws2, echo.port());
         meter.watch(c.socket());
-        phases.add(new Phase(way, c, new SendTally()));
-        return c;
+        Phase p = new Phase(way, c, new SendTally());
+        phases.add(p);
+        return p;
     }
 
     /** Waits for the phase's echo and prints its line. */

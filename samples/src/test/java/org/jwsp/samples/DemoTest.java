@@ -1,6 +1,9 @@
 package org.jwsp.samples;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.jwsp.bindings.windows.ws2spi_h.AF_INET;
+import static org.jwsp.bindings.windows.ws2spi_h.IPPROTO_TCP;
+import static org.jwsp.bindings.windows.ws2spi_h.SOCK_STREAM;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -63,10 +66,13 @@ class DemoTest {
     @Test
     void aFailureIsOneClearLineAndExitCodeOne() {
         try (JwspOnHost already = JwspOnHost.install(SendFilter.PASS_THROUGH)) {
-            already.ws2().socket(2, 1, 6, 0); // starts jwsp in this process, so the demo cannot configure it
+            // A socket starts jwsp in this process, so the demo cannot configure it.
+            long s = already.ws2().socket(AF_INET(), SOCK_STREAM(), IPPROTO_TCP(), 0);
+            assertTrue(LayeredProvider.started());
             SampleRun run = SampleRun.of(Demo::run);
             assertEquals(1, run.exitCode(), run.output());
-            assertTrue(run.line("jwsp demo FAILED: ").contains("jwsp"), run.output());
+            assertTrue(run.line("jwsp demo FAILED: ").contains("jwsp is already running"), run.output());
+            assertEquals(0, already.ws2().closesocket(s));
         }
     }
 }
