@@ -13,5 +13,5 @@ args=("$@")
 "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "$cp" org.openjdk.jmh.Main \
   -jvmArgsAppend --enable-native-access=ALL-UNNAMED -rf csv -rff "$out" "${args[@]}"
 echo
-echo "Ratios against one sendmsg(2) per send through FFM (the C floor), same run:"
-"$JAVA_HOME/bin/java" -cp "$cp" org.jwsp.jmh.RatioTable "$out" ffmSendmsg
+echo "Ratios against one sendmsg(2) per send through FFM (the C floor) and the JDK's gathering write, same run:"
+"$JAVA_HOME/bin/java" -cp "$cp" org.jwsp.jmh.RatioTable "$out" ffmSendmsg nioGatheringWrite

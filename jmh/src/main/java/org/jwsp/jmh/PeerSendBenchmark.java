@@ -45,6 +45,7 @@ public class PeerSendBenchmark {
     private LoopbackPair pair;
     private MemorySegment message;
     private long total;
+    private long sentBytes;
 
     private ServerSocketChannel server;
     private SocketChannel nioSender;
@@ -89,6 +90,9 @@ public class PeerSendBenchmark {
     @TearDown(Level.Trial)
     public void tearDown() throws Exception {
         pair.close();
+        if (pair.received() != sentBytes) {
+            throw new IllegalStateException("the drain received " + pair.received() + " bytes, sendmsg sent " + sentBytes);
+        }
         nioSender.close();
         nioDrain.join(10_000);
         server.close();
@@ -105,6 +109,7 @@ public class PeerSendBenchmark {
         if (n != total) {
             throw new IllegalStateException("sendmsg returned " + n + " of " + total);
         }
+        sentBytes += n;
         return n;
     }
 

@@ -4,16 +4,17 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * Turns a JMH CSV result file ({@code -rf csv}) into a table of ratios against one peer of the
- * same run: for every parameter combination, each benchmark's score divided by the baseline's.
+ * same run: for every parameter combination, each benchmark's score divided by each baseline's.
  * Speed is reported this way only, never as an absolute time in a test.
  *
- * <pre>java -cp ... org.jwsp.jmh.RatioTable results.csv ffmSendmsg</pre>
+ * <pre>java -cp ... org.jwsp.jmh.RatioTable results.csv ffmSendmsg nioGatheringWrite</pre>
  */
 public final class RatioTable {
 
@@ -24,11 +25,11 @@ public final class RatioTable {
     }
 
     public static void main(String[] args) throws IOException {
-        if (args.length != 2) {
-            System.err.println("usage: RatioTable <jmh-results.csv> <baseline benchmark method>");
+        if (args.length < 2) {
+            System.err.println("usage: RatioTable <jmh-results.csv> <baseline benchmark method>...");
             System.exit(2);
         }
-        System.out.print(render(parse(Files.readAllLines(Path.of(args[0]))), args[1]));
+        System.out.print(render(parse(Files.readAllLines(Path.of(args[0]))), Arrays.copyOfRange(args, 1, args.length)));
     }
 
     static List<Row> parse(List<String> csv) {
@@ -56,17 +57,25 @@ public final class RatioTable {
         return rows;
     }
 
-    static String render(List<Row> rows, String baseline) {
+    /** One line per row: its score, error and its ratio to each baseline of the same parameters ("n/a" if absent). */
+    static String render(List<Row> rows, String... baselines) {
         Map<String, List<Row>> byParams = new LinkedHashMap<>();
         rows.forEach(r -> byParams.computeIfAbsent(r.params(), k -> new ArrayList<>()).add(r));
         StringBuilder out = new StringBuilder();
-        out.append(String.format("%-28s %-24s %14s %10s %9s%n", "params", "benchmark", "score", "± 99.9%", "× " + baseline));
+        out.append(String.format("%-28s %-24s %14s %10s", "params", "benchmark", "score", "± 99.9%"));
+        for (String b : baselines) {
+            out.append(String.format(" %" + Math.max(9, b.length() + 2) + "s", "× " + b));
+        }
+        out.append(String.format("%n"));
         for (var e : byParams.entrySet()) {
-            Row base = e.getValue().stream().filter(r -> r.benchmark().equals(baseline)).findFirst().orElse(null);
             for (Row r : e.getValue()) {
-                String ratio = base == null ? "n/a" : String.format("%.2f", r.score() / base.score());
-                out.append(String.format("%-28s %-24s %14.1f %10.1f %9s  %s%n", e.getKey(), r.benchmark(), r.score(),
-                        r.error(), ratio, r.unit()));
+                out.append(String.format("%-28s %-24s %14.1f %10.1f", e.getKey(), r.benchmark(), r.score(), r.error()));
+                for (String b : baselines) {
+                    Row base = e.getValue().stream().filter(x -> x.benchmark().equals(b)).findFirst().orElse(null);
+                    String ratio = base == null ? "n/a" : String.format("%.2f", r.score() / base.score());
+                    out.append(String.format(" %" + Math.max(9, b.length() + 2) + "s", ratio));
+                }
+                out.append(String.format("  %s%n", r.unit()));
             }
         }
         return out.toString();

@@ -29,6 +29,16 @@ class RatioTableTest {
     }
 
     @Test
+    void everyBaselineGetsItsOwnRatioColumn() {
+        String table = RatioTable.render(RatioTable.parse(CSV), "ffmSendmsg", "nioGatheringWrite");
+        assertTrue(table.lines().findFirst().orElseThrow().contains("× nioGatheringWrite"), table);
+        assertTrue(table.lines().anyMatch(l -> l.startsWith("buffers=16 size=65536") && l.contains("ffmSendmsg")
+                && l.matches(".* 1\\.00 +0\\.40 .*")), table);
+        assertTrue(table.lines().anyMatch(l -> l.startsWith("buffers=1 size=64") && l.contains("nioGatheringWrite")
+                && l.matches(".* 0\\.75 +1\\.00 .*")), table);
+    }
+
+    @Test
     void aMissingBaselineSaysSoInsteadOfInventingARatio() {
         String table = RatioTable.render(RatioTable.parse(CSV), "noSuchBenchmark");
         assertTrue(table.lines().skip(1).allMatch(l -> l.contains(" n/a ")), table);

@@ -1,0 +1,46 @@
+package org.jwsp.jmh;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.jwsp.provider.LayeredProvider;
+
+/**
+ * What {@link JwspSendBenchmark} measures works: each sender goes through the provider it names,
+ * its sends complete with every byte, the sink receives exactly those bytes, and closing it
+ * leaves no descriptor, no jwsp runtime and no catalog entry behind.
+ */
+class WinsockSenderTest {
+
+    @ParameterizedTest(name = "jwsp={0} overlapped={1}")
+    @CsvSource({"true,false", "false,false", "true,true", "false,true"})
+    void sendsEveryByteThroughTheProviderItNamesAndCleansUp(boolean jwsp, boolean overlapped) throws Exception {
+        new WinsockSender(jwsp, overlapped, 1, 64).close(); // the host's own port and threads start once per process
+        long fds = openFds();
+        WinsockSender sender = new WinsockSender(jwsp, overlapped, 16, 64);
+        assertEquals(jwsp, sender.throughJwsp());
+        for (int i = 0; i < 3 * WinsockSender.WINDOW; i++) {
+            if (overlapped) {
+                sender.overlappedSend();
+            } else {
+                assertEquals(16 * 64, sender.blockingSend());
+            }
+        }
+        sender.close(); // reaps what is in flight and throws unless the sink got exactly the completed bytes
+        assertFalse(LayeredProvider.started());
+        assertEquals(fds, openFds(), "open fds");
+    }
+
+    private static long openFds() throws IOException {
+        try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
+            return s.count();
+        }
+    }
+}
