@@ -82,7 +82,16 @@ public final class LayeredProvider {
         ThreadScratch sc = ThreadScratch.get();
         SendRequest done;
         synchronized (c) {
-            if (!r.held || r.ticket() != ticket) {
+            if (r.ticket() != ticket) {
+                return false;
+            }
+            if (r.filtering) {
+                // Released before the filter's DELAY was acted on: remember it, so nothing is held.
+                boolean first = !r.releasedEarly;
+                r.releasedEarly = true;
+                return first;
+            }
+            if (!r.held) {
                 return false;
             }
             c.queue.release(r, sc);

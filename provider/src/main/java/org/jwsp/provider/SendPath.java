@@ -109,18 +109,24 @@ final class SendPath {
         }
         int verdict = SendFilter.PASS;
         if (rt.filter != SendFilter.PASS_THROUGH) {
+            // The ticket may reach another thread that releases it before this verdict is acted on.
+            r.filtering = true;
             verdict = filter(sc.facts.aim(ctx, true, r.buffers.array(), r.buffers.count(), r.buffers.totalBytes(), flags, r.ticket()));
             sc.facts.clear();
         }
         if (verdict > 0) {
+            synchronized (ctx) {
+                r.filtering = false;
+            }
             rt.slab.unref(r);
             Errno.set(errno, verdict);
             return Errno.SOCKET_ERROR;
         }
-        r.held = verdict == SendFilter.DELAY;
         CompletionDelivery.markInProgress(lpOverlapped);
         int rc;
         synchronized (ctx) {
+            r.filtering = false;
+            r.held = verdict == SendFilter.DELAY && !r.releasedEarly;
             rc = ctx.closing ? WsaCondition.NOT_A_SOCKET.code() : ctx.queue.submit(r, sc);
         }
         if (rc == 0) {

@@ -76,6 +76,14 @@ final class SendRequest {
     int flags;
     /** Held back by a filter's DELAY verdict until released. Guarded by the socket lock. */
     boolean held;
+    /**
+     * The filter has this request's ticket but the send is not queued yet. Written by the sending
+     * thread before the filter runs (the filter's own hand-off of the ticket orders it before any
+     * release) and cleared under the socket lock when the send is queued.
+     */
+    boolean filtering;
+    /** A release arrived while {@link #filtering}: a DELAY verdict then holds nothing. Guarded by the socket lock. */
+    boolean releasedEarly;
     /** Bytes of this send consumed by earlier short lower completions. Guarded by the socket lock. */
     long sent;
     /** The completion indication was already given by the caller thread (immediate completion). */
@@ -130,6 +138,8 @@ final class SendRequest {
         routineAddress = 0;
         flags = 0;
         held = false;
+        filtering = false;
+        releasedEarly = false;
         sent = 0;
         deliveredEarly = false;
         error = 0;

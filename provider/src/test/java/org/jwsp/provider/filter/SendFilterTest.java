@@ -135,4 +135,33 @@ class SendFilterTest {
             assertEquals("first second", new String(PeerReader.readExactly(c.lower.onlySocket().peerFd, 12)));
         }
     }
+
+    /** A release that reaches jwsp before the filter's DELAY verdict does (another thread was quicker) is not lost. */
+    @Test
+    void aReleaseThatArrivesBeforeTheDelayVerdictIsNotLost() {
+        AtomicLong ticket = new AtomicLong();
+        List<Boolean> released = new ArrayList<>();
+        SendFilter releasedAtOnce = v -> {
+            if (ticket.compareAndSet(0, v.ticket())) {
+                released.add(LayeredProvider.releaseDelayed(v.ticket()));
+                released.add(LayeredProvider.releaseDelayed(v.ticket()));
+                return SendFilter.DELAY;
+            }
+            return SendFilter.PASS;
+        };
+        try (JwspClient c = JwspClient.start(s -> s.withFilter(releasedAtOnce)); Arena a = Arena.ofConfined()) {
+            long s = c.streamSocket(true);
+            MemorySegment sent = a.allocate(ValueLayout.JAVA_INT);
+            MemorySegment ov = a.allocate(OVERLAPPED.layout());
+            long e = c.kernel.createEvent(true, false);
+            OVERLAPPED.hEvent(ov, MemorySegment.ofAddress(e));
+            int rc = c.send(s, Wsabufs.of(a, Wsabufs.data(a, "early")), 1, sent, 0, ov, MemorySegment.NULL,
+                    MemorySegment.NULL, c.errno);
+            assertTrue(rc == 0 || c.errno() == WSA_IO_PENDING(), "rc " + rc + " errno " + c.errno());
+            assertEquals(List.of(true, false), released, "the early release counts once");
+            assertEquals(KernelPort.WAIT_OBJECT_0, c.kernel.waitForSingleObject(e, WAIT, false), "the send was not held");
+            assertEquals("early", new String(PeerReader.readExactly(c.lower.onlySocket().peerFd, 5)));
+            assertFalse(LayeredProvider.releaseDelayed(ticket.get()), "nothing left to release");
+        }
+    }
 }
