@@ -70,7 +70,6 @@ public final class Pacer implements AutoCloseable {
 
     private void run() {
         long next = System.nanoTime();
-        int misses = 0;
         while (running) {
             // Never faster than the rate: a late wake-up delays the following releases, it is not caught up.
             next = Math.max(next + periodNanos, System.nanoTime());
@@ -83,18 +82,10 @@ public final class Pacer implements AutoCloseable {
                 continue;
             }
             released++; // counted first: the release completes the send, and a reader may look at once
-            if (LayeredProvider.releaseDelayed(t)) {
-                drop();
-                misses = 0;
-                continue;
+            if (!LayeredProvider.releaseDelayed(t)) {
+                released--; // the ticket names no held send any more (its socket closed)
             }
-            released--;
-            if (++misses > 2) {
-                // The ticket names no held send any more (its socket closed): forget it.
-                // (A miss right after hold() is jwsp not having marked the send held yet: retried.)
-                drop();
-                misses = 0;
-            }
+            drop();
         }
         for (long t = peek(); t != 0; t = peek()) {
             if (LayeredProvider.releaseDelayed(t)) {
