@@ -2,19 +2,12 @@ package org.jwsp.jmh;
 
 import static org.jwsp.bindings.linux.linux_h.AF_INET;
 import static org.jwsp.bindings.linux.linux_h.INADDR_LOOPBACK;
-import static org.jwsp.bindings.linux.linux_h.IPPROTO_TCP;
 import static org.jwsp.bindings.linux.linux_h.SOCK_CLOEXEC;
 import static org.jwsp.bindings.linux.linux_h.SOCK_STREAM;
-import static org.jwsp.bindings.linux.linux_h.TCP_NODELAY;
 
-import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
-import java.util.stream.Stream;
 
 import org.jwsp.bindings.linux.in_addr;
 import org.jwsp.bindings.linux.linux_h;
@@ -72,43 +65,6 @@ final class LoopbackSink implements AutoCloseable {
     /** Bytes the drain has read so far. */
     long received() {
         return received;
-    }
-
-    /**
-     * Sets TCP_NODELAY on the sending end's Linux descriptor, found in /proc/self/fd by its
-     * local port (the accepted connection's peer port). For senders made through the host's
-     * Winsock, whose setsockopt knows only SOL_SOCKET options; the peers set it on their own fd.
-     */
-    void noDelayOnSender() {
-        MemorySegment peer = sockaddr_in.allocate(arena);
-        MemorySegment len = arena.allocateFrom(ValueLayout.JAVA_INT, (int) sockaddr_in.sizeof());
-        check(linux_h.getpeername(receiver, peer, len), "getpeername");
-        short senderPort = sockaddr_in.sin_port(peer);
-        MemorySegment local = sockaddr_in.allocate(arena);
-        for (int fd : socketFds()) {
-            len.set(ValueLayout.JAVA_INT, 0, (int) sockaddr_in.sizeof());
-            if (fd != receiver && linux_h.getsockname(fd, local, len) == 0 && sockaddr_in.sin_family(local) == AF_INET()
-                    && sockaddr_in.sin_port(local) == senderPort) {
-                check(linux_h.setsockopt(fd, IPPROTO_TCP(), TCP_NODELAY(), arena.allocateFrom(ValueLayout.JAVA_INT, 1), 4),
-                        "setsockopt");
-                return;
-            }
-        }
-        throw new IllegalStateException("no socket with local port " + Short.toUnsignedInt(Short.reverseBytes(senderPort)));
-    }
-
-    private static List<Integer> socketFds() {
-        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
-            return fds.filter(p -> {
-                try {
-                    return Files.readSymbolicLink(p).toString().startsWith("socket:");
-                } catch (IOException gone) {
-                    return false;
-                }
-            }).map(p -> Integer.parseInt(p.getFileName().toString())).toList();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     /** Waits (bounded) for the drain to see the sender's end of stream, then closes and frees all. */

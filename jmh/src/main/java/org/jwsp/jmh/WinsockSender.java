@@ -5,6 +5,7 @@ import static org.jwsp.bindings.windows.ws2spi_h.INVALID_SOCKET;
 import static org.jwsp.bindings.windows.ws2spi_h.IPPROTO_TCP;
 import static org.jwsp.bindings.windows.ws2spi_h.SD_SEND;
 import static org.jwsp.bindings.windows.ws2spi_h.SOCK_STREAM;
+import static org.jwsp.bindings.windows.ws2spi_h.TCP_NODELAY;
 import static org.jwsp.bindings.windows.ws2spi_h.WSA_FLAG_OVERLAPPED;
 import static org.jwsp.bindings.windows.ws2spi_h.WSA_IO_PENDING;
 
@@ -84,7 +85,10 @@ final class WinsockSender implements AutoCloseable {
             throw new IllegalStateException("connect: WSA error " + ws2.lastError());
         }
         sink.acceptAndDrain();
-        sink.noDelayOnSender();
+        // Nagle off, as the peers have it, the way a program does it: jwsp passes it down.
+        if (ws2.setsockopt(socket, IPPROTO_TCP(), TCP_NODELAY(), arena.allocateFrom(ValueLayout.JAVA_INT, 1), 4) != 0) {
+            throw new IllegalStateException("setsockopt(TCP_NODELAY): WSA error " + ws2.lastError());
+        }
         wsabufs = WSABUF.allocateArray(buffers, arena);
         for (int i = 0; i < buffers; i++) {
             WSABUF.buf(WSABUF.asSlice(wsabufs, i), arena.allocate(size));
