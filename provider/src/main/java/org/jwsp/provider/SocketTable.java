@@ -18,7 +18,7 @@ import org.jwsp.bindings.windows.sockaddr_storage;
 final class SocketTable {
 
     /** WSABUF entries of one merged lower send. */
-    static final int GATHER_CAPACITY = 64;
+    static final int GATHER_CAPACITY = 256;
 
     private final SocketContext[] slots;
     private final int[] free;
