@@ -70,6 +70,9 @@ class HotPathAllocationTest {
                 workerBytes = THREADS.getThreadAllocatedBytes(worker) - workerBefore;
                 first += MEASURED;
             }
+            // Every send must be done before the drain stops: a send still queued in jwsp would go to the
+            // lower provider with nobody reading the peer and block there, with WSPCleanup waiting behind it.
+            assertTrue(awaitLast(f, events, first), "the last sends completed");
             done.set(true);
             drain.join(5_000);
             assertEquals(MEASURED, accepted, "every send was accepted");
@@ -115,6 +118,16 @@ class HotPathAllocationTest {
             }
         }
         return ok;
+    }
+
+    /** Waits (bounded) for the events of the last sends before {@code end} (at most the ring's 4096). */
+    private static boolean awaitLast(SendFixture f, long[] events, int end) {
+        for (int i = Math.max(0, end - events.length); i < end; i++) {
+            if (f.c.kernel.waitForSingleObject(events[i & 4095], 5_000, false) != org.jwsp.kernel.KernelPort.WAIT_OBJECT_0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
