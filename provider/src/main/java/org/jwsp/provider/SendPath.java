@@ -1,5 +1,7 @@
 package org.jwsp.provider;
 
+import org.jwsp.bindings.AddressSignatures;
+
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -29,10 +31,8 @@ final class SendPath {
     /** Bound on dwBufferCount for a synchronous send (its array is not captured). */
     static final int SYNC_MAX_BUFFERS = 1024;
 
-    /** LPWSPSEND's C signature with every pointer as a 64-bit address. */
-    static final FunctionDescriptor RAW_DESCRIPTOR = FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
-            ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
-            ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG);
+    /** LPWSPSEND's C signature with every pointer as a 64-bit address (see {@link AddressSignatures}). */
+    static final FunctionDescriptor RAW_DESCRIPTOR = AddressSignatures.LPWSPSEND;
 
     private final ProviderRuntime rt;
 

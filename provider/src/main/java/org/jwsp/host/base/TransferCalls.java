@@ -43,13 +43,17 @@ final class TransferCalls {
         this.provider = provider;
     }
 
-    int send(long s, MemorySegment lpBuffers, int count, MemorySegment lpSent, int dwFlags, MemorySegment lpOverlapped,
-             MemorySegment routine, MemorySegment lpThreadId, MemorySegment lpErrno) {
+    /**
+     * {@code WSPSend}, its stub made from {@link org.jwsp.bindings.AddressSignatures#LPWSPSEND}: pointers
+     * arrive as addresses, so no segment is materialised per send, whatever the JIT inlines.
+     */
+    int send(long s, long lpBuffers, int count, long lpSent, int dwFlags, long lpOverlapped, long routine, long lpThreadId,
+             long lpErrno) {
         try {
-            return transfer(IoRequest.SEND, s, lpBuffers.address(), count, lpSent.address(), dwFlags, lpOverlapped.address(),
-                    routine.address(), lpThreadId.address(), lpErrno.address(), 0, 0, 0);
+            return transfer(IoRequest.SEND, s, lpBuffers, count, lpSent, dwFlags, lpOverlapped, routine, lpThreadId, lpErrno,
+                    0, 0, 0);
         } catch (Throwable t) {
-            UpcallFaults.report("WSPSend", t, lpErrno);
+            UpcallFaults.report("WSPSend", t, MemorySegment.ofAddress(lpErrno));
             return SOCKET_ERROR();
         }
     }
