@@ -24,6 +24,12 @@ import org.jwsp.bindings.windows.ws2spi_h;
  */
 final class SubmissionQueue {
 
+    /**
+     * A merged lower send grows to at most this many bytes: merging pays for small sends (fewer
+     * system calls); past a few socket buffers' worth it only delays the completions it carries.
+     */
+    static final long MERGE_BYTES = 256 * 1024;
+
     private static final int PENDING = ws2spi_h.WSA_IO_PENDING();
 
     private final SocketContext socket;
@@ -221,7 +227,7 @@ final class SubmissionQueue {
                 long total = leader.remaining();
                 SendRequest last = leader;
                 while (!socket.messageOriented && head != null && !head.held && head.flags == leader.flags
-                        && total + head.buffers.totalBytes() <= WsaBufCapture.MAX_TOTAL) {
+                        && total + head.buffers.totalBytes() <= MERGE_BYTES) {
                     int added = head.buffers.copyTo(buffers, count, SocketTable.GATHER_CAPACITY, 0);
                     if (added < 0) {
                         break;
