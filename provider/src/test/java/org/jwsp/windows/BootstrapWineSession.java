@@ -154,6 +154,14 @@ final class BootstrapWineSession implements AutoCloseable {
         pb.environment().putAll(s.env);
         pb.redirectOutput(s.dir.resolve("stdout.txt").toFile()).redirectError(s.dir.resolve("stderr.txt").toFile());
         int exit = exec(pb, RUN_SECONDS, "wspcaller " + args);
+        if (exit != 0 && lines(s.dir.resolve("stdout.txt")).isEmpty() && lines(s.record()).isEmpty()) {
+            // wspcaller prints "LOAD ..." before anything else: with no line at all, Wine itself did not
+            // start it (seen once in many runs: exit 1 after a few ms). That says nothing about jwsp.dll,
+            // so start it once more, and say so.
+            System.err.println("wine did not start wspcaller " + args + " (exit " + exit + "): "
+                    + Files.readString(s.dir.resolve("stderr.txt")).strip() + "; starting it once more");
+            exit = exec(pb, RUN_SECONDS, "wspcaller " + args);
+        }
         return new Run(exit, lines(s.dir.resolve("stdout.txt")), lines(s.record()),
                 lines(s.defaultLog ? defaultLog() : s.log()), Files.readString(s.dir.resolve("stderr.txt")));
     }
