@@ -38,7 +38,7 @@ import org.jwsp.bindings.windows.WSATHREADID;
 final class SendRequest {
 
     /** WSABUF entries one capture holds. */
-    static final int CAPACITY = 16;
+    static final int CAPACITY = 64;
     static final int SEND = 0;
     static final int PROXY = 1;
 
