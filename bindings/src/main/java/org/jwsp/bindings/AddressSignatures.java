@@ -1,9 +1,13 @@
 package org.jwsp.bindings;
 
 import java.lang.foreign.AddressLayout;
+import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
 
 /**
  * Function signatures with every pointer carried as a 64-bit address ({@code long}), derived
@@ -22,6 +26,20 @@ public final class AddressSignatures {
             addressesAsLongs(org.jwsp.bindings.windows.LPWSPSEND.descriptor());
 
     private AddressSignatures() {
+    }
+
+    /**
+     * An {@code LPWSPSEND} upcall stub calling {@code receiver.method(long s, long lpBuffers, int count,
+     * long lpSent, int flags, long lpOverlapped, long routine, long lpThreadId, long lpErrno)}, found
+     * with the caller's {@code lookup} (so the method may be package-private), owned by {@code arena}.
+     */
+    public static MemorySegment lpWspSendStub(MethodHandles.Lookup lookup, Object receiver, String method, Arena arena) {
+        try {
+            var handle = lookup.findVirtual(receiver.getClass(), method, LPWSPSEND.toMethodType()).bindTo(receiver);
+            return Linker.nativeLinker().upcallStub(handle, LPWSPSEND, arena);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalArgumentException(receiver.getClass().getName() + "." + method + " does not take LPWSPSEND's addresses", e);
+        }
     }
 
     /** {@code d} with each {@link AddressLayout} argument and return replaced by {@link ValueLayout#JAVA_LONG}. */

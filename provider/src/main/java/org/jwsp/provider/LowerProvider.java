@@ -25,7 +25,7 @@ import org.jwsp.kernel.KernelPort;
 final class LowerProvider {
 
     private static final java.lang.invoke.MethodHandle RAW_SEND = java.lang.foreign.Linker.nativeLinker().downcallHandle(
-            SendPath.RAW_DESCRIPTOR);
+            org.jwsp.bindings.AddressSignatures.LPWSPSEND);
 
     final String path;
     /** The lower provider's WSPPROC_TABLE (our copy). */

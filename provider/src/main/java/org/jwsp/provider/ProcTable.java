@@ -1,5 +1,7 @@
 package org.jwsp.provider;
 
+import org.jwsp.bindings.AddressSignatures;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
@@ -13,17 +15,6 @@ import org.jwsp.bindings.windows.*;
 final class ProcTable {
 
     private ProcTable() {
-    }
-
-    /** lpWSPSend with pointers received as addresses ({@link SendPath#RAW_DESCRIPTOR}): no segment per call. */
-    private static MemorySegment rawSendStub(SendPath send, Arena arena) {
-        try {
-            java.lang.invoke.MethodHandle mh = java.lang.invoke.MethodHandles.lookup().findVirtual(SendPath.class, "send",
-                    SendPath.RAW_DESCRIPTOR.toMethodType()).bindTo(send);
-            return java.lang.foreign.Linker.nativeLinker().upcallStub(mh, SendPath.RAW_DESCRIPTOR, arena);
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     static MemorySegment build(ProviderRuntime rt, Arena arena) {
@@ -56,7 +47,8 @@ final class ProcTable {
         WSPPROC_TABLE.lpWSPRecvDisconnect(t, LPWSPRECVDISCONNECT.allocate(pass::recvDisconnect, arena));
         WSPPROC_TABLE.lpWSPRecvFrom(t, LPWSPRECVFROM.allocate(proxy::recvFrom, arena));
         WSPPROC_TABLE.lpWSPSelect(t, LPWSPSELECT.allocate(pass::select, arena));
-        WSPPROC_TABLE.lpWSPSend(t, rawSendStub(send, arena));
+        // pointers received as addresses: no segment per call (AddressSignatures)
+        WSPPROC_TABLE.lpWSPSend(t, AddressSignatures.lpWspSendStub(java.lang.invoke.MethodHandles.lookup(), send, "send", arena));
         WSPPROC_TABLE.lpWSPSendDisconnect(t, LPWSPSENDDISCONNECT.allocate(pass::sendDisconnect, arena));
         WSPPROC_TABLE.lpWSPSendTo(t, LPWSPSENDTO.allocate(proxy::sendTo, arena));
         WSPPROC_TABLE.lpWSPSetSockOpt(t, LPWSPSETSOCKOPT.allocate(pass::setSockOpt, arena));

@@ -2,7 +2,6 @@ package org.jwsp.provider;
 
 import org.jwsp.bindings.AddressSignatures;
 
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -31,9 +30,6 @@ final class SendPath {
     /** Bound on dwBufferCount for a synchronous send (its array is not captured). */
     static final int SYNC_MAX_BUFFERS = 1024;
 
-    /** LPWSPSEND's C signature with every pointer as a 64-bit address (see {@link AddressSignatures}). */
-    static final FunctionDescriptor RAW_DESCRIPTOR = AddressSignatures.LPWSPSEND;
-
     private final ProviderRuntime rt;
 
     SendPath(ProviderRuntime rt) {
@@ -41,7 +37,7 @@ final class SendPath {
     }
 
     /**
-     * The lpWSPSend entry. Its stub is made from {@link #RAW_DESCRIPTOR}: the pointer parameters
+     * The lpWSPSend entry. Its stub is made from {@link AddressSignatures#LPWSPSEND}: the pointer parameters
      * arrive as addresses (same registers as pointers in the x64 ABI), so the upcall materialises
      * no MemorySegment per call; each pointer is bounded here, locally, to what the contract covers.
      */

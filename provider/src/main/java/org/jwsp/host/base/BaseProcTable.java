@@ -1,7 +1,5 @@
 package org.jwsp.host.base;
 
-import java.lang.foreign.Linker;
-import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 
 import org.jwsp.bindings.AddressSignatures;
@@ -44,7 +42,7 @@ final class BaseProcTable {
         WSPPROC_TABLE.lpWSPListen(t, LPWSPLISTEN.allocate(sc::listen, arena));
         WSPPROC_TABLE.lpWSPRecv(t, LPWSPRECV.allocate(tc::recv, arena));
         WSPPROC_TABLE.lpWSPRecvFrom(t, LPWSPRECVFROM.allocate(tc::recvFrom, arena));
-        WSPPROC_TABLE.lpWSPSend(t, addressTypedSend(tc, arena));
+        WSPPROC_TABLE.lpWSPSend(t, AddressSignatures.lpWspSendStub(MethodHandles.lookup(), tc, "send", arena));
         WSPPROC_TABLE.lpWSPSendTo(t, LPWSPSENDTO.allocate(tc::sendTo, arena));
         WSPPROC_TABLE.lpWSPSetSockOpt(t, LPWSPSETSOCKOPT.allocate(oc::setSockOpt, arena));
         WSPPROC_TABLE.lpWSPShutdown(t, LPWSPSHUTDOWN.allocate(sc::shutdown, arena));
@@ -71,16 +69,5 @@ final class BaseProcTable {
         WSPPROC_TABLE.lpWSPStringToAddress(t, LPWSPSTRINGTOADDRESS.allocate(
                 (str, af, i, a, l, e) -> BaseProvider.unsupported(e), arena));
         return t;
-    }
-
-    /** lpWSPSend with its pointers received as addresses ({@link AddressSignatures#LPWSPSEND}). */
-    private static MemorySegment addressTypedSend(TransferCalls tc, Arena arena) {
-        try {
-            MethodHandle send = MethodHandles.lookup().findVirtual(TransferCalls.class, "send",
-                    AddressSignatures.LPWSPSEND.toMethodType()).bindTo(tc);
-            return Linker.nativeLinker().upcallStub(send, AddressSignatures.LPWSPSEND, arena);
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }
