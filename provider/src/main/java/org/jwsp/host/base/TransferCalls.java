@@ -222,6 +222,9 @@ final class TransferCalls {
                 flags |= (dwFlags & MSG_DONTROUTE()) != 0 ? linux_h.MSG_DONTROUTE() : 0;
             }
             long r = send ? Libc.sendmsg(sock.fd, scratch.message, flags) : Libc.recvmsg(sock.fd, scratch.message, flags);
+            if (send && sock.isStream() && !sock.nonBlocking && (r >= 0 || r == -linux_h.EINTR())) {
+                r = sendRest(sock.fd, scratch.message, iov, count, flags, Math.max(r, 0));
+            }
             if (r < 0) {
                 return -WsaErrors.fromErrno((int) -r);
             }
@@ -232,6 +235,46 @@ final class TransferCalls {
                 return -WSAEINTR(); // a blocking receive ended by closesocket on another thread
             }
             return r;
+        }
+    }
+
+    /**
+     * The rest of a blocking stream send of which {@code sendmsg} took {@code done} bytes. Linux
+     * returns a partial count when a signal reaches the thread mid-send (a JVM's threads take
+     * signals: profilers', the runtime's own); a blocking Winsock send returns when all is sent or
+     * it failed. The iovecs already sent are dropped and the first partly sent one trimmed, in
+     * {@code iov} (this call's copy, never the caller's array), until everything is sent.
+     *
+     * @return {@code done} plus what followed, or {@code -errno} of the call that failed
+     */
+    private static long sendRest(int fd, MemorySegment message, MemorySegment iov, int count, int flags, long done) {
+        long total = done;
+        long skip = done;
+        int first = 0;
+        while (true) {
+            long v = first * iovec.sizeof();
+            while (first < count && skip >= iov.get(iovec.iov_len$layout(), v + iovec.iov_len$offset())) {
+                skip -= iov.get(iovec.iov_len$layout(), v + iovec.iov_len$offset());
+                first++;
+                v += iovec.sizeof();
+            }
+            if (first == count) {
+                return total;
+            }
+            iov.set(ValueLayout.JAVA_LONG, v + iovec.iov_base$offset(), iov.get(ValueLayout.JAVA_LONG, v + iovec.iov_base$offset()) + skip);
+            iov.set(iovec.iov_len$layout(), v + iovec.iov_len$offset(), iov.get(iovec.iov_len$layout(), v + iovec.iov_len$offset()) - skip);
+            message.set(ValueLayout.JAVA_LONG, msghdr.msg_iov$offset(), iov.address() + v);
+            msghdr.msg_iovlen(message, count - first);
+            long r = Libc.sendmsg(fd, message, flags);
+            if (r == -linux_h.EINTR()) {
+                skip = 0;
+                continue;
+            }
+            if (r < 0) {
+                return r;
+            }
+            total += r;
+            skip = r;
         }
     }
 
