@@ -107,8 +107,15 @@ final class CompletionDelivery {
         }
     }
 
-    /** Delivers a done list from {@link SubmissionQueue#takeDone} and drops the operation's reference of each. */
+    /**
+     * Delivers a done list from {@link SubmissionQueue#takeDone} (all of one socket), drops the
+     * operation's reference of each, then tells the queue, which WSPCloseSocket waits on.
+     */
     void deliverAll(SendRequest done, ThreadScratch s) {
+        if (done == null) {
+            return;
+        }
+        SocketContext socket = done.socket; // read before the requests go back to the slab
         while (done != null) {
             SendRequest next = done.nextDone;
             done.nextDone = null;
@@ -117,6 +124,9 @@ final class CompletionDelivery {
             }
             slab.unref(done);
             done = next;
+        }
+        synchronized (socket) {
+            socket.queue.delivered();
         }
     }
 

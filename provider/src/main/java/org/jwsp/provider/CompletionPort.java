@@ -99,6 +99,9 @@ final class CompletionPort implements Runnable {
                 r.transferred = bytes;
                 r.resultFlags = s.flags.get(ValueLayout.JAVA_INT, 0);
                 delivery.deliver(r, s);
+                synchronized (socket) {
+                    socket.queue.proxyDelivered();
+                }
             }
             slab.unref(r);
             return;

@@ -50,7 +50,7 @@ final class OverlappedProxy {
             }
             int rc;
             synchronized (c) {
-                rc = issued(r, LPWSPRECV.invoke(fn, c.lowerHandle, bufs, count, sc.bytes, lpFlags, r.overlapped, MemorySegment.NULL, MemorySegment.NULL, lpErrno));
+                rc = issued(c, r, lpErrno, LPWSPRECV.invoke(fn, c.lowerHandle, bufs, count, sc.bytes, lpFlags, r.overlapped, MemorySegment.NULL, MemorySegment.NULL, lpErrno));
             }
             return finish(r, rc, lpRecvd, lpFlags, lpErrno, sc);
         } catch (Throwable t) {
@@ -77,7 +77,7 @@ final class OverlappedProxy {
             }
             int rc;
             synchronized (c) {
-                rc = issued(r, LPWSPRECVFROM.invoke(fn, c.lowerHandle, bufs, count, sc.bytes, lpFlags, from, fromLen, r.overlapped,
+                rc = issued(c, r, lpErrno, LPWSPRECVFROM.invoke(fn, c.lowerHandle, bufs, count, sc.bytes, lpFlags, from, fromLen, r.overlapped,
                         MemorySegment.NULL, MemorySegment.NULL, lpErrno));
             }
             return finish(r, rc, lpRecvd, lpFlags, lpErrno, sc);
@@ -105,7 +105,7 @@ final class OverlappedProxy {
             }
             int rc;
             synchronized (c) {
-                rc = issued(r, LPWSPSENDTO.invoke(fn, c.lowerHandle, bufs, count, sc.bytes, flags, to, toLen, r.overlapped,
+                rc = issued(c, r, lpErrno, LPWSPSENDTO.invoke(fn, c.lowerHandle, bufs, count, sc.bytes, flags, to, toLen, r.overlapped,
                         MemorySegment.NULL, MemorySegment.NULL, lpErrno));
             }
             return finish(r, rc, lpSent, MemorySegment.NULL, lpErrno, sc);
@@ -128,7 +128,7 @@ final class OverlappedProxy {
         }
         int rc;
         synchronized (c) {
-            rc = issued(r, LPWSPIOCTL.invoke(fn, c.lowerHandle, code, in, cbIn, out, cbOut, sc.bytes, r.overlapped,
+            rc = issued(c, r, lpErrno, LPWSPIOCTL.invoke(fn, c.lowerHandle, code, in, cbIn, out, cbOut, sc.bytes, r.overlapped,
                     MemorySegment.NULL, MemorySegment.NULL, lpErrno));
         }
         return finish(r, rc, lpReturned, MemorySegment.NULL, lpErrno, sc);
@@ -201,12 +201,15 @@ final class OverlappedProxy {
     /**
      * Under the socket lock, right after the lower call: when it completed at once and a packet
      * will still come, the caller takes its own reference and the worker (which reads
-     * {@code deliveredEarly} under the same lock) will not deliver a second time.
+     * {@code deliveredEarly} under the same lock) will not deliver a second time. A pending one
+     * is counted on the socket's queue until the worker delivered it (WSPCloseSocket waits).
      */
-    private int issued(SendRequest r, int rc) {
+    private int issued(SocketContext c, SendRequest r, MemorySegment lpErrno, int rc) {
         if (rc == 0 && rt.lowerPostsImmediate) {
             r.deliveredEarly = true;
             r.refs.incrementAndGet();
+        } else if (rc != 0 && lpErrno.address() != 0 && lpErrno.reinterpret(4).get(ValueLayout.JAVA_INT, 0) == PENDING) {
+            c.queue.proxyPending(); // the worker delivers it and reports proxyDelivered
         }
         return rc;
     }

@@ -160,7 +160,7 @@ final class SocketEntries {
                 // WSPCleanup, so its late completion cannot touch another socket (the client's event
                 // is still set: CompletionDelivery falls back to it).
                 c.open = false;
-                LOG.warn("WSPCloseSocket: the lower provider did not end its send within {} ms; slot {} retired", CLOSE_WAIT_MILLIS, c.slot);
+                LOG.warn("WSPCloseSocket: the lower provider did not end its operations within {} ms; slot {} retired", CLOSE_WAIT_MILLIS, c.slot);
             }
             return rc;
         } catch (Throwable t) {
@@ -168,11 +168,14 @@ final class SocketEntries {
         }
     }
 
-    /** Waits (bounded) until the lower provider has completed the send in flight, now aborted by the close. */
+    /**
+     * Waits (bounded) until the socket is {@link SubmissionQueue#quiet}: the lower provider has
+     * completed what it held (aborted by the close) and every completion has been delivered.
+     */
     static boolean awaitQuiet(SocketContext c) throws InterruptedException {
         long deadline = System.nanoTime() + CLOSE_WAIT_MILLIS * 1_000_000;
         synchronized (c) {
-            while (c.queue.hasInFlight() || c.queue.syncInProgress > 0) {
+            while (!c.queue.quiet()) {
                 long left = (deadline - System.nanoTime()) / 1_000_000;
                 if (left <= 0) {
                     return false;

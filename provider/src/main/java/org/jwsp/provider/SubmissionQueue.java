@@ -41,8 +41,12 @@ final class SubmissionQueue {
     private SendRequest doneTail;
     /** Synchronous sends now inside the lower provider: overlapped ones queue behind them. */
     int syncInProgress;
-    /** Threads waiting on the socket monitor for this queue to drain. */
+    /** Threads waiting on the socket monitor for this queue to drain or go quiet. */
     int waiters;
+    /** Done lists taken ({@link #takeDone}) and not yet delivered ({@link #delivered}). */
+    private int delivering;
+    /** Proxied overlapped operations (WSPRecv, WSPSendTo, WSPIoctl...) pending at the lower provider. */
+    private int proxiesPending;
     /** Whether the lower provider posts a completion packet also when it completes at once (Windows does). */
     boolean lowerPostsImmediate = true;
 
@@ -54,6 +58,8 @@ final class SubmissionQueue {
         head = tail = inFlight = doneHead = doneTail = null;
         syncInProgress = 0;
         waiters = 0;
+        delivering = 0;
+        proxiesPending = 0;
     }
 
     /** Nothing of jwsp's is queued or in flight, so a synchronous send keeps the order. */
@@ -61,8 +67,14 @@ final class SubmissionQueue {
         return inFlight == null && head == null;
     }
 
-    boolean hasInFlight() {
-        return inFlight != null;
+    /**
+     * Nothing of this socket is at the lower provider or on its way to the client: no send in
+     * flight or inside a synchronous call, no done list being delivered, no proxied operation
+     * pending. WSPCloseSocket waits for this before it closes the client's handle, so every
+     * completion still reaches the client through that handle (its port, not only its event).
+     */
+    boolean quiet() {
+        return inFlight == null && syncInProgress == 0 && delivering == 0 && proxiesPending == 0;
     }
 
     /**
@@ -133,15 +145,39 @@ final class SubmissionQueue {
         wakeIfDrained();
     }
 
-    /** Requests finished since the last call; the caller delivers them after unlocking. */
+    /**
+     * Requests finished since the last call; the caller delivers them after unlocking
+     * ({@link CompletionDelivery#deliverAll}, which reports {@link #delivered}).
+     */
     SendRequest takeDone() {
         SendRequest d = doneHead;
         doneHead = doneTail = null;
+        if (d != null) {
+            delivering++;
+        }
         return d;
     }
 
+    /** A done list taken from {@link #takeDone} has been delivered. */
+    void delivered() {
+        delivering--;
+        wakeIfDrained();
+    }
+
+    /** A proxied operation went pending at the lower provider; its packet will come to the worker. */
+    void proxyPending() {
+        proxiesPending++;
+    }
+
+    /** The worker delivered a proxied operation's completion. */
+    void proxyDelivered() {
+        proxiesPending--;
+        wakeIfDrained();
+    }
+
+    /** Wakes synchronous senders waiting for {@link #drained} and WSPCloseSocket waiting for {@link #quiet}. */
     private void wakeIfDrained() {
-        if (waiters > 0 && drained()) {
+        if (waiters > 0 && (drained() || quiet())) {
             socket.notifyAll();
         }
     }

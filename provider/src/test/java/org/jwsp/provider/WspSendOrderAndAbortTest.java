@@ -17,6 +17,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.jwsp.bindings.windows.LPWSAOVERLAPPED_COMPLETION_ROUTINE;
+import org.jwsp.bindings.windows.LPWSPRECV;
+import org.jwsp.bindings.windows.WSPPROC_TABLE;
 import org.jwsp.bindings.windows.ws2spi_h;
 import org.jwsp.kernel.KernelPort;
 import org.jwsp.provider.harness.FakeLowerProvider;
@@ -213,6 +215,60 @@ class WspSendOrderAndAbortTest {
     @Test
     void closeEndsEveryPendingSendWithWsaOperationAborted_exactlyOnceEach() throws Exception {
         abortScenario(true);
+    }
+
+    /**
+     * The close must not close the client's handle while the completion worker is still delivering
+     * the aborted send it just took from the lower provider: through a closed handle
+     * WPUCompleteOverlappedRequest refuses, and a client waiting on its port would never hear of
+     * the send. Seen once on one CPU; here the worker's delivery waits (up to 500 ms) for the
+     * handle to be closed, which happened every time before WSPCloseSocket waited for it.
+     */
+    @Test
+    void closeWaitsForTheWorkerToDeliverTheAbortedSendBeforeClosingTheHandle() throws Exception {
+        closeWhileTheWorkerDelivers((f, s, ov) -> f.send(s, f.bufs(f.data("in flight")), 1, 0, ov));
+    }
+
+    /** The same for an operation jwsp only proxies (an overlapped WSPRecv held by the lower provider). */
+    @Test
+    void closeWaitsForTheWorkerToDeliverAnAbortedProxiedReceiveBeforeClosingTheHandle() throws Exception {
+        closeWhileTheWorkerDelivers((f, s, ov) -> {
+            MemorySegment flags = f.arena.allocate(ValueLayout.JAVA_INT);
+            return LPWSPRECV.invoke(WSPPROC_TABLE.lpWSPRecv(f.c.procTable), s, f.bufs(f.arena.allocate(16)), 1, f.sent, flags, ov,
+                    MemorySegment.NULL, MemorySegment.NULL, f.errno);
+        });
+    }
+
+    private interface PendingCall {
+        int start(SendFixture f, long s, MemorySegment ov);
+    }
+
+    private static void closeWhileTheWorkerDelivers(PendingCall call) throws Exception {
+        try (SendFixture f = new SendFixture()) {
+            long s = f.stream(true);
+            Map<Long, AtomicInteger> byOv = new ConcurrentHashMap<>();
+            f.c.ws2.completionsByOverlapped = byOv;
+            f.c.lower.answer(f.lowerOf(), Answer.PENDING, 0);
+            MemorySegment ov = f.overlapped(true);
+            assertEquals(SOCKET_ERROR, call.start(f, s, ov));
+            assertEquals(PENDING, f.errno());
+            CountDownLatch handleClosed = new CountDownLatch(1);
+            f.c.ws2.afterCloseSocketHandle = handleClosed::countDown;
+            f.c.ws2.beforeCompletion = () -> {
+                if (Thread.currentThread().getName().equals("jwsp-completion")) {
+                    try {
+                        handleClosed.await(500, TimeUnit.MILLISECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            };
+            assertEquals(0, f.c.closeSocket(s));
+            assertEquals(KernelPort.WAIT_OBJECT_0, f.c.kernel.waitForSingleObject(f.event(ov), WAIT, false));
+            assertEquals(ws2spi_h.WSA_OPERATION_ABORTED(), SendFixture.result(ov)[0]);
+            AtomicInteger told = byOv.get(ov.address());
+            assertEquals(1, told == null ? 0 : told.get(), "completed through WPUCompleteOverlappedRequest, exactly once");
+        }
     }
 
     @Test

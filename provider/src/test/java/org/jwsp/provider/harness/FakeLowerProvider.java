@@ -47,6 +47,8 @@ public final class FakeLowerProvider {
         volatile int failCode;
         volatile boolean nonBlocking;
         final ArrayDeque<MemorySegment[]> pending = new ArrayDeque<>();
+        /** Overlapped receives held (answer PENDING); they end only by close or SIO_FLUSH. */
+        final ArrayDeque<MemorySegment> pendingReceives = new ArrayDeque<>();
         public final AtomicInteger sendCalls = new AtomicInteger();
         public volatile int lastBufferCount;
         public volatile int lastFlags;
@@ -188,6 +190,16 @@ public final class FakeLowerProvider {
 
     /** Aborts held operations (close, SIO_FLUSH): WSA_OPERATION_ABORTED on the port. */
     void abortPending(LowerSocket s) {
+        while (true) {
+            MemorySegment ov;
+            synchronized (s) {
+                ov = s.pendingReceives.poll();
+            }
+            if (ov == null) {
+                break;
+            }
+            finish(s, ov, ws2spi_h.WSA_OPERATION_ABORTED(), 0);
+        }
         while (true) {
             MemorySegment[] op;
             synchronized (s) {
@@ -412,6 +424,12 @@ public final class FakeLowerProvider {
         LowerSocket ls = sockets.get((int) s);
         if (ls == null) {
             return fail(errno, ws2spi_h.WSAENOTSOCK());
+        }
+        if (ov.address() != 0 && ls.answer == Answer.PENDING) {
+            synchronized (ls) {
+                ls.pendingReceives.add(ov.reinterpret(OVERLAPPED.layout().byteSize()));
+            }
+            return fail(errno, ws2spi_h.WSA_IO_PENDING());
         }
         long n = transfer(RECVMSG, ls.fd, bufs, count, 0);
         if (n < 0) {

@@ -61,6 +61,10 @@ public final class FakeWs2 {
     public volatile long lastApcThreadIdPointer;
     /** When not null, counts completions per caller OVERLAPPED address (exactly-once tests). */
     public volatile Map<Long, AtomicInteger> completionsByOverlapped;
+    /** When not null, runs first in every WPUCompleteOverlappedRequest (to widen a race on purpose). */
+    public volatile Runnable beforeCompletion;
+    /** When not null, runs after every WPUCloseSocketHandle that closed a handle. */
+    public volatile Runnable afterCloseSocketHandle;
 
     public FakeWs2(TestKernelPort kernel) {
         this.kernel = kernel;
@@ -179,6 +183,10 @@ public final class FakeWs2 {
     }
 
     private int completeOverlappedRequestRaw(long s, long lpOverlapped, int error, int bytes, long lpErrno) {
+        Runnable hook = beforeCompletion;
+        if (hook != null) {
+            hook.run();
+        }
         int i = index(s);
         if (i < 0 || contexts.get(i) == 0) {
             MemorySegment.ofAddress(lpErrno).reinterpret(4).set(ValueLayout.JAVA_INT, 0, ws2spi_h.WSAEINVAL());
@@ -219,6 +227,10 @@ public final class FakeWs2 {
         }
         clientPorts[i] = null;
         openSockets.decrementAndGet();
+        Runnable hook = afterCloseSocketHandle;
+        if (hook != null) {
+            hook.run();
+        }
         return 0;
     }
 
