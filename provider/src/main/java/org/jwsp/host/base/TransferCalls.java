@@ -222,8 +222,9 @@ final class TransferCalls {
                 flags |= (dwFlags & MSG_DONTROUTE()) != 0 ? linux_h.MSG_DONTROUTE() : 0;
             }
             long r = send ? Libc.sendmsg(sock.fd, scratch.message, flags) : Libc.recvmsg(sock.fd, scratch.message, flags);
-            if (send && sock.isStream() && !sock.nonBlocking && (r >= 0 || r == -linux_h.EINTR())) {
-                r = sendRest(sock.fd, scratch.message, iov, count, flags, Math.max(r, 0));
+            boolean whole = send || ((flags & linux_h.MSG_WAITALL()) != 0 && (flags & linux_h.MSG_PEEK()) == 0);
+            if (whole && sock.isStream() && !sock.nonBlocking && (r > 0 || r == -linux_h.EINTR())) {
+                r = rest(sock.fd, send, scratch.message, iov, count, flags, Math.max(r, 0));
             }
             if (r < 0) {
                 return -WsaErrors.fromErrno((int) -r);
@@ -239,15 +240,18 @@ final class TransferCalls {
     }
 
     /**
-     * The rest of a blocking stream send of which {@code sendmsg} took {@code done} bytes. Linux
-     * returns a partial count when a signal reaches the thread mid-send (a JVM's threads take
-     * signals: profilers', the runtime's own); a blocking Winsock send returns when all is sent or
-     * it failed. The iovecs already sent are dropped and the first partly sent one trimmed, in
-     * {@code iov} (this call's copy, never the caller's array), until everything is sent.
+     * The rest of a blocking stream transfer that must be whole (a send; a receive with
+     * {@code MSG_WAITALL}) of which the first call moved {@code done} bytes. Linux returns a
+     * partial count when a signal reaches the thread mid-call (a JVM's threads take signals:
+     * profilers', the runtime's own); Winsock's blocking send returns when all is sent or it
+     * failed, and its {@code MSG_WAITALL} receive when the buffers are full, the peer closed, or it
+     * failed. The iovecs already done are dropped and the first partly done one trimmed, in
+     * {@code iov} (this call's copy, never the caller's array), until all is moved.
      *
-     * @return {@code done} plus what followed, or {@code -errno} of the call that failed
+     * @return the bytes moved in all; or {@code -errno} of a send that failed (a receive that
+     *         fails or meets the end of the stream after some bytes returns those bytes)
      */
-    private static long sendRest(int fd, MemorySegment message, MemorySegment iov, int count, int flags, long done) {
+    private static long rest(int fd, boolean send, MemorySegment message, MemorySegment iov, int count, int flags, long done) {
         long total = done;
         long skip = done;
         int first = 0;
@@ -265,13 +269,16 @@ final class TransferCalls {
             iov.set(iovec.iov_len$layout(), v + iovec.iov_len$offset(), iov.get(iovec.iov_len$layout(), v + iovec.iov_len$offset()) - skip);
             message.set(ValueLayout.JAVA_LONG, msghdr.msg_iov$offset(), iov.address() + v);
             msghdr.msg_iovlen(message, count - first);
-            long r = Libc.sendmsg(fd, message, flags);
+            long r = send ? Libc.sendmsg(fd, message, flags) : Libc.recvmsg(fd, message, flags);
             if (r == -linux_h.EINTR()) {
                 skip = 0;
                 continue;
             }
-            if (r < 0) {
+            if (r < 0 && (send || total == 0)) {
                 return r;
+            }
+            if (r <= 0) {
+                return total; // a receive met the end of the stream, or failed after moving bytes
             }
             total += r;
             skip = r;
