@@ -107,6 +107,12 @@ public final class LayeredProvider {
         return rt == null ? 0 : rt.slab.inUse();
     }
 
+    /** {@link LargeCaptures} blocks lent right now; 0 when every long send has completed (tests). */
+    static int lentLargeCaptures() {
+        ProviderRuntime rt = runtime;
+        return rt == null ? 0 : rt.slab.large.inUse();
+    }
+
     /** Sockets open through jwsp right now. */
     public static int openSockets() {
         ProviderRuntime rt = runtime;

@@ -23,6 +23,8 @@ final class RequestSlab {
     private final SendRequest[] requests;
     private final int[] free;
     private int freeTop;
+    /** Blocks for captures of more than SendRequest.CAPACITY WSABUFs: one per 64 requests, at least one. */
+    final LargeCaptures large;
 
     RequestSlab(Arena arena, int size) {
         this.stride = SendRequest.RECORD.byteSize();
@@ -30,8 +32,9 @@ final class RequestSlab {
         this.base = slab.address();
         this.requests = new SendRequest[size];
         this.free = new int[size];
+        this.large = new LargeCaptures(arena, Math.max(1, size / 64));
         for (int i = 0; i < size; i++) {
-            requests[i] = new SendRequest(i, slab.asSlice(i * stride, stride));
+            requests[i] = new SendRequest(i, slab.asSlice(i * stride, stride), large);
             free[i] = size - 1 - i;
         }
         this.freeTop = size;
@@ -56,6 +59,7 @@ final class RequestSlab {
     void unref(SendRequest r) {
         if (r.refs.decrementAndGet() == 0) {
             r.socket = null;
+            r.buffers.clear(); // gives a borrowed LargeCaptures block back now, not at the next acquire
             synchronized (this) {
                 free[freeTop++] = r.index;
             }

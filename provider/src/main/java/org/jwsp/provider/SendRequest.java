@@ -37,7 +37,7 @@ import org.jwsp.bindings.windows.WSATHREADID;
  */
 final class SendRequest {
 
-    /** WSABUF entries one capture holds. */
+    /** WSABUF entries the record itself holds; a longer array borrows a {@link LargeCaptures} block. */
     static final int CAPACITY = 64;
     static final int SEND = 0;
     static final int PROXY = 1;
@@ -102,11 +102,11 @@ final class SendRequest {
     /** Link of the per-thread list of completion routines deferred to avoid nesting. */
     SendRequest nextDeferred;
 
-    SendRequest(int index, MemorySegment record) {
+    SendRequest(int index, MemorySegment record, LargeCaptures large) {
         this.index = index;
         this.overlapped = record.asSlice(OVERLAPPED_OFFSET, OVERLAPPED.layout());
         this.threadId = record.asSlice(THREAD_ID_OFFSET, WSATHREADID.layout());
-        this.buffers = new WsaBufCapture(record.asSlice(BUFFERS_OFFSET, CAPACITY * WsaBufCapture.SIZEOF_WSABUF), CAPACITY);
+        this.buffers = new WsaBufCapture(record.asSlice(BUFFERS_OFFSET, CAPACITY * WsaBufCapture.SIZEOF_WSABUF), CAPACITY, large);
     }
 
     /** The caller's OVERLAPPED, bounded to sizeof(OVERLAPPED) (a local view: do not keep it). */

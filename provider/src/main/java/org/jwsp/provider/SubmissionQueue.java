@@ -254,7 +254,15 @@ final class SubmissionQueue {
             MemorySegment buffers;
             int count;
             boolean alone = socket.messageOriented || head == null || head.held || head.flags != leader.flags;
-            if (alone && leader.sent == 0) {
+            long at = 0;
+            if (leader.buffers.count() > SocketTable.GATHER_CAPACITY) {
+                // More WSABUFs than a gather array holds: alone, from its own capture, trimmed past
+                // what a short lower completion already sent.
+                buffers = leader.buffers.array();
+                int first = leader.buffers.skipSent(leader.sent);
+                at = first * WsaBufCapture.SIZEOF_WSABUF;
+                count = leader.buffers.count() - first;
+            } else if (alone && leader.sent == 0) {
                 buffers = leader.buffers.array();
                 count = leader.buffers.count();
             } else {
@@ -275,7 +283,7 @@ final class SubmissionQueue {
                     last = member;
                 }
             }
-            int rc = socket.lower.sendRaw(socket.lowerHandle, buffers.address(), count, s.bytes.address(), leader.flags,
+            int rc = socket.lower.sendRaw(socket.lowerHandle, buffers.address() + at, count, s.bytes.address(), leader.flags,
                     leader.overlapped.address(), s.errno.address());
             if (rc == 0 && lowerPostsImmediate) {
                 inFlight = leader;

@@ -6,8 +6,9 @@ import java.lang.foreign.ValueLayout;
 import org.jwsp.bindings.windows.WSABUF;
 
 /**
- * A fixed-capacity copy of a caller's transient {@code WSABUF} array, in the native record of
- * one {@link SendRequest} (a flyweight in the manner of Netty's {@code IovArray}):
+ * A copy of a caller's transient {@code WSABUF} array, in the native record of one
+ * {@link SendRequest} (a flyweight in the manner of Netty's {@code IovArray}), or for more than
+ * {@link SendRequest#CAPACITY} entries in a block lent by {@link LargeCaptures}:
  *
  * <pre>
  *   WSABUF buffers[SendRequest.CAPACITY];   // struct _WSABUF { ULONG len; CHAR *buf; }  16 bytes
@@ -33,14 +34,26 @@ final class WsaBufCapture {
     /** Largest total a DWORD byte count can report without looking negative to a Java int. */
     static final long MAX_TOTAL = Integer.MAX_VALUE;
 
-    private final MemorySegment array;
+    /** The request record's own array, of {@link #capacity} entries. */
+    private final MemorySegment inline;
     private final int capacity;
+    private final LargeCaptures large;
+    /** The array in use: {@link #inline}, or the block borrowed from {@link #large}. */
+    private MemorySegment array;
+    /** Number of the borrowed block, or -1. */
+    private int borrowed = -1;
     private int count;
     private long totalBytes;
+    /** Entries dropped from the front by {@link #skipSent} (a capture sent alone, partly). */
+    private int first;
+    /** Bytes {@link #skipSent} has trimmed away so far. */
+    private long trimmed;
 
-    WsaBufCapture(MemorySegment array, int capacity) {
-        this.array = array;
+    WsaBufCapture(MemorySegment inline, int capacity, LargeCaptures large) {
+        this.inline = inline;
+        this.array = inline;
         this.capacity = capacity;
+        this.large = large;
     }
 
     /**
@@ -49,18 +62,26 @@ final class WsaBufCapture {
      * @return null when captured, else the one condition that refuses it (nothing kept)
      */
     WsaCondition capture(long lpBuffers, int count) {
-        this.count = 0;
-        this.totalBytes = 0;
-        if (count < 0 || count > capacity) {
+        clear();
+        if (count < 0 || count > LargeCaptures.MAX_BUFFERS) {
             return WsaCondition.TOO_MANY_BUFFERS;
         }
         if (count > 0 && lpBuffers == 0) {
             return WsaCondition.BUFFERS_NOT_IN_USER_SPACE;
         }
+        if (count > capacity) {
+            int block = large.borrow();
+            if (block < 0) {
+                return WsaCondition.TOO_MANY_OUTSTANDING;
+            }
+            borrowed = block;
+            array = large.block(block);
+        }
         long bytes = count * SIZEOF_WSABUF;
         CallerMemory.copyIn(lpBuffers, array, bytes); // exactly dwBufferCount WSABUFs
         long total = validate(array, count);
         if (total < 0) {
+            clear();
             return WsaCondition.values()[(int) (-total - 1)];
         }
         this.count = count;
@@ -160,9 +181,39 @@ final class WsaBufCapture {
         return written;
     }
 
-    /** Forgets the capture (the request goes back to the pool). */
+    /**
+     * Drops the first {@code sent} bytes of a capture that goes to the lower provider alone and
+     * from itself (more entries than a gather array holds), after a short lower completion:
+     * entries wholly sent are skipped, a partly sent one is trimmed in place. Idempotent for the
+     * same {@code sent}; {@link #totalBytes} keeps the original total.
+     *
+     * @return the index of the first entry still to send ({@link #count} when none is left)
+     */
+    int skipSent(long sent) {
+        long skip = sent - trimmed;
+        while (first < count && skip >= length(array, first)) {
+            skip -= length(array, first);
+            first++;
+        }
+        if (first < count && skip > 0) {
+            long at = first * SIZEOF_WSABUF;
+            array.set(ValueLayout.JAVA_INT_UNALIGNED, at + OFFSETOF_LEN, (int) (length(array, first) - skip));
+            array.set(ValueLayout.JAVA_LONG_UNALIGNED, at + OFFSETOF_BUF, array.get(ValueLayout.JAVA_LONG_UNALIGNED, at + OFFSETOF_BUF) + skip);
+        }
+        trimmed = sent;
+        return first;
+    }
+
+    /** Forgets the capture and gives a borrowed block back (the request goes back to the pool). */
     void clear() {
         count = 0;
         totalBytes = 0;
+        first = 0;
+        trimmed = 0;
+        if (borrowed >= 0) {
+            large.giveBack(borrowed);
+            borrowed = -1;
+            array = inline;
+        }
     }
 }

@@ -90,6 +90,30 @@ class HostContractTest {
     }
 
     @Test
+    void overlappedSendOf500Buffers_throughJwspAndTheHost_arrivesWhole() throws Exception {
+        overTheHost((ws2, arena) -> {
+            try (Pair p = Pair.tcp(ws2, AF_INET(), WSA_FLAG_OVERLAPPED(), arena)) {
+                int n = 500;
+                int each = 100;
+                MemorySegment data = Buffers.pattern(arena, n * each, 3);
+                MemorySegment[] parts = new MemorySegment[n];
+                for (int i = 0; i < n; i++) {
+                    parts[i] = data.asSlice((long) i * each, each);
+                }
+                MemorySegment ov = overlapped(ws2, arena);
+                MemorySegment sent = arena.allocate(ValueLayout.JAVA_INT);
+                int rc = ws2.send(p.client(), Buffers.wsabuf(arena, parts), n, sent, 0, ov, MemorySegment.NULL);
+                assertTrue(rc == 0 || ws2.lastError() == WSA_IO_PENDING(), () -> "send: " + ws2.lastError());
+                MemorySegment got = arena.allocate(n * each);
+                assertTrue(Buffers.receiveFully(ws2, p.server(), got, arena));
+                Buffers.assertPattern(got, 3);
+                assertEquals(0, ws2.waitForEvent(event(ov), WAIT, false));
+                assertEquals(n * each, (int) OVERLAPPED.InternalHigh(ov));
+            }
+        });
+    }
+
+    @Test
     void nonOverlappedSocket_overlappedArgumentsIgnored_synchronousSemantics() throws Exception {
         overTheHost((ws2, arena) -> {
             try (Pair p = Pair.tcp(ws2, AF_INET(), 0, arena)) {

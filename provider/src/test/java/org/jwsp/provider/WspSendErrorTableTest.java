@@ -269,7 +269,7 @@ class WspSendErrorTableTest {
     void moreWsabufsThanACaptureHolds_WSAENOBUFS_andAbsurdCounts_too() {
         try (SendFixture f = new SendFixture()) {
             long s = f.stream(true);
-            MemorySegment[] many = new MemorySegment[SendRequest.CAPACITY + 1];
+            MemorySegment[] many = new MemorySegment[LargeCaptures.MAX_BUFFERS + 1];
             for (int i = 0; i < many.length; i++) {
                 many[i] = f.data("b");
             }

@@ -161,6 +161,35 @@ public final class FakeLowerProvider {
         return n;
     }
 
+    /**
+     * Completes the oldest held send having sent only its first {@code maxBytes} bytes: a short
+     * completion without an error, which a lower provider may give.
+     *
+     * @return the bytes it sent, or -1 when no send is held
+     */
+    public long completeOldestPartially(LowerSocket s, long maxBytes) {
+        MemorySegment[] op;
+        synchronized (s) {
+            op = s.pending.poll();
+        }
+        if (op == null) {
+            return -1;
+        }
+        int count = (int) op[1].byteSize() / 16;
+        MemorySegment part = s.arena.allocate(op[1].byteSize(), 8);
+        int n = 0;
+        long left = maxBytes;
+        for (int i = 0; i < count && left > 0; i++, n++) {
+            int take = (int) Math.min(op[1].get(ValueLayout.JAVA_INT, i * 16L), left);
+            part.set(ValueLayout.JAVA_INT, n * 16L, take);
+            part.set(ValueLayout.JAVA_LONG, n * 16L + 8, op[1].get(ValueLayout.JAVA_LONG, i * 16L + 8));
+            left -= take;
+        }
+        long sent = transfer(SENDMSG, s.fd, part, n, linux_h.MSG_NOSIGNAL());
+        finish(s, op[0], sent < 0 ? ws2spi_h.WSAECONNRESET() : 0, (int) Math.max(0, sent));
+        return sent;
+    }
+
     /** Waits (bounded) until the lower socket holds at least {@code n} overlapped sends. */
     public boolean awaitPending(LowerSocket s, int n, long timeoutMillis) throws InterruptedException {
         long deadline = System.currentTimeMillis() + timeoutMillis;
