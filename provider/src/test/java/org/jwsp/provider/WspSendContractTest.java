@@ -10,7 +10,6 @@ import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 
 import org.jwsp.bindings.windows.OVERLAPPED;
-import org.jwsp.bindings.windows.WSABUF;
 import org.jwsp.bindings.windows.ws2spi_h;
 import org.jwsp.kernel.KernelPort;
 import org.jwsp.provider.harness.FakeLowerProvider.Answer;
@@ -329,19 +328,33 @@ class WspSendContractTest {
     }
 
     @Test
-    void aMergedSendTheLowerConsumedOnlyInPart_theRestGoesNextAndNothingIsLost() {
+    void aMergedSendTheLowerConsumedOnlyInPart_theRestGoesNextAndNothingIsLost() throws Exception {
         try (SendFixture f = new SendFixture()) {
             long s = f.stream(true);
-            MemorySegment wsabuf = f.bufs(f.data("0123456789"));
             f.c.lower.answer(f.lowerOf(), Answer.PENDING, 0);
-            MemorySegment ov = f.overlapped(true);
-            f.send(s, wsabuf, 1, 0, ov);
-            assertEquals(1, f.lowerOf().sendCalls.get());
-            assertEquals(10, WSABUF.len(wsabuf));
+            String[] parts = {"0", "12", "345", "6789"};
+            MemorySegment[] ovs = new MemorySegment[parts.length];
+            for (int i = 0; i < parts.length; i++) {
+                ovs[i] = f.overlapped(true);
+                assertEquals(SOCKET_ERROR, f.send(s, f.bufs(f.data(parts[i])), 1, 0, ovs[i]));
+            }
+            f.c.lower.completePending(f.lowerOf()); // "0"; jwsp merges "12" "345" "6789"
+            assertTrue(f.c.lower.awaitPending(f.lowerOf(), 1, WAIT));
+            assertEquals(3, f.lowerOf().lastBufferCount);
+            assertEquals(3, f.c.lower.completeOldestPartially(f.lowerOf(), 3)); // "12" and the "3" of "345"
+            assertEquals(KernelPort.WAIT_OBJECT_0, f.c.kernel.waitForSingleObject(f.event(ovs[1]), WAIT, false));
+            assertArrayEquals(new int[] {0, 2}, SendFixture.result(ovs[1]));
+            assertTrue(f.c.lower.awaitPending(f.lowerOf(), 1, WAIT), "the rest went down next");
+            assertEquals(2, f.lowerOf().lastBufferCount, "\"45\" and \"6789\"");
+            assertEquals(KernelPort.WAIT_TIMEOUT, f.c.kernel.waitForSingleObject(f.event(ovs[2]), 0, false), "\"345\" is not done");
             f.c.lower.answer(f.lowerOf(), Answer.IMMEDIATE, 0);
             f.c.lower.completePending(f.lowerOf());
-            assertEquals(KernelPort.WAIT_OBJECT_0, f.c.kernel.waitForSingleObject(f.event(ov), WAIT, false));
-            assertArrayEquals(new int[] {0, 10}, SendFixture.result(ov));
+            for (int i = 0; i < parts.length; i++) {
+                assertEquals(KernelPort.WAIT_OBJECT_0, f.c.kernel.waitForSingleObject(f.event(ovs[i]), WAIT, false));
+                assertArrayEquals(new int[] {0, parts[i].length()}, SendFixture.result(ovs[i]), "send " + i);
+            }
+            assertEquals("0123456789", new String(PeerReader.readExactly(f.lowerOf().peerFd, 10), StandardCharsets.US_ASCII));
+            assertEquals(parts.length, f.c.ws2.completions.get(), "one completion per send");
         }
     }
 }
