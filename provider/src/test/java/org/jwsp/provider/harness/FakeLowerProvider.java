@@ -376,7 +376,9 @@ public final class FakeLowerProvider {
             if (ov == 0 && ls.answer == Answer.FAIL_NOW) {
                 return failRaw(errno, ls.failCode);
             }
-            long n = transferRaw(ls.fd, bufs, count, linuxFlags);
+            long n = ov == 0 && !ls.nonBlocking && ls.type == ws2spi_h.SOCK_STREAM()
+                    ? transferRawAll(ls.fd, bufs, count, linuxFlags)
+                    : transferRaw(ls.fd, bufs, count, linuxFlags, 0);
             if (n < 0) {
                 return failRaw(errno, ov == 0 && -n == linux_h.EAGAIN() ? ws2spi_h.WSAEWOULDBLOCK() : ws2spi_h.WSAECONNRESET());
             }
@@ -410,20 +412,52 @@ public final class FakeLowerProvider {
         return ws2spi_h.SOCKET_ERROR();
     }
 
-    /** sendmsg over a WSABUF array at an address: bytes, or -errno (captured by a second call only after a failure). */
-    private long transferRaw(int fd, long wsabufs, int count, int flags) {
+    /**
+     * A blocking stream send as a base provider makes it: all of it, or an error. Linux's sendmsg
+     * returns a partial count when a signal reaches the thread mid-send, so the rest is sent here.
+     */
+    private long transferRawAll(int fd, long wsabufs, int count, int flags) {
+        long total = 0;
+        long want = 0;
+        for (int i = 0; i < count; i++) {
+            want += RawStubs.ALL.get(ValueLayout.JAVA_INT_UNALIGNED, wsabufs + i * 16L) & 0xFFFFFFFFL;
+        }
+        do {
+            long n = transferRaw(fd, wsabufs, count, flags, total);
+            if (n == -linux_h.EINTR()) {
+                continue;
+            }
+            if (n < 0) {
+                return n;
+            }
+            total += n;
+        } while (total < want);
+        return total;
+    }
+
+    /** sendmsg over a WSABUF array at an address, past its first {@code skip} bytes: bytes, or -errno (captured by a second call only after a failure). */
+    private long transferRaw(int fd, long wsabufs, int count, int flags, long skip) {
         MemorySegment[] sc = scratch.get();
         MemorySegment msg = sc[0];
         long iovSize = iovec.layout().byteSize();
+        int iovs = 0;
         for (int i = 0; i < count; i++) {
-            msg.set(ValueLayout.JAVA_LONG, IOV_AT + i * iovSize + iovec.iov_base$offset(), RawStubs.ALL.get(ValueLayout.JAVA_LONG_UNALIGNED, wsabufs + i * 16L + 8));
-            msg.set(ValueLayout.JAVA_LONG, IOV_AT + i * iovSize + iovec.iov_len$offset(), RawStubs.ALL.get(ValueLayout.JAVA_INT_UNALIGNED, wsabufs + i * 16L) & 0xFFFFFFFFL);
+            long base = RawStubs.ALL.get(ValueLayout.JAVA_LONG_UNALIGNED, wsabufs + i * 16L + 8);
+            long len = RawStubs.ALL.get(ValueLayout.JAVA_INT_UNALIGNED, wsabufs + i * 16L) & 0xFFFFFFFFL;
+            if (skip >= len) {
+                skip -= len;
+                continue;
+            }
+            msg.set(ValueLayout.JAVA_LONG, IOV_AT + iovs * iovSize + iovec.iov_base$offset(), base + skip);
+            msg.set(ValueLayout.JAVA_LONG, IOV_AT + iovs * iovSize + iovec.iov_len$offset(), len - skip);
+            skip = 0;
+            iovs++;
         }
         for (long z = 0; z < msghdr.layout().byteSize(); z += 8) {
             msg.set(ValueLayout.JAVA_LONG, z, 0L);
         }
         msg.set(ValueLayout.JAVA_LONG, msghdr.msg_iov$offset(), msg.address() + IOV_AT);
-        msg.set(ValueLayout.JAVA_LONG, msghdr.msg_iovlen$offset(), count);
+        msg.set(ValueLayout.JAVA_LONG, msghdr.msg_iovlen$offset(), iovs);
         try {
             long n = (long) SENDMSG_NO_ERRNO.invokeExact(fd, msg, flags);
             if (n >= 0) {

@@ -26,16 +26,26 @@ public final class PeerReader {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment buf = a.allocate(65536);
             MemorySegment pfd = a.allocate(org.jwsp.bindings.linux.pollfd.layout());
+            long deadline = System.nanoTime() + READ_TIMEOUT_MILLIS * 1_000_000L;
             while (out.size() < n) {
                 org.jwsp.bindings.linux.pollfd.fd(pfd, fd);
                 org.jwsp.bindings.linux.pollfd.events(pfd, (short) linux_h.POLLIN());
-                if (linux_h.poll(pfd, 1, READ_TIMEOUT_MILLIS) <= 0) {
+                int left = (int) Math.max(0, (deadline - System.nanoTime()) / 1_000_000);
+                int ready = left == 0 ? 0 : linux_h.poll(pfd, 1, left);
+                if (ready == 0) {
                     throw new IllegalStateException("nothing more arrived after " + out.size() + " of " + n + " bytes");
                 }
-                long got = linux_h.recv(fd, buf, Math.min(65536, n - out.size()), 0);
-                if (got <= 0) {
+                if (ready < 0) {
+                    continue; // EINTR: a signal reached this thread (poll is never restarted)
+                }
+                long got = linux_h.recv(fd, buf, Math.min(65536, n - out.size()), linux_h.MSG_DONTWAIT());
+                if (got == 0) {
                     throw new IllegalStateException("peer closed after " + out.size() + " of " + n + " bytes");
                 }
+                if (got < 0) {
+                    continue; // EINTR or EAGAIN: poll again
+                }
+                deadline = System.nanoTime() + READ_TIMEOUT_MILLIS * 1_000_000L;
                 out.write(buf.asSlice(0, got).toArray(ValueLayout.JAVA_BYTE), 0, (int) got);
             }
         }
