@@ -12,8 +12,9 @@ import java.lang.foreign.ValueLayout;
  * <p>Why not {@code MemorySegment.ofAddress(p).reinterpret(n)} per pointer: measured in
  * {@code HotPathAllocationTest}, C2 does not scalar-replace those segments inside an upcall, so
  * each send allocated ~80 B. Each method below is the bound: its extent is its value layout or
- * its explicit length, written next to it. Used only for pointers the caller passed to an
- * entry, during that entry or during the operation it started (the contract keeps them valid).
+ * its explicit length, written next to it. Used for pointers the caller passed to an entry,
+ * during that entry or during the operation it started (the contract keeps them valid), and by
+ * {@link WsaBufCapture#validate} for a capture of jwsp's own, so one check serves both arrays.
  * Stateless; any thread.
  */
 final class CallerMemory {

@@ -79,7 +79,7 @@ final class WsaBufCapture {
         }
         long bytes = count * SIZEOF_WSABUF;
         CallerMemory.copyIn(lpBuffers, array, bytes); // exactly dwBufferCount WSABUFs
-        long total = validate(array, count);
+        long total = validate(array.address(), count);
         if (total < 0) {
             clear();
             return WsaCondition.values()[(int) (-total - 1)];
@@ -90,37 +90,18 @@ final class WsaBufCapture {
     }
 
     /**
-     * Checks a WSABUF array (the caller's, bounded, or a capture) and sums its lengths.
+     * Checks the {@code count} WSABUFs at {@code wsabufs} and sums their lengths: the caller's own
+     * array (a synchronous send, read in place) or a capture (its native address); only those
+     * {@code count} entries are read.
      *
      * @return the total byte count, or {@code -(1 + condition.ordinal())} for the condition that refuses it
      */
-    /** {@link #validate(MemorySegment, int)} over the caller's own array (synchronous sends): reads its count entries only. */
-    static long validate(long lpBuffers, int count) {
+    static long validate(long wsabufs, int count) {
         long total = 0;
         for (int i = 0; i < count; i++) {
-            long at = lpBuffers + i * SIZEOF_WSABUF;
+            long at = wsabufs + i * SIZEOF_WSABUF;
             int len = CallerMemory.getInt(at + OFFSETOF_LEN);
             long buf = CallerMemory.getLong(at, OFFSETOF_BUF);
-            if (len < 0) {
-                return -1 - WsaCondition.NEGATIVE_LENGTH.ordinal();
-            }
-            if (len > 0 && buf == 0) {
-                return -1 - WsaCondition.BUFFERS_NOT_IN_USER_SPACE.ordinal();
-            }
-            total += len;
-            if (total > MAX_TOTAL) {
-                return -1 - WsaCondition.NEGATIVE_LENGTH.ordinal();
-            }
-        }
-        return total;
-    }
-
-    static long validate(MemorySegment wsabufs, int count) {
-        long total = 0;
-        for (int i = 0; i < count; i++) {
-            long at = i * SIZEOF_WSABUF;
-            int len = wsabufs.get(ValueLayout.JAVA_INT_UNALIGNED, at + OFFSETOF_LEN);
-            long buf = wsabufs.get(ValueLayout.JAVA_LONG_UNALIGNED, at + OFFSETOF_BUF);
             if (len < 0) {
                 return -1 - WsaCondition.NEGATIVE_LENGTH.ordinal();
             }
