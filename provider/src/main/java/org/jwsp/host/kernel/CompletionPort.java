@@ -2,7 +2,6 @@ package org.jwsp.host.kernel;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import org.jwsp.bindings.linux.linux_h;
 import org.jwsp.bindings.linux.pollfd;
@@ -50,8 +49,7 @@ public final class CompletionPort implements KernelObject {
     private static volatile OverlappedCompletion overlappedCompletion;
 
     private final IoUring ring;
-    private final AtomicInteger refs = new AtomicInteger(1);
-    private volatile boolean closed;
+    private final References refs = new References();
     private final PostedPackets packets = new PostedPackets();
     /** The reaper's current destination; only touched under the ring's reap lock. */
     private MemorySegment reapEntries;
@@ -76,19 +74,11 @@ public final class CompletionPort implements KernelObject {
     }
 
     boolean acquire() {
-        for (;;) {
-            int r = refs.get();
-            if (r == 0 || closed) {
-                return false;
-            }
-            if (refs.compareAndSet(r, r + 1)) {
-                return true;
-            }
-        }
+        return refs.acquire();
     }
 
     void release() {
-        if (refs.decrementAndGet() == 0) {
+        if (refs.release()) {
             ring.close();
         }
     }
@@ -189,7 +179,7 @@ public final class CompletionPort implements KernelObject {
                     thread.runApcs();
                     return KernelPort.DEQUEUE_IO_COMPLETION;
                 }
-                if (closed) {
+                if (refs.closed()) {
                     return KernelPort.DEQUEUE_CLOSED;
                 }
                 int n = reap(entries, max);
@@ -275,13 +265,13 @@ public final class CompletionPort implements KernelObject {
     // ---- close ------------------------------------------------------------------------------
 
     boolean isClosed() {
-        return closed;
+        return refs.closed();
     }
 
     /** Wakes every waiter with {@link KernelPort#DEQUEUE_CLOSED}; the last reference frees the ring. */
     @Override
     public void close() {
-        closed = true;
+        refs.markClosed();
         postWake();
         release();
     }

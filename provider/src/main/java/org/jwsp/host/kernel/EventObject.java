@@ -24,8 +24,7 @@ final class EventObject implements KernelObject {
     private final CountedArena arena = new CountedArena();
     private final MemorySegment one;
     private final MemorySegment sink;
-    private final java.util.concurrent.atomic.AtomicInteger refs = new java.util.concurrent.atomic.AtomicInteger(1);
-    private volatile boolean closed;
+    private final References refs = new References();
 
     private EventObject(int fd, boolean manualReset) {
         this.fd = fd;
@@ -46,19 +45,11 @@ final class EventObject implements KernelObject {
 
     /** Takes a reference for the duration of one operation; false once closed. */
     boolean acquire() {
-        for (;;) {
-            int r = refs.get();
-            if (r == 0 || closed) {
-                return false;
-            }
-            if (refs.compareAndSet(r, r + 1)) {
-                return true;
-            }
-        }
+        return refs.acquire();
     }
 
     void release() {
-        if (refs.decrementAndGet() == 0) {
+        if (refs.release()) {
             Libc.close(fd);
             arena.close();
         }
@@ -94,7 +85,7 @@ final class EventObject implements KernelObject {
 
     @Override
     public void close() {
-        closed = true;
+        refs.markClosed();
         release();
     }
 }
