@@ -248,25 +248,40 @@ public final class FakeLowerProvider {
 
     private long transfer(boolean send, int fd, MemorySegment wsabufs, int count, int flags) {
         MemorySegment[] sc = scratch.get();
-        MemorySegment msg = sc[0];
-        long iovAt = IOV_AT;
-        long iovSize = iovec.layout().byteSize();
-        MemorySegment w = wsabufs.reinterpret(count * 16L);
-        for (int i = 0; i < count; i++) {
-            msg.set(ValueLayout.JAVA_LONG, iovAt + i * iovSize + iovec.iov_base$offset(), w.get(ValueLayout.JAVA_LONG, i * 16L + 8));
-            msg.set(ValueLayout.JAVA_LONG, iovAt + i * iovSize + iovec.iov_len$offset(), w.get(ValueLayout.JAVA_INT, i * 16L) & 0xFFFFFFFFL);
-        }
-        for (long z = 0; z < msghdr.layout().byteSize(); z += 8) {
-            msg.set(ValueLayout.JAVA_LONG, z, 0L);
-        }
-        msg.set(ValueLayout.JAVA_LONG, msghdr.msg_iov$offset(), msg.address() + iovAt);
-        msg.set(ValueLayout.JAVA_LONG, msghdr.msg_iovlen$offset(), count);
+        MemorySegment msg = message(sc[0], wsabufs.address(), count, 0);
         try {
             long n = send ? (long) SENDMSG.invokeExact(sc[1], fd, msg, flags) : (long) RECVMSG.invokeExact(sc[1], fd, msg, flags);
             return n >= 0 ? n : -sc[1].get(ValueLayout.JAVA_INT, ERRNO_OFFSET);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
+    }
+
+    /**
+     * Points this thread's scratch {@code msghdr} at iovecs for the {@code count} WSABUFs at
+     * {@code wsabufs}, past their first {@code skip} bytes (a partly sent array), and returns it.
+     */
+    private static MemorySegment message(MemorySegment msg, long wsabufs, int count, long skip) {
+        long iovSize = iovec.layout().byteSize();
+        int iovs = 0;
+        for (int i = 0; i < count; i++) {
+            long base = RawStubs.ALL.get(ValueLayout.JAVA_LONG_UNALIGNED, wsabufs + i * 16L + 8);
+            long len = RawStubs.ALL.get(ValueLayout.JAVA_INT_UNALIGNED, wsabufs + i * 16L) & 0xFFFFFFFFL;
+            if (skip >= len) {
+                skip -= len;
+                continue;
+            }
+            msg.set(ValueLayout.JAVA_LONG, IOV_AT + iovs * iovSize + iovec.iov_base$offset(), base + skip);
+            msg.set(ValueLayout.JAVA_LONG, IOV_AT + iovs * iovSize + iovec.iov_len$offset(), len - skip);
+            skip = 0;
+            iovs++;
+        }
+        for (long z = 0; z < msghdr.layout().byteSize(); z += 8) {
+            msg.set(ValueLayout.JAVA_LONG, z, 0L);
+        }
+        msg.set(ValueLayout.JAVA_LONG, msghdr.msg_iov$offset(), msg.address() + IOV_AT);
+        msg.set(ValueLayout.JAVA_LONG, msghdr.msg_iovlen$offset(), iovs);
+        return msg;
     }
 
     // ---- entries (called by FakeLowerTable's stubs) ----------------------------------------
@@ -438,26 +453,7 @@ public final class FakeLowerProvider {
     /** sendmsg over a WSABUF array at an address, past its first {@code skip} bytes: bytes, or -errno (captured by a second call only after a failure). */
     private long transferRaw(int fd, long wsabufs, int count, int flags, long skip) {
         MemorySegment[] sc = scratch.get();
-        MemorySegment msg = sc[0];
-        long iovSize = iovec.layout().byteSize();
-        int iovs = 0;
-        for (int i = 0; i < count; i++) {
-            long base = RawStubs.ALL.get(ValueLayout.JAVA_LONG_UNALIGNED, wsabufs + i * 16L + 8);
-            long len = RawStubs.ALL.get(ValueLayout.JAVA_INT_UNALIGNED, wsabufs + i * 16L) & 0xFFFFFFFFL;
-            if (skip >= len) {
-                skip -= len;
-                continue;
-            }
-            msg.set(ValueLayout.JAVA_LONG, IOV_AT + iovs * iovSize + iovec.iov_base$offset(), base + skip);
-            msg.set(ValueLayout.JAVA_LONG, IOV_AT + iovs * iovSize + iovec.iov_len$offset(), len - skip);
-            skip = 0;
-            iovs++;
-        }
-        for (long z = 0; z < msghdr.layout().byteSize(); z += 8) {
-            msg.set(ValueLayout.JAVA_LONG, z, 0L);
-        }
-        msg.set(ValueLayout.JAVA_LONG, msghdr.msg_iov$offset(), msg.address() + IOV_AT);
-        msg.set(ValueLayout.JAVA_LONG, msghdr.msg_iovlen$offset(), iovs);
+        MemorySegment msg = message(sc[0], wsabufs, count, skip);
         try {
             long n = (long) SENDMSG_NO_ERRNO.invokeExact(fd, msg, flags);
             if (n >= 0) {
