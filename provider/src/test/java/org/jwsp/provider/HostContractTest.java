@@ -2,6 +2,7 @@ package org.jwsp.provider;
 
 import static org.junit.jupiter.api.Assertions.*;
 import static org.jwsp.bindings.windows.ws2spi_h.*;
+import static org.jwsp.provider.OverTheHost.overlapped;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -16,8 +17,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.jwsp.bindings.windows.LPWSAOVERLAPPED_COMPLETION_ROUTINE;
 import org.jwsp.bindings.windows.OVERLAPPED;
 import org.jwsp.bindings.windows.OVERLAPPED_ENTRY;
-import org.jwsp.host.catalog.Catalog;
-import org.jwsp.host.catalog.InstalledProvider;
 import org.jwsp.host.catalog.SockAddr;
 import org.jwsp.host.catalog.Ws2;
 import org.jwsp.host.testing.Buffers;
@@ -33,7 +32,6 @@ import org.junit.jupiter.api.Test;
  */
 class HostContractTest {
 
-    private static final String MODULE = "C:\\jwsp\\jwsp.dll";
     private static final UUID ID = UUID.fromString("2a1b3c4d-5e6f-4a0b-8c1d-2e3f4a5b6c7d");
     private static final int WAIT = 10_000;
 
@@ -42,19 +40,7 @@ class HostContractTest {
     }
 
     private static void overTheHost(Body body) throws Exception {
-        LayeredProvider.configure(ProviderSettings.defaults());
-        try (Arena arena = Arena.ofShared();
-             InstalledProvider installed = Catalog.system().install(MODULE, LayeredProvider.startupStub(), ID, "jwsp",
-                     Catalog.BASE_TCP_V4, Catalog.BASE_UDP_V4);
-             Ws2 ws2 = Ws2.startup(Catalog.system())) {
-            body.run(ws2, arena);
-        }
-    }
-
-    private static MemorySegment overlapped(Ws2 ws2, Arena arena) {
-        MemorySegment ov = arena.allocate(OVERLAPPED.layout());
-        OVERLAPPED.hEvent(ov, MemorySegment.ofAddress(ws2.createEvent()));
-        return ov;
+        OverTheHost.run(ID, (ws2, installed, arena) -> body.run(ws2, arena));
     }
 
     private static long event(MemorySegment ov) {

@@ -2,6 +2,7 @@ package org.jwsp.provider;
 
 import static org.junit.jupiter.api.Assertions.*;
 import static org.jwsp.bindings.windows.ws2spi_h.*;
+import static org.jwsp.provider.OverTheHost.overlapped;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -16,7 +17,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.jwsp.bindings.windows.LPWSAOVERLAPPED_COMPLETION_ROUTINE;
 import org.jwsp.bindings.windows.OVERLAPPED;
 import org.jwsp.host.catalog.Catalog;
-import org.jwsp.host.catalog.InstalledProvider;
 import org.jwsp.host.catalog.Ws2;
 import org.jwsp.host.testing.Buffers;
 import org.jwsp.host.testing.Leaks;
@@ -32,29 +32,11 @@ import org.junit.jupiter.api.Test;
  */
 class HostIntegrationTest {
 
-    private static final String MODULE = "C:\\jwsp\\jwsp.dll";
     private static final UUID ID = UUID.fromString("1f0e3c5a-6b7d-4e8f-9a0b-1c2d3e4f5a6b");
     private static final int WAIT = 10_000;
 
-    private interface Body {
-        void run(Ws2 ws2, InstalledProvider installed, Arena arena) throws Exception;
-    }
-
-    private static void overTheHost(Body body) throws Exception {
-        LayeredProvider.configure(ProviderSettings.defaults());
-        try (Arena arena = Arena.ofShared();
-             InstalledProvider installed = Catalog.system().install(MODULE, LayeredProvider.startupStub(), ID, "jwsp",
-                     Catalog.BASE_TCP_V4, Catalog.BASE_UDP_V4);
-             Ws2 ws2 = Ws2.startup(Catalog.system())) {
-            body.run(ws2, installed, arena);
-        }
-        assertFalse(LayeredProvider.started(), "WSACleanup ended jwsp");
-    }
-
-    private static MemorySegment overlapped(Ws2 ws2, Arena arena) {
-        MemorySegment ov = arena.allocate(OVERLAPPED.layout());
-        OVERLAPPED.hEvent(ov, MemorySegment.ofAddress(ws2.createEvent()));
-        return ov;
+    private static void overTheHost(OverTheHost.Body body) throws Exception {
+        OverTheHost.run(ID, body);
     }
 
     @Test
