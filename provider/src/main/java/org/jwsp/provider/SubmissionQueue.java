@@ -117,7 +117,7 @@ final class SubmissionQueue {
         }
         split(leader, error, bytes);
         pump(s);
-        wakeIfDrained();
+        wakeWaiters();
     }
 
     /** A filter released a held send. */
@@ -130,7 +130,7 @@ final class SubmissionQueue {
     void endSync(ThreadScratch s) {
         syncInProgress--;
         pump(s);
-        wakeIfDrained();
+        wakeWaiters();
     }
 
     /** Close or SIO_FLUSH: every send still waiting here ends with WSA_OPERATION_ABORTED. */
@@ -142,7 +142,7 @@ final class SubmissionQueue {
             r = next;
         }
         head = tail = null;
-        wakeIfDrained();
+        wakeWaiters();
     }
 
     /**
@@ -161,7 +161,7 @@ final class SubmissionQueue {
     /** A done list taken from {@link #takeDone} has been delivered. */
     void delivered() {
         delivering--;
-        wakeIfDrained();
+        wakeWaiters();
     }
 
     /** A proxied operation went pending at the lower provider; its packet will come to the worker. */
@@ -172,11 +172,11 @@ final class SubmissionQueue {
     /** The worker delivered a proxied operation's completion. */
     void proxyDelivered() {
         proxiesPending--;
-        wakeIfDrained();
+        wakeWaiters();
     }
 
     /** Wakes synchronous senders waiting for {@link #drained} and WSPCloseSocket waiting for {@link #quiet}. */
-    private void wakeIfDrained() {
+    private void wakeWaiters() {
         if (waiters > 0 && (drained() || quiet())) {
             socket.notifyAll();
         }
