@@ -43,6 +43,13 @@ final class IoRequest {
     /** {@code WSPRecvFrom}'s {@code lpFrom} and {@code lpFromlen} addresses, or 0. */
     long from;
     long fromLength;
+    /**
+     * Bytes of a stream send already moved by the nonblocking attempt at issue ({@link AtOnce});
+     * the ring moves the rest and the completion reports both.
+     */
+    int done;
+    /** Bytes a stream send asked for (its buffers' total), to tell a whole send from one cut short. */
+    long wanted;
 
     IoRequest(int slot, MemorySegment message, MemorySegment name, MemorySegment iov, int iovCapacity) {
         this.slot = slot;
@@ -66,5 +73,7 @@ final class IoRequest {
         msgFlags = 0;
         from = 0;
         fromLength = 0;
+        done = 0;
+        wanted = 0;
     }
 }

@@ -21,7 +21,8 @@ import org.jwsp.kernel.KernelPort;
  * The base provider's data entries: {@code WSPSend}, {@code WSPSendTo}, {@code WSPRecv},
  * {@code WSPRecvFrom} and {@code WSPGetOverlappedResult}. An operation is overlapped when the socket was created with
  * {@code WSA_FLAG_OVERLAPPED} and {@code lpOverlapped} or {@code lpCompletionRoutine} is given
- * (then it goes to {@link OverlappedIo} and answers {@code WSA_IO_PENDING}); otherwise it is a
+ * (then it goes to {@link OverlappedIo}: it answers 0 with the count when the kernel could do it at
+ * once, else {@code WSA_IO_PENDING}; either way its completion is indicated); otherwise it is a
  * synchronous {@code sendmsg}/{@code recvmsg} on the caller's thread, blocking or not as the
  * socket's {@code FIONBIO} mode says. Upcall bodies: caller's thread, every Throwable caught.
  *
@@ -177,9 +178,16 @@ final class TransferCalls {
                 if (lpOverlapped == 0 || (lpOverlapped & 7) != 0 || (routine != 0 && lpThreadId == 0)) {
                     return fail(lpErrno, WSAEFAULT());
                 }
-                int e = provider.io().issue(sock, kind, lpBuffers, count, lpOverlapped, routine, lpThreadId, to, toLength,
+                long e = provider.io().issue(sock, kind, lpBuffers, count, lpOverlapped, routine, lpThreadId, to, toLength,
                         from ? lpTo : 0, from ? lpFromlen : 0);
-                return fail(lpErrno, e == 0 ? WSA_IO_PENDING() : e);
+                if (e >= 0) {
+                    // completed at once, its completion already indicated (as Windows does)
+                    if (lpBytes != 0) {
+                        EVERYTHING.set(ValueLayout.JAVA_INT_UNALIGNED, lpBytes, (int) e);
+                    }
+                    return 0;
+                }
+                return fail(lpErrno, e == OverlappedIo.PENDING ? WSA_IO_PENDING() : (int) -e);
             }
             if (lpBytes == 0) {
                 return fail(lpErrno, WSAEFAULT());

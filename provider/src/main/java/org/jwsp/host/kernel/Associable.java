@@ -13,4 +13,13 @@ public interface Associable {
      * @throws org.jwsp.kernel.KernelException if the handle is already associated (as Windows refuses)
      */
     void associate(CompletionPort port, long completionKey);
+
+    /**
+     * {@code SetFileCompletionNotificationModes(handle, flags)}: records the flags (only
+     * {@link CompletionModes#FILE_SKIP_COMPLETION_PORT_ON_SUCCESS} changes what the host does).
+     */
+    void notificationModes(int flags);
+
+    /** The flags last set by {@link #notificationModes(int)}, 0 at first. */
+    int notificationModes();
 }

@@ -70,6 +70,19 @@ public final class LinuxKernelPort implements KernelPort {
         return p != null && p.post(bytesTransferred, completionKey, overlapped.address());
     }
 
+    /**
+     * {@code SetFileCompletionNotificationModes(handle, flags)} ({@link CompletionModes}): false
+     * (Windows' {@code ERROR_INVALID_HANDLE}/{@code ERROR_INVALID_PARAMETER}) for a handle that is
+     * not a socket or for unknown flags.
+     */
+    public boolean setFileCompletionNotificationModes(long handle, int flags) {
+        if ((flags & ~CompletionModes.KNOWN) != 0 || !(handles.get(handle) instanceof Associable target)) {
+            return false;
+        }
+        target.notificationModes(flags);
+        return true;
+    }
+
     // ---- events -----------------------------------------------------------------------------
 
     @Override

@@ -1,6 +1,7 @@
 package org.jwsp.host.upcall;
 
 import org.jwsp.host.kernel.Associable;
+import org.jwsp.host.kernel.CompletionModes;
 import org.jwsp.host.kernel.CompletionPort;
 import org.jwsp.kernel.KernelException;
 
@@ -20,6 +21,8 @@ public final class SocketHandle implements Associable {
     private volatile CompletionPort port;
     private volatile long completionKey;
     private volatile Object clientRecord;
+    /** {@code SetFileCompletionNotificationModes} flags. */
+    private volatile int notificationModes;
 
     SocketHandle(int catalogEntryId, long context) {
         this.catalogEntryId = catalogEntryId;
@@ -54,6 +57,22 @@ public final class SocketHandle implements Associable {
 
     public void clientRecord(Object record) {
         clientRecord = record;
+    }
+
+    /** {@code FILE_SKIP_COMPLETION_PORT_ON_SUCCESS} is set: an operation that succeeds at once posts no packet. */
+    public boolean skipsPortOnSuccess() {
+        return (notificationModes & CompletionModes.FILE_SKIP_COMPLETION_PORT_ON_SUCCESS) != 0;
+    }
+
+    /** Adds {@code flags}: as on Windows, a mode once set cannot be cleared. */
+    @Override
+    public synchronized void notificationModes(int flags) {
+        notificationModes |= flags;
+    }
+
+    @Override
+    public int notificationModes() {
+        return notificationModes;
     }
 
     @Override
