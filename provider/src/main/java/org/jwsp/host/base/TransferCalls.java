@@ -308,20 +308,22 @@ final class TransferCalls {
         BaseSocket sock = null;
         try {
             sock = provider.sockets.acquire(s);
-            if (sock == null) {
-                fail(lpErrno, WSAENOTSOCK());
-                return FALSE();
-            }
             if (lpOverlapped.address() == 0 || lpcbTransfer.address() == 0 || lpdwFlags.address() == 0) {
-                fail(lpErrno, WSAEFAULT());
+                fail(lpErrno, sock == null ? WSAENOTSOCK() : WSAEFAULT());
                 return FALSE();
             }
             long ov = lpOverlapped.address();
             if ((ov & 7) != 0) {
-                fail(lpErrno, WSAEFAULT());
+                fail(lpErrno, sock == null ? WSAENOTSOCK() : WSAEFAULT());
                 return FALSE();
             }
-            if (OverlappedStatus.isPending(ov)) {
+            if (sock == null && OverlappedStatus.isPending(ov)) {
+                fail(lpErrno, WSAENOTSOCK());
+                return FALSE();
+            }
+            // A completed operation is read from its OVERLAPPED even once its socket is closed, as
+            // Windows does (only a wait needs the handle): a layer learns what a send cut by close moved.
+            if (sock != null && OverlappedStatus.isPending(ov)) {
                 long event = OverlappedStatus.event(ov);
                 if (fWait == 0) {
                     fail(lpErrno, WSA_IO_INCOMPLETE());
