@@ -64,6 +64,11 @@ final class BaseSocket {
     volatile boolean listening;
     volatile boolean sendShut;
     volatile boolean receiveShut;
+    /** {@code SO_EXCLUSIVEADDRUSE} was set (Linux binds exclusively anyway unless SO_REUSEADDR is on). */
+    volatile boolean exclusiveAddress;
+    /** SO_SNDTIMEO / SO_RCVTIMEO as the program set them (DWORD ms; Linux would round them). */
+    volatile int sendTimeoutMillis;
+    volatile int receiveTimeoutMillis;
 
     /** Sign bit of {@link #state}: {@code WSPCloseSocket} has begun. */
     static final int CLOSING = Integer.MIN_VALUE;

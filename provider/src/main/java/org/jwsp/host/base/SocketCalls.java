@@ -329,7 +329,13 @@ final class SocketCalls {
                 provider.io().abort(sock, false); // queued sends end unsent
                 // wakes threads blocked in recv/send/accept on it, and the ring's sends and receives,
                 // which then end with what they moved (a cancel would lose a send's partial count)
-                Libc.shutdown(sock.fd, linux_h.SHUT_RDWR());
+                if (SocketOptions.abortiveClose(sock)) {
+                    // SO_LINGER {1, 0}: Windows resets the connection. Dissolving the association
+                    // (connect to AF_UNSPEC) sends the RST now and wakes every call as shutdown does.
+                    SocketOptions.disconnect(sock);
+                } else {
+                    Libc.shutdown(sock.fd, linux_h.SHUT_RDWR());
+                }
                 provider.io().abort(sock, true); // what the shutdown did not end
                 sock.signalCompletion(); // and WSPGetOverlappedResult waiters, to look again
                 LPWPUCLOSESOCKETHANDLE.invoke(WSPUPCALLTABLE.lpWPUCloseSocketHandle(provider.upcalls()), s, lpErrno);

@@ -230,9 +230,17 @@ final class TransferCalls {
                 flags |= (dwFlags & MSG_DONTROUTE()) != 0 ? linux_h.MSG_DONTROUTE() : 0;
             }
             long r = send ? Libc.sendmsg(sock.fd, scratch.message, flags) : Libc.recvmsg(sock.fd, scratch.message, flags);
+            while (r == -linux_h.EINTR() && !sock.nonBlocking && !sock.closing()) {
+                // a signal to this thread, not to the program: a call with SO_RCVTIMEO/SO_SNDTIMEO
+                // is not restarted by the kernel; Winsock has no such interruption
+                r = send ? Libc.sendmsg(sock.fd, scratch.message, flags) : Libc.recvmsg(sock.fd, scratch.message, flags);
+            }
             boolean whole = send || ((flags & linux_h.MSG_WAITALL()) != 0 && (flags & linux_h.MSG_PEEK()) == 0);
             if (whole && sock.isStream() && !sock.nonBlocking && (r > 0 || r == -linux_h.EINTR())) {
                 r = rest(sock.fd, send, scratch.message, iov, count, flags, Math.max(r, 0));
+            }
+            if (r == -linux_h.EAGAIN() && !sock.nonBlocking) {
+                return -WSAETIMEDOUT(); // a blocking call that SO_SNDTIMEO/SO_RCVTIMEO ended, as Winsock says it
             }
             if (r < 0) {
                 return -WsaErrors.fromErrno((int) -r);
@@ -308,22 +316,20 @@ final class TransferCalls {
         BaseSocket sock = null;
         try {
             sock = provider.sockets.acquire(s);
+            if (sock == null) {
+                fail(lpErrno, WSAENOTSOCK());
+                return FALSE();
+            }
             if (lpOverlapped.address() == 0 || lpcbTransfer.address() == 0 || lpdwFlags.address() == 0) {
-                fail(lpErrno, sock == null ? WSAENOTSOCK() : WSAEFAULT());
+                fail(lpErrno, WSAEFAULT());
                 return FALSE();
             }
             long ov = lpOverlapped.address();
             if ((ov & 7) != 0) {
-                fail(lpErrno, sock == null ? WSAENOTSOCK() : WSAEFAULT());
+                fail(lpErrno, WSAEFAULT());
                 return FALSE();
             }
-            if (sock == null && OverlappedStatus.isPending(ov)) {
-                fail(lpErrno, WSAENOTSOCK());
-                return FALSE();
-            }
-            // A completed operation is read from its OVERLAPPED even once its socket is closed, as
-            // Windows does (only a wait needs the handle): a layer learns what a send cut by close moved.
-            if (sock != null && OverlappedStatus.isPending(ov)) {
+            if (OverlappedStatus.isPending(ov)) {
                 long event = OverlappedStatus.event(ov);
                 if (fWait == 0) {
                     fail(lpErrno, WSA_IO_INCOMPLETE());
