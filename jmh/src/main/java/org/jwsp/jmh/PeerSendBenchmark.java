@@ -7,7 +7,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
-import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.TimeUnit;
 import org.jwsp.bindings.linux.iovec;
@@ -23,12 +22,14 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.infra.BenchmarkParams;
 
 /**
  * The peers a gather-send over loopback TCP is measured against, in one run: the floor of one
  * {@code sendmsg} system call per send from native memory through FFM (what C {@code writev}
  * costs), and the JDK's own {@code SocketChannel.write(ByteBuffer[])} over direct buffers.
- * Each sends {@code buffers} buffers of {@code size} bytes per operation.
+ * Each sends {@code buffers} buffers of {@code size} bytes per operation to a drain in a process
+ * of its own ({@link LoopbackSink}), and sets up only what its benchmark uses.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -47,56 +48,56 @@ public class PeerSendBenchmark {
     private long total;
     private long sentBytes;
 
-    private ServerSocketChannel server;
+    private LoopbackSink nioSink;
     private SocketChannel nioSender;
-    private Thread nioDrain;
     private ByteBuffer[] nioBuffers;
 
     @Setup(Level.Trial)
-    public void setUp() throws IOException {
+    public void setUp(BenchmarkParams params) throws IOException {
+        String name = params.getBenchmark().substring(params.getBenchmark().lastIndexOf('.') + 1) + " " + buffers + "x" + size;
         arena = Arena.ofShared();
-        pair = new LoopbackPair();
-        MemorySegment iov = iovec.allocateArray(buffers, arena);
-        for (int i = 0; i < buffers; i++) {
-            MemorySegment one = iovec.asSlice(iov, i);
-            iovec.iov_base(one, arena.allocate(size));
-            iovec.iov_len(one, size);
-        }
-        message = msghdr.allocate(arena);
-        msghdr.msg_iov(message, iov);
-        msghdr.msg_iovlen(message, buffers);
         total = (long) buffers * size;
-
-        server = ServerSocketChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-        nioSender = SocketChannel.open(server.getLocalAddress());
-        nioSender.setOption(StandardSocketOptions.TCP_NODELAY, true);
-        SocketChannel nioReceiver = server.accept();
-        nioDrain = Thread.ofPlatform().daemon().name("nio-drain").start(() -> {
-            ByteBuffer sink = ByteBuffer.allocateDirect(1 << 20);
-            try (nioReceiver) {
-                while (nioReceiver.read(sink.clear()) > 0) {
-                    // drain
-                }
-            } catch (IOException closed) {
-                // the sender closed: done
+        if (name.startsWith("ffmSendmsg")) {
+            pair = new LoopbackPair(name);
+            MemorySegment iov = iovec.allocateArray(buffers, arena);
+            for (int i = 0; i < buffers; i++) {
+                MemorySegment one = iovec.asSlice(iov, i);
+                iovec.iov_base(one, arena.allocate(size));
+                iovec.iov_len(one, size);
             }
-        });
-        nioBuffers = new ByteBuffer[buffers];
-        for (int i = 0; i < buffers; i++) {
-            nioBuffers[i] = ByteBuffer.allocateDirect(size);
+            message = msghdr.allocate(arena);
+            msghdr.msg_iov(message, iov);
+            msghdr.msg_iovlen(message, buffers);
+        } else {
+            nioSink = new LoopbackSink(name);
+            nioSender = SocketChannel.open(new InetSocketAddress(InetAddress.getLoopbackAddress(), nioSink.port()));
+            nioSender.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            nioBuffers = new ByteBuffer[buffers];
+            for (int i = 0; i < buffers; i++) {
+                nioBuffers[i] = ByteBuffer.allocateDirect(size);
+            }
         }
     }
 
     @TearDown(Level.Trial)
     public void tearDown() throws Exception {
-        pair.close();
-        if (pair.received() != sentBytes) {
-            throw new IllegalStateException("the drain received " + pair.received() + " bytes, sendmsg sent " + sentBytes);
+        try {
+            if (pair != null) {
+                pair.close();
+                if (pair.received() != sentBytes) {
+                    throw new IllegalStateException("the drain received " + pair.received() + " bytes, sendmsg sent " + sentBytes);
+                }
+            }
+            if (nioSender != null) {
+                nioSender.close();
+                nioSink.close();
+                if (nioSink.received() != sentBytes) {
+                    throw new IllegalStateException("the drain received " + nioSink.received() + " bytes, write sent " + sentBytes);
+                }
+            }
+        } finally {
+            arena.close();
         }
-        nioSender.close();
-        nioDrain.join(10_000);
-        server.close();
-        arena.close();
     }
 
     /**
@@ -123,6 +124,7 @@ public class PeerSendBenchmark {
         while (sent < total) {
             sent += nioSender.write(nioBuffers);
         }
+        sentBytes += sent;
         return sent;
     }
 }

@@ -48,7 +48,7 @@ final class WinsockSender implements AutoCloseable {
     private final Arena arena = Arena.ofShared();
     private final InstalledProvider jwsp;
     private final Ws2 ws2;
-    private final LoopbackSink sink = new LoopbackSink();
+    private final LoopbackSink sink;
     private final long socket;
     private final MemorySegment wsabufs;
     private final int buffers;
@@ -70,6 +70,8 @@ final class WinsockSender implements AutoCloseable {
         this.buffers = buffers;
         this.total = (long) buffers * size;
         this.overlapped = overlapped;
+        this.sink = new LoopbackSink((throughJwsp ? "jwsp" : "base") + (overlapped ? "Port" : "Blocking") + "Send "
+                + buffers + "x" + size);
         if (throughJwsp) {
             LayeredProvider.configure(ProviderSettings.defaults());
             jwsp = Catalog.system().install(MODULE, LayeredProvider.startupStub(), PROVIDER_ID, "jwsp", Catalog.BASE_TCP_V4);
@@ -84,7 +86,6 @@ final class WinsockSender implements AutoCloseable {
         if (ws2.connect(socket, SockAddr.loopback(AF_INET(), sink.port(), arena), SockAddr.size(AF_INET())) != 0) {
             throw new IllegalStateException("connect: WSA error " + ws2.lastError());
         }
-        sink.acceptAndDrain();
         // Nagle off, as the peers have it, the way a program does it: jwsp passes it down.
         if (ws2.setsockopt(socket, IPPROTO_TCP(), TCP_NODELAY(), arena.allocateFrom(ValueLayout.JAVA_INT, 1), 4) != 0) {
             throw new IllegalStateException("setsockopt(TCP_NODELAY): WSA error " + ws2.lastError());
