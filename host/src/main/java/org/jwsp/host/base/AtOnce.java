@@ -29,9 +29,9 @@ final class AtOnce {
     private AtOnce() {
     }
 
-    /** {@code sendmsg} or {@code recvmsg} of the request without waiting: bytes moved, or {@code -errno}. */
+    /** {@code sendmsg} or {@code recvmsg} of the request without waiting: bytes moved, or -1 (errno unread). */
     static long attempt(BaseSocket s, IoRequest r) {
-        return r.kind == IoRequest.SEND ? Libc.sendmsg(s.fd, r.message, DONTWAIT) : Libc.recvmsg(s.fd, r.message, DONTWAIT);
+        return Libc.attemptMessage(r.kind == IoRequest.SEND, s.fd, r.message, DONTWAIT);
     }
 
     /** The bytes the request's buffers hold in all. */
