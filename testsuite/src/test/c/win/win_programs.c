@@ -1,0 +1,172 @@
+/*
+ * A Winsock program written the Windows way, run over the jwsp Linux host through jwsp_win.h: on a
+ * pthread the JVM did not start, one loopback TCP connection; the server side is an IOCP echo (its
+ * WSARecv and echoing WSASend complete on a completion port, GetQueuedCompletionStatus), the client
+ * side sends event-driven (WSACreateEvent, WSAWaitForMultipleEvents, WSAGetOverlappedResult) and
+ * receives the echo with a completion routine (SleepEx alertable). Then bad input, answered with the
+ * Windows codes, and (when asked) FILE_SKIP_COMPLETION_PORT_ON_SUCCESS.
+ *
+ * Built by the test: gcc -shared -fPIC -O2 -Wall -o target/libwin_programs.so win_programs.c -lpthread
+ * Result: failed_step 0 when every step held; else the step and WSAGetLastError() there.
+ */
+#include <pthread.h>
+#include <string.h>
+#include "jwsp_win.h"
+
+const JWSP_WIN *jwsp_win;
+
+typedef struct {
+    const JWSP_WIN *api;
+    int check_skip_port;   /* in: the socket's provider honours SetFileCompletionNotificationModes */
+    int failed_step;       /* out */
+    int last_error;
+    int routine_calls;
+    DWORD routine_bytes;
+    DWORD routine_tid;
+    DWORD tid;
+} RUN;
+
+#define MESSAGE 1000
+#define KEY 0x5EED
+#define FAIL(n) do { run->failed_step = (n); run->last_error = WSAGetLastError(); goto done; } while (0)
+
+static RUN *current;
+
+static void on_echo(DWORD error, DWORD bytes, WSAOVERLAPPED *ov, DWORD flags) {
+    current->routine_calls++;
+    current->routine_bytes = error == 0 ? bytes : 0;
+    current->routine_tid = GetCurrentThreadId();
+}
+
+/* WSA_IO_PENDING or an immediate success are both a started overlapped call. */
+static int started(int rc) {
+    return rc == 0 || WSAGetLastError() == WSA_IO_PENDING;
+}
+
+static void *program(void *arg) {
+    RUN *run = arg;
+    current = run;
+    jwsp_win_load(run->api);
+    WSADATA data;
+    SOCKET listener = INVALID_SOCKET, client = INVALID_SOCKET, server = INVALID_SOCKET;
+    HANDLE port = 0;
+    WSAEVENT event = 0;
+    char out[MESSAGE], in[MESSAGE], echo[MESSAGE];
+    for (int i = 0; i < MESSAGE; i++) out[i] = (char) (i * 7 + 1);
+    run->tid = GetCurrentThreadId();
+
+    if (WSAStartup(0x0202, &data) != 0 || data.wVersion != 0x0202) FAIL(1);
+    listener = WSASocketW(AF_INET_WIN, SOCK_STREAM_WIN, IPPROTO_TCP_WIN, 0, 0, WSA_FLAG_OVERLAPPED);
+    if (listener == INVALID_SOCKET) FAIL(2);
+    struct sockaddr_in_win addr = { AF_INET_WIN, 0, 0x0100007F /* 127.0.0.1, network order */ };
+    int length = sizeof addr;
+    if (bind(listener, &addr, sizeof addr) != 0 || listen(listener, 1) != 0) FAIL(3);
+    if (getsockname(listener, &addr, &length) != 0) FAIL(4);
+    client = WSASocketW(AF_INET_WIN, SOCK_STREAM_WIN, IPPROTO_TCP_WIN, 0, 0, WSA_FLAG_OVERLAPPED);
+    if (client == INVALID_SOCKET || connect(client, &addr, sizeof addr) != 0) FAIL(5);
+    server = accept(listener, 0, 0);
+    if (server == INVALID_SOCKET) FAIL(6);
+
+    /* the server: an IOCP echo */
+    port = CreateIoCompletionPort(INVALID_HANDLE_VALUE, 0, 0, 0);
+    if (port == 0 || CreateIoCompletionPort((HANDLE) server, port, KEY, 0) != port) FAIL(7);
+    WSAOVERLAPPED sov;
+    memset(&sov, 0, sizeof sov);
+    WSABUF sbuf = { MESSAGE, in };
+    DWORD flags = 0, n = 0;
+    if (WSARecv(server, &sbuf, 1, 0, &flags, &sov, 0) != SOCKET_ERROR || WSAGetLastError() != WSA_IO_PENDING) FAIL(8);
+
+    /* the client sends, event-driven */
+    WSAOVERLAPPED cov;
+    memset(&cov, 0, sizeof cov);
+    event = WSACreateEvent();
+    cov.hEvent = event;
+    WSABUF cbuf = { MESSAGE, out };
+    if (!started(WSASend(client, &cbuf, 1, &n, 0, &cov, 0))) FAIL(9);
+    if (WSAWaitForMultipleEvents(1, &event, TRUE, 10000, FALSE) != WSA_WAIT_EVENT_0) FAIL(10);
+    if (!WSAGetOverlappedResult(client, &cov, &n, FALSE, &flags) || n != MESSAGE) FAIL(11);
+
+    /* the server reaps its receive from the port and echoes what arrived */
+    DWORD bytes = 0;
+    ULONG_PTR key = 0;
+    OVERLAPPED *done = 0;
+    DWORD got = 0;
+    while (got < MESSAGE) {
+        if (!GetQueuedCompletionStatus(port, &bytes, &key, &done, 10000) || key != KEY || done != &sov || bytes == 0) FAIL(12);
+        got += bytes;
+        if (got < MESSAGE) {
+            sbuf.buf = in + got;
+            sbuf.len = MESSAGE - got;
+            flags = 0;
+            if (!started(WSARecv(server, &sbuf, 1, 0, &flags, &sov, 0))) FAIL(13);
+        }
+    }
+    WSAOVERLAPPED eov;
+    memset(&eov, 0, sizeof eov);
+    WSABUF ebuf = { MESSAGE, in };
+    if (!started(WSASend(server, &ebuf, 1, 0, 0, &eov, 0))) FAIL(14);
+    if (!GetQueuedCompletionStatus(port, &bytes, &key, &done, 10000) || done != &eov || bytes != MESSAGE) FAIL(15);
+
+    /* the client receives the echo with a completion routine, run in its alertable wait */
+    WSAOVERLAPPED rov;
+    got = 0;
+    while (got < MESSAGE) {
+        memset(&rov, 0, sizeof rov);
+        WSABUF rbuf = { MESSAGE - got, echo + got };
+        flags = 0;
+        int before = run->routine_calls;
+        if (!started(WSARecv(client, &rbuf, 1, 0, &flags, &rov, on_echo))) FAIL(16);
+        if (run->routine_calls != before) FAIL(17); /* never inside the call */
+        while (run->routine_calls == before) {
+            if (SleepEx(10000, TRUE) != WSA_WAIT_IO_COMPLETION) FAIL(18);
+        }
+        if (run->routine_bytes == 0 || run->routine_tid != run->tid) FAIL(19);
+        got += run->routine_bytes;
+    }
+    if (memcmp(out, echo, MESSAGE) != 0) FAIL(20);
+
+    /* bad input: the Windows codes, and the sockets still work */
+    if (WSASetEvent(0) != FALSE || WSAGetLastError() != WSA_INVALID_HANDLE) FAIL(21);
+    WSAEVENT closed = WSACreateEvent();
+    WSACloseEvent(closed);
+    if (WSAWaitForMultipleEvents(1, &closed, TRUE, 0, FALSE) != WSA_WAIT_FAILED) FAIL(22);
+    if (WSAWaitForMultipleEvents(1, 0, TRUE, 0, FALSE) != WSA_WAIT_FAILED || WSAGetLastError() != WSA_INVALID_PARAMETER) FAIL(23);
+    if (CloseHandle((HANDLE) 0xDEAD0) != FALSE) FAIL(24);
+    if (PostQueuedCompletionStatus((HANDLE) 0xDEAD0, 0, 0, 0) != FALSE) FAIL(25);
+    if (closesocket((SOCKET) 0xDEAD0) != SOCKET_ERROR || WSAGetLastError() != WSAENOTSOCK) FAIL(26);
+    int on = 1;
+    if (setsockopt(client, 0x4321, SO_KEEPALIVE_WIN, (const char *) &on, sizeof on) != SOCKET_ERROR
+            || WSAGetLastError() != WSAEINVAL) FAIL(27);
+    if (setsockopt(client, SOL_SOCKET_WIN, SO_KEEPALIVE_WIN, (const char *) &on, sizeof on) != 0) FAIL(28);
+    if (!PostQueuedCompletionStatus(port, 7, 99, 0)) FAIL(29);
+    if (!GetQueuedCompletionStatus(port, &bytes, &key, &done, 10000) || bytes != 7 || key != 99 || done != 0) FAIL(30);
+    if (GetQueuedCompletionStatus(port, &bytes, &key, &done, 0) != FALSE || done != 0 || WSAGetLastError() != WAIT_TIMEOUT) FAIL(31);
+
+    if (run->check_skip_port) {
+        /* FILE_SKIP_COMPLETION_PORT_ON_SUCCESS: a send that succeeds at once queues no packet */
+        if (!SetFileCompletionNotificationModes((HANDLE) server, FILE_SKIP_COMPLETION_PORT_ON_SUCCESS)) FAIL(32);
+        WSAOVERLAPPED kov;
+        memset(&kov, 0, sizeof kov);
+        WSABUF kbuf = { 10, in };
+        if (WSASend(server, &kbuf, 1, &n, 0, &kov, 0) != 0 || n != 10) FAIL(33);
+        if (GetQueuedCompletionStatus(port, &bytes, &key, &done, 0) != FALSE || done != 0) FAIL(34);
+    }
+
+done:
+    if (client != INVALID_SOCKET) closesocket(client);
+    if (server != INVALID_SOCKET) closesocket(server);
+    if (listener != INVALID_SOCKET) closesocket(listener);
+    if (port) CloseHandle(port);
+    if (event) WSACloseEvent(event);
+    WSACleanup();
+    return 0;
+}
+
+int win_programs_run_size(void) { return sizeof(RUN); }
+
+/* Runs the program on its own pthread and joins it; 0 when the thread ran. */
+int win_programs_run(RUN *run) {
+    pthread_t t;
+    if (pthread_create(&t, 0, program, run) != 0) return -1;
+    return pthread_join(t, 0);
+}
