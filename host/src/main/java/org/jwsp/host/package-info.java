@@ -26,6 +26,8 @@
  * <p>Module names {@code procAddress} knows: {@code "ws2_32.dll"} ({@code WPUCompleteOverlappedRequest},
  * {@code WSCEnumProtocols}, {@code WSCGetProviderPath}), {@code "kernel32.dll"} ({@code SleepEx},
  * {@code WaitForSingleObjectEx}, {@code GetCurrentThreadId}), {@code BaseProvider.MODULE}
- * ({@code WSPStartup}) and every module path given to {@code Catalog.install}.
+ * ({@code WSPStartup}) and every module path given to {@code Catalog.install}; after
+ * {@code NativeWs2.install()}, also ws2_32's client calls and kernel32's completion-port calls under
+ * their Windows names, for C programs.
  */
 package org.jwsp.host;
