@@ -17,6 +17,7 @@ import java.util.UUID;
 import org.jwsp.bindings.windows.OVERLAPPED;
 import org.jwsp.bindings.windows.OVERLAPPED_ENTRY;
 import org.jwsp.bindings.windows.WSABUF;
+import org.jwsp.bindings.windows.WSPPROC_TABLE;
 import org.jwsp.host.catalog.Catalog;
 import org.jwsp.host.catalog.InstalledProvider;
 import org.jwsp.host.ws2.SockAddr;
@@ -109,6 +110,34 @@ final class WinsockSender implements AutoCloseable {
     /** Whether jwsp (not the base provider) serves the socket. */
     boolean throughJwsp() {
         return ws2.provider(socket).entry().chainLength() > 1;
+    }
+
+    /** The {@code lpWSPSend} of the provider that serves the socket (jwsp's or the base's), as a C caller would call it. */
+    MemorySegment providerSend() {
+        return WSPPROC_TABLE.lpWSPSend(ws2.provider(socket).procTable());
+    }
+
+    /** The socket, as its provider knows it. */
+    long socket() {
+        return socket;
+    }
+
+    /** The WSABUF array of every send ({@code buffers()} entries). */
+    MemorySegment wsabufs() {
+        return wsabufs;
+    }
+
+    int buffers() {
+        return buffers;
+    }
+
+    long total() {
+        return total;
+    }
+
+    /** Counts bytes sent by a caller outside this class (a native caller) for {@link #close()}'s check. */
+    void sentElsewhere(long bytes) {
+        completedBytes += bytes;
     }
 
     /** One blocking WSASend of every buffer; a blocking stream send sends everything or fails. */
