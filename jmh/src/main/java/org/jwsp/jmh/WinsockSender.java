@@ -7,30 +7,28 @@ import static org.jwsp.bindings.windows.ws2spi_h.SD_SEND;
 import static org.jwsp.bindings.windows.ws2spi_h.SOCK_STREAM;
 import static org.jwsp.bindings.windows.ws2spi_h.TCP_NODELAY;
 import static org.jwsp.bindings.windows.ws2spi_h.WSA_FLAG_OVERLAPPED;
-import static org.jwsp.bindings.windows.ws2spi_h.WSA_IO_PENDING;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.UUID;
 
-import org.jwsp.bindings.windows.OVERLAPPED;
-import org.jwsp.bindings.windows.OVERLAPPED_ENTRY;
 import org.jwsp.bindings.windows.WSABUF;
 import org.jwsp.host.catalog.Catalog;
 import org.jwsp.host.catalog.InstalledProvider;
 import org.jwsp.host.ws2.SockAddr;
 import org.jwsp.host.ws2.Ws2;
-import org.jwsp.kernel.KernelPort;
 import org.jwsp.provider.LayeredProvider;
 import org.jwsp.provider.ProviderSettings;
+import org.jwsp.samples.Elements;
+import org.jwsp.samples.SendWindow;
 
 /**
  * A Windows-style sender for the benchmarks: a TCP socket made through the host's {@link Ws2}
- * (so through jwsp when jwsp is installed over the base TCP/IPv4 entry, else straight to the base
+ * (so through jwsp when jwsp is installed over the base TCP and UDP entries, IPv4 and IPv6, as the installer does, else straight to the base
  * provider), connected to a {@link LoopbackSink}, with {@code buffers} WSABUFs of {@code size}
  * bytes of native memory per send. Blocking sends, or overlapped sends on an I/O completion port
- * with up to {@link #WINDOW} in flight.
+ * with up to {@link #WINDOW} in flight (the samples' {@link SendWindow}).
  *
  * <p>Used by one benchmark thread. Counts the bytes its sends completed; {@link #close()} reaps
  * every send still in flight, shuts the socket down, checks that the sink received exactly those
@@ -42,8 +40,6 @@ final class WinsockSender implements AutoCloseable {
     static final int WINDOW = 64;
     private static final String MODULE = "C:\\jwsp\\jwsp.dll";
     private static final UUID PROVIDER_ID = UUID.fromString("4a77b3c1-5d0e-4f6a-9b3e-6a7c2f1d0e12");
-    private static final int PENDING = WSA_IO_PENDING();
-    private static final int WAIT_MILLIS = 10_000;
 
     private final Arena arena = Arena.ofShared();
     private final InstalledProvider jwsp;
@@ -55,11 +51,8 @@ final class WinsockSender implements AutoCloseable {
     private final long total;
     private final MemorySegment sent;
     private final boolean overlapped;
-    private long port;
-    private MemorySegment overlappeds;
-    private MemorySegment entries;
-    private long posted;
-    private int inFlight;
+    private final SendWindow window;
+    private final SendWindow.Issue wsaSend;
     private long completedBytes;
 
     /**
@@ -72,7 +65,8 @@ final class WinsockSender implements AutoCloseable {
         this.overlapped = overlapped;
         if (throughJwsp) {
             LayeredProvider.configure(ProviderSettings.defaults());
-            jwsp = Catalog.system().install(MODULE, LayeredProvider.startupStub(), PROVIDER_ID, "jwsp", Catalog.BASE_TCP_V4);
+            jwsp = Catalog.system().install(MODULE, LayeredProvider.startupStub(), PROVIDER_ID, "jwsp", Catalog.BASE_TCP_V4,
+                    Catalog.BASE_UDP_V4, Catalog.BASE_TCP_V6, Catalog.BASE_UDP_V6); // as the installer does on Windows
         } else {
             jwsp = null;
         }
@@ -90,16 +84,26 @@ final class WinsockSender implements AutoCloseable {
             throw new IllegalStateException("setsockopt(TCP_NODELAY): WSA error " + ws2.lastError());
         }
         wsabufs = WSABUF.allocateArray(buffers, arena);
+        MemorySegment[] data = new MemorySegment[buffers];
         for (int i = 0; i < buffers; i++) {
-            WSABUF.buf(WSABUF.asSlice(wsabufs, i), arena.allocate(size));
-            WSABUF.len(WSABUF.asSlice(wsabufs, i), size);
+            data[i] = arena.allocate(size);
+            WSABUF.buf(Elements.at(WSABUF.layout(), wsabufs, i), data[i]);
+            WSABUF.len(Elements.at(WSABUF.layout(), wsabufs, i), size);
         }
         sent = arena.allocate(ValueLayout.JAVA_INT);
         if (overlapped) {
-            port = ws2.kernel().createCompletionPort(0);
-            ws2.kernel().associate(port, socket, 1);
-            overlappeds = OVERLAPPED.allocateArray(WINDOW, arena); // zeroed: no hEvent
-            entries = OVERLAPPED_ENTRY.allocateArray(WINDOW, arena);
+            window = new SendWindow(ws2.kernel(), socket, WINDOW, buffers, arena);
+            // Every slot's WSABUF array points at the same data: the benchmark measures the send, not the filling.
+            for (int slot = 0; slot < WINDOW; slot++) {
+                for (int b = 0; b < buffers; b++) {
+                    WSABUF.buf(window.buffer(slot, b), data[b]);
+                    WSABUF.len(window.buffer(slot, b), size);
+                }
+            }
+            wsaSend = (bufs, count, ov) -> ws2.send(socket, bufs, count, sent, 0, ov, MemorySegment.NULL) == 0 ? 0 : ws2.lastError();
+        } else {
+            window = null;
+            wsaSend = null;
         }
     }
 
@@ -123,43 +127,19 @@ final class WinsockSender implements AutoCloseable {
 
     /**
      * One overlapped WSASend of every buffer, after reaping completions if {@link #WINDOW} are
-     * already in flight. Completions on one socket come in send order, so the OVERLAPPED of the
-     * send {@code WINDOW} back is free again.
+     * already in flight ({@link SendWindow} checks each completion's status and byte count).
      */
     long overlappedSend() {
-        if (inFlight == WINDOW) {
-            reap();
-        }
-        MemorySegment ov = OVERLAPPED.asSlice(overlappeds, posted % WINDOW);
-        if (ws2.send(socket, wsabufs, buffers, sent, 0, ov, MemorySegment.NULL) != 0 && ws2.lastError() != PENDING) {
-            throw new IllegalStateException("overlapped WSASend: WSA error " + ws2.lastError());
-        }
-        posted++;
-        inFlight++;
-        return inFlight;
-    }
-
-    /** Dequeues at least one completion packet (a batch of up to WINDOW). */
-    private void reap() {
-        int n = ws2.kernel().dequeue(port, entries, WAIT_MILLIS, false);
-        if (n <= 0) {
-            throw new IllegalStateException("no completion within " + WAIT_MILLIS + " ms: " + n);
-        }
-        for (int e = 0; e < n; e++) {
-            int bytes = OVERLAPPED_ENTRY.dwNumberOfBytesTransferred(OVERLAPPED_ENTRY.asSlice(entries, e));
-            if (bytes != total) {
-                throw new IllegalStateException("a send completed with " + bytes + " of " + total + " bytes");
-            }
-            completedBytes += bytes;
-        }
-        inFlight -= n;
+        window.send(window.slot(), buffers, total, wsaSend);
+        return window.inFlight();
     }
 
     @Override
     public void close() throws InterruptedException {
         try {
-            while (overlapped && inFlight > 0) {
-                reap();
+            if (overlapped) {
+                window.drain();
+                completedBytes += window.completedBytes();
             }
             ws2.shutdown(socket, SD_SEND());
             sink.close();
@@ -170,7 +150,7 @@ final class WinsockSender implements AutoCloseable {
         } finally {
             ws2.closesocket(socket);
             if (overlapped) {
-                ws2.kernel().closeHandle(port);
+                window.close();
             }
             ws2.close();
             if (jwsp != null) {

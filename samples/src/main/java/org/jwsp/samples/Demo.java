@@ -5,9 +5,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import org.jwsp.host.ws2.Ws2;
-import org.jwsp.provider.LayeredProvider;
 import org.jwsp.provider.filter.SendFilter;
+import org.jwsp.samples.filter.Pacer;
+import org.jwsp.samples.filter.SocketMeter;
 
 /**
  * The README's demo ({@code bash samples/demo.sh}): jwsp doing its job over the Linux host in a
@@ -65,7 +65,7 @@ public final class Demo {
         List<Phase> phases = new ArrayList<>();
         out.println("jwsp demo: a Windows-style program on the Linux host, every WSASend through jwsp's Java WSPSend");
         try (EchoServer echo = EchoServer.start(); JwspOnHost jwsp = JwspOnHost.install(meter); Pacer pacer = new Pacer(SHAPED_RATE, 256)) {
-            Ws2 ws2 = jwsp.ws2();
+            Winsock ws2 = jwsp.winsock();
             out.printf("[1/7] installed %s; echo server on 127.0.0.1:%d%n", jwsp.chains(), echo.port());
             try {
                 Phase event = open(phases, meter, "overlapped + event", ws2, echo);
@@ -111,19 +111,19 @@ public final class Demo {
                     p.connection().close();
                 }
             }
-            if (LayeredProvider.openSockets() != 0 || LayeredProvider.outstandingRequests() != 0) {
-                throw new SampleFailure("after closesocket jwsp still holds " + LayeredProvider.openSockets() + " sockets and "
-                        + LayeredProvider.outstandingRequests() + " requests");
+            if (JwspOnHost.jwspSockets() != 0 || JwspOnHost.jwspRequests() != 0) {
+                throw new SampleFailure("after closesocket jwsp still holds " + JwspOnHost.jwspSockets() + " sockets and "
+                        + JwspOnHost.jwspRequests() + " requests");
             }
         }
-        if (LayeredProvider.started()) {
+        if (JwspOnHost.jwspRunning()) {
             throw new SampleFailure("jwsp is still running after WSACleanup");
         }
         out.println("closed every socket (jwsp holds 0 sockets, 0 requests), WSACleanup, jwsp uninstalled");
     }
 
     /** Connects a new socket for one way of sending; the meter counts it on its own row. */
-    private static Phase open(List<Phase> phases, SocketMeter meter, String way, Ws2 ws2, EchoServer echo) {
+    private static Phase open(List<Phase> phases, SocketMeter meter, String way, Winsock ws2, EchoServer echo) {
         EchoConnection c = new EchoConnection(ws2, echo.port());
         meter.watch(c.socket());
         Phase p = new Phase(way, c, new SendTally());

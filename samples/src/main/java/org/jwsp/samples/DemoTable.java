@@ -4,6 +4,7 @@ import java.io.PrintStream;
 import java.util.List;
 
 import org.jwsp.samples.Demo.Phase;
+import org.jwsp.samples.filter.SocketMeter;
 
 /**
  * The demo's final table: per connection, what jwsp's filter saw (sends, bytes let through, its

@@ -13,11 +13,9 @@ import java.lang.foreign.ValueLayout;
 import java.util.concurrent.TimeUnit;
 
 import org.jwsp.bindings.windows.WSABUF;
-import org.jwsp.host.ws2.SockAddr;
-import org.jwsp.host.ws2.Ws2;
 
 /**
- * One overlapped TCP socket made through {@link Ws2} ({@code WSASocketW} with
+ * One overlapped TCP socket made through {@link Winsock} ({@code WSASocketW} with
  * {@code WSA_FLAG_OVERLAPPED}, {@code connect} to 127.0.0.1) to an {@link EchoServer}, and the
  * thread that receives the echo with blocking {@code WSARecv} and checks every byte against the
  * {@link StreamPattern}, in order.
@@ -29,7 +27,7 @@ import org.jwsp.host.ws2.Ws2;
  */
 public final class EchoConnection implements AutoCloseable {
 
-    private final Ws2 ws2;
+    private final Winsock ws2;
     private final long socket;
     private final Arena arena = Arena.ofShared();
     private final Thread receiver;
@@ -38,7 +36,7 @@ public final class EchoConnection implements AutoCloseable {
     private volatile String failure;
 
     /** Connects to the echo server on 127.0.0.1:{@code port}. */
-    public EchoConnection(Ws2 ws2, int port) {
+    public EchoConnection(Winsock ws2, int port) {
         this.ws2 = ws2;
         long s = ws2.socket(AF_INET(), SOCK_STREAM(), IPPROTO_TCP(), WSA_FLAG_OVERLAPPED());
         if (s == INVALID_SOCKET()) {
@@ -46,8 +44,8 @@ public final class EchoConnection implements AutoCloseable {
             throw new SampleFailure("WSASocketW failed: WSA error " + ws2.lastError());
         }
         socket = s;
-        MemorySegment to = SockAddr.loopback(AF_INET(), port, arena);
-        if (ws2.connect(s, to, SockAddr.size(AF_INET())) != 0) {
+        MemorySegment to = Loopback.address(AF_INET(), port, arena);
+        if (ws2.connect(s, to, Loopback.size(AF_INET())) != 0) {
             int error = ws2.lastError();
             ws2.closesocket(s);
             arena.close();

@@ -1,8 +1,8 @@
 package org.jwsp.samples;
 
 import java.io.PrintStream;
+import org.jwsp.samples.filter.SocketMeter;
 
-import org.jwsp.host.ws2.Ws2;
 
 /**
  * Metering in Java: jwsp with a {@link SocketMeter} as its send filter counts every WSASend of
@@ -28,7 +28,7 @@ public final class MeteringFilterSample {
         return SampleExit.code(out, "metering sample", () -> {
             SocketMeter meter = new SocketMeter();
             try (EchoServer echo = EchoServer.start(); JwspOnHost jwsp = JwspOnHost.install(meter)) {
-                Ws2 ws2 = jwsp.ws2();
+                Winsock ws2 = jwsp.winsock();
                 out.printf("%-8s %8s %7s %12s %12s%n", "traffic", "socket", "sends", "metered B", "echoed B");
                 meter(out, ws2, echo, meter, "small", 1000, new int[] {100});
                 meter(out, ws2, echo, meter, "bulk", 40, new int[] {65536});
@@ -42,7 +42,7 @@ public final class MeteringFilterSample {
     }
 
     /** One connection: blocking WSASends of the given sizes (in turn), metered, echoed, compared. */
-    private static void meter(PrintStream out, Ws2 ws2, EchoServer echo, SocketMeter meter, String traffic, int sends,
+    private static void meter(PrintStream out, Winsock ws2, EchoServer echo, SocketMeter meter, String traffic, int sends,
                               int[] sizes) throws InterruptedException {
         try (EchoConnection c = new EchoConnection(ws2, echo.port())) {
             meter.watch(c.socket());

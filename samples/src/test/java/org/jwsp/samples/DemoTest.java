@@ -67,12 +67,12 @@ class DemoTest {
     void aFailureIsOneClearLineAndExitCodeOne() {
         try (JwspOnHost already = JwspOnHost.install(SendFilter.PASS_THROUGH)) {
             // A socket starts jwsp in this process, so the demo cannot configure it.
-            long s = already.ws2().socket(AF_INET(), SOCK_STREAM(), IPPROTO_TCP(), 0);
+            long s = already.winsock().socket(AF_INET(), SOCK_STREAM(), IPPROTO_TCP(), 0);
             assertTrue(LayeredProvider.started());
             SampleRun run = SampleRun.of(Demo::run);
             assertEquals(1, run.exitCode(), run.output());
             assertTrue(run.line("jwsp demo FAILED: ").contains("jwsp is already running"), run.output());
-            assertEquals(0, already.ws2().closesocket(s));
+            assertEquals(0, already.winsock().closesocket(s));
         }
     }
 }

@@ -1,4 +1,4 @@
-package org.jwsp.samples;
+package org.jwsp.samples.filter;
 
 import java.util.concurrent.atomic.AtomicLongArray;
 
