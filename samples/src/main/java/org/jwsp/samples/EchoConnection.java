@@ -25,7 +25,7 @@ import org.jwsp.bindings.windows.WSABUF;
  * time. Owns its arena (the receive buffer); {@link #close()} shuts the socket down, lets the
  * receiver see the end of the echo, closes the socket and frees the arena.
  */
-public final class EchoConnection implements AutoCloseable {
+public final class EchoConnection implements Checked, AutoCloseable {
 
     private final Winsock ws2;
     private final long socket;
@@ -34,6 +34,7 @@ public final class EchoConnection implements AutoCloseable {
     private long planned;
     private volatile long received;
     private volatile String failure;
+    private volatile boolean closing;
 
     /** Connects to the echo server on 127.0.0.1:{@code port}. */
     public EchoConnection(Winsock ws2, int port) {
@@ -55,6 +56,7 @@ public final class EchoConnection implements AutoCloseable {
     }
 
     /** The socket handle, as the program (and jwsp's filter) sees it. */
+    @Override
     public long socket() {
         return socket;
     }
@@ -77,6 +79,7 @@ public final class EchoConnection implements AutoCloseable {
     }
 
     /** Bytes echoed back and verified so far. */
+    @Override
     public long received() {
         return received;
     }
@@ -86,6 +89,7 @@ public final class EchoConnection implements AutoCloseable {
      *
      * @throws SampleFailure if a byte differs, the connection ends early, or time runs out
      */
+    @Override
     public void awaitEcho(long timeoutMillis) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         synchronized (this) {
@@ -117,11 +121,16 @@ public final class EchoConnection implements AutoCloseable {
         while (true) {
             flags.set(ValueLayout.JAVA_INT, 0, 0);
             if (ws2.recv(socket, buf, 1, got, flags, MemorySegment.NULL, MemorySegment.NULL) != 0) {
-                fail("WSARecv failed: WSA error " + ws2.lastError());
+                fail(closing ? "WSARecv failed while closing: WSA error " + ws2.lastError()
+                        : "the echo ended: WSARecv failed with WSA error " + ws2.lastError() + " after " + offset + " bytes");
                 return;
             }
             int n = got.get(ValueLayout.JAVA_INT, 0);
             if (n == 0) {
+                if (!closing) {
+                    fail("the echo server closed the connection after " + offset + " bytes");
+                    return;
+                }
                 break;
             }
             if (!StreamPattern.matches(data.asSlice(0, n), offset)) {
@@ -147,6 +156,7 @@ public final class EchoConnection implements AutoCloseable {
     /** shutdown(SD_SEND), waits for the echo to end, closesocket, frees the receive buffer. */
     @Override
     public void close() throws InterruptedException {
+        closing = true;
         ws2.shutdown(socket, SD_SEND());
         receiver.join(5_000);
         ws2.closesocket(socket);

@@ -20,7 +20,10 @@ public final class MeteringFilterSample {
     }
 
     public static void main(String[] args) {
-        System.exit(run(System.out));
+        System.exit(SampleCommand.execute(
+                "MeteringFilterSample",
+                "A SendFilter meters every WSASend of three connections; the counts are checked against the echo.",
+                args, System.out, System.err, MeteringFilterSample::run));
     }
 
     /** Runs the sample, printing to {@code out}; 0 when the meter agrees with the echo. */

@@ -23,7 +23,10 @@ public final class ShapingFilterSample {
     }
 
     public static void main(String[] args) {
-        System.exit(run(System.out));
+        System.exit(SampleCommand.execute(
+                "ShapingFilterSample",
+                "A SendFilter DELAYs one socket's sends and a pacer releases them at a fixed rate; the rate is checked.",
+                args, System.out, System.err, ShapingFilterSample::run));
     }
 
     /** Runs the sample, printing to {@code out}; 0 when the shaped socket kept to its rate. */

@@ -122,6 +122,8 @@ public final class WinsockSends {
                 }
                 done[0]++;
                 doneBytes[0] += bytes;
+                t.byRoutine++; // counted as they run, for a live view
+                t.bytes += bytes;
             }, arena);
             MemorySegment ovs = OVERLAPPED.allocateArray(window, arena);
             MemorySegment bufs = WSABUF.allocateArray(window, arena);
@@ -149,8 +151,6 @@ public final class WinsockSends {
             if (doneBytes[0] != (long) sends * size) {
                 throw new SampleFailure("completion routines reported " + doneBytes[0] + " bytes of " + (long) sends * size);
             }
-            t.byRoutine += sends;
-            t.bytes += doneBytes[0];
         }
     }
 

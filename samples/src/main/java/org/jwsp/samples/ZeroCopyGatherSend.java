@@ -29,7 +29,10 @@ public final class ZeroCopyGatherSend {
     }
 
     public static void main(String[] args) {
-        System.exit(run(System.out));
+        System.exit(SampleCommand.execute(
+                "ZeroCopyGatherSend",
+                "16 MiB of native records go out as gathered WSASends, 32 in flight on a completion port; the echo is checked.",
+                args, System.out, System.err, ZeroCopyGatherSend::run));
     }
 
     /** Runs the sample through jwsp, printing to {@code out}; 0 when the whole region came back intact. */

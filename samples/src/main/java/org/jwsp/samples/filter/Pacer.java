@@ -55,6 +55,11 @@ public final class Pacer implements AutoCloseable {
         return released;
     }
 
+    /** Sends held right now, waiting for their release. */
+    public synchronized int held() {
+        return size;
+    }
+
     private synchronized long peek() {
         return size == 0 ? 0 : ring[head];
     }
