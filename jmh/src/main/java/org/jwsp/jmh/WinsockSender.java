@@ -28,7 +28,7 @@ import org.jwsp.samples.SendWindow;
  * (so through jwsp when jwsp is installed over the base TCP and UDP entries, IPv4 and IPv6, as the installer does, else straight to the base
  * provider), connected to a {@link LoopbackSink}, with {@code buffers} WSABUFs of {@code size}
  * bytes of native memory per send. Blocking sends, or overlapped sends on an I/O completion port
- * with up to {@link #WINDOW} in flight (the samples' {@link SendWindow}).
+ * with up to {@code window} in flight (the samples' {@link SendWindow}).
  *
  * <p>Used by one benchmark thread. Counts the bytes its sends completed; {@link #close()} reaps
  * every send still in flight, shuts the socket down, checks that the sink received exactly those
@@ -36,33 +36,37 @@ import org.jwsp.samples.SendWindow;
  */
 final class WinsockSender implements AutoCloseable {
 
-    /** Overlapped sends kept in flight. */
-    static final int WINDOW = 64;
     private static final String MODULE = "C:\\jwsp\\jwsp.dll";
     private static final UUID PROVIDER_ID = UUID.fromString("4a77b3c1-5d0e-4f6a-9b3e-6a7c2f1d0e12");
 
     private final Arena arena = Arena.ofShared();
     private final InstalledProvider jwsp;
     private final Ws2 ws2;
-    private final LoopbackSink sink = new LoopbackSink();
+    private final LoopbackSink sink;
     private final long socket;
     private final MemorySegment wsabufs;
     private final int buffers;
     private final long total;
     private final MemorySegment sent;
     private final boolean overlapped;
-    private final SendWindow window;
+    private final int window;
+    private final SendWindow sendWindow;
     private final SendWindow.Issue wsaSend;
     private long completedBytes;
 
     /**
-     * @param throughJwsp install jwsp over the base TCP/IPv4 provider first
+     * @param throughJwsp install jwsp over the base TCP and UDP providers (IPv4 and IPv6) first
      * @param overlapped  make the socket with WSA_FLAG_OVERLAPPED and associate it with a new completion port
      */
-    WinsockSender(boolean throughJwsp, boolean overlapped, int buffers, int size) {
+    WinsockSender(String label, boolean throughJwsp, boolean overlapped, int window, int buffers, int size) {
+        if (window < 1) {
+            throw new IllegalArgumentException("window must be at least 1: " + window);
+        }
+        this.window = window;
         this.buffers = buffers;
         this.total = (long) buffers * size;
         this.overlapped = overlapped;
+        this.sink = new LoopbackSink(label);
         if (throughJwsp) {
             LayeredProvider.configure(ProviderSettings.defaults());
             jwsp = Catalog.system().install(MODULE, LayeredProvider.startupStub(), PROVIDER_ID, "jwsp", Catalog.BASE_TCP_V4,
@@ -78,7 +82,6 @@ final class WinsockSender implements AutoCloseable {
         if (ws2.connect(socket, SockAddr.loopback(AF_INET(), sink.port(), arena), SockAddr.size(AF_INET())) != 0) {
             throw new IllegalStateException("connect: WSA error " + ws2.lastError());
         }
-        sink.acceptAndDrain();
         // Nagle off, as the peers have it, the way a program does it: jwsp passes it down.
         if (ws2.setsockopt(socket, IPPROTO_TCP(), TCP_NODELAY(), arena.allocateFrom(ValueLayout.JAVA_INT, 1), 4) != 0) {
             throw new IllegalStateException("setsockopt(TCP_NODELAY): WSA error " + ws2.lastError());
@@ -92,17 +95,17 @@ final class WinsockSender implements AutoCloseable {
         }
         sent = arena.allocate(ValueLayout.JAVA_INT);
         if (overlapped) {
-            window = new SendWindow(ws2.kernel(), socket, WINDOW, buffers, arena);
+            sendWindow = new SendWindow(ws2.kernel(), socket, window, buffers, arena);
             // Every slot's WSABUF array points at the same data: the benchmark measures the send, not the filling.
-            for (int slot = 0; slot < WINDOW; slot++) {
+            for (int slot = 0; slot < window; slot++) {
                 for (int b = 0; b < buffers; b++) {
-                    WSABUF.buf(window.buffer(slot, b), data[b]);
-                    WSABUF.len(window.buffer(slot, b), size);
+                    WSABUF.buf(sendWindow.buffer(slot, b), data[b]);
+                    WSABUF.len(sendWindow.buffer(slot, b), size);
                 }
             }
             wsaSend = (bufs, count, ov) -> ws2.send(socket, bufs, count, sent, 0, ov, MemorySegment.NULL) == 0 ? 0 : ws2.lastError();
         } else {
-            window = null;
+            sendWindow = null;
             wsaSend = null;
         }
     }
@@ -126,20 +129,20 @@ final class WinsockSender implements AutoCloseable {
     }
 
     /**
-     * One overlapped WSASend of every buffer, after reaping completions if {@link #WINDOW} are
+     * One overlapped WSASend of every buffer, after reaping completions if {@code window} are
      * already in flight ({@link SendWindow} checks each completion's status and byte count).
      */
     long overlappedSend() {
-        window.send(window.slot(), buffers, total, wsaSend);
-        return window.inFlight();
+        sendWindow.send(sendWindow.slot(), buffers, total, wsaSend);
+        return sendWindow.inFlight();
     }
 
     @Override
     public void close() throws InterruptedException {
         try {
             if (overlapped) {
-                window.drain();
-                completedBytes += window.completedBytes();
+                sendWindow.drain();
+                completedBytes += sendWindow.completedBytes();
             }
             ws2.shutdown(socket, SD_SEND());
             sink.close();
@@ -150,7 +153,7 @@ final class WinsockSender implements AutoCloseable {
         } finally {
             ws2.closesocket(socket);
             if (overlapped) {
-                window.close();
+                sendWindow.close();
             }
             ws2.close();
             if (jwsp != null) {
