@@ -25,7 +25,8 @@ import org.jwsp.samples.SendWindow;
 
 /**
  * A Windows-style sender for the benchmarks: a TCP socket made through the host's {@link Ws2}
- * (so through jwsp when jwsp is installed over the base TCP and UDP entries, IPv4 and IPv6, as the installer does, else straight to the base
+ * (so through jwsp when jwsp is installed over the base TCP and UDP entries, IPv4 and IPv6, as
+ * the installer does, else straight to the base
  * provider), connected to a {@link LoopbackSink}, with {@code buffers} WSABUFs of {@code size}
  * bytes of native memory per send. Blocking sends, or overlapped sends on an I/O completion port
  * with up to {@code window} in flight (the samples' {@link SendWindow}).

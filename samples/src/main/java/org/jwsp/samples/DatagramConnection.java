@@ -32,7 +32,7 @@ import org.jwsp.bindings.windows.WSABUF;
  */
 public final class DatagramConnection implements Checked, AutoCloseable {
 
-    static final int BURST = 16;
+    static final int BURST = 64;
 
     private final Winsock ws2;
     private final int af;

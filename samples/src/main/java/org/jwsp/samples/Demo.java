@@ -54,7 +54,8 @@ public final class Demo implements Callable<Integer> {
             description = "keep every way sending for at least this long, in rounds of its sends (default: 0, one round)")
     int duration;
     @Option(names = {"-t", "--threads"}, paramLabel = "N",
-            description = "ways sending at once, each socket's sends on one of N threads (default: ${DEFAULT-VALUE}, one way after another)")
+            description = "ways sending at once, each socket's sends on one of N threads "
+                    + "(default: ${DEFAULT-VALUE}, one way after another)")
     int threads = 1;
     @Option(names = {"-s", "--sockets"}, paramLabel = "N", description = "sockets per way, 1..8 (default: ${DEFAULT-VALUE})")
     int sockets = 1;

@@ -102,7 +102,8 @@ final class DemoRun {
 
         AtomicLong shapedNanos = new AtomicLong();
         try (LiveView live = new LiveView(out, terminal, ways, w -> w == shapedWay ? pacer.held() : 0)) {
-            ExecutorService senders = Executors.newFixedThreadPool(o.threads(), Thread.ofPlatform().daemon().name("jwsp-demo-sender-", 0).factory());
+            ExecutorService senders = Executors.newFixedThreadPool(o.threads(),
+                    Thread.ofPlatform().daemon().name("jwsp-demo-sender-", 0).factory());
             try {
                 List<Future<?>> tasks = new ArrayList<>();
                 for (int i = 0; i < ways.size(); i++) {

@@ -15,13 +15,14 @@ import org.jwsp.kernel.KernelPort;
  * send window a Windows program keeps, written once for the samples and the benchmarks. Each slot
  * owns one OVERLAPPED and one array of {@code buffersPerSend} WSABUFs; a slot is free again only
  * when its completion packet has been dequeued (a send that completed at once still queues one,
- * as on Windows). Every OVERLAPPED, WSABUF and OVERLAPPED_ENTRY is reached through
- * {@link Elements#at}, bounded to itself, so clearing a slot can never touch a send in flight.
+ * as on Windows). Every OVERLAPPED, WSABUF array and OVERLAPPED_ENTRY is sliced once, bounded
+ * to itself ({@link Elements#at}), so clearing a slot can never touch a send in flight.
  *
  * <p>The program fills {@link #buffer(int, int)} of a {@link #slot()} and calls
  * {@link #send(int, int, long, Issue)}; the window clears the slot's OVERLAPPED, calls the
  * program's {@code WSASend} through {@link Issue}, and on each dequeued packet checks the key, that
- * the OVERLAPPED is one of its own, the status and the byte count. Nothing is allocated per send.
+ * the OVERLAPPED is one of its own, the status and the byte count. Nothing is allocated or sliced per send (the {@link Issue}
+ * is made once by the caller).
  *
  * <p>One thread at a time. The caller's arena owns the memory; {@link #close()} waits for the
  * sends still in flight (so none writes to freed memory) and closes the port, before that arena
@@ -50,6 +51,8 @@ public final class SendWindow implements AutoCloseable {
     private final MemorySegment overlappeds;
     private final MemorySegment wsabufs;
     private final MemorySegment entries;
+    /** Each slot's OVERLAPPED, WSABUF array and each dequeue entry, sliced once (nothing is sliced per send). */
+    private final MemorySegment[] slotOverlapped, slotBuffers, entry;
     private final long[] expected;
     private final int[] free;
     private int freeCount;
@@ -69,6 +72,16 @@ public final class SendWindow implements AutoCloseable {
         overlappeds = OVERLAPPED.allocateArray(slots, arena);
         wsabufs = WSABUF.allocateArray((long) slots * buffersPerSend, arena);
         entries = OVERLAPPED_ENTRY.allocateArray(Math.min(slots, 64), arena);
+        slotOverlapped = new MemorySegment[slots];
+        slotBuffers = new MemorySegment[slots];
+        for (int k = 0; k < slots; k++) {
+            slotOverlapped[k] = Elements.at(OVERLAPPED.layout(), overlappeds, k);
+            slotBuffers[k] = wsabufs.asSlice((long) k * buffersPerSend * WSABUF.sizeof(), buffersPerSend * WSABUF.sizeof());
+        }
+        entry = new MemorySegment[(int) (entries.byteSize() / OVERLAPPED_ENTRY.sizeof())];
+        for (int e = 0; e < entry.length; e++) {
+            entry[e] = Elements.at(OVERLAPPED_ENTRY.layout(), entries, e);
+        }
         expected = new long[slots];
         free = new int[slots];
         for (int k = 0; k < slots; k++) {
@@ -94,7 +107,7 @@ public final class SendWindow implements AutoCloseable {
 
     /** WSABUF {@code b} of {@code slot}'s array (one element, bounded). */
     public MemorySegment buffer(int slot, int b) {
-        return Elements.at(WSABUF.layout(), wsabufs, (long) slot * buffersPerSend + b);
+        return Elements.at(WSABUF.layout(), slotBuffers[slot], b);
     }
 
     /**
@@ -105,11 +118,10 @@ public final class SendWindow implements AutoCloseable {
         if (freeCount == 0 || free[freeCount - 1] != slot || count < 1 || count > buffersPerSend) {
             throw new IllegalArgumentException("slot " + slot + " is not the free one, or " + count + " buffers");
         }
-        MemorySegment ov = Elements.at(OVERLAPPED.layout(), overlappeds, slot).fill((byte) 0);
-        MemorySegment array = wsabufs.asSlice((long) slot * buffersPerSend * WSABUF.sizeof(), count * WSABUF.sizeof());
+        MemorySegment ov = slotOverlapped[slot].fill((byte) 0);
         freeCount--;
         expected[slot] = bytes;
-        int rc = issue.send(array, count, ov);
+        int rc = issue.send(slotBuffers[slot], count, ov); // WSASend reads count of the slot's WSABUFs
         if (rc == 0) {
             immediate++;
         } else if (rc == PENDING) {
@@ -128,20 +140,20 @@ public final class SendWindow implements AutoCloseable {
                     + " sends in flight (dequeue " + n + ")");
         }
         for (int e = 0; e < n; e++) {
-            MemorySegment entry = Elements.at(OVERLAPPED_ENTRY.layout(), entries, e);
-            if (OVERLAPPED_ENTRY.lpCompletionKey(entry) != KEY) {
-                throw new SampleFailure("a packet with completion key " + OVERLAPPED_ENTRY.lpCompletionKey(entry));
+            MemorySegment packet = entry[e];
+            if (OVERLAPPED_ENTRY.lpCompletionKey(packet) != KEY) {
+                throw new SampleFailure("a packet with completion key " + OVERLAPPED_ENTRY.lpCompletionKey(packet));
             }
-            long offset = OVERLAPPED_ENTRY.lpOverlapped(entry).address() - overlappeds.address();
+            long offset = OVERLAPPED_ENTRY.lpOverlapped(packet).address() - overlappeds.address();
             if (offset < 0 || offset % OVERLAPPED.sizeof() != 0 || offset / OVERLAPPED.sizeof() >= slots) {
                 throw new SampleFailure("a packet for an OVERLAPPED that is not one of this window's");
             }
             int slot = (int) (offset / OVERLAPPED.sizeof());
-            long status = OVERLAPPED.Internal(Elements.at(OVERLAPPED.layout(), overlappeds, slot));
+            long status = OVERLAPPED.Internal(slotOverlapped[slot]);
             if (status != 0) {
                 throw new SampleFailure("a send completed with status " + status);
             }
-            long bytes = Integer.toUnsignedLong(OVERLAPPED_ENTRY.dwNumberOfBytesTransferred(entry));
+            long bytes = Integer.toUnsignedLong(OVERLAPPED_ENTRY.dwNumberOfBytesTransferred(packet));
             if (bytes != expected[slot]) {
                 throw new SampleFailure("a send completed with " + bytes + " bytes of " + expected[slot]);
             }

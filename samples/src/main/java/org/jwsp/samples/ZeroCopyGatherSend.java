@@ -62,7 +62,8 @@ public final class ZeroCopyGatherSend {
             out.printf("sent %,d B: %,d records in %,d gathered WSASends, %d in flight on a completion port%n", REGION, records,
                     sends, IN_FLIGHT);
             out.printf("echoed and verified %,d B in %d ms (%.0f MB/s through %s, the host and loopback TCP)%n",
-                    c.received(), micros / 1000, REGION / Math.max(1.0, micros), ws2.throughJwsp(c.socket()) ? "jwsp" : "the base provider");
+                    c.received(), micros / 1000, REGION / Math.max(1.0, micros),
+                    ws2.throughJwsp(c.socket()) ? "jwsp" : "the base provider");
         }
         out.println("zero-copy gather sample: OK");
     }
