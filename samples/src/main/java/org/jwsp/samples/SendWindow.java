@@ -21,8 +21,8 @@ import org.jwsp.kernel.KernelPort;
  * <p>The program fills {@link #buffer(int, int)} of a {@link #slot()} and calls
  * {@link #send(int, int, long, Issue)}; the window clears the slot's OVERLAPPED, calls the
  * program's {@code WSASend} through {@link Issue}, and on each dequeued packet checks the key, that
- * the OVERLAPPED is one of its own, the status and the byte count. Nothing is allocated or sliced per send (the {@link Issue}
- * is made once by the caller).
+ * the OVERLAPPED is one of its own, the status and the byte count. Nothing is allocated or sliced
+ * per send (the {@link Issue} is made once by the caller).
  *
  * <p>One thread at a time. The caller's arena owns the memory; {@link #close()} waits for the
  * sends still in flight (so none writes to freed memory) and closes the port, before that arena
@@ -49,7 +49,6 @@ public final class SendWindow implements AutoCloseable {
     private final int slots;
     private final int buffersPerSend;
     private final MemorySegment overlappeds;
-    private final MemorySegment wsabufs;
     private final MemorySegment entries;
     /** Each slot's OVERLAPPED, WSABUF array and each dequeue entry, sliced once (nothing is sliced per send). */
     private final MemorySegment[] slotOverlapped, slotBuffers, entry;
@@ -70,7 +69,7 @@ public final class SendWindow implements AutoCloseable {
         this.slots = slots;
         this.buffersPerSend = buffersPerSend;
         overlappeds = OVERLAPPED.allocateArray(slots, arena);
-        wsabufs = WSABUF.allocateArray((long) slots * buffersPerSend, arena);
+        MemorySegment wsabufs = WSABUF.allocateArray((long) slots * buffersPerSend, arena);
         entries = OVERLAPPED_ENTRY.allocateArray(Math.min(slots, 64), arena);
         slotOverlapped = new MemorySegment[slots];
         slotBuffers = new MemorySegment[slots];
