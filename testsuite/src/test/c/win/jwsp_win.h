@@ -24,6 +24,7 @@ typedef struct { DWORD len; char *buf; } WSABUF;
 typedef struct { uint64_t Internal; uint64_t InternalHigh; DWORD Offset; DWORD OffsetHigh; HANDLE hEvent; } OVERLAPPED;
 typedef OVERLAPPED WSAOVERLAPPED;
 typedef void (*LPWSAOVERLAPPED_COMPLETION_ROUTINE)(DWORD, DWORD, WSAOVERLAPPED *, DWORD);
+typedef struct { ULONG_PTR lpCompletionKey; OVERLAPPED *lpOverlapped; ULONG_PTR Internal; DWORD dwNumberOfBytesTransferred; } OVERLAPPED_ENTRY;
 typedef struct { WORD wVersion; WORD wHighVersion; char rest[400]; } WSADATA;
 struct sockaddr_in_win { short sin_family; unsigned short sin_port; uint32_t sin_addr; char zero[8]; };
 
@@ -49,6 +50,10 @@ struct sockaddr_in_win { short sin_family; unsigned short sin_port; uint32_t sin
 #define WSA_WAIT_IO_COMPLETION 0xC0
 #define WAIT_TIMEOUT 258
 #define FILE_SKIP_COMPLETION_PORT_ON_SUCCESS 0x1
+#define FIONBIO_WIN ((int) 0x8004667E)
+#define WSAEWOULDBLOCK 10035
+#define WAIT_OBJECT_0 0
+#define WAIT_FAILED 0xFFFFFFFFu
 
 typedef struct {
     int (*WSAStartup)(WORD, WSADATA *);
@@ -81,6 +86,13 @@ typedef struct {
     BOOL (*SetFileCompletionNotificationModes)(HANDLE, unsigned char);
     DWORD (*SleepEx)(DWORD, BOOL);
     DWORD (*GetCurrentThreadId)(void);
+    int (*WSASendTo)(SOCKET, WSABUF *, DWORD, DWORD *, DWORD, const void *, int, WSAOVERLAPPED *, LPWSAOVERLAPPED_COMPLETION_ROUTINE);
+    int (*WSARecvFrom)(SOCKET, WSABUF *, DWORD, DWORD *, DWORD *, void *, int *, WSAOVERLAPPED *, LPWSAOVERLAPPED_COMPLETION_ROUTINE);
+    int (*WSAIoctl)(SOCKET, DWORD, void *, DWORD, void *, DWORD, DWORD *, WSAOVERLAPPED *, LPWSAOVERLAPPED_COMPLETION_ROUTINE);
+    int (*ioctlsocket)(SOCKET, int, uint32_t *);
+    int (*getpeername)(SOCKET, void *, int *);
+    BOOL (*GetQueuedCompletionStatusEx)(HANDLE, OVERLAPPED_ENTRY *, uint32_t, uint32_t *, DWORD, BOOL);
+    DWORD (*WaitForSingleObject)(HANDLE, DWORD);
 } JWSP_WIN;
 
 extern const JWSP_WIN *jwsp_win;
@@ -116,5 +128,12 @@ static inline void jwsp_win_load(const JWSP_WIN *table) { jwsp_win = table; }
 #define SetFileCompletionNotificationModes (jwsp_win->SetFileCompletionNotificationModes)
 #define SleepEx (jwsp_win->SleepEx)
 #define GetCurrentThreadId (jwsp_win->GetCurrentThreadId)
+#define WSASendTo (jwsp_win->WSASendTo)
+#define WSARecvFrom (jwsp_win->WSARecvFrom)
+#define WSAIoctl (jwsp_win->WSAIoctl)
+#define ioctlsocket (jwsp_win->ioctlsocket)
+#define getpeername (jwsp_win->getpeername)
+#define GetQueuedCompletionStatusEx (jwsp_win->GetQueuedCompletionStatusEx)
+#define WaitForSingleObject (jwsp_win->WaitForSingleObject)
 
 #endif

@@ -142,6 +142,31 @@ static void *program(void *arg) {
     if (!GetQueuedCompletionStatus(port, &bytes, &key, &done, 10000) || bytes != 7 || key != 99 || done != 0) FAIL(30);
     if (GetQueuedCompletionStatus(port, &bytes, &key, &done, 0) != FALSE || done != 0 || WSAGetLastError() != WAIT_TIMEOUT) FAIL(31);
 
+    /* nonblocking mode, the peer's name, an unknown control, an event by kernel32's wait, a batch dequeue */
+    uint32_t nonblocking = 1;
+    if (ioctlsocket(client, FIONBIO_WIN, &nonblocking) != 0) FAIL(40);
+    WSABUF empty = { 8, echo };
+    flags = 0;
+    if (WSARecv(client, &empty, 1, &n, &flags, 0, 0) != SOCKET_ERROR || WSAGetLastError() != WSAEWOULDBLOCK) FAIL(41);
+    nonblocking = 0;
+    if (ioctlsocket(client, FIONBIO_WIN, &nonblocking) != 0) FAIL(42);
+    struct sockaddr_in_win peer;
+    int peer_length = sizeof peer;
+    if (getpeername(server, &peer, &peer_length) != 0 || peer.sin_family != AF_INET_WIN) FAIL(43);
+    DWORD returned = 0;
+    if (WSAIoctl(client, 0x12345678, 0, 0, 0, 0, &returned, 0, 0) != SOCKET_ERROR || WSAGetLastError() != WSAEINVAL) FAIL(44);
+    if (!WSASetEvent(event) || WaitForSingleObject(event, 0) != WAIT_OBJECT_0) FAIL(45);
+    if (WaitForSingleObject((HANDLE) 0xDEAD0, 0) != WAIT_FAILED) FAIL(46);
+    if (!PostQueuedCompletionStatus(port, 1, 1, 0) || !PostQueuedCompletionStatus(port, 2, 2, 0)) FAIL(47);
+    OVERLAPPED_ENTRY batch[4];
+    uint32_t removed = 0;
+    if (!GetQueuedCompletionStatusEx(port, batch, 4, &removed, 10000, FALSE) || removed != 2
+            || batch[0].dwNumberOfBytesTransferred != 1 || batch[1].lpCompletionKey != 2) FAIL(48);
+    if (GetQueuedCompletionStatusEx(port, batch, 4, &removed, 0, FALSE) != FALSE || removed != 0) FAIL(49);
+    /* and the connection still works after all that */
+    WSABUF again = { 10, out };
+    if (WSASend(client, &again, 1, &n, 0, 0, 0) != 0 || n != 10) FAIL(50);
+
     if (run->check_skip_port) {
         /* FILE_SKIP_COMPLETION_PORT_ON_SUCCESS: a send that succeeds at once queues no packet */
         if (!SetFileCompletionNotificationModes((HANDLE) server, FILE_SKIP_COMPLETION_PORT_ON_SUCCESS)) FAIL(32);

@@ -43,7 +43,9 @@ class NativeWindowsProgramsTest {
             ws2("WSAGetOverlappedResult"), ws2("WSACreateEvent"), ws2("WSASetEvent"), ws2("WSAResetEvent"),
             ws2("WSACloseEvent"), ws2("WSAWaitForMultipleEvents"), k32("CreateIoCompletionPort"),
             k32("GetQueuedCompletionStatus"), k32("PostQueuedCompletionStatus"), k32("CloseHandle"),
-            k32("SetFileCompletionNotificationModes"), k32("SleepEx"), k32("GetCurrentThreadId"));
+            k32("SetFileCompletionNotificationModes"), k32("SleepEx"), k32("GetCurrentThreadId"), ws2("WSASendTo"),
+            ws2("WSARecvFrom"), ws2("WSAIoctl"), ws2("ioctlsocket"), ws2("getpeername"), k32("GetQueuedCompletionStatusEx"),
+            k32("WaitForSingleObject"));
 
     static final StructLayout RUN = MemoryLayout.structLayout(
             ValueLayout.ADDRESS.withName("api"), ValueLayout.JAVA_INT.withName("check_skip_port"),

@@ -54,6 +54,7 @@ public final class NativeWs2 {
     public static final String KERNEL32 = "kernel32.dll";
     private static final Logger LOG = LogManager.getLogger(NativeWs2.class);
     private static final MemorySegment EVERYTHING = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
+    private static final ThreadLocal<MemorySegment> RETURNED = ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(JAVA_INT));
     private static final ThreadLocal<MemorySegment> ENTRY =
             ThreadLocal.withInitial(() -> OVERLAPPED_ENTRY.allocate(Arena.ofAuto()));
     private static final int WAIT_TIMEOUT = 258;
@@ -110,7 +111,109 @@ public final class NativeWs2 {
         export(k, KERNEL32, "CloseHandle", "closeHandle", FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
         export(k, KERNEL32, "SetFileCompletionNotificationModes", "setFileCompletionNotificationModes",
                 FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_BYTE));
+        export(k, WS2_32, "WSASendTo", "sendTo",
+                FunctionDescriptor.of(JAVA_INT, sock, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, ADDRESS));
+        export(k, WS2_32, "WSARecvFrom", "recvFrom",
+                FunctionDescriptor.of(JAVA_INT, sock, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
+        export(k, WS2_32, "WSAIoctl", "wsaIoctl",
+                FunctionDescriptor.of(JAVA_INT, sock, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
+        export(k, WS2_32, "ioctlsocket", "ioctlsocket", FunctionDescriptor.of(JAVA_INT, sock, JAVA_INT, ADDRESS));
+        export(k, WS2_32, "getpeername", "getpeername", FunctionDescriptor.of(JAVA_INT, sock, ADDRESS, ADDRESS));
+        export(k, KERNEL32, "GetQueuedCompletionStatusEx", "getQueuedCompletionStatusEx",
+                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+        export(k, KERNEL32, "WaitForSingleObject", "waitForSingleObject", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT));
         installed = true;
+    }
+
+    private static int sendTo(long s, MemorySegment buffers, int count, MemorySegment sent, int flags, MemorySegment to,
+                              int toLength, MemorySegment ov, MemorySegment routine) {
+        try {
+            Ws2 w = ws2();
+            return w == null ? ws2spi_h.SOCKET_ERROR() : w.sendTo(s, buffers, count, sent, flags, to, toLength, ov, routine);
+        } catch (Throwable t) {
+            return fault("WSASendTo", t, ws2spi_h.SOCKET_ERROR());
+        }
+    }
+
+    private static int recvFrom(long s, MemorySegment buffers, int count, MemorySegment received, MemorySegment flags,
+                                MemorySegment from, MemorySegment fromLength, MemorySegment ov, MemorySegment routine) {
+        try {
+            Ws2 w = ws2();
+            return w == null ? ws2spi_h.SOCKET_ERROR() : w.recvFrom(s, buffers, count, received, flags, from, fromLength, ov, routine);
+        } catch (Throwable t) {
+            return fault("WSARecvFrom", t, ws2spi_h.SOCKET_ERROR());
+        }
+    }
+
+    private static int wsaIoctl(long s, int code, MemorySegment in, int inLength, MemorySegment out, int outLength,
+                                MemorySegment returned, MemorySegment ov, MemorySegment routine) {
+        try {
+            Ws2 w = ws2();
+            return w == null ? ws2spi_h.SOCKET_ERROR() : w.ioctl(s, code, in, inLength, out, outLength, returned, ov, routine);
+        } catch (Throwable t) {
+            return fault("WSAIoctl", t, ws2spi_h.SOCKET_ERROR());
+        }
+    }
+
+    /** {@code ioctlsocket(s, cmd, u_long *argp)}: {@code WSAIoctl} with {@code argp} as the 4-byte input. */
+    private static int ioctlsocket(long s, int command, MemorySegment argp) {
+        try {
+            Ws2 w = ws2();
+            if (w == null) {
+                return ws2spi_h.SOCKET_ERROR();
+            }
+            if (argp.address() == 0) {
+                w.setLastError(ws2spi_h.WSAEFAULT());
+                return ws2spi_h.SOCKET_ERROR();
+            }
+            MemorySegment returned = RETURNED.get();
+            return w.ioctl(s, command, argp, 4, MemorySegment.NULL, 0, returned, MemorySegment.NULL, MemorySegment.NULL);
+        } catch (Throwable t) {
+            return fault("ioctlsocket", t, ws2spi_h.SOCKET_ERROR());
+        }
+    }
+
+    private static int getpeername(long s, MemorySegment name, MemorySegment length) {
+        try {
+            Ws2 w = ws2();
+            return w == null ? ws2spi_h.SOCKET_ERROR() : w.getpeername(s, name, length);
+        } catch (Throwable t) {
+            return fault("getpeername", t, ws2spi_h.SOCKET_ERROR());
+        }
+    }
+
+    /**
+     * {@code GetQueuedCompletionStatusEx}: up to {@code count} entries; FALSE on timeout
+     * ({@code WAIT_TIMEOUT}), when APCs ran in an alertable wait ({@code WAIT_IO_COMPLETION}), or for
+     * a bad port or pointer.
+     */
+    private static int getQueuedCompletionStatusEx(long port, MemorySegment entries, int count, MemorySegment removed,
+                                                   int millis, int alertable) {
+        try {
+            if (entries.address() == 0 || removed.address() == 0 || count <= 0) {
+                setLastError(ERROR_INVALID_PARAMETER);
+                return 0;
+            }
+            MemorySegment array = entries.reinterpret(count * OVERLAPPED_ENTRY.sizeof());
+            int n = LinuxKernelPort.instance().dequeue(port, array, millis, alertable != 0);
+            EVERYTHING.set(JAVA_INT, removed.address(), Math.max(n, 0));
+            if (n > 0) {
+                return 1;
+            }
+            setLastError(n == KernelPort.DEQUEUE_TIMEOUT ? WAIT_TIMEOUT
+                    : n == KernelPort.DEQUEUE_IO_COMPLETION ? KernelPort.WAIT_IO_COMPLETION : ws2spi_h.WSA_INVALID_HANDLE());
+            return 0;
+        } catch (Throwable t) {
+            return fault("GetQueuedCompletionStatusEx", t, 0);
+        }
+    }
+
+    private static int waitForSingleObject(long handle, int millis) {
+        try {
+            return LinuxKernelPort.instance().waitForSingleObject(handle, millis, false);
+        } catch (Throwable t) {
+            return fault("WaitForSingleObject", t, KernelPort.WAIT_FAILED);
+        }
     }
 
     private static void export(LinuxKernelPort k, String module, String name, String method, FunctionDescriptor d) {
