@@ -12,22 +12,24 @@ import static org.jwsp.bindings.windows.ws2spi_h.WSA_IO_PENDING;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.UUID;
 
 import org.jwsp.bindings.windows.OVERLAPPED;
 import org.jwsp.bindings.windows.OVERLAPPED_ENTRY;
 import org.jwsp.bindings.windows.WSABUF;
 import org.jwsp.host.catalog.Catalog;
-import org.jwsp.host.catalog.InstalledProvider;
+import org.jwsp.host.kernel.LinuxKernelPort;
 import org.jwsp.host.ws2.SockAddr;
 import org.jwsp.host.ws2.Ws2;
 import org.jwsp.kernel.KernelPort;
 import org.jwsp.provider.LayeredProvider;
 import org.jwsp.provider.ProviderSettings;
+import org.jwsp.windows.install.InstalledLayer;
+import org.jwsp.windows.install.LayeredInstall;
+import org.jwsp.windows.install.Ws2CatalogExports;
 
 /**
  * A Windows-style sender for the benchmarks: a TCP socket made through the host's {@link Ws2}
- * (so through jwsp when jwsp is installed over the base TCP/IPv4 entry, else straight to the base
+ * (so through jwsp when jwsp is installed as {@code jwsp install} installs it, else straight to the base
  * provider), connected to a {@link LoopbackSink}, with {@code buffers} WSABUFs of {@code size}
  * bytes of native memory per send. Blocking sends, or overlapped sends on an I/O completion port
  * with up to {@link #WINDOW} in flight.
@@ -41,12 +43,11 @@ final class WinsockSender implements AutoCloseable {
     /** Overlapped sends kept in flight. */
     static final int WINDOW = 64;
     private static final String MODULE = "C:\\jwsp\\jwsp.dll";
-    private static final UUID PROVIDER_ID = UUID.fromString("4a77b3c1-5d0e-4f6a-9b3e-6a7c2f1d0e12");
     private static final int PENDING = WSA_IO_PENDING();
     private static final int WAIT_MILLIS = 10_000;
 
     private final Arena arena = Arena.ofShared();
-    private final InstalledProvider jwsp;
+    private final InstalledLayer jwsp;
     private final Ws2 ws2;
     private final LoopbackSink sink = new LoopbackSink();
     private final long socket;
@@ -63,7 +64,7 @@ final class WinsockSender implements AutoCloseable {
     private long completedBytes;
 
     /**
-     * @param throughJwsp install jwsp over the base TCP/IPv4 provider first
+     * @param throughJwsp install jwsp first, as {@code jwsp install} does (through the host's catalog exports)
      * @param overlapped  make the socket with WSA_FLAG_OVERLAPPED and associate it with a new completion port
      */
     WinsockSender(boolean throughJwsp, boolean overlapped, int buffers, int size) {
@@ -72,7 +73,8 @@ final class WinsockSender implements AutoCloseable {
         this.overlapped = overlapped;
         if (throughJwsp) {
             LayeredProvider.configure(ProviderSettings.defaults());
-            jwsp = Catalog.system().install(MODULE, LayeredProvider.startupStub(), PROVIDER_ID, "jwsp", Catalog.BASE_TCP_V4);
+            LinuxKernelPort.instance().registerExport(MODULE, "WSPStartup", LayeredProvider.startupStub());
+            jwsp = LayeredInstall.jwsp(Ws2CatalogExports.ofThisProcess(), MODULE, "jwsp");
         } else {
             jwsp = null;
         }
@@ -175,6 +177,7 @@ final class WinsockSender implements AutoCloseable {
             ws2.close();
             if (jwsp != null) {
                 jwsp.close();
+                LinuxKernelPort.instance().unregisterModule(MODULE);
             }
             arena.close();
         }
