@@ -51,7 +51,8 @@ public final class Installer {
             switch (options.command()) {
                 case INSTALL -> install(options, out);
                 case UNINSTALL -> uninstall(out);
-                case LIST -> list(out);
+                case LIST -> list(out, options.brief());
+                case HELP -> out.print(options.text());
             }
             return 0;
         } catch (InstallerFailure f) {
@@ -97,11 +98,11 @@ public final class Installer {
         }
     }
 
-    private void list(PrintStream out) {
+    private void list(PrintStream out, boolean brief) {
         CatalogSource catalog = context.windowsX64() ? context.windowsCatalog().get() : context.hostCatalog().get();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment[] entries = catalog.protocols(arena);
-            out.print(CatalogListing.format(entries, catalog));
+            out.print(brief ? CatalogListing.brief(entries, catalog) : CatalogListing.format(entries, catalog));
             JwspEntries jwsp = JwspEntries.in(entries);
             out.println();
             out.println(entries.length + " catalog entries; jwsp is " + (jwsp.installed()
