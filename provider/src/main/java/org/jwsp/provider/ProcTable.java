@@ -48,7 +48,7 @@ final class ProcTable {
         WSPPROC_TABLE.lpWSPRecvFrom(t, LPWSPRECVFROM.allocate(proxy::recvFrom, arena));
         WSPPROC_TABLE.lpWSPSelect(t, LPWSPSELECT.allocate(pass::select, arena));
         // pointers received as addresses: no segment per call (AddressSignatures)
-        WSPPROC_TABLE.lpWSPSend(t, AddressSignatures.lpWspSendStub(java.lang.invoke.MethodHandles.lookup(), send, "send", arena));
+        WSPPROC_TABLE.lpWSPSend(t, AddressSignatures.lpWspSendStub(send::send, arena));
         WSPPROC_TABLE.lpWSPSendDisconnect(t, LPWSPSENDDISCONNECT.allocate(pass::sendDisconnect, arena));
         WSPPROC_TABLE.lpWSPSendTo(t, LPWSPSENDTO.allocate(proxy::sendTo, arena));
         WSPPROC_TABLE.lpWSPSetSockOpt(t, LPWSPSETSOCKOPT.allocate(pass::setSockOpt, arena));
