@@ -74,13 +74,13 @@ public final class LayeredProvider {
         if (rt == null) {
             return false;
         }
-        SendRequest r = rt.slab.ofTicket(ticket);
+        OverlappedRequest r = rt.slab.ofTicket(ticket);
         if (r == null || r.socket == null) {
             return false;
         }
         SocketContext c = r.socket;
         ThreadScratch sc = ThreadScratch.get();
-        SendRequest done;
+        OverlappedRequest done;
         synchronized (c) {
             if (r.ticket() != ticket) {
                 return false;

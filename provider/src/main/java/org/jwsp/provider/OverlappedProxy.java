@@ -16,7 +16,7 @@ import org.jwsp.kernel.KernelPort;
 /**
  * The overlapped entries other than WSPSend (WSPRecv, WSPRecvFrom, WSPSendTo, WSPIoctl), passed
  * through as a non-IFS layered provider must: the lower provider gets the lower socket and the
- * OVERLAPPED of a pooled {@link SendRequest} (kind PROXY) instead of the caller's, with no
+ * OVERLAPPED of a pooled {@link OverlappedRequest} (kind PROXY) instead of the caller's, with no
  * completion routine; its completion reaches jwsp's port, and {@link CompletionDelivery} gives
  * the caller its own indication. The lower provider captures its own WSABUF arrays.
  * Also jwsp's WSPGetOverlappedResult, which reads back what CompletionDelivery wrote.
@@ -44,7 +44,7 @@ final class OverlappedProxy {
             if (!overlappedCall(c, ov, routine)) {
                 return LPWSPRECV.invoke(fn, c.lowerHandle, bufs, count, lpRecvd, lpFlags, MemorySegment.NULL, MemorySegment.NULL, MemorySegment.NULL, lpErrno);
             }
-            SendRequest r = begin(c, ov, routine, tid, lpErrno);
+            OverlappedRequest r = begin(c, ov, routine, tid, lpErrno);
             if (r == null) {
                 return Errno.SOCKET_ERROR;
             }
@@ -71,7 +71,7 @@ final class OverlappedProxy {
                 return LPWSPRECVFROM.invoke(fn, c.lowerHandle, bufs, count, lpRecvd, lpFlags, from, fromLen,
                         MemorySegment.NULL, MemorySegment.NULL, MemorySegment.NULL, lpErrno);
             }
-            SendRequest r = begin(c, ov, routine, tid, lpErrno);
+            OverlappedRequest r = begin(c, ov, routine, tid, lpErrno);
             if (r == null) {
                 return Errno.SOCKET_ERROR;
             }
@@ -99,7 +99,7 @@ final class OverlappedProxy {
                 return LPWSPSENDTO.invoke(fn, c.lowerHandle, bufs, count, lpSent, flags, to, toLen,
                         MemorySegment.NULL, MemorySegment.NULL, MemorySegment.NULL, lpErrno);
             }
-            SendRequest r = begin(c, ov, routine, tid, lpErrno);
+            OverlappedRequest r = begin(c, ov, routine, tid, lpErrno);
             if (r == null) {
                 return Errno.SOCKET_ERROR;
             }
@@ -122,7 +122,7 @@ final class OverlappedProxy {
             return LPWSPIOCTL.invoke(fn, c.lowerHandle, code, in, cbIn, out, cbOut, lpReturned,
                     MemorySegment.NULL, MemorySegment.NULL, MemorySegment.NULL, lpErrno);
         }
-        SendRequest r = begin(c, ov, routine, tid, lpErrno);
+        OverlappedRequest r = begin(c, ov, routine, tid, lpErrno);
         if (r == null) {
             return Errno.SOCKET_ERROR;
         }
@@ -172,7 +172,7 @@ final class OverlappedProxy {
         return c.overlapped && (ov.address() != 0 || routine.address() != 0);
     }
 
-    private SendRequest begin(SocketContext c, MemorySegment ov, MemorySegment routine, MemorySegment tid, MemorySegment lpErrno) {
+    private OverlappedRequest begin(SocketContext c, MemorySegment ov, MemorySegment routine, MemorySegment tid, MemorySegment lpErrno) {
         if (ov.address() == 0) {
             Errno.fail(lpErrno, WsaCondition.OVERLAPPED_MISSING);
             return null;
@@ -181,12 +181,12 @@ final class OverlappedProxy {
             Errno.fail(lpErrno, WsaCondition.THREAD_ID_MISSING);
             return null;
         }
-        SendRequest r = rt.slab.acquire();
+        OverlappedRequest r = rt.slab.acquire();
         if (r == null) {
             Errno.fail(lpErrno, WsaCondition.TOO_MANY_OUTSTANDING);
             return null;
         }
-        r.kind = SendRequest.PROXY;
+        r.kind = OverlappedRequest.PROXY;
         r.socket = c;
         r.handle = c.handle;
         r.callerOverlappedAddress = ov.address();
@@ -204,7 +204,7 @@ final class OverlappedProxy {
      * {@code deliveredEarly} under the same lock) will not deliver a second time. A pending one
      * is counted on the socket's queue until the worker delivered it (WSPCloseSocket waits).
      */
-    private int issued(SocketContext c, SendRequest r, MemorySegment lpErrno, int rc) {
+    private int issued(SocketContext c, OverlappedRequest r, MemorySegment lpErrno, int rc) {
         if (rc == 0 && rt.lowerPostsImmediate) {
             r.deliveredEarly = true;
             r.refs.incrementAndGet();
@@ -215,7 +215,7 @@ final class OverlappedProxy {
     }
 
     /** Outcome of the lower call: immediate (deliver now), pending (the port delivers), or refused. */
-    private int finish(SendRequest r, int rc, MemorySegment lpCount, MemorySegment lpFlags, MemorySegment lpErrno, ThreadScratch sc) {
+    private int finish(OverlappedRequest r, int rc, MemorySegment lpCount, MemorySegment lpFlags, MemorySegment lpErrno, ThreadScratch sc) {
         if (rc == 0) {
             r.error = 0;
             r.transferred = sc.bytes();

@@ -1,5 +1,6 @@
 package org.jwsp.provider;
 
+import org.jwsp.bindings.CallerMemory;
 import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
 
 import java.lang.foreign.MemoryLayout;
@@ -17,7 +18,7 @@ import org.jwsp.bindings.windows.WSATHREADID;
  * WSPSendTo, WSPIoctl). Its native record, a slice of the {@link RequestSlab}:
  *
  * <pre>
- *   struct SendRequestRecord {
+ *   struct OverlappedRequestRecord {
  *       OVERLAPPED  overlapped;               // +0   handed to the lower provider: the completion
  *                                            //      address IS this request (RequestSlab.ofOverlapped)
  *       WSATHREADID threadId;                 // +32  copy of the caller's *lpThreadId (not the pointer)
@@ -35,7 +36,7 @@ import org.jwsp.bindings.windows.WSATHREADID;
  * request at that stage and handed over through the socket lock, the completion port, or
  * WPUQueueApc (each a full fence in every host).
  */
-final class SendRequest {
+final class OverlappedRequest {
 
     /** WSABUF entries the record itself holds; a longer array borrows a {@link LargeCaptures} block. */
     static final int CAPACITY = 64;
@@ -94,15 +95,15 @@ final class SendRequest {
     int resultFlags;
 
     /** Socket queue link (guarded by the socket lock). */
-    SendRequest next;
+    OverlappedRequest next;
     /** Next member of the gathered lower send this request leads or belongs to. */
-    SendRequest nextInBatch;
+    OverlappedRequest nextInBatch;
     /** Link of a local list of requests to deliver outside the lock. */
-    SendRequest nextDone;
+    OverlappedRequest nextDone;
     /** Link of the per-thread list of completion routines deferred to avoid nesting. */
-    SendRequest nextDeferred;
+    OverlappedRequest nextDeferred;
 
-    SendRequest(int index, MemorySegment record, LargeCaptures large) {
+    OverlappedRequest(int index, MemorySegment record, LargeCaptures large) {
         this.index = index;
         this.overlapped = record.asSlice(OVERLAPPED_OFFSET, OVERLAPPED.layout());
         this.threadId = record.asSlice(THREAD_ID_OFFSET, WSATHREADID.layout());

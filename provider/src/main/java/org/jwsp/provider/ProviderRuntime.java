@@ -129,7 +129,7 @@ final class ProviderRuntime {
     synchronized void close(MemorySegment lpErrno) throws InterruptedException {
         ThreadScratch sc = ThreadScratch.get();
         for (SocketContext c : sockets.openSockets()) {
-            SendRequest aborted;
+            OverlappedRequest aborted;
             synchronized (c) {
                 c.closing = true;
                 c.queue.abortWaiting();

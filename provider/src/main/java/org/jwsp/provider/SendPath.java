@@ -1,5 +1,6 @@
 package org.jwsp.provider;
 
+import org.jwsp.bindings.CallerMemory;
 import org.jwsp.bindings.AddressSignatures;
 
 import java.lang.foreign.MemorySegment;
@@ -81,7 +82,7 @@ final class SendPath {
         if (routine != 0 && lpThreadId == 0) {
             return Errno.fail(errno, WsaCondition.THREAD_ID_MISSING);
         }
-        SendRequest r = rt.slab.acquire();
+        OverlappedRequest r = rt.slab.acquire();
         if (r == null) {
             return Errno.fail(errno, WsaCondition.TOO_MANY_OUTSTANDING);
         }
@@ -93,7 +94,7 @@ final class SendPath {
             rt.slab.unref(r);
             return Errno.fail(errno, refused);
         }
-        r.kind = SendRequest.SEND;
+        r.kind = OverlappedRequest.SEND;
         r.socket = ctx;
         r.handle = ctx.handle;
         r.flags = flags;
@@ -192,7 +193,7 @@ final class SendPath {
         try {
             return ctx.lower.sendRaw(ctx.lowerHandle, lpBuffers, count, lpSent, flags, 0L, errno);
         } finally {
-            SendRequest done;
+            OverlappedRequest done;
             synchronized (ctx) {
                 ctx.queue.endSync(sc);
                 done = ctx.queue.takeDone();

@@ -139,7 +139,7 @@ final class SocketEntries {
             if (c == null) {
                 return Errno.fail(lpErrno, WsaCondition.NOT_A_SOCKET);
             }
-            SendRequest aborted;
+            OverlappedRequest aborted;
             synchronized (c) {
                 if (c.closing) {
                     return Errno.fail(lpErrno, WsaCondition.NOT_A_SOCKET);
@@ -281,7 +281,7 @@ final class SocketEntries {
 
     /** SIO_FLUSH: every send still queued in jwsp ends with WSA_OPERATION_ABORTED; then the lower provider flushes its own. */
     private int flush(SocketContext c, MemorySegment lpReturned, MemorySegment lpErrno, ThreadScratch sc) {
-        SendRequest aborted;
+        OverlappedRequest aborted;
         synchronized (c) {
             c.queue.abortWaiting();
             aborted = c.queue.takeDone();

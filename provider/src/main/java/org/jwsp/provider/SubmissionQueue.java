@@ -33,12 +33,12 @@ final class SubmissionQueue {
     private static final int PENDING = ws2spi_h.WSA_IO_PENDING();
 
     private final SocketContext socket;
-    private SendRequest head;
-    private SendRequest tail;
+    private OverlappedRequest head;
+    private OverlappedRequest tail;
     /** Leader of the lower send in flight, or null. */
-    private SendRequest inFlight;
-    private SendRequest doneHead;
-    private SendRequest doneTail;
+    private OverlappedRequest inFlight;
+    private OverlappedRequest doneHead;
+    private OverlappedRequest doneTail;
     /** Synchronous sends now inside the lower provider: overlapped ones queue behind them. */
     int syncInProgress;
     /** Threads waiting on the socket monitor for this queue to drain or go quiet. */
@@ -85,7 +85,7 @@ final class SubmissionQueue {
      *         caller holds a reference and delivers), WSA_IO_PENDING when queued or in flight,
      *         else the lower provider's error (nothing kept, no completion will be indicated)
      */
-    int submit(SendRequest r, ThreadScratch s) {
+    int submit(OverlappedRequest r, ThreadScratch s) {
         if (inFlight != null || head != null || syncInProgress > 0 || r.held) {
             append(r);
             return PENDING;
@@ -111,7 +111,7 @@ final class SubmissionQueue {
     }
 
     /** The lower send led by {@code leader} completed (completion worker). */
-    void onLowerCompletion(SendRequest leader, int error, int bytes, ThreadScratch s) {
+    void onLowerCompletion(OverlappedRequest leader, int error, int bytes, ThreadScratch s) {
         if (inFlight == leader) {
             inFlight = null;
         }
@@ -121,7 +121,7 @@ final class SubmissionQueue {
     }
 
     /** A filter released a held send. */
-    void release(SendRequest r, ThreadScratch s) {
+    void release(OverlappedRequest r, ThreadScratch s) {
         r.held = false;
         pump(s);
     }
@@ -135,8 +135,8 @@ final class SubmissionQueue {
 
     /** Close or SIO_FLUSH: every send still waiting here ends with WSA_OPERATION_ABORTED. */
     void abortWaiting() {
-        for (SendRequest r = head; r != null; ) {
-            SendRequest next = r.next;
+        for (OverlappedRequest r = head; r != null; ) {
+            OverlappedRequest next = r.next;
             r.next = null;
             finish(r, WsaCondition.ABORTED.code(), (int) r.sent);
             r = next;
@@ -149,8 +149,8 @@ final class SubmissionQueue {
      * Requests finished since the last call; the caller delivers them after unlocking
      * ({@link CompletionDelivery#deliverAll}, which reports {@link #delivered}).
      */
-    SendRequest takeDone() {
-        SendRequest d = doneHead;
+    OverlappedRequest takeDone() {
+        OverlappedRequest d = doneHead;
         doneHead = doneTail = null;
         if (d != null) {
             delivering++;
@@ -182,7 +182,7 @@ final class SubmissionQueue {
         }
     }
 
-    private void append(SendRequest r) {
+    private void append(OverlappedRequest r) {
         r.next = null;
         if (tail == null) {
             head = tail = r;
@@ -192,7 +192,7 @@ final class SubmissionQueue {
         }
     }
 
-    private void finish(SendRequest r, int error, int transferred) {
+    private void finish(OverlappedRequest r, int error, int transferred) {
         r.error = error;
         r.transferred = transferred;
         r.nextDone = null;
@@ -205,12 +205,12 @@ final class SubmissionQueue {
     }
 
     /** Splits a lower completion over the batch; unfinished members go back to the head, in order. */
-    private void split(SendRequest leader, int error, int bytes) {
+    private void split(OverlappedRequest leader, int error, int bytes) {
         long left = bytes & 0xFFFFFFFFL;
-        SendRequest unfinishedHead = null;
-        SendRequest unfinishedTail = null;
-        for (SendRequest r = leader; r != null; ) {
-            SendRequest next = r.nextInBatch;
+        OverlappedRequest unfinishedHead = null;
+        OverlappedRequest unfinishedTail = null;
+        for (OverlappedRequest r = leader; r != null; ) {
+            OverlappedRequest next = r.nextInBatch;
             r.nextInBatch = null;
             if (r.deliveredEarly) {
                 finish(r, r.error, r.transferred);
@@ -250,7 +250,7 @@ final class SubmissionQueue {
     /** Issues waiting sends while the socket is idle; results the lower gives at once are split here. */
     private void pump(ThreadScratch s) {
         while (inFlight == null && syncInProgress == 0 && head != null && !head.held && !socket.closing) {
-            SendRequest leader = pop();
+            OverlappedRequest leader = pop();
             MemorySegment buffers;
             int count;
             boolean alone = socket.messageOriented || head == null || head.held || head.flags != leader.flags;
@@ -269,7 +269,7 @@ final class SubmissionQueue {
                 buffers = socket.gather;
                 count = leader.buffers.copyTo(buffers, 0, SocketTable.GATHER_CAPACITY, leader.sent);
                 long total = leader.remaining();
-                SendRequest last = leader;
+                OverlappedRequest last = leader;
                 while (!socket.messageOriented && head != null && !head.held && head.flags == leader.flags
                         && total + head.buffers.totalBytes() <= MERGE_BYTES) {
                     int added = head.buffers.copyTo(buffers, count, SocketTable.GATHER_CAPACITY, 0);
@@ -278,7 +278,7 @@ final class SubmissionQueue {
                     }
                     count += added;
                     total += head.buffers.totalBytes();
-                    SendRequest member = pop();
+                    OverlappedRequest member = pop();
                     last.nextInBatch = member;
                     last = member;
                 }
@@ -297,8 +297,8 @@ final class SubmissionQueue {
         }
     }
 
-    private SendRequest pop() {
-        SendRequest r = head;
+    private OverlappedRequest pop() {
+        OverlappedRequest r = head;
         head = r.next;
         if (head == null) {
             tail = null;

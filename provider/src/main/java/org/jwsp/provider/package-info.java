@@ -4,7 +4,7 @@
  *
  * <p>Entry: {@link org.jwsp.provider.LayeredProvider#startupStub()} (the native WSPStartup).
  * A WSPSend flows: {@code SendPath} (checks, one {@link org.jwsp.provider.WsaCondition} each) →
- * {@code WsaBufCapture} into a pooled {@code SendRequest} ({@code RequestSlab}) →
+ * {@code WsaBufCapture} into a pooled {@code OverlappedRequest} ({@code RequestSlab}) →
  * the socket's {@code SubmissionQueue} (order, merging) → the lower provider with the request's
  * own OVERLAPPED → {@code CompletionPort} (jwsp's port and its worker) → {@code CompletionDelivery}
  * (WPUQueueApc with jwsp's APC function, or WPUCompleteOverlappedRequest). The three doors are
