@@ -15,9 +15,8 @@ import java.lang.foreign.ValueLayout;
  * <p>Why not {@code MemorySegment.ofAddress(p).reinterpret(n)} per pointer: measured in both
  * {@code HotPathAllocationTest}s, C2 does not scalar-replace those segments inside an upcall, so
  * each send allocated ~80 B. Each method below is the bound: its extent is its value layout
- * or its explicit length. Accesses are unaligned-tolerant (a caller's INT need not be aligned;
- * an entry that requires alignment, like the host's OVERLAPPED check, says so before it
- * touches the pointer). A caller must have decided the pointer may be touched (non-null, the
+ * or its explicit length. Accesses are unaligned-tolerant (a caller's INT need not be aligned)
+ * except the {@code Aligned} ones, which throw on a misaligned address. A caller must have decided the pointer may be touched (non-null, the
  * contract keeps it valid for the call or the operation) before it calls here. Stateless; any
  * thread.
  */
@@ -47,6 +46,20 @@ public final class CallerMemory {
     /** Writes one 8-byte word at {@code address}. */
     public static void putLong(long address, long value) {
         ALL.set(ValueLayout.JAVA_LONG_UNALIGNED, address, value);
+    }
+
+    /**
+     * Reads the 8-byte word at {@code address}, which must be 8-byte aligned: a misaligned one
+     * throws {@link IllegalArgumentException} (the fields of an OVERLAPPED, which Winsock
+     * requires aligned, where the host reports a misaligned one as WSAEFAULT).
+     */
+    public static long getAlignedLong(long address) {
+        return ALL.get(ValueLayout.JAVA_LONG, address);
+    }
+
+    /** Writes the 8-byte word at the 8-byte aligned {@code address} ({@link #getAlignedLong}). */
+    public static void putAlignedLong(long address, long value) {
+        ALL.set(ValueLayout.JAVA_LONG, address, value);
     }
 
     /** Reads the INT at {@code address + offset} (offset of a field inside a struct the contract names). */

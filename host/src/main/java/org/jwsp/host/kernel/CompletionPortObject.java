@@ -242,8 +242,8 @@ public final class CompletionPortObject implements KernelObject {
         if (key == OverlappedCompletion.NO_ENTRY) {
             return IoUring.CqeSink.CONSUMED;
         }
-        write(key, userData, CallerMemory.getLong(userData + OVERLAPPED.Internal$offset()),
-                (int) CallerMemory.getLong(userData + OVERLAPPED.InternalHigh$offset()));
+        write(key, userData, CallerMemory.getAlignedLong(userData + OVERLAPPED.Internal$offset()),
+                (int) CallerMemory.getAlignedLong(userData + OVERLAPPED.InternalHigh$offset()));
         return IoUring.CqeSink.PRODUCED;
     }
 

@@ -50,35 +50,35 @@ public final class OverlappedStatus {
     }
 
     public static void pending(long ov) {
-        CallerMemory.putLong(ov + INTERNAL_HIGH, 0L);
-        CallerMemory.putLong(ov + INTERNAL, IN_PROGRESS);
+        CallerMemory.putAlignedLong(ov + INTERNAL_HIGH, 0L);
+        CallerMemory.putAlignedLong(ov + INTERNAL, IN_PROGRESS);
     }
 
     public static void complete(long ov, int wsaError, int bytes) {
-        CallerMemory.putLong(ov + INTERNAL_HIGH, bytes & 0xFFFFFFFFL);
-        CallerMemory.putLong(ov + INTERNAL, wsaError & 0xFFFFFFFFL);
+        CallerMemory.putAlignedLong(ov + INTERNAL_HIGH, bytes & 0xFFFFFFFFL);
+        CallerMemory.putAlignedLong(ov + INTERNAL, wsaError & 0xFFFFFFFFL);
     }
 
     public static boolean isPending(long ov) {
-        return CallerMemory.getLong(ov + INTERNAL) == IN_PROGRESS;
+        return CallerMemory.getAlignedLong(ov + INTERNAL) == IN_PROGRESS;
     }
 
     /** {@code Internal} as the Winsock code it holds once completed. */
     public static int error(long ov) {
-        return (int) CallerMemory.getLong(ov + INTERNAL);
+        return (int) CallerMemory.getAlignedLong(ov + INTERNAL);
     }
 
     public static int bytes(long ov) {
-        return (int) CallerMemory.getLong(ov + INTERNAL_HIGH);
+        return (int) CallerMemory.getAlignedLong(ov + INTERNAL_HIGH);
     }
 
     /** The {@code hEvent} handle with its low bit (Windows' "do not queue to the port" flag) cleared. */
     public static long event(long ov) {
-        return CallerMemory.getLong(ov + EVENT) & ~1L;
+        return CallerMemory.getAlignedLong(ov + EVENT) & ~1L;
     }
 
     /** True if the low bit of {@code hEvent} asks that no completion packet be queued to a port. */
     public static boolean skipsPort(long ov) {
-        return (CallerMemory.getLong(ov + EVENT) & 1L) != 0;
+        return (CallerMemory.getAlignedLong(ov + EVENT) & 1L) != 0;
     }
 }
