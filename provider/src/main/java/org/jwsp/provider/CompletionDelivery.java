@@ -77,6 +77,19 @@ final class CompletionDelivery {
         CallerMemory.putLong(callerOverlapped, OVERLAPPED.Internal$offset(), IN_PROGRESS);
     }
 
+    /**
+     * Writes a refusal into a caller's OVERLAPPED that was marked in progress for an operation
+     * that then was refused: no completion indication, only the result WSPGetOverlappedResult
+     * reads back ({@code OffsetHigh} = {@code Internal} = the code, no bytes).
+     */
+    static void settleRefused(long callerOverlapped, int error) {
+        CallerMemory.putLong(callerOverlapped, OVERLAPPED.InternalHigh$offset(), 0L);
+        CallerMemory.putInt(callerOverlapped, OVERLAPPED.Offset$offset(), 0);
+        CallerMemory.putInt(callerOverlapped, OVERLAPPED.OffsetHigh$offset(), error);
+        VarHandle.releaseFence();
+        CallerMemory.putLong(callerOverlapped, OVERLAPPED.Internal$offset(), error & 0xFFFFFFFFL);
+    }
+
     static boolean inProgress(MemorySegment callerOverlapped) {
         boolean pending = callerOverlapped.get(ValueLayout.JAVA_LONG, OVERLAPPED.Internal$offset()) == IN_PROGRESS;
         VarHandle.acquireFence();

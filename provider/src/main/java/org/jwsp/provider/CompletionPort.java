@@ -95,9 +95,7 @@ final class CompletionPort implements Runnable {
                 early = r.deliveredEarly;
             }
             if (!early) {
-                r.error = error;
-                r.transferred = bytes;
-                r.resultFlags = s.flags.get(ValueLayout.JAVA_INT, 0);
+                r.result(error, bytes, s.flags.get(ValueLayout.JAVA_INT, 0));
                 delivery.deliver(r, s);
                 synchronized (socket) {
                     socket.queue.proxyDelivered();

@@ -49,17 +49,14 @@ final class RequestSlab {
             }
             r = requests[free[--freeTop]];
         }
-        r.reset();
-        r.uses++;
-        r.refs.set(1);
+        r.acquired();
         return r;
     }
 
     /** Drops one reference; the last one returns the request to the pool. */
     void unref(OverlappedRequest r) {
         if (r.refs.decrementAndGet() == 0) {
-            r.socket = null;
-            r.buffers.clear(); // gives a borrowed LargeCaptures block back now, not at the next acquire
+            r.released();
             synchronized (this) {
                 free[freeTop++] = r.index;
             }

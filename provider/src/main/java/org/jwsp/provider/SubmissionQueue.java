@@ -40,24 +40,75 @@ final class SubmissionQueue {
     private OverlappedRequest doneHead;
     private OverlappedRequest doneTail;
     /** Synchronous sends now inside the lower provider: overlapped ones queue behind them. */
-    int syncInProgress;
-    /** Threads waiting on the socket monitor for this queue to drain or go quiet. */
-    int waiters;
+    private int syncInProgress;
+    /** Threads waiting in {@link #await} on the socket monitor. */
+    private int waiters;
     /** Done lists taken ({@link #takeDone}) and not yet delivered ({@link #delivered}). */
     private int delivering;
     /** Proxied overlapped operations (WSPRecv, WSPSendTo, WSPIoctl...) pending at the lower provider. */
     private int proxiesPending;
     /** Whether the lower provider posts a completion packet also when it completes at once (Windows does). */
-    boolean lowerPostsImmediate = true;
+    private boolean lowerPostsImmediate = true;
+
+    /** What a thread waits for in {@link #await}. */
+    enum Until {
+        /** {@link #drained}, or the socket is closing: a synchronous send or SD_SEND may go on. */
+        DRAINED_OR_CLOSING,
+        /** {@link #quiet}: WSPCloseSocket may close the client's handle. */
+        QUIET
+    }
 
     SubmissionQueue(SocketContext socket) {
         this.socket = socket;
     }
 
+    /** Set when the socket is opened: whether its lower provider posts a packet for an immediate completion too. */
+    void lowerPostsImmediate(boolean posts) {
+        lowerPostsImmediate = posts;
+    }
+
+    /**
+     * The one wait of jwsp's entries: on the socket's monitor, which the caller holds, until
+     * {@code until} holds or {@code timeoutMillis} passed (0: no limit). The waiter is counted,
+     * so every change that can make it hold wakes it ({@link #wakeWaiters}).
+     *
+     * @return whether {@code until} holds
+     */
+    boolean await(Until until, long timeoutMillis) throws InterruptedException {
+        long deadline = timeoutMillis > 0 ? System.nanoTime() + timeoutMillis * 1_000_000 : 0;
+        while (!holds(until)) {
+            long waitMillis = 0;
+            if (timeoutMillis > 0) {
+                waitMillis = (deadline - System.nanoTime()) / 1_000_000;
+                if (waitMillis <= 0) {
+                    return false;
+                }
+            }
+            waiters++;
+            try {
+                socket.wait(waitMillis);
+            } finally {
+                waiters--;
+            }
+        }
+        return true;
+    }
+
+    private boolean holds(Until until) {
+        return until == Until.QUIET ? quiet() : drained() || socket.closing;
+    }
+
+    /** A synchronous send enters the lower provider; overlapped sends queue behind it until {@link #endSync}. */
+    void beginSync() {
+        syncInProgress++;
+    }
+
     void reset() {
         head = tail = inFlight = doneHead = doneTail = null;
+        lowerPostsImmediate = true;
         syncInProgress = 0;
-        waiters = 0;
+        // not waiters: threads of the slot's previous socket may still be waiting on the monitor
+        // (they wake, see it closed or reused, and leave, each counting itself out)
         delivering = 0;
         proxiesPending = 0;
     }
@@ -81,9 +132,11 @@ final class SubmissionQueue {
      * Accepts an overlapped send (caller thread). When the socket is idle the send goes to the
      * lower provider at once from its own capture.
      *
+     * <p>The caller has taken the operation's reference ({@link OverlappedRequests#accept}).
+     *
      * @return 0 when the lower provider completed it at once ({@code r.transferred} set; the
-     *         caller holds a reference and delivers), WSA_IO_PENDING when queued or in flight,
-     *         else the lower provider's error (nothing kept, no completion will be indicated)
+     *         caller delivers), WSA_IO_PENDING when queued or in flight, else the lower
+     *         provider's error (nothing kept, no completion will be indicated)
      */
     int submit(OverlappedRequest r, ThreadScratch s) {
         if (inFlight != null || head != null || syncInProgress > 0 || r.held) {
@@ -93,12 +146,11 @@ final class SubmissionQueue {
         int rc = socket.lower.sendRaw(socket.lowerHandle, r.buffers.array().address(), r.buffers.count(), s.bytes.address(), r.flags,
                 r.overlapped.address(), s.errno.address());
         if (rc == 0) {
-            r.transferred = s.bytes();
+            r.result(0, s.bytes(), 0);
             r.sent = r.transferred;
-            r.error = 0;
             if (lowerPostsImmediate) {
+                // Its packet will still come: the operation's reference (taken by the caller) waits for it.
                 r.deliveredEarly = true;
-                r.refs.incrementAndGet();
                 inFlight = r;
             }
             return 0;
@@ -193,8 +245,7 @@ final class SubmissionQueue {
     }
 
     private void finish(OverlappedRequest r, int error, int transferred) {
-        r.error = error;
-        r.transferred = transferred;
+        r.result(error, transferred, 0);
         r.nextDone = null;
         if (doneTail == null) {
             doneHead = doneTail = r;
