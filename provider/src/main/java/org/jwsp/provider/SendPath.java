@@ -16,6 +16,9 @@ import org.jwsp.provider.filter.SendFilter;
  * native code. Order of the checks, each one condition of {@link WsaCondition}: socket, flags,
  * shutdown, buffers, message size, pool, filter; then the send goes to the socket's
  * {@link SubmissionQueue} (overlapped) or straight to the lower provider (nonoverlapped).
+ * Under the socket lock it checks again that the handle still names the socket it resolved to
+ * ({@link SocketContext#stillOpen}): a close, and a new socket in the same slot, may have come
+ * in between. An overlapped send lives its life through {@link OverlappedRequests}.
  *
  * <p>Allocates nothing per call: the request, its capture and OVERLAPPED are pooled, the
  * out-parameters are per-thread ({@link ThreadScratch}), and the filter's view is a per-thread
