@@ -45,6 +45,7 @@ final class OverlappedProxy {
             if (c == null) {
                 return Errno.fail(lpErrno, WsaCondition.NOT_A_SOCKET);
             }
+            long resolved = sc.context.get(ValueLayout.JAVA_LONG, 0);
             MemorySegment fn = WSPPROC_TABLE.lpWSPRecv(c.lower.table);
             if (!overlappedCall(c, ov, routine)) {
                 return LPWSPRECV.invoke(fn, c.lowerHandle, bufs, count, lpRecvd, lpFlags, MemorySegment.NULL, MemorySegment.NULL, MemorySegment.NULL, lpErrno);
@@ -57,8 +58,12 @@ final class OverlappedProxy {
                 requests.markInProgress(r);
                 int rc;
                 synchronized (c) {
-                    requests.accept(r);
-                    rc = issued(c, r, lpErrno, LPWSPRECV.invoke(fn, c.lowerHandle, bufs, count, sc.bytes, lpFlags, r.overlapped, MemorySegment.NULL, MemorySegment.NULL, lpErrno));
+                    if (!c.stillOpen(resolved)) {
+                        rc = closedMeanwhile(r, lpErrno);
+                    } else {
+                        requests.accept(r);
+                        rc = issued(c, r, lpErrno, LPWSPRECV.invoke(fn, c.lowerHandle, bufs, count, sc.bytes, lpFlags, r.overlapped, MemorySegment.NULL, MemorySegment.NULL, lpErrno));
+                    }
                 }
                 return finish(r, rc, lpRecvd, lpFlags, lpErrno, sc);
             } finally {
@@ -77,6 +82,7 @@ final class OverlappedProxy {
             if (c == null) {
                 return Errno.fail(lpErrno, WsaCondition.NOT_A_SOCKET);
             }
+            long resolved = sc.context.get(ValueLayout.JAVA_LONG, 0);
             MemorySegment fn = WSPPROC_TABLE.lpWSPRecvFrom(c.lower.table);
             if (!overlappedCall(c, ov, routine)) {
                 return LPWSPRECVFROM.invoke(fn, c.lowerHandle, bufs, count, lpRecvd, lpFlags, from, fromLen,
@@ -90,9 +96,13 @@ final class OverlappedProxy {
                 requests.markInProgress(r);
                 int rc;
                 synchronized (c) {
-                    requests.accept(r);
-                    rc = issued(c, r, lpErrno, LPWSPRECVFROM.invoke(fn, c.lowerHandle, bufs, count, sc.bytes, lpFlags, from, fromLen, r.overlapped,
-                            MemorySegment.NULL, MemorySegment.NULL, lpErrno));
+                    if (!c.stillOpen(resolved)) {
+                        rc = closedMeanwhile(r, lpErrno);
+                    } else {
+                        requests.accept(r);
+                        rc = issued(c, r, lpErrno, LPWSPRECVFROM.invoke(fn, c.lowerHandle, bufs, count, sc.bytes, lpFlags, from, fromLen, r.overlapped,
+                                MemorySegment.NULL, MemorySegment.NULL, lpErrno));
+                    }
                 }
                 return finish(r, rc, lpRecvd, lpFlags, lpErrno, sc);
             } finally {
@@ -111,6 +121,7 @@ final class OverlappedProxy {
             if (c == null) {
                 return Errno.fail(lpErrno, WsaCondition.NOT_A_SOCKET);
             }
+            long resolved = sc.context.get(ValueLayout.JAVA_LONG, 0);
             MemorySegment fn = WSPPROC_TABLE.lpWSPSendTo(c.lower.table);
             if (!overlappedCall(c, ov, routine)) {
                 return LPWSPSENDTO.invoke(fn, c.lowerHandle, bufs, count, lpSent, flags, to, toLen,
@@ -124,9 +135,13 @@ final class OverlappedProxy {
                 requests.markInProgress(r);
                 int rc;
                 synchronized (c) {
-                    requests.accept(r);
-                    rc = issued(c, r, lpErrno, LPWSPSENDTO.invoke(fn, c.lowerHandle, bufs, count, sc.bytes, flags, to, toLen, r.overlapped,
-                            MemorySegment.NULL, MemorySegment.NULL, lpErrno));
+                    if (!c.stillOpen(resolved)) {
+                        rc = closedMeanwhile(r, lpErrno);
+                    } else {
+                        requests.accept(r);
+                        rc = issued(c, r, lpErrno, LPWSPSENDTO.invoke(fn, c.lowerHandle, bufs, count, sc.bytes, flags, to, toLen, r.overlapped,
+                                MemorySegment.NULL, MemorySegment.NULL, lpErrno));
+                    }
                 }
                 return finish(r, rc, lpSent, MemorySegment.NULL, lpErrno, sc);
             } finally {
@@ -138,7 +153,7 @@ final class OverlappedProxy {
     }
 
     /** An ioctl jwsp does not interpret itself (SocketEntries handles FIONBIO and SIO_FLUSH first). */
-    int ioctl(SocketContext c, int code, MemorySegment in, int cbIn, MemorySegment out, int cbOut, MemorySegment lpReturned,
+    int ioctl(SocketContext c, long resolved, int code, MemorySegment in, int cbIn, MemorySegment out, int cbOut, MemorySegment lpReturned,
               MemorySegment ov, MemorySegment routine, MemorySegment tid, MemorySegment lpErrno, ThreadScratch sc) {
         MemorySegment fn = WSPPROC_TABLE.lpWSPIoctl(c.lower.table);
         if (!overlappedCall(c, ov, routine)) {
@@ -153,9 +168,13 @@ final class OverlappedProxy {
             requests.markInProgress(r);
             int rc;
             synchronized (c) {
-                requests.accept(r);
-                rc = issued(c, r, lpErrno, LPWSPIOCTL.invoke(fn, c.lowerHandle, code, in, cbIn, out, cbOut, sc.bytes, r.overlapped,
-                        MemorySegment.NULL, MemorySegment.NULL, lpErrno));
+                if (!c.stillOpen(resolved)) {
+                    rc = closedMeanwhile(r, lpErrno);
+                } else {
+                    requests.accept(r);
+                    rc = issued(c, r, lpErrno, LPWSPIOCTL.invoke(fn, c.lowerHandle, code, in, cbIn, out, cbOut, sc.bytes, r.overlapped,
+                            MemorySegment.NULL, MemorySegment.NULL, lpErrno));
+                }
             }
             return finish(r, rc, lpReturned, MemorySegment.NULL, lpErrno, sc);
         } finally {
@@ -199,6 +218,16 @@ final class OverlappedProxy {
 
     private static boolean overlappedCall(SocketContext c, MemorySegment ov, MemorySegment routine) {
         return c.overlapped && (ov.address() != 0 || routine.address() != 0);
+    }
+
+    /**
+     * Under the socket lock: the socket was closed (and its slot perhaps reused by a new socket)
+     * since the handle was resolved; the call is refused with WSAENOTSOCK and reaches no lower
+     * socket.
+     */
+    private int closedMeanwhile(OverlappedRequest r, MemorySegment lpErrno) {
+        requests.refuse(r, WsaCondition.NOT_A_SOCKET.code());
+        return Errno.fail(lpErrno, WsaCondition.NOT_A_SOCKET);
     }
 
     /** The checks of an overlapped call, then a request with the caller's reference, or null (lpErrno set). */

@@ -241,10 +241,11 @@ final class SocketEntries {
             if (c == null) {
                 return Errno.fail(lpErrno, WsaCondition.NOT_A_SOCKET);
             }
+            long resolved = sc.context.get(ValueLayout.JAVA_LONG, 0);
             if (code == ws2spi_h.SIO_FLUSH()) {
                 return flush(c, lpReturned, lpErrno, sc);
             }
-            int rc = proxy.ioctl(c, code, in, cbIn, out, cbOut, lpReturned, ov, routine, tid, lpErrno, sc);
+            int rc = proxy.ioctl(c, resolved, code, in, cbIn, out, cbOut, lpReturned, ov, routine, tid, lpErrno, sc);
             if (rc == 0 && code == ws2spi_h.FIONBIO() && in.address() != 0 && cbIn >= 4) {
                 c.nonBlocking(in.reinterpret(4).get(ValueLayout.JAVA_INT, 0) != 0);
             }

@@ -9,10 +9,15 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
+import org.jwsp.bindings.linux.linux_h;
+import org.jwsp.bindings.windows.LPWSPRECV;
 import org.jwsp.bindings.windows.OVERLAPPED;
+import org.jwsp.bindings.windows.WSPPROC_TABLE;
 import org.jwsp.provider.filter.SendFilter;
 import org.jwsp.testkit.FakeLowerProvider;
 import org.jwsp.testkit.PeerReader;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -23,10 +28,51 @@ import org.junit.jupiter.params.provider.ValueSource;
  * blocks the first send of {@code s1} on a latch while the test closes {@code s1} and opens
  * {@code s2} (the socket table hands out the most recently freed slot first). Released, the
  * send must fail with WSAENOTSOCK, reach no lower socket, and leave no request behind.
+ * A proxied overlapped WSPRecv is held the same way at the request life's fault point (right
+ * after its OVERLAPPED was marked, before the socket lock), where the test closes and reopens.
  */
 class SendRacingCloseTest {
 
     private static final int WAIT_SECONDS = 10;
+
+    @AfterEach
+    void noFault() {
+        OverlappedRequests.injectFaultAfterMark(null);
+    }
+
+    @Test
+    void aProxiedRecvWhoseSocketIsClosedAndItsSlotReused_failsAndReachesNoOtherSocket() {
+        try (SendFixture f = new SendFixture()) {
+            long s1 = f.stream(true);
+            long[] s2 = new long[1];
+            OverlappedRequests.injectFaultAfterMark(() -> {
+                OverlappedRequests.injectFaultAfterMark(null);
+                assertEquals(0, f.c.closeSocket(s1));
+                s2[0] = f.stream(true);
+                // s2's peer has sent something: a receive misdirected to s2 would take it
+                MemorySegment hello = f.arena.allocateFrom("for s2");
+                assertEquals(6, linux_h.write(f.lowerOf().peerFd, hello, 6));
+            });
+            MemorySegment ov = f.overlapped(true);
+            MemorySegment buf = f.arena.allocate(16);
+            MemorySegment received = f.arena.allocate(ValueLayout.JAVA_INT);
+            MemorySegment flags = f.arena.allocate(ValueLayout.JAVA_INT);
+            int rc = LPWSPRECV.invoke(WSPPROC_TABLE.lpWSPRecv(f.c.procTable), s1, f.bufs(buf), 1, received, flags, ov,
+                    MemorySegment.NULL, MemorySegment.NULL, f.errno);
+            assertNotEquals(0L, s2[0], "the socket was closed and reopened inside the call");
+            assertEquals(SOCKET_ERROR(), rc, "the receive of a closed socket fails");
+            assertEquals(WSAENOTSOCK(), f.errno());
+            assertEquals(0, buf.get(ValueLayout.JAVA_BYTE, 0), "nothing of s2's stream was received");
+            assertNotEquals(0x103L, OVERLAPPED.Internal(ov));
+            assertEquals(0, LayeredProvider.outstandingRequests());
+            // s2 still has its bytes: a nonoverlapped receive on it gets them
+            MemorySegment buf2 = f.arena.allocate(16);
+            assertEquals(0, LPWSPRECV.invoke(WSPPROC_TABLE.lpWSPRecv(f.c.procTable), s2[0], f.bufs(buf2), 1, received, flags,
+                    MemorySegment.NULL, MemorySegment.NULL, MemorySegment.NULL, f.errno));
+            assertEquals(6, received.get(ValueLayout.JAVA_INT, 0));
+            assertEquals("for s2", buf2.getString(0));
+        }
+    }
 
     @ParameterizedTest(name = "overlapped = {0}")
     @ValueSource(booleans = {true, false})
