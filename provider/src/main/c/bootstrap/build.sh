@@ -18,6 +18,6 @@ mkdir -p "$out"
   -I"$here/include/win32" -I"$jdk/include" \
   -shared -static-libgcc -o "$out/jwsp.dll" \
   "$here/jwsp_startup.c" "$here/jwsp_config.c" "$here/jwsp_jvm.c" "$here/jwsp_java.c" \
-  "$here/jwsp_log.c" \
-  "$here/jwsp.def"
+  "$here/jwsp_log.c" "$here/jwsp_policy.c" "$here/jwsp_acl.c" "$here/jwsp_next.c" \
+  "$here/jwsp.def" -ladvapi32 -lws2_32
 echo "$out/jwsp.dll"
