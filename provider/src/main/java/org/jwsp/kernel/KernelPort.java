@@ -110,11 +110,13 @@ public interface KernelPort {
     boolean closeHandle(long handle);
 
     /**
-     * The kernel port of the system this JVM runs on: {@code org.jwsp.windows.WindowsKernelPort}
-     * on Windows, {@code org.jwsp.host.kernel.LinuxKernelPort} elsewhere. Loaded by name so that
-     * neither system's classes are initialised on the other.
+     * The kernel port of the system this JVM runs on: the first {@link KernelPortProvider} registered
+     * with {@link java.util.ServiceLoader} that runs here ({@code org.jwsp.windows.WindowsKernelPort} from
+     * this jar on Windows, the Linux host's port from {@code jwsp-host.jar} elsewhere).
+     *
+     * @throws KernelException naming what is missing when no registered port runs here
      */
     static KernelPort system() {
-        return SystemKernelPort.INSTANCE;
+        return SystemKernelPort.get();
     }
 }

@@ -5,7 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import org.jwsp.host.catalog.Ws2;
+import org.jwsp.host.ws2.Ws2;
 import org.jwsp.provider.LayeredProvider;
 import org.jwsp.provider.filter.SendFilter;
 

@@ -13,8 +13,8 @@ import java.lang.foreign.ValueLayout;
 import java.util.concurrent.TimeUnit;
 
 import org.jwsp.bindings.windows.WSABUF;
-import org.jwsp.host.catalog.SockAddr;
-import org.jwsp.host.catalog.Ws2;
+import org.jwsp.host.ws2.SockAddr;
+import org.jwsp.host.ws2.Ws2;
 
 /**
  * One overlapped TCP socket made through {@link Ws2} ({@code WSASocketW} with

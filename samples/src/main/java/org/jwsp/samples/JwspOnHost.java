@@ -5,7 +5,7 @@ import java.util.UUID;
 import org.jwsp.host.catalog.Catalog;
 import org.jwsp.host.catalog.CatalogEntry;
 import org.jwsp.host.catalog.InstalledProvider;
-import org.jwsp.host.catalog.Ws2;
+import org.jwsp.host.ws2.Ws2;
 import org.jwsp.provider.LayeredProvider;
 import org.jwsp.provider.ProviderSettings;
 import org.jwsp.provider.filter.SendFilter;

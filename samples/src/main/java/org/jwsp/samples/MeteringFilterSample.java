@@ -2,7 +2,7 @@ package org.jwsp.samples;
 
 import java.io.PrintStream;
 
-import org.jwsp.host.catalog.Ws2;
+import org.jwsp.host.ws2.Ws2;
 
 /**
  * Metering in Java: jwsp with a {@link SocketMeter} as its send filter counts every WSASend of

@@ -3,7 +3,7 @@ package org.jwsp.samples;
 import java.io.PrintStream;
 import java.util.concurrent.TimeUnit;
 
-import org.jwsp.host.catalog.Ws2;
+import org.jwsp.host.ws2.Ws2;
 import org.jwsp.provider.filter.SendFilter;
 
 /**

@@ -11,7 +11,7 @@ import java.util.concurrent.TimeUnit;
 import org.jwsp.bindings.windows.OVERLAPPED;
 import org.jwsp.bindings.windows.OVERLAPPED_ENTRY;
 import org.jwsp.bindings.windows.WSABUF;
-import org.jwsp.host.catalog.Ws2;
+import org.jwsp.host.ws2.Ws2;
 import org.jwsp.kernel.KernelPort;
 import org.jwsp.provider.filter.SendFilter;
 

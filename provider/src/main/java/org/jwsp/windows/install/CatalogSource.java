@@ -8,7 +8,7 @@ import java.lang.foreign.MemorySegment;
  * catalog order, as {@code WSAPROTOCOL_INFOW} segments.
  *
  * <p>Implementations: {@link WinsockCatalog} (Windows, ws2_32) and, on Linux, the host's catalog,
- * found by name through {@link HostCatalogHook}. Called by {@link Installer} on the main thread.
+ * read through its ws2_32 exports ({@link Ws2CatalogExports#ofThisProcess()}). Called by {@link Installer} on the main thread.
  */
 public interface CatalogSource {
 

@@ -26,7 +26,7 @@ public enum InstallerError {
     LAYERED_ABOVE(8, "another provider is layered over jwsp"),
     /** A catalog call failed with any other code (printed); install rolled back what it had added. */
     CATALOG_REFUSED(9, "the Winsock catalog refused"),
-    /** list on Linux without the host's catalog on the class path. */
+    /** list off Windows without the Linux host (jwsp-host.jar) on the class path. */
     NO_HOST_CATALOG(10, "no host catalog");
 
     private final int exitCode;

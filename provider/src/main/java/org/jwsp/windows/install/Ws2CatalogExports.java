@@ -11,6 +11,8 @@ import java.nio.charset.StandardCharsets;
 import org.jwsp.bindings.windows.LPWPUGETPROVIDERPATH;
 import org.jwsp.bindings.windows.WSAPROTOCOL_INFOW;
 import org.jwsp.bindings.windows.ws2spi_h;
+import org.jwsp.kernel.KernelException;
+import org.jwsp.kernel.KernelPort;
 
 /**
  * A catalog read through ws2_32's two exported catalog functions, given by address:
@@ -41,6 +43,31 @@ public final class Ws2CatalogExports implements CatalogSource {
         }
         this.enumProtocols = Linker.nativeLinker().downcallHandle(enumProtocols, ENUM_PROTOCOLS);
         this.getProviderPath = getProviderPath;
+    }
+
+    /**
+     * The catalog of this process's ws2_32, found as a provider finds it: through
+     * {@code KernelPort.system().procAddress("ws2_32.dll", ...)}. Off Windows that is the Linux host's
+     * catalog (jwsp-host.jar registers the kernel port and exports), so {@code jwsp list} reads it
+     * through the same native calls as on Windows.
+     *
+     * @throws InstallerFailure {@link InstallerError#NO_HOST_CATALOG} naming what is missing
+     */
+    public static Ws2CatalogExports ofThisProcess() {
+        KernelPort kernel;
+        try {
+            kernel = KernelPort.system();
+        } catch (KernelException e) {
+            throw new InstallerFailure(InstallerError.NO_HOST_CATALOG, "there is no Winsock catalog on "
+                    + System.getProperty("os.name") + ": " + e.getMessage(), e);
+        }
+        MemorySegment enumProtocols = kernel.procAddress("ws2_32.dll", "WSCEnumProtocols");
+        MemorySegment providerPath = kernel.procAddress("ws2_32.dll", "WSCGetProviderPath");
+        if (enumProtocols.equals(MemorySegment.NULL) || providerPath.equals(MemorySegment.NULL)) {
+            throw new InstallerFailure(InstallerError.NO_HOST_CATALOG,
+                    "this process's ws2_32.dll exports no WSCEnumProtocols/WSCGetProviderPath");
+        }
+        return new Ws2CatalogExports(enumProtocols, providerPath);
     }
 
     @Override
