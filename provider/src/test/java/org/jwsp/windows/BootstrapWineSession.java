@@ -138,6 +138,26 @@ final class BootstrapWineSession implements AutoCloseable {
         return Files.readString(out);
     }
 
+    /**
+     * Runs jwsp-admin.exe with the stand-in ws2_32.dll (its catalog lives in that one process);
+     * the catalog calls it made are recorded in dir/record.txt. Exit code, stdout, record, stderr.
+     */
+    Run admin(Path dir, String command) throws Exception {
+        Files.createDirectories(dir);
+        Files.copy(bin.resolve("jwsp-admin.exe"), dir.resolve("jwsp-admin.exe"), StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(bin.resolve("ws2_32.dll"), dir.resolve("ws2_32.dll"), StandardCopyOption.REPLACE_EXISTING);
+        Path record = dir.resolve("record.txt");
+        Files.deleteIfExists(record);
+        ProcessBuilder pb = new ProcessBuilder(wine, dir.resolve("jwsp-admin.exe").toString(), command).directory(dir.toFile());
+        wineEnvironment(pb.environment());
+        pb.environment().put("WINEDLLOVERRIDES", "mscoree,mshtml=;ws2_32=n,b");
+        pb.environment().put("FAKEJVM_RECORD", windowsPath(record));
+        pb.redirectOutput(dir.resolve("stdout.txt").toFile()).redirectError(dir.resolve("stderr.txt").toFile());
+        int exit = exec(pb, RUN_SECONDS, "jwsp-admin " + command);
+        return new Run(exit, lines(dir.resolve("stdout.txt")), lines(record), List.of(),
+                Files.readString(dir.resolve("stderr.txt")));
+    }
+
     Scenario scenario(String name) throws IOException {
         Path dir = root.resolve("scenarios").resolve(name);
         Files.createDirectories(dir);
