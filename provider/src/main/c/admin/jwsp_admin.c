@@ -6,6 +6,10 @@
  *   jwsp-admin uninstall    remove jwsp's entries; the chains of other LSPs layered over jwsp are
  *                           rewritten without jwsp (reinstalled under their GUID, same DLL, same
  *                           order) instead of being left broken
+ *   jwsp-admin check        what jwsp.dll would refuse, checked now with the bootstrap's own code:
+ *                           HKLM\SOFTWARE\jwsp (values, JVM option allowlist), and who may write
+ *                           this folder (the install folder: jwsp.dll beside this tool), jwsp.dll,
+ *                           jvm.dll, the JDK folders and every class path entry
  *   jwsp-admin categorize   set jwsp's LSP categories (LSP_INSPECTOR | LSP_OUTBOUND_MODIFY: it
  *                           observes and may change what programs send) on both of its GUIDs, and
  *                           keep critical system processes out: WSCSetApplicationCategory(LSP_SYSTEM)
@@ -17,8 +21,8 @@
  * buffers are HeapAlloc'ed and freed before returning. Uses only ws2_32's WSC functions
  * (the same ones the Java installer uses, plus WSCSetProviderInfo and WSCSetApplicationCategory).
  */
-#include <winsock2.h>
-#include <ws2spi.h>
+#include "jwsp.h"
+
 #include <sporder.h>
 
 #include <stdarg.h>
@@ -317,6 +321,29 @@ static int categorize(void)
     return 0;
 }
 
+/* The bootstrap's own checks (jwsp_config.c, jwsp_policy.c, jwsp_acl.c), run here and now. */
+static int check(void)
+{
+    static jwsp_config config;
+    jwsp_reason reason;
+    wchar_t dll[JWSP_PATH_LEN];
+    int read = jwsp_config_read(GetModuleHandleW(NULL), &config, reason);
+
+    if (read != JWSP_CONFIG_OK) {
+        return refuse("check", "%ls", reason);
+    }
+    _snwprintf(dll, JWSP_PATH_LEN, L"%ls\\jwsp.dll", config.dll_dir);
+    dll[JWSP_PATH_LEN - 1] = L'\0';
+    if (jwsp_policy_check_options(&config, reason) != 0 || jwsp_acl_check_path(config.dll_dir, reason) != 0
+        || jwsp_acl_check_path(dll, reason) != 0 || jwsp_acl_check_config(&config, reason) != 0) {
+        return refuse("check", "%ls", reason);
+    }
+    printf("OK %ls, %ls and the class path may be changed only by SYSTEM, Administrators, TrustedInstaller; "
+           "%d JVM options allowed; serves %d program name(s)%s\n", dll, config.jvm_dll, config.option_count,
+           config.process_count, config.process_count == 0 ? " (none: jwsp passes every process through)" : "");
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 2 && strcmp(argv[1], "list") == 0) {
@@ -325,9 +352,12 @@ int main(int argc, char **argv)
     if (argc == 2 && strcmp(argv[1], "uninstall") == 0) {
         return uninstall();
     }
+    if (argc == 2 && strcmp(argv[1], "check") == 0) {
+        return check();
+    }
     if (argc == 2 && strcmp(argv[1], "categorize") == 0) {
         return categorize();
     }
-    fprintf(stderr, "usage: jwsp-admin list | uninstall | categorize   (from an elevated prompt)\n");
+    fprintf(stderr, "usage: jwsp-admin list | uninstall | check | categorize   (from an elevated prompt)\n");
     return 2;
 }

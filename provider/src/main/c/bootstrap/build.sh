@@ -20,7 +20,10 @@ mkdir -p "$out"
   "$here/jwsp_startup.c" "$here/jwsp_config.c" "$here/jwsp_jvm.c" "$here/jwsp_java.c" \
   "$here/jwsp_log.c" "$here/jwsp_policy.c" "$here/jwsp_acl.c" "$here/jwsp_next.c" \
   "$here/jwsp.def" -ladvapi32 -lws2_32
-# jwsp-admin.exe: uninstall (repairing LSPs above jwsp) and categories without Java.
+# jwsp-admin.exe: uninstall (repairing LSPs above jwsp), the layout check and categories without
+# Java; it shares the bootstrap's configuration, policy and ACL code.
 "$cc" -std=c11 -O2 -Wall -Wextra -Werror -D_WIN32_WINNT=0x0601 -DUNICODE -D_UNICODE -static-libgcc \
-  -o "$out/jwsp-admin.exe" "$here/../admin/jwsp_admin.c" -lws2_32
+  -I"$here" -I"$here/include/win32" -I"$jdk/include" \
+  -o "$out/jwsp-admin.exe" "$here/../admin/jwsp_admin.c" "$here/jwsp_config.c" "$here/jwsp_policy.c" \
+  "$here/jwsp_acl.c" -ladvapi32 -lws2_32
 echo "$out/jwsp.dll"

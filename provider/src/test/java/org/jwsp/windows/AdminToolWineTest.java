@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.jwsp.windows.BootstrapWineSession.Run;
@@ -70,6 +72,33 @@ class AdminToolWineTest {
         assertTrue(calls.stream().noneMatch(c -> c.contains("winlogon")), run::toString);
         assertTrue(run.out().stream().anyMatch(l -> l.contains("winlogon.exe keeps its categories 0x80000008")),
                 run::toString);
+    }
+
+    @Test
+    void checkRefusesWhatTheBootstrapWouldRefuseWithTheSameReason() throws Exception {
+        // wspcaller writes each scenario's HKLM\\SOFTWARE\\jwsp; jwsp-admin, beside that jwsp.dll, reads it.
+        var good = wine.scenario("admin-check-ok").installed();
+        assertEquals(1, good.run("0202", "once").printed("RESULT").size());
+        Run ok = wine.admin(good.dir, "check");
+
+        var agent = wine.scenario("admin-check-agent").installed("multi JvmOptions=-javaagent:C:\\a.jar");
+        Run bootstrap = agent.run("0202", "once");
+        Run refused = wine.admin(agent.dir, "check");
+
+        var open = wine.scenario("admin-check-open").installed();
+        open.run("0202", "once");
+        Files.setPosixFilePermissions(open.dir, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Run writable = wine.admin(open.dir, "check");
+
+        assertEquals(0, ok.exit(), ok::toString);
+        assertTrue(ok.out().getFirst().startsWith("OK "), ok::toString);
+        assertEquals(1, refused.exit(), refused::toString);
+        String reason = "JvmOptions: '-javaagent:C:\\a.jar' is refused (an agent runs code in every process jwsp serves)";
+        assertTrue(refused.stderr().startsWith("jwsp-admin check: " + reason), refused::toString);
+        assertTrue(bootstrap.log().getFirst().contains(reason), bootstrap::toString);
+        assertEquals(1, writable.exit(), writable::toString);
+        assertTrue(writable.stderr().contains(BootstrapWineSession.windowsPath(open.dir) + " may be changed by S-1-1-0"),
+                writable::toString);
     }
 
     @Test
