@@ -84,7 +84,8 @@ public final class Installer {
             if (!present.layeredAbove().isEmpty()) {
                 throw new InstallerFailure(InstallerError.LAYERED_ABOVE, "these entries are layered over jwsp and"
                         + " would break: " + JwspEntries.describe(present.layeredAbove())
-                        + "; uninstall that provider first");
+                        + "; uninstall that provider first, or run 'jwsp-admin uninstall' (beside jwsp.dll), which"
+                        + " rewrites its chains without jwsp");
             }
             int removed = present.layered().size() + present.chains().size();
             LayeredInstall.uninstall(catalog, ProviderId.JWSP_LAYERED, ProviderId.JWSP_CHAINS);
