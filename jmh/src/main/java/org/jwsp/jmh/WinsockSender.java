@@ -113,6 +113,20 @@ final class WinsockSender implements AutoCloseable {
         }
     }
 
+    /**
+     * A sender whose socket is served by the provider its benchmark names ({@code throughJwsp}), or
+     * none: a sender served by the other one is closed and refused, so no result is misattributed.
+     */
+    static WinsockSender open(String label, boolean throughJwsp, boolean overlapped, int window, int buffers, int size)
+            throws InterruptedException {
+        WinsockSender sender = new WinsockSender(label, throughJwsp, overlapped, window, buffers, size);
+        if (sender.throughJwsp() != throughJwsp) {
+            sender.close();
+            throw new IllegalStateException(label + ": the socket is not served by the provider it names");
+        }
+        return sender;
+    }
+
     /** Whether jwsp (not the base provider) serves the socket. */
     boolean throughJwsp() {
         return ws2.provider(socket).entry().chainLength() > 1;
