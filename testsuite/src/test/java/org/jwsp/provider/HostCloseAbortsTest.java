@@ -3,8 +3,6 @@ package org.jwsp.provider;
 import static org.jwsp.bindings.windows.ws2spi_h.AF_INET;
 import static org.jwsp.bindings.windows.ws2spi_h.WSA_FLAG_OVERLAPPED;
 
-import java.util.UUID;
-
 import org.junit.jupiter.api.Test;
 import org.jwsp.host.base.CloseAbortsTest;
 import org.jwsp.testkit.Pair;
@@ -16,11 +14,9 @@ import org.jwsp.testkit.Pair;
  */
 class HostCloseAbortsTest {
 
-    private static final UUID ID = UUID.fromString("8c2e4a6b-1d3f-4b5a-9c7e-0f1a2b3c4d5e");
-
     @Test
     void aSendCutShortByCloseThroughJwspEndsAbortedWithTheCountTheWireCarried() throws Exception {
-        OverTheHost.run(ID, (ws2, installed, arena) -> {
+        OverTheHost.run((ws2, installed, arena) -> {
             try (Pair p = Pair.tcp(ws2, AF_INET(), WSA_FLAG_OVERLAPPED(), arena)) {
                 CloseAbortsTest.assertCutSendAborts(ws2, p, arena);
             }
@@ -29,7 +25,7 @@ class HostCloseAbortsTest {
 
     @Test
     void aSendTheLowerRingMovedInPartThroughJwspEndsAbortedWithThatPart() throws Exception {
-        OverTheHost.run(ID, (ws2, installed, arena) -> {
+        OverTheHost.run((ws2, installed, arena) -> {
             try (Pair p = Pair.tcp(ws2, AF_INET(), WSA_FLAG_OVERLAPPED(), arena)) {
                 CloseAbortsTest.assertRingCutSendAborts(ws2, p, arena);
             }

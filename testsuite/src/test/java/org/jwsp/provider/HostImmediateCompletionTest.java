@@ -8,7 +8,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.junit.jupiter.api.Test;
@@ -29,12 +28,11 @@ import org.jwsp.kernel.KernelPort;
  */
 class HostImmediateCompletionTest {
 
-    private static final UUID ID = UUID.fromString("5d1c9a3e-2b4f-4c6d-8e0a-7b9c1d2e3f40");
     private static final int BIG = 16 << 20;
 
     @Test
     void aSendThatFitsCompletesAtOnceThroughJwspAndStillSetsItsEventAndPostsItsPacket() throws Exception {
-        OverTheHost.run(ID, (ws2, installed, arena) -> {
+        OverTheHost.run((ws2, installed, arena) -> {
             try (Pair p = Pair.tcp(ws2, AF_INET(), WSA_FLAG_OVERLAPPED(), arena)) {
                 assertEquals(installed.chainOver(Catalog.BASE_TCP_V4), ws2.provider(p.client()).entry().catalogEntryId());
                 KernelPort kernel = ws2.kernel();
@@ -65,7 +63,7 @@ class HostImmediateCompletionTest {
 
     @Test
     void anImmediateSendThroughJwspRunsItsRoutineInTheNextAlertableWait() throws Exception {
-        OverTheHost.run(ID, (ws2, installed, arena) -> {
+        OverTheHost.run((ws2, installed, arena) -> {
             try (Pair p = Pair.tcp(ws2, AF_INET(), WSA_FLAG_OVERLAPPED(), arena)) {
                 List<int[]> calls = new CopyOnWriteArrayList<>();
                 MemorySegment routine = LPWSAOVERLAPPED_COMPLETION_ROUTINE.allocate(
@@ -87,7 +85,7 @@ class HostImmediateCompletionTest {
 
     @Test
     void aReceiveWithDataQueuedCompletesAtOnceThroughJwsp() throws Exception {
-        OverTheHost.run(ID, (ws2, installed, arena) -> {
+        OverTheHost.run((ws2, installed, arena) -> {
             try (Pair p = Pair.tcp(ws2, AF_INET(), WSA_FLAG_OVERLAPPED(), arena)) {
                 MemorySegment sent = arena.allocate(ValueLayout.JAVA_INT);
                 assertEquals(0, ws2.send(p.client(), Buffers.wsabuf(arena, Buffers.pattern(arena, 64, 9)), 1, sent, 0,
@@ -110,7 +108,7 @@ class HostImmediateCompletionTest {
     /** Immediate, pending and queued sends through jwsp on one socket: call order on the wire and on the port. */
     @Test
     void immediateAndPendingSendsThroughJwspKeepCallOrder() throws Exception {
-        OverTheHost.run(ID, (ws2, installed, arena) -> {
+        OverTheHost.run((ws2, installed, arena) -> {
             try (Pair p = Pair.tcp(ws2, AF_INET(), WSA_FLAG_OVERLAPPED(), arena)) {
                 KernelPort kernel = ws2.kernel();
                 long port = kernel.createCompletionPort(0);

@@ -16,15 +16,15 @@ import java.lang.invoke.VarHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.jwsp.host.catalog.Catalog;
-import org.jwsp.host.catalog.InstalledProvider;
 import org.jwsp.host.kernel.LinuxKernelPort;
 import org.jwsp.host.ws2.NativeWs2;
+import org.jwsp.windows.install.InstalledLayer;
+import org.jwsp.windows.install.LayeredInstall;
+import org.jwsp.windows.install.Ws2CatalogExports;
 
 /**
  * A C program written the way Windows programs are written (src/test/c/win: an IOCP echo server,
@@ -54,7 +54,7 @@ class NativeWindowsProgramsTest {
             ValueLayout.JAVA_INT.withName("routine_tid"), ValueLayout.JAVA_INT.withName("tid"),
             MemoryLayout.paddingLayout(4));
 
-    private static final UUID ID = UUID.fromString("3b7d9e1f-4a6c-4e8b-a0c2-d4e6f8a0b2c4");
+    private static final String MODULE = "C:\\jwsp\\jwsp.dll";
     static Path library;
 
     private static String[] ws2(String name) {
@@ -86,10 +86,12 @@ class NativeWindowsProgramsTest {
     @Test
     void aWindowsStyleProgramRunsThroughJwsp() throws Throwable {
         LayeredProvider.configure(ProviderSettings.defaults());
-        try (InstalledProvider installed = Catalog.system().install("C:\\jwsp\\jwsp.dll", LayeredProvider.startupStub(), ID,
-                "jwsp", Catalog.BASE_TCP_V4, Catalog.BASE_UDP_V4)) {
+        LinuxKernelPort.instance().registerExport(MODULE, "WSPStartup", LayeredProvider.startupStub());
+        try (InstalledLayer installed = LayeredInstall.jwsp(Ws2CatalogExports.ofThisProcess(), MODULE, "jwsp")) {
             // jwsp does not honour SetFileCompletionNotificationModes on its own sockets yet
             assertRuns(false);
+        } finally {
+            LinuxKernelPort.instance().unregisterModule(MODULE);
         }
     }
 

@@ -11,6 +11,7 @@ import java.lang.foreign.ValueLayout;
 
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
+import org.jwsp.bindings.CallerMemory;
 import org.jwsp.bindings.linux.linux_h;
 import org.jwsp.bindings.linux.msghdr;
 import org.jwsp.bindings.windows.LPWSAOVERLAPPED_COMPLETION_ROUTINE;
@@ -45,8 +46,6 @@ import org.jwsp.kernel.KernelPort;
 final class OverlappedIo implements OverlappedCompletion {
 
     private static final Logger LOG = LogManager.getLogger(OverlappedIo.class);
-    /** The caller's memory, read at the addresses it gave (its {@code WSATHREADID}). */
-    private static final MemorySegment EVERYTHING = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
 
     private final LinuxKernelPort kernel;
     final RequestPool pool = new RequestPool();
@@ -116,7 +115,7 @@ final class OverlappedIo implements OverlappedCompletion {
         r.fromLength = fromLength;
         if (routine != 0) {
             // the WSATHREADID itself is kept (its thread handle), not the caller's pointer to it
-            r.threadHandle = EVERYTHING.get(ValueLayout.JAVA_LONG_UNALIGNED, threadId + WSATHREADID.ThreadHandle$offset());
+            r.threadHandle = CallerMemory.getLong(threadId + WSATHREADID.ThreadHandle$offset());
         }
         if (to != null) {
             MemorySegment.copy(to, 0, r.name, 0, toLength);
@@ -241,7 +240,7 @@ final class OverlappedIo implements OverlappedCompletion {
         r.overlapped = ov;
         r.completionRoutine = routine;
         if (routine != 0) {
-            r.threadHandle = EVERYTHING.get(ValueLayout.JAVA_LONG_UNALIGNED, threadId + WSATHREADID.ThreadHandle$offset());
+            r.threadHandle = CallerMemory.getLong(threadId + WSATHREADID.ThreadHandle$offset());
         }
         finish(r, error, bytes, null, error == 0);
     }

@@ -16,6 +16,7 @@ import java.lang.invoke.MethodType;
 
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
+import org.jwsp.bindings.CallerMemory;
 import org.jwsp.bindings.windows.OVERLAPPED_ENTRY;
 import org.jwsp.bindings.windows.ws2spi_h;
 import org.jwsp.host.catalog.Catalog;
@@ -53,7 +54,6 @@ public final class NativeWs2 {
     public static final String WS2_32 = "ws2_32.dll";
     public static final String KERNEL32 = "kernel32.dll";
     private static final Logger LOG = LogManager.getLogger(NativeWs2.class);
-    private static final MemorySegment EVERYTHING = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
     private static final ThreadLocal<MemorySegment> RETURNED = ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(JAVA_INT));
     private static final ThreadLocal<MemorySegment> ENTRY =
             ThreadLocal.withInitial(() -> OVERLAPPED_ENTRY.allocate(Arena.ofAuto()));
@@ -196,7 +196,7 @@ public final class NativeWs2 {
             }
             MemorySegment array = entries.reinterpret(count * OVERLAPPED_ENTRY.sizeof());
             int n = LinuxKernelPort.instance().dequeue(port, array, millis, alertable != 0);
-            EVERYTHING.set(JAVA_INT, removed.address(), Math.max(n, 0));
+            CallerMemory.putInt(removed.address(), Math.max(n, 0));
             if (n > 0) {
                 return 1;
             }
@@ -243,8 +243,7 @@ public final class NativeWs2 {
                 }
                 startups++;
             }
-            EVERYTHING.set(JAVA_SHORT, data.address(), (short) 0x0202); // WSADATA.wVersion
-            EVERYTHING.set(JAVA_SHORT, data.address() + 2, (short) 0x0202); // wHighVersion
+            CallerMemory.putInt(data.address(), 0x0202_0202); // WSADATA.wVersion and wHighVersion: 2.2
             return 0;
         } catch (Throwable t) {
             return fault("WSAStartup", t, ws2spi_h.WSASYSNOTREADY());
@@ -454,7 +453,7 @@ public final class NativeWs2 {
                 setLastError(ws2spi_h.WSA_INVALID_PARAMETER());
                 return KernelPort.WAIT_FAILED;
             }
-            long event = EVERYTHING.get(JAVA_LONG, events.address());
+            long event = CallerMemory.getLong(events.address());
             int r = LinuxKernelPort.instance().waitForSingleObject(event, millis, alertable != 0);
             if (r == KernelPort.WAIT_FAILED) {
                 invalidHandle();
@@ -511,15 +510,15 @@ public final class NativeWs2 {
             MemorySegment e = ENTRY.get();
             int n = LinuxKernelPort.instance().dequeue(port, e, millis, false);
             if (n <= 0) {
-                EVERYTHING.set(JAVA_LONG, ov.address(), 0L);
+                CallerMemory.putLong(ov.address(), 0L);
                 setLastError(n == KernelPort.DEQUEUE_TIMEOUT ? WAIT_TIMEOUT : ws2spi_h.WSA_INVALID_HANDLE());
                 return 0;
             }
             long overlapped = OVERLAPPED_ENTRY.lpOverlapped(e).address();
-            EVERYTHING.set(JAVA_INT, bytes.address(), OVERLAPPED_ENTRY.dwNumberOfBytesTransferred(e));
-            EVERYTHING.set(JAVA_LONG, key.address(), OVERLAPPED_ENTRY.lpCompletionKey(e));
-            EVERYTHING.set(JAVA_LONG, ov.address(), overlapped);
-            int status = overlapped == 0 ? 0 : (int) EVERYTHING.get(JAVA_LONG, overlapped);
+            CallerMemory.putInt(bytes.address(), OVERLAPPED_ENTRY.dwNumberOfBytesTransferred(e));
+            CallerMemory.putLong(key.address(), OVERLAPPED_ENTRY.lpCompletionKey(e));
+            CallerMemory.putLong(ov.address(), overlapped);
+            int status = overlapped == 0 ? 0 : (int) CallerMemory.getLong(overlapped);
             if (status != 0) {
                 setLastError(status);
                 return 0;
