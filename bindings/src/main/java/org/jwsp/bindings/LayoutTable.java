@@ -23,9 +23,7 @@ import java.util.stream.Stream;
 /**
  * Everything the generated bindings of one target assert about C: for every struct class, its
  * size, alignment and every named field's offset and size (nested and anonymous members
- * included); for every constant named in the target's jextract argument file, its value (from the
- * generated header class, or, for one added to the file since the last regeneration, from the
- * target's hand-written {@link WindowsExtras}/{@link LinuxExtras}).
+ * included); for every constant named in the target's jextract argument file, its value.
  *
  * <p>The layout proof compiles these facts against the real headers with the target's C
  * compiler; the demo prints them. Reads only class metadata and layouts: no native call.
@@ -34,20 +32,17 @@ public final class LayoutTable {
 
     /** A bindings package and the header class that holds its constants. */
     public enum Target {
-        WINDOWS("org.jwsp.bindings.windows", "ws2spi_h", "windows.args", WindowsExtras.class),
-        LINUX("org.jwsp.bindings.linux", "linux_h", "linux.args", LinuxExtras.class);
+        WINDOWS("org.jwsp.bindings.windows", "ws2spi_h", "windows.args"),
+        LINUX("org.jwsp.bindings.linux", "linux_h", "linux.args");
 
         final String pkg;
         final String headerClass;
         final String argsFile;
-        /** Hand-written constants named in the argument file but not generated yet. */
-        final Class<?> extras;
 
-        Target(String pkg, String headerClass, String argsFile, Class<?> extras) {
+        Target(String pkg, String headerClass, String argsFile) {
             this.pkg = pkg;
             this.headerClass = headerClass;
             this.argsFile = argsFile;
-            this.extras = extras;
         }
 
         /** The jextract argument file of this target, committed beside the generated code. */
@@ -87,16 +82,9 @@ public final class LayoutTable {
             Object value;
             try {
                 value = header.getMethod(name).invoke(null);
-            } catch (NoSuchMethodException notYetGenerated) {
-                try {
-                    value = target.extras.getField(name).get(null); // hand-written until regeneration
-                } catch (ReflectiveOperationException e) {
-                    throw new IllegalStateException("constant " + name + " is in " + target.argsFile
-                            + " but neither in the generated " + target.headerClass + " nor in "
-                            + target.extras.getSimpleName(), e);
-                }
             } catch (ReflectiveOperationException e) {
-                throw new IllegalStateException("constant " + name + " of " + target.headerClass, e);
+                throw new IllegalStateException("constant " + name + " is in " + target.argsFile
+                        + " but not in the generated " + target.headerClass, e);
             }
             long v = value instanceof MemorySegment s ? s.address() : ((Number) value).longValue();
             boolean isInt = value instanceof Integer || value instanceof Short || value instanceof Byte;

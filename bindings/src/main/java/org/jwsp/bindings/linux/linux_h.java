@@ -68,6 +68,15 @@ public class linux_h extends linux_h$shared {
     public static int SO_ERROR() {
         return SO_ERROR;
     }
+    private static final int SO_BROADCAST = (int)6L;
+    /**
+     * {@snippet lang=c :
+     * #define SO_BROADCAST 6
+     * }
+     */
+    public static int SO_BROADCAST() {
+        return SO_BROADCAST;
+    }
     private static final int SO_SNDBUF = (int)7L;
     /**
      * {@snippet lang=c :
@@ -86,6 +95,24 @@ public class linux_h extends linux_h$shared {
     public static int SO_RCVBUF() {
         return SO_RCVBUF;
     }
+    private static final int SO_KEEPALIVE = (int)9L;
+    /**
+     * {@snippet lang=c :
+     * #define SO_KEEPALIVE 9
+     * }
+     */
+    public static int SO_KEEPALIVE() {
+        return SO_KEEPALIVE;
+    }
+    private static final int SO_OOBINLINE = (int)10L;
+    /**
+     * {@snippet lang=c :
+     * #define SO_OOBINLINE 10
+     * }
+     */
+    public static int SO_OOBINLINE() {
+        return SO_OOBINLINE;
+    }
     private static final int SO_LINGER = (int)13L;
     /**
      * {@snippet lang=c :
@@ -94,6 +121,15 @@ public class linux_h extends linux_h$shared {
      */
     public static int SO_LINGER() {
         return SO_LINGER;
+    }
+    private static final int SO_ACCEPTCONN = (int)30L;
+    /**
+     * {@snippet lang=c :
+     * #define SO_ACCEPTCONN 30
+     * }
+     */
+    public static int SO_ACCEPTCONN() {
+        return SO_ACCEPTCONN;
     }
     private static final int MAP_POPULATE = (int)32768L;
     /**
@@ -599,6 +635,15 @@ public class linux_h extends linux_h$shared {
     public static int ECANCELED() {
         return ECANCELED;
     }
+    private static final int IP_TTL = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define IP_TTL 2
+     * }
+     */
+    public static int IP_TTL() {
+        return IP_TTL;
+    }
     private static final int IPV6_V6ONLY = (int)26L;
     /**
      * {@snippet lang=c :
@@ -616,6 +661,33 @@ public class linux_h extends linux_h$shared {
      */
     public static int TCP_NODELAY() {
         return TCP_NODELAY;
+    }
+    private static final int TCP_KEEPIDLE = (int)4L;
+    /**
+     * {@snippet lang=c :
+     * #define TCP_KEEPIDLE 4
+     * }
+     */
+    public static int TCP_KEEPIDLE() {
+        return TCP_KEEPIDLE;
+    }
+    private static final int TCP_KEEPINTVL = (int)5L;
+    /**
+     * {@snippet lang=c :
+     * #define TCP_KEEPINTVL 5
+     * }
+     */
+    public static int TCP_KEEPINTVL() {
+        return TCP_KEEPINTVL;
+    }
+    private static final int TCP_KEEPCNT = (int)6L;
+    /**
+     * {@snippet lang=c :
+     * #define TCP_KEEPCNT 6
+     * }
+     */
+    public static int TCP_KEEPCNT() {
+        return TCP_KEEPCNT;
     }
     /**
      * {@snippet lang=c :
@@ -2497,6 +2569,15 @@ public class linux_h extends linux_h$shared {
            throw new AssertionError("should not reach here", ex$);
         }
     }
+    private static final int IPPROTO_IP = (int)0L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.IPPROTO_IP = 0
+     * }
+     */
+    public static int IPPROTO_IP() {
+        return IPPROTO_IP;
+    }
     private static final int IPPROTO_TCP = (int)6L;
     /**
      * {@snippet lang=c :
@@ -2794,6 +2875,24 @@ public class linux_h extends linux_h$shared {
      */
     public static int AF_INET6() {
         return AF_INET6;
+    }
+    private static final int SO_RCVTIMEO = (int)20L;
+    /**
+     * {@snippet lang=c :
+     * #define SO_RCVTIMEO 20
+     * }
+     */
+    public static int SO_RCVTIMEO() {
+        return SO_RCVTIMEO;
+    }
+    private static final int SO_SNDTIMEO = (int)21L;
+    /**
+     * {@snippet lang=c :
+     * #define SO_SNDTIMEO 21
+     * }
+     */
+    public static int SO_SNDTIMEO() {
+        return SO_SNDTIMEO;
     }
     private static final MemorySegment MAP_FAILED = MemorySegment.ofAddress(-1L);
     /**

@@ -5,9 +5,11 @@ import static org.jwsp.bindings.windows.ws2spi_h.*;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
-import org.jwsp.bindings.LinuxExtras;
-import org.jwsp.bindings.WindowsExtras;
+import org.jwsp.bindings.CallerMemory;
+import org.jwsp.bindings.WindowsSdkConstants;
 import org.jwsp.bindings.linux.linux_h;
+import org.jwsp.bindings.linux.timeval;
+import org.jwsp.bindings.windows.linger;
 import org.jwsp.host.kernel.Libc;
 import org.jwsp.host.upcall.WsaErrors;
 
@@ -49,7 +51,9 @@ import org.jwsp.host.upcall.WsaErrors;
  */
 final class SocketOptions {
 
-    private static final MemorySegment EVERYTHING = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
+    /** sizeof(struct linger): Windows' two u_shorts, Linux's two ints (generated, layout-proven). */
+    private static final int WINDOWS_LINGER = (int) linger.sizeof();
+    private static final int LINUX_LINGER = (int) org.jwsp.bindings.linux.linger.sizeof();
     private static final int ANY = 0;
     private static final int STREAM = 1;
     private static final int DATAGRAM = 2;
@@ -59,16 +63,16 @@ final class SocketOptions {
 
     /** {@code getsockopt}: 0 with the value written at {@code optval} and its size at {@code optlen}, or a WSAE code. */
     static int get(BaseSocket s, int level, int name, long optval, long optlen) {
-        int room = EVERYTHING.get(ValueLayout.JAVA_INT_UNALIGNED, optlen);
+        int room = CallerMemory.getInt(optlen);
         int value;
         if (level == SOL_SOCKET()) {
             if (name == SO_MAX_MSG_SIZE()) {
                 value = s.isStream() ? -1 : s.af == AF_INET6() ? 65527 : 65507;
             } else if (name == SO_TYPE()) {
                 value = s.type;
-            } else if (name == WindowsExtras.SO_ACCEPTCONN) {
+            } else if (name == SO_ACCEPTCONN()) {
                 value = s.listening ? 1 : 0;
-            } else if (name == WindowsExtras.SO_EXCLUSIVEADDRUSE) {
+            } else if (name == SO_EXCLUSIVEADDRUSE()) {
                 value = s.exclusiveAddress ? 1 : 0;
             } else if (name == SO_ERROR()) {
                 int e = linuxGet(s, linux_h.SOL_SOCKET(), linux_h.SO_ERROR());
@@ -76,32 +80,32 @@ final class SocketOptions {
                     return WsaErrors.fromErrno(-e);
                 }
                 value = e == 0 ? 0 : WsaErrors.fromErrno(e);
-            } else if (name == WindowsExtras.SO_LINGER || name == WindowsExtras.SO_DONTLINGER) {
+            } else if (name == SO_LINGER() || name == SO_DONTLINGER()) {
                 if (!s.isStream()) {
                     return WSAENOPROTOOPT();
                 }
-                MemorySegment linger = CallScratch.current().address;
-                int r = linuxGetStruct(s, linux_h.SOL_SOCKET(), linux_h.SO_LINGER(), linger, 8);
+                MemorySegment l = CallScratch.current().address;
+                int r = linuxGetStruct(s, linux_h.SOL_SOCKET(), linux_h.SO_LINGER(), l, LINUX_LINGER);
                 if (r < 0) {
                     return WsaErrors.fromErrno(-r);
                 }
-                int on = linger.get(ValueLayout.JAVA_INT, 0) != 0 ? 1 : 0;
-                if (name == WindowsExtras.SO_DONTLINGER) {
+                int on = org.jwsp.bindings.linux.linger.l_onoff(l) != 0 ? 1 : 0;
+                if (name == SO_DONTLINGER()) {
                     value = 1 - on;
                 } else {
-                    if (room < 4) {
+                    if (room < WINDOWS_LINGER) {
                         return WSAEFAULT();
                     }
-                    int seconds = Math.min(linger.get(ValueLayout.JAVA_INT, 4), 0xFFFF);
-                    EVERYTHING.set(ValueLayout.JAVA_SHORT_UNALIGNED, optval, (short) on);
-                    EVERYTHING.set(ValueLayout.JAVA_SHORT_UNALIGNED, optval + 2, (short) seconds);
-                    EVERYTHING.set(ValueLayout.JAVA_INT_UNALIGNED, optlen, 4);
+                    int seconds = Math.min(org.jwsp.bindings.linux.linger.l_linger(l), 0xFFFF);
+                    CallerMemory.putShort(optval + linger.l_onoff$offset(), on);
+                    CallerMemory.putShort(optval + linger.l_linger$offset(), seconds);
+                    CallerMemory.putInt(optlen, WINDOWS_LINGER);
                     return 0;
                 }
-            } else if (name == WindowsExtras.SO_SNDTIMEO || name == WindowsExtras.SO_RCVTIMEO) {
+            } else if (name == SO_SNDTIMEO() || name == SO_RCVTIMEO()) {
                 // as set: Linux keeps the timeout in jiffies and gives back a rounded value
-                value = name == WindowsExtras.SO_SNDTIMEO ? s.sendTimeoutMillis : s.receiveTimeoutMillis;
-            } else if (name == WindowsExtras.SO_UPDATE_ACCEPT_CONTEXT || name == WindowsExtras.SO_UPDATE_CONNECT_CONTEXT) {
+                value = name == SO_SNDTIMEO() ? s.sendTimeoutMillis : s.receiveTimeoutMillis;
+            } else if (name == SO_UPDATE_ACCEPT_CONTEXT() || name == SO_UPDATE_CONNECT_CONTEXT()) {
                 return WSAENOPROTOOPT(); // set only
             } else {
                 int linux = plainSocketOption(s, name);
@@ -128,51 +132,51 @@ final class SocketOptions {
         if (room < 4) {
             return WSAEFAULT();
         }
-        EVERYTHING.set(ValueLayout.JAVA_INT_UNALIGNED, optval, value);
-        EVERYTHING.set(ValueLayout.JAVA_INT_UNALIGNED, optlen, 4);
+        CallerMemory.putInt(optval, value);
+        CallerMemory.putInt(optlen, 4);
         return 0;
     }
 
     /** {@code setsockopt}: 0, or a WSAE code. {@code optval} may be 0 only for SO_UPDATE_CONNECT_CONTEXT. */
     static int set(BaseSocket s, int level, int name, long optval, int optlen) {
-        if (level == SOL_SOCKET() && name == WindowsExtras.SO_UPDATE_CONNECT_CONTEXT) {
+        if (level == SOL_SOCKET() && name == SO_UPDATE_CONNECT_CONTEXT()) {
             return s.connected ? 0 : WSAENOTCONN();
         }
         if (optval == 0) {
             return WSAEFAULT();
         }
         if (level == SOL_SOCKET()) {
-            if (name == SO_MAX_MSG_SIZE() || name == SO_TYPE() || name == SO_ERROR() || name == WindowsExtras.SO_ACCEPTCONN) {
+            if (name == SO_MAX_MSG_SIZE() || name == SO_TYPE() || name == SO_ERROR() || name == SO_ACCEPTCONN()) {
                 return WSAENOPROTOOPT(); // get only
             }
-            if (name == WindowsExtras.SO_UPDATE_ACCEPT_CONTEXT) {
+            if (name == SO_UPDATE_ACCEPT_CONTEXT()) {
                 // the accepted socket already has its context on the host: only the argument is checked
                 return optlen < 8 ? WSAEFAULT() : 0;
             }
-            if (name == WindowsExtras.SO_LINGER) {
+            if (name == SO_LINGER()) {
                 if (!s.isStream()) {
                     return WSAENOPROTOOPT();
                 }
-                if (optlen < 4) {
+                if (optlen < WINDOWS_LINGER) {
                     return WSAEFAULT();
                 }
-                int on = Short.toUnsignedInt(EVERYTHING.get(ValueLayout.JAVA_SHORT_UNALIGNED, optval));
-                int seconds = Short.toUnsignedInt(EVERYTHING.get(ValueLayout.JAVA_SHORT_UNALIGNED, optval + 2));
+                int on = CallerMemory.getUnsignedShort(optval + linger.l_onoff$offset());
+                int seconds = CallerMemory.getUnsignedShort(optval + linger.l_linger$offset());
                 return setLinger(s, on != 0, seconds);
             }
             if (optlen < 4) {
                 return WSAEFAULT();
             }
-            int v = EVERYTHING.get(ValueLayout.JAVA_INT_UNALIGNED, optval);
-            if (name == WindowsExtras.SO_DONTLINGER) {
+            int v = CallerMemory.getInt(optval);
+            if (name == SO_DONTLINGER()) {
                 if (!s.isStream()) {
                     return WSAENOPROTOOPT();
                 }
-                MemorySegment linger = CallScratch.current().address;
-                int r = linuxGetStruct(s, linux_h.SOL_SOCKET(), linux_h.SO_LINGER(), linger, 8);
-                return r < 0 ? WsaErrors.fromErrno(-r) : setLinger(s, v == 0, linger.get(ValueLayout.JAVA_INT, 4));
+                MemorySegment l = CallScratch.current().address;
+                int r = linuxGetStruct(s, linux_h.SOL_SOCKET(), linux_h.SO_LINGER(), l, LINUX_LINGER);
+                return r < 0 ? WsaErrors.fromErrno(-r) : setLinger(s, v == 0, org.jwsp.bindings.linux.linger.l_linger(l));
             }
-            if (name == WindowsExtras.SO_EXCLUSIVEADDRUSE) {
+            if (name == SO_EXCLUSIVEADDRUSE()) {
                 if (v != 0 && linuxGet(s, linux_h.SOL_SOCKET(), linux_h.SO_REUSEADDR()) > 0) {
                     return WSAEINVAL();
                 }
@@ -182,17 +186,18 @@ final class SocketOptions {
             if (name == SO_REUSEADDR() && v != 0 && s.exclusiveAddress) {
                 return WSAEINVAL();
             }
-            if (name == WindowsExtras.SO_SNDTIMEO || name == WindowsExtras.SO_RCVTIMEO) {
+            if (name == SO_SNDTIMEO() || name == SO_RCVTIMEO()) {
                 long ms = Integer.toUnsignedLong(v);
                 MemorySegment tv = CallScratch.current().address;
-                tv.set(ValueLayout.JAVA_LONG, 0, ms / 1000);
-                tv.set(ValueLayout.JAVA_LONG, 8, (ms % 1000) * 1000);
+                timeval.tv_sec(tv, ms / 1000);
+                timeval.tv_usec(tv, (ms % 1000) * 1000);
                 int r = Libc.setsockopt(s.fd, linux_h.SOL_SOCKET(),
-                        name == WindowsExtras.SO_SNDTIMEO ? LinuxExtras.SO_SNDTIMEO : LinuxExtras.SO_RCVTIMEO, tv.asSlice(0, 16), 16);
+                        name == SO_SNDTIMEO() ? linux_h.SO_SNDTIMEO() : linux_h.SO_RCVTIMEO(),
+                        tv.asSlice(0, timeval.sizeof()), (int) timeval.sizeof());
                 if (r < 0) {
                     return WsaErrors.fromErrno(-r);
                 }
-                if (name == WindowsExtras.SO_SNDTIMEO) {
+                if (name == SO_SNDTIMEO()) {
                     s.sendTimeoutMillis = v;
                 } else {
                     s.receiveTimeoutMillis = v;
@@ -212,7 +217,7 @@ final class SocketOptions {
         if (optlen < 4) {
             return WSAEFAULT();
         }
-        int v = EVERYTHING.get(ValueLayout.JAVA_INT_UNALIGNED, optval);
+        int v = CallerMemory.getInt(optval);
         return linuxSet(s, (int) (linux >>> 32), (int) linux, isBoolAt(level, name) ? (v != 0 ? 1 : 0) : v);
     }
 
@@ -229,14 +234,14 @@ final class SocketOptions {
         } else if (name == SO_REUSEADDR()) {
             linux = linux_h.SO_REUSEADDR();
             applies = ANY;
-        } else if (name == WindowsExtras.SO_KEEPALIVE) {
-            linux = LinuxExtras.SO_KEEPALIVE;
+        } else if (name == SO_KEEPALIVE()) {
+            linux = linux_h.SO_KEEPALIVE();
             applies = STREAM;
-        } else if (name == WindowsExtras.SO_OOBINLINE) {
-            linux = LinuxExtras.SO_OOBINLINE;
+        } else if (name == SO_OOBINLINE()) {
+            linux = linux_h.SO_OOBINLINE();
             applies = STREAM;
-        } else if (name == WindowsExtras.SO_BROADCAST) {
-            linux = LinuxExtras.SO_BROADCAST;
+        } else if (name == SO_BROADCAST()) {
+            linux = linux_h.SO_BROADCAST();
             applies = DATAGRAM;
         } else {
             return -WSAENOPROTOOPT();
@@ -254,19 +259,19 @@ final class SocketOptions {
                 return -WSAENOPROTOOPT();
             }
             int linux = name == TCP_NODELAY() ? linux_h.TCP_NODELAY()
-                    : name == WindowsExtras.TCP_KEEPIDLE ? LinuxExtras.TCP_KEEPIDLE
-                    : name == WindowsExtras.TCP_KEEPINTVL ? LinuxExtras.TCP_KEEPINTVL
-                    : name == WindowsExtras.TCP_KEEPCNT ? LinuxExtras.TCP_KEEPCNT : -1;
+                    : name == WindowsSdkConstants.TCP_KEEPIDLE ? linux_h.TCP_KEEPIDLE()
+                    : name == WindowsSdkConstants.TCP_KEEPINTVL ? linux_h.TCP_KEEPINTVL()
+                    : name == WindowsSdkConstants.TCP_KEEPCNT ? linux_h.TCP_KEEPCNT() : -1;
             return linux < 0 ? -WSAENOPROTOOPT() : (long) linux_h.IPPROTO_TCP() << 32 | linux;
         }
-        if (level == WindowsExtras.IPPROTO_IP) {
-            if (name != WindowsExtras.IP_TTL || s.af != AF_INET()) {
+        if (level == IPPROTO_IP()) {
+            if (name != IP_TTL() || s.af != AF_INET()) {
                 return -WSAENOPROTOOPT();
             }
-            return (long) LinuxExtras.IPPROTO_IP << 32 | LinuxExtras.IP_TTL;
+            return (long) linux_h.IPPROTO_IP() << 32 | linux_h.IP_TTL();
         }
-        if (level == WindowsExtras.IPPROTO_IPV6) {
-            if (name != WindowsExtras.IPV6_V6ONLY || s.af != AF_INET6()) {
+        if (level == IPPROTO_IPV6()) {
+            if (name != IPV6_V6ONLY() || s.af != AF_INET6()) {
                 return -WSAENOPROTOOPT();
             }
             return (long) linux_h.IPPROTO_IPV6() << 32 | linux_h.IPV6_V6ONLY();
@@ -275,12 +280,12 @@ final class SocketOptions {
     }
 
     private static boolean isBool(int name) {
-        return name == SO_REUSEADDR() || name == WindowsExtras.SO_KEEPALIVE || name == WindowsExtras.SO_OOBINLINE
-                || name == WindowsExtras.SO_BROADCAST;
+        return name == SO_REUSEADDR() || name == SO_KEEPALIVE() || name == SO_OOBINLINE()
+                || name == SO_BROADCAST();
     }
 
     private static boolean isBoolAt(int level, int name) {
-        return level == IPPROTO_TCP() && name == TCP_NODELAY() || level == WindowsExtras.IPPROTO_IPV6;
+        return level == IPPROTO_TCP() && name == TCP_NODELAY() || level == IPPROTO_IPV6();
     }
 
     /** SO_LINGER is on with a zero timeout: closing this stream socket must reset the connection. */
@@ -288,9 +293,9 @@ final class SocketOptions {
         if (!s.isStream()) {
             return false;
         }
-        MemorySegment linger = CallScratch.current().address;
-        return linuxGetStruct(s, linux_h.SOL_SOCKET(), linux_h.SO_LINGER(), linger, 8) == 0
-                && linger.get(ValueLayout.JAVA_INT, 0) != 0 && linger.get(ValueLayout.JAVA_INT, 4) == 0;
+        MemorySegment l = CallScratch.current().address;
+        return linuxGetStruct(s, linux_h.SOL_SOCKET(), linux_h.SO_LINGER(), l, LINUX_LINGER) == 0
+                && org.jwsp.bindings.linux.linger.l_onoff(l) != 0 && org.jwsp.bindings.linux.linger.l_linger(l) == 0;
     }
 
     /** {@code connect(fd, {AF_UNSPEC})}: a TCP socket drops its connection with an RST, waking its waiters. */
@@ -302,10 +307,10 @@ final class SocketOptions {
     }
 
     private static int setLinger(BaseSocket s, boolean on, int seconds) {
-        MemorySegment linger = CallScratch.current().address;
-        linger.set(ValueLayout.JAVA_INT, 0, on ? 1 : 0);
-        linger.set(ValueLayout.JAVA_INT, 4, seconds);
-        int r = Libc.setsockopt(s.fd, linux_h.SOL_SOCKET(), linux_h.SO_LINGER(), linger.asSlice(0, 8), 8);
+        MemorySegment l = CallScratch.current().address;
+        org.jwsp.bindings.linux.linger.l_onoff(l, on ? 1 : 0);
+        org.jwsp.bindings.linux.linger.l_linger(l, seconds);
+        int r = Libc.setsockopt(s.fd, linux_h.SOL_SOCKET(), linux_h.SO_LINGER(), l.asSlice(0, LINUX_LINGER), LINUX_LINGER);
         return r < 0 ? WsaErrors.fromErrno(-r) : 0;
     }
 

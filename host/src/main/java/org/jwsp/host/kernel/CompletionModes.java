@@ -1,6 +1,6 @@
 package org.jwsp.host.kernel;
 
-import org.jwsp.bindings.WindowsExtras;
+import org.jwsp.bindings.windows.ws2spi_h;
 
 /**
  * {@code SetFileCompletionNotificationModes} flags (winbase.h), as the host honours them on the
@@ -17,8 +17,8 @@ import org.jwsp.bindings.WindowsExtras;
  */
 public final class CompletionModes {
 
-    public static final int FILE_SKIP_COMPLETION_PORT_ON_SUCCESS = WindowsExtras.FILE_SKIP_COMPLETION_PORT_ON_SUCCESS;
-    public static final int FILE_SKIP_SET_EVENT_ON_HANDLE = WindowsExtras.FILE_SKIP_SET_EVENT_ON_HANDLE;
+    public static final int FILE_SKIP_COMPLETION_PORT_ON_SUCCESS = ws2spi_h.FILE_SKIP_COMPLETION_PORT_ON_SUCCESS();
+    public static final int FILE_SKIP_SET_EVENT_ON_HANDLE = ws2spi_h.FILE_SKIP_SET_EVENT_ON_HANDLE();
     /** Every flag the host knows; others make {@code SetFileCompletionNotificationModes} fail. */
     public static final int KNOWN = FILE_SKIP_COMPLETION_PORT_ON_SUCCESS | FILE_SKIP_SET_EVENT_ON_HANDLE;
 

@@ -10,7 +10,7 @@ import java.lang.foreign.ValueLayout;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.jwsp.bindings.WindowsExtras;
+import org.jwsp.bindings.WindowsSdkConstants;
 import org.jwsp.host.catalog.Catalog;
 import org.jwsp.host.ws2.Ws2;
 import org.jwsp.testkit.Buffers;
@@ -72,36 +72,36 @@ class SocketOptionsTest {
     void booleanAndIntegerOptionsRoundTripWithWindowsValues() {
         try (Pair p = Pair.tcp(ws2, AF_INET(), 0, arena)) {
             long c = p.client();
-            for (int name : new int[] {WindowsExtras.SO_KEEPALIVE, WindowsExtras.SO_OOBINLINE, SO_REUSEADDR()}) {
+            for (int name : new int[] {SO_KEEPALIVE(), SO_OOBINLINE(), SO_REUSEADDR()}) {
                 assertEquals(0, get(c, SOL_SOCKET(), name), "off by default: " + name);
                 set(c, SOL_SOCKET(), name, 42);
                 assertEquals(1, get(c, SOL_SOCKET(), name), "any nonzero BOOL is TRUE: " + name);
                 set(c, SOL_SOCKET(), name, 0);
             }
-            set(c, IPPROTO_TCP(), WindowsExtras.TCP_KEEPALIVE, 30);
-            assertEquals(30, get(c, IPPROTO_TCP(), WindowsExtras.TCP_KEEPIDLE), "TCP_KEEPALIVE is TCP_KEEPIDLE, seconds");
-            set(c, IPPROTO_TCP(), WindowsExtras.TCP_KEEPINTVL, 7);
-            assertEquals(7, get(c, IPPROTO_TCP(), WindowsExtras.TCP_KEEPINTVL));
-            set(c, IPPROTO_TCP(), WindowsExtras.TCP_KEEPCNT, 4);
-            assertEquals(4, get(c, IPPROTO_TCP(), WindowsExtras.TCP_KEEPCNT));
-            set(c, WindowsExtras.IPPROTO_IP, WindowsExtras.IP_TTL, 33);
-            assertEquals(33, get(c, WindowsExtras.IPPROTO_IP, WindowsExtras.IP_TTL));
-            set(c, SOL_SOCKET(), WindowsExtras.SO_SNDTIMEO, 1500);
-            assertEquals(1500, get(c, SOL_SOCKET(), WindowsExtras.SO_SNDTIMEO), "DWORD milliseconds");
-            assertEquals(0, get(c, SOL_SOCKET(), WindowsExtras.SO_RCVTIMEO), "no timeout by default");
+            set(c, IPPROTO_TCP(), WindowsSdkConstants.TCP_KEEPALIVE, 30);
+            assertEquals(30, get(c, IPPROTO_TCP(), WindowsSdkConstants.TCP_KEEPIDLE), "TCP_KEEPALIVE is TCP_KEEPIDLE, seconds");
+            set(c, IPPROTO_TCP(), WindowsSdkConstants.TCP_KEEPINTVL, 7);
+            assertEquals(7, get(c, IPPROTO_TCP(), WindowsSdkConstants.TCP_KEEPINTVL));
+            set(c, IPPROTO_TCP(), WindowsSdkConstants.TCP_KEEPCNT, 4);
+            assertEquals(4, get(c, IPPROTO_TCP(), WindowsSdkConstants.TCP_KEEPCNT));
+            set(c, IPPROTO_IP(), IP_TTL(), 33);
+            assertEquals(33, get(c, IPPROTO_IP(), IP_TTL()));
+            set(c, SOL_SOCKET(), SO_SNDTIMEO(), 1500);
+            assertEquals(1500, get(c, SOL_SOCKET(), SO_SNDTIMEO()), "DWORD milliseconds");
+            assertEquals(0, get(c, SOL_SOCKET(), SO_RCVTIMEO()), "no timeout by default");
             assertEquals(SOCK_STREAM(), get(c, SOL_SOCKET(), SO_TYPE()));
             assertEquals(0, get(c, SOL_SOCKET(), SO_ERROR()));
-            assertEquals(0, get(c, SOL_SOCKET(), WindowsExtras.SO_ACCEPTCONN));
-            assertEquals(1, get(p.listener(), SOL_SOCKET(), WindowsExtras.SO_ACCEPTCONN));
-            assertEquals(0, ws2.setsockopt(c, SOL_SOCKET(), WindowsExtras.SO_UPDATE_CONNECT_CONTEXT, MemorySegment.NULL, 0));
+            assertEquals(0, get(c, SOL_SOCKET(), SO_ACCEPTCONN()));
+            assertEquals(1, get(p.listener(), SOL_SOCKET(), SO_ACCEPTCONN()));
+            assertEquals(0, ws2.setsockopt(c, SOL_SOCKET(), SO_UPDATE_CONNECT_CONTEXT(), MemorySegment.NULL, 0));
             MemorySegment listener = arena.allocateFrom(ValueLayout.JAVA_LONG, p.listener());
-            assertEquals(0, ws2.setsockopt(p.server(), SOL_SOCKET(), WindowsExtras.SO_UPDATE_ACCEPT_CONTEXT, listener, 8));
-            assertEquals(SOCKET_ERROR(), ws2.setsockopt(p.server(), SOL_SOCKET(), WindowsExtras.SO_UPDATE_ACCEPT_CONTEXT, listener, 4));
+            assertEquals(0, ws2.setsockopt(p.server(), SOL_SOCKET(), SO_UPDATE_ACCEPT_CONTEXT(), listener, 8));
+            assertEquals(SOCKET_ERROR(), ws2.setsockopt(p.server(), SOL_SOCKET(), SO_UPDATE_ACCEPT_CONTEXT(), listener, 4));
             assertEquals(WSAEFAULT(), ws2.lastError());
             assertWorks(p);
         }
         long fresh = ws2.socket(AF_INET(), SOCK_STREAM(), 0, 0);
-        assertEquals(SOCKET_ERROR(), ws2.setsockopt(fresh, SOL_SOCKET(), WindowsExtras.SO_UPDATE_CONNECT_CONTEXT, MemorySegment.NULL, 0));
+        assertEquals(SOCKET_ERROR(), ws2.setsockopt(fresh, SOL_SOCKET(), SO_UPDATE_CONNECT_CONTEXT(), MemorySegment.NULL, 0));
         assertEquals(WSAENOTCONN(), ws2.lastError());
         assertEquals(0, ws2.closesocket(fresh));
     }
@@ -110,18 +110,18 @@ class SocketOptionsTest {
     void datagramAndFamilyOptionsApplyWhereWindowsHasThem() {
         long udp = ws2.socket(AF_INET(), SOCK_DGRAM(), 0, 0);
         long tcp6 = ws2.socket(AF_INET6(), SOCK_STREAM(), 0, 0);
-        assertEquals(0, get(udp, SOL_SOCKET(), WindowsExtras.SO_BROADCAST));
-        set(udp, SOL_SOCKET(), WindowsExtras.SO_BROADCAST, 1);
-        assertEquals(1, get(udp, SOL_SOCKET(), WindowsExtras.SO_BROADCAST));
-        refusedSet(tcp6, SOL_SOCKET(), WindowsExtras.SO_BROADCAST, 4, WSAENOPROTOOPT());
-        refusedSet(udp, SOL_SOCKET(), WindowsExtras.SO_KEEPALIVE, 4, WSAENOPROTOOPT());
-        refusedSet(udp, SOL_SOCKET(), WindowsExtras.SO_LINGER, 4, WSAENOPROTOOPT());
+        assertEquals(0, get(udp, SOL_SOCKET(), SO_BROADCAST()));
+        set(udp, SOL_SOCKET(), SO_BROADCAST(), 1);
+        assertEquals(1, get(udp, SOL_SOCKET(), SO_BROADCAST()));
+        refusedSet(tcp6, SOL_SOCKET(), SO_BROADCAST(), 4, WSAENOPROTOOPT());
+        refusedSet(udp, SOL_SOCKET(), SO_KEEPALIVE(), 4, WSAENOPROTOOPT());
+        refusedSet(udp, SOL_SOCKET(), SO_LINGER(), 4, WSAENOPROTOOPT());
         refusedSet(udp, IPPROTO_TCP(), TCP_NODELAY(), 4, WSAENOPROTOOPT());
-        assertEquals(1, get(tcp6, WindowsExtras.IPPROTO_IPV6, WindowsExtras.IPV6_V6ONLY), "Windows' default");
-        set(tcp6, WindowsExtras.IPPROTO_IPV6, WindowsExtras.IPV6_V6ONLY, 0);
-        assertEquals(0, get(tcp6, WindowsExtras.IPPROTO_IPV6, WindowsExtras.IPV6_V6ONLY));
-        refusedSet(udp, WindowsExtras.IPPROTO_IPV6, WindowsExtras.IPV6_V6ONLY, 4, WSAENOPROTOOPT());
-        refusedSet(tcp6, WindowsExtras.IPPROTO_IP, WindowsExtras.IP_TTL, 4, WSAENOPROTOOPT());
+        assertEquals(1, get(tcp6, IPPROTO_IPV6(), IPV6_V6ONLY()), "Windows' default");
+        set(tcp6, IPPROTO_IPV6(), IPV6_V6ONLY(), 0);
+        assertEquals(0, get(tcp6, IPPROTO_IPV6(), IPV6_V6ONLY()));
+        refusedSet(udp, IPPROTO_IPV6(), IPV6_V6ONLY(), 4, WSAENOPROTOOPT());
+        refusedSet(tcp6, IPPROTO_IP(), IP_TTL(), 4, WSAENOPROTOOPT());
         assertEquals(0, ws2.closesocket(udp));
         assertEquals(0, ws2.closesocket(tcp6));
     }
@@ -129,12 +129,12 @@ class SocketOptionsTest {
     @Test
     void exclusiveAddressUseAndReuseAddressExcludeEachOther() {
         long a = ws2.socket(AF_INET(), SOCK_STREAM(), 0, 0);
-        set(a, SOL_SOCKET(), WindowsExtras.SO_EXCLUSIVEADDRUSE, 1);
-        assertEquals(1, get(a, SOL_SOCKET(), WindowsExtras.SO_EXCLUSIVEADDRUSE));
+        set(a, SOL_SOCKET(), SO_EXCLUSIVEADDRUSE(), 1);
+        assertEquals(1, get(a, SOL_SOCKET(), SO_EXCLUSIVEADDRUSE()));
         refusedSet(a, SOL_SOCKET(), SO_REUSEADDR(), 4, WSAEINVAL());
         long b = ws2.socket(AF_INET(), SOCK_STREAM(), 0, 0);
         set(b, SOL_SOCKET(), SO_REUSEADDR(), 1);
-        refusedSet(b, SOL_SOCKET(), WindowsExtras.SO_EXCLUSIVEADDRUSE, 4, WSAEINVAL());
+        refusedSet(b, SOL_SOCKET(), SO_EXCLUSIVEADDRUSE(), 4, WSAEINVAL());
         assertEquals(0, ws2.closesocket(a));
         assertEquals(0, ws2.closesocket(b));
     }
@@ -144,26 +144,26 @@ class SocketOptionsTest {
     void lingerOnWithZeroTimeoutResetsTheConnectionOnClose() {
         try (Pair p = Pair.tcp(ws2, AF_INET(), 0, arena)) {
             len.set(ValueLayout.JAVA_INT, 0, 4);
-            assertEquals(0, ws2.getsockopt(p.client(), SOL_SOCKET(), WindowsExtras.SO_LINGER, v, len));
+            assertEquals(0, ws2.getsockopt(p.client(), SOL_SOCKET(), SO_LINGER(), v, len));
             assertEquals(4, len.get(ValueLayout.JAVA_INT, 0), "struct linger is two u_shorts");
             assertEquals(0, v.get(ValueLayout.JAVA_INT, 0), "off, 0 s");
-            assertEquals(1, get(p.client(), SOL_SOCKET(), WindowsExtras.SO_DONTLINGER));
+            assertEquals(1, get(p.client(), SOL_SOCKET(), SO_DONTLINGER()));
             v.set(ValueLayout.JAVA_SHORT, 0, (short) 1);
             v.set(ValueLayout.JAVA_SHORT, 2, (short) 9);
-            assertEquals(0, ws2.setsockopt(p.client(), SOL_SOCKET(), WindowsExtras.SO_LINGER, v, 4));
+            assertEquals(0, ws2.setsockopt(p.client(), SOL_SOCKET(), SO_LINGER(), v, 4));
             len.set(ValueLayout.JAVA_INT, 0, 4);
             v.fill((byte) 0);
-            assertEquals(0, ws2.getsockopt(p.client(), SOL_SOCKET(), WindowsExtras.SO_LINGER, v, len));
+            assertEquals(0, ws2.getsockopt(p.client(), SOL_SOCKET(), SO_LINGER(), v, len));
             assertEquals(1, v.get(ValueLayout.JAVA_SHORT, 0));
             assertEquals(9, v.get(ValueLayout.JAVA_SHORT, 2));
-            assertEquals(0, get(p.client(), SOL_SOCKET(), WindowsExtras.SO_DONTLINGER));
-            set(p.client(), SOL_SOCKET(), WindowsExtras.SO_DONTLINGER, 1);
+            assertEquals(0, get(p.client(), SOL_SOCKET(), SO_DONTLINGER()));
+            set(p.client(), SOL_SOCKET(), SO_DONTLINGER(), 1);
             len.set(ValueLayout.JAVA_INT, 0, 4);
-            assertEquals(0, ws2.getsockopt(p.client(), SOL_SOCKET(), WindowsExtras.SO_LINGER, v, len));
+            assertEquals(0, ws2.getsockopt(p.client(), SOL_SOCKET(), SO_LINGER(), v, len));
             assertEquals(0, v.get(ValueLayout.JAVA_SHORT, 0), "SO_DONTLINGER TRUE turns lingering off");
             v.set(ValueLayout.JAVA_SHORT, 0, (short) 1);
             v.set(ValueLayout.JAVA_SHORT, 2, (short) 0);
-            assertEquals(0, ws2.setsockopt(p.client(), SOL_SOCKET(), WindowsExtras.SO_LINGER, v, 4));
+            assertEquals(0, ws2.setsockopt(p.client(), SOL_SOCKET(), SO_LINGER(), v, 4));
             assertEquals(0, ws2.closesocket(p.client()));
             MemorySegment got = arena.allocate(ValueLayout.JAVA_INT);
             assertEquals(SOCKET_ERROR(), ws2.recv(p.server(), Buffers.wsabuf(arena, arena.allocate(8)), 1, got,
@@ -175,8 +175,8 @@ class SocketOptionsTest {
     @Test
     void aBlockingReceiveEndedByItsTimeoutSaysWsaetimedout() {
         try (Pair p = Pair.tcp(ws2, AF_INET(), 0, arena)) {
-            set(p.server(), SOL_SOCKET(), WindowsExtras.SO_RCVTIMEO, 50);
-            assertEquals(50, get(p.server(), SOL_SOCKET(), WindowsExtras.SO_RCVTIMEO));
+            set(p.server(), SOL_SOCKET(), SO_RCVTIMEO(), 50);
+            assertEquals(50, get(p.server(), SOL_SOCKET(), SO_RCVTIMEO()));
             MemorySegment got = arena.allocate(ValueLayout.JAVA_INT);
             assertEquals(SOCKET_ERROR(), ws2.recv(p.server(), Buffers.wsabuf(arena, arena.allocate(8)), 1, got,
                     arena.allocateFrom(ValueLayout.JAVA_INT, 0), MemorySegment.NULL, MemorySegment.NULL));
@@ -193,15 +193,15 @@ class SocketOptionsTest {
             refusedGet(c, SOL_SOCKET(), 0x7777, 4, WSAENOPROTOOPT());
             refusedSet(c, 0x1234, SO_SNDBUF(), 4, WSAEINVAL());
             refusedGet(c, 0x1234, SO_SNDBUF(), 4, WSAEINVAL());
-            refusedSet(c, SOL_SOCKET(), WindowsExtras.SO_KEEPALIVE, 2, WSAEFAULT());
-            refusedSet(c, SOL_SOCKET(), WindowsExtras.SO_LINGER, 2, WSAEFAULT());
-            refusedSet(c, SOL_SOCKET(), WindowsExtras.SO_RCVTIMEO, 3, WSAEFAULT());
-            refusedGet(c, SOL_SOCKET(), WindowsExtras.SO_KEEPALIVE, 3, WSAEFAULT());
-            refusedGet(c, SOL_SOCKET(), WindowsExtras.SO_LINGER, 2, WSAEFAULT());
+            refusedSet(c, SOL_SOCKET(), SO_KEEPALIVE(), 2, WSAEFAULT());
+            refusedSet(c, SOL_SOCKET(), SO_LINGER(), 2, WSAEFAULT());
+            refusedSet(c, SOL_SOCKET(), SO_RCVTIMEO(), 3, WSAEFAULT());
+            refusedGet(c, SOL_SOCKET(), SO_KEEPALIVE(), 3, WSAEFAULT());
+            refusedGet(c, SOL_SOCKET(), SO_LINGER(), 2, WSAEFAULT());
             refusedSet(c, SOL_SOCKET(), SO_ERROR(), 4, WSAENOPROTOOPT());
-            refusedSet(c, SOL_SOCKET(), WindowsExtras.SO_ACCEPTCONN, 4, WSAENOPROTOOPT());
-            refusedGet(c, SOL_SOCKET(), WindowsExtras.SO_UPDATE_ACCEPT_CONTEXT, 8, WSAENOPROTOOPT());
-            assertEquals(SOCKET_ERROR(), ws2.setsockopt(c, SOL_SOCKET(), WindowsExtras.SO_KEEPALIVE, MemorySegment.NULL, 4));
+            refusedSet(c, SOL_SOCKET(), SO_ACCEPTCONN(), 4, WSAENOPROTOOPT());
+            refusedGet(c, SOL_SOCKET(), SO_UPDATE_ACCEPT_CONTEXT(), 8, WSAENOPROTOOPT());
+            assertEquals(SOCKET_ERROR(), ws2.setsockopt(c, SOL_SOCKET(), SO_KEEPALIVE(), MemorySegment.NULL, 4));
             assertEquals(WSAEFAULT(), ws2.lastError());
             assertWorks(p);
         }
