@@ -57,7 +57,7 @@ sed -i -E 's/(C_LONG = ).*;$/\1ValueLayout.JAVA_INT;/; s/(C_LONG_DOUBLE = ).*;$/
     --output "$work/out" -t org.jwsp.bindings.linux --header-class-name linux_h \
     @"$here/jextract/linux.args" '<sys/socket.h>' '<sys/uio.h>' '<sys/eventfd.h>' '<sys/mman.h>' \
     '<sys/syscall.h>' '<unistd.h>' '<fcntl.h>' '<poll.h>' '<errno.h>' '<netinet/in.h>' \
-    '<netinet/tcp.h>' '<linux/io_uring.h>' '<linux/time_types.h>' '<time.h>' '<linux_gnu.h>') \
+    '<netinet/tcp.h>' '<linux/io_uring.h>' '<linux/time_types.h>' '<time.h>' '<pthread.h>' '<linux_gnu.h>') \
   || die "jextract failed on the Linux headers"
 
 for pkg in windows linux; do

@@ -25,6 +25,7 @@ typedef struct { uint64_t Internal; uint64_t InternalHigh; DWORD Offset; DWORD O
 typedef OVERLAPPED WSAOVERLAPPED;
 typedef void (*LPWSAOVERLAPPED_COMPLETION_ROUTINE)(DWORD, DWORD, WSAOVERLAPPED *, DWORD);
 typedef struct { ULONG_PTR lpCompletionKey; OVERLAPPED *lpOverlapped; ULONG_PTR Internal; DWORD dwNumberOfBytesTransferred; } OVERLAPPED_ENTRY;
+typedef DWORD (*LPTHREAD_START_ROUTINE)(void *);
 typedef struct { WORD wVersion; WORD wHighVersion; char rest[400]; } WSADATA;
 struct sockaddr_in_win { short sin_family; unsigned short sin_port; uint32_t sin_addr; char zero[8]; };
 
@@ -54,6 +55,12 @@ struct sockaddr_in_win { short sin_family; unsigned short sin_port; uint32_t sin
 #define WSAEWOULDBLOCK 10035
 #define WAIT_OBJECT_0 0
 #define WAIT_FAILED 0xFFFFFFFFu
+#define CREATE_SUSPENDED 0x4
+#define ERROR_INVALID_HANDLE 6
+#define ERROR_NOT_SUPPORTED 50
+#define ERROR_INVALID_PARAMETER 87
+#define ERROR_OPERATION_ABORTED 995
+#define ERROR_NOT_FOUND 1168
 
 typedef struct {
     int (*WSAStartup)(WORD, WSADATA *);
@@ -93,6 +100,8 @@ typedef struct {
     int (*getpeername)(SOCKET, void *, int *);
     BOOL (*GetQueuedCompletionStatusEx)(HANDLE, OVERLAPPED_ENTRY *, uint32_t, uint32_t *, DWORD, BOOL);
     DWORD (*WaitForSingleObject)(HANDLE, DWORD);
+    HANDLE (*CreateThread)(void *, uint64_t, LPTHREAD_START_ROUTINE, void *, DWORD, DWORD *);
+    BOOL (*CancelIoEx)(HANDLE, OVERLAPPED *);
 } JWSP_WIN;
 
 extern const JWSP_WIN *jwsp_win;
@@ -135,5 +144,7 @@ static inline void jwsp_win_load(const JWSP_WIN *table) { jwsp_win = table; }
 #define getpeername (jwsp_win->getpeername)
 #define GetQueuedCompletionStatusEx (jwsp_win->GetQueuedCompletionStatusEx)
 #define WaitForSingleObject (jwsp_win->WaitForSingleObject)
+#define CreateThread (jwsp_win->CreateThread)
+#define CancelIoEx (jwsp_win->CancelIoEx)
 
 #endif

@@ -4,7 +4,10 @@
  * WSARecv and echoing WSASend complete on a completion port, GetQueuedCompletionStatus), the client
  * side sends event-driven (WSACreateEvent, WSAWaitForMultipleEvents, WSAGetOverlappedResult) and
  * receives the echo with a completion routine (SleepEx alertable). Then bad input, answered with the
- * Windows codes, and (when asked) FILE_SKIP_COMPLETION_PORT_ON_SUCCESS.
+ * Windows codes; a thread of its own (CreateThread, WaitForSingleObject on its handle, CloseHandle)
+ * that cancels the server's pending receive (CancelIoEx: ERROR_OPERATION_ABORTED through the port);
+ * and FILE_SKIP_COMPLETION_PORT_ON_SUCCESS. The last two only when the sockets are the base
+ * provider's own (IFS handles): jwsp's are not, and CancelIoEx finds nothing on them.
  *
  * Built by the test: gcc -shared -fPIC -O2 -Wall -o target/libwin_programs.so win_programs.c -lpthread
  * Result: failed_step 0 when every step held; else the step and WSAGetLastError() there.
@@ -17,14 +20,26 @@ const JWSP_WIN *jwsp_win;
 
 typedef struct {
     const JWSP_WIN *api;
-    int check_skip_port;   /* in: the socket's provider honours SetFileCompletionNotificationModes */
+    int base_alone;        /* in: the sockets are the base provider's (IFS handles: completion modes, CancelIoEx) */
     int failed_step;       /* out */
     int last_error;
     int routine_calls;
     DWORD routine_bytes;
     DWORD routine_tid;
     DWORD tid;
+    int worker_runs;       /* out: times CreateThread's routine ran */
+    DWORD worker_tid;      /* out: GetCurrentThreadId() there */
 } RUN;
+
+/* What the program hands the thread it creates. */
+typedef struct {
+    RUN *run;
+    WSAEVENT gate;         /* the thread waits here first, so its handle is seen unsignalled */
+    HANDLE cancel_socket;  /* if set, the thread cancels this socket's operation of cancel_ov */
+    OVERLAPPED *cancel_ov;
+    BOOL cancelled;
+    int cancel_error;
+} WORKER;
 
 #define MESSAGE 1000
 #define KEY 0x5EED
@@ -36,6 +51,18 @@ static void on_echo(DWORD error, DWORD bytes, WSAOVERLAPPED *ov, DWORD flags) {
     current->routine_calls++;
     current->routine_bytes = error == 0 ? bytes : 0;
     current->routine_tid = GetCurrentThreadId();
+}
+
+static DWORD worker(void *arg) {
+    WORKER *w = arg;
+    if (WSAWaitForMultipleEvents(1, &w->gate, TRUE, 10000, FALSE) != WSA_WAIT_EVENT_0) return 1;
+    w->run->worker_tid = GetCurrentThreadId();
+    w->run->worker_runs++;
+    if (w->cancel_socket) {
+        w->cancelled = CancelIoEx(w->cancel_socket, w->cancel_ov);
+        w->cancel_error = WSAGetLastError();
+    }
+    return 7;
 }
 
 /* WSA_IO_PENDING or an immediate success are both a started overlapped call. */
@@ -163,11 +190,47 @@ static void *program(void *arg) {
     if (!GetQueuedCompletionStatusEx(port, batch, 4, &removed, 10000, FALSE) || removed != 2
             || batch[0].dwNumberOfBytesTransferred != 1 || batch[1].lpCompletionKey != 2) FAIL(48);
     if (GetQueuedCompletionStatusEx(port, batch, 4, &removed, 0, FALSE) != FALSE || removed != 0) FAIL(49);
+    /* a thread of its own: CreateThread, its handle unsignalled until it ends, CloseHandle; from it,
+       CancelIoEx of a receive this thread issued, which then ends aborted through the port */
+    WORKER w = { run, WSACreateEvent(), 0, 0, FALSE, 0 };
+    WSAOVERLAPPED xov;
+    memset(&xov, 0, sizeof xov);
+    char xin[8];
+    WSABUF xbuf = { sizeof xin, xin };
+    if (run->base_alone) {
+        flags = 0;
+        if (WSARecv(server, &xbuf, 1, 0, &flags, &xov, 0) != SOCKET_ERROR || WSAGetLastError() != WSA_IO_PENDING) FAIL(60);
+        w.cancel_socket = (HANDLE) server;
+        w.cancel_ov = &xov;
+    }
+    DWORD worker_id = 0;
+    HANDLE thread = CreateThread(0, 0, worker, &w, 0, &worker_id);
+    if (thread == 0 || worker_id == 0 || worker_id == run->tid) FAIL(61);
+    if (WaitForSingleObject(thread, 0) != WAIT_TIMEOUT) FAIL(62);
+    if (!WSASetEvent(w.gate)) FAIL(63);
+    if (WaitForSingleObject(thread, 10000) != WAIT_OBJECT_0) FAIL(64);
+    if (WaitForSingleObject(thread, 0) != WAIT_OBJECT_0) FAIL(65);
+    if (run->worker_tid != worker_id) FAIL(66);
+    if (!CloseHandle(thread) || CloseHandle(thread) != FALSE) FAIL(67);
+    WSACloseEvent(w.gate);
+    if (run->base_alone) {
+        if (!w.cancelled) { run->failed_step = 68; run->last_error = w.cancel_error; goto done; }
+        if (GetQueuedCompletionStatus(port, &bytes, &key, &done, 10000) != FALSE || done != &xov || key != KEY
+                || WSAGetLastError() != ERROR_OPERATION_ABORTED) FAIL(69);
+        if (WSAGetOverlappedResult(server, &xov, &n, FALSE, &flags) != FALSE || WSAGetLastError() != ERROR_OPERATION_ABORTED) FAIL(70);
+        if (CancelIoEx((HANDLE) server, &xov) != FALSE || WSAGetLastError() != ERROR_NOT_FOUND) FAIL(71);
+    }
+    if (CancelIoEx((HANDLE) client, 0) != FALSE || WSAGetLastError() != ERROR_NOT_FOUND) FAIL(72);
+    if (CancelIoEx((HANDLE) 0xDEAD0, 0) != FALSE || WSAGetLastError() != ERROR_INVALID_HANDLE) FAIL(73);
+    if (CancelIoEx(port, 0) != FALSE || WSAGetLastError() != ERROR_INVALID_HANDLE) FAIL(74);
+    if (CreateThread(0, 0, 0, 0, 0, 0) != 0 || WSAGetLastError() != ERROR_INVALID_PARAMETER) FAIL(75);
+    if (CreateThread(0, 0, worker, &w, CREATE_SUSPENDED, 0) != 0 || WSAGetLastError() != ERROR_NOT_SUPPORTED) FAIL(76);
+
     /* and the connection still works after all that */
     WSABUF again = { 10, out };
     if (WSASend(client, &again, 1, &n, 0, 0, 0) != 0 || n != 10) FAIL(50);
 
-    if (run->check_skip_port) {
+    if (run->base_alone) {
         /* FILE_SKIP_COMPLETION_PORT_ON_SUCCESS: a send that succeeds at once queues no packet */
         if (!SetFileCompletionNotificationModes((HANDLE) server, FILE_SKIP_COMPLETION_PORT_ON_SUCCESS)) FAIL(32);
         WSAOVERLAPPED kov;

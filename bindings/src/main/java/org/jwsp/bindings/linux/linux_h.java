@@ -2720,6 +2720,129 @@ public class linux_h extends linux_h$shared {
         return IORING_REGISTER_EVENTFD;
     }
 
+    private static class pthread_create {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            linux_h.C_INT,
+            linux_h.C_POINTER,
+            linux_h.C_POINTER,
+            linux_h.C_POINTER,
+            linux_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("pthread_create");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern int pthread_create(pthread_t *restrict __newthread, const pthread_attr_t *restrict __attr, void *(*__start_routine)(void *), void *restrict __arg)
+     * }
+     */
+    public static FunctionDescriptor pthread_create$descriptor() {
+        return pthread_create.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern int pthread_create(pthread_t *restrict __newthread, const pthread_attr_t *restrict __attr, void *(*__start_routine)(void *), void *restrict __arg)
+     * }
+     */
+    public static MethodHandle pthread_create$handle() {
+        return pthread_create.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern int pthread_create(pthread_t *restrict __newthread, const pthread_attr_t *restrict __attr, void *(*__start_routine)(void *), void *restrict __arg)
+     * }
+     */
+    public static MemorySegment pthread_create$address() {
+        return pthread_create.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern int pthread_create(pthread_t *restrict __newthread, const pthread_attr_t *restrict __attr, void *(*__start_routine)(void *), void *restrict __arg)
+     * }
+     */
+    public static int pthread_create(MemorySegment __newthread, MemorySegment __attr, MemorySegment __start_routine, MemorySegment __arg) {
+        var mh$ = pthread_create.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("pthread_create", __newthread, __attr, __start_routine, __arg);
+            }
+            return (int)mh$.invokeExact(__newthread, __attr, __start_routine, __arg);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class pthread_detach {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            linux_h.C_INT,
+            linux_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("pthread_detach");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern int pthread_detach(pthread_t __th)
+     * }
+     */
+    public static FunctionDescriptor pthread_detach$descriptor() {
+        return pthread_detach.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern int pthread_detach(pthread_t __th)
+     * }
+     */
+    public static MethodHandle pthread_detach$handle() {
+        return pthread_detach.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern int pthread_detach(pthread_t __th)
+     * }
+     */
+    public static MemorySegment pthread_detach$address() {
+        return pthread_detach.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern int pthread_detach(pthread_t __th)
+     * }
+     */
+    public static int pthread_detach(long __th) {
+        var mh$ = pthread_detach.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("pthread_detach", __th);
+            }
+            return (int)mh$.invokeExact(__th);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class accept4 {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             linux_h.C_INT,

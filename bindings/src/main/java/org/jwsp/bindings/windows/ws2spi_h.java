@@ -59,6 +59,24 @@ public class ws2spi_h extends ws2spi_h$shared {
     public static int DUPLICATE_SAME_ACCESS() {
         return DUPLICATE_SAME_ACCESS;
     }
+    private static final int CREATE_SUSPENDED = (int)4L;
+    /**
+     * {@snippet lang=c :
+     * #define CREATE_SUSPENDED 4
+     * }
+     */
+    public static int CREATE_SUSPENDED() {
+        return CREATE_SUSPENDED;
+    }
+    private static final int STACK_SIZE_PARAM_IS_A_RESERVATION = (int)65536L;
+    /**
+     * {@snippet lang=c :
+     * #define STACK_SIZE_PARAM_IS_A_RESERVATION 65536
+     * }
+     */
+    public static int STACK_SIZE_PARAM_IS_A_RESERVATION() {
+        return STACK_SIZE_PARAM_IS_A_RESERVATION;
+    }
     private static final int FILE_SKIP_COMPLETION_PORT_ON_SUCCESS = (int)1L;
     /**
      * {@snippet lang=c :
@@ -2690,6 +2708,15 @@ public class ws2spi_h extends ws2spi_h$shared {
     public static int ERROR_NOT_SUPPORTED() {
         return ERROR_NOT_SUPPORTED;
     }
+    private static final int ERROR_INVALID_PARAMETER = (int)87L;
+    /**
+     * {@snippet lang=c :
+     * #define ERROR_INVALID_PARAMETER 87
+     * }
+     */
+    public static int ERROR_INVALID_PARAMETER() {
+        return ERROR_INVALID_PARAMETER;
+    }
     private static final int ERROR_INSUFFICIENT_BUFFER = (int)122L;
     /**
      * {@snippet lang=c :
@@ -2716,6 +2743,24 @@ public class ws2spi_h extends ws2spi_h$shared {
      */
     public static int ERROR_ABANDONED_WAIT_0() {
         return ERROR_ABANDONED_WAIT_0;
+    }
+    private static final int ERROR_OPERATION_ABORTED = (int)995L;
+    /**
+     * {@snippet lang=c :
+     * #define ERROR_OPERATION_ABORTED 995
+     * }
+     */
+    public static int ERROR_OPERATION_ABORTED() {
+        return ERROR_OPERATION_ABORTED;
+    }
+    private static final int ERROR_NOT_FOUND = (int)1168L;
+    /**
+     * {@snippet lang=c :
+     * #define ERROR_NOT_FOUND 1168
+     * }
+     */
+    public static int ERROR_NOT_FOUND() {
+        return ERROR_NOT_FOUND;
     }
     private static final int WSAEINTR = (int)10004L;
     /**

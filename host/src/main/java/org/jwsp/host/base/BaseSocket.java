@@ -207,6 +207,18 @@ final class BaseSocket {
         return next;
     }
 
+    /** Takes the queued (not yet submitted) sends of {@code ov}, or all when it is 0, for {@code CancelIoEx}. */
+    synchronized IoRequest[] takeWaitingSends(long ov) {
+        if (ov == 0) {
+            return drainWaitingSends();
+        }
+        IoRequest[] taken = waitingSends.stream().filter(r -> r.overlapped == ov).toArray(IoRequest[]::new);
+        for (IoRequest r : taken) {
+            waitingSends.remove(r);
+        }
+        return taken;
+    }
+
     /** Takes every queued (not yet submitted) send, for close and {@code SIO_FLUSH}. */
     synchronized IoRequest[] drainWaitingSends() {
         IoRequest[] all = waitingSends.toArray(new IoRequest[0]);

@@ -50,6 +50,8 @@ final class IoRequest {
     int done;
     /** Bytes a stream send asked for (its buffers' total), to tell a whole send from one cut short. */
     long wanted;
+    /** {@code CancelIoEx} asked for this operation's end: a send cut short by it is aborted, not reset. */
+    volatile boolean cancelled;
 
     IoRequest(int slot, MemorySegment message, MemorySegment name, MemorySegment iov, int iovCapacity) {
         this.slot = slot;
@@ -65,6 +67,7 @@ final class IoRequest {
     }
 
     void reset() {
+        cancelled = false;
         socket = null;
         overlapped = 0;
         completionRoutine = 0;

@@ -148,6 +148,9 @@ final class OverlappedIo implements OverlappedCompletion {
         }
         int rc = submit(r);
         if (rc == 0) {
+            if (r.cancelled && r.overlapped == ov) {
+                cancelOnRings(s, ov); // CancelIoEx came between the pending mark and the submission
+            }
             return PENDING;
         }
         OverlappedStatus.requestSlot(ov, 0);
@@ -256,8 +259,9 @@ final class OverlappedIo implements OverlappedCompletion {
             BaseSocket s = r.socket;
             int error = result >= 0 ? 0 : WsaErrors.fromErrno(-result); // ECANCELED is WSA_OPERATION_ABORTED there
             int bytes = Math.max(result, 0) + r.done;
-            if (s.closing() && (result <= 0 || r.kind == IoRequest.SEND && bytes < r.wanted)) {
-                error = WSA_OPERATION_ABORTED(); // close cut it: aborted, with the count that did move
+            boolean cut = result <= 0 || r.kind == IoRequest.SEND && bytes < r.wanted;
+            if (cut && (s.closing() || r.cancelled && result != 0)) {
+                error = WSA_OPERATION_ABORTED(); // close or CancelIoEx cut it: aborted, with the count that did move
             } else if (error == 0 && r.kind == IoRequest.SEND && bytes < r.wanted) {
                 error = s.sendShut ? WSAESHUTDOWN() : WSAECONNRESET(); // a stream send completes whole or fails
             }
@@ -339,6 +343,44 @@ final class OverlappedIo implements OverlappedCompletion {
             SocketHandle h = s.socketHandle;
             if (h != null && h.port() != null) {
                 h.port().cancel(s.fd);
+            }
+        }
+    }
+
+    /**
+     * {@code CancelIoEx} on {@code s}: the pending operation of {@code ov} (every one when 0) ends
+     * with {@code WSA_OPERATION_ABORTED} and the count it moved, indicated as usual. A queued send
+     * ends here, unsent; one in flight is cancelled on its ring. True if there was one. Any thread;
+     * holds a reference on {@code s} meanwhile, so the fd the ring cancels by is still its own.
+     */
+    boolean cancel(BaseSocket s, long ov) {
+        if (!s.acquire()) {
+            return false;
+        }
+        try {
+            IoRequest[] queued = s.takeWaitingSends(ov);
+            for (IoRequest r : queued) {
+                finish(r, WSA_OPERATION_ABORTED(), 0, null, false);
+            }
+            int inFlight = pool.markCancelled(s, ov);
+            if (inFlight > 0) {
+                cancelOnRings(s, ov);
+            }
+            return queued.length + inFlight > 0;
+        } finally {
+            s.release();
+        }
+    }
+
+    private void cancelOnRings(BaseSocket s, long ov) {
+        SocketHandle h = s.socketHandle;
+        CompletionPortObject associated = h == null ? null : h.port();
+        for (CompletionPortObject p : new CompletionPortObject[] {hostPort, associated}) {
+            if (p != null) {
+                int rc = ov == 0 ? p.cancel(s.fd) : p.cancelOverlapped(ov);
+                if (rc < 0) {
+                    LOG.debug("CancelIoEx: the ring refused the cancel: errno {}", -rc);
+                }
             }
         }
     }

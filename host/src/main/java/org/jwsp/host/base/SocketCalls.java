@@ -94,6 +94,9 @@ final class SocketCalls {
         }
         sock.handle = s;
         sock.socketHandle = provider.sockets.handle(s);
+        if (sock.socketHandle != null) {
+            sock.socketHandle.ioCancel(ov -> provider.io().cancel(sock, ov)); // an IFS handle: CancelIoEx reaches its I/O
+        }
         provider.sockets.put(sock);
         return s;
     }

@@ -22,4 +22,12 @@ public interface Associable {
 
     /** The flags last set by {@link #notificationModes(int)}, 0 at first. */
     int notificationModes();
+
+    /**
+     * {@code CancelIoEx}: starts cancelling the pending overlapped operation of {@code overlapped}
+     * on this handle (every pending one when it is 0); each then completes with
+     * {@code WSA_OPERATION_ABORTED} as usual (port packet, event or routine). True if there was one.
+     * Any thread.
+     */
+    boolean cancelIo(long overlapped);
 }

@@ -2,6 +2,7 @@ package org.jwsp.host.kernel;
 
 import java.lang.foreign.MemorySegment;
 
+import org.jwsp.bindings.windows.ws2spi_h;
 import org.jwsp.kernel.KernelException;
 import org.jwsp.kernel.KernelPort;
 
@@ -100,9 +101,15 @@ public final class LinuxKernelPort implements KernelPort {
         return handles.get(event) instanceof EventObject e && e.reset();
     }
 
+    /**
+     * {@code WaitForSingleObjectEx} on an event, or on a thread made by {@link #createThread}
+     * (signalled once it has ended); any other handle is {@code WAIT_FAILED}.
+     */
     @Override
     public int waitForSingleObject(long handle, int timeoutMillis, boolean alertable) {
-        if (!(handles.get(handle) instanceof EventObject e) || !e.acquire()) {
+        Object o = handles.get(handle);
+        EventObject e = o instanceof EventObject event ? event : o instanceof CreatedThread t ? t.ended : null;
+        if (e == null || !e.acquire()) {
             return WAIT_FAILED;
         }
         try {
@@ -131,8 +138,35 @@ public final class LinuxKernelPort implements KernelPort {
 
     @Override
     public boolean queueApc(long thread, MemorySegment routine, long context) {
-        return routine.address() != 0 && handles.get(thread) instanceof ThreadHandle t
-                && t.thread.queueApc(routine.address(), context);
+        if (routine.address() == 0) {
+            return false;
+        }
+        Object o = handles.get(thread);
+        return o instanceof ThreadHandle t ? t.thread.queueApc(routine.address(), context)
+                : o instanceof CreatedThread c && c.queueApc(routine.address(), context);
+    }
+
+    /**
+     * {@code CreateThread}: a native thread (a pthread the JVM did not start) running
+     * {@code DWORD WINAPI start(parameter)}; its handle, waitable until the thread ends, or 0 when
+     * Linux gave no thread. The thread's id is {@link #threadIdOf} the handle.
+     */
+    public long createThread(MemorySegment start, MemorySegment parameter) {
+        CreatedThread t = CreatedThread.start(start, parameter);
+        return t == null ? 0 : handles.open(t);
+    }
+
+    /**
+     * {@code CancelIoEx(handle, overlapped)}: 0 when the overlapped operation of {@code overlapped}
+     * on the socket {@code handle} (every one of them when it is 0) is being cancelled (it completes
+     * with {@code WSA_OPERATION_ABORTED}); else Windows' {@code ERROR_NOT_FOUND} (nothing of it is
+     * pending there) or {@code ERROR_INVALID_HANDLE} (not a socket).
+     */
+    public int cancelIo(long handle, long overlapped) {
+        if (!(handles.get(handle) instanceof Associable socket)) {
+            return ws2spi_h.ERROR_INVALID_HANDLE();
+        }
+        return socket.cancelIo(overlapped) ? 0 : ws2spi_h.ERROR_NOT_FOUND();
     }
 
     /**
@@ -145,7 +179,8 @@ public final class LinuxKernelPort implements KernelPort {
 
     /** The Linux thread id behind a thread handle, or 0 if it is not one. */
     public int threadIdOf(long threadHandle) {
-        return handles.get(threadHandle) instanceof ThreadHandle t ? t.thread.tid : 0;
+        Object o = handles.get(threadHandle);
+        return o instanceof ThreadHandle t ? t.thread.tid : o instanceof CreatedThread c ? c.tid() : 0;
     }
 
     // ---- modules and handles ----------------------------------------------------------------

@@ -1,5 +1,7 @@
 package org.jwsp.host.upcall;
 
+import java.util.function.LongPredicate;
+
 import org.jwsp.host.kernel.Associable;
 import org.jwsp.host.kernel.CompletionModes;
 import org.jwsp.host.kernel.CompletionPortObject;
@@ -23,6 +25,8 @@ public final class SocketHandle implements Associable {
     private volatile Object clientRecord;
     /** {@code SetFileCompletionNotificationModes} flags. */
     private volatile int notificationModes;
+    /** The owning provider's cancel of this socket's overlapped operations (an IFS provider's), or null. */
+    private volatile LongPredicate ioCancel;
 
     SocketHandle(int catalogEntryId, long context) {
         this.catalogEntryId = catalogEntryId;
@@ -73,6 +77,22 @@ public final class SocketHandle implements Associable {
     @Override
     public int notificationModes() {
         return notificationModes;
+    }
+
+    /**
+     * Lets {@code CancelIoEx} reach the socket's overlapped operations: set by a provider whose
+     * operations are the handle's own, as an IFS base provider's are. A layered provider's handle
+     * (non-IFS) has none, so {@code CancelIoEx} finds nothing on it, as on Windows, where its
+     * operations are issued on the lower provider's handle.
+     */
+    public void ioCancel(LongPredicate cancel) {
+        ioCancel = cancel;
+    }
+
+    @Override
+    public boolean cancelIo(long overlapped) {
+        LongPredicate c = ioCancel;
+        return c != null && c.test(overlapped);
     }
 
     @Override

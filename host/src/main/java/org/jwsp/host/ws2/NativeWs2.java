@@ -1,7 +1,6 @@
 package org.jwsp.host.ws2;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
@@ -17,33 +16,27 @@ import java.lang.invoke.MethodType;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.jwsp.bindings.CallerMemory;
-import org.jwsp.bindings.windows.OVERLAPPED_ENTRY;
 import org.jwsp.bindings.windows.ws2spi_h;
 import org.jwsp.host.catalog.Catalog;
 import org.jwsp.host.kernel.LinuxKernelPort;
-import org.jwsp.kernel.KernelException;
 import org.jwsp.kernel.KernelPort;
 
 /**
- * ws2_32's client side and the kernel32 calls a Winsock program makes, as native functions with
- * the Windows names and values, found by {@code procAddress("ws2_32.dll" | "kernel32.dll", name)}:
- * so a C program written the way Windows programs are written runs over the host (through jwsp
- * when it is installed in the {@link Catalog}, else on the base provider alone). Each export is an
- * upcall stub over {@link Ws2} (one process-wide instance between the first {@code WSAStartup} and
- * the last {@code WSACleanup}) or over {@link LinuxKernelPort}.
+ * ws2_32's client side, as native functions with the Windows names and values, found by
+ * {@code procAddress("ws2_32.dll", name)}; {@link #install()} also registers kernel32's
+ * ({@link NativeKernel32}). So a C program written the way Windows programs are written runs over
+ * the host (through jwsp when it is installed in the {@link Catalog}, else on the base provider
+ * alone). Each export is an upcall stub over {@link Ws2} (one process-wide instance between the
+ * first {@code WSAStartup} and the last {@code WSACleanup}) or over {@link LinuxKernelPort}.
  *
  * <p>Exported: {@code WSAStartup}, {@code WSACleanup}, {@code WSASocketW}, {@code socket},
  * {@code bind}, {@code listen}, {@code accept}, {@code connect}, {@code WSASend}, {@code WSARecv},
- * {@code setsockopt}, {@code getsockopt}, {@code getsockname}, {@code shutdown}, {@code closesocket},
- * {@code WSAGetLastError}, {@code WSASetLastError}, {@code WSAGetOverlappedResult},
- * {@code WSACreateEvent}, {@code WSASetEvent}, {@code WSAResetEvent}, {@code WSACloseEvent},
- * {@code WSAWaitForMultipleEvents} (one event; more answer {@code WSA_WAIT_FAILED} with
- * {@code WSA_INVALID_PARAMETER}); kernel32: {@code CreateIoCompletionPort},
- * {@code GetQueuedCompletionStatus}, {@code PostQueuedCompletionStatus}, {@code CloseHandle},
- * {@code SetFileCompletionNotificationModes} (beside {@code SleepEx}, {@code WaitForSingleObjectEx},
- * {@code GetCurrentThreadId}, which the kernel registers itself). Not yet: {@code WSASendTo},
- * {@code WSARecvFrom}, {@code WSAIoctl}, {@code ioctlsocket}, {@code getpeername}, {@code GetQueuedCompletionStatusEx}, {@code CreateThread},
- * {@code WaitForSingleObject}, {@code CancelIoEx}.
+ * {@code WSASendTo}, {@code WSARecvFrom}, {@code WSAIoctl}, {@code ioctlsocket},
+ * {@code setsockopt}, {@code getsockopt}, {@code getsockname}, {@code getpeername},
+ * {@code shutdown}, {@code closesocket}, {@code WSAGetLastError}, {@code WSASetLastError},
+ * {@code WSAGetOverlappedResult}, {@code WSACreateEvent}, {@code WSASetEvent},
+ * {@code WSAResetEvent}, {@code WSACloseEvent}, {@code WSAWaitForMultipleEvents} (one event; more
+ * answer {@code WSA_WAIT_FAILED} with {@code WSA_INVALID_PARAMETER}).
  *
  * <p>Installed once ({@link #install()}); the stubs live for the process (global arena). Any
  * thread may call, pthreads included. Every body catches {@link Throwable} and answers the
@@ -55,10 +48,6 @@ public final class NativeWs2 {
     public static final String KERNEL32 = "kernel32.dll";
     private static final Logger LOG = LogManager.getLogger(NativeWs2.class);
     private static final ThreadLocal<MemorySegment> RETURNED = ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(JAVA_INT));
-    private static final ThreadLocal<MemorySegment> ENTRY =
-            ThreadLocal.withInitial(() -> OVERLAPPED_ENTRY.allocate(Arena.ofAuto()));
-    private static final int WAIT_TIMEOUT = 258;
-    private static final int ERROR_INVALID_PARAMETER = 87;
 
     private static boolean installed;
     private static Ws2 ws2;
@@ -102,15 +91,6 @@ public final class NativeWs2 {
         export(k, WS2_32, "WSACloseEvent", "closeEvent", FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
         export(k, WS2_32, "WSAWaitForMultipleEvents", "waitForEvents",
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT));
-        export(k, KERNEL32, "CreateIoCompletionPort", "createIoCompletionPort",
-                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT));
-        export(k, KERNEL32, "GetQueuedCompletionStatus", "getQueuedCompletionStatus",
-                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, ADDRESS, ADDRESS, ADDRESS, JAVA_INT));
-        export(k, KERNEL32, "PostQueuedCompletionStatus", "postQueuedCompletionStatus",
-                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG, ADDRESS));
-        export(k, KERNEL32, "CloseHandle", "closeHandle", FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
-        export(k, KERNEL32, "SetFileCompletionNotificationModes", "setFileCompletionNotificationModes",
-                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_BYTE));
         export(k, WS2_32, "WSASendTo", "sendTo",
                 FunctionDescriptor.of(JAVA_INT, sock, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, ADDRESS));
         export(k, WS2_32, "WSARecvFrom", "recvFrom",
@@ -119,9 +99,7 @@ public final class NativeWs2 {
                 FunctionDescriptor.of(JAVA_INT, sock, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
         export(k, WS2_32, "ioctlsocket", "ioctlsocket", FunctionDescriptor.of(JAVA_INT, sock, JAVA_INT, ADDRESS));
         export(k, WS2_32, "getpeername", "getpeername", FunctionDescriptor.of(JAVA_INT, sock, ADDRESS, ADDRESS));
-        export(k, KERNEL32, "GetQueuedCompletionStatusEx", "getQueuedCompletionStatusEx",
-                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
-        export(k, KERNEL32, "WaitForSingleObject", "waitForSingleObject", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT));
+        NativeKernel32.register(k);
         installed = true;
     }
 
@@ -182,44 +160,17 @@ public final class NativeWs2 {
         }
     }
 
-    /**
-     * {@code GetQueuedCompletionStatusEx}: up to {@code count} entries; FALSE on timeout
-     * ({@code WAIT_TIMEOUT}), when APCs ran in an alertable wait ({@code WAIT_IO_COMPLETION}), or for
-     * a bad port or pointer.
-     */
-    private static int getQueuedCompletionStatusEx(long port, MemorySegment entries, int count, MemorySegment removed,
-                                                   int millis, int alertable) {
-        try {
-            if (entries.address() == 0 || removed.address() == 0 || count <= 0) {
-                setLastError(ERROR_INVALID_PARAMETER);
-                return 0;
-            }
-            MemorySegment array = entries.reinterpret(count * OVERLAPPED_ENTRY.sizeof());
-            int n = LinuxKernelPort.instance().dequeue(port, array, millis, alertable != 0);
-            CallerMemory.putInt(removed.address(), Math.max(n, 0));
-            if (n > 0) {
-                return 1;
-            }
-            setLastError(n == KernelPort.DEQUEUE_TIMEOUT ? WAIT_TIMEOUT
-                    : n == KernelPort.DEQUEUE_IO_COMPLETION ? KernelPort.WAIT_IO_COMPLETION : ws2spi_h.WSA_INVALID_HANDLE());
-            return 0;
-        } catch (Throwable t) {
-            return fault("GetQueuedCompletionStatusEx", t, 0);
-        }
-    }
 
-    private static int waitForSingleObject(long handle, int millis) {
-        try {
-            return LinuxKernelPort.instance().waitForSingleObject(handle, millis, false);
-        } catch (Throwable t) {
-            return fault("WaitForSingleObject", t, KernelPort.WAIT_FAILED);
-        }
-    }
 
     private static void export(LinuxKernelPort k, String module, String name, String method, FunctionDescriptor d) {
+        export(k, NativeWs2.class, module, name, method, d);
+    }
+
+    /** Registers {@code owner.method} (static, private) as {@code module}'s export {@code name}. */
+    static void export(LinuxKernelPort k, Class<?> owner, String module, String name, String method, FunctionDescriptor d) {
         try {
             MethodType type = d.toMethodType();
-            var handle = MethodHandles.lookup().findStatic(NativeWs2.class, method, type);
+            var handle = MethodHandles.privateLookupIn(owner, MethodHandles.lookup()).findStatic(owner, method, type);
             k.registerExport(module, name, Linker.nativeLinker().upcallStub(handle, d, Arena.global()));
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException(name, e);
@@ -395,7 +346,7 @@ public final class NativeWs2 {
         }
     }
 
-    private static void setLastError(int code) {
+    static void setLastError(int code) {
         try {
             Ws2 w = ws2();
             if (w != null) {
@@ -465,104 +416,23 @@ public final class NativeWs2 {
     }
 
     /** {@code WSA_INVALID_HANDLE} as the thread's last error; FALSE. */
-    private static int invalidHandle() {
+    static int invalidHandle() {
         setLastError(ws2spi_h.WSA_INVALID_HANDLE());
         return 0;
     }
 
-    // ---- kernel32 ---------------------------------------------------------------------------
 
-    /**
-     * {@code CreateIoCompletionPort}: with {@code INVALID_HANDLE_VALUE} a new port; else associates
-     * {@code file} with {@code existing} (or a new port when it is 0) and returns the port; 0 on failure.
-     */
-    private static long createIoCompletionPort(long file, long existing, long key, int threads) {
-        try {
-            LinuxKernelPort k = LinuxKernelPort.instance();
-            long port = existing != 0 ? existing : k.createCompletionPort(threads);
-            if (file != -1) {
-                try {
-                    k.associate(port, file, key);
-                } catch (KernelException e) {
-                    if (existing == 0) {
-                        k.closeHandle(port);
-                    }
-                    invalidHandle();
-                    return 0;
-                }
-            }
-            return port;
-        } catch (Throwable t) {
-            return fault("CreateIoCompletionPort", t, 0);
-        }
-    }
 
-    /**
-     * {@code GetQueuedCompletionStatus}: TRUE with a packet whose operation succeeded; FALSE with a
-     * packet whose operation failed ({@code *lpOverlapped} set), or on timeout/a bad port
-     * ({@code *lpOverlapped} NULL).
-     */
-    private static int getQueuedCompletionStatus(long port, MemorySegment bytes, MemorySegment key, MemorySegment ov, int millis) {
-        try {
-            if (bytes.address() == 0 || key.address() == 0 || ov.address() == 0) {
-                return 0;
-            }
-            MemorySegment e = ENTRY.get();
-            int n = LinuxKernelPort.instance().dequeue(port, e, millis, false);
-            if (n <= 0) {
-                CallerMemory.putLong(ov.address(), 0L);
-                setLastError(n == KernelPort.DEQUEUE_TIMEOUT ? WAIT_TIMEOUT : ws2spi_h.WSA_INVALID_HANDLE());
-                return 0;
-            }
-            long overlapped = OVERLAPPED_ENTRY.lpOverlapped(e).address();
-            CallerMemory.putInt(bytes.address(), OVERLAPPED_ENTRY.dwNumberOfBytesTransferred(e));
-            CallerMemory.putLong(key.address(), OVERLAPPED_ENTRY.lpCompletionKey(e));
-            CallerMemory.putLong(ov.address(), overlapped);
-            int status = overlapped == 0 ? 0 : (int) CallerMemory.getLong(overlapped);
-            if (status != 0) {
-                setLastError(status);
-                return 0;
-            }
-            return 1;
-        } catch (Throwable t) {
-            return fault("GetQueuedCompletionStatus", t, 0);
-        }
-    }
 
-    private static int postQueuedCompletionStatus(long port, int bytes, long key, MemorySegment ov) {
-        try {
-            return LinuxKernelPort.instance().post(port, bytes, key, ov) ? 1 : invalidHandle();
-        } catch (Throwable t) {
-            return fault("PostQueuedCompletionStatus", t, 0);
-        }
-    }
 
-    private static int closeHandle(long handle) {
-        try {
-            return LinuxKernelPort.instance().closeHandle(handle) ? 1 : invalidHandle();
-        } catch (Throwable t) {
-            return fault("CloseHandle", t, 0);
-        }
-    }
 
-    private static int setFileCompletionNotificationModes(long handle, byte flags) {
-        try {
-            if (LinuxKernelPort.instance().setFileCompletionNotificationModes(handle, flags & 0xFF)) {
-                return 1;
-            }
-            setLastError(ERROR_INVALID_PARAMETER);
-            return 0;
-        } catch (Throwable t) {
-            return fault("SetFileCompletionNotificationModes", t, 0);
-        }
-    }
 
-    private static int fault(String export, Throwable t, int answer) {
+    static int fault(String export, Throwable t, int answer) {
         LOG.error("{} failed inside the host", export, t);
         return answer;
     }
 
-    private static long fault(String export, Throwable t, long answer) {
+    static long fault(String export, Throwable t, long answer) {
         LOG.error("{} failed inside the host", export, t);
         return answer;
     }
