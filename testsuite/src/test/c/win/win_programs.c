@@ -208,7 +208,10 @@ static void *program(void *arg) {
     if (thread == 0 || worker_id == 0 || worker_id == run->tid) FAIL(61);
     if (WaitForSingleObject(thread, 0) != WAIT_TIMEOUT) FAIL(62);
     if (!WSASetEvent(w.gate)) FAIL(63);
-    if (WaitForSingleObject(thread, 10000) != WAIT_OBJECT_0) FAIL(64);
+    WSAEVENT never = WSACreateEvent();
+    WSAEVENT never_or_thread[2] = { never, (WSAEVENT) thread };
+    if (WSAWaitForMultipleEvents(2, never_or_thread, FALSE, 10000, FALSE) != WSA_WAIT_EVENT_0 + 1) FAIL(64);
+    WSACloseEvent(never);
     if (WaitForSingleObject(thread, 0) != WAIT_OBJECT_0) FAIL(65);
     if (run->worker_tid != worker_id) FAIL(66);
     if (!CloseHandle(thread) || CloseHandle(thread) != FALSE) FAIL(67);
@@ -225,6 +228,18 @@ static void *program(void *arg) {
     if (CancelIoEx(port, 0) != FALSE || WSAGetLastError() != ERROR_INVALID_HANDLE) FAIL(74);
     if (CreateThread(0, 0, 0, 0, 0, 0) != 0 || WSAGetLastError() != ERROR_INVALID_PARAMETER) FAIL(75);
     if (CreateThread(0, 0, worker, &w, CREATE_SUSPENDED, 0) != 0 || WSAGetLastError() != ERROR_NOT_SUPPORTED) FAIL(76);
+
+    /* WSAWaitForMultipleEvents on several: the lowest signalled, all of them, the Windows codes */
+    WSAEVENT many[3] = { WSACreateEvent(), WSACreateEvent(), WSACreateEvent() };
+    if (WSAWaitForMultipleEvents(3, many, FALSE, 0, FALSE) != WAIT_TIMEOUT) FAIL(80);
+    if (!WSASetEvent(many[2]) || !WSASetEvent(many[1])) FAIL(81);
+    if (WSAWaitForMultipleEvents(3, many, FALSE, 0, FALSE) != WSA_WAIT_EVENT_0 + 1) FAIL(82);
+    if (WSAWaitForMultipleEvents(3, many, TRUE, 0, FALSE) != WAIT_TIMEOUT) FAIL(83);
+    if (!WSASetEvent(many[0]) || WSAWaitForMultipleEvents(3, many, TRUE, 0, FALSE) != WSA_WAIT_EVENT_0) FAIL(84);
+    WSAEVENT with_bad[2] = { many[0], (WSAEVENT) 0xDEAD0 };
+    if (WSAWaitForMultipleEvents(2, with_bad, FALSE, 0, FALSE) != WSA_WAIT_FAILED || WSAGetLastError() != WSA_INVALID_HANDLE) FAIL(85);
+    if (WSAWaitForMultipleEvents(65, many, FALSE, 0, FALSE) != WSA_WAIT_FAILED || WSAGetLastError() != WSA_INVALID_PARAMETER) FAIL(86);
+    for (int i = 0; i < 3; i++) WSACloseEvent(many[i]);
 
     /* and the connection still works after all that */
     WSABUF again = { 10, out };

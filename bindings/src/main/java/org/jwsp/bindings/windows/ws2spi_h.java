@@ -3239,6 +3239,15 @@ public class ws2spi_h extends ws2spi_h$shared {
     public static MemorySegment WSA_INVALID_EVENT() {
         return WSA_INVALID_EVENT;
     }
+    private static final int WSA_MAXIMUM_WAIT_EVENTS = (int)64L;
+    /**
+     * {@snippet lang=c :
+     * #define WSA_MAXIMUM_WAIT_EVENTS 64
+     * }
+     */
+    public static int WSA_MAXIMUM_WAIT_EVENTS() {
+        return WSA_MAXIMUM_WAIT_EVENTS;
+    }
     private static final int WSA_WAIT_IO_COMPLETION = (int)192L;
     /**
      * {@snippet lang=c :

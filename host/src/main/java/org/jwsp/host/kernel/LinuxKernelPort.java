@@ -30,6 +30,8 @@ public final class LinuxKernelPort implements KernelPort {
     }
 
     private final HandleTable handles = new HandleTable();
+    /** The objects of the calling thread's wait on several handles. */
+    private static final ThreadLocal<EventObject[]> WAITED = ThreadLocal.withInitial(() -> new EventObject[MultipleWaits.MAX]);
     private final HostModules modules = new HostModules();
 
     private LinuxKernelPort() {
@@ -116,6 +118,38 @@ public final class LinuxKernelPort implements KernelPort {
             return Waits.waitEvent(e, timeoutMillis, alertable);
         } finally {
             e.release();
+        }
+    }
+
+    /**
+     * {@code WaitForMultipleObjectsEx} ({@code WSAWaitForMultipleEvents}) on the {@code count}
+     * (1..{@link MultipleWaits#MAX}) handles at {@code handles} (the caller's array, valid for the
+     * call): events, or threads made by {@link #createThread}. {@code WAIT_OBJECT_0 + i} (the
+     * lowest signalled; with {@code all}, {@code WAIT_OBJECT_0} once every one is),
+     * {@code WAIT_TIMEOUT}, {@code WAIT_IO_COMPLETION}; {@code WAIT_FAILED} for a handle that is
+     * none of these (or, with {@code all}, an auto-reset event).
+     */
+    public int waitForMultiple(long handles, int count, boolean all, int timeoutMillis, boolean alertable) {
+        if (count < 1 || count > MultipleWaits.MAX || handles == 0) {
+            return WAIT_FAILED;
+        }
+        EventObject[] events = WAITED.get();
+        int held = 0;
+        try {
+            for (; held < count; held++) {
+                Object o = this.handles.get(org.jwsp.bindings.CallerMemory.getLong(handles + 8L * held));
+                EventObject e = o instanceof EventObject event ? event : o instanceof CreatedThread t ? t.ended : null;
+                if (e == null || (all && !e.manualReset) || !e.acquire()) {
+                    return WAIT_FAILED;
+                }
+                events[held] = e;
+            }
+            return MultipleWaits.waitFor(events, count, all, timeoutMillis, alertable);
+        } finally {
+            for (int i = 0; i < held; i++) {
+                events[i].release();
+                events[i] = null;
+            }
         }
     }
 

@@ -35,8 +35,8 @@ import org.jwsp.kernel.KernelPort;
  * {@code setsockopt}, {@code getsockopt}, {@code getsockname}, {@code getpeername},
  * {@code shutdown}, {@code closesocket}, {@code WSAGetLastError}, {@code WSASetLastError},
  * {@code WSAGetOverlappedResult}, {@code WSACreateEvent}, {@code WSASetEvent},
- * {@code WSAResetEvent}, {@code WSACloseEvent}, {@code WSAWaitForMultipleEvents} (one event; more
- * answer {@code WSA_WAIT_FAILED} with {@code WSA_INVALID_PARAMETER}).
+ * {@code WSAResetEvent}, {@code WSACloseEvent}, {@code WSAWaitForMultipleEvents} (up to
+ * {@code WSA_MAXIMUM_WAIT_EVENTS}; fWaitAll on manual-reset events, which every WSA event is).
  *
  * <p>Installed once ({@link #install()}); the stubs live for the process (global arena). Any
  * thread may call, pthreads included. Every body catches {@link Throwable} and answers the
@@ -400,12 +400,11 @@ public final class NativeWs2 {
 
     private static int waitForEvents(int count, MemorySegment events, int all, int millis, int alertable) {
         try {
-            if (count != 1 || events.address() == 0) {
+            if (count < 1 || count > ws2spi_h.WSA_MAXIMUM_WAIT_EVENTS() || events.address() == 0) {
                 setLastError(ws2spi_h.WSA_INVALID_PARAMETER());
                 return KernelPort.WAIT_FAILED;
             }
-            long event = CallerMemory.getLong(events.address());
-            int r = LinuxKernelPort.instance().waitForSingleObject(event, millis, alertable != 0);
+            int r = LinuxKernelPort.instance().waitForMultiple(events.address(), count, all != 0, millis, alertable != 0);
             if (r == KernelPort.WAIT_FAILED) {
                 invalidHandle();
             }
