@@ -93,8 +93,12 @@ final class CompletionPort implements Runnable {
         int error = socket.lower.result(socket.lowerHandle, r.overlapped, s);
         // Once WSPCloseSocket closed the lower socket, the lower WSPGetOverlappedResult answers
         // WSAENOTSOCK and no count: the packet still carries what the cut operation moved.
-        int bytes = error == ws2spi_h.WSAENOTSOCK() ? packetBytes : s.bytes();
+        boolean lowerClosed = error == ws2spi_h.WSAENOTSOCK();
+        int bytes = lowerClosed ? packetBytes : s.bytes();
         if (r.kind == OverlappedRequest.PROXY) {
+            if (lowerClosed) {
+                error = WsaCondition.ABORTED.code(); // WSPCloseSocket cut it: aborted, as the base says it
+            }
             boolean early;
             synchronized (socket) {
                 early = r.deliveredEarly;

@@ -24,6 +24,15 @@ class HostCloseAbortsTest {
     }
 
     @Test
+    void aReceiveCutByCloseThroughJwspEndsAborted() throws Exception {
+        OverTheHost.run((ws2, installed, arena) -> {
+            try (Pair p = Pair.tcp(ws2, AF_INET(), WSA_FLAG_OVERLAPPED(), arena)) {
+                CloseAbortsTest.assertCutReceiveAborts(ws2, p, arena);
+            }
+        });
+    }
+
+    @Test
     void aSendTheLowerRingMovedInPartThroughJwspEndsAbortedWithThatPart() throws Exception {
         OverTheHost.run((ws2, installed, arena) -> {
             try (Pair p = Pair.tcp(ws2, AF_INET(), WSA_FLAG_OVERLAPPED(), arena)) {

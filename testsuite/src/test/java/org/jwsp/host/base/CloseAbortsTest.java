@@ -94,6 +94,30 @@ public class CloseAbortsTest {
         ws2.closeEvent(event);
     }
 
+    /** An overlapped receive pending when its socket is closed ends aborted, with nothing received (and its event set). */
+    @RepeatedTest(3)
+    void aReceiveCutByCloseEndsAborted() {
+        try (Ws2 ws2 = Ws2.startup(Catalog.system()); Arena arena = Arena.ofShared();
+             Pair p = Pair.tcp(ws2, AF_INET(), WSA_FLAG_OVERLAPPED(), arena)) {
+            assertCutReceiveAborts(ws2, p, arena);
+        }
+    }
+
+    /** A receive pending on the server (the client sends nothing) when the server closes: aborted, 0 bytes. */
+    public static void assertCutReceiveAborts(Ws2 ws2, Pair p, Arena arena) {
+        MemorySegment ov = OVERLAPPED.allocate(arena);
+        long event = ws2.createEvent();
+        OVERLAPPED.hEvent(ov, MemorySegment.ofAddress(event));
+        assertEquals(SOCKET_ERROR(), ws2.recv(p.server(), Buffers.wsabuf(arena, arena.allocate(64)), 1,
+                arena.allocate(ValueLayout.JAVA_INT), arena.allocateFrom(ValueLayout.JAVA_INT, 0), ov, MemorySegment.NULL));
+        assertEquals(WSA_IO_PENDING(), ws2.lastError());
+        assertEquals(0, ws2.closesocket(p.server()));
+        assertEquals(KernelPort.WAIT_OBJECT_0, ws2.waitForEvent(event, 10_000, false), "close ends the receive");
+        assertEquals(WSA_OPERATION_ABORTED(), (int) OVERLAPPED.Internal(ov), "cut by close: aborted");
+        assertEquals(0, OVERLAPPED.InternalHigh(ov), "nothing was received");
+        ws2.closeEvent(event);
+    }
+
     /** Receives into {@code got} until the peer's end of stream; the bytes received. */
     static long drain(Ws2 ws2, long s, MemorySegment got, Arena arena) {
         long total = 0;
