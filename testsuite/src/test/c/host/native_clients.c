@@ -99,10 +99,12 @@ static void *client(void *arg) {
     memset(&ov, 0, sizeof ov);
     ov.hEvent = job;
     WSABUF second = { MESSAGE, out + MESSAGE };
-    if (job->procs->Send(s, &second, 1, 0, 0, &ov, native_clients_completion, &self, &err) != -1) {
+    /* 0: it completed at once (its routine is queued all the same); -1 with WSA_IO_PENDING: it pends */
+    int issued = job->procs->Send(s, &second, 1, 0, 0, &ov, native_clients_completion, &self, &err);
+    if (issued != 0 && issued != -1) {
         job->failed_step = 5; goto close_thread;
     }
-    job->pending_error = err;
+    job->pending_error = issued == 0 ? 0 : err;
     /* the echo of both messages proves the overlapped send went out; the routine must not have run yet */
     DWORD got = 0, total = 0, flags = 0;
     while (total < sizeof in) {

@@ -38,6 +38,16 @@ public final class CallerMemory {
         ALL.set(ValueLayout.JAVA_INT_UNALIGNED, address, value);
     }
 
+    /** Reads one u_short/WORD (2 bytes) at {@code address}, unsigned: a field of a Windows {@code linger}. */
+    public static int getUnsignedShort(long address) {
+        return Short.toUnsignedInt(ALL.get(ValueLayout.JAVA_SHORT_UNALIGNED, address));
+    }
+
+    /** Writes one u_short/WORD (2 bytes, the low 16 bits of {@code value}) at {@code address}. */
+    public static void putShort(long address, int value) {
+        ALL.set(ValueLayout.JAVA_SHORT_UNALIGNED, address, (short) value);
+    }
+
     /** Reads one 8-byte word at {@code address}. */
     public static long getLong(long address) {
         return ALL.get(ValueLayout.JAVA_LONG_UNALIGNED, address);

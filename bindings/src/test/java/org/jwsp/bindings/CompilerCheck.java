@@ -32,10 +32,10 @@ final class CompilerCheck {
 
     private static final List<String> LINUX_HEADERS = List.of("sys/socket.h", "sys/uio.h", "sys/eventfd.h",
             "sys/mman.h", "sys/syscall.h", "unistd.h", "fcntl.h", "poll.h", "errno.h", "netinet/in.h",
-            "netinet/tcp.h", "linux/io_uring.h", "linux/time_types.h", "time.h", "linux_gnu.h", "stddef.h",
+            "netinet/tcp.h", "linux/io_uring.h", "linux/time_types.h", "time.h", "pthread.h", "linux_gnu.h", "stddef.h",
             "stdint.h", "stdio.h");
     private static final List<String> WINDOWS_HEADERS = List.of("winsock2.h", "windows.h", "ws2spi.h",
-            "ws2ipdef.h", "stddef.h", "stdint.h");
+            "ws2ipdef.h", "mswsock.h", "stddef.h", "stdint.h");
 
     private CompilerCheck() {
     }

@@ -46,6 +46,23 @@ class LayoutProofTest {
         assertTrue(count(LayoutTable.structFacts(Target.LINUX), "struct io_uring_sqe", "offsetof ") > 20);
     }
 
+    /** Issue 11: the host's option translation and completion modes read only proven values. */
+    @Test
+    void theProofCoversEverySocketOptionTheHostTranslates() {
+        assertTrue(LayoutTable.includedConstants(Target.WINDOWS).containsAll(List.of("SO_LINGER", "SO_DONTLINGER",
+                "SO_KEEPALIVE", "SO_BROADCAST", "SO_REUSEADDR", "SO_EXCLUSIVEADDRUSE", "SO_SNDBUF", "SO_RCVBUF",
+                "SO_SNDTIMEO", "SO_RCVTIMEO", "SO_ERROR", "SO_TYPE", "SO_ACCEPTCONN", "SO_MAX_MSG_SIZE", "SO_OOBINLINE",
+                "SO_UPDATE_ACCEPT_CONTEXT", "SO_UPDATE_CONNECT_CONTEXT", "TCP_NODELAY", "IPPROTO_IP", "IP_TTL",
+                "IPPROTO_IPV6", "IPV6_V6ONLY", "FILE_SKIP_COMPLETION_PORT_ON_SUCCESS", "FILE_SKIP_SET_EVENT_ON_HANDLE")));
+        assertTrue(LayoutTable.includedConstants(Target.LINUX).containsAll(List.of("SO_LINGER", "SO_KEEPALIVE",
+                "SO_BROADCAST", "SO_REUSEADDR", "SO_SNDBUF", "SO_RCVBUF", "SO_SNDTIMEO", "SO_RCVTIMEO", "SO_ERROR",
+                "SO_ACCEPTCONN", "SO_OOBINLINE", "TCP_NODELAY", "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT",
+                "IPPROTO_IP", "IP_TTL", "IPPROTO_IPV6", "IPV6_V6ONLY")));
+        assertEquals(2, count(LayoutTable.structFacts(Target.WINDOWS), "struct linger", "offsetof "));
+        assertEquals(2, count(LayoutTable.structFacts(Target.LINUX), "struct linger", "offsetof "));
+        assertEquals(2, count(LayoutTable.structFacts(Target.LINUX), "struct timeval", "offsetof "));
+    }
+
     static List<LayoutFact> all(Target target) {
         List<LayoutFact> facts = new ArrayList<>(LayoutTable.structFacts(target));
         facts.addAll(LayoutTable.constantFacts(target));

@@ -28,6 +28,8 @@
  * {@code WSCDeinstallProvider}, {@code WSCWriteProviderOrder}), {@code "kernel32.dll"} ({@code SleepEx},
  * {@code WaitForSingleObjectEx}, {@code GetCurrentThreadId}), {@code BaseProvider.MODULE}
  * ({@code WSPStartup}) and every module registered with {@code LinuxKernelPort.registerExport}
- * (a layered provider's "DLL", which the installer then names in {@code WSCInstallProvider}).
+ * (a layered provider's "DLL", which the installer then names in {@code WSCInstallProvider}); after
+ * {@code NativeWs2.install()}, also ws2_32's client calls and kernel32's completion-port, thread
+ * and cancel calls ({@code NativeKernel32}) under their Windows names, for C programs.
  */
 package org.jwsp.host;

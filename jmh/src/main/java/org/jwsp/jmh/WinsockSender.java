@@ -53,6 +53,7 @@ final class WinsockSender implements AutoCloseable {
     private final MemorySegment sent;
     private final boolean overlapped;
     private final int window;
+    private final String label;
     private final SendWindow sendWindow;
     private final SendWindow.Issue wsaSend;
     private long completedBytes;
@@ -66,6 +67,7 @@ final class WinsockSender implements AutoCloseable {
             throw new IllegalArgumentException("window must be at least 1: " + window);
         }
         this.window = window;
+        this.label = label;
         this.buffers = buffers;
         this.total = (long) buffers * size;
         this.overlapped = overlapped;
@@ -188,6 +190,9 @@ final class WinsockSender implements AutoCloseable {
             if (overlapped) {
                 sendWindow.drain();
                 completedBytes += sendWindow.completedBytes();
+                // docs/ARCHITECTURE.md quotes these: how many overlapped sends completed at once
+                System.out.printf("%s: %d of %d overlapped sends completed at once%n", label, sendWindow.immediate(),
+                        sendWindow.immediate() + sendWindow.pending());
             }
             ws2.shutdown(socket, SD_SEND());
             sink.close();

@@ -8,6 +8,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.jwsp.bindings.windows.OVERLAPPED_ENTRY;
+import org.jwsp.bindings.windows.ws2spi_h;
 import org.jwsp.kernel.KernelPort;
 
 /**
@@ -31,6 +32,7 @@ final class CompletionPort implements Runnable {
     private static final long ENTRY_SIZE = OVERLAPPED_ENTRY.layout().byteSize();
     private static final long KEY_OFFSET = OVERLAPPED_ENTRY.lpCompletionKey$offset();
     private static final long OVERLAPPED_OFFSET = OVERLAPPED_ENTRY.lpOverlapped$offset();
+    private static final long BYTES_OFFSET = OVERLAPPED_ENTRY.dwNumberOfBytesTransferred$offset();
 
     final long port;
     private final KernelPort kernel;
@@ -72,7 +74,7 @@ final class CompletionPort implements Runnable {
                     return;
                 }
                 try {
-                    complete(ov, s);
+                    complete(ov, entries.get(ValueLayout.JAVA_INT, i * ENTRY_SIZE + BYTES_OFFSET), s);
                 } catch (Throwable t) {
                     LOG.error("completion of request at {} failed", ov, t);
                 }
@@ -80,7 +82,8 @@ final class CompletionPort implements Runnable {
         }
     }
 
-    private void complete(long ov, ThreadScratch s) {
+    /** {@code packetBytes}: the packet's dwNumberOfBytesTransferred. */
+    private void complete(long ov, int packetBytes, ThreadScratch s) {
         OverlappedRequest r = slab.ofOverlapped(ov);
         if (r == null || r.socket == null) {
             LOG.debug("packet for no live request of jwsp: {}", ov);
@@ -88,8 +91,14 @@ final class CompletionPort implements Runnable {
         }
         SocketContext socket = r.socket;
         int error = socket.lower.result(socket.lowerHandle, r.overlapped, s);
-        int bytes = s.bytes();
+        // Once WSPCloseSocket closed the lower socket, the lower WSPGetOverlappedResult answers
+        // WSAENOTSOCK and no count: the packet still carries what the cut operation moved.
+        boolean lowerClosed = error == ws2spi_h.WSAENOTSOCK();
+        int bytes = lowerClosed ? packetBytes : s.bytes();
         if (r.kind == OverlappedRequest.PROXY) {
+            if (lowerClosed) {
+                error = WsaCondition.ABORTED.code(); // WSPCloseSocket cut it: aborted, as the base says it
+            }
             boolean early;
             synchronized (socket) {
                 early = r.deliveredEarly;

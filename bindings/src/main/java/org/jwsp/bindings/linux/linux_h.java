@@ -68,6 +68,15 @@ public class linux_h extends linux_h$shared {
     public static int SO_ERROR() {
         return SO_ERROR;
     }
+    private static final int SO_BROADCAST = (int)6L;
+    /**
+     * {@snippet lang=c :
+     * #define SO_BROADCAST 6
+     * }
+     */
+    public static int SO_BROADCAST() {
+        return SO_BROADCAST;
+    }
     private static final int SO_SNDBUF = (int)7L;
     /**
      * {@snippet lang=c :
@@ -86,6 +95,24 @@ public class linux_h extends linux_h$shared {
     public static int SO_RCVBUF() {
         return SO_RCVBUF;
     }
+    private static final int SO_KEEPALIVE = (int)9L;
+    /**
+     * {@snippet lang=c :
+     * #define SO_KEEPALIVE 9
+     * }
+     */
+    public static int SO_KEEPALIVE() {
+        return SO_KEEPALIVE;
+    }
+    private static final int SO_OOBINLINE = (int)10L;
+    /**
+     * {@snippet lang=c :
+     * #define SO_OOBINLINE 10
+     * }
+     */
+    public static int SO_OOBINLINE() {
+        return SO_OOBINLINE;
+    }
     private static final int SO_LINGER = (int)13L;
     /**
      * {@snippet lang=c :
@@ -94,6 +121,15 @@ public class linux_h extends linux_h$shared {
      */
     public static int SO_LINGER() {
         return SO_LINGER;
+    }
+    private static final int SO_ACCEPTCONN = (int)30L;
+    /**
+     * {@snippet lang=c :
+     * #define SO_ACCEPTCONN 30
+     * }
+     */
+    public static int SO_ACCEPTCONN() {
+        return SO_ACCEPTCONN;
     }
     private static final int MAP_POPULATE = (int)32768L;
     /**
@@ -599,6 +635,15 @@ public class linux_h extends linux_h$shared {
     public static int ECANCELED() {
         return ECANCELED;
     }
+    private static final int IP_TTL = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define IP_TTL 2
+     * }
+     */
+    public static int IP_TTL() {
+        return IP_TTL;
+    }
     private static final int IPV6_V6ONLY = (int)26L;
     /**
      * {@snippet lang=c :
@@ -616,6 +661,33 @@ public class linux_h extends linux_h$shared {
      */
     public static int TCP_NODELAY() {
         return TCP_NODELAY;
+    }
+    private static final int TCP_KEEPIDLE = (int)4L;
+    /**
+     * {@snippet lang=c :
+     * #define TCP_KEEPIDLE 4
+     * }
+     */
+    public static int TCP_KEEPIDLE() {
+        return TCP_KEEPIDLE;
+    }
+    private static final int TCP_KEEPINTVL = (int)5L;
+    /**
+     * {@snippet lang=c :
+     * #define TCP_KEEPINTVL 5
+     * }
+     */
+    public static int TCP_KEEPINTVL() {
+        return TCP_KEEPINTVL;
+    }
+    private static final int TCP_KEEPCNT = (int)6L;
+    /**
+     * {@snippet lang=c :
+     * #define TCP_KEEPCNT 6
+     * }
+     */
+    public static int TCP_KEEPCNT() {
+        return TCP_KEEPCNT;
     }
     /**
      * {@snippet lang=c :
@@ -2497,6 +2569,15 @@ public class linux_h extends linux_h$shared {
            throw new AssertionError("should not reach here", ex$);
         }
     }
+    private static final int IPPROTO_IP = (int)0L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.IPPROTO_IP = 0
+     * }
+     */
+    public static int IPPROTO_IP() {
+        return IPPROTO_IP;
+    }
     private static final int IPPROTO_TCP = (int)6L;
     /**
      * {@snippet lang=c :
@@ -2637,6 +2718,129 @@ public class linux_h extends linux_h$shared {
      */
     public static int IORING_REGISTER_EVENTFD() {
         return IORING_REGISTER_EVENTFD;
+    }
+
+    private static class pthread_create {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            linux_h.C_INT,
+            linux_h.C_POINTER,
+            linux_h.C_POINTER,
+            linux_h.C_POINTER,
+            linux_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("pthread_create");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern int pthread_create(pthread_t *restrict __newthread, const pthread_attr_t *restrict __attr, void *(*__start_routine)(void *), void *restrict __arg)
+     * }
+     */
+    public static FunctionDescriptor pthread_create$descriptor() {
+        return pthread_create.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern int pthread_create(pthread_t *restrict __newthread, const pthread_attr_t *restrict __attr, void *(*__start_routine)(void *), void *restrict __arg)
+     * }
+     */
+    public static MethodHandle pthread_create$handle() {
+        return pthread_create.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern int pthread_create(pthread_t *restrict __newthread, const pthread_attr_t *restrict __attr, void *(*__start_routine)(void *), void *restrict __arg)
+     * }
+     */
+    public static MemorySegment pthread_create$address() {
+        return pthread_create.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern int pthread_create(pthread_t *restrict __newthread, const pthread_attr_t *restrict __attr, void *(*__start_routine)(void *), void *restrict __arg)
+     * }
+     */
+    public static int pthread_create(MemorySegment __newthread, MemorySegment __attr, MemorySegment __start_routine, MemorySegment __arg) {
+        var mh$ = pthread_create.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("pthread_create", __newthread, __attr, __start_routine, __arg);
+            }
+            return (int)mh$.invokeExact(__newthread, __attr, __start_routine, __arg);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class pthread_detach {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            linux_h.C_INT,
+            linux_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("pthread_detach");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern int pthread_detach(pthread_t __th)
+     * }
+     */
+    public static FunctionDescriptor pthread_detach$descriptor() {
+        return pthread_detach.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern int pthread_detach(pthread_t __th)
+     * }
+     */
+    public static MethodHandle pthread_detach$handle() {
+        return pthread_detach.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern int pthread_detach(pthread_t __th)
+     * }
+     */
+    public static MemorySegment pthread_detach$address() {
+        return pthread_detach.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern int pthread_detach(pthread_t __th)
+     * }
+     */
+    public static int pthread_detach(long __th) {
+        var mh$ = pthread_detach.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("pthread_detach", __th);
+            }
+            return (int)mh$.invokeExact(__th);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
     }
 
     private static class accept4 {
@@ -2794,6 +2998,24 @@ public class linux_h extends linux_h$shared {
      */
     public static int AF_INET6() {
         return AF_INET6;
+    }
+    private static final int SO_RCVTIMEO = (int)20L;
+    /**
+     * {@snippet lang=c :
+     * #define SO_RCVTIMEO 20
+     * }
+     */
+    public static int SO_RCVTIMEO() {
+        return SO_RCVTIMEO;
+    }
+    private static final int SO_SNDTIMEO = (int)21L;
+    /**
+     * {@snippet lang=c :
+     * #define SO_SNDTIMEO 21
+     * }
+     */
+    public static int SO_SNDTIMEO() {
+        return SO_SNDTIMEO;
     }
     private static final MemorySegment MAP_FAILED = MemorySegment.ofAddress(-1L);
     /**

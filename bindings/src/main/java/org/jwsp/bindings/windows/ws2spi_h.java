@@ -59,6 +59,42 @@ public class ws2spi_h extends ws2spi_h$shared {
     public static int DUPLICATE_SAME_ACCESS() {
         return DUPLICATE_SAME_ACCESS;
     }
+    private static final int CREATE_SUSPENDED = (int)4L;
+    /**
+     * {@snippet lang=c :
+     * #define CREATE_SUSPENDED 4
+     * }
+     */
+    public static int CREATE_SUSPENDED() {
+        return CREATE_SUSPENDED;
+    }
+    private static final int STACK_SIZE_PARAM_IS_A_RESERVATION = (int)65536L;
+    /**
+     * {@snippet lang=c :
+     * #define STACK_SIZE_PARAM_IS_A_RESERVATION 65536
+     * }
+     */
+    public static int STACK_SIZE_PARAM_IS_A_RESERVATION() {
+        return STACK_SIZE_PARAM_IS_A_RESERVATION;
+    }
+    private static final int FILE_SKIP_COMPLETION_PORT_ON_SUCCESS = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define FILE_SKIP_COMPLETION_PORT_ON_SUCCESS 1
+     * }
+     */
+    public static int FILE_SKIP_COMPLETION_PORT_ON_SUCCESS() {
+        return FILE_SKIP_COMPLETION_PORT_ON_SUCCESS;
+    }
+    private static final int FILE_SKIP_SET_EVENT_ON_HANDLE = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define FILE_SKIP_SET_EVENT_ON_HANDLE 2
+     * }
+     */
+    public static int FILE_SKIP_SET_EVENT_ON_HANDLE() {
+        return FILE_SKIP_SET_EVENT_ON_HANDLE;
+    }
     private static final int FD_SETSIZE = (int)64L;
     /**
      * {@snippet lang=c :
@@ -67,6 +103,15 @@ public class ws2spi_h extends ws2spi_h$shared {
      */
     public static int FD_SETSIZE() {
         return FD_SETSIZE;
+    }
+    private static final int IPPROTO_IP = (int)0L;
+    /**
+     * {@snippet lang=c :
+     * #define IPPROTO_IP 0
+     * }
+     */
+    public static int IPPROTO_IP() {
+        return IPPROTO_IP;
     }
     private static final int IPPROTO_TCP = (int)6L;
     /**
@@ -86,6 +131,15 @@ public class ws2spi_h extends ws2spi_h$shared {
     public static int IPPROTO_UDP() {
         return IPPROTO_UDP;
     }
+    private static final int IPPROTO_IPV6 = (int)41L;
+    /**
+     * {@snippet lang=c :
+     * #define IPPROTO_IPV6 41
+     * }
+     */
+    public static int IPPROTO_IPV6() {
+        return IPPROTO_IPV6;
+    }
     private static final int SOCK_STREAM = (int)1L;
     /**
      * {@snippet lang=c :
@@ -104,6 +158,15 @@ public class ws2spi_h extends ws2spi_h$shared {
     public static int SOCK_DGRAM() {
         return SOCK_DGRAM;
     }
+    private static final int SO_ACCEPTCONN = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define SO_ACCEPTCONN 2
+     * }
+     */
+    public static int SO_ACCEPTCONN() {
+        return SO_ACCEPTCONN;
+    }
     private static final int SO_REUSEADDR = (int)4L;
     /**
      * {@snippet lang=c :
@@ -112,6 +175,42 @@ public class ws2spi_h extends ws2spi_h$shared {
      */
     public static int SO_REUSEADDR() {
         return SO_REUSEADDR;
+    }
+    private static final int SO_KEEPALIVE = (int)8L;
+    /**
+     * {@snippet lang=c :
+     * #define SO_KEEPALIVE 8
+     * }
+     */
+    public static int SO_KEEPALIVE() {
+        return SO_KEEPALIVE;
+    }
+    private static final int SO_BROADCAST = (int)32L;
+    /**
+     * {@snippet lang=c :
+     * #define SO_BROADCAST 32
+     * }
+     */
+    public static int SO_BROADCAST() {
+        return SO_BROADCAST;
+    }
+    private static final int SO_LINGER = (int)128L;
+    /**
+     * {@snippet lang=c :
+     * #define SO_LINGER 128
+     * }
+     */
+    public static int SO_LINGER() {
+        return SO_LINGER;
+    }
+    private static final int SO_OOBINLINE = (int)256L;
+    /**
+     * {@snippet lang=c :
+     * #define SO_OOBINLINE 256
+     * }
+     */
+    public static int SO_OOBINLINE() {
+        return SO_OOBINLINE;
     }
     private static final int SO_SNDBUF = (int)4097L;
     /**
@@ -130,6 +229,24 @@ public class ws2spi_h extends ws2spi_h$shared {
      */
     public static int SO_RCVBUF() {
         return SO_RCVBUF;
+    }
+    private static final int SO_SNDTIMEO = (int)4101L;
+    /**
+     * {@snippet lang=c :
+     * #define SO_SNDTIMEO 4101
+     * }
+     */
+    public static int SO_SNDTIMEO() {
+        return SO_SNDTIMEO;
+    }
+    private static final int SO_RCVTIMEO = (int)4102L;
+    /**
+     * {@snippet lang=c :
+     * #define SO_RCVTIMEO 4102
+     * }
+     */
+    public static int SO_RCVTIMEO() {
+        return SO_RCVTIMEO;
     }
     private static final int SO_ERROR = (int)4103L;
     /**
@@ -400,6 +517,42 @@ public class ws2spi_h extends ws2spi_h$shared {
      */
     public static int WSPDESCRIPTION_LEN() {
         return WSPDESCRIPTION_LEN;
+    }
+    private static final int IP_TTL = (int)4L;
+    /**
+     * {@snippet lang=c :
+     * #define IP_TTL 4
+     * }
+     */
+    public static int IP_TTL() {
+        return IP_TTL;
+    }
+    private static final int IPV6_V6ONLY = (int)27L;
+    /**
+     * {@snippet lang=c :
+     * #define IPV6_V6ONLY 27
+     * }
+     */
+    public static int IPV6_V6ONLY() {
+        return IPV6_V6ONLY;
+    }
+    private static final int SO_UPDATE_ACCEPT_CONTEXT = (int)28683L;
+    /**
+     * {@snippet lang=c :
+     * #define SO_UPDATE_ACCEPT_CONTEXT 28683
+     * }
+     */
+    public static int SO_UPDATE_ACCEPT_CONTEXT() {
+        return SO_UPDATE_ACCEPT_CONTEXT;
+    }
+    private static final int SO_UPDATE_CONNECT_CONTEXT = (int)28688L;
+    /**
+     * {@snippet lang=c :
+     * #define SO_UPDATE_CONNECT_CONTEXT 28688
+     * }
+     */
+    public static int SO_UPDATE_CONNECT_CONTEXT() {
+        return SO_UPDATE_CONNECT_CONTEXT;
     }
     private static final int TokenElevation = (int)20L;
     /**
@@ -2555,6 +2708,15 @@ public class ws2spi_h extends ws2spi_h$shared {
     public static int ERROR_NOT_SUPPORTED() {
         return ERROR_NOT_SUPPORTED;
     }
+    private static final int ERROR_INVALID_PARAMETER = (int)87L;
+    /**
+     * {@snippet lang=c :
+     * #define ERROR_INVALID_PARAMETER 87
+     * }
+     */
+    public static int ERROR_INVALID_PARAMETER() {
+        return ERROR_INVALID_PARAMETER;
+    }
     private static final int ERROR_INSUFFICIENT_BUFFER = (int)122L;
     /**
      * {@snippet lang=c :
@@ -2581,6 +2743,24 @@ public class ws2spi_h extends ws2spi_h$shared {
      */
     public static int ERROR_ABANDONED_WAIT_0() {
         return ERROR_ABANDONED_WAIT_0;
+    }
+    private static final int ERROR_OPERATION_ABORTED = (int)995L;
+    /**
+     * {@snippet lang=c :
+     * #define ERROR_OPERATION_ABORTED 995
+     * }
+     */
+    public static int ERROR_OPERATION_ABORTED() {
+        return ERROR_OPERATION_ABORTED;
+    }
+    private static final int ERROR_NOT_FOUND = (int)1168L;
+    /**
+     * {@snippet lang=c :
+     * #define ERROR_NOT_FOUND 1168
+     * }
+     */
+    public static int ERROR_NOT_FOUND() {
+        return ERROR_NOT_FOUND;
     }
     private static final int WSAEINTR = (int)10004L;
     /**
@@ -2978,6 +3158,24 @@ public class ws2spi_h extends ws2spi_h$shared {
     public static int FIONBIO() {
         return FIONBIO;
     }
+    private static final int SO_DONTLINGER = (int)-129L;
+    /**
+     * {@snippet lang=c :
+     * #define SO_DONTLINGER -129
+     * }
+     */
+    public static int SO_DONTLINGER() {
+        return SO_DONTLINGER;
+    }
+    private static final int SO_EXCLUSIVEADDRUSE = (int)-5L;
+    /**
+     * {@snippet lang=c :
+     * #define SO_EXCLUSIVEADDRUSE -5
+     * }
+     */
+    public static int SO_EXCLUSIVEADDRUSE() {
+        return SO_EXCLUSIVEADDRUSE;
+    }
     private static final int WSA_IO_PENDING = (int)997L;
     /**
      * {@snippet lang=c :
@@ -3040,6 +3238,15 @@ public class ws2spi_h extends ws2spi_h$shared {
      */
     public static MemorySegment WSA_INVALID_EVENT() {
         return WSA_INVALID_EVENT;
+    }
+    private static final int WSA_MAXIMUM_WAIT_EVENTS = (int)64L;
+    /**
+     * {@snippet lang=c :
+     * #define WSA_MAXIMUM_WAIT_EVENTS 64
+     * }
+     */
+    public static int WSA_MAXIMUM_WAIT_EVENTS() {
+        return WSA_MAXIMUM_WAIT_EVENTS;
     }
     private static final int WSA_WAIT_IO_COMPLETION = (int)192L;
     /**

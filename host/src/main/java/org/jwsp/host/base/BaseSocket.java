@@ -64,6 +64,11 @@ final class BaseSocket {
     volatile boolean listening;
     volatile boolean sendShut;
     volatile boolean receiveShut;
+    /** {@code SO_EXCLUSIVEADDRUSE} was set (Linux binds exclusively anyway unless SO_REUSEADDR is on). */
+    volatile boolean exclusiveAddress;
+    /** SO_SNDTIMEO / SO_RCVTIMEO as the program set them (DWORD ms; Linux would round them). */
+    volatile int sendTimeoutMillis;
+    volatile int receiveTimeoutMillis;
 
     /** Sign bit of {@link #state}: {@code WSPCloseSocket} has begun. */
     static final int CLOSING = Integer.MIN_VALUE;
@@ -200,6 +205,18 @@ final class BaseSocket {
         IoRequest next = waitingSends.pollFirst();
         sendInFlight = next != null;
         return next;
+    }
+
+    /** Takes the queued (not yet submitted) sends of {@code ov}, or all when it is 0, for {@code CancelIoEx}. */
+    synchronized IoRequest[] takeWaitingSends(long ov) {
+        if (ov == 0) {
+            return drainWaitingSends();
+        }
+        IoRequest[] taken = waitingSends.stream().filter(r -> r.overlapped == ov).toArray(IoRequest[]::new);
+        for (IoRequest r : taken) {
+            waitingSends.remove(r);
+        }
+        return taken;
     }
 
     /** Takes every queued (not yet submitted) send, for close and {@code SIO_FLUSH}. */

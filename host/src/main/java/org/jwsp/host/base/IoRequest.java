@@ -43,6 +43,15 @@ final class IoRequest {
     /** {@code WSPRecvFrom}'s {@code lpFrom} and {@code lpFromlen} addresses, or 0. */
     long from;
     long fromLength;
+    /**
+     * Bytes of a stream send already moved by the nonblocking attempt at issue ({@link AtOnce});
+     * the ring moves the rest and the completion reports both.
+     */
+    int done;
+    /** Bytes a stream send asked for (its buffers' total), to tell a whole send from one cut short. */
+    long wanted;
+    /** {@code CancelIoEx} asked for this operation's end: a send cut short by it is aborted, not reset. */
+    volatile boolean cancelled;
 
     IoRequest(int slot, MemorySegment message, MemorySegment name, MemorySegment iov, int iovCapacity) {
         this.slot = slot;
@@ -58,6 +67,7 @@ final class IoRequest {
     }
 
     void reset() {
+        cancelled = false;
         socket = null;
         overlapped = 0;
         completionRoutine = 0;
@@ -66,5 +76,7 @@ final class IoRequest {
         msgFlags = 0;
         from = 0;
         fromLength = 0;
+        done = 0;
+        wanted = 0;
     }
 }

@@ -6,20 +6,16 @@ import static org.jwsp.host.base.SocketCalls.fail;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
-import org.jwsp.bindings.linux.linux_h;
-import org.jwsp.host.kernel.Libc;
 import org.jwsp.host.upcall.UpcallFaults;
-import org.jwsp.host.upcall.WsaErrors;
 
 /**
  * The base provider's option and control entries: {@code WSPGetSockOpt}, {@code WSPSetSockOpt}
- * ({@code SOL_SOCKET}: {@code SO_MAX_MSG_SIZE} (get only: no limit {@code 0xFFFFFFFF} for a stream,
- * 65507/65527 for UDP over IPv4/IPv6), {@code SO_SNDBUF}, {@code SO_RCVBUF}, {@code SO_REUSEADDR},
- * {@code SO_TYPE} and {@code SO_ERROR} (get only); {@code IPPROTO_TCP}: {@code TCP_NODELAY} on a stream
- * socket) and {@code WSPIoctl} ({@code FIONBIO},
- * {@code SIO_FLUSH}; both complete at once, an overlapped call still indicates its completion).
- * Null {@code optval}/{@code optlen} or a length under 4 is {@code WSAEFAULT}; an unknown option
- * {@code WSAENOPROTOOPT}; an unknown level or control code {@code WSAEINVAL}.
+ * (the options and their Windows/Linux translation: {@link SocketOptions}; {@code SO_MAX_MSG_SIZE}
+ * is no limit {@code 0xFFFFFFFF} for a stream, 65507/65527 for UDP over IPv4/IPv6) and
+ * {@code WSPIoctl} ({@code FIONBIO}, {@code SIO_FLUSH}; both complete at once, an overlapped call
+ * still indicates its completion). Null {@code optval}/{@code optlen} or a value too short is
+ * {@code WSAEFAULT}; an unknown option {@code WSAENOPROTOOPT}; an unknown level or control code
+ * {@code WSAEINVAL}.
  * Upcall bodies on the caller's thread.
  */
 final class OptionCalls {
@@ -30,19 +26,10 @@ final class OptionCalls {
         this.provider = provider;
     }
 
-    private static int linuxOption(int optname) {
-        if (optname == SO_SNDBUF()) {
-            return linux_h.SO_SNDBUF();
-        }
-        if (optname == SO_RCVBUF()) {
-            return linux_h.SO_RCVBUF();
-        }
-        if (optname == SO_REUSEADDR()) {
-            return linux_h.SO_REUSEADDR();
-        }
-        return -1;
-    }
-
+    /**
+     * {@code WSPGetSockOpt}: null {@code optval} or {@code optlen} is {@code WSAEFAULT}; the options
+     * and their translation are {@link SocketOptions}'.
+     */
     int getSockOpt(long s, int level, int optname, MemorySegment optval, MemorySegment optlen, MemorySegment lpErrno) {
         BaseSocket sock = null;
         try {
@@ -53,47 +40,8 @@ final class OptionCalls {
             if (optval.address() == 0 || optlen.address() == 0) {
                 return fail(lpErrno, WSAEFAULT());
             }
-            MemorySegment len = optlen.reinterpret(4);
-            if (len.get(ValueLayout.JAVA_INT_UNALIGNED, 0) < 4) {
-                return fail(lpErrno, WSAEFAULT());
-            }
-            int value;
-            if (level == IPPROTO_TCP()) {
-                if (optname != TCP_NODELAY() || !sock.isStream()) {
-                    return fail(lpErrno, WSAENOPROTOOPT());
-                }
-                CallScratch scratch = CallScratch.current();
-                scratch.addressLength.set(ValueLayout.JAVA_INT, 0, 4);
-                int r = Libc.getsockopt(sock.fd, linux_h.IPPROTO_TCP(), linux_h.TCP_NODELAY(), scratch.value,
-                        scratch.addressLength);
-                if (r < 0) {
-                    return fail(lpErrno, WsaErrors.fromErrno(-r));
-                }
-                value = scratch.value.get(ValueLayout.JAVA_INT, 0) != 0 ? 1 : 0;
-            } else if (level != SOL_SOCKET()) {
-                return fail(lpErrno, WSAEINVAL());
-            } else if (optname == SO_MAX_MSG_SIZE()) {
-                value = sock.isStream() ? -1 : sock.af == AF_INET6() ? 65527 : 65507;
-            } else if (optname == SO_TYPE()) {
-                value = sock.type;
-            } else if (optname == SO_ERROR() || linuxOption(optname) >= 0) {
-                CallScratch scratch = CallScratch.current();
-                scratch.addressLength.set(ValueLayout.JAVA_INT, 0, 4);
-                int name = optname == SO_ERROR() ? linux_h.SO_ERROR() : linuxOption(optname);
-                int r = Libc.getsockopt(sock.fd, linux_h.SOL_SOCKET(), name, scratch.value, scratch.addressLength);
-                if (r < 0) {
-                    return fail(lpErrno, WsaErrors.fromErrno(-r));
-                }
-                value = scratch.value.get(ValueLayout.JAVA_INT, 0);
-                if (optname == SO_ERROR() && value != 0) {
-                    value = WsaErrors.fromErrno(value);
-                }
-            } else {
-                return fail(lpErrno, WSAENOPROTOOPT());
-            }
-            optval.reinterpret(4).set(ValueLayout.JAVA_INT_UNALIGNED, 0, value);
-            len.set(ValueLayout.JAVA_INT_UNALIGNED, 0, 4);
-            return 0;
+            int e = SocketOptions.get(sock, level, optname, optval.address(), optlen.address());
+            return e == 0 ? 0 : fail(lpErrno, e);
         } catch (Throwable t) {
             UpcallFaults.report("WSPGetSockOpt", t, lpErrno);
             return SOCKET_ERROR();
@@ -102,6 +50,7 @@ final class OptionCalls {
         }
     }
 
+    /** {@code WSPSetSockOpt}: {@link SocketOptions}. */
     int setSockOpt(long s, int level, int optname, MemorySegment optval, int optlen, MemorySegment lpErrno) {
         BaseSocket sock = null;
         try {
@@ -109,28 +58,8 @@ final class OptionCalls {
             if (sock == null) {
                 return fail(lpErrno, WSAENOTSOCK());
             }
-            if (optval.address() == 0 || optlen < 4) {
-                return fail(lpErrno, WSAEFAULT());
-            }
-            if (level == IPPROTO_TCP()) {
-                if (optname != TCP_NODELAY() || !sock.isStream()) {
-                    return fail(lpErrno, WSAENOPROTOOPT());
-                }
-                // Winsock takes any nonzero value as TRUE (a BOOL, or a single byte from some callers).
-                MemorySegment on = CallScratch.current().value;
-                on.set(ValueLayout.JAVA_INT, 0, optval.reinterpret(4).get(ValueLayout.JAVA_INT_UNALIGNED, 0) != 0 ? 1 : 0);
-                int r = Libc.setsockopt(sock.fd, linux_h.IPPROTO_TCP(), linux_h.TCP_NODELAY(), on, 4);
-                return r < 0 ? fail(lpErrno, WsaErrors.fromErrno(-r)) : 0;
-            }
-            if (level != SOL_SOCKET()) {
-                return fail(lpErrno, WSAEINVAL());
-            }
-            int name = linuxOption(optname);
-            if (name < 0) {
-                return fail(lpErrno, WSAENOPROTOOPT());
-            }
-            int r = Libc.setsockopt(sock.fd, linux_h.SOL_SOCKET(), name, optval.reinterpret(4), 4);
-            return r < 0 ? fail(lpErrno, WsaErrors.fromErrno(-r)) : 0;
+            int e = SocketOptions.set(sock, level, optname, optval.address(), optlen);
+            return e == 0 ? 0 : fail(lpErrno, e);
         } catch (Throwable t) {
             UpcallFaults.report("WSPSetSockOpt", t, lpErrno);
             return SOCKET_ERROR();

@@ -1,7 +1,9 @@
 package org.jwsp.host.base;
 
-import org.jwsp.bindings.CallerMemory;
+import static org.jwsp.bindings.windows.ws2spi_h.WSAECONNRESET;
 import static org.jwsp.bindings.windows.ws2spi_h.WSAEFAULT;
+import static org.jwsp.bindings.windows.ws2spi_h.WSAEMSGSIZE;
+import static org.jwsp.bindings.windows.ws2spi_h.WSAESHUTDOWN;
 import static org.jwsp.bindings.windows.ws2spi_h.WSA_OPERATION_ABORTED;
 
 import java.lang.foreign.MemorySegment;
@@ -9,6 +11,7 @@ import java.lang.foreign.ValueLayout;
 
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
+import org.jwsp.bindings.CallerMemory;
 import org.jwsp.bindings.linux.linux_h;
 import org.jwsp.bindings.linux.msghdr;
 import org.jwsp.bindings.windows.LPWSAOVERLAPPED_COMPLETION_ROUTINE;
@@ -51,6 +54,11 @@ final class OverlappedIo implements OverlappedCompletion {
     private final CompletionPortObject hostPort;
     private final Thread completionThread;
     private final MemorySegment apcRoutine;
+    /**
+     * Whether overlapped sends and receives first try to complete at once, as on Windows (default;
+     * {@code -Djwsp.host.immediate=false} makes every one pend, for comparisons).
+     */
+    private final boolean immediate = !"false".equals(System.getProperty("jwsp.host.immediate"));
 
     OverlappedIo(LinuxKernelPort kernel) {
         this.kernel = kernel;
@@ -72,6 +80,9 @@ final class OverlappedIo implements OverlappedCompletion {
         return p != null ? p : hostPort;
     }
 
+    /** {@link #issue}'s answer when the operation is pending (its completion will be indicated). */
+    static final long PENDING = Long.MIN_VALUE;
+
     /**
      * <em>Hot.</em> Starts an overlapped send or receive. {@code buffers} is the address of
      * {@code count} {@code WSABUF}s, {@code ov} of the caller's {@code OVERLAPPED} (8-byte aligned),
@@ -80,15 +91,21 @@ final class OverlappedIo implements OverlappedCompletion {
      * bytes) is {@code WSPSendTo}'s destination, or the buffer {@code WSPRecvFrom}'s source is received
      * into, then written to the caller's {@code from}/{@code fromLength} at completion.
      *
-     * @return 0 if the operation is pending (completion will be indicated), else the WSA error
+     * <p>As on Windows, what the kernel can do at once is done at once ({@link AtOnce}): the
+     * operation completes inside this call and its completion is still indicated (the routine's
+     * APC queued, the event set, a packet posted to the associated port unless the socket's
+     * handle has {@code FILE_SKIP_COMPLETION_PORT_ON_SUCCESS}) before the caller learns it.
+     *
+     * @return the bytes transferred (&ge; 0) when it completed at once; {@link #PENDING} if it is
+     *         pending (completion will be indicated); else {@code -code} of the WSA error
      *         (nothing was started, nothing will be indicated)
      */
-    int issue(BaseSocket s, int kind, long buffers, int count, long ov, long routine, long threadId, MemorySegment to,
-              int toLength, long from, long fromLength) {
+    long issue(BaseSocket s, int kind, long buffers, int count, long ov, long routine, long threadId, MemorySegment to,
+               int toLength, long from, long fromLength) {
         IoRequest r = pool.take(count);
         if (!r.capture(buffers, count)) {
             pool.free(r);
-            return WSAEFAULT();
+            return -WSAEFAULT();
         }
         r.kind = kind;
         r.socket = s;
@@ -105,21 +122,36 @@ final class OverlappedIo implements OverlappedCompletion {
             r.message.set(ValueLayout.JAVA_LONG, msghdr.msg_name$offset(), r.name.address());
             msghdr.msg_namelen(r.message, toLength);
         }
-        r.msgFlags = linux_h.MSG_NOSIGNAL() | (kind == IoRequest.SEND && s.isStream() ? linux_h.MSG_WAITALL() : 0);
+        boolean streamSend = kind == IoRequest.SEND && s.isStream();
+        r.msgFlags = linux_h.MSG_NOSIGNAL() | (streamSend ? linux_h.MSG_WAITALL() : 0);
+        if (streamSend) {
+            r.wanted = AtOnce.total(r);
+        }
         OverlappedStatus.requestSlot(ov, r.slot + 1);
         OverlappedStatus.pending(ov);
+        boolean first;
         if (kind == IoRequest.SEND) {
             if (!s.admitSend(r)) {
-                return 0; // queued behind the send in flight; its completion submits this one
+                return PENDING; // queued behind the send in flight; its completion submits this one
             }
+            first = true;
         } else {
             synchronized (s) {
-                s.receivesInFlight++;
+                first = s.receivesInFlight++ == 0;
+            }
+        }
+        if (first && immediate) {
+            long now = atOnce(s, r);
+            if (now != PENDING) {
+                return now;
             }
         }
         int rc = submit(r);
         if (rc == 0) {
-            return 0;
+            if (r.cancelled && r.overlapped == ov) {
+                cancelOnRings(s, ov); // CancelIoEx came between the pending mark and the submission
+            }
+            return PENDING;
         }
         OverlappedStatus.requestSlot(ov, 0);
         pool.free(r);
@@ -130,7 +162,41 @@ final class OverlappedIo implements OverlappedCompletion {
                 s.receivesInFlight--;
             }
         }
-        return WsaErrors.fromErrno(-rc);
+        return -WsaErrors.fromErrno(-rc);
+    }
+
+    /**
+     * The nonblocking attempt: completes {@code r} here when the kernel moved it whole (a stream
+     * send the kernel took in part goes on at the ring with the rest); {@link #PENDING} when the
+     * ring must do (the rest of) it.
+     */
+    private long atOnce(BaseSocket s, IoRequest r) {
+        long n = AtOnce.attempt(s, r);
+        if (n < 0) {
+            return PENDING; // would block, or failed: the ring repeats it and reports what it meets
+        }
+        if (r.kind == IoRequest.SEND) {
+            if (s.isStream() && n < r.wanted) {
+                r.done = (int) n;
+                AtOnce.skip(r, n);
+                return PENDING;
+            }
+            finish(r, 0, (int) n, null, true);
+            submitNextSend(s); // a send queued meanwhile by another thread takes the wire now
+            return n;
+        }
+        synchronized (s) {
+            s.receivesInFlight--;
+        }
+        if (!s.isStream() && AtOnce.truncated(r)) {
+            finish(r, WSAEMSGSIZE(), (int) n, null, false); // told by the completion, as if it had pended
+            return PENDING;
+        }
+        if (r.from != 0) {
+            SockAddrs.toWindows(r.name, MemorySegment.ofAddress(r.from), MemorySegment.ofAddress(r.fromLength));
+        }
+        finish(r, 0, (int) n, null, true);
+        return n;
     }
 
     private int submit(IoRequest r) {
@@ -147,7 +213,7 @@ final class OverlappedIo implements OverlappedCompletion {
     private void submitNextSend(BaseSocket s) {
         for (IoRequest next = s.nextSend(); next != null; next = s.nextSend()) {
             if (!s.acquire()) {
-                finish(next, WSA_OPERATION_ABORTED(), 0, null);
+                finish(next, WSA_OPERATION_ABORTED(), 0, null, false);
                 continue;
             }
             int rc;
@@ -159,7 +225,7 @@ final class OverlappedIo implements OverlappedCompletion {
             if (rc == 0) {
                 return;
             }
-            finish(next, WsaErrors.fromErrno(-rc), 0, null);
+            finish(next, WsaErrors.fromErrno(-rc), 0, null, false);
         }
     }
 
@@ -179,7 +245,7 @@ final class OverlappedIo implements OverlappedCompletion {
         if (routine != 0) {
             r.threadHandle = CallerMemory.getLong(threadId + WSATHREADID.ThreadHandle$offset());
         }
-        finish(r, error, bytes, null);
+        finish(r, error, bytes, null, error == 0);
     }
 
     @Override
@@ -192,8 +258,12 @@ final class OverlappedIo implements OverlappedCompletion {
             }
             BaseSocket s = r.socket;
             int error = result >= 0 ? 0 : WsaErrors.fromErrno(-result); // ECANCELED is WSA_OPERATION_ABORTED there
-            if (s.closing() && result <= 0) {
-                error = WSA_OPERATION_ABORTED();
+            int bytes = Math.max(result, 0) + r.done;
+            boolean cut = result <= 0 || r.kind == IoRequest.SEND && bytes < r.wanted;
+            if (cut && (s.closing() || r.cancelled && result != 0)) {
+                error = WSA_OPERATION_ABORTED(); // close or CancelIoEx cut it: aborted, with the count that did move
+            } else if (error == 0 && r.kind == IoRequest.SEND && bytes < r.wanted) {
+                error = s.sendShut ? WSAESHUTDOWN() : WSAECONNRESET(); // a stream send completes whole or fails
             }
             if (r.kind == IoRequest.SEND) {
                 submitNextSend(s);
@@ -205,15 +275,19 @@ final class OverlappedIo implements OverlappedCompletion {
                     SockAddrs.toWindows(r.name, MemorySegment.ofAddress(r.from), MemorySegment.ofAddress(r.fromLength));
                 }
             }
-            return finish(r, error, Math.max(result, 0), port);
+            return finish(r, error, bytes, port, false);
         } catch (Throwable t) {
             LOG.error("finishing an overlapped operation failed", t);
             return NO_ENTRY;
         }
     }
 
-    /** Writes the result and notifies the caller; returns the key to surface on {@code reaping}, or NO_ENTRY. */
-    private long finish(IoRequest r, int error, int bytes, CompletionPortObject reaping) {
+    /**
+     * Writes the result and notifies the caller; returns the key to surface on {@code reaping}, or
+     * NO_ENTRY. {@code atOnce}: it succeeded inside the caller's call, where a handle with
+     * {@code FILE_SKIP_COMPLETION_PORT_ON_SUCCESS} gets no port packet.
+     */
+    private long finish(IoRequest r, int error, int bytes, CompletionPortObject reaping, boolean atOnce) {
         long ov = r.overlapped;
         OverlappedStatus.requestSlot(ov, 0);
         OverlappedStatus.complete(ov, error, bytes);
@@ -232,7 +306,7 @@ final class OverlappedIo implements OverlappedCompletion {
             kernel.setEvent(event);
         }
         CompletionPortObject p = h == null ? null : h.port();
-        if (p != null && !OverlappedStatus.skipsPort(ov)) {
+        if (p != null && !OverlappedStatus.skipsPort(ov) && !(atOnce && h.skipsPortOnSuccess())) {
             if (p == reaping) {
                 return h.completionKey();
             }
@@ -262,13 +336,51 @@ final class OverlappedIo implements OverlappedCompletion {
      */
     void abort(BaseSocket s, boolean cancelInFlight) {
         for (IoRequest r : s.drainWaitingSends()) {
-            finish(r, WSA_OPERATION_ABORTED(), 0, null);
+            finish(r, WSA_OPERATION_ABORTED(), 0, null, false);
         }
         if (cancelInFlight) {
             hostPort.cancel(s.fd);
             SocketHandle h = s.socketHandle;
             if (h != null && h.port() != null) {
                 h.port().cancel(s.fd);
+            }
+        }
+    }
+
+    /**
+     * {@code CancelIoEx} on {@code s}: the pending operation of {@code ov} (every one when 0) ends
+     * with {@code WSA_OPERATION_ABORTED} and the count it moved, indicated as usual. A queued send
+     * ends here, unsent; one in flight is cancelled on its ring. True if there was one. Any thread;
+     * holds a reference on {@code s} meanwhile, so the fd the ring cancels by is still its own.
+     */
+    boolean cancel(BaseSocket s, long ov) {
+        if (!s.acquire()) {
+            return false;
+        }
+        try {
+            IoRequest[] queued = s.takeWaitingSends(ov);
+            for (IoRequest r : queued) {
+                finish(r, WSA_OPERATION_ABORTED(), 0, null, false);
+            }
+            int inFlight = pool.markCancelled(s, ov);
+            if (inFlight > 0) {
+                cancelOnRings(s, ov);
+            }
+            return queued.length + inFlight > 0;
+        } finally {
+            s.release();
+        }
+    }
+
+    private void cancelOnRings(BaseSocket s, long ov) {
+        SocketHandle h = s.socketHandle;
+        CompletionPortObject associated = h == null ? null : h.port();
+        for (CompletionPortObject p : new CompletionPortObject[] {hostPort, associated}) {
+            if (p != null) {
+                int rc = ov == 0 ? p.cancel(s.fd) : p.cancelOverlapped(ov);
+                if (rc < 0) {
+                    LOG.debug("CancelIoEx: the ring refused the cancel: errno {}", -rc);
+                }
             }
         }
     }

@@ -59,6 +59,23 @@ final class RequestPool {
         free[freeCount++] = r.slot;
     }
 
+    /**
+     * Marks for {@code CancelIoEx} the requests of {@code s} still pending (of {@code ov}, or all
+     * when it is 0); returns how many.
+     */
+    synchronized int markCancelled(BaseSocket s, long ov) {
+        int n = 0;
+        for (int i = 0; i < used; i++) {
+            IoRequest r = requests[i];
+            if (r.socket == s && r.overlapped != 0 && (ov == 0 || r.overlapped == ov)
+                    && r.kind != IoRequest.CONTROL && org.jwsp.host.upcall.OverlappedStatus.isPending(r.overlapped)) {
+                r.cancelled = true;
+                n++;
+            }
+        }
+        return n;
+    }
+
     synchronized int inUse() {
         return used - freeCount;
     }

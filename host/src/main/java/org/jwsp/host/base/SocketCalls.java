@@ -94,6 +94,9 @@ final class SocketCalls {
         }
         sock.handle = s;
         sock.socketHandle = provider.sockets.handle(s);
+        if (sock.socketHandle != null) {
+            sock.socketHandle.ioCancel(ov -> provider.io().cancel(sock, ov)); // an IFS handle: CancelIoEx reaches its I/O
+        }
         provider.sockets.put(sock);
         return s;
     }
@@ -306,8 +309,9 @@ final class SocketCalls {
     /**
      * {@code WSPCloseSocket}. Marks the socket closing (new calls on it answer {@code WSAENOTSOCK};
      * a second or concurrent close too), ends its pending overlapped operations with
-     * {@code WSA_OPERATION_ABORTED} (queued sends now, in-flight ones through their cancelled
-     * CQEs), shuts the fd down so that calls blocked in it return ({@code WSAEINTR}), closes the
+     * {@code WSA_OPERATION_ABORTED} and the count they moved (queued sends now, unsent; in-flight
+     * ones woken by the shutdown, or else cancelled), shuts the fd down so that calls blocked in
+     * it return ({@code WSAEINTR}), closes the
      * handle through the upcall table and drops the handle's reference. The fd itself is closed
      * by whichever thread drops the last reference ({@link BaseSocket#release}): this one, or the
      * last call still inside. Ordering: the cancel and the shutdown run while this call's own
@@ -324,8 +328,17 @@ final class SocketCalls {
                 return fail(lpErrno, WSAENOTSOCK());
             }
             try {
-                provider.io().abort(sock, true);
-                Libc.shutdown(sock.fd, linux_h.SHUT_RDWR()); // wakes threads blocked in recv/send/accept on it
+                provider.io().abort(sock, false); // queued sends end unsent
+                // wakes threads blocked in recv/send/accept on it, and the ring's sends and receives,
+                // which then end with what they moved (a cancel would lose a send's partial count)
+                if (SocketOptions.abortiveClose(sock)) {
+                    // SO_LINGER {1, 0}: Windows resets the connection. Dissolving the association
+                    // (connect to AF_UNSPEC) sends the RST now and wakes every call as shutdown does.
+                    SocketOptions.disconnect(sock);
+                } else {
+                    Libc.shutdown(sock.fd, linux_h.SHUT_RDWR());
+                }
+                provider.io().abort(sock, true); // what the shutdown did not end
                 sock.signalCompletion(); // and WSPGetOverlappedResult waiters, to look again
                 LPWPUCLOSESOCKETHANDLE.invoke(WSPUPCALLTABLE.lpWPUCloseSocketHandle(provider.upcalls()), s, lpErrno);
                 provider.sockets.release(sock.slot);

@@ -21,7 +21,8 @@ import org.jwsp.kernel.KernelPort;
  * The base provider's data entries: {@code WSPSend}, {@code WSPSendTo}, {@code WSPRecv},
  * {@code WSPRecvFrom} and {@code WSPGetOverlappedResult}. An operation is overlapped when the socket was created with
  * {@code WSA_FLAG_OVERLAPPED} and {@code lpOverlapped} or {@code lpCompletionRoutine} is given
- * (then it goes to {@link OverlappedIo} and answers {@code WSA_IO_PENDING}); otherwise it is a
+ * (then it goes to {@link OverlappedIo}: it answers 0 with the count when the kernel could do it at
+ * once, else {@code WSA_IO_PENDING}; either way its completion is indicated); otherwise it is a
  * synchronous {@code sendmsg}/{@code recvmsg} on the caller's thread, blocking or not as the
  * socket's {@code FIONBIO} mode says. Upcall bodies: caller's thread, every Throwable caught.
  *
@@ -175,9 +176,16 @@ final class TransferCalls {
                 if (lpOverlapped == 0 || (lpOverlapped & 7) != 0 || (routine != 0 && lpThreadId == 0)) {
                     return fail(lpErrno, WSAEFAULT());
                 }
-                int e = provider.io().issue(sock, kind, lpBuffers, count, lpOverlapped, routine, lpThreadId, to, toLength,
+                long e = provider.io().issue(sock, kind, lpBuffers, count, lpOverlapped, routine, lpThreadId, to, toLength,
                         from ? lpTo : 0, from ? lpFromlen : 0);
-                return fail(lpErrno, e == 0 ? WSA_IO_PENDING() : e);
+                if (e >= 0) {
+                    // completed at once, its completion already indicated (as Windows does)
+                    if (lpBytes != 0) {
+                        CallerMemory.putInt(lpBytes, (int) e);
+                    }
+                    return 0;
+                }
+                return fail(lpErrno, e == OverlappedIo.PENDING ? WSA_IO_PENDING() : (int) -e);
             }
             if (lpBytes == 0) {
                 return fail(lpErrno, WSAEFAULT());
@@ -220,9 +228,17 @@ final class TransferCalls {
                 flags |= (dwFlags & MSG_DONTROUTE()) != 0 ? linux_h.MSG_DONTROUTE() : 0;
             }
             long r = send ? Libc.sendmsg(sock.fd, scratch.message, flags) : Libc.recvmsg(sock.fd, scratch.message, flags);
+            while (r == -linux_h.EINTR() && !sock.nonBlocking && !sock.closing()) {
+                // a signal to this thread, not to the program: a call with SO_RCVTIMEO/SO_SNDTIMEO
+                // is not restarted by the kernel; Winsock has no such interruption
+                r = send ? Libc.sendmsg(sock.fd, scratch.message, flags) : Libc.recvmsg(sock.fd, scratch.message, flags);
+            }
             boolean whole = send || ((flags & linux_h.MSG_WAITALL()) != 0 && (flags & linux_h.MSG_PEEK()) == 0);
             if (whole && sock.isStream() && !sock.nonBlocking && (r > 0 || r == -linux_h.EINTR())) {
                 r = rest(sock.fd, send, scratch.message, iov, count, flags, Math.max(r, 0));
+            }
+            if (r == -linux_h.EAGAIN() && !sock.nonBlocking) {
+                return -WSAETIMEDOUT(); // a blocking call that SO_SNDTIMEO/SO_RCVTIMEO ended, as Winsock says it
             }
             if (r < 0) {
                 return -WsaErrors.fromErrno((int) -r);

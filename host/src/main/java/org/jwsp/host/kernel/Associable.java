@@ -13,4 +13,21 @@ public interface Associable {
      * @throws org.jwsp.kernel.KernelException if the handle is already associated (as Windows refuses)
      */
     void associate(CompletionPortObject port, long completionKey);
+
+    /**
+     * {@code SetFileCompletionNotificationModes(handle, flags)}: records the flags (only
+     * {@link CompletionModes#FILE_SKIP_COMPLETION_PORT_ON_SUCCESS} changes what the host does).
+     */
+    void notificationModes(int flags);
+
+    /** The flags last set by {@link #notificationModes(int)}, 0 at first. */
+    int notificationModes();
+
+    /**
+     * {@code CancelIoEx}: starts cancelling the pending overlapped operation of {@code overlapped}
+     * on this handle (every pending one when it is 0); each then completes with
+     * {@code WSA_OPERATION_ABORTED} as usual (port packet, event or routine). True if there was one.
+     * Any thread.
+     */
+    boolean cancelIo(long overlapped);
 }

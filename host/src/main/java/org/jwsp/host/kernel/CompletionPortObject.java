@@ -108,6 +108,28 @@ public final class CompletionPortObject implements KernelObject {
         }
     }
 
+    /**
+     * Cancels the operation in flight whose {@code OVERLAPPED} is {@code overlapped} (its
+     * {@code user_data}); it completes with {@code -ECANCELED}. 0 or {@code -errno} of the submission.
+     */
+    public int cancelOverlapped(long overlapped) {
+        if (!acquire()) {
+            return -linux_h.EBADF();
+        }
+        ring.submitLock.lock();
+        try {
+            long sqe = ring.nextSqe();
+            if (sqe < 0) {
+                return -linux_h.EAGAIN();
+            }
+            ring.prepCancelUserData(sqe, overlapped, TAG_CANCEL);
+            return ring.submit();
+        } finally {
+            ring.submitLock.unlock();
+            release();
+        }
+    }
+
     /** Cancels every operation in flight on {@code fd}; they complete with {@code -ECANCELED}. */
     public int cancel(int fd) {
         if (!acquire()) {

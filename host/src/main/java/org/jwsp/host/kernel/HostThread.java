@@ -50,6 +50,8 @@ final class HostThread {
     private int alertableDepth;
     /** The thread is gone: APCs are refused. Guarded by {@code this}. */
     private boolean gone;
+    /** pollfds for a wait on several objects (the wake fd first), made on the thread's first such wait. Owner thread only. */
+    private MemorySegment manyPollfds;
     /** The owning thread (weakly: this record must not keep it reachable for the Cleaner). */
     private final WeakReference<Thread> owner;
 
@@ -61,6 +63,14 @@ final class HostThread {
         this.word = arena.allocate(16, 8);
         word.set(ValueLayout.JAVA_LONG, 0, 1L);
         this.sink = word.asSlice(8, 8);
+    }
+
+    /** {@code MultipleWaits.MAX + 1} pollfds of this thread (owner thread only). */
+    MemorySegment manyPollfds() {
+        if (manyPollfds == null) {
+            manyPollfds = pollfd.allocateArray(MultipleWaits.MAX + 1, Arena.ofAuto());
+        }
+        return manyPollfds;
     }
 
     private static HostThread attach() {
@@ -136,7 +146,12 @@ final class HostThread {
      * checked after this, so an APC queued before the read is still seen.
      */
     void drainWake(MemorySegment pollfds) {
-        if ((pollfds.get(pollfd.revents$layout(), pollfd.sizeof() + pollfd.revents$offset()) & linux_h.POLLIN()) != 0) {
+        drainWake(pollfds, 1);
+    }
+
+    /** {@link #drainWake(MemorySegment)} with the wake fd at {@code pollfd[index]}. */
+    void drainWake(MemorySegment pollfds, long index) {
+        if ((pollfds.get(pollfd.revents$layout(), index * pollfd.sizeof() + pollfd.revents$offset()) & linux_h.POLLIN()) != 0) {
             int fd;
             synchronized (this) {
                 fd = wakeFd;

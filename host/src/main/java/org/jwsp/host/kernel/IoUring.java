@@ -181,6 +181,14 @@ final class IoUring {
         sqes.set(io_uring_sqe.user_data$layout(), sqe + io_uring_sqe.user_data$offset(), userData);
     }
 
+    /** {@code IORING_OP_ASYNC_CANCEL} of the request whose {@code user_data} is {@code target}. */
+    void prepCancelUserData(long sqe, long target, long userData) {
+        sqes.set(io_uring_sqe.opcode$layout(), sqe + io_uring_sqe.opcode$offset(), (byte) linux_h.IORING_OP_ASYNC_CANCEL());
+        sqes.set(io_uring_sqe.fd$layout(), sqe + io_uring_sqe.fd$offset(), -1);
+        sqes.set(io_uring_sqe.addr$layout(), sqe + io_uring_sqe.addr$offset(), target);
+        sqes.set(io_uring_sqe.user_data$layout(), sqe + io_uring_sqe.user_data$offset(), userData);
+    }
+
     /** {@code IORING_OP_ASYNC_CANCEL} of every request on {@code fd}. */
     void prepCancelFd(long sqe, int socketFd, long userData) {
         sqes.set(io_uring_sqe.opcode$layout(), sqe + io_uring_sqe.opcode$offset(), (byte) linux_h.IORING_OP_ASYNC_CANCEL());

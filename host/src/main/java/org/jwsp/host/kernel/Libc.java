@@ -49,6 +49,9 @@ public final class Libc {
     /** {@code read}/{@code write} without errno: only used on eventfds, where failure means "nothing to read". */
     private static final MethodHandle READ = LINKER.downcallHandle(linux_h.read$address(), linux_h.read$descriptor());
     private static final MethodHandle WRITE = LINKER.downcallHandle(linux_h.write$address(), linux_h.write$descriptor());
+    /** {@code sendmsg}/{@code recvmsg} without errno: attempts whose failure needs no reason (the ring retries them). */
+    private static final MethodHandle SENDMSG_ATTEMPT = LINKER.downcallHandle(linux_h.sendmsg$address(), linux_h.sendmsg$descriptor());
+    private static final MethodHandle RECVMSG_ATTEMPT = LINKER.downcallHandle(linux_h.recvmsg$address(), linux_h.recvmsg$descriptor());
     private static final MethodHandle GETTID = LINKER.downcallHandle(linux_h.gettid$address(), linux_h.gettid$descriptor());
     /** {@code syscall(__NR_io_uring_setup, unsigned entries, struct io_uring_params *)}. */
     private static final MethodHandle IO_URING_SETUP = CapturedErrno.downcall(linux_h.syscall.address(),
@@ -159,6 +162,20 @@ public final class Libc {
         try {
             long r = (long) SENDMSG.invokeExact(st, fd, msg, flags);
             return r < 0 ? fail(st) : r;
+        } catch (Throwable t) {
+            throw unreachable(t);
+        }
+    }
+
+    /**
+     * <em>Hot.</em> {@code sendmsg} (or {@code recvmsg}) that does not read errno: bytes, or -1 on
+     * any failure. A downcall capturing errno costs a state slice per call that only C2's escape
+     * analysis removes; a nonblocking attempt that fails falls back to the ring, which reports the
+     * real error.
+     */
+    public static long attemptMessage(boolean send, int fd, MemorySegment msg, int flags) {
+        try {
+            return send ? (long) SENDMSG_ATTEMPT.invokeExact(fd, msg, flags) : (long) RECVMSG_ATTEMPT.invokeExact(fd, msg, flags);
         } catch (Throwable t) {
             throw unreachable(t);
         }

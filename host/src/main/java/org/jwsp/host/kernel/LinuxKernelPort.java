@@ -2,6 +2,7 @@ package org.jwsp.host.kernel;
 
 import java.lang.foreign.MemorySegment;
 
+import org.jwsp.bindings.windows.ws2spi_h;
 import org.jwsp.kernel.KernelException;
 import org.jwsp.kernel.KernelPort;
 
@@ -29,6 +30,8 @@ public final class LinuxKernelPort implements KernelPort {
     }
 
     private final HandleTable handles = new HandleTable();
+    /** The objects of the calling thread's wait on several handles. */
+    private static final ThreadLocal<EventObject[]> WAITED = ThreadLocal.withInitial(() -> new EventObject[MultipleWaits.MAX]);
     private final HostModules modules = new HostModules();
 
     private LinuxKernelPort() {
@@ -70,6 +73,19 @@ public final class LinuxKernelPort implements KernelPort {
         return p != null && p.post(bytesTransferred, completionKey, overlapped.address());
     }
 
+    /**
+     * {@code SetFileCompletionNotificationModes(handle, flags)} ({@link CompletionModes}): false
+     * (Windows' {@code ERROR_INVALID_HANDLE}/{@code ERROR_INVALID_PARAMETER}) for a handle that is
+     * not a socket or for unknown flags.
+     */
+    public boolean setFileCompletionNotificationModes(long handle, int flags) {
+        if ((flags & ~CompletionModes.KNOWN) != 0 || !(handles.get(handle) instanceof Associable target)) {
+            return false;
+        }
+        target.notificationModes(flags);
+        return true;
+    }
+
     // ---- events -----------------------------------------------------------------------------
 
     @Override
@@ -87,15 +103,53 @@ public final class LinuxKernelPort implements KernelPort {
         return handles.get(event) instanceof EventObject e && e.reset();
     }
 
+    /**
+     * {@code WaitForSingleObjectEx} on an event, or on a thread made by {@link #createThread}
+     * (signalled once it has ended); any other handle is {@code WAIT_FAILED}.
+     */
     @Override
     public int waitForSingleObject(long handle, int timeoutMillis, boolean alertable) {
-        if (!(handles.get(handle) instanceof EventObject e) || !e.acquire()) {
+        Object o = handles.get(handle);
+        EventObject e = o instanceof EventObject event ? event : o instanceof CreatedThread t ? t.ended : null;
+        if (e == null || !e.acquire()) {
             return WAIT_FAILED;
         }
         try {
             return Waits.waitEvent(e, timeoutMillis, alertable);
         } finally {
             e.release();
+        }
+    }
+
+    /**
+     * {@code WaitForMultipleObjectsEx} ({@code WSAWaitForMultipleEvents}) on the {@code count}
+     * (1..{@link MultipleWaits#MAX}) handles at {@code handles} (the caller's array, valid for the
+     * call): events, or threads made by {@link #createThread}. {@code WAIT_OBJECT_0 + i} (the
+     * lowest signalled; with {@code all}, {@code WAIT_OBJECT_0} once every one is),
+     * {@code WAIT_TIMEOUT}, {@code WAIT_IO_COMPLETION}; {@code WAIT_FAILED} for a handle that is
+     * none of these (or, with {@code all}, an auto-reset event).
+     */
+    public int waitForMultiple(long handles, int count, boolean all, int timeoutMillis, boolean alertable) {
+        if (count < 1 || count > MultipleWaits.MAX || handles == 0) {
+            return WAIT_FAILED;
+        }
+        EventObject[] events = WAITED.get();
+        int held = 0;
+        try {
+            for (; held < count; held++) {
+                Object o = this.handles.get(org.jwsp.bindings.CallerMemory.getLong(handles + 8L * held));
+                EventObject e = o instanceof EventObject event ? event : o instanceof CreatedThread t ? t.ended : null;
+                if (e == null || (all && !e.manualReset) || !e.acquire()) {
+                    return WAIT_FAILED;
+                }
+                events[held] = e;
+            }
+            return MultipleWaits.waitFor(events, count, all, timeoutMillis, alertable);
+        } finally {
+            for (int i = 0; i < held; i++) {
+                events[i].release();
+                events[i] = null;
+            }
         }
     }
 
@@ -118,8 +172,35 @@ public final class LinuxKernelPort implements KernelPort {
 
     @Override
     public boolean queueApc(long thread, MemorySegment routine, long context) {
-        return routine.address() != 0 && handles.get(thread) instanceof ThreadHandle t
-                && t.thread.queueApc(routine.address(), context);
+        if (routine.address() == 0) {
+            return false;
+        }
+        Object o = handles.get(thread);
+        return o instanceof ThreadHandle t ? t.thread.queueApc(routine.address(), context)
+                : o instanceof CreatedThread c && c.queueApc(routine.address(), context);
+    }
+
+    /**
+     * {@code CreateThread}: a native thread (a pthread the JVM did not start) running
+     * {@code DWORD WINAPI start(parameter)}; its handle, waitable until the thread ends, or 0 when
+     * Linux gave no thread. The thread's id is {@link #threadIdOf} the handle.
+     */
+    public long createThread(MemorySegment start, MemorySegment parameter) {
+        CreatedThread t = CreatedThread.start(start, parameter);
+        return t == null ? 0 : handles.open(t);
+    }
+
+    /**
+     * {@code CancelIoEx(handle, overlapped)}: 0 when the overlapped operation of {@code overlapped}
+     * on the socket {@code handle} (every one of them when it is 0) is being cancelled (it completes
+     * with {@code WSA_OPERATION_ABORTED}); else Windows' {@code ERROR_NOT_FOUND} (nothing of it is
+     * pending there) or {@code ERROR_INVALID_HANDLE} (not a socket).
+     */
+    public int cancelIo(long handle, long overlapped) {
+        if (!(handles.get(handle) instanceof Associable socket)) {
+            return ws2spi_h.ERROR_INVALID_HANDLE();
+        }
+        return socket.cancelIo(overlapped) ? 0 : ws2spi_h.ERROR_NOT_FOUND();
     }
 
     /**
@@ -132,7 +213,8 @@ public final class LinuxKernelPort implements KernelPort {
 
     /** The Linux thread id behind a thread handle, or 0 if it is not one. */
     public int threadIdOf(long threadHandle) {
-        return handles.get(threadHandle) instanceof ThreadHandle t ? t.thread.tid : 0;
+        Object o = handles.get(threadHandle);
+        return o instanceof ThreadHandle t ? t.thread.tid : o instanceof CreatedThread c ? c.tid() : 0;
     }
 
     // ---- modules and handles ----------------------------------------------------------------

@@ -2,7 +2,8 @@
  * kernel32 on Linux: {@link org.jwsp.host.kernel.LinuxKernelPort} and what it is made of — one
  * {@link org.jwsp.host.kernel.CompletionPortObject} per io_uring ({@code IoUring}: mmap'd rings, the
  * memory-ordering argument is in its class comment), eventfd events, per-thread APC queues
- * ({@code HostThread}, {@code ApcQueue}), poll-based waits ({@code Waits}), one
+ * ({@code HostThread}, {@code ApcQueue}), threads made by {@code CreateThread} ({@code CreatedThread}:
+ * pthreads the JVM did not start), poll-based waits ({@code Waits}), one
  * {@link org.jwsp.host.kernel.HandleTable} for every handle, the module registry, and
  * {@link org.jwsp.host.kernel.CountedArena}, through which the host's native memory is counted.
  */

@@ -1,6 +1,9 @@
 package org.jwsp.host.upcall;
 
+import java.util.function.LongPredicate;
+
 import org.jwsp.host.kernel.Associable;
+import org.jwsp.host.kernel.CompletionModes;
 import org.jwsp.host.kernel.CompletionPortObject;
 import org.jwsp.kernel.KernelException;
 
@@ -20,6 +23,10 @@ public final class SocketHandle implements Associable {
     private volatile CompletionPortObject port;
     private volatile long completionKey;
     private volatile Object clientRecord;
+    /** {@code SetFileCompletionNotificationModes} flags. */
+    private volatile int notificationModes;
+    /** The owning provider's cancel of this socket's overlapped operations (an IFS provider's), or null. */
+    private volatile LongPredicate ioCancel;
 
     SocketHandle(int catalogEntryId, long context) {
         this.catalogEntryId = catalogEntryId;
@@ -54,6 +61,38 @@ public final class SocketHandle implements Associable {
 
     public void clientRecord(Object record) {
         clientRecord = record;
+    }
+
+    /** {@code FILE_SKIP_COMPLETION_PORT_ON_SUCCESS} is set: an operation that succeeds at once posts no packet. */
+    public boolean skipsPortOnSuccess() {
+        return (notificationModes & CompletionModes.FILE_SKIP_COMPLETION_PORT_ON_SUCCESS) != 0;
+    }
+
+    /** Adds {@code flags}: as on Windows, a mode once set cannot be cleared. */
+    @Override
+    public synchronized void notificationModes(int flags) {
+        notificationModes |= flags;
+    }
+
+    @Override
+    public int notificationModes() {
+        return notificationModes;
+    }
+
+    /**
+     * Lets {@code CancelIoEx} reach the socket's overlapped operations: set by a provider whose
+     * operations are the handle's own, as an IFS base provider's are. A layered provider's handle
+     * (non-IFS) has none, so {@code CancelIoEx} finds nothing on it, as on Windows, where its
+     * operations are issued on the lower provider's handle.
+     */
+    public void ioCancel(LongPredicate cancel) {
+        ioCancel = cancel;
+    }
+
+    @Override
+    public boolean cancelIo(long overlapped) {
+        LongPredicate c = ioCancel;
+        return c != null && c.test(overlapped);
     }
 
     @Override

@@ -88,6 +88,11 @@ public final class Ws2 implements AutoCloseable {
         return lastError.get()[0];
     }
 
+    /** {@code WSASetLastError}. */
+    public void setLastError(int code) {
+        lastError.get()[0] = code;
+    }
+
     private int failed(int result) {
         if (result == SOCKET_ERROR()) {
             lastError.get()[0] = errno.get().get(ValueLayout.JAVA_INT, 0);

@@ -40,8 +40,7 @@ class CompletionRoutineTest {
             for (int i = 0; i < 3; i++) {
                 int r = ws2.send(p.client(), Buffers.wsabuf(arena, Buffers.pattern(arena, 1000 + i, i)), 1, MemorySegment.NULL, 0,
                         OVERLAPPED.asSlice(ovs, i), routine);
-                assertEquals(SOCKET_ERROR(), r);
-                assertEquals(WSA_IO_PENDING(), ws2.lastError());
+                assertEquals(0, r, "fits in the send buffer: completes at once, its routine still queued");
             }
             // the sends complete (the data arrives) while this thread is not alertable: nothing runs
             assertTrue(Buffers.receiveFully(ws2, p.server(), arena.allocate(1000 + 1001 + 1002), arena));

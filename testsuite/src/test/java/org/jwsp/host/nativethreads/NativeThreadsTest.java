@@ -135,7 +135,8 @@ class NativeThreadsTest {
                 MemorySegment job = jobs.asSlice(i * JOB.byteSize(), JOB.byteSize());
                 String at = "client " + i + " (step " + get(job, "failed_step") + ", error " + get(job, "last_error") + ")";
                 assertEquals(0, get(job, "failed_step"), at);
-                assertEquals(WSA_IO_PENDING(), get(job, "pending_error"), at);
+                int issued = get(job, "pending_error"); // 0: completed at once, as Windows may; else it pended
+                assertTrue(issued == 0 || issued == WSA_IO_PENDING(), at + ": overlapped send answered " + issued);
                 assertEquals(1, get(job, "echo_ok"), at);
                 assertEquals(0, get(job, "routine_calls_before_wait"), at + ": the routine waited for the alertable wait");
                 assertEquals(KernelPort.WAIT_IO_COMPLETION, get(job, "sleep_result"), at);

@@ -1,0 +1,147 @@
+package org.jwsp.provider;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.jwsp.bindings.windows.ws2spi_h.*;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import org.junit.jupiter.api.Test;
+import org.jwsp.bindings.windows.LPWSAOVERLAPPED_COMPLETION_ROUTINE;
+import org.jwsp.bindings.windows.OVERLAPPED;
+import org.jwsp.bindings.windows.OVERLAPPED_ENTRY;
+import org.jwsp.host.catalog.Catalog;
+import org.jwsp.testkit.Buffers;
+import org.jwsp.testkit.Pair;
+import org.jwsp.kernel.KernelPort;
+
+/**
+ * jwsp's completed-at-once path ({@code SendPath}'s immediate branch, {@code OverlappedProxy}'s
+ * immediate receive) over the real host, whose base provider now completes at once what the
+ * kernel can do at once, as Windows' does: the program sees 0 and the count, and its event, port
+ * packet or completion routine all the same; sends that complete at once and sends that pend on one
+ * socket arrive and complete in call order.
+ */
+class HostImmediateCompletionTest {
+
+    private static final int BIG = 16 << 20;
+
+    @Test
+    void aSendThatFitsCompletesAtOnceThroughJwspAndStillSetsItsEventAndPostsItsPacket() throws Exception {
+        OverTheHost.run((ws2, installed, arena) -> {
+            try (Pair p = Pair.tcp(ws2, AF_INET(), WSA_FLAG_OVERLAPPED(), arena)) {
+                assertEquals(installed.chainOver(Catalog.BASE_TCP_V4), ws2.provider(p.client()).entry().catalogEntryId());
+                KernelPort kernel = ws2.kernel();
+                long port = kernel.createCompletionPort(0);
+                kernel.associate(port, p.client(), 0xAB);
+                MemorySegment ov = OverTheHost.overlapped(ws2, arena);
+                MemorySegment sent = arena.allocateFrom(ValueLayout.JAVA_INT, -1);
+                assertEquals(0, ws2.send(p.client(), Buffers.wsabuf(arena, Buffers.pattern(arena, 700, 4)), 1, sent, 0, ov,
+                        MemorySegment.NULL), () -> "send: " + ws2.lastError());
+                assertEquals(700, sent.get(ValueLayout.JAVA_INT, 0));
+                assertEquals(KernelPort.WAIT_OBJECT_0, ws2.waitForEvent(OVERLAPPED.hEvent(ov).address(), 10_000, false));
+                MemorySegment entries = OVERLAPPED_ENTRY.allocateArray(2, arena);
+                assertEquals(1, kernel.dequeue(port, entries, 10_000, false));
+                assertEquals(0xAB, OVERLAPPED_ENTRY.lpCompletionKey(entries));
+                assertEquals(700, OVERLAPPED_ENTRY.dwNumberOfBytesTransferred(entries));
+                assertEquals(ov.address(), OVERLAPPED_ENTRY.lpOverlapped(entries).address());
+                MemorySegment bytes = arena.allocate(ValueLayout.JAVA_INT);
+                assertTrue(ws2.getOverlappedResult(p.client(), ov, bytes, false, arena.allocate(ValueLayout.JAVA_INT)));
+                assertEquals(700, bytes.get(ValueLayout.JAVA_INT, 0));
+                MemorySegment got = arena.allocate(700);
+                assertTrue(Buffers.receiveFully(ws2, p.server(), got, arena));
+                Buffers.assertPattern(got, 4);
+                assertEquals(KernelPort.DEQUEUE_TIMEOUT, kernel.dequeue(port, entries, 0, false), "one packet, not two");
+                kernel.closeHandle(port);
+            }
+        });
+    }
+
+    @Test
+    void anImmediateSendThroughJwspRunsItsRoutineInTheNextAlertableWait() throws Exception {
+        OverTheHost.run((ws2, installed, arena) -> {
+            try (Pair p = Pair.tcp(ws2, AF_INET(), WSA_FLAG_OVERLAPPED(), arena)) {
+                List<int[]> calls = new CopyOnWriteArrayList<>();
+                MemorySegment routine = LPWSAOVERLAPPED_COMPLETION_ROUTINE.allocate(
+                        (e, n, o, f) -> calls.add(new int[] {e, n}), arena);
+                MemorySegment ov = arena.allocate(OVERLAPPED.layout());
+                MemorySegment sent = arena.allocate(ValueLayout.JAVA_INT);
+                assertEquals(0, ws2.send(p.client(), Buffers.wsabuf(arena, Buffers.pattern(arena, 300, 7)), 1, sent, 0, ov, routine));
+                assertTrue(calls.isEmpty(), "not inside the call");
+                long deadline = System.nanoTime() + 10_000_000_000L;
+                while (calls.isEmpty() && System.nanoTime() < deadline) {
+                    ws2.sleepEx(1000, true);
+                }
+                assertEquals(1, calls.size());
+                assertEquals(0, calls.get(0)[0]);
+                assertEquals(300, calls.get(0)[1]);
+            }
+        });
+    }
+
+    @Test
+    void aReceiveWithDataQueuedCompletesAtOnceThroughJwsp() throws Exception {
+        OverTheHost.run((ws2, installed, arena) -> {
+            try (Pair p = Pair.tcp(ws2, AF_INET(), WSA_FLAG_OVERLAPPED(), arena)) {
+                MemorySegment sent = arena.allocate(ValueLayout.JAVA_INT);
+                assertEquals(0, ws2.send(p.client(), Buffers.wsabuf(arena, Buffers.pattern(arena, 64, 9)), 1, sent, 0,
+                        MemorySegment.NULL, MemorySegment.NULL));
+                MemorySegment one = arena.allocate(1);
+                assertEquals(0, ws2.recv(p.server(), Buffers.wsabuf(arena, one), 1, sent, arena.allocateFrom(ValueLayout.JAVA_INT, MSG_PEEK()),
+                        MemorySegment.NULL, MemorySegment.NULL), "peek: the data is there");
+                MemorySegment ov = OverTheHost.overlapped(ws2, arena);
+                MemorySegment into = arena.allocate(64);
+                MemorySegment got = arena.allocateFrom(ValueLayout.JAVA_INT, -1);
+                assertEquals(0, ws2.recv(p.server(), Buffers.wsabuf(arena, into), 1, got, arena.allocateFrom(ValueLayout.JAVA_INT, 0), ov,
+                        MemorySegment.NULL), () -> "recv: " + ws2.lastError());
+                assertEquals(64, got.get(ValueLayout.JAVA_INT, 0));
+                Buffers.assertPattern(into, 9);
+                assertEquals(KernelPort.WAIT_OBJECT_0, ws2.waitForEvent(OVERLAPPED.hEvent(ov).address(), 10_000, false));
+            }
+        });
+    }
+
+    /** Immediate, pending and queued sends through jwsp on one socket: call order on the wire and on the port. */
+    @Test
+    void immediateAndPendingSendsThroughJwspKeepCallOrder() throws Exception {
+        OverTheHost.run((ws2, installed, arena) -> {
+            try (Pair p = Pair.tcp(ws2, AF_INET(), WSA_FLAG_OVERLAPPED(), arena)) {
+                KernelPort kernel = ws2.kernel();
+                long port = kernel.createCompletionPort(0);
+                kernel.associate(port, p.client(), 1);
+                int[] sizes = {1000, BIG, 2000, 3000};
+                MemorySegment ovs = OVERLAPPED.allocateArray(sizes.length, arena);
+                MemorySegment sent = arena.allocate(ValueLayout.JAVA_INT);
+                List<Integer> answers = new ArrayList<>();
+                for (int i = 0; i < sizes.length; i++) {
+                    int r = ws2.send(p.client(), Buffers.wsabuf(arena, Buffers.pattern(arena, sizes[i], i)), 1, sent, 0,
+                            OVERLAPPED.asSlice(ovs, i), MemorySegment.NULL);
+                    answers.add(r == 0 ? 0 : ws2.lastError());
+                }
+                assertEquals(0, answers.get(0), "the first fits at once");
+                assertEquals(WSA_IO_PENDING(), answers.get(1), "the big one pends");
+                for (int i = 0; i < sizes.length; i++) {
+                    MemorySegment got = arena.allocate(sizes[i], 8);
+                    assertTrue(Buffers.receiveFully(ws2, p.server(), got, arena));
+                    Buffers.assertPattern(got, i);
+                }
+                MemorySegment entries = OVERLAPPED_ENTRY.allocateArray(8, arena);
+                int next = 0;
+                while (next < sizes.length) {
+                    int n = kernel.dequeue(port, entries, 10_000, false);
+                    assertTrue(n > 0, "dequeue: " + n);
+                    for (int j = 0; j < n; j++, next++) {
+                        MemorySegment e = OVERLAPPED_ENTRY.asSlice(entries, j);
+                        assertEquals(OVERLAPPED.asSlice(ovs, next).address(), OVERLAPPED_ENTRY.lpOverlapped(e).address(), "packet " + next);
+                        assertEquals(sizes[next], OVERLAPPED_ENTRY.dwNumberOfBytesTransferred(e));
+                    }
+                }
+                kernel.closeHandle(port);
+            }
+        });
+    }
+}
