@@ -126,7 +126,7 @@ public final class CompletionPortObject implements KernelObject {
         return packets.queued();
     }
 
-    /** CQEs the ring has published so far (doorbells included): tests check that posts do not enter the kernel. */
+    /** CQEs the ring has published so far (doorbells included), while the port is open: tests check that posts do not enter the kernel. */
     int cqesPublished() {
         return ring.cqTail();
     }
