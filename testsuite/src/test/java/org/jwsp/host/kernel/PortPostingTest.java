@@ -33,9 +33,13 @@ import org.jwsp.bindings.windows.OVERLAPPED_ENTRY;
 import org.jwsp.bindings.windows.WSPUPCALLTABLE;
 import org.jwsp.bindings.windows.LPWPUCLOSESOCKETHANDLE;
 import org.jwsp.bindings.windows.LPWPUCREATESOCKETHANDLE;
+import org.jwsp.host.catalog.Catalog;
 import org.jwsp.host.upcall.Ws2Exports;
 import org.jwsp.host.upcall.Ws2UpcallTable;
+import org.jwsp.host.ws2.Ws2;
 import org.jwsp.kernel.KernelPort;
+import org.jwsp.testkit.Buffers;
+import org.jwsp.testkit.Pair;
 
 /**
  * Posting to a host completion port without entering the kernel ({@link CompletionPortObject},
@@ -150,6 +154,47 @@ class PortPostingTest {
             assertEquals(3, OVERLAPPED_ENTRY.lpCompletionKey(sleeperEntries));
         } finally {
             assertTrue(kernel.closeHandle(handle));
+        }
+    }
+
+    @Test
+    void postsAndRingCompletionsLeaveThePortInTheOrderTheyArrived() throws Exception {
+        try (Ws2 ws2 = Ws2.startup(Catalog.system()); Arena arena = Arena.ofShared()) {
+            // two sockets: the base provider keeps one send in flight per socket, submitting the next at the reap
+            List<Pair> pairs = List.of(Pair.tcp(ws2, AF_INET(), WSA_FLAG_OVERLAPPED(), arena),
+                    Pair.tcp(ws2, AF_INET(), WSA_FLAG_OVERLAPPED(), arena));
+            long handle = kernel.createCompletionPort(0);
+            CompletionPortObject port = kernel.port(handle);
+            try {
+                MemorySegment buffer = Buffers.wsabuf(arena, arena.allocate(64));
+                MemorySegment ovs = OVERLAPPED.allocateArray(2, arena);
+                // a send completes (a CQE of the ring), then a post, then the other send, then a post
+                for (int i = 0; i < 2; i++) {
+                    long client = pairs.get(i).client();
+                    kernel.associate(handle, client, 10 + i);
+                    int rc = ws2.send(client, buffer, 1, MemorySegment.NULL, 0, OVERLAPPED.asSlice(ovs, i), MemorySegment.NULL);
+                    assertTrue(rc == 0 || ws2.lastError() == WSA_IO_PENDING(), "send " + i + ": " + ws2.lastError());
+                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                    // the send's completion has arrived (a CQE in the ring, or a posted packet if it completed at once)
+                    while (port.cqesPublished() + port.queued() < 2 * i + 1) {
+                        assertTrue(System.nanoTime() < deadline, "send " + i + " never completed");
+                        Thread.onSpinWait();
+                    }
+                    assertTrue(kernel.post(handle, 0, 100 + i, MemorySegment.NULL));
+                }
+                MemorySegment entries = OVERLAPPED_ENTRY.allocateArray(8, arena);
+                assertEquals(4, kernel.dequeue(handle, entries, 0, false));
+                List<Long> keys = new ArrayList<>();
+                for (int j = 0; j < 4; j++) {
+                    keys.add(OVERLAPPED_ENTRY.lpCompletionKey(OVERLAPPED_ENTRY.asSlice(entries, j)));
+                }
+                assertEquals(List.of(10L, 100L, 11L, 101L), keys, "one FIFO of arrival: send, post, send, post");
+                assertEquals(OVERLAPPED.asSlice(ovs, 1).address(),
+                        OVERLAPPED_ENTRY.lpOverlapped(OVERLAPPED_ENTRY.asSlice(entries, 2)).address());
+            } finally {
+                pairs.forEach(Pair::close);
+                assertTrue(kernel.closeHandle(handle));
+            }
         }
     }
 
