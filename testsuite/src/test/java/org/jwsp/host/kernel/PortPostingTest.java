@@ -43,7 +43,8 @@ import org.jwsp.testkit.Pair;
 
 /**
  * Posting to a host completion port without entering the kernel ({@link CompletionPortObject},
- * {@link PostedPackets}): a post is seen by every later dequeue in FIFO order, wakes a thread
+ * {@link PostedPackets}): a post is seen by every later dequeue in FIFO order (and in order of
+ * arrival with the ring's own completions), wakes a thread
  * already asleep on the port (the window between the sleeper's last look and its {@code poll} is
  * held open by the port's sleep hook), enters the kernel only for that, and a post racing
  * {@code CloseHandle} is either dequeued or counted as discarded. Posts come through
