@@ -144,3 +144,39 @@ int native_clients_run(JOB *jobs, int count) {
 int native_clients_job_size(void) {
     return (int) sizeof(JOB);
 }
+
+/* ---- completions posted from a pthread: ws2_32's WPUCompleteOverlappedRequest, as a provider's
+ * own completion thread calls it ---- */
+
+typedef int (*WPU_COMPLETE)(SOCKET, OVERLAPPED *, DWORD, DWORD, int *);
+
+typedef struct {
+    WPU_COMPLETE complete;
+    SOCKET s;
+    OVERLAPPED *ovs;
+    int count;
+    int failures;
+} COMPLETER;
+
+static void *completer(void *arg) {
+    COMPLETER *c = (COMPLETER *) arg;
+    for (int i = 0; i < c->count; i++) {
+        int err = 0;
+        if (c->complete(c->s, &c->ovs[i], 0, (DWORD) i, &err) != 0) {
+            c->failures++;
+        }
+    }
+    return 0;
+}
+
+/* Completes ovs[0..count) in order (cbTransferred = i) on a new pthread, joins it; returns the
+ * number of calls that failed, or -1 if the thread did not start. */
+int native_clients_complete_in_order(WPU_COMPLETE complete, SOCKET s, OVERLAPPED *ovs, int count) {
+    COMPLETER c = { complete, s, ovs, count, 0 };
+    pthread_t thread;
+    if (pthread_create(&thread, 0, completer, &c) != 0) {
+        return -1;
+    }
+    pthread_join(thread, 0);
+    return c.failures;
+}

@@ -33,7 +33,7 @@ final class BaseProcTable {
         WSPPROC_TABLE.lpWSPCleanup(t, LPWSPCLEANUP.allocate(p::cleanup, arena));
         WSPPROC_TABLE.lpWSPCloseSocket(t, LPWSPCLOSESOCKET.allocate(sc::close, arena));
         WSPPROC_TABLE.lpWSPConnect(t, LPWSPCONNECT.allocate(sc::connect, arena));
-        WSPPROC_TABLE.lpWSPGetOverlappedResult(t, LPWSPGETOVERLAPPEDRESULT.allocate(tc::getOverlappedResult, arena));
+        WSPPROC_TABLE.lpWSPGetOverlappedResult(t, AddressSignatures.lpWspGetOverlappedResultStub(tc::getOverlappedResult, arena));
         WSPPROC_TABLE.lpWSPGetPeerName(t, LPWSPGETPEERNAME.allocate((s, n, l, e) -> sc.sockName(s, n, l, e, true), arena));
         WSPPROC_TABLE.lpWSPGetSockName(t, LPWSPGETSOCKNAME.allocate((s, n, l, e) -> sc.sockName(s, n, l, e, false), arena));
         WSPPROC_TABLE.lpWSPGetSockOpt(t, LPWSPGETSOCKOPT.allocate(oc::getSockOpt, arena));

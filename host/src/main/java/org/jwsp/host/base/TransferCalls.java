@@ -309,8 +309,7 @@ final class TransferCalls {
      * program's port is written when that port is dequeued, so such a wait needs another thread
      * dequeuing the port (on Windows the kernel writes it without a dequeue).
      */
-    int getOverlappedResult(long s, MemorySegment lpOverlapped, MemorySegment lpcbTransfer, int fWait,
-                            MemorySegment lpdwFlags, MemorySegment lpErrno) {
+    int getOverlappedResult(long s, long lpOverlapped, long lpcbTransfer, int fWait, long lpdwFlags, long lpErrno) {
         BaseSocket sock = null;
         try {
             sock = provider.sockets.acquire(s);
@@ -318,11 +317,11 @@ final class TransferCalls {
                 fail(lpErrno, WSAENOTSOCK());
                 return FALSE();
             }
-            if (lpOverlapped.address() == 0 || lpcbTransfer.address() == 0 || lpdwFlags.address() == 0) {
+            if (lpOverlapped == 0 || lpcbTransfer == 0 || lpdwFlags == 0) {
                 fail(lpErrno, WSAEFAULT());
                 return FALSE();
             }
-            long ov = lpOverlapped.address();
+            long ov = lpOverlapped;
             if ((ov & 7) != 0) {
                 fail(lpErrno, WSAEFAULT());
                 return FALSE();
@@ -343,8 +342,8 @@ final class TransferCalls {
                     }
                 }
             }
-            CallerMemory.putInt(lpcbTransfer.address(), OverlappedStatus.bytes(ov));
-            CallerMemory.putInt(lpdwFlags.address(), 0);
+            CallerMemory.putInt(lpcbTransfer, OverlappedStatus.bytes(ov));
+            CallerMemory.putInt(lpdwFlags, 0);
             int error = OverlappedStatus.error(ov);
             if (error != 0) {
                 fail(lpErrno, error);

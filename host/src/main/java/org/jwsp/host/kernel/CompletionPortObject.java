@@ -11,38 +11,65 @@ import org.jwsp.bindings.windows.OVERLAPPED_ENTRY;
 import org.jwsp.kernel.KernelPort;
 
 /**
- * An I/O completion port over one {@link IoUring}. Every packet the port hands out came through
- * the ring as a CQE; the CQE's {@code user_data} says what it is (low 3 bits, an {@code OVERLAPPED}
- * is 8-byte aligned so its tag is 0):
+ * An I/O completion port over one {@link IoUring}. It hands out packets from two sources, merged
+ * into one FIFO of arrival:
  * <ul>
- *   <li>tag 0: an overlapped socket operation ({@code IORING_OP_SENDMSG}/{@code RECVMSG}, submitted
- *       by {@link #submitMessage}); {@code user_data} is the {@code OVERLAPPED} address and the
- *       installed {@link OverlappedCompletion} finishes it;</li>
- *   <li>{@link #TAG_POST}: a {@code PostQueuedCompletionStatus} packet, an {@code IORING_OP_NOP}
- *       whose {@code user_data} is {@code slot << 3 | TAG_POST} into the pooled packet arrays;</li>
- *   <li>{@link #TAG_WAKE}: the NOP that {@link #close()} posts so every waiter wakes;</li>
- *   <li>{@link #TAG_CANCEL}: the answer to an {@code IORING_OP_ASYNC_CANCEL} (the cancelled
- *       operations complete themselves with {@code -ECANCELED}).</li>
+ *   <li>CQEs of the ring, whose {@code user_data} says what they are (low 3 bits; an
+ *       {@code OVERLAPPED} is 8-byte aligned so its tag is 0):
+ *     <ul>
+ *       <li>tag 0: an overlapped socket operation ({@code IORING_OP_SENDMSG}/{@code RECVMSG},
+ *           submitted by {@link #submitMessage}); {@code user_data} is the {@code OVERLAPPED}
+ *           address and the installed {@link OverlappedCompletion} finishes it;</li>
+ *       <li>{@link #TAG_DOORBELL}: a NOP that only makes the ring readable, so that a thread
+ *           asleep on it wakes and takes the posted packets;</li>
+ *       <li>{@link #TAG_WAKE}: the NOP that {@link #close()} posts so every waiter wakes;</li>
+ *       <li>{@link #TAG_CANCEL}: the answer to an {@code IORING_OP_ASYNC_CANCEL} (the cancelled
+ *           operations complete themselves with {@code -ECANCELED});</li>
+ *     </ul></li>
+ *   <li>posted packets ({@code PostQueuedCompletionStatus}, {@code WPUCompleteOverlappedRequest}),
+ *       which never enter the kernel by themselves: {@link #post} queues them in
+ *       {@link PostedPackets}, marked with the CQ tail of their moment, and the reaper hands each
+ *       out after the CQEs that arrived before it and before those that came after.</li>
  * </ul>
+ *
+ * <p><b>Posting without a system call.</b> A post is seen by every later dequeue (it is in the
+ * queue before {@code post} returns). It enters the kernel only to wake a thread already asleep
+ * on the ring: it then submits one doorbell NOP, and no other post does until that doorbell's CQE
+ * is reaped. The argument that no packet is left while every waiter sleeps is written in
+ * {@link PostedPackets}: a waiter's last look at the queue and its registration as a sleeper are
+ * one critical section, and so are a post's enqueue and its look at the sleepers; a ring CQE needs
+ * no such care, {@code poll} on the ring fd is level-triggered on the CQ. On Windows each
+ * {@code PostQueuedCompletionStatus} is a kernel transition; here a burst of posts to a port
+ * nobody sleeps on costs none, and to a sleeping port one.
  *
  * <p><b>Threads.</b> Any number of threads may {@link #dequeue} (they wait in {@code poll} on the
  * ring fd, which is readable while the CQ ring is not empty, plus their wake fd when alertable);
- * reaping is serialised by the ring's reap lock. Any thread may post or submit.
+ * reaping (CQEs and posted packets alike) is serialised by the ring's reap lock. Any thread may
+ * post or submit.
  *
  * <p><b>Lifetime.</b> A reference count: the handle holds one, every dequeue/post/submit holds one
  * while it runs. {@link #close()} marks the port closed (waiters return
  * {@link KernelPort#DEQUEUE_CLOSED}), posts a wake NOP and drops the handle's reference; the last
- * reference unmaps the ring and closes its fd. The packet arrays hold no native memory.
+ * reference unmaps the ring and closes its fd; the packets still queued then are counted as
+ * {@link #discarded()} (a Windows port drops them the same way). The packet arrays hold no native
+ * memory.
  */
 public final class CompletionPortObject implements KernelObject {
 
     static final long TAG_MASK = 7;
-    static final long TAG_POST = 1;
+    static final long TAG_DOORBELL = 1;
     static final long TAG_WAKE = 2;
     static final long TAG_CANCEL = 3;
 
     private static final long ENTRY_SIZE = OVERLAPPED_ENTRY.sizeof();
     private static volatile OverlappedCompletion overlappedCompletion;
+
+    /** Called by a waiter after it counted itself a sleeper and before it enters {@code poll}: tests hold that window. */
+    interface SleepHook {
+        void asleep(CompletionPortObject port);
+    }
+
+    private static volatile SleepHook sleepHook;
 
     private final IoUring ring;
     private final References refs = new References();
@@ -50,7 +77,11 @@ public final class CompletionPortObject implements KernelObject {
     /** The reaper's current destination; only touched under the ring's reap lock. */
     private MemorySegment reapEntries;
     private int reapIndex;
+    /** Set by a {@link IoUring.CqeSink#STOP} during the current reap; under the reap lock. */
+    private boolean reapStopped;
     private final IoUring.CqeSink sink = this::onCqe;
+    private final PostedPackets.Sink postedSink = this::write;
+    private volatile int discarded;
 
     private CompletionPortObject(IoUring ring) {
         this.ring = ring;
@@ -58,6 +89,11 @@ public final class CompletionPortObject implements KernelObject {
 
     static CompletionPortObject open() {
         return new CompletionPortObject(IoUring.open());
+    }
+
+    /** Installs (or with null removes) the {@link SleepHook}; tests only. */
+    static void setSleepHook(SleepHook hook) {
+        sleepHook = hook;
     }
 
     static void setOverlappedCompletion(OverlappedCompletion completion) {
@@ -75,8 +111,29 @@ public final class CompletionPortObject implements KernelObject {
 
     void release() {
         if (refs.release()) {
+            discarded = packets.queued(); // no post is running: each holds a reference
             ring.close();
         }
+    }
+
+    /** Packets that were posted and still queued when the port's last reference went (0 while open). */
+    public int discarded() {
+        return discarded;
+    }
+
+    /** Posted packets not yet dequeued (for tests and diagnostics). */
+    public int queued() {
+        return packets.queued();
+    }
+
+    /** CQEs the ring has published so far (doorbells included), while the port is open: tests check that posts do not enter the kernel. */
+    int cqesPublished() {
+        return ring.cqTail();
+    }
+
+    /** Threads asleep on this port right now, waiting for a packet (for tests and diagnostics). */
+    public int sleepers() {
+        return packets.sleepers();
     }
 
     // ---- submission -------------------------------------------------------------------------
@@ -149,28 +206,41 @@ public final class CompletionPortObject implements KernelObject {
         }
     }
 
-    /** <em>Hot.</em> {@code PostQueuedCompletionStatus}: a NOP carrying a pooled packet. */
+    /**
+     * <em>Hot.</em> {@code PostQueuedCompletionStatus}: queues the packet for the next dequeue and
+     * enters the kernel only if a thread sleeps on the port (one doorbell NOP, see the class
+     * comment). False only if the port is closed.
+     */
     public boolean post(int bytes, long key, long overlapped) {
         if (!acquire()) {
             return false;
         }
-        int slot = packets.take(bytes, key, overlapped);
-        boolean ok = false;
+        try {
+            if (packets.post(bytes, key, overlapped, ring.cqTail())) {
+                ringDoorbell();
+            }
+            return true;
+        } finally {
+            release();
+        }
+    }
+
+    /** Submits a doorbell NOP (the caller claimed it in {@link PostedPackets}); its CQE wakes every sleeper. */
+    private void ringDoorbell() {
+        int rc = -1;
         ring.submitLock.lock();
         try {
             long sqe = ring.nextSqe();
             if (sqe >= 0) {
-                ring.prepNop(sqe, ((long) slot << 3) | TAG_POST);
-                ok = ring.submit() == 0;
+                ring.prepNop(sqe, TAG_DOORBELL);
+                rc = ring.submit();
             }
         } finally {
             ring.submitLock.unlock();
-            if (!ok) {
-                packets.free(slot);
-            }
-            release();
         }
-        return ok;
+        if (rc != 0) {
+            packets.doorbellFailed(); // the packet is queued all the same; the next post or reap rings again
+        }
     }
 
     // ---- dequeue ----------------------------------------------------------------------------
@@ -213,7 +283,19 @@ public final class CompletionPortObject implements KernelObject {
                 pollfd.events(fds, (short) linux_h.POLLIN());
                 pollfd.revents(fds, (short) 0);
                 Waits.setWake(thread, alertable);
-                int ready = Libc.poll(fds, 2, wait);
+                if (!packets.sleep()) {
+                    continue; // posted since the reap above: take it
+                }
+                int ready;
+                try {
+                    SleepHook hook = sleepHook;
+                    if (hook != null) {
+                        hook.asleep(this);
+                    }
+                    ready = Libc.poll(fds, 2, wait);
+                } finally {
+                    packets.awake();
+                }
                 if (ready > 0 && alertable) {
                     thread.drainWake(fds);
                 }
@@ -229,31 +311,53 @@ public final class CompletionPortObject implements KernelObject {
         }
     }
 
+    /**
+     * Fills up to {@code max} entries, merging the ring's CQEs and the posted packets in order of
+     * arrival (a packet goes right before the CQE at its mark). If it leaves packets behind while
+     * threads sleep, it rings the doorbell for them.
+     */
     private int reap(MemorySegment entries, int max) {
+        int produced;
         ring.reapLock.lock();
         try {
             reapEntries = entries;
             reapIndex = 0;
-            return ring.reap(sink, max);
+            reapStopped = false;
+            while (reapIndex < max && !reapStopped) {
+                int head = ring.cqHead();
+                int before = packets.cqesBeforeOldest(head);
+                if (before == 0) {
+                    packets.take(head, max - reapIndex, postedSink);
+                } else if (ring.reap(sink, max - reapIndex, before) == 0) {
+                    if (before == PostedPackets.NONE) {
+                        break; // nothing anywhere
+                    }
+                    packets.take(head, max - reapIndex, postedSink); // defensive: marks never run ahead of the tail
+                }
+            }
+            produced = reapIndex; // read under the lock: the next reaper resets it
         } finally {
             reapEntries = null;
             ring.reapLock.unlock();
         }
+        if (packets.needsDoorbell()) {
+            ringDoorbell();
+        }
+        return produced;
     }
 
     /** One CQE, under the reap lock: whether it produced the next OVERLAPPED_ENTRY ({@link IoUring.CqeSink}). */
     private int onCqe(long userData, int res) {
         long tag = userData & TAG_MASK;
-        if (tag == TAG_POST) {
-            int slot = (int) (userData >>> 3);
-            write(packets.key(slot), packets.overlapped(slot), 0L, packets.bytes(slot));
-            packets.free(slot);
-            return IoUring.CqeSink.PRODUCED;
+        if (tag == TAG_DOORBELL) {
+            packets.doorbellAnswered();
+            return IoUring.CqeSink.CONSUMED;
         }
         if (tag == TAG_WAKE) {
             // a reap that began before close() took the wake meant for every waiter: put it back
             // (so the ring fd stays readable) and stop, or this reap would take it again
             postWake();
+            reapStopped = true;
             return IoUring.CqeSink.STOP;
         }
         if (tag != 0) {
@@ -267,6 +371,11 @@ public final class CompletionPortObject implements KernelObject {
         write(key, userData, CallerMemory.getAlignedLong(userData + OVERLAPPED.Internal$offset()),
                 (int) CallerMemory.getAlignedLong(userData + OVERLAPPED.InternalHigh$offset()));
         return IoUring.CqeSink.PRODUCED;
+    }
+
+    /** A posted packet, under the reap lock. */
+    private void write(long key, long overlapped, int bytes) {
+        write(key, overlapped, 0L, bytes);
     }
 
     /** Writes OVERLAPPED_ENTRY[reapIndex++]; pointers are 64-bit on both targets (x64, x86_64). */

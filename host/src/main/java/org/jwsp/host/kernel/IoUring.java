@@ -213,18 +213,20 @@ final class IoUring {
     }
 
     /**
-     * Reaps CQEs until {@code maxProduced} of them produced an entry or the ring is empty; the
-     * caller holds {@link #reapLock}. Returns the number that produced an entry.
+     * Reaps CQEs until {@code maxProduced} of them produced an entry, {@code maxConsumed} were
+     * consumed, a sink said {@link CqeSink#STOP} or the ring is empty; the caller holds
+     * {@link #reapLock}. Returns the number consumed (the sink counts what it produced).
      */
-    int reap(CqeSink sink, int maxProduced) {
+    int reap(CqeSink sink, int maxProduced, int maxConsumed) {
         int head = (int) U32.get(cqRing, cqHeadOff);
         int tail = (int) U32.getAcquire(cqRing, cqTailOff);
-        int produced = 0;
-        while (head != tail && produced < maxProduced) {
+        int produced = 0, consumed = 0;
+        while (head != tail && produced < maxProduced && consumed < maxConsumed) {
             long cqe = cqesOff + (head & cqMask) * io_uring_cqe.sizeof();
             long userData = cqRing.get(io_uring_cqe.user_data$layout(), cqe + io_uring_cqe.user_data$offset());
             int res = cqRing.get(io_uring_cqe.res$layout(), cqe + io_uring_cqe.res$offset());
             head++;
+            consumed++;
             // release the slot before running the sink: the sink may submit, and nothing below reads the CQE
             U32.setRelease(cqRing, cqHeadOff, head);
             int r = sink.accept(userData, res);
@@ -236,7 +238,17 @@ final class IoUring {
                 tail = (int) U32.getAcquire(cqRing, cqTailOff);
             }
         }
-        return produced;
+        return consumed;
+    }
+
+    /** Our CQ head: the index of the next CQE to reap (only the reaper writes it). */
+    int cqHead() {
+        return (int) U32.get(cqRing, cqHeadOff);
+    }
+
+    /** The kernel's CQ tail: how many CQEs have ever been published (acquire). */
+    int cqTail() {
+        return (int) U32.getAcquire(cqRing, cqTailOff);
     }
 
     /** True if the CQ ring holds at least one CQE. */

@@ -20,6 +20,11 @@ public final class UpcallFaults {
 
     /** Logs, maps, writes {@code lpErrno}; returns the code. */
     public static int report(String entry, Throwable fault, MemorySegment lpErrno) {
+        return report(entry, fault, lpErrno == null ? 0L : lpErrno.address());
+    }
+
+    /** {@link #report(String, Throwable, MemorySegment)} for an entry that takes {@code lpErrno} as an address. */
+    public static int report(String entry, Throwable fault, long lpErrno) {
         int code = WsaErrors.fromThrowable(fault);
         try {
             LOG.error("{} failed inside the host, answered with WSA error {}", entry, code, fault);

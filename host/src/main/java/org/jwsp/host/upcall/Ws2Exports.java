@@ -3,9 +3,8 @@ package org.jwsp.host.upcall;
 import static org.jwsp.bindings.windows.ws2spi_h.*;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 
-import org.jwsp.bindings.windows.LPWPUCOMPLETEOVERLAPPEDREQUEST;
+import org.jwsp.bindings.AddressSignatures;
 import org.jwsp.host.kernel.CompletionPortObject;
 import org.jwsp.host.kernel.LinuxKernelPort;
 
@@ -22,7 +21,8 @@ import org.jwsp.host.kernel.LinuxKernelPort;
  * low bit of {@code hEvent} is set. {@code WSAEINVAL} if {@code s} is not a socket handle made by
  * {@code WPUCreateSocketHandle}, {@code WSAEFAULT} for a null {@code lpOverlapped}. Called on the
  * provider's completion threads; <em>hot</em>: no allocation, no lookup beyond the handle table.
- * The stub lives for the process (global arena).
+ * The stub takes its pointers as addresses ({@link AddressSignatures}: no segment per call) and
+ * lives for the process (global arena).
  */
 public final class Ws2Exports {
 
@@ -33,7 +33,7 @@ public final class Ws2Exports {
 
     static {
         KERNEL.registerExport(MODULE, "WPUCompleteOverlappedRequest",
-                LPWPUCOMPLETEOVERLAPPEDREQUEST.allocate(Ws2Exports::completeOverlappedRequest, Arena.global()));
+                AddressSignatures.lpWpuCompleteOverlappedRequestStub(Ws2Exports::completeOverlappedRequest, Arena.global()));
     }
 
     private Ws2Exports() {
@@ -44,19 +44,18 @@ public final class Ws2Exports {
         // the static initialiser is the registration
     }
 
-    private static int completeOverlappedRequest(long s, MemorySegment lpOverlapped, int dwError, int cbTransferred,
-                                                 MemorySegment lpErrno) {
+    private static int completeOverlappedRequest(long s, long lpOverlapped, int dwError, int cbTransferred, long lpErrno) {
         try {
             SocketHandle h = Ws2UpcallTable.socket(s);
             if (h == null) {
                 WsaErrors.set(lpErrno, WSAEINVAL());
                 return SOCKET_ERROR();
             }
-            if (lpOverlapped.address() == 0) {
+            if (lpOverlapped == 0) {
                 WsaErrors.set(lpErrno, WSAEFAULT());
                 return SOCKET_ERROR();
             }
-            long ov = lpOverlapped.address();
+            long ov = lpOverlapped;
             OverlappedStatus.complete(ov, dwError, cbTransferred);
             long event = OverlappedStatus.event(ov);
             if (event != 0) {

@@ -6,6 +6,8 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
+import org.jwsp.bindings.AddressSignatures;
+import org.jwsp.bindings.CallerMemory;
 import org.jwsp.bindings.windows.LPWPUCLOSEEVENT;
 import org.jwsp.bindings.windows.LPWPUCLOSESOCKETHANDLE;
 import org.jwsp.bindings.windows.LPWPUCLOSETHREAD;
@@ -17,7 +19,6 @@ import org.jwsp.bindings.windows.LPWPUMODIFYIFSHANDLE;
 import org.jwsp.bindings.windows.LPWPUOPENCURRENTTHREAD;
 import org.jwsp.bindings.windows.LPWPUPOSTMESSAGE;
 import org.jwsp.bindings.windows.LPWPUQUERYBLOCKINGCALLBACK;
-import org.jwsp.bindings.windows.LPWPUQUERYSOCKETHANDLECONTEXT;
 import org.jwsp.bindings.windows.LPWPUQUEUEAPC;
 import org.jwsp.bindings.windows.LPWPURESETEVENT;
 import org.jwsp.bindings.windows.LPWPUSETEVENT;
@@ -75,7 +76,7 @@ public final class Ws2UpcallTable {
         WSPUPCALLTABLE.lpWPUModifyIFSHandle(t, LPWPUMODIFYIFSHANDLE.allocate(Ws2UpcallTable::modifyIfsHandle, arena));
         WSPUPCALLTABLE.lpWPUPostMessage(t, LPWPUPOSTMESSAGE.allocate((hwnd, msg, w, l) -> FALSE(), arena));
         WSPUPCALLTABLE.lpWPUQueryBlockingCallback(t, LPWPUQUERYBLOCKINGCALLBACK.allocate(Ws2UpcallTable::queryBlockingCallback, arena));
-        WSPUPCALLTABLE.lpWPUQuerySocketHandleContext(t, LPWPUQUERYSOCKETHANDLECONTEXT.allocate(Ws2UpcallTable::querySocketHandleContext, arena));
+        WSPUPCALLTABLE.lpWPUQuerySocketHandleContext(t, AddressSignatures.lpWpuQuerySocketHandleContextStub(Ws2UpcallTable::querySocketHandleContext, arena));
         WSPUPCALLTABLE.lpWPUQueueApc(t, LPWPUQUEUEAPC.allocate(Ws2UpcallTable::queueApc, arena));
         WSPUPCALLTABLE.lpWPUResetEvent(t, LPWPURESETEVENT.allocate(Ws2UpcallTable::resetEvent, arena));
         WSPUPCALLTABLE.lpWPUSetEvent(t, LPWPUSETEVENT.allocate(Ws2UpcallTable::setEvent, arena));
@@ -95,18 +96,19 @@ public final class Ws2UpcallTable {
         }
     }
 
-    private static int querySocketHandleContext(long s, MemorySegment lpContext, MemorySegment lpErrno) {
+    /** <em>Hot</em> (once per send through a layered provider): pointers as addresses, no segment per call. */
+    private static int querySocketHandleContext(long s, long lpContext, long lpErrno) {
         try {
             SocketHandle h = socket(s);
             if (h == null) {
                 WsaErrors.set(lpErrno, WSAENOTSOCK());
                 return SOCKET_ERROR();
             }
-            if (lpContext.address() == 0) {
+            if (lpContext == 0) {
                 WsaErrors.set(lpErrno, WSAEFAULT());
                 return SOCKET_ERROR();
             }
-            lpContext.reinterpret(8).set(ValueLayout.JAVA_LONG_UNALIGNED, 0, h.context());
+            CallerMemory.putLong(lpContext, h.context());
             return 0;
         } catch (Throwable t) {
             UpcallFaults.report("WPUQuerySocketHandleContext", t, lpErrno);
