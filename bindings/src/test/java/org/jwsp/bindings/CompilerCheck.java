@@ -35,7 +35,7 @@ final class CompilerCheck {
             "netinet/tcp.h", "linux/io_uring.h", "linux/time_types.h", "time.h", "linux_gnu.h", "stddef.h",
             "stdint.h", "stdio.h");
     private static final List<String> WINDOWS_HEADERS = List.of("winsock2.h", "windows.h", "ws2spi.h",
-            "ws2ipdef.h", "stddef.h", "stdint.h");
+            "ws2ipdef.h", "mswsock.h", "stddef.h", "stdint.h");
 
     private CompilerCheck() {
     }
@@ -92,6 +92,34 @@ final class CompilerCheck {
             throw new IllegalStateException(WINDOWS_CC + " could not compile the layout check:\n" + cc.output);
         }
         return mismatches;
+    }
+
+    /**
+     * What each of {@code macros} expands to under the Windows headers, as the mingw-w64
+     * preprocessor says (for macros no {@code _Static_assert} can compare, like the
+     * {@code WSAID_*} GUID initialisers). Spaces are removed.
+     */
+    static List<String> windowsExpansions(List<String> macros, Path work) throws IOException, InterruptedException {
+        Files.createDirectories(work);
+        StringBuilder c = new StringBuilder(includes(WINDOWS_HEADERS));
+        for (String m : macros) {
+            c.append("jwsp_expansion ").append(m).append('\n');
+        }
+        Path src = work.resolve("expansions_windows.c");
+        Files.writeString(src, c);
+        List<String> cmd = new ArrayList<>(List.of(WINDOWS_CC, "-E", "-P"));
+        cmd.addAll(windowsDefines());
+        cmd.add(src.toString());
+        Result cc = run(work, cmd.toArray(String[]::new));
+        if (cc.status != 0) {
+            throw new IllegalStateException(WINDOWS_CC + " -E failed:\n" + cc.output);
+        }
+        List<String> out = cc.output.lines().filter(l -> l.startsWith("jwsp_expansion "))
+                .map(l -> l.substring("jwsp_expansion ".length()).replace(" ", "")).toList();
+        if (out.size() != macros.size()) {
+            throw new IllegalStateException("expected " + macros.size() + " expansions:\n" + cc.output);
+        }
+        return out;
     }
 
     /** The -D/-I flags jextract gave clang for Windows, minus the clang-only ones. */
