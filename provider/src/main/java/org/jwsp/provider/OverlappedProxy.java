@@ -134,6 +134,28 @@ final class OverlappedProxy {
         return finish(r, rc, lpReturned, MemorySegment.NULL, lpErrno, sc);
     }
 
+    /**
+     * A call jwsp answered itself at once ({@code bytes} written to the caller's output): the
+     * count goes to {@code lpReturned}, and an overlapped call on an overlapped socket still has
+     * its completion indicated (status, then the routine, or the event and the port), as Winsock
+     * requires of an overlapped operation that completes immediately.
+     */
+    int completeNow(SocketContext c, int bytes, MemorySegment lpReturned, MemorySegment ov, MemorySegment routine,
+                    MemorySegment tid, MemorySegment lpErrno, ThreadScratch sc) {
+        if (lpReturned.address() != 0) {
+            lpReturned.reinterpret(4).set(ValueLayout.JAVA_INT, 0, bytes);
+        }
+        if (!overlappedCall(c, ov, routine)) {
+            return 0;
+        }
+        SendRequest r = begin(c, ov, routine, tid, lpErrno);
+        if (r == null) {
+            return Errno.SOCKET_ERROR;
+        }
+        sc.bytes.set(ValueLayout.JAVA_INT, 0, bytes);
+        return finish(r, 0, lpReturned, MemorySegment.NULL, lpErrno, sc);
+    }
+
     /** jwsp's WSPGetOverlappedResult: every overlapped operation on a jwsp socket is completed by jwsp. */
     int getOverlappedResult(long s, MemorySegment ov, MemorySegment lpTransfer, int fWait, MemorySegment lpFlags, MemorySegment lpErrno) {
         try {

@@ -29,9 +29,11 @@ import org.jwsp.bindings.windows.fd_set;
 final class PassThrough {
 
     private final ProviderRuntime rt;
+    private final LayeredIdentity identity;
 
     PassThrough(ProviderRuntime rt) {
         this.rt = rt;
+        this.identity = new LayeredIdentity(rt);
     }
 
     private SocketContext socket(long s) {
@@ -81,7 +83,11 @@ final class PassThrough {
     int getSockOpt(long s, int level, int name, MemorySegment value, MemorySegment len, MemorySegment lpErrno) {
         try {
             SocketContext c = socket(s);
-            return c == null ? Errno.fail(lpErrno, WsaCondition.NOT_A_SOCKET)
+            if (c == null) {
+                return Errno.fail(lpErrno, WsaCondition.NOT_A_SOCKET);
+            }
+            int own = identity.getSockOpt(c, level, name, value, len, lpErrno);
+            return own != LayeredIdentity.NOT_MINE ? own
                     : LPWSPGETSOCKOPT.invoke(WSPPROC_TABLE.lpWSPGetSockOpt(c.lower.table), c.lowerHandle, level, name, value, len, lpErrno);
         } catch (Throwable t) {
             return Errno.fault(lpErrno, "WSPGetSockOpt", t);
@@ -111,8 +117,14 @@ final class PassThrough {
     int duplicateSocket(long s, int processId, MemorySegment info, MemorySegment lpErrno) {
         try {
             SocketContext c = socket(s);
-            return c == null ? Errno.fail(lpErrno, WsaCondition.NOT_A_SOCKET)
-                    : LPWSPDUPLICATESOCKET.invoke(WSPPROC_TABLE.lpWSPDuplicateSocket(c.lower.table), c.lowerHandle, processId, info, lpErrno);
+            if (c == null) {
+                return Errno.fail(lpErrno, WsaCondition.NOT_A_SOCKET);
+            }
+            int rc = LPWSPDUPLICATESOCKET.invoke(WSPPROC_TABLE.lpWSPDuplicateSocket(c.lower.table), c.lowerHandle, processId, info, lpErrno);
+            if (rc == 0 && info.address() != 0) {
+                identity.duplicated(c, info);
+            }
+            return rc;
         } catch (Throwable t) {
             return Errno.fault(lpErrno, "WSPDuplicateSocket", t);
         }

@@ -34,16 +34,29 @@ final class SocketEntries {
     private static final org.apache.logging.log4j.Logger LOG = org.apache.logging.log4j.LogManager.getLogger(SocketEntries.class);
 
     private final ProviderRuntime rt;
+    private final LayeredIdentity identity;
 
     SocketEntries(ProviderRuntime rt) {
         this.rt = rt;
+        this.identity = new LayeredIdentity(rt);
     }
 
     long socket(int af, int type, int protocol, MemorySegment info, int g, int flags, MemorySegment lpErrno) {
         try {
             ProviderRuntime.Chain chain = rt.chainFor(info);
             MemorySegment lowerInfo = chain.lowerSocketInfo();
-            long lower = LPWSPSOCKET.invoke(WSPPROC_TABLE.lpWSPSocket(chain.lower().table), af, type, protocol, lowerInfo, g, flags, lpErrno);
+            long lower;
+            int reserved = info.address() == 0 ? 0 : WSAPROTOCOL_INFOW.dwProviderReserved(info.reinterpret(LayeredIdentity.INFO_W_SIZE));
+            if (reserved == 0) {
+                lower = LPWSPSOCKET.invoke(WSPPROC_TABLE.lpWSPSocket(chain.lower().table), af, type, protocol, lowerInfo, g, flags, lpErrno);
+            } else {
+                // A duplicate (WSASocket FROM_PROTOCOL_INFO): the lower provider's key for it goes back down with its entry.
+                try (Arena call = Arena.ofConfined()) {
+                    MemorySegment keyed = call.allocate(WSAPROTOCOL_INFOW.layout()).copyFrom(lowerInfo);
+                    WSAPROTOCOL_INFOW.dwProviderReserved(keyed, reserved);
+                    lower = LPWSPSOCKET.invoke(WSPPROC_TABLE.lpWSPSocket(chain.lower().table), af, type, protocol, keyed, g, flags, lpErrno);
+                }
+            }
             if (lower == Errno.INVALID_SOCKET) {
                 return lower;
             }
@@ -268,6 +281,9 @@ final class SocketEntries {
             }
             if (code == ws2spi_h.SIO_FLUSH()) {
                 return flush(c, lpReturned, lpErrno, sc);
+            }
+            if (LayeredIdentity.answersIoctl(code)) {
+                return identity.ioctl(c, out, cbOut, lpReturned, ov, routine, tid, lpErrno, sc);
             }
             int rc = rt.proxy.ioctl(c, code, in, cbIn, out, cbOut, lpReturned, ov, routine, tid, lpErrno, sc);
             if (rc == 0 && code == ws2spi_h.FIONBIO() && in.address() != 0 && cbIn >= 4) {

@@ -53,6 +53,9 @@ final class OptionCalls {
             if (optval.address() == 0 || optlen.address() == 0) {
                 return fail(lpErrno, WSAEFAULT());
             }
+            if (BaseIdentity.answersOption(level, optname)) {
+                return provider.identity.protocolInfo(sock, optname, optval, optlen, lpErrno);
+            }
             MemorySegment len = optlen.reinterpret(4);
             if (len.get(ValueLayout.JAVA_INT_UNALIGNED, 0) < 4) {
                 return fail(lpErrno, WSAEFAULT());
@@ -166,16 +169,25 @@ final class OptionCalls {
                     return fail(lpErrno, WSAEFAULT());
                 }
                 sock.nonBlocking = in.reinterpret(4).get(ValueLayout.JAVA_INT_UNALIGNED, 0) != 0;
+            }
+            int returned = 0;
+            if (code == FIONBIO()) {
+                // done above
             } else if (code == SIO_FLUSH()) {
                 provider.io().abort(sock, false);
+            } else if (BaseIdentity.answersIoctl(code)) {
+                returned = BaseIdentity.baseHandle(sock, out, outLength);
+                if (returned < 0) {
+                    return fail(lpErrno, -returned);
+                }
             } else {
                 return fail(lpErrno, WSAEINVAL());
             }
             if (lpReturned.address() != 0) {
-                lpReturned.reinterpret(4).set(ValueLayout.JAVA_INT_UNALIGNED, 0, 0);
+                lpReturned.reinterpret(4).set(ValueLayout.JAVA_INT_UNALIGNED, 0, returned);
             }
             if (overlapped) {
-                provider.io().completeNow(sock, ov, routine.address(), lpThreadId.address(), 0, 0);
+                provider.io().completeNow(sock, ov, routine.address(), lpThreadId.address(), 0, returned);
             }
             return 0;
         } catch (Throwable t) {
