@@ -59,7 +59,7 @@ final class ProviderRuntime {
         try {
             this.kernel = settings.kernel() != null ? settings.kernel() : KernelPort.system();
             this.upcalls = new UpcallTable(upcallTable, kernel, arena);
-            this.catalog = new ProtocolCatalog(kernel);
+            this.catalog = new ProtocolCatalog(kernel, settings.providerId());
             this.slab = new RequestSlab(arena, settings.requestPoolSize());
             this.sockets = new SocketTable(arena, settings.socketSlots());
             this.delivery = new CompletionDelivery(upcalls, slab, kernel, arena);

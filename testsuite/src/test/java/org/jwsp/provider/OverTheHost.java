@@ -28,7 +28,7 @@ final class OverTheHost {
     }
 
     static void run(UUID providerId, Body body) throws Exception {
-        LayeredProvider.configure(ProviderSettings.defaults());
+        LayeredProvider.configure(ProviderSettings.defaults().withProviderId(providerId));
         try (Arena arena = Arena.ofShared();
              InstalledProvider installed = Catalog.system().install(MODULE, LayeredProvider.startupStub(), providerId, "jwsp",
                      Catalog.BASE_TCP_V4, Catalog.BASE_UDP_V4);

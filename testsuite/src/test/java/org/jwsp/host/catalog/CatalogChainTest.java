@@ -37,8 +37,8 @@ class CatalogChainTest {
     @Test
     void anInstalledChainIsChosenLoadedThroughItsWspStartupAndForwardsToTheBase() {
         try (Arena arena = Arena.ofShared()) {
-            CountingLayer layer = new CountingLayer(arena);
             UUID id = UUID.fromString("6a4a4d2b-8a43-4d0f-9b0a-5b1b5a1c2d3e");
+            CountingLayer layer = new CountingLayer(arena, id);
             try (InstalledProvider installed = Catalog.system().install(MODULE, layer.startup, id, "counting layer",
                     Catalog.BASE_TCP_V4)) {
                 assertEquals(layer.startup.address(), KernelPort.system().procAddress(MODULE, "WSPStartup").address());
@@ -75,8 +75,9 @@ class CatalogChainTest {
     @Test
     void aProviderWhoseModuleIsMissingFailsToInitialise() {
         try (Arena arena = Arena.ofShared()) {
-            CountingLayer layer = new CountingLayer(arena);
-            InstalledProvider installed = Catalog.system().install("C:\\test\\gone.dll", layer.startup, UUID.randomUUID(), "gone",
+            UUID id = UUID.randomUUID();
+            CountingLayer layer = new CountingLayer(arena, id);
+            InstalledProvider installed = Catalog.system().install("C:\\test\\gone.dll", layer.startup, id, "gone",
                     Catalog.BASE_UDP_V4);
             int layeredId = installed.layeredId();
             // the module disappears behind the catalog's back, as a deleted DLL would
