@@ -164,6 +164,15 @@ final class SocketEntries {
             }
             rt.delivery.deliverAll(aborted, sc);
             int rc = LPWSPCLOSESOCKET.invoke(WSPPROC_TABLE.lpWSPCloseSocket(c.lower.table), c.lowerHandle, lpErrno);
+            if (rc != 0) {
+                // The lower socket is still open (e.g. WSAEWOULDBLOCK of a lingering nonblocking close):
+                // jwsp's socket stays too, and the program gets the lower provider's error (as the
+                // reference LSP does). Sends jwsp had queued were ended above with WSA_OPERATION_ABORTED.
+                synchronized (c) {
+                    c.closing = false;
+                }
+                return rc;
+            }
             boolean quiet = awaitQuiet(c);
             rt.upcalls.closeSocketHandle(c.handle, sc.errno);
             if (quiet) {
