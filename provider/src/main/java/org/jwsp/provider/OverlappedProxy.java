@@ -156,6 +156,31 @@ final class OverlappedProxy {
         return finish(r, 0, lpReturned, MemorySegment.NULL, lpErrno, sc);
     }
 
+    /** One overlapped call into the lower provider, given the OVERLAPPED jwsp owns and where the byte count goes. */
+    @FunctionalInterface
+    interface LowerOverlappedCall {
+        /** 0 when it completed at once, else SOCKET_ERROR with the code in {@code lpErrno} (WSA_IO_PENDING if it will complete). */
+        int issue(MemorySegment overlapped, MemorySegment bytes, MemorySegment lpErrno) throws Throwable;
+    }
+
+    /**
+     * An overlapped operation that is no proc-table entry (an extension function such as ConnectEx),
+     * completed like the entries above: the lower provider gets jwsp's OVERLAPPED, the caller's is
+     * completed by {@link CompletionDelivery} (event, port) when jwsp's port reaps it.
+     */
+    int proxied(SocketContext c, MemorySegment ov, MemorySegment lpCount, MemorySegment lpErrno, ThreadScratch sc, LowerOverlappedCall call)
+            throws Throwable {
+        SendRequest r = begin(c, ov, MemorySegment.NULL, MemorySegment.NULL, lpErrno);
+        if (r == null) {
+            return Errno.SOCKET_ERROR;
+        }
+        int rc;
+        synchronized (c) {
+            rc = issued(c, r, lpErrno, call.issue(r.overlapped, sc.bytes, lpErrno));
+        }
+        return finish(r, rc, lpCount, MemorySegment.NULL, lpErrno, sc);
+    }
+
     /** jwsp's WSPGetOverlappedResult: every overlapped operation on a jwsp socket is completed by jwsp. */
     int getOverlappedResult(long s, MemorySegment ov, MemorySegment lpTransfer, int fWait, MemorySegment lpFlags, MemorySegment lpErrno) {
         try {

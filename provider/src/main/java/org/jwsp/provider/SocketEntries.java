@@ -35,10 +35,12 @@ final class SocketEntries {
 
     private final ProviderRuntime rt;
     private final LayeredIdentity identity;
+    private final ExtensionFunctions extensions;
 
     SocketEntries(ProviderRuntime rt) {
         this.rt = rt;
         this.identity = new LayeredIdentity(rt);
+        this.extensions = new ExtensionFunctions(rt, rt.arena);
     }
 
     long socket(int af, int type, int protocol, MemorySegment info, int g, int flags, MemorySegment lpErrno) {
@@ -293,6 +295,12 @@ final class SocketEntries {
             }
             if (LayeredIdentity.answersIoctl(code)) {
                 return identity.ioctl(c, out, cbOut, lpReturned, ov, routine, tid, lpErrno, sc);
+            }
+            if (code == ws2spi_h.SIO_GET_EXTENSION_FUNCTION_POINTER()) {
+                int own = extensions.pointer(c, in, cbIn, out, cbOut, lpReturned, ov, routine, tid, lpErrno, sc);
+                if (own != ExtensionFunctions.NOT_MINE) {
+                    return own;
+                }
             }
             int rc = rt.proxy.ioctl(c, code, in, cbIn, out, cbOut, lpReturned, ov, routine, tid, lpErrno, sc);
             if (rc == 0 && code == ws2spi_h.FIONBIO() && in.address() != 0 && cbIn >= 4) {

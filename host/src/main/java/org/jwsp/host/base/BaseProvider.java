@@ -50,6 +50,7 @@ public final class BaseProvider {
     final TransferCalls transferCalls = new TransferCalls(this);
     final OptionCalls optionCalls = new OptionCalls(this);
     final BaseIdentity identity = new BaseIdentity();
+    final BaseExtensions extensions = new BaseExtensions(this);
 
     private int startups;
     private CountedArena arena;

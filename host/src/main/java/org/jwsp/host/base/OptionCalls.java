@@ -112,6 +112,10 @@ final class OptionCalls {
             if (sock == null) {
                 return fail(lpErrno, WSAENOTSOCK());
             }
+            if (level == SOL_SOCKET() && (optname == org.jwsp.bindings.WinsockExtensions.SO_UPDATE_CONNECT_CONTEXT
+                    || optname == org.jwsp.bindings.WinsockExtensions.SO_UPDATE_ACCEPT_CONTEXT)) {
+                return 0; // the Linux socket already has its addresses; Windows needs these for getpeername & co.
+            }
             if (optval.address() == 0 || optlen < 4) {
                 return fail(lpErrno, WSAEFAULT());
             }
@@ -175,6 +179,11 @@ final class OptionCalls {
                 // done above
             } else if (code == SIO_FLUSH()) {
                 provider.io().abort(sock, false);
+            } else if (code == SIO_GET_EXTENSION_FUNCTION_POINTER()) {
+                returned = provider.extensions.pointer(in, inLength, out, outLength);
+                if (returned < 0) {
+                    return fail(lpErrno, -returned);
+                }
             } else if (BaseIdentity.answersIoctl(code)) {
                 returned = BaseIdentity.baseHandle(sock, out, outLength);
                 if (returned < 0) {

@@ -22,6 +22,9 @@ import org.jwsp.host.kernel.LinuxKernelPort;
  * {@code WPUCreateSocketHandle}, {@code WSAEFAULT} for a null {@code lpOverlapped}. Called on the
  * provider's completion threads; <em>hot</em>: no allocation, no lookup beyond the handle table.
  * The stub lives for the process (global arena).
+ *
+ * <p>Also {@code WSASetLastError}/{@code WSAGetLastError}: a thread's error as the functions a program
+ * calls directly (extension functions such as {@code ConnectEx}) report it.
  */
 public final class Ws2Exports {
 
@@ -30,9 +33,33 @@ public final class Ws2Exports {
 
     private static final LinuxKernelPort KERNEL = LinuxKernelPort.instance();
 
+    /** The thread's Winsock error as {@code WSASetLastError}/{@code WSAGetLastError} see it (extension functions report by it). */
+    private static final ThreadLocal<int[]> LAST_ERROR = ThreadLocal.withInitial(() -> new int[1]);
+
     static {
         KERNEL.registerExport(MODULE, "WPUCompleteOverlappedRequest",
                 LPWPUCOMPLETEOVERLAPPEDREQUEST.allocate(Ws2Exports::completeOverlappedRequest, Arena.global()));
+        try {
+            var lookup = java.lang.invoke.MethodHandles.lookup();
+            KERNEL.registerExport(MODULE, "WSASetLastError", java.lang.foreign.Linker.nativeLinker().upcallStub(
+                    lookup.findStatic(Ws2Exports.class, "setLastError", java.lang.invoke.MethodType.methodType(void.class, int.class)),
+                    java.lang.foreign.FunctionDescriptor.ofVoid(java.lang.foreign.ValueLayout.JAVA_INT), Arena.global()));
+            KERNEL.registerExport(MODULE, "WSAGetLastError", java.lang.foreign.Linker.nativeLinker().upcallStub(
+                    lookup.findStatic(Ws2Exports.class, "lastError", java.lang.invoke.MethodType.methodType(int.class)),
+                    java.lang.foreign.FunctionDescriptor.of(java.lang.foreign.ValueLayout.JAVA_INT), Arena.global()));
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** {@code WSASetLastError}: the calling thread's Winsock error (what extension functions set before returning FALSE). */
+    public static void setLastError(int code) {
+        LAST_ERROR.get()[0] = code;
+    }
+
+    /** {@code WSAGetLastError} as the exported function answers it. */
+    public static int lastError() {
+        return LAST_ERROR.get()[0];
     }
 
     private Ws2Exports() {
