@@ -27,8 +27,11 @@ import org.jwsp.bindings.windows.ws2spi_h;
  * through jwsp's port like a proxied {@code WSPRecv} ({@link OverlappedProxy#proxied}). A GUID jwsp
  * does not implement passes through to the lower provider untouched.
  *
- * <p>Implemented: {@code ConnectEx} (Go dials with it; libuv and .NET connect with it). Not yet:
- * AcceptEx, GetAcceptExSockaddrs, DisconnectEx, TransmitFile, TransmitPackets, WSARecvMsg,
+ * <p>Implemented: {@code ConnectEx} (Go dials with it; libuv and .NET connect with it) and
+ * {@code AcceptEx} (libuv and .NET accept with it: both handles translated, the completion
+ * indicated on the listening socket, as Windows does). {@code GetAcceptExSockaddrs} takes no
+ * handle and parses the buffer the lower AcceptEx wrote, so the lower provider's own is the right
+ * one: it passes through. Not yet: DisconnectEx, TransmitFile, TransmitPackets, WSARecvMsg,
  * WSASendMsg (they pass through; see provider/CONTRACT.md). ConnectEx's optional send buffer goes
  * down with the connect (it does not pass jwsp's filter yet).
  *
@@ -49,11 +52,16 @@ final class ExtensionFunctions {
     static final FunctionDescriptor CONNECT_EX = FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
             ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS);
     private static final MethodHandle CONNECT_EX_CALL = Linker.nativeLinker().downcallHandle(CONNECT_EX);
+    /** {@code BOOL AcceptEx(SOCKET, SOCKET, PVOID, DWORD, DWORD, DWORD, LPDWORD, LPOVERLAPPED)}. */
+    static final FunctionDescriptor ACCEPT_EX = FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
+            ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS);
+    private static final MethodHandle ACCEPT_EX_CALL = Linker.nativeLinker().downcallHandle(ACCEPT_EX);
 
     private final ProviderRuntime rt;
     private final MemorySegment connectExStub;
-    /** Per lower provider (by its table), its ConnectEx. */
-    private final Map<MemorySegment, MemorySegment> lowerConnectEx = new ConcurrentHashMap<>();
+    private final MemorySegment acceptExStub;
+    /** Per lower provider (its table's address) and GUID, its function. */
+    private final Map<String, MemorySegment> lowerFunctions = new ConcurrentHashMap<>();
     private volatile LastError lastError;
 
     ExtensionFunctions(ProviderRuntime rt, Arena arena) {
@@ -62,6 +70,8 @@ final class ExtensionFunctions {
             MethodHandle connectEx = MethodHandles.lookup().findVirtual(ExtensionFunctions.class, "connectEx",
                     CONNECT_EX.toMethodType()).bindTo(this);
             this.connectExStub = Linker.nativeLinker().upcallStub(connectEx, CONNECT_EX, arena);
+            this.acceptExStub = Linker.nativeLinker().upcallStub(MethodHandles.lookup().findVirtual(ExtensionFunctions.class,
+                    "acceptEx", ACCEPT_EX.toMethodType()).bindTo(this), ACCEPT_EX, arena);
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException(e);
         }
@@ -78,7 +88,8 @@ final class ExtensionFunctions {
             return Errno.fail(lpErrno, WsaCondition.BUFFERS_NOT_IN_USER_SPACE);
         }
         UUID guid = guid(in.reinterpret(GUID_SIZE));
-        MemorySegment function = WinsockExtensions.WSAID_CONNECTEX.equals(guid) ? connectExStub : null;
+        MemorySegment function = WinsockExtensions.WSAID_CONNECTEX.equals(guid) ? connectExStub
+                : WinsockExtensions.WSAID_ACCEPTEX.equals(guid) ? acceptExStub : null;
         if (function == null) {
             return NOT_MINE;
         }
@@ -157,9 +168,80 @@ final class ExtensionFunctions {
         }
     }
 
+    /**
+     * jwsp's AcceptEx: both handles must be jwsp's ({@code WSAENOTSOCK} otherwise: an accept socket
+     * of another provider cannot be accepted into through jwsp) and of the same lower provider
+     * ({@code WSAEINVAL}); the lower AcceptEx gets both lower sockets and an OVERLAPPED of jwsp's,
+     * and the program's OVERLAPPED completes on the listening socket, as Windows reports it.
+     */
+    private int acceptEx(long listen, long accept, MemorySegment buffer, int receiveLength, int localLength, int remoteLength,
+                         MemorySegment bytesReceived, MemorySegment ov) {
+        try {
+            ThreadScratch sc = ThreadScratch.get();
+            SocketContext l = rt.socketOf(listen, sc);
+            SocketContext a = l == null ? null : rt.socketOf(accept, sc);
+            if (l == null || a == null) {
+                return fail(ws2spi_h.WSAENOTSOCK());
+            }
+            if (ov.address() == 0 || !l.overlapped || a.lower != l.lower) {
+                return fail(ws2spi_h.WSAEINVAL());
+            }
+            MemorySegment lower = lowerFunction(l, WinsockExtensions.WSAID_ACCEPTEX, sc);
+            if (lower == null) {
+                return fail(sc.errno());
+            }
+            LastError errors = lastError();
+            long lowerAccept = a.lowerHandle;
+            int rc = rt.proxy.proxied(l, ov, bytesReceived, sc.errno, sc, (overlapped, bytes, lpErrno) -> {
+                int ok = (int) ACCEPT_EX_CALL.invokeExact(lower, l.lowerHandle, lowerAccept, buffer, receiveLength, localLength,
+                        remoteLength, bytes, overlapped);
+                if (ok != FALSE) {
+                    return 0;
+                }
+                Errno.set(lpErrno, errors.get());
+                return Errno.SOCKET_ERROR;
+            });
+            int error = rc == 0 ? 0 : sc.errno();
+            if (rc == 0 || error == ws2spi_h.WSA_IO_PENDING()) {
+                a.connected = true; // jwsp's send path may use it once the program saw the completion
+            }
+            return rc == 0 ? TRUE : fail(error);
+        } catch (Throwable t) {
+            LOG.error("AcceptEx failed inside jwsp", t);
+            return fail(WsaCondition.PROVIDER_FAULT.code());
+        }
+    }
+
+    /**
+     * {@code SO_UPDATE_ACCEPT_CONTEXT} names the listening socket in its value: jwsp's handle there
+     * becomes the lower listening socket before the option goes down; else {@link #NOT_MINE}.
+     */
+    int setSockOpt(SocketContext c, int level, int name, MemorySegment value, int len, MemorySegment lpErrno) {
+        if (level != ws2spi_h.SOL_SOCKET() || name != WinsockExtensions.SO_UPDATE_ACCEPT_CONTEXT) {
+            return NOT_MINE;
+        }
+        if (value.address() == 0 || len < Long.BYTES) {
+            return Errno.fail(lpErrno, WsaCondition.BUFFERS_NOT_IN_USER_SPACE);
+        }
+        SocketContext listener = rt.socketOf(value.reinterpret(Long.BYTES).get(ValueLayout.JAVA_LONG_UNALIGNED, 0), ThreadScratch.get());
+        if (listener == null) {
+            return Errno.fail(lpErrno, WsaCondition.NOT_A_SOCKET);
+        }
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment lowerListener = call.allocateFrom(ValueLayout.JAVA_LONG, listener.lowerHandle);
+            int rc = org.jwsp.bindings.windows.LPWSPSETSOCKOPT.invoke(WSPPROC_TABLE.lpWSPSetSockOpt(c.lower.table), c.lowerHandle,
+                    level, name, lowerListener, Long.BYTES, lpErrno);
+            if (rc == 0) {
+                c.connected = true;
+            }
+            return rc;
+        }
+    }
+
     /** The lower provider's function for {@code guid}, asked once with SIO_GET_EXTENSION_FUNCTION_POINTER; null with sc.errno set. */
     private MemorySegment lowerFunction(SocketContext c, UUID guid, ThreadScratch sc) {
-        MemorySegment known = lowerConnectEx.get(c.lower.table);
+        String key = c.lower.table.address() + "/" + guid;
+        MemorySegment known = lowerFunctions.get(key);
         if (known != null) {
             return known;
         }
@@ -173,7 +255,7 @@ final class ExtensionFunctions {
                 return null;
             }
             MemorySegment fn = out.get(ValueLayout.ADDRESS, 0);
-            lowerConnectEx.put(c.lower.table, fn);
+            lowerFunctions.put(key, fn);
             return fn;
         }
     }

@@ -29,10 +29,12 @@ final class PassThrough {
 
     private final ProviderRuntime rt;
     private final LayeredIdentity identity;
+    private final ExtensionFunctions extensions;
 
-    PassThrough(ProviderRuntime rt) {
+    PassThrough(ProviderRuntime rt, ExtensionFunctions extensions) {
         this.rt = rt;
         this.identity = new LayeredIdentity(rt);
+        this.extensions = extensions;
     }
 
     private SocketContext socket(long s) {
@@ -96,7 +98,11 @@ final class PassThrough {
     int setSockOpt(long s, int level, int name, MemorySegment value, int len, MemorySegment lpErrno) {
         try {
             SocketContext c = socket(s);
-            return c == null ? Errno.fail(lpErrno, WsaCondition.NOT_A_SOCKET)
+            if (c == null) {
+                return Errno.fail(lpErrno, WsaCondition.NOT_A_SOCKET);
+            }
+            int own = extensions.setSockOpt(c, level, name, value, len, lpErrno);
+            return own != ExtensionFunctions.NOT_MINE ? own
                     : LPWSPSETSOCKOPT.invoke(WSPPROC_TABLE.lpWSPSetSockOpt(c.lower.table), c.lowerHandle, level, name, value, len, lpErrno);
         } catch (Throwable t) {
             return Errno.fault(lpErrno, "WSPSetSockOpt", t);

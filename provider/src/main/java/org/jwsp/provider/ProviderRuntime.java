@@ -69,7 +69,7 @@ final class ProviderRuntime {
             this.sendPath = new SendPath(this);
             this.proxy = new OverlappedProxy(this);
             this.socketEntries = new SocketEntries(this);
-            this.passThrough = new PassThrough(this);
+            this.passThrough = new PassThrough(this, socketEntries.extensions());
             this.procTable = ProcTable.build(this, arena);
         } catch (RuntimeException | Error e) {
             arena.close();

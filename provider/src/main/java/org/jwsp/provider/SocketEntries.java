@@ -43,6 +43,11 @@ final class SocketEntries {
         this.extensions = new ExtensionFunctions(rt, rt.arena);
     }
 
+    /** The extension functions (PassThrough's WSPSetSockOpt needs them for SO_UPDATE_ACCEPT_CONTEXT). */
+    ExtensionFunctions extensions() {
+        return extensions;
+    }
+
     long socket(int af, int type, int protocol, MemorySegment info, int g, int flags, MemorySegment lpErrno) {
         try {
             ProviderRuntime.Chain chain = rt.chainFor(info);
