@@ -20,7 +20,7 @@ import org.jwsp.bindings.windows.WSPPROC_TABLE;
 import org.jwsp.bindings.windows.ws2spi_h;
 
 /**
- * {@code SIO_GET_EXTENSION_FUNCTION_POINTER} on a jwsp socket: for the extension functions jwsp
+ * {@code SIO_GET_EXTENSION_FUNCTION_POINTER} on a jwsp socket (and SO_UPDATE_ACCEPT_CONTEXT, whose value is a handle): for the extension functions jwsp
  * implements, the program gets jwsp's own function, which takes jwsp's handle, finds the lower
  * provider's function (asked once per lower provider, with the same ioctl on the lower socket)
  * and calls it with the lower socket and an OVERLAPPED jwsp owns, so the completion comes back
