@@ -93,7 +93,8 @@ public final class BenchmarkRun {
                 .warmupIterations(quick ? 1 : 3).warmupTime(TimeValue.seconds(1))
                 .measurementIterations(quick ? 3 : 5).measurementTime(TimeValue.seconds(1))
                 .addProfiler(GCProfiler.class)
-                .jvmArgsAppend("--enable-native-access=ALL-UNNAMED", "-Xss2m",
+                .jvmArgsAppend("--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
+                        "--add-opens=java.base/java.nio=ALL-UNNAMED", "-Dio.netty.tryReflectionSetAccessible=true", "-Xss2m",
                         "-D" + LoopbackSink.LOG_PROPERTY + "=" + receiver);
         for (String pattern : include.isEmpty() ? List.of("org\\.jwsp\\.jmh\\..*Benchmark") : include) {
             options.include(pattern);
