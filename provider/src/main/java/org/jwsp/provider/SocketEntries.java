@@ -54,7 +54,7 @@ final class SocketEntries {
             MemorySegment lowerInfo = chain.lowerSocketInfo();
             long lower;
             int reserved = info.address() == 0 ? 0 : WSAPROTOCOL_INFOW.dwProviderReserved(info.reinterpret(LayeredIdentity.INFO_W_SIZE));
-            if (reserved == 0) {
+            if (info.address() == 0 || reserved == WSAPROTOCOL_INFOW.dwProviderReserved(chain.link().ownInfo())) {
                 lower = LPWSPSOCKET.invoke(WSPPROC_TABLE.lpWSPSocket(chain.lower().table), af, type, protocol, lowerInfo, g, flags, lpErrno);
             } else {
                 // A duplicate (WSASocket FROM_PROTOCOL_INFO): the lower provider's key for it goes back down with its entry.
