@@ -18,6 +18,7 @@ import org.jwsp.bindings.WinsockExtensions;
 import org.jwsp.bindings.windows.LPWSPIOCTL;
 import org.jwsp.bindings.windows.WSPPROC_TABLE;
 import org.jwsp.bindings.windows.ws2spi_h;
+import org.jwsp.kernel.KernelPort;
 
 /**
  * {@code SIO_GET_EXTENSION_FUNCTION_POINTER} on a jwsp socket (and SO_UPDATE_ACCEPT_CONTEXT, whose value is a handle): for the extension functions jwsp
@@ -57,15 +58,19 @@ final class ExtensionFunctions {
             ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS);
     private static final MethodHandle ACCEPT_EX_CALL = Linker.nativeLinker().downcallHandle(ACCEPT_EX);
 
-    private final ProviderRuntime rt;
+    private final SocketTable sockets;
+    private final OverlappedProxy proxy;
+    private final KernelPort kernel;
     private final MemorySegment connectExStub;
     private final MemorySegment acceptExStub;
     /** Per lower provider (its table's address) and GUID, its function. */
     private final Map<String, MemorySegment> lowerFunctions = new ConcurrentHashMap<>();
     private volatile LastError lastError;
 
-    ExtensionFunctions(ProviderRuntime rt, Arena arena) {
-        this.rt = rt;
+    ExtensionFunctions(SocketTable sockets, OverlappedProxy proxy, KernelPort kernel, Arena arena) {
+        this.sockets = sockets;
+        this.proxy = proxy;
+        this.kernel = kernel;
         try {
             MethodHandle connectEx = MethodHandles.lookup().findVirtual(ExtensionFunctions.class, "connectEx",
                     CONNECT_EX.toMethodType()).bindTo(this);
@@ -97,7 +102,7 @@ final class ExtensionFunctions {
             return Errno.fail(lpErrno, WsaCondition.BUFFERS_NOT_IN_USER_SPACE);
         }
         out.reinterpret(Long.BYTES).set(ValueLayout.JAVA_LONG_UNALIGNED, 0, function.address());
-        return rt.proxy.completeNow(c, Long.BYTES, lpReturned, ov, routine, tid, lpErrno, sc);
+        return proxy.completeNow(c, Long.BYTES, lpReturned, ov, routine, tid, lpErrno, sc);
     }
 
     /** A GUID as Windows lays it out: Data1..3 little-endian, Data4 bytes in order. */
@@ -134,10 +139,11 @@ final class ExtensionFunctions {
                           MemorySegment ov) {
         try {
             ThreadScratch sc = ThreadScratch.get();
-            SocketContext c = rt.socketOf(s, sc);
+            SocketContext c = sockets.socketOf(s, sc);
             if (c == null) {
                 return fail(ws2spi_h.WSAENOTSOCK());
             }
+            long resolved = sc.context.get(ValueLayout.JAVA_LONG, 0);
             if (ov.address() == 0 || !c.overlapped) {
                 return fail(ws2spi_h.WSAEINVAL());
             }
@@ -146,7 +152,7 @@ final class ExtensionFunctions {
                 return fail(sc.errno());
             }
             LastError errors = lastError();
-            int rc = rt.proxy.proxied(c, ov, bytesSent, sc.errno, sc, (overlapped, bytes, lpErrno) -> {
+            int rc = proxy.proxied(c, resolved, ov, bytesSent, sc.errno, sc, (overlapped, bytes, lpErrno) -> {
                 int ok = (int) CONNECT_EX_CALL.invokeExact(lower, c.lowerHandle, name, nameLen, sendBuffer, sendLength, bytes, overlapped);
                 if (ok != FALSE) {
                     return 0;
@@ -156,10 +162,7 @@ final class ExtensionFunctions {
             });
             int error = rc == 0 ? 0 : sc.errno();
             if (rc == 0 || error == ws2spi_h.WSA_IO_PENDING()) {
-                c.connected = true;
-                if (name.address() != 0 && nameLen > 0) {
-                    MemorySegment.copy(name.reinterpret(nameLen), 0, c.peer, 0, Math.min(nameLen, c.peer.byteSize()));
-                }
+                c.connected(name, nameLen);
             }
             return rc == 0 ? TRUE : fail(error);
         } catch (Throwable t) {
@@ -178,8 +181,9 @@ final class ExtensionFunctions {
                          MemorySegment bytesReceived, MemorySegment ov) {
         try {
             ThreadScratch sc = ThreadScratch.get();
-            SocketContext l = rt.socketOf(listen, sc);
-            SocketContext a = l == null ? null : rt.socketOf(accept, sc);
+            SocketContext l = sockets.socketOf(listen, sc);
+            long resolved = sc.context.get(ValueLayout.JAVA_LONG, 0);
+            SocketContext a = l == null ? null : sockets.socketOf(accept, sc);
             if (l == null || a == null) {
                 return fail(ws2spi_h.WSAENOTSOCK());
             }
@@ -192,7 +196,7 @@ final class ExtensionFunctions {
             }
             LastError errors = lastError();
             long lowerAccept = a.lowerHandle;
-            int rc = rt.proxy.proxied(l, ov, bytesReceived, sc.errno, sc, (overlapped, bytes, lpErrno) -> {
+            int rc = proxy.proxied(l, resolved, ov, bytesReceived, sc.errno, sc, (overlapped, bytes, lpErrno) -> {
                 int ok = (int) ACCEPT_EX_CALL.invokeExact(lower, l.lowerHandle, lowerAccept, buffer, receiveLength, localLength,
                         remoteLength, bytes, overlapped);
                 if (ok != FALSE) {
@@ -223,7 +227,7 @@ final class ExtensionFunctions {
         if (value.address() == 0 || len < Long.BYTES) {
             return Errno.fail(lpErrno, WsaCondition.BUFFERS_NOT_IN_USER_SPACE);
         }
-        SocketContext listener = rt.socketOf(value.reinterpret(Long.BYTES).get(ValueLayout.JAVA_LONG_UNALIGNED, 0), ThreadScratch.get());
+        SocketContext listener = sockets.socketOf(value.reinterpret(Long.BYTES).get(ValueLayout.JAVA_LONG_UNALIGNED, 0), ThreadScratch.get());
         if (listener == null) {
             return Errno.fail(lpErrno, WsaCondition.NOT_A_SOCKET);
         }
@@ -272,7 +276,7 @@ final class ExtensionFunctions {
     private LastError lastError() {
         LastError e = lastError;
         if (e == null) {
-            e = new LastError(rt.kernel.procAddress("ws2_32.dll", "WSASetLastError"), rt.kernel.procAddress("ws2_32.dll", "WSAGetLastError"));
+            e = new LastError(kernel.procAddress("ws2_32.dll", "WSASetLastError"), kernel.procAddress("ws2_32.dll", "WSAGetLastError"));
             lastError = e;
         }
         return e;

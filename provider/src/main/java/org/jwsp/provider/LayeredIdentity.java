@@ -37,15 +37,17 @@ final class LayeredIdentity {
     private static final long PROTOCOL_NAME_OFFSET = WSAPROTOCOL_INFOW.szProtocol$offset();
     private static final int PROTOCOL_NAME_CHARS = ws2spi_h.WSAPROTOCOL_LEN() + 1;
 
-    private final ProviderRuntime rt;
+    private final Chains chains;
+    private final OverlappedProxy proxy;
 
-    LayeredIdentity(ProviderRuntime rt) {
-        this.rt = rt;
+    LayeredIdentity(Chains chains, OverlappedProxy proxy) {
+        this.chains = chains;
+        this.proxy = proxy;
     }
 
     /** jwsp's own catalog entry for the chain {@code c} was created through. */
     private MemorySegment ownInfo(SocketContext c) {
-        return rt.chainOf(c.catalogEntryId).link().ownInfo();
+        return chains.of(c.catalogEntryId).link().ownInfo();
     }
 
     /** {@code SO_PROTOCOL_INFOW}/{@code SO_PROTOCOL_INFOA} at {@code SOL_SOCKET}; else {@link #NOT_MINE}. */
@@ -106,7 +108,7 @@ final class LayeredIdentity {
             return Errno.fail(lpErrno, WsaCondition.BUFFERS_NOT_IN_USER_SPACE);
         }
         out.reinterpret(Long.BYTES).set(ValueLayout.JAVA_LONG_UNALIGNED, 0, c.handle);
-        return rt.proxy.completeNow(c, Long.BYTES, lpReturned, ov, routine, tid, lpErrno, sc);
+        return proxy.completeNow(c, Long.BYTES, lpReturned, ov, routine, tid, lpErrno, sc);
     }
 
     /**

@@ -27,18 +27,20 @@ import org.jwsp.bindings.windows.WSPPROC_TABLE;
  */
 final class PassThrough {
 
-    private final ProviderRuntime rt;
+    private final Chains chains;
+    private final SocketTable sockets;
     private final LayeredIdentity identity;
     private final ExtensionFunctions extensions;
 
-    PassThrough(ProviderRuntime rt, ExtensionFunctions extensions) {
-        this.rt = rt;
-        this.identity = new LayeredIdentity(rt);
+    PassThrough(Chains chains, SocketTable sockets, LayeredIdentity identity, ExtensionFunctions extensions) {
+        this.chains = chains;
+        this.sockets = sockets;
+        this.identity = identity;
         this.extensions = extensions;
     }
 
     private SocketContext socket(long s) {
-        return rt.socketOf(s, ThreadScratch.get());
+        return sockets.socketOf(s, ThreadScratch.get());
     }
 
     int bind(long s, MemorySegment name, int nameLen, MemorySegment lpErrno) {
@@ -167,7 +169,7 @@ final class PassThrough {
 
     int cancelBlockingCall(MemorySegment lpErrno) {
         try {
-            return LPWSPCANCELBLOCKINGCALL.invoke(WSPPROC_TABLE.lpWSPCancelBlockingCall(rt.defaultChain().lower().table), lpErrno);
+            return LPWSPCANCELBLOCKINGCALL.invoke(WSPPROC_TABLE.lpWSPCancelBlockingCall(chains.first().lower().table), lpErrno);
         } catch (Throwable t) {
             return Errno.fault(lpErrno, "WSPCancelBlockingCall", t);
         }
@@ -175,7 +177,7 @@ final class PassThrough {
 
     int addressToString(MemorySegment address, int length, MemorySegment info, MemorySegment out, MemorySegment outLen, MemorySegment lpErrno) {
         try {
-            ProviderRuntime.Chain chain = rt.chainFor(info);
+            Chains.Chain chain = chains.of(info);
             return LPWSPADDRESSTOSTRING.invoke(WSPPROC_TABLE.lpWSPAddressToString(chain.lower().table), address, length,
                     chain.lowerSocketInfo(), out, outLen, lpErrno);
         } catch (Throwable t) {
@@ -185,7 +187,7 @@ final class PassThrough {
 
     int stringToAddress(MemorySegment string, int family, MemorySegment info, MemorySegment address, MemorySegment length, MemorySegment lpErrno) {
         try {
-            ProviderRuntime.Chain chain = rt.chainFor(info);
+            Chains.Chain chain = chains.of(info);
             return LPWSPSTRINGTOADDRESS.invoke(WSPPROC_TABLE.lpWSPStringToAddress(chain.lower().table), string, family,
                     chain.lowerSocketInfo(), address, length, lpErrno);
         } catch (Throwable t) {
@@ -211,7 +213,7 @@ final class PassThrough {
             if (lr == null || lw == null || le == null) {
                 return Errno.fail(lpErrno, WsaCondition.NOT_A_SOCKET);
             }
-            LowerProvider l = lower[0] != null ? lower[0] : rt.defaultChain().lower();
+            LowerProvider l = lower[0] != null ? lower[0] : chains.first().lower();
             int rc = LPWSPSELECT.invoke(WSPPROC_TABLE.lpWSPSelect(l.table), nfds, lr, lw, le, timeout, lpErrno);
             if (rc != Errno.SOCKET_ERROR) {
                 keepReady(read, lr);

@@ -7,6 +7,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
+import java.util.Objects;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -19,17 +20,19 @@ import org.jwsp.kernel.KernelException;
 import org.jwsp.kernel.KernelPort;
 
 /**
- * Finds the next provider of a protocol chain, as a layered provider must: the chain in the
- * WSAPROTOCOL_INFOW that WSPStartup/WSPSocket receive names catalog entries; ws2_32's
- * WSCEnumProtocols tells which of them is jwsp's own layered entry and gives the entry after it,
- * WSCGetProviderPath its DLL path. Both exports
- * are found through {@link KernelPort#procAddress}, so the same code runs over ws2_32 on
- * Windows and the Linux host's catalog.
+ * The one reader of a Winsock catalog in jwsp: ws2_32's {@code WSCEnumProtocols} and
+ * {@code WSCGetProviderPath}, called through their native addresses. The provider uses it at
+ * {@code WSPStartup} to find the next provider of its chain after its own position in it
+ * ({@link #next}); the installer uses it to
+ * list and check the catalog it writes ({@code org.jwsp.windows.install.Ws2CatalogExports}). The
+ * addresses come from {@link KernelPort#procAddress} ({@link #of}): ws2_32's own on Windows, the
+ * Linux host's exports there, so the same code reads either catalog.
  *
- * <p>Called at WSPStartup only (never on the send path), on the caller's thread. Memory: the
- * enumeration buffer is confined to the call; the chosen entry is copied into the caller's arena.
+ * <p>Any thread; each call's transient memory lives in a confined arena of that call, what it
+ * returns in the caller's arena. Failures are {@link KernelException}s whose code is the WSAE code
+ * ws2_32 reported (0 when the call could not be made).
  */
-final class ProtocolCatalog {
+public final class ProtocolCatalog {
 
     /** What jwsp needs of its next provider for one of its own catalog entries. */
     record NextLink(int ownCatalogEntryId, MemorySegment ownInfo, MemorySegment nextInfo, String nextPath, boolean nextIsBase) {
@@ -44,36 +47,96 @@ final class ProtocolCatalog {
     static final FunctionDescriptor FOUR_POINTERS_TO_INT = FunctionDescriptor.of(ws2spi_h.C_INT,
             ws2spi_h.C_POINTER, ws2spi_h.C_POINTER, ws2spi_h.C_POINTER, ws2spi_h.C_POINTER);
 
+    /** The catalog can grow between the sizing call and the real one: so many tries. */
+    private static final int ENUM_ATTEMPTS = 4;
     private static final Pattern ENV = Pattern.compile("%([^%]+)%");
 
     private final MethodHandle enumProtocols;
     private final MethodHandle getProviderPath;
-    /** The GUID of jwsp's hidden layered entry. */
-    private final UUID ownProviderId;
 
-    ProtocolCatalog(KernelPort kernel, UUID ownProviderId) {
-        this.ownProviderId = ownProviderId;
-        this.enumProtocols = downcall(kernel, "WSCEnumProtocols", FOUR_POINTERS_TO_INT);
-        this.getProviderPath = downcall(kernel, "WSCGetProviderPath", FOUR_POINTERS_TO_INT);
+    /** Over the two exports at these addresses. */
+    public ProtocolCatalog(MemorySegment enumProtocols, MemorySegment getProviderPath) {
+        Objects.requireNonNull(enumProtocols);
+        if (enumProtocols.address() == 0 || getProviderPath.address() == 0) {
+            throw new KernelException("ws2_32 exports no WSCEnumProtocols/WSCGetProviderPath", 0);
+        }
+        this.enumProtocols = Linker.nativeLinker().downcallHandle(enumProtocols, FOUR_POINTERS_TO_INT);
+        this.getProviderPath = Linker.nativeLinker().downcallHandle(getProviderPath, FOUR_POINTERS_TO_INT);
     }
 
-    private static MethodHandle downcall(KernelPort kernel, String name, FunctionDescriptor fd) {
-        MemorySegment fn = kernel.procAddress("ws2_32.dll", name);
-        if (fn.address() == 0) {
-            throw new KernelException("ws2_32!" + name + " is missing", 0);
+    /** The catalog of {@code kernel}'s ws2_32, found as {@code GetProcAddress(ws2_32, ...)} finds it. */
+    public static ProtocolCatalog of(KernelPort kernel) {
+        return new ProtocolCatalog(kernel.procAddress("ws2_32.dll", "WSCEnumProtocols"),
+                kernel.procAddress("ws2_32.dll", "WSCGetProviderPath"));
+    }
+
+    /** Every catalog entry in catalog order, each exactly one {@code WSAPROTOCOL_INFOW} in {@code arena}. */
+    public MemorySegment[] protocols(Arena arena) {
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment length = call.allocate(ValueLayout.JAVA_INT);
+            MemorySegment errno = call.allocate(ValueLayout.JAVA_INT);
+            MemorySegment buffer = MemorySegment.NULL;
+            for (int attempt = 0; attempt < ENUM_ATTEMPTS; attempt++) {
+                int count = enumerate(buffer, length, errno);
+                if (count != ws2spi_h.SOCKET_ERROR()) {
+                    MemorySegment[] entries = new MemorySegment[count];
+                    for (int i = 0; i < count; i++) {
+                        entries[i] = buffer.asSlice(i * WSAPROTOCOL_INFOW.sizeof(), WSAPROTOCOL_INFOW.sizeof());
+                    }
+                    return entries;
+                }
+                int error = errno.get(ValueLayout.JAVA_INT, 0);
+                if (error != ws2spi_h.WSAENOBUFS()) {
+                    throw new KernelException("WSCEnumProtocols failed", error);
+                }
+                buffer = arena.allocate(Integer.toUnsignedLong(length.get(ValueLayout.JAVA_INT, 0)),
+                        WSAPROTOCOL_INFOW.layout().byteAlignment());
+            }
+            throw new KernelException("WSCEnumProtocols: the catalog kept growing", ws2spi_h.WSAENOBUFS());
         }
-        return Linker.nativeLinker().downcallHandle(fn, fd);
+    }
+
+    private int enumerate(MemorySegment buffer, MemorySegment length, MemorySegment errno) {
+        try {
+            return (int) enumProtocols.invokeExact(MemorySegment.NULL, buffer, length, errno);
+        } catch (Throwable t) {
+            throw new KernelException("WSCEnumProtocols could not be called: " + t, 0, t);
+        }
+    }
+
+    /** The DLL path the catalog holds for the provider GUID at {@code providerId}, as stored (not expanded). */
+    public String providerPath(MemorySegment providerId) {
+        int max = ws2spi_h.MAX_PATH() + 1;
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment path = call.allocate(2L * max, 2);
+            MemorySegment len = call.allocateFrom(ValueLayout.JAVA_INT, max);
+            MemorySegment errno = call.allocate(ValueLayout.JAVA_INT);
+            int rc;
+            try {
+                rc = (int) getProviderPath.invokeExact(providerId, path, len, errno);
+            } catch (Throwable t) {
+                throw new KernelException("WSCGetProviderPath could not be called: " + t, 0, t);
+            }
+            if (rc != 0) {
+                throw new KernelException("WSCGetProviderPath failed", errno.get(ValueLayout.JAVA_INT, 0));
+            }
+            int chars = 0;
+            while (chars < max && path.get(ValueLayout.JAVA_SHORT, 2L * chars) != 0) {
+                chars++;
+            }
+            return new String(path.asSlice(0, 2L * chars).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_16LE);
+        }
     }
 
     /**
      * Resolves the provider after jwsp in {@code ownInfo}'s chain; copies of both entries go to
      * {@code arena}. jwsp's position is the chain member that is jwsp's layered entry (chain length
-     * {@code LAYERED_PROTOCOL}, provider GUID {@link #ownProviderId}), as Microsoft's reference LSP
+     * {@code LAYERED_PROTOCOL}, provider GUID {@code ownProviderId}), as Microsoft's reference LSP
      * finds its own; so another LSP may sit above jwsp ({@code [X, jwsp, base]}) or below it
      * ({@code [jwsp, X, base]}). A chain without jwsp's layered entry (a catalog installed under
      * another GUID) is taken to start with jwsp, the entry ws2_32 loaded.
      */
-    NextLink next(MemorySegment ownInfo, Arena arena) throws Throwable {
+    NextLink next(MemorySegment ownInfo, UUID ownProviderId, Arena arena) {
         MemorySegment info = ownInfo.reinterpret(WSAPROTOCOL_INFOW.layout().byteSize());
         MemorySegment chain = WSAPROTOCOL_INFOW.ProtocolChain(info);
         int chainLen = WSAPROTOCOLCHAIN.ChainLen(chain);
@@ -81,48 +144,29 @@ final class ProtocolCatalog {
             throw new KernelException("jwsp's entry is not layered over anything (ChainLen " + chainLen + ")", 0);
         }
         try (Arena call = Arena.ofConfined()) {
-            MemorySegment catalog = enumerate(call);
-            int entries = (int) (catalog.byteSize() / WSAPROTOCOL_INFOW.layout().byteSize());
+            MemorySegment[] catalog = protocols(call);
             int position = 0;
             for (int i = 0; i < chainLen - 1; i++) {
-                MemorySegment member = find(catalog, entries, WSAPROTOCOLCHAIN.ChainEntries(chain, i));
-                if (member != null && isOwnLayeredEntry(member)) {
+                MemorySegment member = find(catalog, WSAPROTOCOLCHAIN.ChainEntries(chain, i));
+                if (member != null && isLayeredEntryOf(member, ownProviderId)) {
                     position = i;
                     break;
                 }
             }
             int nextId = WSAPROTOCOLCHAIN.ChainEntries(chain, position + 1);
-            MemorySegment entry = find(catalog, entries, nextId);
+            MemorySegment entry = find(catalog, nextId);
             if (entry == null) {
                 throw new KernelException("catalog entry " + nextId + " of the chain is not installed", 0);
             }
             MemorySegment nextInfo = arena.allocate(WSAPROTOCOL_INFOW.layout()).copyFrom(entry);
             MemorySegment ownCopy = arena.allocate(WSAPROTOCOL_INFOW.layout()).copyFrom(info);
-            String path = providerPath(WSAPROTOCOL_INFOW.ProviderId(nextInfo), call);
+            String path = expand(providerPath(WSAPROTOCOL_INFOW.ProviderId(nextInfo)));
             return new NextLink(WSAPROTOCOL_INFOW.dwCatalogEntryId(info), ownCopy, nextInfo, path, position + 2 == chainLen);
         }
     }
 
-    /** The whole catalog (WSCEnumProtocols), as an array of WSAPROTOCOL_INFOW in {@code call}. */
-    private MemorySegment enumerate(Arena call) throws Throwable {
-        MemorySegment len = call.allocate(ValueLayout.JAVA_INT);
-        MemorySegment errno = call.allocate(ValueLayout.JAVA_INT);
-        int n = (int) enumProtocols.invokeExact(MemorySegment.NULL, MemorySegment.NULL, len, errno);
-        int bytes = len.get(ValueLayout.JAVA_INT, 0);
-        if (n != ws2spi_h.SOCKET_ERROR() && n <= 0 || bytes <= 0) {
-            throw new KernelException("WSCEnumProtocols reports no catalog", errno.get(ValueLayout.JAVA_INT, 0));
-        }
-        MemorySegment buffer = call.allocate(bytes, 8);
-        n = (int) enumProtocols.invokeExact(MemorySegment.NULL, buffer, len, errno);
-        if (n == ws2spi_h.SOCKET_ERROR()) {
-            throw new KernelException("WSCEnumProtocols failed", errno.get(ValueLayout.JAVA_INT, 0));
-        }
-        return buffer.asSlice(0, n * WSAPROTOCOL_INFOW.layout().byteSize());
-    }
-
-    private static MemorySegment find(MemorySegment catalog, int entries, int catalogEntryId) {
-        for (int i = 0; i < entries; i++) {
-            MemorySegment entry = catalog.asSlice(i * WSAPROTOCOL_INFOW.layout().byteSize(), WSAPROTOCOL_INFOW.layout());
+    private static MemorySegment find(MemorySegment[] catalog, int catalogEntryId) {
+        for (MemorySegment entry : catalog) {
             if (WSAPROTOCOL_INFOW.dwCatalogEntryId(entry) == catalogEntryId) {
                 return entry;
             }
@@ -130,7 +174,7 @@ final class ProtocolCatalog {
         return null;
     }
 
-    private boolean isOwnLayeredEntry(MemorySegment entry) {
+    private static boolean isLayeredEntryOf(MemorySegment entry, UUID providerId) {
         if (WSAPROTOCOLCHAIN.ChainLen(WSAPROTOCOL_INFOW.ProtocolChain(entry)) != ws2spi_h.LAYERED_PROTOCOL()) {
             return false;
         }
@@ -140,24 +184,7 @@ final class ProtocolCatalog {
         for (int i = 0; i < 8; i++) {
             low = low << 8 | (GUID.Data4(guid, i) & 0xFF);
         }
-        return high == ownProviderId.getMostSignificantBits() && low == ownProviderId.getLeastSignificantBits();
-    }
-
-    private String providerPath(MemorySegment providerId, Arena call) throws Throwable {
-        int max = ws2spi_h.MAX_PATH();
-        MemorySegment path = call.allocate(2L * max, 2);
-        MemorySegment len = call.allocate(ValueLayout.JAVA_INT);
-        len.set(ValueLayout.JAVA_INT, 0, max);
-        MemorySegment errno = call.allocate(ValueLayout.JAVA_INT);
-        int rc = (int) getProviderPath.invokeExact(providerId, path, len, errno);
-        if (rc != 0) {
-            throw new KernelException("WSCGetProviderPath failed", errno.get(ValueLayout.JAVA_INT, 0));
-        }
-        int chars = 0;
-        while (chars < max && path.get(ValueLayout.JAVA_SHORT, 2L * chars) != 0) {
-            chars++;
-        }
-        return expand(new String(path.asSlice(0, 2L * chars).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_16LE));
+        return high == providerId.getMostSignificantBits() && low == providerId.getLeastSignificantBits();
     }
 
     /** %SystemRoot%-style variables, as ExpandEnvironmentStrings would (catalog paths use them). */

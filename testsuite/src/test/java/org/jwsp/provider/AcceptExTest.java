@@ -31,7 +31,6 @@ import org.jwsp.testkit.Buffers;
  */
 class AcceptExTest {
 
-    private static final UUID ID = UUID.fromString("5c2b8e71-0f3a-4d6c-9b8e-7a6f5e4d3c2b");
     private static final int WAIT = 10_000;
     private static final MethodHandle ACCEPT_EX = Linker.nativeLinker().downcallHandle(FunctionDescriptor.of(ValueLayout.JAVA_INT,
             ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
@@ -144,7 +143,7 @@ class AcceptExTest {
 
     @Test
     void libuvsAcceptExServer_throughJwspAndThroughTheBaseAlone() throws Exception {
-        OverTheHost.run(ID, (ws2, installed, arena) -> {
+        OverTheHost.runOverIpv4Only((ws2, installed, arena) -> {
             try {
                 long probe = ws2.socket(AF_INET(), SOCK_STREAM(), IPPROTO_TCP(), WSA_FLAG_OVERLAPPED());
                 long baseProbe = ws2.socket(AF_INET6(), SOCK_STREAM(), IPPROTO_TCP(), WSA_FLAG_OVERLAPPED());
@@ -164,7 +163,7 @@ class AcceptExTest {
 
     @Test
     void anAcceptSocketOfAnotherProvider_isWSAENOTSOCK() throws Exception {
-        OverTheHost.run(ID, (ws2, installed, arena) -> {
+        OverTheHost.runOverIpv4Only((ws2, installed, arena) -> {
             try {
                 long listener = ws2.socket(AF_INET(), SOCK_STREAM(), IPPROTO_TCP(), WSA_FLAG_OVERLAPPED());
                 assertEquals(0, ws2.bind(listener, SockAddr.loopback(AF_INET(), 0, arena), 16));

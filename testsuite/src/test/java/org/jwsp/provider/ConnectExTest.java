@@ -30,7 +30,6 @@ import org.jwsp.testkit.Buffers;
  */
 class ConnectExTest {
 
-    private static final UUID ID = UUID.fromString("9e3c1f40-5a6b-4c7d-8e9f-0a1b2c3d4e5f");
     private static final int WAIT = 10_000;
     private static final MethodHandle CALL = Linker.nativeLinker().downcallHandle(FunctionDescriptor.of(ValueLayout.JAVA_INT,
             ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
@@ -123,7 +122,7 @@ class ConnectExTest {
 
     @Test
     void goDialsWithConnectEx_throughJwspAndThroughTheBaseAlone() throws Exception {
-        OverTheHost.run(ID, (ws2, installed, arena) -> {
+        OverTheHost.runOverIpv4Only((ws2, installed, arena) -> {
             try {
                 long probe = ws2.socket(AF_INET(), SOCK_STREAM(), IPPROTO_TCP(), WSA_FLAG_OVERLAPPED());
                 long baseProbe = ws2.socket(AF_INET6(), SOCK_STREAM(), IPPROTO_TCP(), WSA_FLAG_OVERLAPPED());
@@ -142,7 +141,7 @@ class ConnectExTest {
 
     @Test
     void badInput_getsWindowsAnswers() throws Exception {
-        OverTheHost.run(ID, (ws2, installed, arena) -> {
+        OverTheHost.runOverIpv4Only((ws2, installed, arena) -> {
             try {
                 long s = ws2.socket(AF_INET(), SOCK_STREAM(), IPPROTO_TCP(), WSA_FLAG_OVERLAPPED());
                 MemorySegment fn = arena.allocate(ValueLayout.JAVA_LONG);

@@ -31,7 +31,6 @@ import org.jwsp.testkit.Pair;
  */
 class LayeredIdentityTest {
 
-    private static final UUID ID = UUID.fromString("0d6f9a52-3c11-4f0e-8e1a-9b2c7d4e5f61");
     private static final int WAIT = 10_000;
 
     /** libuv's uv__winsock_init probe: a TCP socket, SO_PROTOCOL_INFOW, "non-IFS LSP" if XP1_IFS_HANDLES is missing. */
@@ -51,7 +50,7 @@ class LayeredIdentityTest {
 
     @Test
     void libuvsProbeSeesJwspAsANonIfsLsp_andItsEmulatedCompletionModeMovesDataBothWays() throws Exception {
-        OverTheHost.run(ID, (ws2, installed, arena) -> {
+        OverTheHost.runOverIpv4Only((ws2, installed, arena) -> {
             assertTrue(libuvSeesNonIfsLsp(ws2, AF_INET(), arena), "through jwsp: a non-IFS LSP is present");
             assertFalse(libuvSeesNonIfsLsp(ws2, AF_INET6(), arena), "the base alone (IPv6 is not layered here): IFS handles");
             // libuv's decision for a non-IFS LSP: no FILE_SKIP_COMPLETION_PORT_ON_SUCCESS; every overlapped
@@ -94,7 +93,7 @@ class LayeredIdentityTest {
 
     @Test
     void soProtocolInfoIsJwspsOwnChainEntry_wideAndAnsi_andAShortBufferIsWSAEFAULTWithTheSizeNeeded() throws Exception {
-        OverTheHost.run(ID, (ws2, installed, arena) -> {
+        OverTheHost.runOverIpv4Only((ws2, installed, arena) -> {
             long s = ws2.socket(AF_INET(), SOCK_STREAM(), IPPROTO_TCP(), 0);
             int chainId = installed.chainOver(Catalog.BASE_TCP_V4);
             MemorySegment w = arena.allocate(WSAPROTOCOL_INFOW.layout());
@@ -104,7 +103,7 @@ class LayeredIdentityTest {
             assertEquals(chainId, WSAPROTOCOL_INFOW.dwCatalogEntryId(w), "jwsp's catalog id, not the base's");
             MemorySegment chain = WSAPROTOCOL_INFOW.ProtocolChain(w);
             assertEquals(2, WSAPROTOCOLCHAIN.ChainLen(chain));
-            assertEquals(installed.layeredId(), WSAPROTOCOLCHAIN.ChainEntries(chain, 0));
+            assertEquals(installed.layeredCatalogId(), WSAPROTOCOLCHAIN.ChainEntries(chain, 0));
             assertEquals(Catalog.BASE_TCP_V4, WSAPROTOCOLCHAIN.ChainEntries(chain, 1));
             assertEquals(0, WSAPROTOCOL_INFOW.dwServiceFlags1(w) & XP1_IFS_HANDLES());
             assertNotEquals(0, WSAPROTOCOL_INFOW.dwServiceFlags1(w) & XP1_GUARANTEED_ORDER(), "the rest of the flags stay");
@@ -142,7 +141,7 @@ class LayeredIdentityTest {
 
     @Test
     void mioFindsTheBaseHandleWithSioBaseHandle_whileTheBspIoctlsKeepProgramsOnJwsp() throws Exception {
-        OverTheHost.run(ID, (ws2, installed, arena) -> {
+        OverTheHost.runOverIpv4Only((ws2, installed, arena) -> {
             LoadedProvider base = ws2.load(Catalog.system().entry(Catalog.BASE_TCP_V4));
             try (Pair p = Pair.tcp(ws2, AF_INET(), WSA_FLAG_OVERLAPPED(), arena)) {
                 long s = p.client();

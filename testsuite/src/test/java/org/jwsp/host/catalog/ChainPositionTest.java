@@ -13,19 +13,25 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Test;
+import org.jwsp.host.kernel.LinuxKernelPort;
 import org.jwsp.host.ws2.Ws2;
 import org.jwsp.provider.LayeredProvider;
 import org.jwsp.provider.ProviderSettings;
 import org.jwsp.provider.filter.SendFilter;
 import org.jwsp.testkit.Buffers;
 import org.jwsp.testkit.Pair;
+import org.jwsp.windows.install.InstalledLayer;
+import org.jwsp.windows.install.LayeredInstall;
+import org.jwsp.windows.install.ProviderId;
+import org.jwsp.windows.install.Ws2CatalogExports;
 
 /**
  * jwsp anywhere in a protocol chain: another layered provider ({@link CountingLayer}) installed
  * above jwsp ({@code [counter, jwsp, base]}) or below it ({@code [jwsp, counter, base]}); each finds
  * its own layered entry in the chain and loads the one after it, and data moves both ways through
  * all three. (jwsp used to take {@code ChainEntries[1]}: above, that is jwsp itself, and its
- * WSPStartup re-entered itself until the stack ran out.)
+ * WSPStartup re-entered itself until the stack ran out.) Both are installed by the installer's code
+ * ({@link LayeredInstall}) through the host's catalog exports.
  */
 class ChainPositionTest {
 
@@ -33,6 +39,18 @@ class ChainPositionTest {
     private static final String COUNTER_MODULE = "C:\\test\\counter-in-chain.dll";
     private static final UUID JWSP = UUID.fromString("3b0f6a1e-7d2c-4e59-a1b3-5c6d7e8f9a01");
     private static final UUID COUNTER = UUID.fromString("3b0f6a1e-7d2c-4e59-a1b3-5c6d7e8f9a02");
+
+    /** jwsp's WSPStartup as {@code JWSP_MODULE}'s export, installed under {@link #JWSP} over {@code over}. */
+    private static InstalledLayer installJwsp(int over) {
+        LinuxKernelPort.instance().registerExport(JWSP_MODULE, "WSPStartup", LayeredProvider.startupStub());
+        return LayeredInstall.install(Ws2CatalogExports.ofThisProcess(), new ProviderId(JWSP), new ProviderId(UUID.randomUUID()),
+                JWSP_MODULE, "jwsp", over);
+    }
+
+    private static void unregisterModules() {
+        LinuxKernelPort.instance().unregisterModule(JWSP_MODULE);
+        LinuxKernelPort.instance().unregisterModule(COUNTER_MODULE);
+    }
 
     @Test
     void aLayerAboveJwsp_startsJwspWhichLoadsTheBase_andSendsPassThroughBoth() {
@@ -43,18 +61,18 @@ class ChainPositionTest {
         }));
         try (Arena arena = Arena.ofShared()) {
             CountingLayer counter = new CountingLayer(arena, COUNTER);
-            try (InstalledProvider jwsp = Catalog.system().install(JWSP_MODULE, LayeredProvider.startupStub(), JWSP, "jwsp",
-                    Catalog.BASE_TCP_V4);
-                 InstalledProvider above = Catalog.system().install(COUNTER_MODULE, counter.startup, COUNTER, "counter",
+            try (InstalledLayer jwsp = installJwsp(Catalog.BASE_TCP_V4);
+                 InstalledLayer above = CatalogChainTest.installCountingLayer(COUNTER_MODULE, counter, "counter",
                          jwsp.chainOver(Catalog.BASE_TCP_V4))) {
-                CatalogEntry chain = above.chains().get(0);
+                CatalogEntry chain = Catalog.system().entry(above.chainOver(jwsp.chainOver(Catalog.BASE_TCP_V4)));
                 assertEquals(3, chain.chainLength());
-                assertEquals(above.layeredId(), chain.chainEntry(0));
-                assertEquals(jwsp.layeredId(), chain.chainEntry(1));
+                assertEquals(above.layeredCatalogId(), chain.chainEntry(0));
+                assertEquals(jwsp.layeredCatalogId(), chain.chainEntry(1));
                 assertEquals(Catalog.BASE_TCP_V4, chain.chainEntry(2));
                 exchange(chain, counter, filtered, arena);
             }
         } finally {
+            unregisterModules();
             LayeredProvider.configure(ProviderSettings.defaults());
         }
         assertFalse(LayeredProvider.started(), "WSACleanup ended jwsp");
@@ -69,17 +87,16 @@ class ChainPositionTest {
         }));
         try (Arena arena = Arena.ofShared()) {
             CountingLayer counter = new CountingLayer(arena, COUNTER);
-            try (InstalledProvider below = Catalog.system().install(COUNTER_MODULE, counter.startup, COUNTER, "counter",
-                    Catalog.BASE_TCP_V4);
-                 InstalledProvider jwsp = Catalog.system().install(JWSP_MODULE, LayeredProvider.startupStub(), JWSP, "jwsp",
-                         below.chainOver(Catalog.BASE_TCP_V4))) {
-                CatalogEntry chain = jwsp.chains().get(0);
+            try (InstalledLayer below = CatalogChainTest.installCountingLayer(COUNTER_MODULE, counter, "counter", Catalog.BASE_TCP_V4);
+                 InstalledLayer jwsp = installJwsp(below.chainOver(Catalog.BASE_TCP_V4))) {
+                CatalogEntry chain = Catalog.system().entry(jwsp.chainOver(below.chainOver(Catalog.BASE_TCP_V4)));
                 assertEquals(3, chain.chainLength());
-                assertEquals(jwsp.layeredId(), chain.chainEntry(0));
-                assertEquals(below.layeredId(), chain.chainEntry(1));
+                assertEquals(jwsp.layeredCatalogId(), chain.chainEntry(0));
+                assertEquals(below.layeredCatalogId(), chain.chainEntry(1));
                 exchange(chain, counter, filtered, arena);
             }
         } finally {
+            unregisterModules();
             LayeredProvider.configure(ProviderSettings.defaults());
         }
         assertFalse(LayeredProvider.started(), "WSACleanup ended jwsp");

@@ -27,8 +27,14 @@ public final class CountingLayer {
     public final AtomicInteger sends = new AtomicInteger();
     public final MemorySegment startup;
     private final Arena arena;
-    private final UUID providerId;
+    /** The GUID its layered entry is installed under: it finds its own position in a chain by it. */
+    public final UUID providerId;
     private volatile MemorySegment lowerSend;
+
+    /** A layer that will be installed under a fresh GUID ({@link #providerId}). */
+    public CountingLayer(Arena arena) {
+        this(arena, UUID.randomUUID());
+    }
 
     /** A layer that will be installed under {@code providerId} (its layered entry's GUID). */
     public CountingLayer(Arena arena, UUID providerId) {
