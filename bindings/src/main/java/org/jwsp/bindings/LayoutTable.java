@@ -82,33 +82,15 @@ public final class LayoutTable {
             Object value;
             try {
                 value = header.getMethod(name).invoke(null);
-            } catch (NoSuchMethodException notGenerated) {
-                value = awaitingRegeneration(target, name, notGenerated);
             } catch (ReflectiveOperationException e) {
-                throw new IllegalStateException("constant " + name + " of " + target.argsFile, e);
+                throw new IllegalStateException("constant " + name + " is in " + target.argsFile
+                        + " but not in the generated " + target.headerClass, e);
             }
             long v = value instanceof MemorySegment s ? s.address() : ((Number) value).longValue();
             boolean isInt = value instanceof Integer || value instanceof Short || value instanceof Byte;
             facts.add(new LayoutFact("constant", name, "(long long)(" + name + ")", v, isInt));
         }
         return facts;
-    }
-
-    /**
-     * A constant listed in the argument file after the bindings were last generated (jextract is
-     * not always at hand): {@link WinsockExtensions} holds it meanwhile, and the proof checks that
-     * value instead.
-     */
-    private static Object awaitingRegeneration(Target target, String name, NoSuchMethodException cause) {
-        if (target == Target.WINDOWS) {
-            try {
-                return WinsockExtensions.class.getField(name).get(null);
-            } catch (ReflectiveOperationException e) {
-                cause.addSuppressed(e);
-            }
-        }
-        throw new IllegalStateException("constant " + name + " is in " + target.argsFile + " but neither in the generated "
-                + target.headerClass + " nor in WinsockExtensions", cause);
     }
 
     /** Constant names from the {@code --include-constant} lines of the target's argument file. */

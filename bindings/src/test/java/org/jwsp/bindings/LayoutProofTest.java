@@ -28,20 +28,14 @@ class LayoutProofTest {
                 + ":\n" + String.join("\n", mismatches.stream().map(Object::toString).toList()));
     }
 
+    /** The GUIDs jextract cannot generate ({@link WinsockExtensions}) against mswsock.h's macros. */
     @Test
-    void handWrittenWinsockExtensionsMatchMingwW64() throws Exception {
+    void extensionFunctionGuidsMatchMingwW64() throws Exception {
         requireCompiler(CompilerCheck.WINDOWS_CC, "gcc-mingw-w64-x86-64");
-        List<LayoutFact> facts = List.of(new LayoutFact("WSAPROTOCOL_INFOA", "sizeof", "(long long)sizeof(WSAPROTOCOL_INFOA)",
-                WinsockExtensions.WSAPROTOCOL_INFOA_SIZE, false));
-        List<CompilerCheck.Mismatch> mismatches = CompilerCheck.windows(facts, work);
-        assertTrue(mismatches.isEmpty(), () -> mismatches.toString());
         List<String> macros = WinsockExtensions.GUIDS.stream().map(WinsockExtensions.NamedGuid::macro).toList();
         List<String> expansions = CompilerCheck.windowsExpansions(macros, work);
         for (int i = 0; i < macros.size(); i++) {
             assertEquals(guidInitialiser(WinsockExtensions.GUIDS.get(i).value()), expansions.get(i).toLowerCase(), macros.get(i));
-        }
-        for (String constant : List.of("SIO_BSP_HANDLE", "SIO_BASE_HANDLE", "SIO_EXT_SENDMSG", "SO_PROTOCOL_INFOA")) {
-            assertTrue(LayoutTable.includedConstants(Target.WINDOWS).contains(constant), constant + " awaits regeneration in windows.args");
         }
     }
 

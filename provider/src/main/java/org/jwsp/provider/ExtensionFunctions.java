@@ -221,7 +221,7 @@ final class ExtensionFunctions {
      * becomes the lower listening socket before the option goes down; else {@link #NOT_MINE}.
      */
     int setSockOpt(SocketContext c, int level, int name, MemorySegment value, int len, MemorySegment lpErrno) {
-        if (level != ws2spi_h.SOL_SOCKET() || name != WinsockExtensions.SO_UPDATE_ACCEPT_CONTEXT) {
+        if (level != ws2spi_h.SOL_SOCKET() || name != ws2spi_h.SO_UPDATE_ACCEPT_CONTEXT()) {
             return NOT_MINE;
         }
         if (value.address() == 0 || len < Long.BYTES) {

@@ -3,7 +3,7 @@ package org.jwsp.provider;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
-import org.jwsp.bindings.WinsockExtensions;
+import org.jwsp.bindings.windows._WSAPROTOCOL_INFOA;
 import org.jwsp.bindings.windows.WSAPROTOCOL_INFOW;
 import org.jwsp.bindings.windows.ws2spi_h;
 
@@ -33,7 +33,7 @@ final class LayeredIdentity {
     /** Returned when the question is not one jwsp answers itself: the caller passes it down. */
     static final int NOT_MINE = Integer.MIN_VALUE;
     static final int INFO_W_SIZE = (int) WSAPROTOCOL_INFOW.layout().byteSize();
-    static final int INFO_A_SIZE = WinsockExtensions.WSAPROTOCOL_INFOA_SIZE;
+    static final int INFO_A_SIZE = (int) _WSAPROTOCOL_INFOA.sizeof();
     private static final long PROTOCOL_NAME_OFFSET = WSAPROTOCOL_INFOW.szProtocol$offset();
     private static final int PROTOCOL_NAME_CHARS = ws2spi_h.WSAPROTOCOL_LEN() + 1;
 
@@ -53,7 +53,7 @@ final class LayeredIdentity {
     /** {@code SO_PROTOCOL_INFOW}/{@code SO_PROTOCOL_INFOA} at {@code SOL_SOCKET}; else {@link #NOT_MINE}. */
     int getSockOpt(SocketContext c, int level, int name, MemorySegment value, MemorySegment len, MemorySegment lpErrno) {
         boolean wide = name == ws2spi_h.SO_PROTOCOL_INFOW();
-        if (level != ws2spi_h.SOL_SOCKET() || !wide && name != WinsockExtensions.SO_PROTOCOL_INFOA) {
+        if (level != ws2spi_h.SOL_SOCKET() || !wide && name != ws2spi_h.SO_PROTOCOL_INFOA()) {
             return NOT_MINE;
         }
         int size = wide ? INFO_W_SIZE : INFO_A_SIZE;
@@ -94,7 +94,7 @@ final class LayeredIdentity {
 
     /** Whether {@code code} is an ioctl jwsp answers itself ({@link #ioctl}). */
     static boolean answersIoctl(int code) {
-        return code == WinsockExtensions.SIO_BSP_HANDLE || code == WinsockExtensions.SIO_BSP_HANDLE_POLL;
+        return code == ws2spi_h.SIO_BSP_HANDLE() || code == ws2spi_h.SIO_BSP_HANDLE_POLL();
     }
 
     /**

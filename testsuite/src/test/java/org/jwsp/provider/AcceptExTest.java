@@ -102,7 +102,7 @@ class AcceptExTest {
             MemorySegment bytes = arena.allocate(ValueLayout.JAVA_INT);
             MemorySegment flags = arena.allocate(ValueLayout.JAVA_INT);
             assertTrue(ws2.getOverlappedResult(listener, ov, bytes, false, flags), () -> "result: " + ws2.lastError());
-            assertEquals(0, ws2.setsockopt(accepted, SOL_SOCKET(), WinsockExtensions.SO_UPDATE_ACCEPT_CONTEXT,
+            assertEquals(0, ws2.setsockopt(accepted, SOL_SOCKET(), SO_UPDATE_ACCEPT_CONTEXT(),
                     arena.allocateFrom(ValueLayout.JAVA_LONG, listener), 8), () -> "SO_UPDATE_ACCEPT_CONTEXT: " + ws2.lastError());
             MemorySegment local = arena.allocate(ValueLayout.ADDRESS);
             MemorySegment remote = arena.allocate(ValueLayout.ADDRESS);

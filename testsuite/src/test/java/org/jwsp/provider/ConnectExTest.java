@@ -84,7 +84,7 @@ class ConnectExTest {
         assertEquals(ov.address(), OVERLAPPED_ENTRY.lpOverlapped(entry).address(), "with the program's own OVERLAPPED");
         MemorySegment flags = arena.allocate(ValueLayout.JAVA_INT);
         assertTrue(ws2.getOverlappedResult(s, ov, sent, false, flags), () -> "WSAGetOverlappedResult: " + ws2.lastError());
-        assertEquals(0, ws2.setsockopt(s, SOL_SOCKET(), WinsockExtensions.SO_UPDATE_CONNECT_CONTEXT, MemorySegment.NULL, 0),
+        assertEquals(0, ws2.setsockopt(s, SOL_SOCKET(), SO_UPDATE_CONNECT_CONTEXT(), MemorySegment.NULL, 0),
                 () -> "SO_UPDATE_CONNECT_CONTEXT: " + ws2.lastError());
         assertEquals(0, ws2.kernel().dequeue(port, entry, 0, false), "exactly one completion");
         return s;

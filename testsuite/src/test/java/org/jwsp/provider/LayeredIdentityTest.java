@@ -11,7 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 
 import org.junit.jupiter.api.Test;
-import org.jwsp.bindings.WinsockExtensions;
+import org.jwsp.bindings.windows._WSAPROTOCOL_INFOA;
 import org.jwsp.bindings.windows.LPWSPGETSOCKNAME;
 import org.jwsp.bindings.windows.WSAPROTOCOLCHAIN;
 import org.jwsp.bindings.windows.WSAPROTOCOL_INFOW;
@@ -108,10 +108,10 @@ class LayeredIdentityTest {
             assertEquals(0, WSAPROTOCOL_INFOW.dwServiceFlags1(w) & XP1_IFS_HANDLES());
             assertNotEquals(0, WSAPROTOCOL_INFOW.dwServiceFlags1(w) & XP1_GUARANTEED_ORDER(), "the rest of the flags stay");
 
-            int sizeA = WinsockExtensions.WSAPROTOCOL_INFOA_SIZE;
+            int sizeA = (int) _WSAPROTOCOL_INFOA.sizeof();
             MemorySegment a = arena.allocate(sizeA, 8);
             len.set(ValueLayout.JAVA_INT, 0, sizeA);
-            assertEquals(0, ws2.getsockopt(s, SOL_SOCKET(), WinsockExtensions.SO_PROTOCOL_INFOA, a, len));
+            assertEquals(0, ws2.getsockopt(s, SOL_SOCKET(), SO_PROTOCOL_INFOA(), a, len));
             assertEquals(sizeA, len.get(ValueLayout.JAVA_INT, 0));
             assertEquals(chainId, a.get(ValueLayout.JAVA_INT, WSAPROTOCOL_INFOW.dwCatalogEntryId$offset()));
             String name = a.asSlice(WSAPROTOCOL_INFOW.szProtocol$offset()).getString(0, StandardCharsets.US_ASCII);
@@ -146,11 +146,11 @@ class LayeredIdentityTest {
             try (Pair p = Pair.tcp(ws2, AF_INET(), WSA_FLAG_OVERLAPPED(), arena)) {
                 long s = p.client();
                 // mio's get_base_socket: SIO_BASE_HANDLE first
-                long baseHandle = handleIoctl(ws2, s, WinsockExtensions.SIO_BASE_HANDLE, arena);
+                long baseHandle = handleIoctl(ws2, s, SIO_BASE_HANDLE(), arena);
                 assertNotEquals(s, baseHandle);
-                assertEquals(baseHandle, handleIoctl(ws2, s, WinsockExtensions.SIO_BSP_HANDLE_SELECT, arena), "select goes to the base");
-                assertEquals(s, handleIoctl(ws2, s, WinsockExtensions.SIO_BSP_HANDLE, arena), "the BSP a program talks to is jwsp");
-                assertEquals(s, handleIoctl(ws2, s, WinsockExtensions.SIO_BSP_HANDLE_POLL, arena), "WSAPoll stays on jwsp");
+                assertEquals(baseHandle, handleIoctl(ws2, s, SIO_BSP_HANDLE_SELECT(), arena), "select goes to the base");
+                assertEquals(s, handleIoctl(ws2, s, SIO_BSP_HANDLE(), arena), "the BSP a program talks to is jwsp");
+                assertEquals(s, handleIoctl(ws2, s, SIO_BSP_HANDLE_POLL(), arena), "WSAPoll stays on jwsp");
                 // the base handle is the base provider's socket behind s: the same local address
                 MemorySegment mine = SockAddr.loopback(AF_INET(), 0, arena);
                 MemorySegment theirs = SockAddr.loopback(AF_INET(), 0, arena);
@@ -166,7 +166,7 @@ class LayeredIdentityTest {
                 // a short output buffer: WSAEFAULT, from jwsp and from the base
                 MemorySegment out = arena.allocate(ValueLayout.JAVA_LONG);
                 MemorySegment returned = arena.allocate(ValueLayout.JAVA_INT);
-                for (int code : new int[] {WinsockExtensions.SIO_BSP_HANDLE, WinsockExtensions.SIO_BASE_HANDLE}) {
+                for (int code : new int[] {SIO_BSP_HANDLE(), SIO_BASE_HANDLE()}) {
                     assertEquals(SOCKET_ERROR(), ws2.ioctl(s, code, MemorySegment.NULL, 0, out, 4, returned, MemorySegment.NULL,
                             MemorySegment.NULL));
                     assertEquals(WSAEFAULT(), ws2.lastError());

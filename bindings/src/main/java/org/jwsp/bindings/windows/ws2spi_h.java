@@ -158,6 +158,15 @@ public class ws2spi_h extends ws2spi_h$shared {
     public static int SO_MAX_MSG_SIZE() {
         return SO_MAX_MSG_SIZE;
     }
+    private static final int SO_PROTOCOL_INFOA = (int)8196L;
+    /**
+     * {@snippet lang=c :
+     * #define SO_PROTOCOL_INFOA 8196
+     * }
+     */
+    public static int SO_PROTOCOL_INFOA() {
+        return SO_PROTOCOL_INFOA;
+    }
     private static final int SO_PROTOCOL_INFOW = (int)8197L;
     /**
      * {@snippet lang=c :
@@ -400,6 +409,24 @@ public class ws2spi_h extends ws2spi_h$shared {
      */
     public static int WSPDESCRIPTION_LEN() {
         return WSPDESCRIPTION_LEN;
+    }
+    private static final int SO_UPDATE_ACCEPT_CONTEXT = (int)28683L;
+    /**
+     * {@snippet lang=c :
+     * #define SO_UPDATE_ACCEPT_CONTEXT 28683
+     * }
+     */
+    public static int SO_UPDATE_ACCEPT_CONTEXT() {
+        return SO_UPDATE_ACCEPT_CONTEXT;
+    }
+    private static final int SO_UPDATE_CONNECT_CONTEXT = (int)28688L;
+    /**
+     * {@snippet lang=c :
+     * #define SO_UPDATE_CONNECT_CONTEXT 28688
+     * }
+     */
+    public static int SO_UPDATE_CONNECT_CONTEXT() {
+        return SO_UPDATE_CONNECT_CONTEXT;
     }
     private static final int TokenElevation = (int)20L;
     /**
@@ -3085,6 +3112,69 @@ public class ws2spi_h extends ws2spi_h$shared {
      */
     public static int SIO_GET_EXTENSION_FUNCTION_POINTER() {
         return SIO_GET_EXTENSION_FUNCTION_POINTER;
+    }
+    private static final int SIO_BSP_HANDLE = (int)1207959579L;
+    /**
+     * {@snippet lang=c :
+     * #define SIO_BSP_HANDLE 1207959579
+     * }
+     */
+    public static int SIO_BSP_HANDLE() {
+        return SIO_BSP_HANDLE;
+    }
+    private static final int SIO_BSP_HANDLE_SELECT = (int)1207959580L;
+    /**
+     * {@snippet lang=c :
+     * #define SIO_BSP_HANDLE_SELECT 1207959580
+     * }
+     */
+    public static int SIO_BSP_HANDLE_SELECT() {
+        return SIO_BSP_HANDLE_SELECT;
+    }
+    private static final int SIO_BSP_HANDLE_POLL = (int)1207959581L;
+    /**
+     * {@snippet lang=c :
+     * #define SIO_BSP_HANDLE_POLL 1207959581
+     * }
+     */
+    public static int SIO_BSP_HANDLE_POLL() {
+        return SIO_BSP_HANDLE_POLL;
+    }
+    private static final int SIO_EXT_SELECT = (int)3355443230L;
+    /**
+     * {@snippet lang=c :
+     * #define SIO_EXT_SELECT 3355443230
+     * }
+     */
+    public static int SIO_EXT_SELECT() {
+        return SIO_EXT_SELECT;
+    }
+    private static final int SIO_EXT_POLL = (int)3355443231L;
+    /**
+     * {@snippet lang=c :
+     * #define SIO_EXT_POLL 3355443231
+     * }
+     */
+    public static int SIO_EXT_POLL() {
+        return SIO_EXT_POLL;
+    }
+    private static final int SIO_EXT_SENDMSG = (int)3355443232L;
+    /**
+     * {@snippet lang=c :
+     * #define SIO_EXT_SENDMSG 3355443232
+     * }
+     */
+    public static int SIO_EXT_SENDMSG() {
+        return SIO_EXT_SENDMSG;
+    }
+    private static final int SIO_BASE_HANDLE = (int)1207959586L;
+    /**
+     * {@snippet lang=c :
+     * #define SIO_BASE_HANDLE 1207959586
+     * }
+     */
+    public static int SIO_BASE_HANDLE() {
+        return SIO_BASE_HANDLE;
     }
 }
 

@@ -9,7 +9,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.concurrent.ConcurrentHashMap;
 
-import org.jwsp.bindings.WinsockExtensions;
+import org.jwsp.bindings.windows.ws2spi_h;
+import org.jwsp.bindings.windows._WSAPROTOCOL_INFOA;
 import org.jwsp.bindings.windows.WSAPROTOCOL_INFOW;
 
 /**
@@ -26,7 +27,7 @@ import org.jwsp.bindings.windows.WSAPROTOCOL_INFOW;
 final class BaseIdentity {
 
     private static final int INFO_W = (int) WSAPROTOCOL_INFOW.sizeof();
-    private static final int INFO_A = WinsockExtensions.WSAPROTOCOL_INFOA_SIZE;
+    private static final int INFO_A = (int) _WSAPROTOCOL_INFOA.sizeof();
     private static final long NAME = WSAPROTOCOL_INFOW.szProtocol$offset();
 
     private final ConcurrentHashMap<Integer, byte[]> entries = new ConcurrentHashMap<>();
@@ -41,7 +42,7 @@ final class BaseIdentity {
     }
 
     static boolean answersOption(int level, int optname) {
-        return level == SOL_SOCKET() && (optname == SO_PROTOCOL_INFOW() || optname == WinsockExtensions.SO_PROTOCOL_INFOA);
+        return level == SOL_SOCKET() && (optname == SO_PROTOCOL_INFOW() || optname == ws2spi_h.SO_PROTOCOL_INFOA());
     }
 
     /** {@code SO_PROTOCOL_INFOW}/{@code A}: {@code optval} and {@code optlen} are not null (checked by the caller). */
@@ -70,8 +71,8 @@ final class BaseIdentity {
     }
 
     static boolean answersIoctl(int code) {
-        return code == WinsockExtensions.SIO_BASE_HANDLE || code == WinsockExtensions.SIO_BSP_HANDLE
-                || code == WinsockExtensions.SIO_BSP_HANDLE_SELECT || code == WinsockExtensions.SIO_BSP_HANDLE_POLL;
+        return code == ws2spi_h.SIO_BASE_HANDLE() || code == ws2spi_h.SIO_BSP_HANDLE()
+                || code == ws2spi_h.SIO_BSP_HANDLE_SELECT() || code == ws2spi_h.SIO_BSP_HANDLE_POLL();
     }
 
     /** Writes the socket's own handle; returns the byte count, or -WSAEFAULT for a missing or short buffer. */

@@ -112,8 +112,8 @@ final class OptionCalls {
             if (sock == null) {
                 return fail(lpErrno, WSAENOTSOCK());
             }
-            if (level == SOL_SOCKET() && (optname == org.jwsp.bindings.WinsockExtensions.SO_UPDATE_CONNECT_CONTEXT
-                    || optname == org.jwsp.bindings.WinsockExtensions.SO_UPDATE_ACCEPT_CONTEXT)) {
+            if (level == SOL_SOCKET() && (optname == org.jwsp.bindings.windows.ws2spi_h.SO_UPDATE_CONNECT_CONTEXT()
+                    || optname == org.jwsp.bindings.windows.ws2spi_h.SO_UPDATE_ACCEPT_CONTEXT())) {
                 return 0; // the Linux socket already has its addresses; Windows needs these for getpeername & co.
             }
             if (optval.address() == 0 || optlen < 4) {

@@ -30,9 +30,7 @@ public final class Libc {
     private static final MethodHandle LISTEN = errno(linux_h.listen$address(), linux_h.listen$descriptor());
     private static final MethodHandle ACCEPT4 = errno(linux_h.accept4$address(), linux_h.accept4$descriptor());
     private static final MethodHandle CONNECT = errno(linux_h.connect$address(), linux_h.connect$descriptor());
-    /** {@code int dup3(int oldfd, int newfd, int flags)} (not in the generated bindings: glibc's, by name). */
-    private static final MethodHandle DUP3 = CapturedErrno.downcall(LINKER.defaultLookup().find("dup3").orElseThrow(),
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+    private static final MethodHandle DUP3 = errno(linux_h.dup3$address(), linux_h.dup3$descriptor());
     private static final MethodHandle SHUTDOWN = errno(linux_h.shutdown$address(), linux_h.shutdown$descriptor());
     private static final MethodHandle CLOSE = errno(linux_h.close$address(), linux_h.close$descriptor());
     private static final MethodHandle SENDMSG = errno(linux_h.sendmsg$address(), linux_h.sendmsg$descriptor());
