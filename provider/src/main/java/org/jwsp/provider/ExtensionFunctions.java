@@ -32,7 +32,8 @@ import org.jwsp.kernel.KernelPort;
  * {@code AcceptEx} (libuv and .NET accept with it: both handles translated, the completion
  * indicated on the listening socket, as Windows does). {@code GetAcceptExSockaddrs} takes no
  * handle and parses the buffer the lower AcceptEx wrote, so the lower provider's own is the right
- * one: it passes through. Not yet: DisconnectEx, TransmitFile, TransmitPackets, WSARecvMsg,
+ * one: it passes through. {@code DisconnectEx}: the send order of {@code WSPShutdown} first.
+ * Not yet: TransmitFile, TransmitPackets, WSARecvMsg,
  * WSASendMsg (they pass through; see provider/CONTRACT.md). ConnectEx's optional send buffer goes
  * down with the connect (it does not pass jwsp's filter yet).
  *
@@ -57,12 +58,17 @@ final class ExtensionFunctions {
     static final FunctionDescriptor ACCEPT_EX = FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
             ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS);
     private static final MethodHandle ACCEPT_EX_CALL = Linker.nativeLinker().downcallHandle(ACCEPT_EX);
+    /** {@code BOOL DisconnectEx(SOCKET, LPOVERLAPPED, DWORD dwFlags, DWORD dwReserved)}. */
+    static final FunctionDescriptor DISCONNECT_EX = FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
+            ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT);
+    private static final MethodHandle DISCONNECT_EX_CALL = Linker.nativeLinker().downcallHandle(DISCONNECT_EX);
 
     private final SocketTable sockets;
     private final OverlappedProxy proxy;
     private final KernelPort kernel;
     private final MemorySegment connectExStub;
     private final MemorySegment acceptExStub;
+    private final MemorySegment disconnectExStub;
     /** Per lower provider (its table's address) and GUID, its function. */
     private final Map<String, MemorySegment> lowerFunctions = new ConcurrentHashMap<>();
     private volatile LastError lastError;
@@ -77,6 +83,8 @@ final class ExtensionFunctions {
             this.connectExStub = Linker.nativeLinker().upcallStub(connectEx, CONNECT_EX, arena);
             this.acceptExStub = Linker.nativeLinker().upcallStub(MethodHandles.lookup().findVirtual(ExtensionFunctions.class,
                     "acceptEx", ACCEPT_EX.toMethodType()).bindTo(this), ACCEPT_EX, arena);
+            this.disconnectExStub = Linker.nativeLinker().upcallStub(MethodHandles.lookup().findVirtual(ExtensionFunctions.class,
+                    "disconnectEx", DISCONNECT_EX.toMethodType()).bindTo(this), DISCONNECT_EX, arena);
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException(e);
         }
@@ -94,7 +102,8 @@ final class ExtensionFunctions {
         }
         UUID guid = guid(in.reinterpret(GUID_SIZE));
         MemorySegment function = WinsockExtensions.WSAID_CONNECTEX.equals(guid) ? connectExStub
-                : WinsockExtensions.WSAID_ACCEPTEX.equals(guid) ? acceptExStub : null;
+                : WinsockExtensions.WSAID_ACCEPTEX.equals(guid) ? acceptExStub
+                : WinsockExtensions.WSAID_DISCONNECTEX.equals(guid) ? disconnectExStub : null;
         if (function == null) {
             return NOT_MINE;
         }
@@ -212,6 +221,61 @@ final class ExtensionFunctions {
             return rc == 0 ? TRUE : fail(error);
         } catch (Throwable t) {
             LOG.error("AcceptEx failed inside jwsp", t);
+            return fail(WsaCondition.PROVIDER_FAULT.code());
+        }
+    }
+
+    /**
+     * jwsp's DisconnectEx: like {@code WSPShutdown(SD_BOTH)} for the send order (the sends jwsp
+     * accepted before it go out first, none is accepted after), then the lower DisconnectEx on the
+     * lower socket — overlapped through jwsp's OVERLAPPED and port, or synchronous without one.
+     * With {@code TF_REUSE_SOCKET} the socket is unconnected afterwards and may connect again. A
+     * handle that is not jwsp's is {@code WSAENOTSOCK}; an OVERLAPPED on a socket opened without
+     * {@code WSA_FLAG_OVERLAPPED}, {@code WSAEINVAL}; the lower provider judges the rest.
+     */
+    private int disconnectEx(long s, MemorySegment ov, int flags, int reserved) {
+        try {
+            ThreadScratch sc = ThreadScratch.get();
+            SocketContext c = sockets.socketOf(s, sc);
+            if (c == null) {
+                return fail(ws2spi_h.WSAENOTSOCK());
+            }
+            long resolved = sc.context.get(ValueLayout.JAVA_LONG, 0);
+            if (ov.address() != 0 && !c.overlapped) {
+                return fail(ws2spi_h.WSAEINVAL());
+            }
+            MemorySegment lower = lowerFunction(c, WinsockExtensions.WSAID_DISCONNECTEX, sc);
+            if (lower == null) {
+                return fail(sc.errno());
+            }
+            LastError errors = lastError();
+            c.shutDownSend(); // what jwsp accepted before goes out before the FIN
+            int rc;
+            if (ov.address() == 0) {
+                rc = 0;
+                if ((int) DISCONNECT_EX_CALL.invokeExact(lower, c.lowerHandle, MemorySegment.NULL, flags, reserved) == FALSE) {
+                    Errno.set(sc.errno, errors.get());
+                    rc = Errno.SOCKET_ERROR;
+                }
+            } else {
+                rc = proxy.proxied(c, resolved, ov, MemorySegment.NULL, sc.errno, sc, (overlapped, bytes, lpErrno) -> {
+                    int ok = (int) DISCONNECT_EX_CALL.invokeExact(lower, c.lowerHandle, overlapped, flags, reserved);
+                    if (ok != FALSE) {
+                        return 0;
+                    }
+                    Errno.set(lpErrno, errors.get());
+                    return Errno.SOCKET_ERROR;
+                });
+            }
+            int error = rc == 0 ? 0 : sc.errno();
+            if (rc != 0 && error != ws2spi_h.WSA_IO_PENDING()) {
+                c.shutDownSendFailed();
+            } else if ((flags & ws2spi_h.TF_REUSE_SOCKET()) != 0) {
+                c.disconnectedForReuse();
+            }
+            return rc == 0 ? TRUE : fail(error);
+        } catch (Throwable t) {
+            LOG.error("DisconnectEx failed inside jwsp", t);
             return fail(WsaCondition.PROVIDER_FAULT.code());
         }
     }

@@ -120,6 +120,16 @@ final class SocketContext {
         queue.await(SubmissionQueue.Until.DRAINED_OR_CLOSING, 0);
     }
 
+    /**
+     * DisconnectEx with {@code TF_REUSE_SOCKET} succeeded: the socket is unconnected again and may
+     * connect or be accepted into anew; sends are accepted once it is.
+     */
+    void disconnectedForReuse() {
+        connected = false;
+        shutdownSend = false;
+        peer.fill((byte) 0);
+    }
+
     /** The lower provider refused the shutdown: sends are accepted again. */
     void shutDownSendFailed() {
         shutdownSend = false;

@@ -428,6 +428,24 @@ public class ws2spi_h extends ws2spi_h$shared {
     public static int SO_UPDATE_CONNECT_CONTEXT() {
         return SO_UPDATE_CONNECT_CONTEXT;
     }
+    private static final int TF_DISCONNECT = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define TF_DISCONNECT 1
+     * }
+     */
+    public static int TF_DISCONNECT() {
+        return TF_DISCONNECT;
+    }
+    private static final int TF_REUSE_SOCKET = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define TF_REUSE_SOCKET 2
+     * }
+     */
+    public static int TF_REUSE_SOCKET() {
+        return TF_REUSE_SOCKET;
+    }
     private static final int TokenElevation = (int)20L;
     /**
      * {@snippet lang=c :

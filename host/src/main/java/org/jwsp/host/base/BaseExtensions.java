@@ -18,8 +18,8 @@ import org.jwsp.host.upcall.WsaErrors;
 
 /**
  * The base provider's extension functions, handed out by {@code SIO_GET_EXTENSION_FUNCTION_POINTER}
- * (mswsock's place). Offered: {@code ConnectEx}, {@code AcceptEx}, {@code GetAcceptExSockaddrs}.
- * Any other GUID is {@code WSAEINVAL}.
+ * (mswsock's place). Offered: {@code ConnectEx}, {@code AcceptEx}, {@code GetAcceptExSockaddrs},
+ * {@code DisconnectEx}. Any other GUID is {@code WSAEINVAL}.
  *
  * <p>{@code AcceptEx} here: an overlapped, listening stream socket, an unbound socket of this
  * provider to accept into, address slots of at least the address size + 16 bytes, and no
@@ -38,6 +38,12 @@ import org.jwsp.host.upcall.WsaErrors;
  * indicated (status, event, port) by {@link OverlappedIo#completeNow}. An initial send buffer is
  * not offered ({@code WSAEOPNOTSUPP}). Failures are {@code FALSE} plus {@code WSASetLastError}
  * (ws2_32's export, found through the kernel door). The stub lives for the process.
+ *
+ * <p>{@code DisconnectEx} here: a connected stream socket, {@code dwReserved} 0 (else
+ * {@code WSAEINVAL}); {@code shutdown(SHUT_RDWR)} (the FIN after what was sent), and with
+ * {@code TF_REUSE_SOCKET} a fresh unbound socket of the same family moved onto the fd
+ * ({@code dup3}), so the handle can bind/connect or be accepted into again, as Windows allows. It
+ * completes at once: {@code TRUE}, the completion indicated when an {@code OVERLAPPED} is given.
  */
 final class BaseExtensions {
 
@@ -49,6 +55,9 @@ final class BaseExtensions {
     private static final FunctionDescriptor ACCEPT_EX = FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
             ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
             ValueLayout.ADDRESS, ValueLayout.ADDRESS);
+    /** {@code BOOL DisconnectEx(SOCKET, LPOVERLAPPED, DWORD dwFlags, DWORD dwReserved)}. */
+    private static final FunctionDescriptor DISCONNECT_EX = FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
+            ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT);
     private static final FunctionDescriptor GET_ACCEPT_EX_SOCKADDRS = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS,
             ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS,
             ValueLayout.ADDRESS, ValueLayout.ADDRESS);
@@ -57,6 +66,7 @@ final class BaseExtensions {
     private final MemorySegment connectEx;
     private final MemorySegment acceptEx;
     private final MemorySegment getAcceptExSockaddrs;
+    private final MemorySegment disconnectEx;
     private volatile MethodHandle setLastError;
 
     BaseExtensions(BaseProvider provider) {
@@ -68,6 +78,8 @@ final class BaseExtensions {
                     ACCEPT_EX.toMethodType()).bindTo(this), ACCEPT_EX, Arena.global());
             this.getAcceptExSockaddrs = Linker.nativeLinker().upcallStub(MethodHandles.lookup().findStatic(BaseExtensions.class,
                     "getAcceptExSockaddrs", GET_ACCEPT_EX_SOCKADDRS.toMethodType()), GET_ACCEPT_EX_SOCKADDRS, Arena.global());
+            this.disconnectEx = Linker.nativeLinker().upcallStub(MethodHandles.lookup().findVirtual(BaseExtensions.class,
+                    "disconnectEx", DISCONNECT_EX.toMethodType()).bindTo(this), DISCONNECT_EX, Arena.global());
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException(e);
         }
@@ -88,7 +100,8 @@ final class BaseExtensions {
         UUID id = new UUID(high, low);
         MemorySegment fn = WinsockExtensions.WSAID_CONNECTEX.equals(id) ? connectEx
                 : WinsockExtensions.WSAID_ACCEPTEX.equals(id) ? acceptEx
-                : WinsockExtensions.WSAID_GETACCEPTEXSOCKADDRS.equals(id) ? getAcceptExSockaddrs : null;
+                : WinsockExtensions.WSAID_GETACCEPTEXSOCKADDRS.equals(id) ? getAcceptExSockaddrs
+                : WinsockExtensions.WSAID_DISCONNECTEX.equals(id) ? disconnectEx : null;
         if (fn == null) {
             return -WSAEINVAL();
         }
@@ -130,6 +143,58 @@ final class BaseExtensions {
             return TRUE;
         } catch (Throwable t) {
             UpcallFaults.report("ConnectEx", t, MemorySegment.NULL);
+            return fail(WSAENETDOWN());
+        } finally {
+            BaseSocket.release(sock);
+        }
+    }
+
+    private int disconnectEx(long s, MemorySegment ov, int flags, int reserved) {
+        BaseSocket sock = null;
+        try {
+            sock = provider.sockets.acquire(s);
+            if (sock == null) {
+                return fail(WSAENOTSOCK());
+            }
+            if (reserved != 0 || (ov.address() & 7) != 0 || ov.address() != 0 && !sock.overlapped
+                    || (flags & ~TF_REUSE_SOCKET()) != 0) {
+                return fail(WSAEINVAL());
+            }
+            if (!sock.isStream() || !sock.connected) {
+                return fail(WSAENOTCONN());
+            }
+            int r = Libc.shutdown(sock.fd, org.jwsp.bindings.linux.linux_h.SHUT_RDWR());
+            if (r < 0) {
+                return fail(WsaErrors.fromErrno(-r));
+            }
+            sock.sendShut = true;
+            sock.receiveShut = true;
+            if ((flags & TF_REUSE_SOCKET()) != 0) {
+                int fresh = Libc.socket(SockAddrs.linuxFamily(sock.af), org.jwsp.bindings.linux.linux_h.SOCK_STREAM()
+                        | org.jwsp.bindings.linux.linux_h.SOCK_CLOEXEC(), 0);
+                if (fresh < 0) {
+                    return fail(WsaErrors.fromErrno(-fresh));
+                }
+                if (sock.af == AF_INET6()) {
+                    SocketCalls.setIntOption(fresh, org.jwsp.bindings.linux.linux_h.IPPROTO_IPV6(),
+                            org.jwsp.bindings.linux.linux_h.IPV6_V6ONLY(), 1); // Windows' default, as WSPSocket sets it
+                }
+                r = Libc.dup3(fresh, sock.fd, org.jwsp.bindings.linux.linux_h.O_CLOEXEC());
+                Libc.close(fresh);
+                if (r < 0) {
+                    return fail(WsaErrors.fromErrno(-r));
+                }
+                sock.connected = false;
+                sock.bound = false;
+                sock.sendShut = false;
+                sock.receiveShut = false;
+            }
+            if (ov.address() != 0) {
+                provider.io().completeNow(sock, ov.address(), 0, 0, 0, 0);
+            }
+            return TRUE;
+        } catch (Throwable t) {
+            UpcallFaults.report("DisconnectEx", t, MemorySegment.NULL);
             return fail(WSAENETDOWN());
         } finally {
             BaseSocket.release(sock);
