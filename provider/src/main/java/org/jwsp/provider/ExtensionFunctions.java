@@ -33,8 +33,8 @@ import org.jwsp.kernel.KernelPort;
  * indicated on the listening socket, as Windows does). {@code GetAcceptExSockaddrs} takes no
  * handle and parses the buffer the lower AcceptEx wrote, so the lower provider's own is the right
  * one: it passes through. {@code DisconnectEx}: the send order of {@code WSPShutdown} first.
- * Not yet: TransmitFile, TransmitPackets, WSARecvMsg,
- * WSASendMsg (they pass through; see provider/CONTRACT.md). ConnectEx's optional send buffer goes
+ * {@code WSASendMsg} and {@code WSARecvMsg}: {@link MessageFunctions}. Not yet: TransmitFile,
+ * TransmitPackets (they pass through; see provider/CONTRACT.md). ConnectEx's optional send buffer goes
  * down with the connect (it does not pass jwsp's filter yet).
  *
  * <p>Extension functions are called by the program directly, not through ws2_32: they report
@@ -69,14 +69,16 @@ final class ExtensionFunctions {
     private final MemorySegment connectExStub;
     private final MemorySegment acceptExStub;
     private final MemorySegment disconnectExStub;
+    private final MessageFunctions messages;
     /** Per lower provider (its table's address) and GUID, its function. */
     private final Map<String, MemorySegment> lowerFunctions = new ConcurrentHashMap<>();
     private volatile LastError lastError;
 
-    ExtensionFunctions(SocketTable sockets, OverlappedProxy proxy, KernelPort kernel, Arena arena) {
+    ExtensionFunctions(SocketTable sockets, OverlappedProxy proxy, SendPath sendPath, KernelPort kernel, Arena arena) {
         this.sockets = sockets;
         this.proxy = proxy;
         this.kernel = kernel;
+        this.messages = new MessageFunctions(this, sockets, sendPath, proxy, arena);
         try {
             MethodHandle connectEx = MethodHandles.lookup().findVirtual(ExtensionFunctions.class, "connectEx",
                     CONNECT_EX.toMethodType()).bindTo(this);
@@ -103,7 +105,9 @@ final class ExtensionFunctions {
         UUID guid = guid(in.reinterpret(GUID_SIZE));
         MemorySegment function = WinsockExtensions.WSAID_CONNECTEX.equals(guid) ? connectExStub
                 : WinsockExtensions.WSAID_ACCEPTEX.equals(guid) ? acceptExStub
-                : WinsockExtensions.WSAID_DISCONNECTEX.equals(guid) ? disconnectExStub : null;
+                : WinsockExtensions.WSAID_DISCONNECTEX.equals(guid) ? disconnectExStub
+                : WinsockExtensions.WSAID_WSASENDMSG.equals(guid) ? messages.sendMsgStub
+                : WinsockExtensions.WSAID_WSARECVMSG.equals(guid) ? messages.recvMsgStub : null;
         if (function == null) {
             return NOT_MINE;
         }
@@ -307,7 +311,7 @@ final class ExtensionFunctions {
     }
 
     /** The lower provider's function for {@code guid}, asked once with SIO_GET_EXTENSION_FUNCTION_POINTER; null with sc.errno set. */
-    private MemorySegment lowerFunction(SocketContext c, UUID guid, ThreadScratch sc) {
+    MemorySegment lowerFunction(SocketContext c, UUID guid, ThreadScratch sc) {
         String key = c.lower.table.address() + "/" + guid;
         MemorySegment known = lowerFunctions.get(key);
         if (known != null) {
@@ -328,7 +332,7 @@ final class ExtensionFunctions {
         }
     }
 
-    private int fail(int code) {
+    int fail(int code) {
         try {
             lastError().set(code);
         } catch (Throwable t) {
@@ -337,7 +341,7 @@ final class ExtensionFunctions {
         return FALSE;
     }
 
-    private LastError lastError() {
+    LastError lastError() {
         LastError e = lastError;
         if (e == null) {
             e = new LastError(kernel.procAddress("ws2_32.dll", "WSASetLastError"), kernel.procAddress("ws2_32.dll", "WSAGetLastError"));
@@ -347,7 +351,7 @@ final class ExtensionFunctions {
     }
 
     /** ws2_32's WSASetLastError and WSAGetLastError (the thread's last error, as extension functions report it). */
-    private static final class LastError {
+    static final class LastError {
         private final MethodHandle set;
         private final MethodHandle get;
 

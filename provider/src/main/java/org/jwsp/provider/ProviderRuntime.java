@@ -50,7 +50,7 @@ final class ProviderRuntime {
             this.sendPath = new SendPath(sockets, requests, delivery, settings.filter());
             OverlappedProxy proxy = new OverlappedProxy(sockets, requests, kernel, posts);
             LayeredIdentity identity = new LayeredIdentity(chains, proxy);
-            ExtensionFunctions extensions = new ExtensionFunctions(sockets, proxy, kernel, arena);
+            ExtensionFunctions extensions = new ExtensionFunctions(sockets, proxy, sendPath, kernel, arena);
             this.socketEntries = new SocketEntries(chains, sockets, upcalls, completions, delivery, proxy, identity, extensions, posts);
             PassThrough passThrough = new PassThrough(chains, sockets, identity, extensions);
             this.procTable = ProcTable.build(sendPath, proxy, socketEntries, passThrough, arena);
