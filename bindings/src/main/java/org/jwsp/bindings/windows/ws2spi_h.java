@@ -401,6 +401,78 @@ public class ws2spi_h extends ws2spi_h$shared {
     public static int WSA_FLAG_OVERLAPPED() {
         return WSA_FLAG_OVERLAPPED;
     }
+    private static final int POLLRDNORM = (int)256L;
+    /**
+     * {@snippet lang=c :
+     * #define POLLRDNORM 256
+     * }
+     */
+    public static int POLLRDNORM() {
+        return POLLRDNORM;
+    }
+    private static final int POLLRDBAND = (int)512L;
+    /**
+     * {@snippet lang=c :
+     * #define POLLRDBAND 512
+     * }
+     */
+    public static int POLLRDBAND() {
+        return POLLRDBAND;
+    }
+    private static final int POLLPRI = (int)1024L;
+    /**
+     * {@snippet lang=c :
+     * #define POLLPRI 1024
+     * }
+     */
+    public static int POLLPRI() {
+        return POLLPRI;
+    }
+    private static final int POLLWRNORM = (int)16L;
+    /**
+     * {@snippet lang=c :
+     * #define POLLWRNORM 16
+     * }
+     */
+    public static int POLLWRNORM() {
+        return POLLWRNORM;
+    }
+    private static final int POLLWRBAND = (int)32L;
+    /**
+     * {@snippet lang=c :
+     * #define POLLWRBAND 32
+     * }
+     */
+    public static int POLLWRBAND() {
+        return POLLWRBAND;
+    }
+    private static final int POLLERR = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define POLLERR 1
+     * }
+     */
+    public static int POLLERR() {
+        return POLLERR;
+    }
+    private static final int POLLHUP = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define POLLHUP 2
+     * }
+     */
+    public static int POLLHUP() {
+        return POLLHUP;
+    }
+    private static final int POLLNVAL = (int)4L;
+    /**
+     * {@snippet lang=c :
+     * #define POLLNVAL 4
+     * }
+     */
+    public static int POLLNVAL() {
+        return POLLNVAL;
+    }
     private static final int WSPDESCRIPTION_LEN = (int)255L;
     /**
      * {@snippet lang=c :
@@ -3130,6 +3202,24 @@ public class ws2spi_h extends ws2spi_h$shared {
      */
     public static int SIO_GET_EXTENSION_FUNCTION_POINTER() {
         return SIO_GET_EXTENSION_FUNCTION_POINTER;
+    }
+    private static final int POLLIN = (int)768L;
+    /**
+     * {@snippet lang=c :
+     * #define POLLIN 768
+     * }
+     */
+    public static int POLLIN() {
+        return POLLIN;
+    }
+    private static final int POLLOUT = (int)16L;
+    /**
+     * {@snippet lang=c :
+     * #define POLLOUT 16
+     * }
+     */
+    public static int POLLOUT() {
+        return POLLOUT;
     }
     private static final int SIO_BSP_HANDLE = (int)1207959579L;
     /**
