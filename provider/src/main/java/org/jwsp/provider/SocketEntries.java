@@ -267,6 +267,9 @@ final class SocketEntries {
             if (code == ws2spi_h.SIO_FLUSH()) {
                 return flush(c, lpReturned, lpErrno, sc);
             }
+            if (code == ws2spi_h.SIO_EXT_POLL()) {
+                return ExtPoll.poll(sockets, c, in, cbIn, out, cbOut, lpReturned, lpErrno);
+            }
             if (LayeredIdentity.answersIoctl(code)) {
                 return identity.ioctl(c, out, cbOut, lpReturned, ov, routine, tid, lpErrno, sc);
             }

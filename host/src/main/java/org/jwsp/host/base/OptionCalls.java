@@ -184,6 +184,11 @@ final class OptionCalls {
                 if (returned < 0) {
                     return fail(lpErrno, -returned);
                 }
+            } else if (code == SIO_EXT_POLL()) {
+                returned = BasePoll.extPoll(provider, in, inLength, out, outLength);
+                if (returned < 0) {
+                    return fail(lpErrno, -returned);
+                }
             } else if (BaseIdentity.answersIoctl(code)) {
                 returned = BaseIdentity.baseHandle(sock, out, outLength);
                 if (returned < 0) {

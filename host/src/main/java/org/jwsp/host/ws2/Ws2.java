@@ -305,6 +305,47 @@ public final class Ws2 implements AutoCloseable {
                 inLength, out, outLength, returned, overlapped, completionRoutine, threadId.get(), errno.get()));
     }
 
+    /**
+     * {@code WSAPoll}, as ws2_32 does it through the providers: each handle is replaced by the one
+     * its provider names for {@code SIO_BSP_HANDLE_POLL} (a layered provider keeps its own), and
+     * one {@code SIO_EXT_POLL} with a {@code WSAPOLLDATA} goes to the provider of the first; the
+     * {@code revents} come back into the caller's array. The count of ready entries, or
+     * {@code SOCKET_ERROR}.
+     */
+    public int poll(MemorySegment fdArray, int nfds, int timeoutMillis) {
+        if (nfds <= 0 || fdArray.address() == 0) {
+            return error(WSAEINVAL());
+        }
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment fds = fdArray.reinterpret(nfds * WSAPOLLFD.sizeof());
+            long size = WSAPOLLDATA.fdArray$offset() + nfds * WSAPOLLFD.sizeof();
+            MemorySegment data = call.allocate(size, 8);
+            WSAPOLLDATA.fds(data, nfds);
+            WSAPOLLDATA.timeout(data, timeoutMillis);
+            MemorySegment handle = call.allocate(ValueLayout.JAVA_LONG);
+            MemorySegment returned = call.allocate(ValueLayout.JAVA_INT);
+            for (int i = 0; i < nfds; i++) {
+                MemorySegment from = fds.asSlice(i * WSAPOLLFD.sizeof(), WSAPOLLFD.sizeof());
+                MemorySegment to = data.asSlice(WSAPOLLDATA.fdArray$offset() + i * WSAPOLLFD.sizeof(), WSAPOLLFD.sizeof());
+                to.copyFrom(from);
+                WSAPOLLFD.revents(to, (short) 0);
+                if (ioctl(WSAPOLLFD.fd(from), SIO_BSP_HANDLE_POLL(), MemorySegment.NULL, 0, handle, 8, returned,
+                        MemorySegment.NULL, MemorySegment.NULL) == 0) {
+                    WSAPOLLFD.fd(to, handle.get(ValueLayout.JAVA_LONG, 0));
+                }
+            }
+            long first = WSAPOLLFD.fd(data.asSlice(WSAPOLLDATA.fdArray$offset()));
+            if (ioctl(first, SIO_EXT_POLL(), data, (int) size, data, (int) size, returned, MemorySegment.NULL, MemorySegment.NULL) != 0) {
+                return SOCKET_ERROR();
+            }
+            for (int i = 0; i < nfds; i++) {
+                WSAPOLLFD.revents(WSAPOLLFD.asSlice(fds, i),
+                        WSAPOLLFD.revents(data.asSlice(WSAPOLLDATA.fdArray$offset() + i * WSAPOLLFD.sizeof(), WSAPOLLFD.sizeof())));
+            }
+            return WSAPOLLDATA.result(data);
+        }
+    }
+
     public int setsockopt(long s, int level, int name, MemorySegment value, int length) {
         LoadedProvider p = providerOf(s);
         return p == null ? error(WSAENOTSOCK()) : failed(LPWSPSETSOCKOPT.invoke(p.setSockOpt, s,
