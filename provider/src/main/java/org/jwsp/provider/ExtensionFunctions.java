@@ -118,6 +118,12 @@ final class ExtensionFunctions {
         return proxy.completeNow(c, Long.BYTES, lpReturned, ov, routine, tid, lpErrno, sc);
     }
 
+    /** {@code SIO_EXT_SENDMSG}: {@link MessageFunctions#extSendMsg}. */
+    int extSendMsg(long s, SocketContext c, long resolved, MemorySegment in, int cbIn, MemorySegment lpErrno, ThreadScratch sc)
+            throws Throwable {
+        return messages.extSendMsg(s, c, resolved, in, cbIn, lpErrno, sc);
+    }
+
     /** A GUID as Windows lays it out: Data1..3 little-endian, Data4 bytes in order. */
     static UUID guid(MemorySegment g) {
         long high = (g.get(ValueLayout.JAVA_INT_UNALIGNED, 0) & 0xFFFF_FFFFL) << 32

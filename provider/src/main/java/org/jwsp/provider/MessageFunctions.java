@@ -13,6 +13,7 @@ import org.apache.logging.log4j.Logger;
 import org.jwsp.bindings.WinsockExtensions;
 import org.jwsp.bindings.windows.WSABUF;
 import org.jwsp.bindings.windows.WSAMSG;
+import org.jwsp.bindings.windows.WSASENDMSG;
 import org.jwsp.bindings.windows.ws2spi_h;
 
 /**
@@ -27,6 +28,9 @@ import org.jwsp.bindings.windows.ws2spi_h;
  * is the lower one on the lower socket, completed the same way. A completion routine is
  * {@code WSAEOPNOTSUPP}: called without ws2_32, the function gets no {@code WSATHREADID} to
  * queue it to (see provider/CONTRACT.md).
+ *
+ * <p>{@code SIO_EXT_SENDMSG} ({@link #extSendMsg}), ws2_32's way to the same send, is answered
+ * here too.
  *
  * <p>Both are called by the program directly: 0, or {@code SOCKET_ERROR} with
  * {@code WSASetLastError} ({@code WSA_IO_PENDING} for an operation under way). Client threads;
@@ -73,41 +77,68 @@ final class MessageFunctions {
             if (c == null) {
                 return failed(ws2spi_h.WSAENOTSOCK());
             }
-            long resolved = sc.context.get(ValueLayout.JAVA_LONG, 0);
-            if (msg.address() == 0) {
-                return failed(ws2spi_h.WSAEFAULT());
-            }
-            if (routine.address() != 0) {
-                return failed(ws2spi_h.WSAEOPNOTSUPP());
-            }
-            MemorySegment m = msg.reinterpret(WSAMSG.sizeof());
-            if (WSAMSG.name(m).address() == 0 && WSABUF.len(WSAMSG.Control(m)) == 0) {
-                // A send on the connection: jwsp's own WSPSend, filter and order included.
-                int rc = sendPath.send(s, WSAMSG.lpBuffers(m).address(), WSAMSG.dwBufferCount(m), sent.address(), flags,
-                        ov.address(), 0, 0, sc.errno.address());
-                return rc == 0 ? 0 : failed(sc.errno());
-            }
-            MemorySegment lower = extensions.lowerFunction(c, WinsockExtensions.WSAID_WSASENDMSG, sc);
-            if (lower == null) {
-                return failed(sc.errno());
-            }
-            ExtensionFunctions.LastError errors = extensions.lastError();
-            if (ov.address() == 0 || !c.overlapped) {
-                int rc = (int) SEND_MSG_CALL.invokeExact(lower, c.lowerHandle, msg, flags, sent, MemorySegment.NULL, MemorySegment.NULL);
-                return rc == 0 ? 0 : failed(errors.get());
-            }
-            int rc = proxy.proxied(c, resolved, ov, sent, sc.errno, sc, (overlapped, bytes, lpErrno) -> {
-                if ((int) SEND_MSG_CALL.invokeExact(lower, c.lowerHandle, msg, flags, bytes, overlapped, MemorySegment.NULL) == 0) {
-                    return 0;
-                }
-                Errno.set(lpErrno, errors.get());
-                return Errno.SOCKET_ERROR;
-            });
-            return rc == 0 ? 0 : failed(sc.errno());
+            int code = send(s, c, sc.context.get(ValueLayout.JAVA_LONG, 0), msg, flags, sent, ov, routine, sc);
+            return code == 0 ? 0 : failed(code);
         } catch (Throwable t) {
             LOG.error("WSASendMsg failed inside jwsp", t);
             return failed(WsaCondition.PROVIDER_FAULT.code());
         }
+    }
+
+    /**
+     * {@code SIO_EXT_SENDMSG} on jwsp's socket {@code c} (resolved from {@code s}): ws2_32's own
+     * {@code WSASendMsg} export reaches the provider {@code SIO_BSP_HANDLE} named this way, with a
+     * {@code WSASENDMSG} as input. The same send as jwsp's {@code WSASendMsg}; the ioctl's own
+     * OVERLAPPED arguments are not used (the structure carries the operation's).
+     */
+    int extSendMsg(long s, SocketContext c, long resolved, MemorySegment in, int cbIn, MemorySegment lpErrno, ThreadScratch sc)
+            throws Throwable {
+        if (in.address() == 0 || cbIn < WSASENDMSG.sizeof()) {
+            return Errno.fail(lpErrno, WsaCondition.BUFFERS_NOT_IN_USER_SPACE);
+        }
+        MemorySegment args = in.reinterpret(WSASENDMSG.sizeof());
+        int code = send(s, c, resolved, WSASENDMSG.lpMsg(args), WSASENDMSG.dwFlags(args), WSASENDMSG.lpNumberOfBytesSent(args),
+                WSASENDMSG.lpOverlapped(args), WSASENDMSG.lpCompletionRoutine(args), sc);
+        if (code == 0) {
+            return 0;
+        }
+        Errno.set(lpErrno, code);
+        return Errno.SOCKET_ERROR;
+    }
+
+    /** The send of {@code WSASendMsg}: 0, or the WSAE code ({@code WSA_IO_PENDING} for one under way). */
+    private int send(long s, SocketContext c, long resolved, MemorySegment msg, int flags, MemorySegment sent, MemorySegment ov,
+                     MemorySegment routine, ThreadScratch sc) throws Throwable {
+        if (msg.address() == 0) {
+            return ws2spi_h.WSAEFAULT();
+        }
+        if (routine.address() != 0) {
+            return ws2spi_h.WSAEOPNOTSUPP();
+        }
+        MemorySegment m = msg.reinterpret(WSAMSG.sizeof());
+        if (WSAMSG.name(m).address() == 0 && WSABUF.len(WSAMSG.Control(m)) == 0) {
+            // A send on the connection: jwsp's own WSPSend, filter and order included.
+            int rc = sendPath.send(s, WSAMSG.lpBuffers(m).address(), WSAMSG.dwBufferCount(m), sent.address(), flags,
+                    ov.address(), 0, 0, sc.errno.address());
+            return rc == 0 ? 0 : sc.errno();
+        }
+        MemorySegment lower = extensions.lowerFunction(c, WinsockExtensions.WSAID_WSASENDMSG, sc);
+        if (lower == null) {
+            return sc.errno();
+        }
+        ExtensionFunctions.LastError errors = extensions.lastError();
+        if (ov.address() == 0 || !c.overlapped) {
+            int rc = (int) SEND_MSG_CALL.invokeExact(lower, c.lowerHandle, msg, flags, sent, MemorySegment.NULL, MemorySegment.NULL);
+            return rc == 0 ? 0 : errors.get();
+        }
+        int rc = proxy.proxied(c, resolved, ov, sent, sc.errno, sc, (overlapped, bytes, lpErrno) -> {
+            if ((int) SEND_MSG_CALL.invokeExact(lower, c.lowerHandle, msg, flags, bytes, overlapped, MemorySegment.NULL) == 0) {
+                return 0;
+            }
+            Errno.set(lpErrno, errors.get());
+            return Errno.SOCKET_ERROR;
+        });
+        return rc == 0 ? 0 : sc.errno();
     }
 
     private int recvMsg(long s, MemorySegment msg, MemorySegment received, MemorySegment ov, MemorySegment routine) {

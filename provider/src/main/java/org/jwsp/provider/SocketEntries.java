@@ -267,6 +267,9 @@ final class SocketEntries {
             if (code == ws2spi_h.SIO_FLUSH()) {
                 return flush(c, lpReturned, lpErrno, sc);
             }
+            if (code == ws2spi_h.SIO_EXT_SENDMSG()) {
+                return extensions.extSendMsg(s, c, resolved, in, cbIn, lpErrno, sc);
+            }
             if (code == ws2spi_h.SIO_EXT_POLL()) {
                 return ExtPoll.poll(sockets, c, in, cbIn, out, cbOut, lpReturned, lpErrno);
             }

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.jwsp.bindings.WinsockExtensions;
 import org.jwsp.bindings.windows.OVERLAPPED;
 import org.jwsp.bindings.windows.WSAMSG;
+import org.jwsp.bindings.windows.WSASENDMSG;
 import org.jwsp.host.ws2.SockAddr;
 import org.jwsp.host.ws2.Ws2;
 import org.jwsp.kernel.KernelPort;
@@ -27,7 +28,8 @@ import org.jwsp.testkit.Pair;
  * WSASendMsg and WSARecvMsg from SIO_GET_EXTENSION_FUNCTION_POINTER, called through their native
  * pointers as a program calls them: on a TCP connection (a send without destination goes through
  * jwsp's filter — counted, and refused when the filter refuses — synchronous and overlapped) and
- * on UDP with a destination and the sender's address received back; through jwsp, and through the
+ * on UDP with a destination and the sender's address received back; and SIO_EXT_SENDMSG, the
+ * way ws2_32's own WSASendMsg export reaches the provider SIO_BSP_HANDLE names; through jwsp, and through the
  * base alone (IPv6 is not layered here). Plus the bad input.
  */
 class SendMsgRecvMsgTest {
@@ -79,6 +81,24 @@ class SendMsgRecvMsgTest {
             MemorySegment got = arena.allocate(1000);
             assertTrue(Buffers.receiveFully(ws2, p.server(), got, arena));
             Buffers.assertPattern(got, 3);
+
+            // ws2_32's own WSASendMsg export: SIO_EXT_SENDMSG with a WSASENDMSG, on the socket SIO_BSP_HANDLE named
+            MemorySegment bsp = arena.allocate(ValueLayout.JAVA_LONG);
+            MemorySegment returned = arena.allocate(ValueLayout.JAVA_INT);
+            assertEquals(0, ws2.ioctl(p.client(), SIO_BSP_HANDLE(), MemorySegment.NULL, 0, bsp, 8, returned, MemorySegment.NULL,
+                    MemorySegment.NULL));
+            MemorySegment args = arena.allocate(WSASENDMSG.layout());
+            WSASENDMSG.lpMsg(args, message(MemorySegment.NULL, 0, Buffers.wsabuf(arena, Buffers.pattern(arena, 700, 8)), 1, arena));
+            WSASENDMSG.lpNumberOfBytesSent(args, sent);
+            assertEquals(0, ws2.ioctl(bsp.get(ValueLayout.JAVA_LONG, 0), SIO_EXT_SENDMSG(), args, (int) WSASENDMSG.sizeof(),
+                    MemorySegment.NULL, 0, returned, MemorySegment.NULL, MemorySegment.NULL), () -> "SIO_EXT_SENDMSG: " + ws2.lastError());
+            assertEquals(700, sent.get(ValueLayout.JAVA_INT, 0));
+            MemorySegment got1 = arena.allocate(700);
+            assertTrue(Buffers.receiveFully(ws2, p.server(), got1, arena));
+            Buffers.assertPattern(got1, 8);
+            assertEquals(SOCKET_ERROR(), ws2.ioctl(p.client(), SIO_EXT_SENDMSG(), args, 8, MemorySegment.NULL, 0, returned,
+                    MemorySegment.NULL, MemorySegment.NULL), "a WSASENDMSG cut short");
+            assertEquals(WSAEFAULT(), ws2.lastError());
 
             MemorySegment ov = arena.allocate(OVERLAPPED.layout());
             long event = ws2.createEvent();
@@ -153,7 +173,7 @@ class SendMsgRecvMsgTest {
             });
             try {
                 overTcp(ws2, AF_INET(), arena);
-                assertEquals(2, filtered.get(), "both WSASendMsg sends went through jwsp's filter");
+                assertEquals(3, filtered.get(), "every WSASendMsg send (and SIO_EXT_SENDMSG) went through jwsp's filter");
                 overUdp(ws2, AF_INET(), arena);
                 filtered.set(0);
                 overTcp(ws2, AF_INET6(), arena);

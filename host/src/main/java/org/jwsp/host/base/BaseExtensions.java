@@ -12,8 +12,6 @@ import java.lang.invoke.MethodHandles;
 import java.util.UUID;
 
 import org.jwsp.bindings.WinsockExtensions;
-import org.jwsp.bindings.windows.WSABUF;
-import org.jwsp.bindings.windows.WSAMSG;
 import org.jwsp.host.kernel.Libc;
 import org.jwsp.host.upcall.UpcallFaults;
 import org.jwsp.host.upcall.WsaErrors;
@@ -46,12 +44,9 @@ import org.jwsp.host.upcall.WsaErrors;
  * {@code TF_REUSE_SOCKET} a fresh unbound socket of the same family moved onto the fd
  * ({@code dup3}), so the handle can bind/connect or be accepted into again, as Windows allows. It
  * completes at once: {@code TRUE}, the completion indicated when an {@code OVERLAPPED} is given.
+
  *
- * <p>{@code WSASendMsg}/{@code WSARecvMsg} here are {@code WSPSendTo}/{@code WSPRecvFrom} over the
- * message's buffers and name ({@code WSARecvMsg}'s flags in and out through {@code dwFlags}),
- * overlapped or not as those are; control data and completion routines are not offered
- * ({@code WSAEOPNOTSUPP}: no caller of the tests needs them, and a routine called without ws2_32
- * comes with no {@code WSATHREADID}). They return 0 or {@code SOCKET_ERROR} with the error set.
+ * <p>{@code WSASendMsg}/{@code WSARecvMsg}: {@link BaseMessages}.
  */
 final class BaseExtensions {
 
@@ -66,12 +61,6 @@ final class BaseExtensions {
     /** {@code BOOL DisconnectEx(SOCKET, LPOVERLAPPED, DWORD dwFlags, DWORD dwReserved)}. */
     private static final FunctionDescriptor DISCONNECT_EX = FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
             ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT);
-    /** {@code INT WSASendMsg(SOCKET, LPWSAMSG, DWORD, LPDWORD, LPWSAOVERLAPPED, LPWSAOVERLAPPED_COMPLETION_ROUTINE)}. */
-    private static final FunctionDescriptor SEND_MSG = FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
-            ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS);
-    /** {@code INT WSARecvMsg(SOCKET, LPWSAMSG, LPDWORD, LPWSAOVERLAPPED, LPWSAOVERLAPPED_COMPLETION_ROUTINE)}. */
-    private static final FunctionDescriptor RECV_MSG = FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
-            ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS);
     private static final FunctionDescriptor GET_ACCEPT_EX_SOCKADDRS = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS,
             ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS,
             ValueLayout.ADDRESS, ValueLayout.ADDRESS);
@@ -81,12 +70,12 @@ final class BaseExtensions {
     private final MemorySegment acceptEx;
     private final MemorySegment getAcceptExSockaddrs;
     private final MemorySegment disconnectEx;
-    private final MemorySegment sendMsg;
-    private final MemorySegment recvMsg;
+    final BaseMessages messages;
     private volatile MethodHandle setLastError;
 
     BaseExtensions(BaseProvider provider) {
         this.provider = provider;
+        this.messages = new BaseMessages(provider, this);
         try {
             MethodHandle h = MethodHandles.lookup().findVirtual(BaseExtensions.class, "connectEx", CONNECT_EX.toMethodType()).bindTo(this);
             this.connectEx = Linker.nativeLinker().upcallStub(h, CONNECT_EX, Arena.global());
@@ -96,10 +85,6 @@ final class BaseExtensions {
                     "getAcceptExSockaddrs", GET_ACCEPT_EX_SOCKADDRS.toMethodType()), GET_ACCEPT_EX_SOCKADDRS, Arena.global());
             this.disconnectEx = Linker.nativeLinker().upcallStub(MethodHandles.lookup().findVirtual(BaseExtensions.class,
                     "disconnectEx", DISCONNECT_EX.toMethodType()).bindTo(this), DISCONNECT_EX, Arena.global());
-            this.sendMsg = Linker.nativeLinker().upcallStub(MethodHandles.lookup().findVirtual(BaseExtensions.class,
-                    "sendMsg", SEND_MSG.toMethodType()).bindTo(this), SEND_MSG, Arena.global());
-            this.recvMsg = Linker.nativeLinker().upcallStub(MethodHandles.lookup().findVirtual(BaseExtensions.class,
-                    "recvMsg", RECV_MSG.toMethodType()).bindTo(this), RECV_MSG, Arena.global());
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException(e);
         }
@@ -122,8 +107,8 @@ final class BaseExtensions {
                 : WinsockExtensions.WSAID_ACCEPTEX.equals(id) ? acceptEx
                 : WinsockExtensions.WSAID_GETACCEPTEXSOCKADDRS.equals(id) ? getAcceptExSockaddrs
                 : WinsockExtensions.WSAID_DISCONNECTEX.equals(id) ? disconnectEx
-                : WinsockExtensions.WSAID_WSASENDMSG.equals(id) ? sendMsg
-                : WinsockExtensions.WSAID_WSARECVMSG.equals(id) ? recvMsg : null;
+                : WinsockExtensions.WSAID_WSASENDMSG.equals(id) ? messages.sendMsg
+                : WinsockExtensions.WSAID_WSARECVMSG.equals(id) ? messages.recvMsg : null;
         if (fn == null) {
             return -WSAEINVAL();
         }
@@ -221,61 +206,6 @@ final class BaseExtensions {
         } finally {
             BaseSocket.release(sock);
         }
-    }
-
-    private int sendMsg(long s, MemorySegment msg, int flags, MemorySegment sent, MemorySegment ov, MemorySegment routine) {
-        try (Arena call = Arena.ofConfined()) {
-            MemorySegment m = message(msg, routine);
-            if (m == null) {
-                return SOCKET_ERROR();
-            }
-            MemorySegment errno = call.allocate(ValueLayout.JAVA_INT);
-            MemorySegment name = WSAMSG.name(m);
-            int rc = provider.transferCalls.sendTo(s, WSAMSG.lpBuffers(m), WSAMSG.dwBufferCount(m), sent, flags, name,
-                    name.address() == 0 ? 0 : WSAMSG.namelen(m), ov, MemorySegment.NULL, MemorySegment.NULL, errno);
-            return rc == 0 ? 0 : failSocket(errno.get(ValueLayout.JAVA_INT, 0));
-        } catch (Throwable t) {
-            UpcallFaults.report("WSASendMsg", t, MemorySegment.NULL);
-            return failSocket(WSAENETDOWN());
-        }
-    }
-
-    private int recvMsg(long s, MemorySegment msg, MemorySegment received, MemorySegment ov, MemorySegment routine) {
-        try (Arena call = Arena.ofConfined()) {
-            MemorySegment m = message(msg, routine);
-            if (m == null) {
-                return SOCKET_ERROR();
-            }
-            MemorySegment errno = call.allocate(ValueLayout.JAVA_INT);
-            MemorySegment name = WSAMSG.name(m);
-            MemorySegment flags = m.asSlice(WSAMSG.dwFlags$offset(), 4);
-            MemorySegment nameLength = name.address() == 0 ? MemorySegment.NULL : m.asSlice(WSAMSG.namelen$offset(), 4);
-            int rc = provider.transferCalls.recvFrom(s, WSAMSG.lpBuffers(m), WSAMSG.dwBufferCount(m), received, flags, name,
-                    nameLength, ov, MemorySegment.NULL, MemorySegment.NULL, errno);
-            return rc == 0 ? 0 : failSocket(errno.get(ValueLayout.JAVA_INT, 0));
-        } catch (Throwable t) {
-            UpcallFaults.report("WSARecvMsg", t, MemorySegment.NULL);
-            return failSocket(WSAENETDOWN());
-        }
-    }
-
-    /** The caller's WSAMSG, or null with the error set: none ({@code WSAEFAULT}), control data or a routine ({@code WSAEOPNOTSUPP}). */
-    private MemorySegment message(MemorySegment msg, MemorySegment routine) {
-        if (msg.address() == 0) {
-            failSocket(WSAEFAULT());
-            return null;
-        }
-        MemorySegment m = msg.reinterpret(WSAMSG.sizeof());
-        if (WSABUF.len(WSAMSG.Control(m)) != 0 || routine.address() != 0) {
-            failSocket(WSAEOPNOTSUPP());
-            return null;
-        }
-        return m;
-    }
-
-    private int failSocket(int code) {
-        fail(code);
-        return SOCKET_ERROR();
     }
 
     private int acceptEx(long listen, long accept, MemorySegment buffer, int receiveLength, int localLength, int remoteLength,
@@ -381,7 +311,7 @@ final class BaseExtensions {
         }
     }
 
-    private int fail(int code) {
+    int fail(int code) {
         try {
             MethodHandle h = setLastError;
             if (h == null) {

@@ -184,6 +184,11 @@ final class OptionCalls {
                 if (returned < 0) {
                     return fail(lpErrno, -returned);
                 }
+            } else if (code == SIO_EXT_SENDMSG()) {
+                int r = provider.extensions.messages.extSendMsg(s, in, inLength);
+                if (r < 0) {
+                    return fail(lpErrno, -r);
+                }
             } else if (code == SIO_EXT_POLL()) {
                 returned = BasePoll.extPoll(provider, in, inLength, out, outLength);
                 if (returned < 0) {
