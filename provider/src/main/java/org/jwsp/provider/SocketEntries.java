@@ -21,8 +21,11 @@ import org.jwsp.bindings.windows.ws2spi_h;
 /**
  * The entries that create, change or end a jwsp socket: WSPSocket and WSPAccept (lower socket
  * + jwsp's own handle through WPUCreateSocketHandle, with a {@link SocketContext}),
- * WSPCloseSocket, WSPShutdown, WSPConnect, WSPJoinLeaf, WSPIoctl (FIONBIO and SIO_FLUSH are
- * jwsp's concern), WSPEventSelect and WSPAsyncSelect (they make the socket nonblocking).
+ * WSPCloseSocket (a failing lower close keeps the socket), WSPShutdown, WSPConnect, WSPJoinLeaf,
+ * WSPIoctl (FIONBIO and SIO_FLUSH are jwsp's concern; the identity ioctls, SIO_EXT_POLL,
+ * SIO_EXT_SENDMSG and SIO_GET_EXTENSION_FUNCTION_POINTER for jwsp's own functions are answered by
+ * {@link LayeredIdentity}, {@link ExtPoll} and {@link ExtensionFunctions}), WSPEventSelect and
+ * WSPAsyncSelect (they make the socket nonblocking).
  * Everything else about them is the lower provider's answer. Client threads; never throws
  * into native code.
  */
