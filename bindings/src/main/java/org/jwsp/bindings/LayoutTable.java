@@ -62,7 +62,9 @@ public final class LayoutTable {
             if (layout == null) {
                 continue;
             }
-            boolean typedef = layoutOf(c.getSuperclass()) != null;
+            // A typedef of a named struct extends the struct's class; one of an anonymous struct
+            // (mswsock.h's WSAPOLLDATA) is its own class, its layout named "$anon$<line>:<col>".
+            boolean typedef = layoutOf(c.getSuperclass()) != null || layout.name().orElse("").startsWith("$anon$");
             String cType = typedef ? c.getSimpleName() : "struct " + c.getSimpleName();
             facts.add(new LayoutFact(cType, "sizeof", "(long long)sizeof(" + cType + ")", layout.byteSize(), false));
             facts.add(new LayoutFact(cType, "_Alignof", "(long long)_Alignof(" + cType + ")",

@@ -94,6 +94,34 @@ final class CompilerCheck {
         return mismatches;
     }
 
+    /**
+     * What each of {@code macros} expands to under the Windows headers, as the mingw-w64
+     * preprocessor says (for macros no {@code _Static_assert} can compare, like the
+     * {@code WSAID_*} GUID initialisers). Spaces are removed.
+     */
+    static List<String> windowsExpansions(List<String> macros, Path work) throws IOException, InterruptedException {
+        Files.createDirectories(work);
+        StringBuilder c = new StringBuilder(includes(WINDOWS_HEADERS));
+        for (String m : macros) {
+            c.append("jwsp_expansion ").append(m).append('\n');
+        }
+        Path src = work.resolve("expansions_windows.c");
+        Files.writeString(src, c);
+        List<String> cmd = new ArrayList<>(List.of(WINDOWS_CC, "-E", "-P"));
+        cmd.addAll(windowsDefines());
+        cmd.add(src.toString());
+        Result cc = run(work, cmd.toArray(String[]::new));
+        if (cc.status != 0) {
+            throw new IllegalStateException(WINDOWS_CC + " -E failed:\n" + cc.output);
+        }
+        List<String> out = cc.output.lines().filter(l -> l.startsWith("jwsp_expansion "))
+                .map(l -> l.substring("jwsp_expansion ".length()).replace(" ", "")).toList();
+        if (out.size() != macros.size()) {
+            throw new IllegalStateException("expected " + macros.size() + " expansions:\n" + cc.output);
+        }
+        return out;
+    }
+
     /** The -D/-I flags jextract gave clang for Windows, minus the clang-only ones. */
     private static List<String> windowsDefines() throws IOException {
         try (InputStream in = resource("windows.compile_flags.txt")) {

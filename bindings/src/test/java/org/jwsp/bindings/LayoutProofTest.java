@@ -28,6 +28,28 @@ class LayoutProofTest {
                 + ":\n" + String.join("\n", mismatches.stream().map(Object::toString).toList()));
     }
 
+    /** The GUIDs jextract cannot generate ({@link WinsockExtensions}) against mswsock.h's macros. */
+    @Test
+    void extensionFunctionGuidsMatchMingwW64() throws Exception {
+        requireCompiler(CompilerCheck.WINDOWS_CC, "gcc-mingw-w64-x86-64");
+        List<String> macros = WinsockExtensions.GUIDS.stream().map(WinsockExtensions.NamedGuid::macro).toList();
+        List<String> expansions = CompilerCheck.windowsExpansions(macros, work);
+        for (int i = 0; i < macros.size(); i++) {
+            assertEquals(guidInitialiser(WinsockExtensions.GUIDS.get(i).value()), expansions.get(i).toLowerCase(), macros.get(i));
+        }
+    }
+
+    /** {@code {0xb5367df1,0xcbac,0x11cf,{0x95,...}}}, as mswsock.h spells a GUID. */
+    private static String guidInitialiser(java.util.UUID id) {
+        long hi = id.getMostSignificantBits();
+        long lo = id.getLeastSignificantBits();
+        StringBuilder b = new StringBuilder(String.format("{0x%08x,0x%04x,0x%04x,{", hi >>> 32, (hi >>> 16) & 0xFFFF, hi & 0xFFFF));
+        for (int i = 0; i < 8; i++) {
+            b.append(String.format("0x%02x", (lo >>> (56 - 8 * i)) & 0xFF)).append(i < 7 ? "," : "}}");
+        }
+        return b.toString();
+    }
+
     @Test
     void linuxBindingsMatchGcc() throws Exception {
         requireCompiler(CompilerCheck.LINUX_CC, "gcc");

@@ -4,6 +4,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.UUID;
 
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -35,11 +36,14 @@ final class Chains {
     private final ProtocolCatalog catalog;
     private final UpcallTable upcalls;
     private final Arena arena;
+    /** The GUID of jwsp's hidden layered entry, by which it finds its own position in a chain. */
+    private final UUID providerId;
     private final Map<Integer, Chain> chains = new LinkedHashMap<>();
     private final Map<String, LowerProvider> lowers = new LinkedHashMap<>();
 
-    Chains(KernelPort kernel, UpcallTable upcalls, Arena arena) {
+    Chains(KernelPort kernel, UpcallTable upcalls, Arena arena, UUID providerId) {
         this.kernel = kernel;
+        this.providerId = providerId;
         this.catalog = ProtocolCatalog.of(kernel);
         this.upcalls = upcalls;
         this.arena = arena;
@@ -52,7 +56,7 @@ final class Chains {
         if (known != null) {
             return known;
         }
-        ProtocolCatalog.NextLink link = catalog.next(protocolInfo, arena);
+        ProtocolCatalog.NextLink link = catalog.next(protocolInfo, providerId, arena);
         LowerProvider lower = lowers.get(link.nextPath());
         if (lower == null) {
             lower = LowerProvider.start(kernel, link.nextPath(), link.nextIsBase() ? link.nextInfo() : link.ownInfo(), upcalls, arena);

@@ -102,6 +102,11 @@ final class CompletionPort implements Runnable {
             boolean early;
             synchronized (socket) {
                 early = r.deliveredEarly;
+                if (error != 0 && socket.closing) {
+                    // Ended by WSPCloseSocket: the lower socket is gone, so its WSPGetOverlappedResult
+                    // can only say WSAENOTSOCK; the program must see what Windows reports for it.
+                    error = WsaCondition.ABORTED.code();
+                }
             }
             if (!early) {
                 r.result(error, bytes, s.flags.get(ValueLayout.JAVA_INT, 0));

@@ -182,6 +182,76 @@ final class OverlappedProxy {
         }
     }
 
+    /**
+     * A call jwsp answered itself at once ({@code bytes} written to the caller's output): the
+     * count goes to {@code lpReturned}, and an overlapped call on an overlapped socket still has
+     * its completion indicated (status, then the routine, or the event and the port), as Winsock
+     * requires of an overlapped operation that completes immediately. No lower call: no packet
+     * comes for it, the caller delivers.
+     */
+    int completeNow(SocketContext c, int bytes, MemorySegment lpReturned, MemorySegment ov, MemorySegment routine,
+                    MemorySegment tid, MemorySegment lpErrno, ThreadScratch sc) {
+        if (lpReturned.address() != 0) {
+            lpReturned.reinterpret(4).set(ValueLayout.JAVA_INT, 0, bytes);
+        }
+        if (!overlappedCall(c, ov, routine)) {
+            return 0;
+        }
+        OverlappedRequest r = begin(c, ov, routine, tid, lpErrno);
+        if (r == null) {
+            return Errno.SOCKET_ERROR;
+        }
+        try {
+            requests.markInProgress(r);
+            synchronized (c) {
+                requests.accept(r);
+                r.deliveredEarly = false;
+                requests.issued(r, 0);
+            }
+            sc.bytes.set(ValueLayout.JAVA_INT, 0, bytes);
+            return finish(r, 0, lpReturned, MemorySegment.NULL, lpErrno, sc);
+        } finally {
+            requests.end(r, sc);
+        }
+    }
+
+    /** One overlapped call into the lower provider, given the OVERLAPPED jwsp owns and where the byte count goes. */
+    @FunctionalInterface
+    interface LowerOverlappedCall {
+        /** 0 when it completed at once, else SOCKET_ERROR with the code in {@code lpErrno} (WSA_IO_PENDING if it will complete). */
+        int issue(MemorySegment overlapped, MemorySegment bytes, MemorySegment lpErrno) throws Throwable;
+    }
+
+    /**
+     * An overlapped operation that is no proc-table entry (an extension function such as ConnectEx),
+     * in the same request life as the entries above: the lower provider gets jwsp's OVERLAPPED
+     * (under the socket lock, after the re-check that {@code c} is still the socket the handle
+     * resolved to), the caller's is completed by {@link CompletionDelivery} (event, port) when
+     * jwsp's port reaps it, or at once.
+     */
+    int proxied(SocketContext c, long resolved, MemorySegment ov, MemorySegment lpCount, MemorySegment lpErrno, ThreadScratch sc,
+                LowerOverlappedCall call) throws Throwable {
+        OverlappedRequest r = begin(c, ov, MemorySegment.NULL, MemorySegment.NULL, lpErrno);
+        if (r == null) {
+            return Errno.SOCKET_ERROR;
+        }
+        try {
+            requests.markInProgress(r);
+            int rc;
+            synchronized (c) {
+                if (!c.stillOpen(resolved)) {
+                    rc = closedMeanwhile(r, lpErrno);
+                } else {
+                    requests.accept(r);
+                    rc = issued(c, r, lpErrno, call.issue(r.overlapped, sc.bytes, lpErrno));
+                }
+            }
+            return finish(r, rc, lpCount, MemorySegment.NULL, lpErrno, sc);
+        } finally {
+            requests.end(r, sc);
+        }
+    }
+
     /** jwsp's WSPGetOverlappedResult: every overlapped operation on a jwsp socket is completed by jwsp. */
     int getOverlappedResult(long s, MemorySegment ov, MemorySegment lpTransfer, int fWait, MemorySegment lpFlags, MemorySegment lpErrno) {
         try {

@@ -19,7 +19,6 @@ import org.jwsp.bindings.windows.LPWSPSENDDISCONNECT;
 import org.jwsp.bindings.windows.LPWSPSETSOCKOPT;
 import org.jwsp.bindings.windows.LPWSPSTRINGTOADDRESS;
 import org.jwsp.bindings.windows.WSPPROC_TABLE;
-import org.jwsp.bindings.windows.fd_set;
 
 /**
  * The entries jwsp has no opinion on: each translates jwsp's handle to the lower socket (or
@@ -30,10 +29,14 @@ final class PassThrough {
 
     private final Chains chains;
     private final SocketTable sockets;
+    private final LayeredIdentity identity;
+    private final ExtensionFunctions extensions;
 
-    PassThrough(Chains chains, SocketTable sockets) {
+    PassThrough(Chains chains, SocketTable sockets, LayeredIdentity identity, ExtensionFunctions extensions) {
         this.chains = chains;
         this.sockets = sockets;
+        this.identity = identity;
+        this.extensions = extensions;
     }
 
     private SocketContext socket(long s) {
@@ -83,7 +86,11 @@ final class PassThrough {
     int getSockOpt(long s, int level, int name, MemorySegment value, MemorySegment len, MemorySegment lpErrno) {
         try {
             SocketContext c = socket(s);
-            return c == null ? Errno.fail(lpErrno, WsaCondition.NOT_A_SOCKET)
+            if (c == null) {
+                return Errno.fail(lpErrno, WsaCondition.NOT_A_SOCKET);
+            }
+            int own = identity.getSockOpt(c, level, name, value, len, lpErrno);
+            return own != LayeredIdentity.NOT_MINE ? own
                     : LPWSPGETSOCKOPT.invoke(WSPPROC_TABLE.lpWSPGetSockOpt(c.lower.table), c.lowerHandle, level, name, value, len, lpErrno);
         } catch (Throwable t) {
             return Errno.fault(lpErrno, "WSPGetSockOpt", t);
@@ -93,7 +100,11 @@ final class PassThrough {
     int setSockOpt(long s, int level, int name, MemorySegment value, int len, MemorySegment lpErrno) {
         try {
             SocketContext c = socket(s);
-            return c == null ? Errno.fail(lpErrno, WsaCondition.NOT_A_SOCKET)
+            if (c == null) {
+                return Errno.fail(lpErrno, WsaCondition.NOT_A_SOCKET);
+            }
+            int own = extensions.setSockOpt(c, level, name, value, len, lpErrno);
+            return own != ExtensionFunctions.NOT_MINE ? own
                     : LPWSPSETSOCKOPT.invoke(WSPPROC_TABLE.lpWSPSetSockOpt(c.lower.table), c.lowerHandle, level, name, value, len, lpErrno);
         } catch (Throwable t) {
             return Errno.fault(lpErrno, "WSPSetSockOpt", t);
@@ -113,8 +124,14 @@ final class PassThrough {
     int duplicateSocket(long s, int processId, MemorySegment info, MemorySegment lpErrno) {
         try {
             SocketContext c = socket(s);
-            return c == null ? Errno.fail(lpErrno, WsaCondition.NOT_A_SOCKET)
-                    : LPWSPDUPLICATESOCKET.invoke(WSPPROC_TABLE.lpWSPDuplicateSocket(c.lower.table), c.lowerHandle, processId, info, lpErrno);
+            if (c == null) {
+                return Errno.fail(lpErrno, WsaCondition.NOT_A_SOCKET);
+            }
+            int rc = LPWSPDUPLICATESOCKET.invoke(WSPPROC_TABLE.lpWSPDuplicateSocket(c.lower.table), c.lowerHandle, processId, info, lpErrno);
+            if (rc == 0 && info.address() != 0) {
+                identity.duplicated(c, info);
+            }
+            return rc;
         } catch (Throwable t) {
             return Errno.fault(lpErrno, "WSPDuplicateSocket", t);
         }
@@ -178,9 +195,17 @@ final class PassThrough {
         }
     }
 
-    /** WSPSelect: jwsp handles → lower sockets, the lower select, then keep the jwsp handles whose lower socket is ready. */
+    /**
+     * WSPSelect: jwsp handles → lower sockets, the lower select, then keep the jwsp handles whose
+     * lower socket is ready. A set may hold any {@code fd_count} (programs define their own
+     * {@code FD_SETSIZE}): the lower sets are sized to the caller's, nothing is cut at 64. A count
+     * that cannot be an array in memory (negative as a C {@code int}) is {@code WSAEFAULT}.
+     */
     int select(int nfds, MemorySegment read, MemorySegment write, MemorySegment except, MemorySegment timeout, MemorySegment lpErrno) {
         try (Arena call = Arena.ofConfined()) {
+            if (FdSets.count(read) < 0 || FdSets.count(write) < 0 || FdSets.count(except) < 0) {
+                return Errno.fail(lpErrno, WsaCondition.BUFFERS_NOT_IN_USER_SPACE);
+            }
             LowerProvider[] lower = new LowerProvider[1];
             MemorySegment lr = translate(read, call, lower);
             MemorySegment lw = translate(write, call, lower);
@@ -205,18 +230,18 @@ final class PassThrough {
         if (set.address() == 0) {
             return MemorySegment.NULL;
         }
-        MemorySegment caller = set.reinterpret(fd_set.layout().byteSize());
-        MemorySegment copy = fd_set.allocate(call);
-        int n = Math.min(fd_set.fd_count(caller), (int) fd_set.fd_array$dimensions()[0]);
+        int n = FdSets.count(set);
+        MemorySegment caller = FdSets.view(set, n);
+        MemorySegment copy = FdSets.allocate(call, n);
         for (int i = 0; i < n; i++) {
-            SocketContext c = socket(fd_set.fd_array(caller, i));
+            SocketContext c = socket(FdSets.get(caller, i));
             if (c == null) {
                 return null;
             }
             lower[0] = c.lower;
-            fd_set.fd_array(copy, i, c.lowerHandle);
+            FdSets.set(copy, i, c.lowerHandle);
         }
-        fd_set.fd_count(copy, n);
+        FdSets.count(copy, n);
         return copy;
     }
 
@@ -225,20 +250,20 @@ final class PassThrough {
         if (set.address() == 0) {
             return;
         }
-        MemorySegment caller = set.reinterpret(fd_set.layout().byteSize());
-        int n = Math.min(fd_set.fd_count(caller), (int) fd_set.fd_array$dimensions()[0]);
-        int ready = fd_set.fd_count(lowerSet);
+        int n = FdSets.count(set);
+        MemorySegment caller = FdSets.view(set, n);
+        int ready = FdSets.count(lowerSet);
         int kept = 0;
         for (int i = 0; i < n; i++) {
-            long handle = fd_set.fd_array(caller, i);
+            long handle = FdSets.get(caller, i);
             SocketContext c = socket(handle);
             for (int j = 0; c != null && j < ready; j++) {
-                if (fd_set.fd_array(lowerSet, j) == c.lowerHandle) {
-                    fd_set.fd_array(caller, kept++, handle);
+                if (FdSets.get(lowerSet, j) == c.lowerHandle) {
+                    FdSets.set(caller, kept++, handle);
                     break;
                 }
             }
         }
-        fd_set.fd_count(caller, kept);
+        FdSets.count(caller, kept);
     }
 }

@@ -8,9 +8,11 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
+import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import org.jwsp.bindings.windows.GUID;
 import org.jwsp.bindings.windows.WSAPROTOCOLCHAIN;
 import org.jwsp.bindings.windows.WSAPROTOCOL_INFOW;
 import org.jwsp.bindings.windows.ws2spi_h;
@@ -20,7 +22,8 @@ import org.jwsp.kernel.KernelPort;
 /**
  * The one reader of a Winsock catalog in jwsp: ws2_32's {@code WSCEnumProtocols} and
  * {@code WSCGetProviderPath}, called through their native addresses. The provider uses it at
- * {@code WSPStartup} to find the next provider of its chain ({@link #next}); the installer uses it to
+ * {@code WSPStartup} to find the next provider of its chain after its own position in it
+ * ({@link #next}); the installer uses it to
  * list and check the catalog it writes ({@code org.jwsp.windows.install.Ws2CatalogExports}). The
  * addresses come from {@link KernelPort#procAddress} ({@link #of}): ws2_32's own on Windows, the
  * Linux host's exports there, so the same code reads either catalog.
@@ -125,27 +128,63 @@ public final class ProtocolCatalog {
         }
     }
 
-    /** Resolves the provider after jwsp in {@code ownInfo}'s chain; copies of both entries go to {@code arena}. */
-    NextLink next(MemorySegment ownInfo, Arena arena) {
+    /**
+     * Resolves the provider after jwsp in {@code ownInfo}'s chain; copies of both entries go to
+     * {@code arena}. jwsp's position is the chain member that is jwsp's layered entry (chain length
+     * {@code LAYERED_PROTOCOL}, provider GUID {@code ownProviderId}), as Microsoft's reference LSP
+     * finds its own; so another LSP may sit above jwsp ({@code [X, jwsp, base]}) or below it
+     * ({@code [jwsp, X, base]}). A chain without jwsp's layered entry (a catalog installed under
+     * another GUID) is taken to start with jwsp, the entry ws2_32 loaded.
+     */
+    NextLink next(MemorySegment ownInfo, UUID ownProviderId, Arena arena) {
         MemorySegment info = ownInfo.reinterpret(WSAPROTOCOL_INFOW.layout().byteSize());
         MemorySegment chain = WSAPROTOCOL_INFOW.ProtocolChain(info);
         int chainLen = WSAPROTOCOLCHAIN.ChainLen(chain);
         if (chainLen < 2 || chainLen > ws2spi_h.MAX_PROTOCOL_CHAIN()) {
             throw new KernelException("jwsp's entry is not layered over anything (ChainLen " + chainLen + ")", 0);
         }
-        int nextId = WSAPROTOCOLCHAIN.ChainEntries(chain, 1);
         try (Arena call = Arena.ofConfined()) {
-            for (MemorySegment entry : protocols(call)) {
-                if (WSAPROTOCOL_INFOW.dwCatalogEntryId(entry) != nextId) {
-                    continue;
+            MemorySegment[] catalog = protocols(call);
+            int position = 0;
+            for (int i = 0; i < chainLen - 1; i++) {
+                MemorySegment member = find(catalog, WSAPROTOCOLCHAIN.ChainEntries(chain, i));
+                if (member != null && isLayeredEntryOf(member, ownProviderId)) {
+                    position = i;
+                    break;
                 }
-                MemorySegment nextInfo = arena.allocate(WSAPROTOCOL_INFOW.layout()).copyFrom(entry);
-                MemorySegment ownCopy = arena.allocate(WSAPROTOCOL_INFOW.layout()).copyFrom(info);
-                String path = expand(providerPath(WSAPROTOCOL_INFOW.ProviderId(nextInfo)));
-                return new NextLink(WSAPROTOCOL_INFOW.dwCatalogEntryId(info), ownCopy, nextInfo, path, chainLen == 2);
+            }
+            int nextId = WSAPROTOCOLCHAIN.ChainEntries(chain, position + 1);
+            MemorySegment entry = find(catalog, nextId);
+            if (entry == null) {
+                throw new KernelException("catalog entry " + nextId + " of the chain is not installed", 0);
+            }
+            MemorySegment nextInfo = arena.allocate(WSAPROTOCOL_INFOW.layout()).copyFrom(entry);
+            MemorySegment ownCopy = arena.allocate(WSAPROTOCOL_INFOW.layout()).copyFrom(info);
+            String path = expand(providerPath(WSAPROTOCOL_INFOW.ProviderId(nextInfo)));
+            return new NextLink(WSAPROTOCOL_INFOW.dwCatalogEntryId(info), ownCopy, nextInfo, path, position + 2 == chainLen);
+        }
+    }
+
+    private static MemorySegment find(MemorySegment[] catalog, int catalogEntryId) {
+        for (MemorySegment entry : catalog) {
+            if (WSAPROTOCOL_INFOW.dwCatalogEntryId(entry) == catalogEntryId) {
+                return entry;
             }
         }
-        throw new KernelException("catalog entry " + nextId + " of the chain is not installed", 0);
+        return null;
+    }
+
+    private static boolean isLayeredEntryOf(MemorySegment entry, UUID providerId) {
+        if (WSAPROTOCOLCHAIN.ChainLen(WSAPROTOCOL_INFOW.ProtocolChain(entry)) != ws2spi_h.LAYERED_PROTOCOL()) {
+            return false;
+        }
+        MemorySegment guid = WSAPROTOCOL_INFOW.ProviderId(entry);
+        long high = (GUID.Data1(guid) & 0xFFFF_FFFFL) << 32 | (GUID.Data2(guid) & 0xFFFFL) << 16 | (GUID.Data3(guid) & 0xFFFFL);
+        long low = 0;
+        for (int i = 0; i < 8; i++) {
+            low = low << 8 | (GUID.Data4(guid, i) & 0xFF);
+        }
+        return high == providerId.getMostSignificantBits() && low == providerId.getLeastSignificantBits();
     }
 
     /** %SystemRoot%-style variables, as ExpandEnvironmentStrings would (catalog paths use them). */

@@ -40,7 +40,7 @@ final class ProviderRuntime {
         try {
             KernelPort kernel = settings.kernel() != null ? settings.kernel() : KernelPort.system();
             this.upcalls = new UpcallTable(upcallTable, kernel, arena);
-            this.chains = new Chains(kernel, upcalls, arena);
+            this.chains = new Chains(kernel, upcalls, arena, settings.providerId());
             this.slab = new RequestSlab(arena, settings.requestPoolSize());
             this.sockets = new SocketTable(arena, settings.socketSlots(), upcalls);
             CompletionDelivery delivery = new CompletionDelivery(upcalls, slab, kernel, arena);
@@ -49,8 +49,10 @@ final class ProviderRuntime {
             boolean posts = settings.lowerPostsImmediate();
             this.sendPath = new SendPath(sockets, requests, delivery, settings.filter());
             OverlappedProxy proxy = new OverlappedProxy(sockets, requests, kernel, posts);
-            this.socketEntries = new SocketEntries(chains, sockets, upcalls, completions, delivery, proxy, posts);
-            PassThrough passThrough = new PassThrough(chains, sockets);
+            LayeredIdentity identity = new LayeredIdentity(chains, proxy);
+            ExtensionFunctions extensions = new ExtensionFunctions(sockets, proxy, sendPath, kernel, arena);
+            this.socketEntries = new SocketEntries(chains, sockets, upcalls, completions, delivery, proxy, identity, extensions, posts);
+            PassThrough passThrough = new PassThrough(chains, sockets, identity, extensions);
             this.procTable = ProcTable.build(sendPath, proxy, socketEntries, passThrough, arena);
         } catch (RuntimeException | Error e) {
             arena.close();

@@ -1,6 +1,7 @@
 package org.jwsp.provider;
 
 import java.util.Objects;
+import java.util.UUID;
 
 import org.jwsp.kernel.KernelPort;
 import org.jwsp.provider.filter.SendFilter;
@@ -17,35 +18,46 @@ import org.jwsp.provider.filter.SendFilter;
  * @param lowerPostsImmediate    true when the lower provider queues a completion packet also for
  *                               an overlapped operation it completed at once (Windows' default,
  *                               without FILE_SKIP_COMPLETION_PORT_ON_SUCCESS)
+ * @param providerId             the GUID of jwsp's hidden layered catalog entry: jwsp finds its own
+ *                               position in a protocol chain by it ({@link #LAYERED_PROVIDER_ID} as installed)
  */
 public record ProviderSettings(KernelPort kernel, SendFilter filter, int requestPoolSize, int socketSlots,
-                               boolean lowerPostsImmediate) {
+                               boolean lowerPostsImmediate, UUID providerId) {
+
+    /** The GUID jwsp's installer gives its layered entry ({@code {6A77B5C1-3D2E-4F70-9C4B-1E5A0B7D2F11}}). */
+    public static final UUID LAYERED_PROVIDER_ID = UUID.fromString("6A77B5C1-3D2E-4F70-9C4B-1E5A0B7D2F11");
 
     public ProviderSettings {
         Objects.requireNonNull(filter, "filter");
+        Objects.requireNonNull(providerId, "providerId");
         if (requestPoolSize <= 0 || socketSlots <= 0) {
             throw new IllegalArgumentException("pool sizes must be positive");
         }
     }
 
-    /** System kernel port, pass-through filter, 4096 requests, 1024 sockets, Windows completion semantics. */
+    /** System kernel port, pass-through filter, 4096 requests, 1024 sockets, Windows completion semantics, the installed GUID. */
     public static ProviderSettings defaults() {
-        return new ProviderSettings(null, SendFilter.PASS_THROUGH, 4096, 1024, true);
+        return new ProviderSettings(null, SendFilter.PASS_THROUGH, 4096, 1024, true, LAYERED_PROVIDER_ID);
     }
 
     public ProviderSettings withKernel(KernelPort k) {
-        return new ProviderSettings(k, filter, requestPoolSize, socketSlots, lowerPostsImmediate);
+        return new ProviderSettings(k, filter, requestPoolSize, socketSlots, lowerPostsImmediate, providerId);
     }
 
     public ProviderSettings withFilter(SendFilter f) {
-        return new ProviderSettings(kernel, f, requestPoolSize, socketSlots, lowerPostsImmediate);
+        return new ProviderSettings(kernel, f, requestPoolSize, socketSlots, lowerPostsImmediate, providerId);
     }
 
     public ProviderSettings withRequestPoolSize(int n) {
-        return new ProviderSettings(kernel, filter, n, socketSlots, lowerPostsImmediate);
+        return new ProviderSettings(kernel, filter, n, socketSlots, lowerPostsImmediate, providerId);
+    }
+
+    /** The GUID of the layered entry jwsp is installed under (tests install it under their own). */
+    public ProviderSettings withProviderId(UUID id) {
+        return new ProviderSettings(kernel, filter, requestPoolSize, socketSlots, lowerPostsImmediate, id);
     }
 
     public ProviderSettings withLowerPostsImmediate(boolean posts) {
-        return new ProviderSettings(kernel, filter, requestPoolSize, socketSlots, posts);
+        return new ProviderSettings(kernel, filter, requestPoolSize, socketSlots, posts, providerId);
     }
 }

@@ -120,6 +120,16 @@ final class SocketContext {
         queue.await(SubmissionQueue.Until.DRAINED_OR_CLOSING, 0);
     }
 
+    /**
+     * DisconnectEx with {@code TF_REUSE_SOCKET} succeeded: the socket is unconnected again and may
+     * connect or be accepted into anew; sends are accepted once it is.
+     */
+    void disconnectedForReuse() {
+        connected = false;
+        shutdownSend = false;
+        peer.fill((byte) 0);
+    }
+
     /** The lower provider refused the shutdown: sends are accepted again. */
     void shutDownSendFailed() {
         shutdownSend = false;
@@ -138,6 +148,14 @@ final class SocketContext {
         queue.abortWaiting();
         notifyAll();
         return true;
+    }
+
+    /**
+     * The lower provider refused WSPCloseSocket (its socket is still open): jwsp's socket stays
+     * open too and accepts operations again. The sends {@link #markClosing} aborted stay aborted.
+     */
+    synchronized void closeRefused() {
+        closing = false;
     }
 
     /** SIO_FLUSH: the sends waiting in the queue end with WSA_OPERATION_ABORTED. */

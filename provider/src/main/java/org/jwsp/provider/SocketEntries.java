@@ -21,8 +21,11 @@ import org.jwsp.bindings.windows.ws2spi_h;
 /**
  * The entries that create, change or end a jwsp socket: WSPSocket and WSPAccept (lower socket
  * + jwsp's own handle through WPUCreateSocketHandle, with a {@link SocketContext}),
- * WSPCloseSocket, WSPShutdown, WSPConnect, WSPJoinLeaf, WSPIoctl (FIONBIO and SIO_FLUSH are
- * jwsp's concern), WSPEventSelect and WSPAsyncSelect (they make the socket nonblocking).
+ * WSPCloseSocket (a failing lower close keeps the socket), WSPShutdown, WSPConnect, WSPJoinLeaf,
+ * WSPIoctl (FIONBIO and SIO_FLUSH are jwsp's concern; the identity ioctls, SIO_EXT_POLL,
+ * SIO_EXT_SENDMSG and SIO_GET_EXTENSION_FUNCTION_POINTER for jwsp's own functions are answered by
+ * {@link LayeredIdentity}, {@link ExtPoll} and {@link ExtensionFunctions}), WSPEventSelect and
+ * WSPAsyncSelect (they make the socket nonblocking).
  * Everything else about them is the lower provider's answer. Client threads; never throws
  * into native code.
  */
@@ -38,16 +41,20 @@ final class SocketEntries {
     private final CompletionPort completions;
     private final CompletionDelivery delivery;
     private final OverlappedProxy proxy;
+    private final LayeredIdentity identity;
+    private final ExtensionFunctions extensions;
     private final boolean lowerPostsImmediate;
 
     SocketEntries(Chains chains, SocketTable sockets, UpcallTable upcalls, CompletionPort completions, CompletionDelivery delivery,
-                  OverlappedProxy proxy, boolean lowerPostsImmediate) {
+                  OverlappedProxy proxy, LayeredIdentity identity, ExtensionFunctions extensions, boolean lowerPostsImmediate) {
         this.chains = chains;
         this.sockets = sockets;
         this.upcalls = upcalls;
         this.completions = completions;
         this.delivery = delivery;
         this.proxy = proxy;
+        this.identity = identity;
+        this.extensions = extensions;
         this.lowerPostsImmediate = lowerPostsImmediate;
     }
 
@@ -55,7 +62,18 @@ final class SocketEntries {
         try {
             Chains.Chain chain = chains.of(info);
             MemorySegment lowerInfo = chain.lowerSocketInfo();
-            long lower = LPWSPSOCKET.invoke(WSPPROC_TABLE.lpWSPSocket(chain.lower().table), af, type, protocol, lowerInfo, g, flags, lpErrno);
+            long lower;
+            int reserved = info.address() == 0 ? 0 : WSAPROTOCOL_INFOW.dwProviderReserved(info.reinterpret(LayeredIdentity.INFO_W_SIZE));
+            if (info.address() == 0 || reserved == WSAPROTOCOL_INFOW.dwProviderReserved(chain.link().ownInfo())) {
+                lower = LPWSPSOCKET.invoke(WSPPROC_TABLE.lpWSPSocket(chain.lower().table), af, type, protocol, lowerInfo, g, flags, lpErrno);
+            } else {
+                // A duplicate (WSASocket FROM_PROTOCOL_INFO): the lower provider's key for it goes back down with its entry.
+                try (Arena call = Arena.ofConfined()) {
+                    MemorySegment keyed = call.allocate(WSAPROTOCOL_INFOW.layout()).copyFrom(lowerInfo);
+                    WSAPROTOCOL_INFOW.dwProviderReserved(keyed, reserved);
+                    lower = LPWSPSOCKET.invoke(WSPPROC_TABLE.lpWSPSocket(chain.lower().table), af, type, protocol, keyed, g, flags, lpErrno);
+                }
+            }
             if (lower == Errno.INVALID_SOCKET) {
                 return lower;
             }
@@ -148,6 +166,13 @@ final class SocketEntries {
             }
             delivery.deliverAll(c.takeDone(), sc);
             int rc = LPWSPCLOSESOCKET.invoke(WSPPROC_TABLE.lpWSPCloseSocket(c.lower.table), c.lowerHandle, lpErrno);
+            if (rc != 0) {
+                // The lower socket is still open (e.g. WSAEWOULDBLOCK of a lingering nonblocking close):
+                // jwsp's socket stays too, and the program gets the lower provider's error (as the
+                // reference LSP does). Sends jwsp had queued were ended above with WSA_OPERATION_ABORTED.
+                c.closeRefused();
+                return rc;
+            }
             boolean quiet = c.awaitQuiet(CLOSE_WAIT_MILLIS);
             upcalls.closeSocketHandle(c.handle, sc.errno);
             if (quiet) {
@@ -244,6 +269,21 @@ final class SocketEntries {
             long resolved = sc.context.get(ValueLayout.JAVA_LONG, 0);
             if (code == ws2spi_h.SIO_FLUSH()) {
                 return flush(c, lpReturned, lpErrno, sc);
+            }
+            if (code == ws2spi_h.SIO_EXT_SENDMSG()) {
+                return extensions.extSendMsg(s, c, resolved, in, cbIn, lpErrno, sc);
+            }
+            if (code == ws2spi_h.SIO_EXT_POLL()) {
+                return ExtPoll.poll(sockets, c, in, cbIn, out, cbOut, lpReturned, lpErrno);
+            }
+            if (LayeredIdentity.answersIoctl(code)) {
+                return identity.ioctl(c, out, cbOut, lpReturned, ov, routine, tid, lpErrno, sc);
+            }
+            if (code == ws2spi_h.SIO_GET_EXTENSION_FUNCTION_POINTER()) {
+                int own = extensions.pointer(c, in, cbIn, out, cbOut, lpReturned, ov, routine, tid, lpErrno, sc);
+                if (own != ExtensionFunctions.NOT_MINE) {
+                    return own;
+                }
             }
             int rc = proxy.ioctl(c, resolved, code, in, cbIn, out, cbOut, lpReturned, ov, routine, tid, lpErrno, sc);
             if (rc == 0 && code == ws2spi_h.FIONBIO() && in.address() != 0 && cbIn >= 4) {

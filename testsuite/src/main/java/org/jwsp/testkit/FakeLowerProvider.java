@@ -40,7 +40,7 @@ public final class FakeLowerProvider {
 
     /** One lower socket. Guarded by itself. */
     public static final class LowerSocket {
-        final int fd;
+        public final int fd;
         public final int peerFd;
         final int type;
         volatile Answer answer = Answer.IMMEDIATE;
@@ -298,7 +298,30 @@ public final class FakeLowerProvider {
         return 0;
     }
 
+    /** The key a duplicate of lower socket {@code s} carries in dwProviderReserved. */
+    public static int duplicateKey(long s) {
+        return 0x5000 + (int) s;
+    }
+
+    /** WSPDuplicateSocket: an entry of this provider whose dwProviderReserved names the socket. */
+    int duplicateSocket(long s, int processId, MemorySegment info, MemorySegment errno) {
+        if (sockets.get((int) s) == null) {
+            return fail(errno, ws2spi_h.WSAENOTSOCK());
+        }
+        if (info.address() == 0) {
+            return fail(errno, ws2spi_h.WSAEFAULT());
+        }
+        MemorySegment i = info.reinterpret(WSAPROTOCOL_INFOW.sizeof());
+        i.fill((byte) 0);
+        WSAPROTOCOL_INFOW.dwCatalogEntryId(i, 1);
+        WSAPROTOCOL_INFOW.dwServiceFlags1(i, ws2spi_h.XP1_IFS_HANDLES());
+        WSAPROTOCOL_INFOW.dwProviderReserved(i, duplicateKey(s));
+        return 0;
+    }
+
     long socket(int af, int type, int protocol, MemorySegment info, int g, int flags, MemorySegment errno) {
+        lastSocketReserved = info.address() == 0 ? 0
+                : WSAPROTOCOL_INFOW.dwProviderReserved(info.reinterpret(WSAPROTOCOL_INFOW.sizeof()));
         try (Arena a = Arena.ofConfined()) {
             MemorySegment fds = a.allocate(ValueLayout.JAVA_INT, 2);
             int linuxType = (type == ws2spi_h.SOCK_DGRAM() ? linux_h.SOCK_DGRAM() : linux_h.SOCK_STREAM()) | linux_h.SOCK_CLOEXEC();
@@ -312,10 +335,20 @@ public final class FakeLowerProvider {
         }
     }
 
+    /** When nonzero, the next WSPCloseSocket fails with this code and leaves the socket open. */
+    public volatile int failNextClose;
+    /** dwProviderReserved of the WSAPROTOCOL_INFOW the last WSPSocket received (0 for none). */
+    public volatile int lastSocketReserved;
+
     int closeSocket(long s, MemorySegment errno) {
         LowerSocket ls = sockets.get((int) s);
         if (ls == null) {
             return fail(errno, ws2spi_h.WSAENOTSOCK());
+        }
+        int failure = failNextClose;
+        if (failure != 0) {
+            failNextClose = 0;
+            return fail(errno, failure);
         }
         abortPending(ls);
         sockets.set((int) s, null);
@@ -557,21 +590,21 @@ public final class FakeLowerProvider {
                 if (set.address() == 0) {
                     continue;
                 }
-                MemorySegment fs = set.reinterpret(fd_set.layout().byteSize());
-                int n = fd_set.fd_count(fs);
+                int n = set.reinterpret(4).get(ValueLayout.JAVA_INT, 0);
+                MemorySegment fs = set.reinterpret(8 + 8L * Math.max(n, 64)); // any FD_SETSIZE
                 int kept = 0;
                 for (int i = 0; i < n; i++) {
-                    long h = fd_set.fd_array(fs, i);
+                    long h = fs.get(ValueLayout.JAVA_LONG, 8 + 8L * i);
                     LowerSocket ls = h >= 0 && h < sockets.length() ? sockets.get((int) h) : null;
                     if (ls == null) {
                         return fail(errno, ws2spi_h.WSAENOTSOCK());
                     }
                     boolean ok = set == write || linux_h.recv(ls.fd, one, 1, linux_h.MSG_PEEK() | linux_h.MSG_DONTWAIT()) > 0;
                     if (ok) {
-                        fd_set.fd_array(fs, kept++, h);
+                        fs.set(ValueLayout.JAVA_LONG, 8 + 8L * kept++, h);
                     }
                 }
-                fd_set.fd_count(fs, kept);
+                fs.set(ValueLayout.JAVA_INT, 0, kept);
                 ready += kept;
             }
         }

@@ -20,7 +20,7 @@ final class FakeLowerTable {
         WSPPROC_TABLE.lpWSPCleanup(t, LPWSPCLEANUP.allocate(p::cleanup, a));
         WSPPROC_TABLE.lpWSPCloseSocket(t, LPWSPCLOSESOCKET.allocate(p::closeSocket, a));
         WSPPROC_TABLE.lpWSPConnect(t, LPWSPCONNECT.allocate(p::connect, a));
-        WSPPROC_TABLE.lpWSPDuplicateSocket(t, LPWSPDUPLICATESOCKET.allocate((s, pid, i, e) -> p.unsupported(e), a));
+        WSPPROC_TABLE.lpWSPDuplicateSocket(t, LPWSPDUPLICATESOCKET.allocate(p::duplicateSocket, a));
         WSPPROC_TABLE.lpWSPEnumNetworkEvents(t, LPWSPENUMNETWORKEVENTS.allocate((s, h, ev, e) -> p.unsupported(e), a));
         WSPPROC_TABLE.lpWSPEventSelect(t, LPWSPEVENTSELECT.allocate((s, h, ev, e) -> 0, a));
         WSPPROC_TABLE.lpWSPGetOverlappedResult(t, RawStubs.stub(p, "getOverlappedResultRaw", LPWSPGETOVERLAPPEDRESULT.descriptor(), a));

@@ -11,6 +11,7 @@ import org.jwsp.host.kernel.LinuxKernelPort;
 import org.jwsp.host.ws2.Ws2;
 import org.jwsp.windows.install.InstalledLayer;
 import org.jwsp.windows.install.LayeredInstall;
+import org.jwsp.windows.install.ProviderId;
 import org.jwsp.windows.install.Ws2CatalogExports;
 
 /**
@@ -32,10 +33,26 @@ final class OverTheHost {
     }
 
     static void run(Body body) throws Exception {
+        run(false, body);
+    }
+
+    /**
+     * jwsp installed with its own GUIDs over the IPv4 TCP and UDP bases only: an IPv6 socket is
+     * then the base provider's alone, so one test can play a program both through jwsp and
+     * without it.
+     */
+    static void runOverIpv4Only(Body body) throws Exception {
+        run(true, body);
+    }
+
+    private static void run(boolean ipv4Only, Body body) throws Exception {
         LayeredProvider.configure(ProviderSettings.defaults());
         LinuxKernelPort.instance().registerExport(MODULE, "WSPStartup", LayeredProvider.startupStub());
         try (Arena arena = Arena.ofShared();
-             InstalledLayer installed = LayeredInstall.jwsp(Ws2CatalogExports.ofThisProcess(), MODULE, "jwsp");
+             InstalledLayer installed = ipv4Only
+                     ? LayeredInstall.install(Ws2CatalogExports.ofThisProcess(), ProviderId.JWSP_LAYERED, ProviderId.JWSP_CHAINS,
+                             MODULE, "jwsp", Catalog.BASE_TCP_V4, Catalog.BASE_UDP_V4)
+                     : LayeredInstall.jwsp(Ws2CatalogExports.ofThisProcess(), MODULE, "jwsp");
              Ws2 ws2 = Ws2.startup(Catalog.system())) {
             body.run(ws2, installed, arena);
         } finally {

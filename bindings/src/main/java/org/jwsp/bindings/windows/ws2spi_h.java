@@ -275,6 +275,15 @@ public class ws2spi_h extends ws2spi_h$shared {
     public static int SO_MAX_MSG_SIZE() {
         return SO_MAX_MSG_SIZE;
     }
+    private static final int SO_PROTOCOL_INFOA = (int)8196L;
+    /**
+     * {@snippet lang=c :
+     * #define SO_PROTOCOL_INFOA 8196
+     * }
+     */
+    public static int SO_PROTOCOL_INFOA() {
+        return SO_PROTOCOL_INFOA;
+    }
     private static final int SO_PROTOCOL_INFOW = (int)8197L;
     /**
      * {@snippet lang=c :
@@ -509,6 +518,78 @@ public class ws2spi_h extends ws2spi_h$shared {
     public static int WSA_FLAG_OVERLAPPED() {
         return WSA_FLAG_OVERLAPPED;
     }
+    private static final int POLLRDNORM = (int)256L;
+    /**
+     * {@snippet lang=c :
+     * #define POLLRDNORM 256
+     * }
+     */
+    public static int POLLRDNORM() {
+        return POLLRDNORM;
+    }
+    private static final int POLLRDBAND = (int)512L;
+    /**
+     * {@snippet lang=c :
+     * #define POLLRDBAND 512
+     * }
+     */
+    public static int POLLRDBAND() {
+        return POLLRDBAND;
+    }
+    private static final int POLLPRI = (int)1024L;
+    /**
+     * {@snippet lang=c :
+     * #define POLLPRI 1024
+     * }
+     */
+    public static int POLLPRI() {
+        return POLLPRI;
+    }
+    private static final int POLLWRNORM = (int)16L;
+    /**
+     * {@snippet lang=c :
+     * #define POLLWRNORM 16
+     * }
+     */
+    public static int POLLWRNORM() {
+        return POLLWRNORM;
+    }
+    private static final int POLLWRBAND = (int)32L;
+    /**
+     * {@snippet lang=c :
+     * #define POLLWRBAND 32
+     * }
+     */
+    public static int POLLWRBAND() {
+        return POLLWRBAND;
+    }
+    private static final int POLLERR = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define POLLERR 1
+     * }
+     */
+    public static int POLLERR() {
+        return POLLERR;
+    }
+    private static final int POLLHUP = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define POLLHUP 2
+     * }
+     */
+    public static int POLLHUP() {
+        return POLLHUP;
+    }
+    private static final int POLLNVAL = (int)4L;
+    /**
+     * {@snippet lang=c :
+     * #define POLLNVAL 4
+     * }
+     */
+    public static int POLLNVAL() {
+        return POLLNVAL;
+    }
     private static final int WSPDESCRIPTION_LEN = (int)255L;
     /**
      * {@snippet lang=c :
@@ -553,6 +634,24 @@ public class ws2spi_h extends ws2spi_h$shared {
      */
     public static int SO_UPDATE_CONNECT_CONTEXT() {
         return SO_UPDATE_CONNECT_CONTEXT;
+    }
+    private static final int TF_DISCONNECT = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define TF_DISCONNECT 1
+     * }
+     */
+    public static int TF_DISCONNECT() {
+        return TF_DISCONNECT;
+    }
+    private static final int TF_REUSE_SOCKET = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define TF_REUSE_SOCKET 2
+     * }
+     */
+    public static int TF_REUSE_SOCKET() {
+        return TF_REUSE_SOCKET;
     }
     private static final int TokenElevation = (int)20L;
     /**
@@ -3292,6 +3391,87 @@ public class ws2spi_h extends ws2spi_h$shared {
      */
     public static int SIO_GET_EXTENSION_FUNCTION_POINTER() {
         return SIO_GET_EXTENSION_FUNCTION_POINTER;
+    }
+    private static final int POLLIN = (int)768L;
+    /**
+     * {@snippet lang=c :
+     * #define POLLIN 768
+     * }
+     */
+    public static int POLLIN() {
+        return POLLIN;
+    }
+    private static final int POLLOUT = (int)16L;
+    /**
+     * {@snippet lang=c :
+     * #define POLLOUT 16
+     * }
+     */
+    public static int POLLOUT() {
+        return POLLOUT;
+    }
+    private static final int SIO_BSP_HANDLE = (int)1207959579L;
+    /**
+     * {@snippet lang=c :
+     * #define SIO_BSP_HANDLE 1207959579
+     * }
+     */
+    public static int SIO_BSP_HANDLE() {
+        return SIO_BSP_HANDLE;
+    }
+    private static final int SIO_BSP_HANDLE_SELECT = (int)1207959580L;
+    /**
+     * {@snippet lang=c :
+     * #define SIO_BSP_HANDLE_SELECT 1207959580
+     * }
+     */
+    public static int SIO_BSP_HANDLE_SELECT() {
+        return SIO_BSP_HANDLE_SELECT;
+    }
+    private static final int SIO_BSP_HANDLE_POLL = (int)1207959581L;
+    /**
+     * {@snippet lang=c :
+     * #define SIO_BSP_HANDLE_POLL 1207959581
+     * }
+     */
+    public static int SIO_BSP_HANDLE_POLL() {
+        return SIO_BSP_HANDLE_POLL;
+    }
+    private static final int SIO_EXT_SELECT = (int)3355443230L;
+    /**
+     * {@snippet lang=c :
+     * #define SIO_EXT_SELECT 3355443230
+     * }
+     */
+    public static int SIO_EXT_SELECT() {
+        return SIO_EXT_SELECT;
+    }
+    private static final int SIO_EXT_POLL = (int)3355443231L;
+    /**
+     * {@snippet lang=c :
+     * #define SIO_EXT_POLL 3355443231
+     * }
+     */
+    public static int SIO_EXT_POLL() {
+        return SIO_EXT_POLL;
+    }
+    private static final int SIO_EXT_SENDMSG = (int)3355443232L;
+    /**
+     * {@snippet lang=c :
+     * #define SIO_EXT_SENDMSG 3355443232
+     * }
+     */
+    public static int SIO_EXT_SENDMSG() {
+        return SIO_EXT_SENDMSG;
+    }
+    private static final int SIO_BASE_HANDLE = (int)1207959586L;
+    /**
+     * {@snippet lang=c :
+     * #define SIO_BASE_HANDLE 1207959586
+     * }
+     */
+    public static int SIO_BASE_HANDLE() {
+        return SIO_BASE_HANDLE;
     }
 }
 

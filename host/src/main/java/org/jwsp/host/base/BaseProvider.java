@@ -49,6 +49,8 @@ public final class BaseProvider {
     final SocketCalls socketCalls = new SocketCalls(this);
     final TransferCalls transferCalls = new TransferCalls(this);
     final OptionCalls optionCalls = new OptionCalls(this);
+    final BaseIdentity identity = new BaseIdentity();
+    final BaseExtensions extensions = new BaseExtensions(this);
 
     private int startups;
     private CountedArena arena;
@@ -107,6 +109,7 @@ public final class BaseProvider {
                     copy.copyFrom(upcallTable.reinterpret(WSPUPCALLTABLE.sizeof()));
                     upcalls = copy;
                     io = new OverlappedIo(kernel);
+                    identity.remember(lpProtocolInfo);
                     if (lpProtocolInfo.address() != 0) {
                         defaultCatalogEntryId = WSAPROTOCOL_INFOW.dwCatalogEntryId(
                                 lpProtocolInfo.reinterpret(WSAPROTOCOL_INFOW.sizeof()));

@@ -40,6 +40,9 @@ final class OptionCalls {
             if (optval.address() == 0 || optlen.address() == 0) {
                 return fail(lpErrno, WSAEFAULT());
             }
+            if (BaseIdentity.answersOption(level, optname)) {
+                return provider.identity.protocolInfo(sock, optname, optval, optlen, lpErrno);
+            }
             int e = SocketOptions.get(sock, level, optname, optval.address(), optlen.address());
             return e == 0 ? 0 : fail(lpErrno, e);
         } catch (Throwable t) {
@@ -95,16 +98,40 @@ final class OptionCalls {
                     return fail(lpErrno, WSAEFAULT());
                 }
                 sock.nonBlocking = in.reinterpret(4).get(ValueLayout.JAVA_INT_UNALIGNED, 0) != 0;
+            }
+            int returned = 0;
+            if (code == FIONBIO()) {
+                // done above
             } else if (code == SIO_FLUSH()) {
                 provider.io().abort(sock, false);
+            } else if (code == SIO_GET_EXTENSION_FUNCTION_POINTER()) {
+                returned = provider.extensions.pointer(in, inLength, out, outLength);
+                if (returned < 0) {
+                    return fail(lpErrno, -returned);
+                }
+            } else if (code == SIO_EXT_SENDMSG()) {
+                int r = provider.extensions.messages.extSendMsg(s, in, inLength);
+                if (r < 0) {
+                    return fail(lpErrno, -r);
+                }
+            } else if (code == SIO_EXT_POLL()) {
+                returned = BasePoll.extPoll(provider, in, inLength, out, outLength);
+                if (returned < 0) {
+                    return fail(lpErrno, -returned);
+                }
+            } else if (BaseIdentity.answersIoctl(code)) {
+                returned = BaseIdentity.baseHandle(sock, out, outLength);
+                if (returned < 0) {
+                    return fail(lpErrno, -returned);
+                }
             } else {
                 return fail(lpErrno, WSAEINVAL());
             }
             if (lpReturned.address() != 0) {
-                lpReturned.reinterpret(4).set(ValueLayout.JAVA_INT_UNALIGNED, 0, 0);
+                lpReturned.reinterpret(4).set(ValueLayout.JAVA_INT_UNALIGNED, 0, returned);
             }
             if (overlapped) {
-                provider.io().completeNow(sock, ov, routine.address(), lpThreadId.address(), 0, 0);
+                provider.io().completeNow(sock, ov, routine.address(), lpThreadId.address(), 0, returned);
             }
             return 0;
         } catch (Throwable t) {

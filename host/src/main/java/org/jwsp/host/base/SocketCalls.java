@@ -45,6 +45,7 @@ final class SocketCalls {
         try {
             int catalogEntryId = provider.defaultCatalogEntryId();
             if (lpProtocolInfo.address() != 0) {
+                provider.identity.remember(lpProtocolInfo);
                 MemorySegment info = lpProtocolInfo.reinterpret(WSAPROTOCOL_INFOW.sizeof());
                 catalogEntryId = WSAPROTOCOL_INFOW.dwCatalogEntryId(info);
                 af = af == 0 ? WSAPROTOCOL_INFOW.iAddressFamily(info) : af;

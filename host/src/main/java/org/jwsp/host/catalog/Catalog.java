@@ -55,7 +55,8 @@ public final class Catalog {
         CatalogEntry e = new CatalogEntry(BaseProvider.MODULE);
         MemorySegment i = e.protocolInfo();
         boolean stream = type == SOCK_STREAM();
-        WSAPROTOCOL_INFOW.dwServiceFlags1(i, stream ? XP1_GUARANTEED_ORDER() : XP1_MESSAGE_ORIENTED());
+        // msafd's entries carry XP1_IFS_HANDLES; a program (libuv) reads it to pick its completion mode
+        WSAPROTOCOL_INFOW.dwServiceFlags1(i, XP1_IFS_HANDLES() | (stream ? XP1_GUARANTEED_ORDER() : XP1_MESSAGE_ORIENTED()));
         WSAPROTOCOL_INFOW.dwProviderFlags(i, PFL_MATCHES_PROTOCOL_ZERO());
         Guids.write(BASE_PROVIDER_ID, WSAPROTOCOL_INFOW.ProviderId(i));
         WSAPROTOCOL_INFOW.dwCatalogEntryId(i, id);

@@ -30,6 +30,7 @@ public final class Libc {
     private static final MethodHandle LISTEN = errno(linux_h.listen$address(), linux_h.listen$descriptor());
     private static final MethodHandle ACCEPT4 = errno(linux_h.accept4$address(), linux_h.accept4$descriptor());
     private static final MethodHandle CONNECT = errno(linux_h.connect$address(), linux_h.connect$descriptor());
+    private static final MethodHandle DUP3 = errno(linux_h.dup3$address(), linux_h.dup3$descriptor());
     private static final MethodHandle SHUTDOWN = errno(linux_h.shutdown$address(), linux_h.shutdown$descriptor());
     private static final MethodHandle CLOSE = errno(linux_h.close$address(), linux_h.close$descriptor());
     private static final MethodHandle SENDMSG = errno(linux_h.sendmsg$address(), linux_h.sendmsg$descriptor());
@@ -121,6 +122,17 @@ public final class Libc {
         MemorySegment st = STATE.get();
         try {
             int r = (int) ACCEPT4.invokeExact(st, fd, addr, lenPtr, flags);
+            return r < 0 ? fail(st) : r;
+        } catch (Throwable t) {
+            throw unreachable(t);
+        }
+    }
+
+    /** {@code dup3}: makes {@code newfd} refer to {@code oldfd}'s file (closing what it referred to), atomically. */
+    public static int dup3(int oldfd, int newfd, int flags) {
+        MemorySegment st = STATE.get();
+        try {
+            int r = (int) DUP3.invokeExact(st, oldfd, newfd, flags);
             return r < 0 ? fail(st) : r;
         } catch (Throwable t) {
             throw unreachable(t);

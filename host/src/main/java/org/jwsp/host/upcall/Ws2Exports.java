@@ -3,6 +3,11 @@ package org.jwsp.host.upcall;
 import static org.jwsp.bindings.windows.ws2spi_h.*;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 
 import org.jwsp.bindings.AddressSignatures;
 import org.jwsp.host.kernel.CompletionPortObject;
@@ -23,6 +28,10 @@ import org.jwsp.host.kernel.LinuxKernelPort;
  * provider's completion threads; <em>hot</em>: no allocation, no lookup beyond the handle table.
  * The stub takes its pointers as addresses ({@link AddressSignatures}: no segment per call) and
  * lives for the process (global arena).
+ *
+ * <p>Also {@code WSASetLastError}/{@code WSAGetLastError}: the one per-thread Winsock error of the
+ * host, which the functions a program calls directly (extension functions such as {@code ConnectEx})
+ * set and {@code org.jwsp.host.ws2.Ws2} (and its native exports) read and write.
  */
 public final class Ws2Exports {
 
@@ -31,9 +40,33 @@ public final class Ws2Exports {
 
     private static final LinuxKernelPort KERNEL = LinuxKernelPort.instance();
 
+    /** The thread's Winsock error as {@code WSASetLastError}/{@code WSAGetLastError} see it (extension functions report by it). */
+    private static final ThreadLocal<int[]> LAST_ERROR = ThreadLocal.withInitial(() -> new int[1]);
+
     static {
         KERNEL.registerExport(MODULE, "WPUCompleteOverlappedRequest",
                 AddressSignatures.lpWpuCompleteOverlappedRequestStub(Ws2Exports::completeOverlappedRequest, Arena.global()));
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            KERNEL.registerExport(MODULE, "WSASetLastError", Linker.nativeLinker().upcallStub(
+                    lookup.findStatic(Ws2Exports.class, "setLastError", MethodType.methodType(void.class, int.class)),
+                    FunctionDescriptor.ofVoid(ValueLayout.JAVA_INT), Arena.global()));
+            KERNEL.registerExport(MODULE, "WSAGetLastError", Linker.nativeLinker().upcallStub(
+                    lookup.findStatic(Ws2Exports.class, "lastError", MethodType.methodType(int.class)),
+                    FunctionDescriptor.of(ValueLayout.JAVA_INT), Arena.global()));
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** {@code WSASetLastError}: the calling thread's Winsock error (what extension functions set before returning FALSE). */
+    public static void setLastError(int code) {
+        LAST_ERROR.get()[0] = code;
+    }
+
+    /** {@code WSAGetLastError} as the exported function answers it. */
+    public static int lastError() {
+        return LAST_ERROR.get()[0];
     }
 
     private Ws2Exports() {

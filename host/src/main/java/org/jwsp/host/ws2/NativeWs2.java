@@ -19,6 +19,7 @@ import org.jwsp.bindings.CallerMemory;
 import org.jwsp.bindings.windows.ws2spi_h;
 import org.jwsp.host.catalog.Catalog;
 import org.jwsp.host.kernel.LinuxKernelPort;
+import org.jwsp.host.upcall.Ws2Exports;
 import org.jwsp.kernel.KernelPort;
 
 /**
@@ -33,7 +34,8 @@ import org.jwsp.kernel.KernelPort;
  * {@code bind}, {@code listen}, {@code accept}, {@code connect}, {@code WSASend}, {@code WSARecv},
  * {@code WSASendTo}, {@code WSARecvFrom}, {@code WSAIoctl}, {@code ioctlsocket},
  * {@code setsockopt}, {@code getsockopt}, {@code getsockname}, {@code getpeername},
- * {@code shutdown}, {@code closesocket}, {@code WSAGetLastError}, {@code WSASetLastError},
+ * {@code shutdown}, {@code closesocket}, {@code WSAGetLastError}, {@code WSASetLastError} (registered by
+ * {@link Ws2Exports}, whose per-thread error every host path shares),
  * {@code WSAGetOverlappedResult}, {@code WSACreateEvent}, {@code WSASetEvent},
  * {@code WSAResetEvent}, {@code WSACloseEvent}, {@code WSAWaitForMultipleEvents} (up to
  * {@code WSA_MAXIMUM_WAIT_EVENTS}; fWaitAll on manual-reset events, which every WSA event is).
@@ -81,8 +83,7 @@ public final class NativeWs2 {
         export(k, WS2_32, "getsockname", "getsockname", FunctionDescriptor.of(JAVA_INT, sock, ADDRESS, ADDRESS));
         export(k, WS2_32, "shutdown", "shutdown", FunctionDescriptor.of(JAVA_INT, sock, JAVA_INT));
         export(k, WS2_32, "closesocket", "closesocket", FunctionDescriptor.of(JAVA_INT, sock));
-        export(k, WS2_32, "WSAGetLastError", "getLastError", FunctionDescriptor.of(JAVA_INT));
-        export(k, WS2_32, "WSASetLastError", "setLastError", FunctionDescriptor.ofVoid(JAVA_INT));
+        Ws2Exports.register(); // WSAGetLastError, WSASetLastError: the host's one per-thread error
         export(k, WS2_32, "WSAGetOverlappedResult", "getOverlappedResult",
                 FunctionDescriptor.of(JAVA_INT, sock, ADDRESS, ADDRESS, JAVA_INT, ADDRESS));
         export(k, WS2_32, "WSACreateEvent", "createEvent", FunctionDescriptor.of(JAVA_LONG));
@@ -337,24 +338,8 @@ public final class NativeWs2 {
         }
     }
 
-    private static int getLastError() {
-        try {
-            Ws2 w = ws2();
-            return w == null ? ws2spi_h.WSANOTINITIALISED() : w.lastError();
-        } catch (Throwable t) {
-            return fault("WSAGetLastError", t, ws2spi_h.WSANOTINITIALISED());
-        }
-    }
-
     static void setLastError(int code) {
-        try {
-            Ws2 w = ws2();
-            if (w != null) {
-                w.setLastError(code);
-            }
-        } catch (Throwable t) {
-            fault("WSASetLastError", t, 0);
-        }
+        Ws2Exports.setLastError(code);
     }
 
     private static int getOverlappedResult(long s, MemorySegment ov, MemorySegment bytes, int wait, MemorySegment flags) {

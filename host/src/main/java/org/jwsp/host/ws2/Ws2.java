@@ -15,6 +15,7 @@ import org.jwsp.host.catalog.Catalog;
 import org.jwsp.host.catalog.CatalogEntry;
 import org.jwsp.host.kernel.CountedArena;
 import org.jwsp.host.upcall.SocketHandle;
+import org.jwsp.host.upcall.Ws2Exports;
 import org.jwsp.host.upcall.Ws2UpcallTable;
 import org.jwsp.kernel.KernelPort;
 
@@ -54,7 +55,6 @@ public final class Ws2 implements AutoCloseable {
     private final List<MemorySegment> threadIds = new CopyOnWriteArrayList<>();
     private final ThreadLocal<MemorySegment> errno = ThreadLocal.withInitial(this::newErrno);
     private final ThreadLocal<MemorySegment> threadId = ThreadLocal.withInitial(this::openThreadId);
-    private final ThreadLocal<int[]> lastError = ThreadLocal.withInitial(() -> new int[1]);
     private volatile boolean closed;
 
     private Ws2(Catalog catalog) {
@@ -85,30 +85,30 @@ public final class Ws2 implements AutoCloseable {
 
     /** {@code WSAGetLastError}. */
     public int lastError() {
-        return lastError.get()[0];
+        return Ws2Exports.lastError();
     }
 
     /** {@code WSASetLastError}. */
     public void setLastError(int code) {
-        lastError.get()[0] = code;
+        Ws2Exports.setLastError(code);
     }
 
     private int failed(int result) {
         if (result == SOCKET_ERROR()) {
-            lastError.get()[0] = errno.get().get(ValueLayout.JAVA_INT, 0);
+            Ws2Exports.setLastError(errno.get().get(ValueLayout.JAVA_INT, 0));
         }
         return result;
     }
 
     private long failedSocket(long s) {
         if (s == INVALID_SOCKET()) {
-            lastError.get()[0] = errno.get().get(ValueLayout.JAVA_INT, 0);
+            Ws2Exports.setLastError(errno.get().get(ValueLayout.JAVA_INT, 0));
         }
         return s;
     }
 
     private int error(int code) {
-        lastError.get()[0] = closed ? WSANOTINITIALISED() : code;
+        Ws2Exports.setLastError(closed ? WSANOTINITIALISED() : code);
         return SOCKET_ERROR();
     }
 
@@ -139,14 +139,14 @@ public final class Ws2 implements AutoCloseable {
             CatalogEntry top = entry.chainLength() > 1 ? catalog.entry(entry.chainEntry(0)) : entry;
             MemorySegment startup = kernel.procAddress(top == null ? entry.modulePath() : top.modulePath(), "WSPStartup");
             if (startup.address() == 0) {
-                lastError.get()[0] = WSAEPROVIDERFAILEDINIT();
+                Ws2Exports.setLastError(WSAEPROVIDERFAILEDINIT());
                 return null;
             }
             MemorySegment procTable = WSPPROC_TABLE.allocate(arena);
             MemorySegment data = WSPData.allocate(arena);
             int rc = LPWSPSTARTUP.invoke(startup, (short) 0x0202, data, entry.protocolInfo(), Ws2UpcallTable.table(), procTable);
             if (rc != 0) {
-                lastError.get()[0] = rc;
+                Ws2Exports.setLastError(rc);
                 return null;
             }
             p = new LoadedProvider(entry, procTable);
@@ -202,12 +202,12 @@ public final class Ws2 implements AutoCloseable {
     /** {@code WSASocketW(af, type, protocol, NULL, 0, flags)}. */
     public long socket(int af, int type, int protocol, int flags) {
         if (closed) {
-            lastError.get()[0] = WSANOTINITIALISED();
+            Ws2Exports.setLastError(WSANOTINITIALISED());
             return INVALID_SOCKET();
         }
         CatalogEntry e = choose(af, type, protocol);
         if (e == null) {
-            lastError.get()[0] = WSAESOCKTNOSUPPORT();
+            Ws2Exports.setLastError(WSAESOCKTNOSUPPORT());
             return INVALID_SOCKET();
         }
         LoadedProvider p = load(e);
@@ -297,7 +297,7 @@ public final class Ws2 implements AutoCloseable {
         int ok = LPWSPGETOVERLAPPEDRESULT.invoke(p.getOverlappedResult, s, overlapped, bytes,
                 wait ? TRUE() : FALSE(), flags, errno.get());
         if (ok == FALSE()) {
-            lastError.get()[0] = errno.get().get(ValueLayout.JAVA_INT, 0);
+            Ws2Exports.setLastError(errno.get().get(ValueLayout.JAVA_INT, 0));
         }
         return ok != FALSE();
     }
@@ -308,6 +308,47 @@ public final class Ws2 implements AutoCloseable {
         LoadedProvider p = providerOf(s);
         return p == null ? error(WSAENOTSOCK()) : failed(LPWSPIOCTL.invoke(p.ioctl, s, code, in,
                 inLength, out, outLength, returned, overlapped, completionRoutine, threadId.get(), errno.get()));
+    }
+
+    /**
+     * {@code WSAPoll}, as ws2_32 does it through the providers: each handle is replaced by the one
+     * its provider names for {@code SIO_BSP_HANDLE_POLL} (a layered provider keeps its own), and
+     * one {@code SIO_EXT_POLL} with a {@code WSAPOLLDATA} goes to the provider of the first; the
+     * {@code revents} come back into the caller's array. The count of ready entries, or
+     * {@code SOCKET_ERROR}.
+     */
+    public int poll(MemorySegment fdArray, int nfds, int timeoutMillis) {
+        if (nfds <= 0 || fdArray.address() == 0) {
+            return error(WSAEINVAL());
+        }
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment fds = fdArray.reinterpret(nfds * WSAPOLLFD.sizeof());
+            long size = WSAPOLLDATA.fdArray$offset() + nfds * WSAPOLLFD.sizeof();
+            MemorySegment data = call.allocate(size, 8);
+            WSAPOLLDATA.fds(data, nfds);
+            WSAPOLLDATA.timeout(data, timeoutMillis);
+            MemorySegment handle = call.allocate(ValueLayout.JAVA_LONG);
+            MemorySegment returned = call.allocate(ValueLayout.JAVA_INT);
+            for (int i = 0; i < nfds; i++) {
+                MemorySegment from = fds.asSlice(i * WSAPOLLFD.sizeof(), WSAPOLLFD.sizeof());
+                MemorySegment to = data.asSlice(WSAPOLLDATA.fdArray$offset() + i * WSAPOLLFD.sizeof(), WSAPOLLFD.sizeof());
+                to.copyFrom(from);
+                WSAPOLLFD.revents(to, (short) 0);
+                if (ioctl(WSAPOLLFD.fd(from), SIO_BSP_HANDLE_POLL(), MemorySegment.NULL, 0, handle, 8, returned,
+                        MemorySegment.NULL, MemorySegment.NULL) == 0) {
+                    WSAPOLLFD.fd(to, handle.get(ValueLayout.JAVA_LONG, 0));
+                }
+            }
+            long first = WSAPOLLFD.fd(data.asSlice(WSAPOLLDATA.fdArray$offset()));
+            if (ioctl(first, SIO_EXT_POLL(), data, (int) size, data, (int) size, returned, MemorySegment.NULL, MemorySegment.NULL) != 0) {
+                return SOCKET_ERROR();
+            }
+            for (int i = 0; i < nfds; i++) {
+                WSAPOLLFD.revents(WSAPOLLFD.asSlice(fds, i),
+                        WSAPOLLFD.revents(data.asSlice(WSAPOLLDATA.fdArray$offset() + i * WSAPOLLFD.sizeof(), WSAPOLLFD.sizeof())));
+            }
+            return WSAPOLLDATA.result(data);
+        }
     }
 
     public int setsockopt(long s, int level, int name, MemorySegment value, int length) {

@@ -19,7 +19,7 @@ import org.jwsp.bindings.windows.GUID;
 public record ProviderId(UUID uuid) {
 
     /** The hidden layered entry of jwsp (ChainLen 0): the catalog id every jwsp chain starts with. */
-    public static final ProviderId JWSP_LAYERED = parse("{6A77B5C1-3D2E-4F70-9C4B-1E5A0B7D2F11}");
+    public static final ProviderId JWSP_LAYERED = new ProviderId(org.jwsp.provider.ProviderSettings.LAYERED_PROVIDER_ID);
     /** Every jwsp protocol chain entry (ChainLen 2: jwsp, then one base provider). */
     public static final ProviderId JWSP_CHAINS = parse("{6A77B5C2-3D2E-4F70-9C4B-1E5A0B7D2F11}");
 

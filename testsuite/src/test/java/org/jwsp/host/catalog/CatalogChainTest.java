@@ -45,7 +45,7 @@ class CatalogChainTest {
     /** The counting layer over {@code over}, installed by the installer's code through the host's catalog exports. */
     static InstalledLayer installCountingLayer(String module, CountingLayer layer, String name, int... over) {
         LinuxKernelPort.instance().registerExport(module, "WSPStartup", layer.startup);
-        return LayeredInstall.install(Ws2CatalogExports.ofThisProcess(), new ProviderId(UUID.randomUUID()),
+        return LayeredInstall.install(Ws2CatalogExports.ofThisProcess(), new ProviderId(layer.providerId),
                 new ProviderId(UUID.randomUUID()), module, name, over);
     }
 

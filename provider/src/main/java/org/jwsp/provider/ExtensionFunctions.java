@@ -1,0 +1,380 @@
+package org.jwsp.provider;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.jwsp.bindings.WinsockExtensions;
+import org.jwsp.bindings.windows.LPWSPIOCTL;
+import org.jwsp.bindings.windows.WSPPROC_TABLE;
+import org.jwsp.bindings.windows.ws2spi_h;
+import org.jwsp.kernel.KernelPort;
+
+/**
+ * {@code SIO_GET_EXTENSION_FUNCTION_POINTER} on a jwsp socket (and SO_UPDATE_ACCEPT_CONTEXT, whose value is a handle): for the extension functions jwsp
+ * implements, the program gets jwsp's own function, which takes jwsp's handle, finds the lower
+ * provider's function (asked once per lower provider, with the same ioctl on the lower socket)
+ * and calls it with the lower socket and an OVERLAPPED jwsp owns, so the completion comes back
+ * through jwsp's port like a proxied {@code WSPRecv} ({@link OverlappedProxy#proxied}). A GUID jwsp
+ * does not implement passes through to the lower provider untouched.
+ *
+ * <p>Implemented: {@code ConnectEx} (Go dials with it; libuv and .NET connect with it) and
+ * {@code AcceptEx} (libuv and .NET accept with it: both handles translated, the completion
+ * indicated on the listening socket, as Windows does). {@code GetAcceptExSockaddrs} takes no
+ * handle and parses the buffer the lower AcceptEx wrote, so the lower provider's own is the right
+ * one: it passes through. {@code DisconnectEx}: the send order of {@code WSPShutdown} first.
+ * {@code WSASendMsg} and {@code WSARecvMsg}: {@link MessageFunctions}. Not yet: TransmitFile,
+ * TransmitPackets (they pass through; see provider/CONTRACT.md). ConnectEx's optional send buffer goes
+ * down with the connect (it does not pass jwsp's filter yet).
+ *
+ * <p>Extension functions are called by the program directly, not through ws2_32: they report
+ * failure as {@code FALSE} plus {@code WSASetLastError} (ws2_32's export, found through the kernel
+ * door), and read a lower function's error with {@code WSAGetLastError}. The stubs live in the
+ * runtime's arena (freed by the last WSPCleanup, after which the program may not call them).
+ * Client threads; never throws into native code.
+ */
+final class ExtensionFunctions {
+
+    private static final Logger LOG = LogManager.getLogger(ExtensionFunctions.class);
+    static final int NOT_MINE = LayeredIdentity.NOT_MINE;
+    private static final int GUID_SIZE = 16;
+    private static final int FALSE = 0;
+    private static final int TRUE = 1;
+    /** {@code BOOL ConnectEx(SOCKET, const sockaddr*, int, PVOID, DWORD, LPDWORD, LPOVERLAPPED)}. */
+    static final FunctionDescriptor CONNECT_EX = FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
+            ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS);
+    private static final MethodHandle CONNECT_EX_CALL = Linker.nativeLinker().downcallHandle(CONNECT_EX);
+    /** {@code BOOL AcceptEx(SOCKET, SOCKET, PVOID, DWORD, DWORD, DWORD, LPDWORD, LPOVERLAPPED)}. */
+    static final FunctionDescriptor ACCEPT_EX = FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
+            ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS);
+    private static final MethodHandle ACCEPT_EX_CALL = Linker.nativeLinker().downcallHandle(ACCEPT_EX);
+    /** {@code BOOL DisconnectEx(SOCKET, LPOVERLAPPED, DWORD dwFlags, DWORD dwReserved)}. */
+    static final FunctionDescriptor DISCONNECT_EX = FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
+            ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT);
+    private static final MethodHandle DISCONNECT_EX_CALL = Linker.nativeLinker().downcallHandle(DISCONNECT_EX);
+
+    private final SocketTable sockets;
+    private final OverlappedProxy proxy;
+    private final KernelPort kernel;
+    private final MemorySegment connectExStub;
+    private final MemorySegment acceptExStub;
+    private final MemorySegment disconnectExStub;
+    private final MessageFunctions messages;
+    /** Per lower provider (its table's address) and GUID, its function. */
+    private final Map<String, MemorySegment> lowerFunctions = new ConcurrentHashMap<>();
+    private volatile LastError lastError;
+
+    ExtensionFunctions(SocketTable sockets, OverlappedProxy proxy, SendPath sendPath, KernelPort kernel, Arena arena) {
+        this.sockets = sockets;
+        this.proxy = proxy;
+        this.kernel = kernel;
+        this.messages = new MessageFunctions(this, sockets, sendPath, proxy, arena);
+        try {
+            MethodHandle connectEx = MethodHandles.lookup().findVirtual(ExtensionFunctions.class, "connectEx",
+                    CONNECT_EX.toMethodType()).bindTo(this);
+            this.connectExStub = Linker.nativeLinker().upcallStub(connectEx, CONNECT_EX, arena);
+            this.acceptExStub = Linker.nativeLinker().upcallStub(MethodHandles.lookup().findVirtual(ExtensionFunctions.class,
+                    "acceptEx", ACCEPT_EX.toMethodType()).bindTo(this), ACCEPT_EX, arena);
+            this.disconnectExStub = Linker.nativeLinker().upcallStub(MethodHandles.lookup().findVirtual(ExtensionFunctions.class,
+                    "disconnectEx", DISCONNECT_EX.toMethodType()).bindTo(this), DISCONNECT_EX, arena);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * {@code SIO_GET_EXTENSION_FUNCTION_POINTER}: jwsp's function for a GUID it implements;
+     * {@link #NOT_MINE} otherwise (the caller passes the ioctl down). The GUID must be there
+     * (at least 16 bytes in) and the pointer must fit (at least 8 bytes out): {@code WSAEFAULT}.
+     */
+    int pointer(SocketContext c, MemorySegment in, int cbIn, MemorySegment out, int cbOut, MemorySegment lpReturned,
+                MemorySegment ov, MemorySegment routine, MemorySegment tid, MemorySegment lpErrno, ThreadScratch sc) {
+        if (in.address() == 0 || cbIn < GUID_SIZE) {
+            return Errno.fail(lpErrno, WsaCondition.BUFFERS_NOT_IN_USER_SPACE);
+        }
+        UUID guid = guid(in.reinterpret(GUID_SIZE));
+        MemorySegment function = WinsockExtensions.WSAID_CONNECTEX.equals(guid) ? connectExStub
+                : WinsockExtensions.WSAID_ACCEPTEX.equals(guid) ? acceptExStub
+                : WinsockExtensions.WSAID_DISCONNECTEX.equals(guid) ? disconnectExStub
+                : WinsockExtensions.WSAID_WSASENDMSG.equals(guid) ? messages.sendMsgStub
+                : WinsockExtensions.WSAID_WSARECVMSG.equals(guid) ? messages.recvMsgStub : null;
+        if (function == null) {
+            return NOT_MINE;
+        }
+        if (out.address() == 0 || cbOut < Long.BYTES) {
+            return Errno.fail(lpErrno, WsaCondition.BUFFERS_NOT_IN_USER_SPACE);
+        }
+        out.reinterpret(Long.BYTES).set(ValueLayout.JAVA_LONG_UNALIGNED, 0, function.address());
+        return proxy.completeNow(c, Long.BYTES, lpReturned, ov, routine, tid, lpErrno, sc);
+    }
+
+    /** {@code SIO_EXT_SENDMSG}: {@link MessageFunctions#extSendMsg}. */
+    int extSendMsg(long s, SocketContext c, long resolved, MemorySegment in, int cbIn, MemorySegment lpErrno, ThreadScratch sc)
+            throws Throwable {
+        return messages.extSendMsg(s, c, resolved, in, cbIn, lpErrno, sc);
+    }
+
+    /** A GUID as Windows lays it out: Data1..3 little-endian, Data4 bytes in order. */
+    static UUID guid(MemorySegment g) {
+        long high = (g.get(ValueLayout.JAVA_INT_UNALIGNED, 0) & 0xFFFF_FFFFL) << 32
+                | (g.get(ValueLayout.JAVA_SHORT_UNALIGNED, 4) & 0xFFFFL) << 16
+                | (g.get(ValueLayout.JAVA_SHORT_UNALIGNED, 6) & 0xFFFFL);
+        long low = 0;
+        for (int i = 0; i < 8; i++) {
+            low = low << 8 | (g.get(ValueLayout.JAVA_BYTE, 8 + i) & 0xFF);
+        }
+        return new UUID(high, low);
+    }
+
+    /** Writes {@code id} as a Windows GUID into {@code g} (16 bytes). */
+    static void writeGuid(UUID id, MemorySegment g) {
+        long high = id.getMostSignificantBits();
+        long low = id.getLeastSignificantBits();
+        g.set(ValueLayout.JAVA_INT_UNALIGNED, 0, (int) (high >>> 32));
+        g.set(ValueLayout.JAVA_SHORT_UNALIGNED, 4, (short) (high >>> 16));
+        g.set(ValueLayout.JAVA_SHORT_UNALIGNED, 6, (short) high);
+        for (int i = 0; i < 8; i++) {
+            g.set(ValueLayout.JAVA_BYTE, 8 + i, (byte) (low >>> (56 - 8 * i)));
+        }
+    }
+
+    /**
+     * jwsp's ConnectEx: the lower ConnectEx on the lower socket with jwsp's OVERLAPPED; TRUE if it
+     * completed at once (its completion is still indicated, as Winsock's is), else FALSE with
+     * {@code ERROR_IO_PENDING} or the error. A handle that is not jwsp's is {@code WSAENOTSOCK}; no
+     * OVERLAPPED, or a socket opened without {@code WSA_FLAG_OVERLAPPED}, {@code WSAEINVAL}.
+     */
+    private int connectEx(long s, MemorySegment name, int nameLen, MemorySegment sendBuffer, int sendLength, MemorySegment bytesSent,
+                          MemorySegment ov) {
+        try {
+            ThreadScratch sc = ThreadScratch.get();
+            SocketContext c = sockets.socketOf(s, sc);
+            if (c == null) {
+                return fail(ws2spi_h.WSAENOTSOCK());
+            }
+            long resolved = sc.context.get(ValueLayout.JAVA_LONG, 0);
+            if (ov.address() == 0 || !c.overlapped) {
+                return fail(ws2spi_h.WSAEINVAL());
+            }
+            MemorySegment lower = lowerFunction(c, WinsockExtensions.WSAID_CONNECTEX, sc);
+            if (lower == null) {
+                return fail(sc.errno());
+            }
+            LastError errors = lastError();
+            int rc = proxy.proxied(c, resolved, ov, bytesSent, sc.errno, sc, (overlapped, bytes, lpErrno) -> {
+                int ok = (int) CONNECT_EX_CALL.invokeExact(lower, c.lowerHandle, name, nameLen, sendBuffer, sendLength, bytes, overlapped);
+                if (ok != FALSE) {
+                    return 0;
+                }
+                Errno.set(lpErrno, errors.get());
+                return Errno.SOCKET_ERROR;
+            });
+            int error = rc == 0 ? 0 : sc.errno();
+            if (rc == 0 || error == ws2spi_h.WSA_IO_PENDING()) {
+                c.connected(name, nameLen);
+            }
+            return rc == 0 ? TRUE : fail(error);
+        } catch (Throwable t) {
+            LOG.error("ConnectEx failed inside jwsp", t);
+            return fail(WsaCondition.PROVIDER_FAULT.code());
+        }
+    }
+
+    /**
+     * jwsp's AcceptEx: both handles must be jwsp's ({@code WSAENOTSOCK} otherwise: an accept socket
+     * of another provider cannot be accepted into through jwsp) and of the same lower provider
+     * ({@code WSAEINVAL}); the lower AcceptEx gets both lower sockets and an OVERLAPPED of jwsp's,
+     * and the program's OVERLAPPED completes on the listening socket, as Windows reports it.
+     */
+    private int acceptEx(long listen, long accept, MemorySegment buffer, int receiveLength, int localLength, int remoteLength,
+                         MemorySegment bytesReceived, MemorySegment ov) {
+        try {
+            ThreadScratch sc = ThreadScratch.get();
+            SocketContext l = sockets.socketOf(listen, sc);
+            long resolved = sc.context.get(ValueLayout.JAVA_LONG, 0);
+            SocketContext a = l == null ? null : sockets.socketOf(accept, sc);
+            if (l == null || a == null) {
+                return fail(ws2spi_h.WSAENOTSOCK());
+            }
+            if (ov.address() == 0 || !l.overlapped || a.lower != l.lower) {
+                return fail(ws2spi_h.WSAEINVAL());
+            }
+            MemorySegment lower = lowerFunction(l, WinsockExtensions.WSAID_ACCEPTEX, sc);
+            if (lower == null) {
+                return fail(sc.errno());
+            }
+            LastError errors = lastError();
+            long lowerAccept = a.lowerHandle;
+            int rc = proxy.proxied(l, resolved, ov, bytesReceived, sc.errno, sc, (overlapped, bytes, lpErrno) -> {
+                int ok = (int) ACCEPT_EX_CALL.invokeExact(lower, l.lowerHandle, lowerAccept, buffer, receiveLength, localLength,
+                        remoteLength, bytes, overlapped);
+                if (ok != FALSE) {
+                    return 0;
+                }
+                Errno.set(lpErrno, errors.get());
+                return Errno.SOCKET_ERROR;
+            });
+            int error = rc == 0 ? 0 : sc.errno();
+            if (rc == 0 || error == ws2spi_h.WSA_IO_PENDING()) {
+                a.connected = true; // jwsp's send path may use it once the program saw the completion
+            }
+            return rc == 0 ? TRUE : fail(error);
+        } catch (Throwable t) {
+            LOG.error("AcceptEx failed inside jwsp", t);
+            return fail(WsaCondition.PROVIDER_FAULT.code());
+        }
+    }
+
+    /**
+     * jwsp's DisconnectEx: like {@code WSPShutdown(SD_BOTH)} for the send order (the sends jwsp
+     * accepted before it go out first, none is accepted after), then the lower DisconnectEx on the
+     * lower socket — overlapped through jwsp's OVERLAPPED and port, or synchronous without one.
+     * With {@code TF_REUSE_SOCKET} the socket is unconnected afterwards and may connect again. A
+     * handle that is not jwsp's is {@code WSAENOTSOCK}; an OVERLAPPED on a socket opened without
+     * {@code WSA_FLAG_OVERLAPPED}, {@code WSAEINVAL}; the lower provider judges the rest.
+     */
+    private int disconnectEx(long s, MemorySegment ov, int flags, int reserved) {
+        try {
+            ThreadScratch sc = ThreadScratch.get();
+            SocketContext c = sockets.socketOf(s, sc);
+            if (c == null) {
+                return fail(ws2spi_h.WSAENOTSOCK());
+            }
+            long resolved = sc.context.get(ValueLayout.JAVA_LONG, 0);
+            if (ov.address() != 0 && !c.overlapped) {
+                return fail(ws2spi_h.WSAEINVAL());
+            }
+            MemorySegment lower = lowerFunction(c, WinsockExtensions.WSAID_DISCONNECTEX, sc);
+            if (lower == null) {
+                return fail(sc.errno());
+            }
+            LastError errors = lastError();
+            c.shutDownSend(); // what jwsp accepted before goes out before the FIN
+            int rc;
+            if (ov.address() == 0) {
+                rc = 0;
+                if ((int) DISCONNECT_EX_CALL.invokeExact(lower, c.lowerHandle, MemorySegment.NULL, flags, reserved) == FALSE) {
+                    Errno.set(sc.errno, errors.get());
+                    rc = Errno.SOCKET_ERROR;
+                }
+            } else {
+                rc = proxy.proxied(c, resolved, ov, MemorySegment.NULL, sc.errno, sc, (overlapped, bytes, lpErrno) -> {
+                    int ok = (int) DISCONNECT_EX_CALL.invokeExact(lower, c.lowerHandle, overlapped, flags, reserved);
+                    if (ok != FALSE) {
+                        return 0;
+                    }
+                    Errno.set(lpErrno, errors.get());
+                    return Errno.SOCKET_ERROR;
+                });
+            }
+            int error = rc == 0 ? 0 : sc.errno();
+            if (rc != 0 && error != ws2spi_h.WSA_IO_PENDING()) {
+                c.shutDownSendFailed();
+            } else if ((flags & ws2spi_h.TF_REUSE_SOCKET()) != 0) {
+                c.disconnectedForReuse();
+            }
+            return rc == 0 ? TRUE : fail(error);
+        } catch (Throwable t) {
+            LOG.error("DisconnectEx failed inside jwsp", t);
+            return fail(WsaCondition.PROVIDER_FAULT.code());
+        }
+    }
+
+    /**
+     * {@code SO_UPDATE_ACCEPT_CONTEXT} names the listening socket in its value: jwsp's handle there
+     * becomes the lower listening socket before the option goes down; else {@link #NOT_MINE}.
+     */
+    int setSockOpt(SocketContext c, int level, int name, MemorySegment value, int len, MemorySegment lpErrno) {
+        if (level != ws2spi_h.SOL_SOCKET() || name != ws2spi_h.SO_UPDATE_ACCEPT_CONTEXT()) {
+            return NOT_MINE;
+        }
+        if (value.address() == 0 || len < Long.BYTES) {
+            return Errno.fail(lpErrno, WsaCondition.BUFFERS_NOT_IN_USER_SPACE);
+        }
+        SocketContext listener = sockets.socketOf(value.reinterpret(Long.BYTES).get(ValueLayout.JAVA_LONG_UNALIGNED, 0), ThreadScratch.get());
+        if (listener == null) {
+            return Errno.fail(lpErrno, WsaCondition.NOT_A_SOCKET);
+        }
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment lowerListener = call.allocateFrom(ValueLayout.JAVA_LONG, listener.lowerHandle);
+            int rc = org.jwsp.bindings.windows.LPWSPSETSOCKOPT.invoke(WSPPROC_TABLE.lpWSPSetSockOpt(c.lower.table), c.lowerHandle,
+                    level, name, lowerListener, Long.BYTES, lpErrno);
+            if (rc == 0) {
+                c.connected = true;
+            }
+            return rc;
+        }
+    }
+
+    /** The lower provider's function for {@code guid}, asked once with SIO_GET_EXTENSION_FUNCTION_POINTER; null with sc.errno set. */
+    MemorySegment lowerFunction(SocketContext c, UUID guid, ThreadScratch sc) {
+        String key = c.lower.table.address() + "/" + guid;
+        MemorySegment known = lowerFunctions.get(key);
+        if (known != null) {
+            return known;
+        }
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment in = call.allocate(GUID_SIZE, 8);
+            writeGuid(guid, in);
+            MemorySegment out = call.allocate(ValueLayout.ADDRESS);
+            int rc = LPWSPIOCTL.invoke(WSPPROC_TABLE.lpWSPIoctl(c.lower.table), c.lowerHandle, ws2spi_h.SIO_GET_EXTENSION_FUNCTION_POINTER(),
+                    in, GUID_SIZE, out, Long.BYTES, sc.bytes, MemorySegment.NULL, MemorySegment.NULL, MemorySegment.NULL, sc.errno);
+            if (rc != 0) {
+                return null;
+            }
+            MemorySegment fn = out.get(ValueLayout.ADDRESS, 0);
+            lowerFunctions.put(key, fn);
+            return fn;
+        }
+    }
+
+    int fail(int code) {
+        try {
+            lastError().set(code);
+        } catch (Throwable t) {
+            LOG.error("WSASetLastError is not reachable", t);
+        }
+        return FALSE;
+    }
+
+    LastError lastError() {
+        LastError e = lastError;
+        if (e == null) {
+            e = new LastError(kernel.procAddress("ws2_32.dll", "WSASetLastError"), kernel.procAddress("ws2_32.dll", "WSAGetLastError"));
+            lastError = e;
+        }
+        return e;
+    }
+
+    /** ws2_32's WSASetLastError and WSAGetLastError (the thread's last error, as extension functions report it). */
+    static final class LastError {
+        private final MethodHandle set;
+        private final MethodHandle get;
+
+        LastError(MemorySegment set, MemorySegment get) {
+            if (set.address() == 0 || get.address() == 0) {
+                throw new IllegalStateException("ws2_32 exports no WSASetLastError/WSAGetLastError");
+            }
+            this.set = Linker.nativeLinker().downcallHandle(set, FunctionDescriptor.ofVoid(ValueLayout.JAVA_INT));
+            this.get = Linker.nativeLinker().downcallHandle(get, FunctionDescriptor.of(ValueLayout.JAVA_INT));
+        }
+
+        void set(int code) throws Throwable {
+            set.invokeExact(code);
+        }
+
+        int get() throws Throwable {
+            return (int) get.invokeExact();
+        }
+    }
+}
