@@ -44,6 +44,9 @@ final class SendPath {
     int send(long s, long lpBuffers, int count, long lpSent, int flags, long lpOverlapped, long routine, long lpThreadId,
              long lpErrno) {
         long errno = lpErrno;
+        if (!CallerMemory.plausible(lpErrno, 4, 4)) {
+            return Errno.SOCKET_ERROR; // no way to say why, so nothing is initiated (CONTRACT.md)
+        }
         try {
             ThreadScratch sc = ThreadScratch.get();
             SocketContext ctx = rt.socketOf(s, sc);
@@ -75,11 +78,9 @@ final class SendPath {
 
     private int sendOverlapped(SocketContext ctx, long lpBuffers, int count, long lpSent, int flags, long lpOverlapped,
                                long routine, long lpThreadId, long errno, ThreadScratch sc) {
-        if (lpOverlapped == 0) {
-            return Errno.fail(errno, WsaCondition.OVERLAPPED_MISSING);
-        }
-        if (routine != 0 && lpThreadId == 0) {
-            return Errno.fail(errno, WsaCondition.THREAD_ID_MISSING);
+        WsaCondition badPointer = CallerMemory.overlappedSendPointers(lpSent, lpOverlapped, routine, lpThreadId);
+        if (badPointer != null) {
+            return Errno.fail(errno, badPointer);
         }
         SendRequest r = rt.slab.acquire();
         if (r == null) {
@@ -143,7 +144,7 @@ final class SendPath {
 
     private int sendSynchronous(SocketContext ctx, long lpBuffers, int count, long lpSent, int flags,
                                 long errno, ThreadScratch sc) {
-        if (lpSent == 0) {
+        if (!CallerMemory.plausible(lpSent, 4, 4)) {
             return Errno.fail(errno, WsaCondition.BYTES_SENT_MISSING);
         }
         if (count < 0 || count > SYNC_MAX_BUFFERS) {
