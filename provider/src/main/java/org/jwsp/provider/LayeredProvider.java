@@ -119,6 +119,31 @@ public final class LayeredProvider {
         return rt == null ? 0 : rt.sockets.openCount();
     }
 
+    /**
+     * Ends the runtime whatever the count of WSPStartups still open, as a process that exits
+     * without WSACleanup ends it: sockets closed, pending sends aborted, the runtime's memory
+     * freed. For a harness that must start every test class from a clean provider after one that
+     * failed half-way; a program calls WSPCleanup instead.
+     *
+     * @return whether a runtime was up
+     */
+    public static boolean abandon() {
+        synchronized (LayeredProvider.class) {
+            ProviderRuntime rt = runtime;
+            if (rt == null) {
+                return false;
+            }
+            runtime = null;
+            CallerMemory.probeWith(null);
+            try {
+                rt.close(MemorySegment.NULL);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return true;
+        }
+    }
+
     /** Whether a runtime is up (between the first WSPStartup and the last WSPCleanup). */
     public static boolean started() {
         return runtime != null;
@@ -139,10 +164,15 @@ public final class LayeredProvider {
                 boolean fresh = runtime == null;
                 ProviderRuntime rt = fresh ? new ProviderRuntime(settings, upcallTable) : runtime;
                 try {
+                    if (fresh) {
+                        CallerMemory.probeWith(settings.probeCallerMemory() ? rt.kernel : null);
+                        Errno.newRuntime();
+                    }
                     rt.addChain(protocolInfo);
                 } catch (Throwable t) {
                     LOG.error("WSPStartup: the next provider of the chain could not be started", t);
                     if (fresh) {
+                        CallerMemory.probeWith(null);
                         rt.close(MemorySegment.NULL);
                     }
                     return WsaCondition.PROVIDER_FAILED_INIT.code();
@@ -176,6 +206,7 @@ public final class LayeredProvider {
                 }
                 if (--rt.startups == 0) {
                     runtime = null;
+                    CallerMemory.probeWith(null);
                     rt.close(lpErrno);
                 }
                 return 0;

@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.UnaryOperator;
 
 import org.jwsp.bindings.windows.OVERLAPPED;
 import org.jwsp.host.catalog.Catalog;
@@ -14,7 +17,8 @@ import org.jwsp.host.ws2.Ws2;
 /**
  * jwsp installed in the Linux host's catalog over the base TCP and UDP (IPv4) entries, and a
  * started {@link Ws2} client: the way {@link HostIntegrationTest} and {@link HostContractTest}
- * drive it. Afterwards the client's WSACleanup must have ended jwsp.
+ * drive it. Afterwards the client's WSACleanup must have ended jwsp, and the events of
+ * {@link #overlapped} are closed.
  */
 final class OverTheHost {
 
@@ -24,24 +28,41 @@ final class OverTheHost {
         void run(Ws2 ws2, InstalledProvider installed, Arena arena) throws Exception;
     }
 
+    /** Events {@link #overlapped} made during the current {@link #run}. */
+    private static final List<Long> EVENTS = new CopyOnWriteArrayList<>();
+
     private OverTheHost() {
     }
 
     static void run(UUID providerId, Body body) throws Exception {
-        LayeredProvider.configure(ProviderSettings.defaults());
+        run(providerId, s -> s, body);
+    }
+
+    /** {@link #run(UUID, Body)} with settings changed from the defaults. */
+    static void run(UUID providerId, UnaryOperator<ProviderSettings> settings, Body body) throws Exception {
+        LayeredProvider.configure(settings.apply(ProviderSettings.defaults()));
         try (Arena arena = Arena.ofShared();
              InstalledProvider installed = Catalog.system().install(MODULE, LayeredProvider.startupStub(), providerId, "jwsp",
                      Catalog.BASE_TCP_V4, Catalog.BASE_UDP_V4);
              Ws2 ws2 = Ws2.startup(Catalog.system())) {
-            body.run(ws2, installed, arena);
+            try {
+                body.run(ws2, installed, arena);
+            } finally {
+                for (long event : EVENTS) {
+                    ws2.closeEvent(event);
+                }
+                EVENTS.clear();
+            }
         }
         assertFalse(LayeredProvider.started(), "WSACleanup ended jwsp");
     }
 
-    /** An OVERLAPPED with a fresh event from the client. */
+    /** An OVERLAPPED with a fresh event from the client; the event is closed when {@link #run} ends (do not close it). */
     static MemorySegment overlapped(Ws2 ws2, Arena arena) {
         MemorySegment ov = arena.allocate(OVERLAPPED.layout());
-        OVERLAPPED.hEvent(ov, MemorySegment.ofAddress(ws2.createEvent()));
+        long event = ws2.createEvent();
+        EVENTS.add(event);
+        OVERLAPPED.hEvent(ov, MemorySegment.ofAddress(event));
         return ov;
     }
 }
