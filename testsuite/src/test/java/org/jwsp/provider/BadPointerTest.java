@@ -38,7 +38,11 @@ class BadPointerTest {
     }
 
     private static void withPair(int flags, Body body) throws Exception {
-        OverTheHost.run(ID, (ws2, installed, arena) -> {
+        withPair(flags, false, body);
+    }
+
+    private static void withPair(int flags, boolean probe, Body body) throws Exception {
+        OverTheHost.run(ID, st -> st.withProbeCallerMemory(probe), (ws2, installed, arena) -> {
             try (Pair p = Pair.tcp(ws2, AF_INET(), flags, arena)) {
                 MemorySegment fn = WSPPROC_TABLE.lpWSPSend(ws2.provider(p.client()).procTable());
                 MemorySegment errno = arena.allocate(ValueLayout.JAVA_INT);
@@ -93,6 +97,26 @@ class BadPointerTest {
                 assertEquals(WSAEFAULT(), call.send(p.client(), wsabuf.address(), 1, bad, 0), "lpSent " + Long.toHexString(bad));
             }
             stillWorks(ws2, p, arena, call, 0);
+        });
+    }
+
+    /**
+     * 64 KiB: the lowest address the range check admits, which nothing maps in a Linux process
+     * (vm.mmap_min_addr). Only the probe can refuse it; without the probe this test would crash.
+     */
+    private static final long PLAUSIBLE_BUT_UNMAPPED = 0x1_0000L;
+
+    @Test
+    void withTheProbe_plausibleButUnmappedPointers_wsaeFault() throws Exception {
+        withPair(WSA_FLAG_OVERLAPPED(), true, (ws2, p, arena, call) -> {
+            long ov = OverTheHost.overlapped(ws2, arena).address();
+            long bufs = Buffers.wsabuf(arena, Buffers.pattern(arena, 100, 1)).address();
+            MemorySegment sent = arena.allocate(ValueLayout.JAVA_INT);
+            assertEquals(WSAEFAULT(), call.send(p.client(), PLAUSIBLE_BUT_UNMAPPED, 1, sent.address(), ov), "lpBuffers");
+            assertEquals(WSAEFAULT(), call.send(p.client(), bufs, 1, sent.address(), PLAUSIBLE_BUT_UNMAPPED), "lpOverlapped");
+            assertEquals(WSAEFAULT(), call.send(p.client(), bufs, 1, PLAUSIBLE_BUT_UNMAPPED, ov), "lpNumberOfBytesSent");
+            assertEquals(WSAEFAULT(), call.send(p.client(), PLAUSIBLE_BUT_UNMAPPED, 1, sent.address(), 0), "synchronous lpBuffers");
+            stillWorks(ws2, p, arena, call, ov);
         });
     }
 
