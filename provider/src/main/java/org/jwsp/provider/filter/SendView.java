@@ -46,6 +46,6 @@ public interface SendView {
     /** The sockaddr given to WSPConnect, read-only (family 0 if none). */
     MemorySegment peer();
 
-    /** Names this send for {@code LayeredProvider.releaseDelayed} (0 for a synchronous send). */
+    /** Names this send for {@link SendFilters#release} (0 for a synchronous send). */
     long ticket();
 }
