@@ -1,5 +1,6 @@
 package org.jwsp.provider;
 
+import org.jwsp.bindings.CallerMemory;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -42,8 +43,8 @@ final class CompletionDelivery {
     private static final class RoutineNesting {
         final SocketContext[] running = new SocketContext[NESTING_DEPTH];
         int depth;
-        SendRequest deferredHead;
-        SendRequest deferredTail;
+        OverlappedRequest deferredHead;
+        OverlappedRequest deferredTail;
 
         boolean isRunning(SocketContext s) {
             for (int i = 0; i < depth; i++) {
@@ -76,6 +77,19 @@ final class CompletionDelivery {
         CallerMemory.putLong(callerOverlapped, OVERLAPPED.Internal$offset(), IN_PROGRESS);
     }
 
+    /**
+     * Writes a refusal into a caller's OVERLAPPED that was marked in progress for an operation
+     * that then was refused: no completion indication, only the result WSPGetOverlappedResult
+     * reads back ({@code OffsetHigh} = {@code Internal} = the code, no bytes).
+     */
+    static void settleRefused(long callerOverlapped, int error) {
+        CallerMemory.putLong(callerOverlapped, OVERLAPPED.InternalHigh$offset(), 0L);
+        CallerMemory.putInt(callerOverlapped, OVERLAPPED.Offset$offset(), 0);
+        CallerMemory.putInt(callerOverlapped, OVERLAPPED.OffsetHigh$offset(), error);
+        VarHandle.releaseFence();
+        CallerMemory.putLong(callerOverlapped, OVERLAPPED.Internal$offset(), error & 0xFFFFFFFFL);
+    }
+
     static boolean inProgress(MemorySegment callerOverlapped) {
         boolean pending = callerOverlapped.get(ValueLayout.JAVA_LONG, OVERLAPPED.Internal$offset()) == IN_PROGRESS;
         VarHandle.acquireFence();
@@ -83,7 +97,7 @@ final class CompletionDelivery {
     }
 
     /** Delivers {@code r}'s result (any thread, no lock held). Does not drop the caller's reference. */
-    void deliver(SendRequest r, ThreadScratch s) {
+    void deliver(OverlappedRequest r, ThreadScratch s) {
         long ov = r.callerOverlappedAddress;
         CallerMemory.putLong(ov, OVERLAPPED.InternalHigh$offset(), r.transferred & 0xFFFFFFFFL);
         CallerMemory.putInt(ov, OVERLAPPED.Offset$offset(), r.resultFlags);
@@ -111,13 +125,13 @@ final class CompletionDelivery {
      * Delivers a done list from {@link SubmissionQueue#takeDone} (all of one socket), drops the
      * operation's reference of each, then tells the queue, which WSPCloseSocket waits on.
      */
-    void deliverAll(SendRequest done, ThreadScratch s) {
+    void deliverAll(OverlappedRequest done, ThreadScratch s) {
         if (done == null) {
             return;
         }
         SocketContext socket = done.socket; // read before the requests go back to the slab
         while (done != null) {
-            SendRequest next = done.nextDone;
+            OverlappedRequest next = done.nextDone;
             done.nextDone = null;
             if (!done.deliveredEarly) {
                 deliver(done, s);
@@ -133,7 +147,7 @@ final class CompletionDelivery {
     /** jwsp's APC function (client thread, alertable wait). Never throws into native code. */
     private void apc(long context) {
         try {
-            SendRequest r = slab.ofOverlapped(context);
+            OverlappedRequest r = slab.ofOverlapped(context);
             if (r == null) {
                 LOG.warn("APC with a context that is no request of jwsp: {}", context);
                 return;
@@ -151,7 +165,7 @@ final class CompletionDelivery {
             }
             runRoutine(n, r);
             while (n.depth == 0 && n.deferredHead != null) {
-                SendRequest d = n.deferredHead;
+                OverlappedRequest d = n.deferredHead;
                 n.deferredHead = d.nextDeferred;
                 if (n.deferredHead == null) {
                     n.deferredTail = null;
@@ -164,7 +178,7 @@ final class CompletionDelivery {
         }
     }
 
-    private void runRoutine(RoutineNesting n, SendRequest r) {
+    private void runRoutine(RoutineNesting n, OverlappedRequest r) {
         n.running[n.depth++] = r.socket;
         try {
             LPWSAOVERLAPPED_COMPLETION_ROUTINE.invoke(MemorySegment.ofAddress(r.routineAddress), r.error, r.transferred,

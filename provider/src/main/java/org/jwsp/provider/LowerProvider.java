@@ -6,6 +6,7 @@ import java.lang.foreign.ValueLayout;
 
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
+import org.jwsp.bindings.CallerMemory;
 import org.jwsp.bindings.windows.LPWSPCLEANUP;
 import org.jwsp.bindings.windows.LPWSPGETOVERLAPPEDRESULT;
 import org.jwsp.bindings.windows.LPWSPSEND;
@@ -71,7 +72,7 @@ final class LowerProvider {
     /**
      * The lower WSPSend with every pointer as an address: nothing is materialised per call.
      * {@code errno} must be writable (jwsp's scratch, or a caller's lpErrno that passed
-     * {@link CallerMemory#plausible}): it is preset, so a lower provider that answers
+     * {@link CallerPointers#plausible}): it is preset, so a lower provider that answers
      * SOCKET_ERROR without writing it is caught ({@link #noCode}) instead of leaving a stale code
      * (an earlier call's WSA_IO_PENDING) to be taken for its answer.
      */

@@ -5,7 +5,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
 /**
- * The pool of {@link SendRequest}s: native records in chunks, each record with its Java twin,
+ * The pool of {@link OverlappedRequest}s: native records in chunks, each record with its Java twin,
  * grown on demand up to a bound ({@link ProviderSettings#requestPoolSize}). Because every
  * request's OVERLAPPED is a field of its record, the completion worker maps a dequeued
  * {@code lpOverlapped} back to its request by arithmetic on the chunk that holds it
@@ -13,8 +13,8 @@ import java.util.Arrays;
  *
  * <p>Growth: the first chunk holds {@link #FIRST_CHUNK} records (or the bound), each later one as
  * many as all before it, so there are at most ~log2(bound) chunks and {@link #ofOverlapped}
- * looks at a handful. A grown pool is published as new arrays ({@link #chunks},
- * {@link #requests}) written before the volatile {@link #view} that readers go through, so a
+ * looks at a handful. A grown pool is published as one new {@link View} (chunk bounds and
+ * requests) through the volatile {@link #view} that readers go through, so a
  * completion worker or a filter's ticket lookup racing a growth sees either the old view (whose
  * requests are all still valid: nothing moves, nothing is freed before the arena) or the new one.
  * Growth allocates (a chunk, new arrays); a send that finds a free request allocates nothing.
@@ -31,7 +31,7 @@ final class RequestSlab {
     static final int FIRST_CHUNK = 256;
 
     /** What lock-free readers see: chunk bounds and every request, published together. */
-    private record View(long[] bases, int[] firsts, int[] counts, SendRequest[] requests) {
+    private record View(long[] bases, int[] firsts, int[] counts, OverlappedRequest[] requests) {
     }
 
     private final Arena arena;
@@ -41,15 +41,15 @@ final class RequestSlab {
     /** Indices of free requests; guarded by this. */
     private int[] free;
     private int freeTop;
-    /** Blocks for captures of more than SendRequest.CAPACITY WSABUFs: one per 64 requests of a full first 4096, at least one. */
+    /** Blocks for captures of more than OverlappedRequest.CAPACITY WSABUFs: one per 64 requests of a full first 4096, at least one. */
     final LargeCaptures large;
 
     RequestSlab(Arena arena, int bound) {
         this.arena = arena;
         this.bound = bound;
-        this.stride = SendRequest.RECORD.byteSize();
+        this.stride = OverlappedRequest.RECORD.byteSize();
         this.large = new LargeCaptures(arena, Math.max(1, Math.min(bound, 4096) / 64));
-        this.view = new View(new long[0], new int[0], new int[0], new SendRequest[0]);
+        this.view = new View(new long[0], new int[0], new int[0], new OverlappedRequest[0]);
         this.free = new int[0];
         synchronized (this) {
             grow();
@@ -64,10 +64,10 @@ final class RequestSlab {
             return false;
         }
         int add = Math.min(bound - have, Math.max(FIRST_CHUNK, have));
-        MemorySegment chunk = arena.allocate(stride * add, SendRequest.RECORD.byteAlignment());
-        SendRequest[] requests = Arrays.copyOf(v.requests, have + add);
+        MemorySegment chunk = arena.allocate(stride * add, OverlappedRequest.RECORD.byteAlignment());
+        OverlappedRequest[] requests = Arrays.copyOf(v.requests, have + add);
         for (int i = 0; i < add; i++) {
-            requests[have + i] = new SendRequest(have + i, chunk.asSlice(i * stride, stride), large);
+            requests[have + i] = new OverlappedRequest(have + i, chunk.asSlice(i * stride, stride), large);
         }
         int chunks = v.bases.length;
         long[] bases = Arrays.copyOf(v.bases, chunks + 1);
@@ -90,25 +90,22 @@ final class RequestSlab {
      * A reset request with one reference, or null when all are in use and the pool is at its
      * bound (the caller answers WSAEWOULDBLOCK).
      */
-    SendRequest acquire() {
-        SendRequest r;
+    OverlappedRequest acquire() {
+        OverlappedRequest r;
         synchronized (this) {
             if (freeTop == 0 && !grow()) {
                 return null;
             }
             r = view.requests[free[--freeTop]];
         }
-        r.reset();
-        r.uses++;
-        r.refs.set(1);
+        r.acquired();
         return r;
     }
 
     /** Drops one reference; the last one returns the request to the pool. */
-    void unref(SendRequest r) {
+    void unref(OverlappedRequest r) {
         if (r.refs.decrementAndGet() == 0) {
-            r.socket = null;
-            r.buffers.clear(); // gives a borrowed LargeCaptures block back now, not at the next acquire
+            r.released();
             synchronized (this) {
                 free[freeTop++] = r.index;
             }
@@ -116,9 +113,9 @@ final class RequestSlab {
     }
 
     /** <em>Hot.</em> The request whose own OVERLAPPED is at {@code address}, or null if it is not one of ours. */
-    SendRequest ofOverlapped(long address) {
+    OverlappedRequest ofOverlapped(long address) {
         View v = view;
-        long record = address - SendRequest.OVERLAPPED_OFFSET;
+        long record = address - OverlappedRequest.OVERLAPPED_OFFSET;
         long[] bases = v.bases;
         for (int c = 0; c < bases.length; c++) {
             long offset = record - bases[c];
@@ -130,13 +127,13 @@ final class RequestSlab {
     }
 
     /** The live request a filter ticket names, or null if it completed meanwhile. */
-    SendRequest ofTicket(long ticket) {
+    OverlappedRequest ofTicket(long ticket) {
         int index = (int) ticket;
-        SendRequest[] requests = view.requests;
+        OverlappedRequest[] requests = view.requests;
         if (index < 0 || index >= requests.length) {
             return null;
         }
-        SendRequest r = requests[index];
+        OverlappedRequest r = requests[index];
         return r.uses == (int) (ticket >>> 32) && r.refs.get() > 0 ? r : null;
     }
 

@@ -1,5 +1,6 @@
 package org.jwsp.provider;
 
+import org.jwsp.bindings.CallerMemory;
 import org.jwsp.bindings.AddressSignatures;
 
 import java.lang.foreign.MemorySegment;
@@ -15,6 +16,9 @@ import org.jwsp.provider.filter.SendFilter;
  * native code. Order of the checks, each one condition of {@link WsaCondition}: socket, flags,
  * shutdown, buffers, message size, pool, filter; then the send goes to the socket's
  * {@link SubmissionQueue} (overlapped) or straight to the lower provider (nonoverlapped).
+ * Under the socket lock it checks again that the handle still names the socket it resolved to
+ * ({@link SocketContext#stillOpen}): a close, and a new socket in the same slot, may have come
+ * in between. An overlapped send lives its life through {@link OverlappedRequests}.
  *
  * <p>Allocates nothing per call: the request, its capture and OVERLAPPED are pooled, the
  * out-parameters are per-thread ({@link ThreadScratch}), and the filter's view is a per-thread
@@ -30,10 +34,54 @@ final class SendPath {
     /** Bound on dwBufferCount for a synchronous send (its array is not captured). */
     static final int SYNC_MAX_BUFFERS = 1024;
 
-    private final ProviderRuntime rt;
+    private final SocketTable sockets;
+    private final OverlappedRequests requests;
+    private final CompletionDelivery delivery;
+    /** The installed filter ({@link SendFilter#PASS_THROUGH} when none); swapped by {@link #setFilter}, read once per send. */
+    private volatile SendFilter filter;
 
-    SendPath(ProviderRuntime rt) {
-        this.rt = rt;
+    SendPath(SocketTable sockets, OverlappedRequests requests, CompletionDelivery delivery, SendFilter filter) {
+        this.sockets = sockets;
+        this.requests = requests;
+        this.delivery = delivery;
+        this.filter = filter;
+    }
+
+    /** {@link LayeredProvider#setFilter}: sends from now on ask {@code f}. */
+    void setFilter(SendFilter f) {
+        this.filter = f;
+    }
+
+    /**
+     * {@link LayeredProvider#releaseDelayed}: the send a filter held with DELAY (named by its
+     * ticket), and the sends queued behind it, go on to the lower provider. Any thread.
+     *
+     * @return false if the ticket names no held send (already released, or the socket closed)
+     */
+    boolean releaseDelayed(long ticket) {
+        OverlappedRequest r = requests.ofTicket(ticket);
+        if (r == null || r.socket == null) {
+            return false;
+        }
+        SocketContext c = r.socket;
+        ThreadScratch sc = ThreadScratch.get();
+        OverlappedRequest done;
+        synchronized (c) {
+            if (r.ticket() != ticket) {
+                return false;
+            }
+            if (r.filtering) {
+                // Released before the filter's DELAY was acted on: remember it, so nothing is held.
+                return r.releaseWhileFiltering();
+            }
+            if (!r.held) {
+                return false;
+            }
+            c.queue.release(r, sc);
+            done = c.queue.takeDone();
+        }
+        delivery.deliverAll(done, sc);
+        return true;
     }
 
     /**
@@ -44,15 +92,18 @@ final class SendPath {
     int send(long s, long lpBuffers, int count, long lpSent, int flags, long lpOverlapped, long routine, long lpThreadId,
              long lpErrno) {
         long errno = lpErrno;
-        if (!CallerMemory.plausible(lpErrno, 4, 4)) {
+        if (!CallerPointers.plausible(lpErrno, 4, 4)) {
             return Errno.SOCKET_ERROR; // no way to say why, so nothing is initiated (CONTRACT.md)
         }
         try {
             ThreadScratch sc = ThreadScratch.get();
-            SocketContext ctx = rt.socketOf(s, sc);
+            SocketContext ctx = sockets.socketOf(s, sc);
             if (ctx == null) {
                 return Errno.fail(errno, WsaCondition.NOT_A_SOCKET);
             }
+            // What the handle resolved to: checked again under the socket lock, where a close and a
+            // reuse of the slot since then are seen (the slot's new socket has a new value).
+            long resolved = sc.context.get(ValueLayout.JAVA_LONG, 0);
             if ((flags & ~KNOWN_FLAGS) != 0) {
                 return Errno.fail(errno, WsaCondition.UNKNOWN_FLAGS);
             }
@@ -68,83 +119,82 @@ final class SendPath {
             // Nonoverlapped socket: lpOverlapped, lpCompletionRoutine and lpThreadId are ignored
             // (CONTRACT.md: what Windows does). Overlapped socket with both null: nonoverlapped call.
             if (!ctx.overlapped || (lpOverlapped == 0 && routine == 0)) {
-                return sendSynchronous(ctx, lpBuffers, count, lpSent, flags, errno, sc);
+                return sendSynchronous(ctx, resolved, lpBuffers, count, lpSent, flags, errno, sc);
             }
-            return sendOverlapped(ctx, lpBuffers, count, lpSent, flags, lpOverlapped, routine, lpThreadId, errno, sc);
+            return sendOverlapped(ctx, resolved, lpBuffers, count, lpSent, flags, lpOverlapped, routine, lpThreadId, errno, sc);
         } catch (Throwable t) {
             return Errno.fault(errno, "WSPSend", t);
         }
     }
 
-    private int sendOverlapped(SocketContext ctx, long lpBuffers, int count, long lpSent, int flags, long lpOverlapped,
+    private int sendOverlapped(SocketContext ctx, long resolved, long lpBuffers, int count, long lpSent, int flags, long lpOverlapped,
                                long routine, long lpThreadId, long errno, ThreadScratch sc) {
-        WsaCondition badPointer = CallerMemory.overlappedSendPointers(lpSent, lpOverlapped, routine, lpThreadId);
+        WsaCondition badPointer = CallerPointers.overlappedSendPointers(lpSent, lpOverlapped, routine, lpThreadId);
         if (badPointer != null) {
             return Errno.fail(errno, badPointer);
         }
-        SendRequest r = rt.slab.acquire();
+        OverlappedRequest r = requests.acquire(OverlappedRequest.SEND, ctx, lpOverlapped, routine, lpThreadId);
         if (r == null) {
             return Errno.fail(errno, WsaCondition.TOO_MANY_OUTSTANDING);
         }
+        try {
+            return issue(ctx, resolved, r, lpBuffers, count, lpSent, flags, errno, sc);
+        } finally {
+            requests.end(r, sc);
+        }
+    }
+
+    /** Capture, filter, queue: the send's part between acquire and {@link OverlappedRequests#end}. */
+    private int issue(SocketContext ctx, long resolved, OverlappedRequest r, long lpBuffers, int count, long lpSent, int flags, long errno,
+                      ThreadScratch sc) {
         WsaCondition refused = r.buffers.capture(lpBuffers, count);
         if (refused == null && ctx.messageOriented && r.buffers.totalBytes() > ctx.maxMessageSize) {
             refused = WsaCondition.MESSAGE_TOO_LARGE;
         }
         if (refused != null) {
-            rt.slab.unref(r);
             return Errno.fail(errno, refused);
         }
-        r.kind = SendRequest.SEND;
-        r.socket = ctx;
-        r.handle = ctx.handle;
         r.flags = flags;
-        r.callerOverlappedAddress = lpOverlapped;
-        r.routineAddress = routine;
-        if (routine != 0) {
-            // The WSATHREADID itself, not the pointer: the caller's copy may be gone by completion.
-            r.copyThreadId(lpThreadId);
-        }
         int verdict = SendFilter.PASS;
-        if (rt.filter != SendFilter.PASS_THROUGH) {
+        if (filter != SendFilter.PASS_THROUGH) {
             // The ticket may reach another thread that releases it before this verdict is acted on.
-            r.filtering = true;
+            r.filterSees();
             verdict = filter(sc.facts.aim(ctx, true, r.buffers.array(), r.buffers.count(), r.buffers.totalBytes(), flags, r.ticket()));
             sc.facts.clear();
         }
         if (verdict > 0) {
             synchronized (ctx) {
-                r.filtering = false;
+                r.filterDecided(false);
             }
-            rt.slab.unref(r);
             Errno.set(errno, verdict);
             return Errno.SOCKET_ERROR;
         }
-        CompletionDelivery.markInProgress(lpOverlapped);
+        requests.markInProgress(r);
         int rc;
         synchronized (ctx) {
-            r.filtering = false;
-            r.held = verdict == SendFilter.DELAY && !r.releasedEarly;
-            rc = ctx.closing ? WsaCondition.NOT_A_SOCKET.code() : ctx.queue.submit(r, sc);
+            r.filterDecided(verdict == SendFilter.DELAY);
+            if (!ctx.stillOpen(resolved)) {
+                rc = requests.refuse(r, WsaCondition.NOT_A_SOCKET.code());
+            } else {
+                requests.accept(r);
+                rc = requests.issued(r, ctx.queue.submit(r, sc));
+            }
         }
         if (rc == 0) {
             if (lpSent != 0) {
                 CallerMemory.putInt(lpSent, r.transferred);
             }
             // Completed at once: the indication is given before returning 0, as the seed requires.
-            rt.delivery.deliver(r, sc);
-            rt.slab.unref(r);
+            requests.deliverAtOnce(r, sc);
             return 0;
-        }
-        if (rc != PENDING) {
-            rt.slab.unref(r);
         }
         Errno.set(errno, rc);
         return Errno.SOCKET_ERROR;
     }
 
-    private int sendSynchronous(SocketContext ctx, long lpBuffers, int count, long lpSent, int flags,
+    private int sendSynchronous(SocketContext ctx, long resolved, long lpBuffers, int count, long lpSent, int flags,
                                 long errno, ThreadScratch sc) {
-        if (!CallerMemory.plausible(lpSent, 4, 4)) {
+        if (!CallerPointers.plausible(lpSent, 4, 4)) {
             return Errno.fail(errno, WsaCondition.BYTES_SENT_MISSING);
         }
         if (count < 0 || count > SYNC_MAX_BUFFERS) {
@@ -160,7 +210,7 @@ final class SendPath {
         if (ctx.messageOriented && total > ctx.maxMessageSize) {
             return Errno.fail(errno, WsaCondition.MESSAGE_TOO_LARGE);
         }
-        if (rt.filter != SendFilter.PASS_THROUGH) {
+        if (filter != SendFilter.PASS_THROUGH) {
             int verdict = filter(sc.facts.aim(ctx, false,
                     MemorySegment.ofAddress(lpBuffers).reinterpret(count * WsaBufCapture.SIZEOF_WSABUF), count, total, flags, 0));
             sc.facts.clear();
@@ -170,43 +220,43 @@ final class SendPath {
             }
         }
         synchronized (ctx) {
+            if (!ctx.stillOpen(resolved)) {
+                return Errno.fail(errno, WsaCondition.NOT_A_SOCKET);
+            }
             // Keep the order: jwsp's own queued overlapped sends go first.
-            while (!ctx.queue.drained() && !ctx.closing) {
+            if (!ctx.queue.drained()) {
                 if (ctx.nonBlocking) {
                     return Errno.fail(errno, WsaCondition.WOULD_BLOCK_BEHIND_QUEUE);
                 }
-                ctx.queue.waiters++;
                 try {
-                    ctx.wait();
+                    ctx.queue.await(SubmissionQueue.Until.DRAINED_OR_CLOSING, 0);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return Errno.fail(errno, WsaCondition.PROVIDER_FAULT);
-                } finally {
-                    ctx.queue.waiters--;
                 }
             }
-            if (ctx.closing) {
+            if (!ctx.stillOpen(resolved)) {
                 return Errno.fail(errno, WsaCondition.NOT_A_SOCKET);
             }
-            ctx.queue.syncInProgress++;
+            ctx.queue.beginSync();
         }
         try {
             return ctx.lower.sendRaw(ctx.lowerHandle, lpBuffers, count, lpSent, flags, 0L, errno);
         } finally {
-            SendRequest done;
+            OverlappedRequest done;
             synchronized (ctx) {
                 ctx.queue.endSync(sc);
                 done = ctx.queue.takeDone();
             }
             if (done != null) {
-                rt.delivery.deliverAll(done, sc);
+                delivery.deliverAll(done, sc);
             }
         }
     }
 
     /** The filter's verdict: PASS (0), DELAY (-1), or a WSAE code (&gt; 0). */
     private int filter(SendFacts facts) {
-        SendFilter f = rt.filter;
+        SendFilter f = filter;
         if (f == SendFilter.PASS_THROUGH) {
             return SendFilter.PASS;
         }

@@ -32,14 +32,16 @@ final class SocketTable {
 
     private final Arena arena;
     private final int bound;
+    private final UpcallTable upcalls;
     private volatile SocketContext[] slots = new SocketContext[0];
     /** Free slot numbers; guarded by this. */
     private int[] free = new int[0];
     private int freeTop;
 
-    SocketTable(Arena arena, int bound) {
+    SocketTable(Arena arena, int bound, UpcallTable upcalls) {
         this.arena = arena;
         this.bound = bound;
+        this.upcalls = upcalls;
         synchronized (this) {
             grow();
         }
@@ -75,17 +77,31 @@ final class SocketTable {
             return null;
         }
         SocketContext c = slots[free[--freeTop]];
-        c.reset();
-        c.generation++;
-        c.contextValue = ((long) c.generation << 32) | c.slot;
+        c.reuse();
         return c;
     }
 
     /** Returns a slot to the table; its context value stops resolving first. */
     synchronized void free(SocketContext c) {
-        c.open = false;
-        c.contextValue = 0;
+        c.unpublish();
         free[freeTop++] = c.slot;
+    }
+
+    /**
+     * A socket whose lower provider still holds an operation after WSPCloseSocket gave up
+     * waiting: its handle stops resolving, but the slot is not reused until WSPCleanup, so a
+     * late completion cannot touch another socket.
+     */
+    void retire(SocketContext c) {
+        c.retire();
+    }
+
+    /** The open jwsp socket behind a client handle (WPUQuerySocketHandleContext), or null. Hot: no allocation. */
+    SocketContext socketOf(long s, ThreadScratch sc) {
+        if (upcalls.querySocketHandleContext(s, sc.context, sc.errno) != 0) {
+            return null;
+        }
+        return of(sc.context.get(java.lang.foreign.ValueLayout.JAVA_LONG, 0));
     }
 
     /** <em>Hot.</em> The open socket whose context value this is, or null. */

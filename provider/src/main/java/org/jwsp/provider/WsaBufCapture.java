@@ -1,5 +1,6 @@
 package org.jwsp.provider;
 
+import org.jwsp.bindings.CallerMemory;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -7,11 +8,11 @@ import org.jwsp.bindings.windows.WSABUF;
 
 /**
  * A copy of a caller's transient {@code WSABUF} array, in the native record of one
- * {@link SendRequest} (a flyweight in the manner of Netty's {@code IovArray}), or for more than
- * {@link SendRequest#CAPACITY} entries in a block lent by {@link LargeCaptures}:
+ * {@link OverlappedRequest} (a flyweight in the manner of Netty's {@code IovArray}), or for more than
+ * {@link OverlappedRequest#CAPACITY} entries in a block lent by {@link LargeCaptures}:
  *
  * <pre>
- *   WSABUF buffers[SendRequest.CAPACITY];   // struct _WSABUF { ULONG len; CHAR *buf; }  16 bytes
+ *   WSABUF buffers[OverlappedRequest.CAPACITY];   // struct _WSABUF { ULONG len; CHAR *buf; }  16 bytes
  *            +0 len (4) +4 pad (4) +8 buf (8)
  * </pre>
  *
@@ -68,7 +69,7 @@ final class WsaBufCapture {
         if (count < 0 || count > LargeCaptures.MAX_BUFFERS) {
             return WsaCondition.TOO_MANY_BUFFERS;
         }
-        if (count > 0 && !CallerMemory.plausible(lpBuffers, count * SIZEOF_WSABUF, ALIGNOF_WSABUF)) {
+        if (count > 0 && !CallerPointers.plausible(lpBuffers, count * SIZEOF_WSABUF, ALIGNOF_WSABUF)) {
             return WsaCondition.BUFFERS_NOT_IN_USER_SPACE;
         }
         if (count > capacity) {
@@ -94,13 +95,13 @@ final class WsaBufCapture {
 
     /**
      * Checks the caller's own array of {@code count} WSABUFs (a synchronous send, read in place):
-     * first that the array may be touched at all ({@link CallerMemory#plausible}), then each entry
+     * first that the array may be touched at all ({@link CallerPointers#plausible}), then each entry
      * as {@link #sum} does; only those {@code count} entries are read.
      *
      * @return the total byte count, or {@code -(1 + condition.ordinal())} for the condition that refuses it
      */
     static long validate(long wsabufs, int count) {
-        if (count > 0 && !CallerMemory.plausible(wsabufs, count * SIZEOF_WSABUF, ALIGNOF_WSABUF)) {
+        if (count > 0 && !CallerPointers.plausible(wsabufs, count * SIZEOF_WSABUF, ALIGNOF_WSABUF)) {
             return -1 - WsaCondition.BUFFERS_NOT_IN_USER_SPACE.ordinal();
         }
         return sum(wsabufs, count);
@@ -109,7 +110,7 @@ final class WsaBufCapture {
     /**
      * Sums the lengths of {@code count} WSABUFs at {@code wsabufs}, which jwsp may read (a capture
      * of its own, or a caller array {@link #validate} admitted). A buffer with bytes must lie in
-     * user space ({@link CallerMemory#inUserSpace}: jwsp never touches the data, the lower provider
+     * user space ({@link CallerMemory#inUserSpace(long, long)}: jwsp never touches the data, the lower provider
      * reads them and answers for what is unmapped there).
      *
      * @return the total byte count, or {@code -(1 + condition.ordinal())} for the condition that refuses it

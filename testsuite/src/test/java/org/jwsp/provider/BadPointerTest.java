@@ -6,7 +6,6 @@ import static org.jwsp.bindings.windows.ws2spi_h.*;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.UUID;
 
 import org.junit.jupiter.api.Test;
 import org.jwsp.bindings.windows.LPWSPSEND;
@@ -23,7 +22,6 @@ import org.jwsp.testkit.Pair;
  */
 class BadPointerTest {
 
-    private static final UUID ID = UUID.fromString("b0d0f0e1-0a1b-4c2d-8e3f-405162738495");
     private static final long KERNEL = 0xFFFF_8000_0010_0000L;
     private static final long NON_CANONICAL = 0x0000_9000_0000_0000L;
     private static final long LOW = 0x1000L;
@@ -42,7 +40,7 @@ class BadPointerTest {
     }
 
     private static void withPair(int flags, boolean probe, Body body) throws Exception {
-        OverTheHost.run(ID, st -> st.withProbeCallerMemory(probe), (ws2, installed, arena) -> {
+        OverTheHost.run(st -> st.withProbeCallerMemory(probe), (ws2, installed, arena) -> {
             try (Pair p = Pair.tcp(ws2, AF_INET(), flags, arena)) {
                 MemorySegment fn = WSPPROC_TABLE.lpWSPSend(ws2.provider(p.client()).procTable());
                 MemorySegment errno = arena.allocate(ValueLayout.JAVA_INT);

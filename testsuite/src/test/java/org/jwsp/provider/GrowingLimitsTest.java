@@ -7,7 +7,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 
 import org.junit.jupiter.api.Test;
 import org.jwsp.bindings.windows.OVERLAPPED;
@@ -22,13 +21,12 @@ import org.jwsp.testkit.Pair;
  */
 class GrowingLimitsTest {
 
-    private static final UUID ID = UUID.fromString("9a0b1c2d-3e4f-4a5b-8c6d-7e8f90a1b2c3");
     private static final int WAIT = 10_000;
 
     @Test
     void sockets_growPastTheFirstChunk_thenWsaeMfileAtTheBound_andASlotFreedIsUsable() throws Exception {
         int bound = SocketTable.FIRST_CHUNK * 2 + 5; // three chunks: 64, 64, 5
-        OverTheHost.run(ID, s -> s.withSocketSlots(bound), (ws2, installed, arena) -> {
+        OverTheHost.run(s -> s.withSocketSlots(bound), (ws2, installed, arena) -> {
             List<Long> open = new ArrayList<>();
             try {
                 for (int i = 0; i < bound; i++) {
@@ -56,7 +54,7 @@ class GrowingLimitsTest {
     void outstandingSends_growPastTheFirstChunk_thenWsaeWouldBlockAtTheBound_andEveryOneCompletes() throws Exception {
         int bound = RequestSlab.FIRST_CHUNK + 44;
         int each = 256 << 10;
-        OverTheHost.run(ID, s -> s.withRequestPoolSize(bound), (ws2, installed, arena) -> {
+        OverTheHost.run(s -> s.withRequestPoolSize(bound), (ws2, installed, arena) -> {
             try (Pair p = Pair.tcp(ws2, AF_INET(), WSA_FLAG_OVERLAPPED(), arena)) {
                 MemorySegment data = Buffers.pattern(arena, each, 4);
                 MemorySegment bufs = Buffers.wsabuf(arena, data);

@@ -18,7 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
@@ -44,7 +43,6 @@ import org.jwsp.testkit.Pair;
  */
 class NativeSendStressTest {
 
-    private static final UUID ID = UUID.fromString("5e4d3c2b-1a09-4f8e-9d7c-6b5a49382716");
     static final int THREADS = Integer.getInteger("jwsp.stress.threads", 8);
     static final int SOCKETS = Integer.getInteger("jwsp.stress.sockets", 4);
     static final long SENDS = Long.getLong("jwsp.stress.sends", 200_000L);
@@ -91,7 +89,7 @@ class NativeSendStressTest {
     @Test
     void pthreadsSharingSockets_everyRecordOnItsConnection_inOrder_once_everyRoutineOnce() throws Throwable {
         Path library = compile();
-        OverTheHost.run(ID, (ws2, installed, arena) -> {
+        OverTheHost.run((ws2, installed, arena) -> {
             SymbolLookup lib = SymbolLookup.libraryLookup(library, arena);
             Linker linker = Linker.nativeLinker();
             MethodHandle size = linker.downcallHandle(lib.findOrThrow("send_stress_job_size"), FunctionDescriptor.of(ValueLayout.JAVA_INT));

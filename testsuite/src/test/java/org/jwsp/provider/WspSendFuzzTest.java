@@ -13,7 +13,6 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.UUID;
 
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -46,7 +45,6 @@ import org.jwsp.testkit.Pair;
 class WspSendFuzzTest {
 
     private static final Logger LOG = LogManager.getLogger(WspSendFuzzTest.class);
-    private static final UUID ID = UUID.fromString("f0220f22-0a1b-4c2d-9e3f-40516273a4b5");
     static final long CASES = Long.getLong("jwsp.fuzz.cases", 200_000L);
     static final long SEED = Long.getLong("jwsp.fuzz.seed", 0x10_2026_1202L);
     private static final int WAIT = 10_000;
@@ -59,7 +57,7 @@ class WspSendFuzzTest {
 
     @Test
     void wspSend_seededHostileArguments_documentedCodesOnly_socketsStillWork() throws Exception {
-        OverTheHost.run(ID, (ws2, installed, arena) -> new Run(ws2, arena).go());
+        OverTheHost.run((ws2, installed, arena) -> new Run(ws2, arena).go());
     }
 
     /** One fuzz run: the sockets, the memory the good pointers point to, the tallies. */
