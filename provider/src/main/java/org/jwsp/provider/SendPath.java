@@ -238,6 +238,9 @@ final class SendPath {
             if (!ctx.stillOpen(resolved)) {
                 return Errno.fail(errno, WsaCondition.NOT_A_SOCKET);
             }
+            if (ctx.queue.broken() != 0) {
+                return Errno.fail(errno, WsaCondition.STREAM_BROKEN);
+            }
             ctx.queue.beginSync();
         }
         try {

@@ -16,6 +16,14 @@ import org.jwsp.bindings.windows.ws2spi_h;
  * A member the lower provider consumed only in part keeps its place at the head and its
  * remainder goes in the next lower send. Message-oriented sockets are never merged.
  *
+ * <p><b>No hole in a stream.</b> When the lower provider refuses, at issue, a send jwsp has
+ * already accepted, or fails a send at completion (other than with WSA_OPERATION_ABORTED, which
+ * WSPCloseSocket and SIO_FLUSH ask for), the bytes behind it can no longer follow
+ * in order: on a stream socket the queue {@linkplain #broken breaks}. That lower send's members
+ * complete with the lower provider's code (a "try again" code, which means nothing as a
+ * completion status, becomes {@link WsaCondition#STREAM_BROKEN}); every send still waiting, and
+ * every later send, fails with {@link WsaCondition#STREAM_BROKEN} (WSAECONNABORTED).
+ *
  * <p>Threads: every method runs under the owning {@link SocketContext}'s monitor (callers of
  * WSPSend, the completion worker, WSPCloseSocket/SIO_FLUSH, filter releases). Requests that
  * finish are collected on a done list and delivered by the caller after it leaves the lock
@@ -31,6 +39,10 @@ final class SubmissionQueue {
     static final long MERGE_BYTES = 256 * 1024;
 
     private static final int PENDING = ws2spi_h.WSA_IO_PENDING();
+    private static final int ABORTED = ws2spi_h.WSA_OPERATION_ABORTED();
+    private static final int WOULD_BLOCK = ws2spi_h.WSAEWOULDBLOCK();
+    private static final int NO_BUFFERS = ws2spi_h.WSAENOBUFS();
+    private static final int IN_PROGRESS = ws2spi_h.WSAEINPROGRESS();
 
     private final SocketContext socket;
     private OverlappedRequest head;
@@ -47,6 +59,8 @@ final class SubmissionQueue {
     private int delivering;
     /** Proxied overlapped operations (WSPRecv, WSPSendTo, WSPIoctl...) pending at the lower provider. */
     private int proxiesPending;
+    /** 0 while the stream keeps its order; else the code every later send fails with ({@link #broken}). */
+    private int brokenCode;
     /** Whether the lower provider posts a completion packet also when it completes at once (Windows does). */
     private boolean lowerPostsImmediate = true;
 
@@ -111,6 +125,15 @@ final class SubmissionQueue {
         // (they wake, see it closed or reused, and leave, each counting itself out)
         delivering = 0;
         proxiesPending = 0;
+        brokenCode = 0;
+    }
+
+    /**
+     * 0 while sends may go on; else the code a new send fails with: a stream whose order jwsp
+     * could not keep (see the class comment).
+     */
+    int broken() {
+        return brokenCode;
     }
 
     /** Nothing of jwsp's is queued or in flight, so a synchronous send keeps the order. */
@@ -139,6 +162,9 @@ final class SubmissionQueue {
      *         provider's error (nothing kept, no completion will be indicated)
      */
     int submit(OverlappedRequest r, ThreadScratch s) {
+        if (brokenCode != 0) {
+            return brokenCode;
+        }
         if (inFlight != null || head != null || syncInProgress > 0 || r.held) {
             append(r);
             return PENDING;
@@ -289,6 +315,10 @@ final class SubmissionQueue {
             }
             r = next;
         }
+        if (error != 0 && error != ABORTED && !socket.closing && !socket.messageOriented) {
+            // (an aborted send was asked for: WSPCloseSocket or SIO_FLUSH, which discard by design)
+            breakStream();
+        }
         if (unfinishedHead != null) {
             unfinishedTail.next = head;
             head = unfinishedHead;
@@ -343,9 +373,33 @@ final class SubmissionQueue {
             } else if (s.errno() == PENDING) {
                 inFlight = leader;
             } else {
-                split(leader, s.errno(), 0);
+                split(leader, completionCode(s.errno()), 0);
             }
         }
+    }
+
+    /**
+     * A refusal at issue as the completion status of a send that was answered WSA_IO_PENDING:
+     * a code that says "try again" cannot be one (the send cannot be retried in its place).
+     */
+    private int completionCode(int refusal) {
+        if (socket.messageOriented) {
+            return refusal;
+        }
+        return refusal == WOULD_BLOCK || refusal == NO_BUFFERS || refusal == IN_PROGRESS || refusal == PENDING
+                ? WsaCondition.STREAM_BROKEN.code() : refusal;
+    }
+
+    /** The stream lost its order: every send still waiting fails, and so will every later one. */
+    private void breakStream() {
+        brokenCode = WsaCondition.STREAM_BROKEN.code();
+        for (OverlappedRequest r = head; r != null; ) {
+            OverlappedRequest next = r.next;
+            r.next = null;
+            finish(r, brokenCode, (int) r.sent);
+            r = next;
+        }
+        head = tail = null;
     }
 
     private OverlappedRequest pop() {

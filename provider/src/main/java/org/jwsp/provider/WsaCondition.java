@@ -46,6 +46,12 @@ public enum WsaCondition {
     PENDING(WSA_IO_PENDING()),
     /** The send was still queued in jwsp when the socket was closed or SIO_FLUSH ran. */
     ABORTED(WSA_OPERATION_ABORTED()),
+    /**
+     * A stream socket's send order is broken: the lower provider refused, at issue, a send jwsp
+     * had already accepted (or failed one at completion), so the sends queued behind it and every
+     * later send fail rather than leave a hole in the stream.
+     */
+    STREAM_BROKEN(WSAECONNABORTED()),
     /** WSPGetOverlappedResult on an operation not complete yet, without fWait. */
     INCOMPLETE(WSA_IO_INCOMPLETE()),
     /** WSPStartup with a version below 2.2. */
