@@ -143,7 +143,7 @@ final class SubmissionQueue {
 
     /**
      * Nothing of this socket is at the lower provider or on its way to the client: no send in
-     * flight or inside a synchronous call, no done list being delivered, no proxied operation
+     * flight or inside a synchronous call, no done list or result given at once being delivered, no proxied operation
      * pending. WSPCloseSocket waits for this before it closes the client's handle, so every
      * completion still reaches the client through that handle (its port, not only its event).
      */
@@ -236,7 +236,15 @@ final class SubmissionQueue {
         return d;
     }
 
-    /** A done list taken from {@link #takeDone} has been delivered. */
+    /**
+     * A caller got a result at once and will deliver it after leaving the lock: counted like a
+     * done list, so {@link #quiet} waits for it ({@link #delivered} when done).
+     */
+    void deliveringAtOnce() {
+        delivering++;
+    }
+
+    /** A done list taken from {@link #takeDone}, or a result given at once, has been delivered. */
     void delivered() {
         delivering--;
         wakeWaiters();
