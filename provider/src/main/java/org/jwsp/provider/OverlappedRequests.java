@@ -147,14 +147,20 @@ final class OverlappedRequests {
         return result;
     }
 
-    /** The lower provider completed {@code r} at once: the caller gives the indication now (no lock held). */
-    void deliverAtOnce(OverlappedRequest r, ThreadScratch sc) {
+    /**
+     * The lower provider completed {@code r} at once: the caller gives the indication now (no
+     * lock held).
+     *
+     * @return false when no indication can reach the caller (its completion routine could not be
+     *         queued): the entry must not answer success ({@link WsaCondition#ROUTINE_NOT_QUEUED})
+     */
+    boolean deliverAtOnce(OverlappedRequest r, ThreadScratch sc) {
         Runnable hook = beforeDeliverAtOnce;
         if (hook != null) {
             hook.run();
         }
         r.stage = DELIVERED;
-        deliverCounted(r, sc);
+        return deliverCounted(r, sc);
     }
 
     /**
@@ -162,10 +168,10 @@ final class OverlappedRequests {
      * {@link #issued} so WSPCloseSocket waits for it ({@link SubmissionQueue#quiet}): the handle
      * stays open until WPUCompleteOverlappedRequest has been told.
      */
-    private void deliverCounted(OverlappedRequest r, ThreadScratch sc) {
+    private boolean deliverCounted(OverlappedRequest r, ThreadScratch sc) {
         SocketContext socket = r.socket;
         try {
-            delivery.deliver(r, sc);
+            return delivery.deliver(r, sc);
         } finally {
             synchronized (socket) {
                 socket.queue.delivered();

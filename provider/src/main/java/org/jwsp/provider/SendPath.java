@@ -184,9 +184,9 @@ final class SendPath {
             if (lpSent != 0) {
                 CallerMemory.putInt(lpSent, r.transferred);
             }
-            // Completed at once: the indication is given before returning 0, as the seed requires.
-            requests.deliverAtOnce(r, sc);
-            return 0;
+            // Completed at once: the indication is given before returning 0, as the seed requires;
+            // a routine that cannot be queued makes it no success (the caller would wait forever).
+            return requests.deliverAtOnce(r, sc) ? 0 : Errno.fail(errno, WsaCondition.ROUTINE_NOT_QUEUED);
         }
         Errno.set(errno, rc);
         return Errno.SOCKET_ERROR;

@@ -62,6 +62,11 @@ public enum WsaCondition {
     TOO_MANY_SOCKETS(WSAEMFILE()),
     /** The lower provider answered SOCKET_ERROR (or FALSE) without writing lpErrno. */
     LOWER_GAVE_NO_CODE(WSAENETDOWN()),
+    /**
+     * An operation completed at once, but WPUQueueApc refused its completion routine: no
+     * indication can reach the caller, so the call is no success (the OVERLAPPED holds the result).
+     */
+    ROUTINE_NOT_QUEUED(WSAENETDOWN()),
     /** An unexpected Throwable inside an upcall: the provider's part of the network subsystem failed. */
     PROVIDER_FAULT(WSAENETDOWN()),
     /** An entry called before WSPStartup or after the last WSPCleanup. */
