@@ -127,6 +127,11 @@ final class LowerProvider {
         return code == NO_CODE ? noCode("WSPGetOverlappedResult") : code;
     }
 
+    /** The lower WSPShutdown (a nonblocking call: it initiates the FIN). */
+    int shutdown(long s, int how, MemorySegment errno) {
+        return org.jwsp.bindings.windows.LPWSPSHUTDOWN.invoke(WSPPROC_TABLE.lpWSPShutdown(table), s, how, errno);
+    }
+
     int cleanup(MemorySegment errno) {
         return LPWSPCLEANUP.invoke(cleanup, errno);
     }

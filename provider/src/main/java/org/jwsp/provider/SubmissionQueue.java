@@ -2,6 +2,8 @@ package org.jwsp.provider;
 
 import java.lang.foreign.MemorySegment;
 
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 import org.jwsp.bindings.windows.ws2spi_h;
 
 /**
@@ -38,6 +40,7 @@ final class SubmissionQueue {
      */
     static final long MERGE_BYTES = 256 * 1024;
 
+    private static final Logger LOG = LogManager.getLogger(SubmissionQueue.class);
     private static final int PENDING = ws2spi_h.WSA_IO_PENDING();
     private static final int ABORTED = ws2spi_h.WSA_OPERATION_ABORTED();
     private static final int WOULD_BLOCK = ws2spi_h.WSAEWOULDBLOCK();
@@ -61,6 +64,8 @@ final class SubmissionQueue {
     private int proxiesPending;
     /** 0 while the stream keeps its order; else the code every later send fails with ({@link #broken}). */
     private int brokenCode;
+    /** A WSPShutdown's {@code how} to pass down once the queue drains ({@link #shutdownWhenDrained}), or -1. */
+    private int deferredShutdown = -1;
     /** Whether the lower provider posts a completion packet also when it completes at once (Windows does). */
     private boolean lowerPostsImmediate = true;
 
@@ -126,6 +131,29 @@ final class SubmissionQueue {
         delivering = 0;
         proxiesPending = 0;
         brokenCode = 0;
+        deferredShutdown = -1;
+    }
+
+    /**
+     * WSPShutdown came while sends are queued: the lower socket is shut down with {@code how}
+     * when they have gone out (or failed), so the FIN follows every byte jwsp accepted before.
+     * The lower provider's answer then reaches no one (the caller was told 0); a closing socket
+     * skips it (the close ends everything).
+     */
+    void shutdownWhenDrained(int how) {
+        deferredShutdown = how;
+    }
+
+    /** Passes a deferred WSPShutdown down once nothing of jwsp's is queued or in flight. */
+    private void shutdownIfDrained(ThreadScratch s) {
+        if (deferredShutdown < 0 || !drained() || syncInProgress > 0) {
+            return;
+        }
+        int how = deferredShutdown;
+        deferredShutdown = -1;
+        if (!socket.closing && socket.lower.shutdown(socket.lowerHandle, how, s.errno) != 0) {
+            LOG.debug("deferred WSPShutdown({}) of the lower socket failed: {}", how, s.errno());
+        }
     }
 
     /**
@@ -220,6 +248,7 @@ final class SubmissionQueue {
             r = next;
         }
         head = tail = null;
+        shutdownIfDrained(ThreadScratch.get());
         wakeWaiters();
     }
 
@@ -336,8 +365,14 @@ final class SubmissionQueue {
         }
     }
 
-    /** Issues waiting sends while the socket is idle; results the lower gives at once are split here. */
+    /** Issues waiting sends while the socket is idle, then a deferred shutdown once drained. */
     private void pump(ThreadScratch s) {
+        issueWaiting(s);
+        shutdownIfDrained(s);
+    }
+
+    /** Issues waiting sends while the socket is idle; results the lower gives at once are split here. */
+    private void issueWaiting(ThreadScratch s) {
         while (inFlight == null && syncInProgress == 0 && head != null && !head.held && !socket.closing) {
             OverlappedRequest leader = pop();
             MemorySegment buffers;
