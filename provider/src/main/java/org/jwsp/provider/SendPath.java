@@ -159,7 +159,7 @@ final class SendPath {
         if (filter != SendFilter.PASS_THROUGH) {
             // The ticket may reach another thread that releases it before this verdict is acted on.
             r.filterSees();
-            verdict = filter(sc.facts.aim(ctx, true, r.buffers.array(), r.buffers.count(), r.buffers.totalBytes(), flags, r.ticket()));
+            verdict = filter(sc.facts.aim(ctx, true, r.buffers.array().address(), r.buffers.count(), r.buffers.totalBytes(), flags, r.ticket()));
             sc.facts.clear();
         }
         if (verdict > 0) {
@@ -211,8 +211,7 @@ final class SendPath {
             return Errno.fail(errno, WsaCondition.MESSAGE_TOO_LARGE);
         }
         if (filter != SendFilter.PASS_THROUGH) {
-            int verdict = filter(sc.facts.aim(ctx, false,
-                    MemorySegment.ofAddress(lpBuffers).reinterpret(count * WsaBufCapture.SIZEOF_WSABUF), count, total, flags, 0));
+            int verdict = filter(sc.facts.aim(ctx, false, lpBuffers, count, total, flags, 0));
             sc.facts.clear();
             if (verdict > 0) {
                 Errno.set(errno, verdict);

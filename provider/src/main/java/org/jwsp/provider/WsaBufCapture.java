@@ -140,6 +140,14 @@ final class WsaBufCapture {
         return wsabufs.get(ValueLayout.JAVA_INT_UNALIGNED, i * SIZEOF_WSABUF + OFFSETOF_LEN);
     }
 
+    /**
+     * The len of entry {@code i} of the WSABUF array at {@code wsabufs}, a capture of jwsp's or
+     * a caller's array {@link #validate} admitted (no segment made: a synchronous send's filter).
+     */
+    static int length(long wsabufs, int i) {
+        return CallerMemory.getInt(wsabufs + i * SIZEOF_WSABUF + OFFSETOF_LEN);
+    }
+
     int count() {
         return count;
     }

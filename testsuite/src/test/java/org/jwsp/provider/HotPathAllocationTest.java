@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.jwsp.bindings.windows.OVERLAPPED;
 import org.jwsp.bindings.windows.ws2spi_h;
 import org.jwsp.testkit.PeerReader;
+import org.jwsp.provider.filter.SendFilter;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -83,7 +84,18 @@ class HotPathAllocationTest {
 
     @Test
     void synchronousSendsAllocateNothingPerSend() throws Exception {
-        try (SendFixture f = new SendFixture()) {
+        synchronousSends(st -> st);
+    }
+
+    /** Issue 10, defect 11: with a filter installed, a synchronous send allocated 40 B (its WSABUF array as a segment). */
+    @Test
+    void synchronousSendsWithAFilterAllocateNothingPerSend() throws Exception {
+        SendFilter looksAtTheBuffers = v -> v.bufferCount() > 0 && v.bufferLength(0) < 0 ? SendFilter.DELAY : SendFilter.PASS;
+        synchronousSends(st -> st.withFilter(looksAtTheBuffers));
+    }
+
+    private static void synchronousSends(java.util.function.UnaryOperator<ProviderSettings> settings) throws Exception {
+        try (SendFixture f = new SendFixture(settings)) {
             long s = f.stream(false);
             int peer = f.lowerOf().peerFd;
             AtomicBoolean done = new AtomicBoolean();
