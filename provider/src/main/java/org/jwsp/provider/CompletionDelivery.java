@@ -47,6 +47,17 @@ final class CompletionDelivery {
         int depth;
         OverlappedRequest deferredHead;
         OverlappedRequest deferredTail;
+        /** The last routine this thread ran, as a call target: programs use one or a few, so it is made rarely. */
+        private long routineAddress;
+        private MemorySegment routine = MemorySegment.NULL;
+
+        MemorySegment routine(long address) {
+            if (address != routineAddress) {
+                routine = MemorySegment.ofAddress(address);
+                routineAddress = address;
+            }
+            return routine;
+        }
 
         boolean isRunning(SocketContext s) {
             for (int i = 0; i < depth; i++) {
@@ -57,6 +68,13 @@ final class CompletionDelivery {
             return false;
         }
     }
+
+    /**
+     * A client's completion routine, its lpOverlapped declared as an address (the same register on
+     * x64): no segment is made for it per delivery, and the target comes from {@link RoutineNesting#routine}.
+     */
+    private static final java.lang.invoke.MethodHandle ROUTINE = java.lang.foreign.Linker.nativeLinker().downcallHandle(
+            org.jwsp.bindings.AddressSignatures.addressesAsLongs(LPWSAOVERLAPPED_COMPLETION_ROUTINE.descriptor()));
 
     private static final ThreadLocal<RoutineNesting> NESTING = ThreadLocal.withInitial(RoutineNesting::new);
 
@@ -195,8 +213,7 @@ final class CompletionDelivery {
     private void runRoutine(RoutineNesting n, OverlappedRequest r) {
         n.running[n.depth++] = r.socket;
         try {
-            LPWSAOVERLAPPED_COMPLETION_ROUTINE.invoke(MemorySegment.ofAddress(r.routineAddress), r.error, r.transferred,
-                    MemorySegment.ofAddress(r.callerOverlappedAddress), 0);
+            ROUTINE.invokeExact(n.routine(r.routineAddress), r.error, r.transferred, r.callerOverlappedAddress, 0);
         } catch (Throwable t) {
             LOG.error("a client completion routine failed", t);
         } finally {
