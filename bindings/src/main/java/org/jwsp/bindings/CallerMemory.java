@@ -19,13 +19,47 @@ import java.lang.foreign.ValueLayout;
  * except the {@code Aligned} ones, which throw on a misaligned address. A caller must have decided the pointer may be touched (non-null, the
  * contract keeps it valid for the call or the operation) before it calls here. Stateless; any
  * thread.
+ *
+ * <p><b>Deciding without touching</b>: {@link #inUserSpace(long, long, long)} answers, by
+ * comparisons only, whether a pointer can be a caller's: not null, aligned for what it points to,
+ * not in the first 64 KiB, not non-canonical or in kernel space, not running past the end of user
+ * space. A pointer inside user space that points at nothing cannot be told apart without asking the
+ * kernel (the provider's optional probe, README "Bad pointers"); a fault in native memory would
+ * kill the JVM, Java cannot catch it.
  */
 public final class CallerMemory {
 
     /** Every address; only the methods of this class index it, each by a contract-sized extent. */
     private static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
 
+    /**
+     * Lowest address a caller pointer may hold: Windows never maps the first 64 KiB of a process
+     * (null-pointer arithmetic lands there), and Linux's {@code vm.mmap_min_addr} defaults to 64 KiB.
+     */
+    public static final long LOWEST = 0x1_0000L;
+    /**
+     * One past the last user address: Windows x64 user space ends at {@code 0x7FFF'FFFE'FFFF}
+     * (the 64 KiB below 2^47 are a no-access region), Linux x86-64 with 4-level paging at
+     * {@code 2^47 - 4096} (a process on a 5-level kernel gets higher addresses only if it asks
+     * mmap for them). Everything above, and every non-canonical or kernel address, is refused.
+     */
+    public static final long USER_END = System.getProperty("os.name", "").startsWith("Windows") ? 0x7FFF_FFFF_0000L : 0x7FFF_FFFF_F000L;
+
     private CallerMemory() {
+    }
+
+    /**
+     * <em>Hot.</em> Whether {@code bytes} bytes at {@code address} lie wholly in user space, at or
+     * above {@link #LOWEST} and below {@link #USER_END}, with {@code address} a multiple of
+     * {@code alignment} (a power of two). Compares only; touches nothing.
+     */
+    public static boolean inUserSpace(long address, long bytes, long alignment) {
+        return address >= LOWEST && (address & (alignment - 1)) == 0 && bytes >= 0 && bytes <= USER_END - address;
+    }
+
+    /** {@link #inUserSpace(long, long, long)} with no alignment asked (a data buffer, a code address). */
+    public static boolean inUserSpace(long address, long bytes) {
+        return address >= LOWEST && bytes >= 0 && bytes <= USER_END - address;
     }
 
     /** Reads one INT (4 bytes) at {@code address}. */

@@ -109,6 +109,22 @@ public interface KernelPort {
     /** {@code CloseHandle} for ports, events and thread handles; false if it was not open. */
     boolean closeHandle(long handle);
 
+    // ---- caller memory ----------------------------------------------------------------------
+
+    /**
+     * Whether every page of {@code [address, address + bytes)} is mapped in this process: the
+     * optional probe of {@code ProviderSettings.probeCallerMemory} for pointers that pass the
+     * address-range check but may still point nowhere. One system call (Linux: {@code msync}
+     * with {@code MS_ASYNC}, which checks the range against the process's mappings and does
+     * nothing else); it cannot tell a read-only or guard page from a writable one.
+     *
+     * @throws UnsupportedOperationException where the port has no probe (Windows, for now:
+     *                                       {@code VirtualQuery} would be its probe)
+     */
+    default boolean mapped(long address, long bytes) {
+        throw new UnsupportedOperationException("no caller-memory probe on this kernel port");
+    }
+
     /**
      * The kernel port of the system this JVM runs on: the first {@link KernelPortProvider} registered
      * with {@link java.util.ServiceLoader} that runs here ({@code org.jwsp.windows.WindowsKernelPort} from

@@ -33,6 +33,8 @@ import org.jwsp.bindings.windows.OVERLAPPED;
  */
 final class CompletionDelivery {
 
+    /** Whether a WPUQueueApc refusal has been logged at WARN in this runtime. */
+    private boolean apcRefusalLogged;
     private static final Logger LOG = LogManager.getLogger(CompletionDelivery.class);
     /** WSS_OPERATION_IN_PROGRESS (= STATUS_PENDING) in OVERLAPPED.Internal. */
     static final long IN_PROGRESS = 0x103L;
@@ -45,6 +47,17 @@ final class CompletionDelivery {
         int depth;
         OverlappedRequest deferredHead;
         OverlappedRequest deferredTail;
+        /** The last routine this thread ran, as a call target: programs use one or a few, so it is made rarely. */
+        private long routineAddress;
+        private MemorySegment routine = MemorySegment.NULL;
+
+        MemorySegment routine(long address) {
+            if (address != routineAddress) {
+                routine = MemorySegment.ofAddress(address);
+                routineAddress = address;
+            }
+            return routine;
+        }
 
         boolean isRunning(SocketContext s) {
             for (int i = 0; i < depth; i++) {
@@ -55,6 +68,13 @@ final class CompletionDelivery {
             return false;
         }
     }
+
+    /**
+     * A client's completion routine, its lpOverlapped declared as an address (the same register on
+     * x64): no segment is made for it per delivery, and the target comes from {@link RoutineNesting#routine}.
+     */
+    private static final java.lang.invoke.MethodHandle ROUTINE = java.lang.foreign.Linker.nativeLinker().downcallHandle(
+            org.jwsp.bindings.AddressSignatures.addressesAsLongs(LPWSAOVERLAPPED_COMPLETION_ROUTINE.descriptor()));
 
     private static final ThreadLocal<RoutineNesting> NESTING = ThreadLocal.withInitial(RoutineNesting::new);
 
@@ -96,8 +116,13 @@ final class CompletionDelivery {
         return pending;
     }
 
-    /** Delivers {@code r}'s result (any thread, no lock held). Does not drop the caller's reference. */
-    void deliver(OverlappedRequest r, ThreadScratch s) {
+    /**
+     * Delivers {@code r}'s result (any thread, no lock held). Does not drop the caller's reference.
+     *
+     * @return false when the completion routine could not be queued (WPUQueueApc refused): no
+     *         indication will reach the caller, only the result written into its OVERLAPPED
+     */
+    boolean deliver(OverlappedRequest r, ThreadScratch s) {
         long ov = r.callerOverlappedAddress;
         CallerMemory.putLong(ov, OVERLAPPED.InternalHigh$offset(), r.transferred & 0xFFFFFFFFL);
         CallerMemory.putInt(ov, OVERLAPPED.Offset$offset(), r.resultFlags);
@@ -107,8 +132,14 @@ final class CompletionDelivery {
         if (r.routineAddress != 0) {
             r.refs.incrementAndGet();
             if (upcalls.queueApc(r.threadId, apc, r.overlapped.address(), s.errno) != 0) {
-                LOG.warn("WPUQueueApc refused a completion routine (error {}); the routine will not run", s.errno());
+                if (!apcRefusalLogged) {
+                    apcRefusalLogged = true; // racy by design: at worst a second line
+                    LOG.warn("WPUQueueApc refused a completion routine (error {}); the routine will not run (logged once)", s.errno());
+                } else {
+                    LOG.debug("WPUQueueApc refused a completion routine (error {})", s.errno());
+                }
                 slab.unref(r);
+                return false;
             }
         } else if (upcalls.completeOverlappedRequest(r.handle, r.callerOverlappedAddress, r.error, r.transferred, s.errno) != 0) {
             // The handle is gone (the lower provider completed after WSPCloseSocket stopped waiting for
@@ -119,6 +150,7 @@ final class CompletionDelivery {
             }
             LOG.debug("WPUCompleteOverlappedRequest refused socket {} (error {}); event set directly", r.handle, s.errno());
         }
+        return true;
     }
 
     /**
@@ -181,8 +213,7 @@ final class CompletionDelivery {
     private void runRoutine(RoutineNesting n, OverlappedRequest r) {
         n.running[n.depth++] = r.socket;
         try {
-            LPWSAOVERLAPPED_COMPLETION_ROUTINE.invoke(MemorySegment.ofAddress(r.routineAddress), r.error, r.transferred,
-                    MemorySegment.ofAddress(r.callerOverlappedAddress), 0);
+            ROUTINE.invokeExact(n.routine(r.routineAddress), r.error, r.transferred, r.callerOverlappedAddress, 0);
         } catch (Throwable t) {
             LOG.error("a client completion routine failed", t);
         } finally {

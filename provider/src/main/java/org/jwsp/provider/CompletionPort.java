@@ -18,8 +18,8 @@ import org.jwsp.kernel.KernelPort;
  * field of a {@link OverlappedRequest}: the request is found by arithmetic ({@link RequestSlab#ofOverlapped}).
  *
  * <p>Threads: one platform thread, "jwsp-completion", owns the dequeue loop: it dequeues up to
- * {@link #BATCH} packets at once, asks the lower provider for each operation's result
- * (WSPGetOverlappedResult, non-blocking), splits send results under the socket lock, issues the
+ * {@link #BATCH} packets at once, asks the lower provider for each operation's error
+ * (WSPGetOverlappedResult, non-blocking; the byte count is the packet's own), splits send results under the socket lock, issues the
  * next merged send, and delivers outside the lock. It is the only thread that reads
  * {@link #entries}. {@link #stop} posts a packet with {@link #STOP_KEY} and joins.
  * Memory: {@link #entries} belongs to the provider's arena.
@@ -73,8 +73,9 @@ final class CompletionPort implements Runnable {
                 if (ov == 0 && key == STOP_KEY) {
                     return;
                 }
+                int bytes = entries.get(ValueLayout.JAVA_INT, i * ENTRY_SIZE + BYTES_OFFSET);
                 try {
-                    complete(ov, entries.get(ValueLayout.JAVA_INT, i * ENTRY_SIZE + BYTES_OFFSET), s);
+                    complete(ov, bytes, s);
                 } catch (Throwable t) {
                     LOG.error("completion of request at {} failed", ov, t);
                 }
@@ -82,8 +83,13 @@ final class CompletionPort implements Runnable {
         }
     }
 
-    /** {@code packetBytes}: the packet's dwNumberOfBytesTransferred. */
-    private void complete(long ov, int packetBytes, ThreadScratch s) {
+    /**
+     * One packet: {@code bytes} is its dwNumberOfBytesTransferred, the count the lower provider
+     * posted with it. That count, not WSPGetOverlappedResult's, is the operation's: a socket closed
+     * under its operation has no lower handle left to ask (the base then answers WSAENOTSOCK
+     * without a count), and the packet still says what was really sent.
+     */
+    private void complete(long ov, int bytes, ThreadScratch s) {
         OverlappedRequest r = slab.ofOverlapped(ov);
         if (r == null || r.socket == null) {
             LOG.debug("packet for no live request of jwsp: {}", ov);
@@ -92,9 +98,8 @@ final class CompletionPort implements Runnable {
         SocketContext socket = r.socket;
         int error = socket.lower.result(socket.lowerHandle, r.overlapped, s);
         // Once WSPCloseSocket closed the lower socket, the lower WSPGetOverlappedResult answers
-        // WSAENOTSOCK and no count: the packet still carries what the cut operation moved.
+        // WSAENOTSOCK (and no count): the operation was cut by the close.
         boolean lowerClosed = error == ws2spi_h.WSAENOTSOCK();
-        int bytes = lowerClosed ? packetBytes : s.bytes();
         if (r.kind == OverlappedRequest.PROXY) {
             if (lowerClosed) {
                 error = WsaCondition.ABORTED.code(); // WSPCloseSocket cut it: aborted, as the base says it

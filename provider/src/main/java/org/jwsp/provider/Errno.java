@@ -3,6 +3,8 @@ package org.jwsp.provider;
 import org.jwsp.bindings.CallerMemory;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -12,7 +14,7 @@ import org.jwsp.bindings.windows.ws2spi_h;
  * Writes a WSA code through a caller's {@code lpErrno} (bounded to one INT) and returns
  * SOCKET_ERROR: the single exit of every refused call. A null {@code lpErrno} cannot be
  * written; the call still returns SOCKET_ERROR (documented in CONTRACT.md). Expected
- * refusals log at DEBUG; a Throwable caught in an upcall logs once at ERROR.
+ * refusals log at DEBUG; a Throwable caught in an upcall logs at ERROR once per entry and runtime.
  */
 final class Errno {
 
@@ -20,7 +22,15 @@ final class Errno {
     static final int SOCKET_ERROR = ws2spi_h.SOCKET_ERROR();
     static final long INVALID_SOCKET = ws2spi_h.INVALID_SOCKET();
 
+    /** Entries whose fault has been logged at ERROR in this runtime. */
+    private static final Set<String> LOGGED = ConcurrentHashMap.newKeySet();
+
     private Errno() {
+    }
+
+    /** A new runtime logs each entry's first fault again. */
+    static void newRuntime() {
+        LOGGED.clear();
     }
 
     static void set(MemorySegment lpErrno, int code) {
@@ -56,9 +66,17 @@ final class Errno {
         return SOCKET_ERROR;
     }
 
-    /** An upcall body caught {@code t}: log once, answer WSAENETDOWN. */
+    /**
+     * An upcall body caught {@code t}: answer WSAENETDOWN; log at ERROR with the stack the first
+     * time per entry in this runtime, at DEBUG after (a caller that repeats the call must not
+     * flood the host's log).
+     */
     static int fault(MemorySegment lpErrno, String entry, Throwable t) {
-        LOG.error("{} failed inside jwsp; answering {}", entry, WsaCondition.PROVIDER_FAULT, t);
+        if (LOGGED.add(entry)) {
+            LOG.error("{} failed inside jwsp; answering {} (logged once per entry)", entry, WsaCondition.PROVIDER_FAULT, t);
+        } else if (LOG.isDebugEnabled()) {
+            LOG.debug("{} failed inside jwsp again; answering {}", entry, WsaCondition.PROVIDER_FAULT, t);
+        }
         try {
             set(lpErrno, WsaCondition.PROVIDER_FAULT.code());
         } catch (Throwable ignored) {

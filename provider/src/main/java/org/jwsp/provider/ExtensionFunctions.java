@@ -259,7 +259,7 @@ final class ExtensionFunctions {
                 return fail(sc.errno());
             }
             LastError errors = lastError();
-            c.shutDownSend(); // what jwsp accepted before goes out before the FIN
+            c.shutDownSendForDisconnect(); // what jwsp accepted before goes out before the FIN
             int rc;
             if (ov.address() == 0) {
                 rc = 0;

@@ -92,6 +92,30 @@ public final class LayeredProvider {
         return rt == null ? 0 : rt.openSockets();
     }
 
+    /**
+     * Ends the runtime whatever the count of WSPStartups still open, as a process that exits
+     * without WSACleanup ends it: sockets closed, pending sends aborted, the runtime's memory
+     * freed. For a harness that must start every test class from a clean provider after one that
+     * failed half-way; a program calls WSPCleanup instead.
+     *
+     * @return whether a runtime was up
+     */
+    public static boolean abandon() {
+        synchronized (LayeredProvider.class) {
+            ProviderRuntime rt = runtime;
+            if (rt == null) {
+                return false;
+            }
+            runtime = null;
+            try {
+                rt.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return true;
+        }
+    }
+
     /** Whether a runtime is up (between the first WSPStartup and the last WSPCleanup). */
     public static boolean started() {
         return runtime != null;

@@ -4,6 +4,9 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.jwsp.bindings.CallerMemory;
 import org.jwsp.bindings.windows.LPWSPCLEANUP;
 import org.jwsp.bindings.windows.LPWSPGETOVERLAPPEDRESULT;
 import org.jwsp.bindings.windows.LPWSPSEND;
@@ -19,15 +22,21 @@ import org.jwsp.kernel.KernelPort;
  * provider's arena. The entries the send path calls on every operation are read once into
  * fields; the others are read from {@link #table} by the pass-through entries.
  *
- * <p>Immutable after {@link #start}; used from any thread. {@link #cleanup} is called once,
- * by the last WSPCleanup.
+ * <p>Immutable after {@link #start} but for a logged-once flag; used from any thread.
+ * {@link #cleanup} is called once, by the last WSPCleanup.
  */
 final class LowerProvider {
 
     private static final java.lang.invoke.MethodHandle RAW_SEND = java.lang.foreign.Linker.nativeLinker().downcallHandle(
             org.jwsp.bindings.AddressSignatures.LPWSPSEND);
 
+    private static final Logger LOG = LogManager.getLogger(LowerProvider.class);
+    /** Preset in an lpErrno jwsp hands down: no Winsock code, so still there means "not written". */
+    static final int NO_CODE = 0x7A5E_0000;
+
     final String path;
+    /** Whether {@link #noCode} has logged (racy by design: at worst a second line). */
+    private boolean warnedNoCode;
     /** The lower provider's WSPPROC_TABLE (our copy). */
     final MemorySegment table;
     private final MemorySegment send;
@@ -60,23 +69,67 @@ final class LowerProvider {
         return new LowerProvider(path, table);
     }
 
-    /** The lower WSPSend with every pointer as an address: nothing is materialised per call. */
+    /**
+     * The lower WSPSend with every pointer as an address: nothing is materialised per call.
+     * {@code errno} must be writable (jwsp's scratch, or a caller's lpErrno that passed
+     * {@link CallerPointers#plausible}): it is preset, so a lower provider that answers
+     * SOCKET_ERROR without writing it is caught ({@link #noCode}) instead of leaving a stale code
+     * (an earlier call's WSA_IO_PENDING) to be taken for its answer.
+     */
     int sendRaw(long s, long buffers, int count, long sent, int flags, long overlapped, long errno) {
+        int rc;
+        int before = CallerMemory.getInt(errno);
+        CallerMemory.putInt(errno, NO_CODE);
         try {
-            return (int) RAW_SEND.invokeExact(send, s, buffers, count, sent, flags, overlapped, 0L, 0L, errno);
+            rc = (int) RAW_SEND.invokeExact(send, s, buffers, count, sent, flags, overlapped, 0L, 0L, errno);
         } catch (Throwable t) {
             throw new IllegalStateException(t);
         }
+        int code = CallerMemory.getInt(errno);
+        if (rc == 0 && code == NO_CODE) {
+            CallerMemory.putInt(errno, before); // a success leaves a caller's lpErrno as it was
+        } else if (rc != 0 && code == NO_CODE) {
+            CallerMemory.putInt(errno, noCode("WSPSend"));
+        }
+        return rc;
+    }
+
+    /**
+     * A lower provider failed a call without an error code: WSAENETDOWN (the seed's "network
+     * subsystem has failed"), logged at WARN once per lower provider.
+     */
+    private int noCode(String entry) {
+        if (!warnedNoCode) {
+            warnedNoCode = true;
+            LOG.warn("{} of {} failed without writing lpErrno; answering {} (logged once)", entry, path,
+                    WsaCondition.LOWER_GAVE_NO_CODE);
+        }
+        return WsaCondition.LOWER_GAVE_NO_CODE.code();
     }
 
     int send(long s, MemorySegment buffers, int count, MemorySegment sent, int flags, MemorySegment overlapped, MemorySegment errno) {
         return LPWSPSEND.invoke(send, s, buffers, count, sent, flags, overlapped, MemorySegment.NULL, MemorySegment.NULL, errno);
     }
 
-    /** Non-blocking result of an overlapped operation the lower provider has completed; the WSA error, 0 on success. */
+    /**
+     * Non-blocking result of an overlapped operation the lower provider has completed; the WSA
+     * error, 0 on success. The scratch count and error are preset (0 bytes, {@link #NO_CODE}), so
+     * a lower provider that writes neither cannot make an earlier operation's values this one's.
+     */
     int result(long s, MemorySegment overlapped, ThreadScratch scratch) {
+        scratch.bytes.set(ValueLayout.JAVA_INT, 0, 0);
+        scratch.errno.set(ValueLayout.JAVA_INT, 0, NO_CODE);
         int ok = LPWSPGETOVERLAPPEDRESULT.invoke(getOverlappedResult, s, overlapped, scratch.bytes, 0, scratch.flags, scratch.errno);
-        return ok != 0 ? 0 : scratch.errno.get(ValueLayout.JAVA_INT, 0);
+        if (ok != 0) {
+            return 0;
+        }
+        int code = scratch.errno.get(ValueLayout.JAVA_INT, 0);
+        return code == NO_CODE ? noCode("WSPGetOverlappedResult") : code;
+    }
+
+    /** The lower WSPShutdown (a nonblocking call: it initiates the FIN). */
+    int shutdown(long s, int how, MemorySegment errno) {
+        return org.jwsp.bindings.windows.LPWSPSHUTDOWN.invoke(WSPPROC_TABLE.lpWSPShutdown(table), s, how, errno);
     }
 
     int cleanup(MemorySegment errno) {

@@ -348,7 +348,9 @@ final class OverlappedProxy {
             if (lpCount.address() != 0) {
                 lpCount.reinterpret(4).set(ValueLayout.JAVA_INT, 0, r.transferred);
             }
-            requests.deliverAtOnce(r, sc);
+            if (!requests.deliverAtOnce(r, sc)) {
+                return Errno.fail(lpErrno, WsaCondition.ROUTINE_NOT_QUEUED);
+            }
         }
         return rc;
     }

@@ -61,6 +61,11 @@ final class OverlappedRequests {
      * exception after acquire (RequestLifeTest). Null in production; a plain static read.
      */
     private static Runnable faultAfterMark;
+    /**
+     * Test hook: run by a caller that got a result at once, after it left the socket lock and
+     * before it delivers (ImmediateCompletionCloseRaceTest). Null in production.
+     */
+    private static Runnable beforeDeliverAtOnce;
 
     private final RequestSlab slab;
     private final CompletionDelivery delivery;
@@ -73,6 +78,11 @@ final class OverlappedRequests {
     /** For tests: a fault every {@link #markInProgress} runs afterwards (null: none). */
     static void injectFaultAfterMark(Runnable fault) {
         faultAfterMark = fault;
+    }
+
+    /** For tests: runs in every {@link #deliverAtOnce} before the delivery (null: none). */
+    static void injectBeforeDeliverAtOnce(Runnable hook) {
+        beforeDeliverAtOnce = hook;
     }
 
     /**
@@ -125,6 +135,7 @@ final class OverlappedRequests {
         AtomicInteger refs = r.refs;
         if (result == 0) {
             r.stage = DONE_AT_ONCE;
+            r.socket.queue.deliveringAtOnce();
             if (!r.deliveredEarly) {
                 refs.decrementAndGet(); // the caller still holds one: never the last
             }
@@ -136,10 +147,36 @@ final class OverlappedRequests {
         return result;
     }
 
-    /** The lower provider completed {@code r} at once: the caller gives the indication now (no lock held). */
-    void deliverAtOnce(OverlappedRequest r, ThreadScratch sc) {
+    /**
+     * The lower provider completed {@code r} at once: the caller gives the indication now (no
+     * lock held).
+     *
+     * @return false when no indication can reach the caller (its completion routine could not be
+     *         queued): the entry must not answer success ({@link WsaCondition#ROUTINE_NOT_QUEUED})
+     */
+    boolean deliverAtOnce(OverlappedRequest r, ThreadScratch sc) {
+        Runnable hook = beforeDeliverAtOnce;
+        if (hook != null) {
+            hook.run();
+        }
         r.stage = DELIVERED;
-        delivery.deliver(r, sc);
+        return deliverCounted(r, sc);
+    }
+
+    /**
+     * Delivers a result given at once, then tells the socket's queue, which counted it in
+     * {@link #issued} so WSPCloseSocket waits for it ({@link SubmissionQueue#quiet}): the handle
+     * stays open until WPUCompleteOverlappedRequest has been told.
+     */
+    private boolean deliverCounted(OverlappedRequest r, ThreadScratch sc) {
+        SocketContext socket = r.socket;
+        try {
+            return delivery.deliver(r, sc);
+        } finally {
+            synchronized (socket) {
+                socket.queue.delivered();
+            }
+        }
     }
 
     /** The caller's part is over (a {@code finally}): settle what it left open, then drop its reference. */
@@ -154,7 +191,7 @@ final class OverlappedRequests {
                 }
                 case DONE_AT_ONCE -> {
                     r.stage = DELIVERED;
-                    delivery.deliver(r, sc);
+                    deliverCounted(r, sc);
                 }
                 default -> {
                     // ACCEPTED (an exception inside the lower call: the operation keeps its

@@ -54,6 +54,8 @@ final class ProviderRuntime {
             this.socketEntries = new SocketEntries(chains, sockets, upcalls, completions, delivery, proxy, identity, extensions, posts);
             PassThrough passThrough = new PassThrough(chains, sockets, identity, extensions);
             this.procTable = ProcTable.build(sendPath, proxy, socketEntries, passThrough, arena);
+            CallerPointers.probeWith(settings.probeCallerMemory() ? kernel : null);
+            Errno.newRuntime();
         } catch (RuntimeException | Error e) {
             arena.close();
             throw e;
@@ -103,6 +105,7 @@ final class ProviderRuntime {
         if (slab.inUse() != 0) {
             LOG.warn("{} requests were still out at cleanup", slab.inUse());
         }
+        CallerPointers.probeWith(null);
         arena.close();
     }
 }

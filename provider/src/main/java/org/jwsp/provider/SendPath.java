@@ -92,6 +92,9 @@ final class SendPath {
     int send(long s, long lpBuffers, int count, long lpSent, int flags, long lpOverlapped, long routine, long lpThreadId,
              long lpErrno) {
         long errno = lpErrno;
+        if (!CallerPointers.plausible(lpErrno, 4, 4)) {
+            return Errno.SOCKET_ERROR; // no way to say why, so nothing is initiated (CONTRACT.md)
+        }
         try {
             ThreadScratch sc = ThreadScratch.get();
             SocketContext ctx = sockets.socketOf(s, sc);
@@ -126,11 +129,9 @@ final class SendPath {
 
     private int sendOverlapped(SocketContext ctx, long resolved, long lpBuffers, int count, long lpSent, int flags, long lpOverlapped,
                                long routine, long lpThreadId, long errno, ThreadScratch sc) {
-        if (lpOverlapped == 0) {
-            return Errno.fail(errno, WsaCondition.OVERLAPPED_MISSING);
-        }
-        if (routine != 0 && lpThreadId == 0) {
-            return Errno.fail(errno, WsaCondition.THREAD_ID_MISSING);
+        WsaCondition badPointer = CallerPointers.overlappedSendPointers(lpSent, lpOverlapped, routine, lpThreadId);
+        if (badPointer != null) {
+            return Errno.fail(errno, badPointer);
         }
         OverlappedRequest r = requests.acquire(OverlappedRequest.SEND, ctx, lpOverlapped, routine, lpThreadId);
         if (r == null) {
@@ -158,7 +159,7 @@ final class SendPath {
         if (filter != SendFilter.PASS_THROUGH) {
             // The ticket may reach another thread that releases it before this verdict is acted on.
             r.filterSees();
-            verdict = filter(sc.facts.aim(ctx, true, r.buffers.array(), r.buffers.count(), r.buffers.totalBytes(), flags, r.ticket()));
+            verdict = filter(sc.facts.aim(ctx, true, r.buffers.array().address(), r.buffers.count(), r.buffers.totalBytes(), flags, r.ticket()));
             sc.facts.clear();
         }
         if (verdict > 0) {
@@ -183,9 +184,9 @@ final class SendPath {
             if (lpSent != 0) {
                 CallerMemory.putInt(lpSent, r.transferred);
             }
-            // Completed at once: the indication is given before returning 0, as the seed requires.
-            requests.deliverAtOnce(r, sc);
-            return 0;
+            // Completed at once: the indication is given before returning 0, as the seed requires;
+            // a routine that cannot be queued makes it no success (the caller would wait forever).
+            return requests.deliverAtOnce(r, sc) ? 0 : Errno.fail(errno, WsaCondition.ROUTINE_NOT_QUEUED);
         }
         Errno.set(errno, rc);
         return Errno.SOCKET_ERROR;
@@ -193,7 +194,7 @@ final class SendPath {
 
     private int sendSynchronous(SocketContext ctx, long resolved, long lpBuffers, int count, long lpSent, int flags,
                                 long errno, ThreadScratch sc) {
-        if (lpSent == 0) {
+        if (!CallerPointers.plausible(lpSent, 4, 4)) {
             return Errno.fail(errno, WsaCondition.BYTES_SENT_MISSING);
         }
         if (count < 0 || count > SYNC_MAX_BUFFERS) {
@@ -210,8 +211,7 @@ final class SendPath {
             return Errno.fail(errno, WsaCondition.MESSAGE_TOO_LARGE);
         }
         if (filter != SendFilter.PASS_THROUGH) {
-            int verdict = filter(sc.facts.aim(ctx, false,
-                    MemorySegment.ofAddress(lpBuffers).reinterpret(count * WsaBufCapture.SIZEOF_WSABUF), count, total, flags, 0));
+            int verdict = filter(sc.facts.aim(ctx, false, lpBuffers, count, total, flags, 0));
             sc.facts.clear();
             if (verdict > 0) {
                 Errno.set(errno, verdict);
@@ -236,6 +236,9 @@ final class SendPath {
             }
             if (!ctx.stillOpen(resolved)) {
                 return Errno.fail(errno, WsaCondition.NOT_A_SOCKET);
+            }
+            if (ctx.queue.broken() != 0) {
+                return Errno.fail(errno, WsaCondition.STREAM_BROKEN);
             }
             ctx.queue.beginSync();
         }

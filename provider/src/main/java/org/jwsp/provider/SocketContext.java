@@ -112,10 +112,27 @@ final class SocketContext {
     }
 
     /**
-     * WSPShutdown(SD_SEND or SD_BOTH): no new send is accepted; waits until the sends jwsp
-     * accepted before have gone out (or the socket closes), so they precede the FIN.
+     * WSPShutdown(SD_SEND or SD_BOTH): no new send is accepted from now on. The sends jwsp
+     * accepted before must precede the FIN: when jwsp's queue is drained the caller shuts the
+     * lower socket down now (true); otherwise the queue does it, with {@code how}, once it
+     * drains (false), so WSPShutdown never waits, however long a filter holds a send.
      */
-    synchronized void shutDownSend() throws InterruptedException {
+    synchronized boolean shutDownSend(int how) {
+        shutdownSend = true;
+        if (queue.drained()) {
+            return true;
+        }
+        queue.shutdownWhenDrained(how);
+        return false;
+    }
+
+    /**
+     * DisconnectEx: no new send is accepted; waits until the sends jwsp accepted before have gone
+     * out (or the socket closes), so they precede the FIN the lower DisconnectEx sends. Unlike
+     * {@link #shutDownSend(int)} this waits, as a synchronous send does: DisconnectEx has no
+     * deferred form in jwsp yet (a filter holding a send holds an overlapped DisconnectEx's caller).
+     */
+    synchronized void shutDownSendForDisconnect() throws InterruptedException {
         shutdownSend = true;
         queue.await(SubmissionQueue.Until.DRAINED_OR_CLOSING, 0);
     }

@@ -210,8 +210,10 @@ final class SocketEntries {
                 return Errno.fail(lpErrno, WsaCondition.NOT_A_SOCKET);
             }
             boolean send = how == ws2spi_h.SD_SEND() || how == ws2spi_h.SD_BOTH();
-            if (send) {
-                c.shutDownSend(); // sends jwsp accepted before the shutdown go out before the FIN
+            if (send && !c.shutDownSend(how)) {
+                // Sends jwsp accepted before are still queued (perhaps held by a filter): the queue
+                // shuts the lower socket down when they have gone out, so they precede the FIN.
+                return 0;
             }
             int rc = LPWSPSHUTDOWN.invoke(WSPPROC_TABLE.lpWSPShutdown(c.lower.table), c.lowerHandle, how, lpErrno);
             if (rc != 0 && send) {

@@ -2,6 +2,8 @@ package org.jwsp.provider;
 
 import java.lang.foreign.MemorySegment;
 
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 import org.jwsp.bindings.windows.ws2spi_h;
 
 /**
@@ -15,6 +17,14 @@ import org.jwsp.bindings.windows.ws2spi_h;
  * the first request's OVERLAPPED; its completion is split back over the members by byte count.
  * A member the lower provider consumed only in part keeps its place at the head and its
  * remainder goes in the next lower send. Message-oriented sockets are never merged.
+ *
+ * <p><b>No hole in a stream.</b> When the lower provider refuses, at issue, a send jwsp has
+ * already accepted, or fails a send at completion (other than with WSA_OPERATION_ABORTED, which
+ * WSPCloseSocket and SIO_FLUSH ask for), the bytes behind it can no longer follow
+ * in order: on a stream socket the queue {@linkplain #broken breaks}. That lower send's members
+ * complete with the lower provider's code (a "try again" code, which means nothing as a
+ * completion status, becomes {@link WsaCondition#STREAM_BROKEN}); every send still waiting, and
+ * every later send, fails with {@link WsaCondition#STREAM_BROKEN} (WSAECONNABORTED).
  *
  * <p>Threads: every method runs under the owning {@link SocketContext}'s monitor (callers of
  * WSPSend, the completion worker, WSPCloseSocket/SIO_FLUSH, filter releases). Requests that
@@ -30,7 +40,12 @@ final class SubmissionQueue {
      */
     static final long MERGE_BYTES = 256 * 1024;
 
+    private static final Logger LOG = LogManager.getLogger(SubmissionQueue.class);
     private static final int PENDING = ws2spi_h.WSA_IO_PENDING();
+    private static final int ABORTED = ws2spi_h.WSA_OPERATION_ABORTED();
+    private static final int WOULD_BLOCK = ws2spi_h.WSAEWOULDBLOCK();
+    private static final int NO_BUFFERS = ws2spi_h.WSAENOBUFS();
+    private static final int IN_PROGRESS = ws2spi_h.WSAEINPROGRESS();
 
     private final SocketContext socket;
     private OverlappedRequest head;
@@ -47,6 +62,10 @@ final class SubmissionQueue {
     private int delivering;
     /** Proxied overlapped operations (WSPRecv, WSPSendTo, WSPIoctl...) pending at the lower provider. */
     private int proxiesPending;
+    /** 0 while the stream keeps its order; else the code every later send fails with ({@link #broken}). */
+    private int brokenCode;
+    /** A WSPShutdown's {@code how} to pass down once the queue drains ({@link #shutdownWhenDrained}), or -1. */
+    private int deferredShutdown = -1;
     /** Whether the lower provider posts a completion packet also when it completes at once (Windows does). */
     private boolean lowerPostsImmediate = true;
 
@@ -111,6 +130,38 @@ final class SubmissionQueue {
         // (they wake, see it closed or reused, and leave, each counting itself out)
         delivering = 0;
         proxiesPending = 0;
+        brokenCode = 0;
+        deferredShutdown = -1;
+    }
+
+    /**
+     * WSPShutdown came while sends are queued: the lower socket is shut down with {@code how}
+     * when they have gone out (or failed), so the FIN follows every byte jwsp accepted before.
+     * The lower provider's answer then reaches no one (the caller was told 0); a closing socket
+     * skips it (the close ends everything).
+     */
+    void shutdownWhenDrained(int how) {
+        deferredShutdown = how;
+    }
+
+    /** Passes a deferred WSPShutdown down once nothing of jwsp's is queued or in flight. */
+    private void shutdownIfDrained(ThreadScratch s) {
+        if (deferredShutdown < 0 || !drained() || syncInProgress > 0) {
+            return;
+        }
+        int how = deferredShutdown;
+        deferredShutdown = -1;
+        if (!socket.closing && socket.lower.shutdown(socket.lowerHandle, how, s.errno) != 0) {
+            LOG.debug("deferred WSPShutdown({}) of the lower socket failed: {}", how, s.errno());
+        }
+    }
+
+    /**
+     * 0 while sends may go on; else the code a new send fails with: a stream whose order jwsp
+     * could not keep (see the class comment).
+     */
+    int broken() {
+        return brokenCode;
     }
 
     /** Nothing of jwsp's is queued or in flight, so a synchronous send keeps the order. */
@@ -120,7 +171,7 @@ final class SubmissionQueue {
 
     /**
      * Nothing of this socket is at the lower provider or on its way to the client: no send in
-     * flight or inside a synchronous call, no done list being delivered, no proxied operation
+     * flight or inside a synchronous call, no done list or result given at once being delivered, no proxied operation
      * pending. WSPCloseSocket waits for this before it closes the client's handle, so every
      * completion still reaches the client through that handle (its port, not only its event).
      */
@@ -139,6 +190,9 @@ final class SubmissionQueue {
      *         provider's error (nothing kept, no completion will be indicated)
      */
     int submit(OverlappedRequest r, ThreadScratch s) {
+        if (brokenCode != 0) {
+            return brokenCode;
+        }
         if (inFlight != null || head != null || syncInProgress > 0 || r.held) {
             append(r);
             return PENDING;
@@ -194,6 +248,7 @@ final class SubmissionQueue {
             r = next;
         }
         head = tail = null;
+        shutdownIfDrained(ThreadScratch.get());
         wakeWaiters();
     }
 
@@ -210,7 +265,15 @@ final class SubmissionQueue {
         return d;
     }
 
-    /** A done list taken from {@link #takeDone} has been delivered. */
+    /**
+     * A caller got a result at once and will deliver it after leaving the lock: counted like a
+     * done list, so {@link #quiet} waits for it ({@link #delivered} when done).
+     */
+    void deliveringAtOnce() {
+        delivering++;
+    }
+
+    /** A done list taken from {@link #takeDone}, or a result given at once, has been delivered. */
     void delivered() {
         delivering--;
         wakeWaiters();
@@ -289,6 +352,10 @@ final class SubmissionQueue {
             }
             r = next;
         }
+        if (error != 0 && error != ABORTED && !socket.closing && !socket.messageOriented) {
+            // (an aborted send was asked for: WSPCloseSocket or SIO_FLUSH, which discard by design)
+            breakStream();
+        }
         if (unfinishedHead != null) {
             unfinishedTail.next = head;
             head = unfinishedHead;
@@ -298,8 +365,14 @@ final class SubmissionQueue {
         }
     }
 
-    /** Issues waiting sends while the socket is idle; results the lower gives at once are split here. */
+    /** Issues waiting sends while the socket is idle, then a deferred shutdown once drained. */
     private void pump(ThreadScratch s) {
+        issueWaiting(s);
+        shutdownIfDrained(s);
+    }
+
+    /** Issues waiting sends while the socket is idle; results the lower gives at once are split here. */
+    private void issueWaiting(ThreadScratch s) {
         while (inFlight == null && syncInProgress == 0 && head != null && !head.held && !socket.closing) {
             OverlappedRequest leader = pop();
             MemorySegment buffers;
@@ -343,9 +416,33 @@ final class SubmissionQueue {
             } else if (s.errno() == PENDING) {
                 inFlight = leader;
             } else {
-                split(leader, s.errno(), 0);
+                split(leader, completionCode(s.errno()), 0);
             }
         }
+    }
+
+    /**
+     * A refusal at issue as the completion status of a send that was answered WSA_IO_PENDING:
+     * a code that says "try again" cannot be one (the send cannot be retried in its place).
+     */
+    private int completionCode(int refusal) {
+        if (socket.messageOriented) {
+            return refusal;
+        }
+        return refusal == WOULD_BLOCK || refusal == NO_BUFFERS || refusal == IN_PROGRESS || refusal == PENDING
+                ? WsaCondition.STREAM_BROKEN.code() : refusal;
+    }
+
+    /** The stream lost its order: every send still waiting fails, and so will every later one. */
+    private void breakStream() {
+        brokenCode = WsaCondition.STREAM_BROKEN.code();
+        for (OverlappedRequest r = head; r != null; ) {
+            OverlappedRequest next = r.next;
+            r.next = null;
+            finish(r, brokenCode, (int) r.sent);
+            r = next;
+        }
+        head = tail = null;
     }
 
     private OverlappedRequest pop() {

@@ -30,6 +30,8 @@ final class WsaBufCapture {
 
     /** sizeof(WSABUF), from the jextract layout. */
     static final long SIZEOF_WSABUF = WSABUF.layout().byteSize();
+    /** alignof(WSABUF): its buf pointer's. */
+    static final long ALIGNOF_WSABUF = WSABUF.layout().byteAlignment();
     private static final long OFFSETOF_LEN = WSABUF.len$offset();
     private static final long OFFSETOF_BUF = WSABUF.buf$offset();
     /** Largest total a DWORD byte count can report without looking negative to a Java int. */
@@ -67,7 +69,7 @@ final class WsaBufCapture {
         if (count < 0 || count > LargeCaptures.MAX_BUFFERS) {
             return WsaCondition.TOO_MANY_BUFFERS;
         }
-        if (count > 0 && lpBuffers == 0) {
+        if (count > 0 && !CallerPointers.plausible(lpBuffers, count * SIZEOF_WSABUF, ALIGNOF_WSABUF)) {
             return WsaCondition.BUFFERS_NOT_IN_USER_SPACE;
         }
         if (count > capacity) {
@@ -78,9 +80,10 @@ final class WsaBufCapture {
             borrowed = block;
             array = large.block(block);
         }
-        long bytes = count * SIZEOF_WSABUF;
-        CallerMemory.copyIn(lpBuffers, array, bytes); // exactly dwBufferCount WSABUFs
-        long total = validate(array.address(), count);
+        if (count > 0) { // an lpBuffers with no entries is never touched, whatever it holds
+            CallerMemory.copyIn(lpBuffers, array, count * SIZEOF_WSABUF); // exactly dwBufferCount WSABUFs
+        }
+        long total = sum(array.address(), count);
         if (total < 0) {
             clear();
             return WsaCondition.values()[(int) (-total - 1)];
@@ -91,13 +94,28 @@ final class WsaBufCapture {
     }
 
     /**
-     * Checks the {@code count} WSABUFs at {@code wsabufs} and sums their lengths: the caller's own
-     * array (a synchronous send, read in place) or a capture (its native address); only those
-     * {@code count} entries are read.
+     * Checks the caller's own array of {@code count} WSABUFs (a synchronous send, read in place):
+     * first that the array may be touched at all ({@link CallerPointers#plausible}), then each entry
+     * as {@link #sum} does; only those {@code count} entries are read.
      *
      * @return the total byte count, or {@code -(1 + condition.ordinal())} for the condition that refuses it
      */
     static long validate(long wsabufs, int count) {
+        if (count > 0 && !CallerPointers.plausible(wsabufs, count * SIZEOF_WSABUF, ALIGNOF_WSABUF)) {
+            return -1 - WsaCondition.BUFFERS_NOT_IN_USER_SPACE.ordinal();
+        }
+        return sum(wsabufs, count);
+    }
+
+    /**
+     * Sums the lengths of {@code count} WSABUFs at {@code wsabufs}, which jwsp may read (a capture
+     * of its own, or a caller array {@link #validate} admitted). A buffer with bytes must lie in
+     * user space ({@link CallerMemory#inUserSpace(long, long)}: jwsp never touches the data, the lower provider
+     * reads them and answers for what is unmapped there).
+     *
+     * @return the total byte count, or {@code -(1 + condition.ordinal())} for the condition that refuses it
+     */
+    private static long sum(long wsabufs, int count) {
         long total = 0;
         for (int i = 0; i < count; i++) {
             long at = wsabufs + i * SIZEOF_WSABUF;
@@ -106,7 +124,7 @@ final class WsaBufCapture {
             if (len < 0) {
                 return -1 - WsaCondition.NEGATIVE_LENGTH.ordinal();
             }
-            if (len > 0 && buf == 0) {
+            if (len > 0 && !CallerMemory.inUserSpace(buf, len)) {
                 return -1 - WsaCondition.BUFFERS_NOT_IN_USER_SPACE.ordinal();
             }
             total += len;
@@ -120,6 +138,14 @@ final class WsaBufCapture {
     /** Length of captured entry {@code i}. */
     static int length(MemorySegment wsabufs, int i) {
         return wsabufs.get(ValueLayout.JAVA_INT_UNALIGNED, i * SIZEOF_WSABUF + OFFSETOF_LEN);
+    }
+
+    /**
+     * The len of entry {@code i} of the WSABUF array at {@code wsabufs}, a capture of jwsp's or
+     * a caller's array {@link #validate} admitted (no segment made: a synchronous send's filter).
+     */
+    static int length(long wsabufs, int i) {
+        return CallerMemory.getInt(wsabufs + i * SIZEOF_WSABUF + OFFSETOF_LEN);
     }
 
     int count() {

@@ -14,13 +14,13 @@ import static org.jwsp.bindings.windows.ws2spi_h.*;
 public enum WsaCondition {
     /** The handle is not a jwsp socket (WPUQuerySocketHandleContext refused it, or it is stale). */
     NOT_A_SOCKET(WSAENOTSOCK()),
-    /** lpBuffers is null while dwBufferCount &gt; 0, or a WSABUF has a null buf with len &gt; 0. */
+    /** lpBuffers is not a plausible pointer to dwBufferCount WSABUFs, or a WSABUF with len &gt; 0 has a buf outside user space. */
     BUFFERS_NOT_IN_USER_SPACE(WSAEFAULT()),
-    /** An overlapped call with a completion routine but a null lpOverlapped. */
+    /** An overlapped call whose lpOverlapped is null or not a plausible OVERLAPPED pointer. */
     OVERLAPPED_MISSING(WSAEFAULT()),
-    /** A completion routine without the lpThreadId that WPUQueueApc needs. */
+    /** A completion routine outside user space, or without a plausible lpThreadId for WPUQueueApc. */
     THREAD_ID_MISSING(WSAEFAULT()),
-    /** lpNumberOfBytesSent is null on a send that completes synchronously. */
+    /** lpNumberOfBytesSent is not plausible (null on a synchronous send; non-null and implausible on an overlapped one). */
     BYTES_SENT_MISSING(WSAEFAULT()),
     /** MSG_OOB on a socket that is not stream-style. */
     OOB_ON_NON_STREAM(WSAEOPNOTSUPP()),
@@ -46,6 +46,12 @@ public enum WsaCondition {
     PENDING(WSA_IO_PENDING()),
     /** The send was still queued in jwsp when the socket was closed or SIO_FLUSH ran. */
     ABORTED(WSA_OPERATION_ABORTED()),
+    /**
+     * A stream socket's send order is broken: the lower provider refused, at issue, a send jwsp
+     * had already accepted (or failed one at completion), so the sends queued behind it and every
+     * later send fail rather than leave a hole in the stream.
+     */
+    STREAM_BROKEN(WSAECONNABORTED()),
     /** WSPGetOverlappedResult on an operation not complete yet, without fWait. */
     INCOMPLETE(WSA_IO_INCOMPLETE()),
     /** WSPStartup with a version below 2.2. */
@@ -54,6 +60,13 @@ public enum WsaCondition {
     PROVIDER_FAILED_INIT(WSAEPROVIDERFAILEDINIT()),
     /** Every socket slot of jwsp is in use. */
     TOO_MANY_SOCKETS(WSAEMFILE()),
+    /** The lower provider answered SOCKET_ERROR (or FALSE) without writing lpErrno. */
+    LOWER_GAVE_NO_CODE(WSAENETDOWN()),
+    /**
+     * An operation completed at once, but WPUQueueApc refused its completion routine: no
+     * indication can reach the caller, so the call is no success (the OVERLAPPED holds the result).
+     */
+    ROUTINE_NOT_QUEUED(WSAENETDOWN()),
     /** An unexpected Throwable inside an upcall: the provider's part of the network subsystem failed. */
     PROVIDER_FAULT(WSAENETDOWN()),
     /** An entry called before WSPStartup or after the last WSPCleanup. */

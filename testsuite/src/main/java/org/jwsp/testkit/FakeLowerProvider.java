@@ -35,7 +35,11 @@ public final class FakeLowerProvider {
     public static final String PATH = "fake-lower.dll";
     public static final int MAX_MSG_SIZE = 1024;
 
-    /** How the lower provider answers an overlapped send on a socket. */
+    /**
+     * How the lower provider answers an overlapped send on a socket ({@code FAIL_NOW} also a
+     * synchronous one). {@code FAIL_NOW} with a fail code of 0 misbehaves: SOCKET_ERROR without
+     * writing lpErrno.
+     */
     public enum Answer { IMMEDIATE, PENDING, FAIL_NOW, FAIL_AT_COMPLETION }
 
     /** One lower socket. Guarded by itself. */
@@ -373,7 +377,7 @@ public final class FakeLowerProvider {
         int linuxFlags = linux_h.MSG_NOSIGNAL() | ((flags & ws2spi_h.MSG_DONTROUTE()) != 0 ? linux_h.MSG_DONTROUTE() : 0);
         if (ov.address() == 0) {
             if (ls.answer == Answer.FAIL_NOW) {
-                return fail(errno, ls.failCode);
+                return ls.failCode == 0 ? ws2spi_h.SOCKET_ERROR() : fail(errno, ls.failCode);
             }
             long n = transfer(SENDMSG, ls.fd, bufs, count, linuxFlags | (ls.nonBlocking ? linux_h.MSG_DONTWAIT() : 0));
             if (n < 0) {
@@ -385,7 +389,7 @@ public final class FakeLowerProvider {
         MemorySegment lowerOv = ov.reinterpret(OVERLAPPED.layout().byteSize());
         switch (ls.answer) {
             case FAIL_NOW:
-                return fail(errno, ls.failCode);
+                return ls.failCode == 0 ? ws2spi_h.SOCKET_ERROR() : fail(errno, ls.failCode);
             case IMMEDIATE: {
                 long n = transfer(SENDMSG, ls.fd, bufs, count, linuxFlags);
                 if (n < 0) {
@@ -422,7 +426,7 @@ public final class FakeLowerProvider {
             int linuxFlags = linux_h.MSG_NOSIGNAL() | ((flags & ws2spi_h.MSG_DONTROUTE()) != 0 ? linux_h.MSG_DONTROUTE() : 0)
                     | (ov == 0 && ls.nonBlocking ? linux_h.MSG_DONTWAIT() : 0);
             if (ov == 0 && ls.answer == Answer.FAIL_NOW) {
-                return failRaw(errno, ls.failCode);
+                return ls.failCode == 0 ? ws2spi_h.SOCKET_ERROR() : failRaw(errno, ls.failCode);
             }
             long n = ov == 0 && !ls.nonBlocking && ls.type == ws2spi_h.SOCK_STREAM()
                     ? transferRawAll(ls.fd, bufs, count, linuxFlags)

@@ -73,7 +73,7 @@ public final class FakeWs2 {
         WSPUPCALLTABLE.lpWPUQuerySocketHandleContext(upcallTable,
                 RawStubs.stub(this, "querySocketHandleContextRaw", LPWPUQUERYSOCKETHANDLECONTEXT.descriptor(), arena));
         WSPUPCALLTABLE.lpWPUCloseSocketHandle(upcallTable, LPWPUCLOSESOCKETHANDLE.allocate(this::closeSocketHandle, arena));
-        WSPUPCALLTABLE.lpWPUQueueApc(upcallTable, LPWPUQUEUEAPC.allocate(this::queueApc, arena));
+        WSPUPCALLTABLE.lpWPUQueueApc(upcallTable, RawStubs.stub(this, "queueApcRaw", LPWPUQUEUEAPC.descriptor(), arena));
         WSPUPCALLTABLE.lpWPUOpenCurrentThread(upcallTable, LPWPUOPENCURRENTTHREAD.allocate(this::openCurrentThread, arena));
         WSPUPCALLTABLE.lpWPUCloseThread(upcallTable, LPWPUCLOSETHREAD.allocate(this::closeThread, arena));
         kernel.export("ws2_32.dll", "WPUCompleteOverlappedRequest",
@@ -234,11 +234,12 @@ public final class FakeWs2 {
         return 0;
     }
 
-    private int queueApc(MemorySegment lpThreadId, MemorySegment apc, long context, MemorySegment lpErrno) {
-        lastApcThreadIdPointer = lpThreadId.address();
-        long thread = WSATHREADID.ThreadHandle(lpThreadId.reinterpret(WSATHREADID.layout().byteSize())).address();
+    /** WPUQueueApc with every pointer as an address: allocation-free (the routine-delivery allocation test). */
+    private int queueApcRaw(long lpThreadId, long apc, long context, long lpErrno) {
+        lastApcThreadIdPointer = lpThreadId;
+        long thread = RawStubs.ALL.get(ValueLayout.JAVA_LONG_UNALIGNED, lpThreadId + WSATHREADID.ThreadHandle$offset());
         if (!kernel.queueApc(thread, apc, context)) {
-            errno(lpErrno, ws2spi_h.WSAEINVAL());
+            RawStubs.ALL.set(ValueLayout.JAVA_INT_UNALIGNED, lpErrno, ws2spi_h.WSAEINVAL());
             return ws2spi_h.SOCKET_ERROR();
         }
         apcsQueued.incrementAndGet();

@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.stream.Stream;
 
 import org.jwsp.host.kernel.CountedArena;
@@ -44,6 +46,27 @@ public record Leaks(long sockets, long rings, long eventfds, long arenas, long b
         eventfds -= LinuxKernelPort.instance().idleWakeFds();
         return new Leaks(sockets, rings, eventfds, CountedArena.liveArenas(), CountedArena.liveBytes(),
                 LinuxKernelPort.instance().handles().openCount());
+    }
+
+    /**
+     * What differs from {@code before}, each named with its owner: empty when nothing opened
+     * since is still open and nothing open then was closed by someone else.
+     */
+    public List<String> differencesFrom(Leaks before) {
+        List<String> d = new ArrayList<>();
+        differ(d, "socket fds (host base provider)", before.sockets, sockets);
+        differ(d, "io_uring rings (host kernel port / base provider)", before.rings, rings);
+        differ(d, "eventfds (host events and alertable threads; idle wake fds left out)", before.eventfds, eventfds);
+        differ(d, "native arenas (host CountedArena)", before.arenas, arenas);
+        differ(d, "native bytes (host CountedArena)", before.bytes, bytes);
+        differ(d, "kernel handles (host handle table: ports, events, threads)", before.handles, handles);
+        return d;
+    }
+
+    private static void differ(List<String> d, String owner, long before, long after) {
+        if (before != after) {
+            d.add(owner + " " + before + " -> " + after);
+        }
     }
 
     /** Nothing opened since {@code before} is still open, and nothing open then was closed by someone else. */

@@ -55,6 +55,17 @@ public final class TestKernelPort implements KernelPort {
         final long[] contexts = new long[4096];
         int head;
         int tail;
+        /** The last APC function run by the owning thread, as a call target (made when it changes: allocation-free). */
+        long lastRoutine;
+        MemorySegment lastTarget = MemorySegment.NULL;
+
+        MemorySegment target(long routine) {
+            if (routine != lastRoutine) {
+                lastTarget = MemorySegment.ofAddress(routine);
+                lastRoutine = routine;
+            }
+            return lastTarget;
+        }
     }
 
     private static final long FIRST_HANDLE = 0x7000;
@@ -258,7 +269,7 @@ public final class TestKernelPort implements KernelPort {
                 routine = q.routines[i];
                 context = q.contexts[i];
             }
-            LPWSAUSERAPC.invoke(MemorySegment.ofAddress(routine), context);
+            LPWSAUSERAPC.invoke(q.target(routine), context);
             ran++;
         }
     }
@@ -275,6 +286,11 @@ public final class TestKernelPort implements KernelPort {
 
     @Override
     public boolean queueApc(long thread, MemorySegment routine, long context) {
+        return queueApc(thread, routine.address(), context);
+    }
+
+    /** {@link #queueApc(long, MemorySegment, long)} with the routine as an address (allocation-free). */
+    public boolean queueApc(long thread, long routine, long context) {
         if (!(object(thread) instanceof ApcQueue q)) {
             return false;
         }
@@ -283,7 +299,7 @@ public final class TestKernelPort implements KernelPort {
                 return false;
             }
             int i = q.tail++ & (q.routines.length - 1);
-            q.routines[i] = routine.address();
+            q.routines[i] = routine;
             q.contexts[i] = context;
             q.notifyAll();
         }

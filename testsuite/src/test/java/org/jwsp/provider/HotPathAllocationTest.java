@@ -2,6 +2,7 @@ package org.jwsp.provider;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.management.ManagementFactory;
@@ -10,6 +11,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.jwsp.bindings.windows.OVERLAPPED;
 import org.jwsp.bindings.windows.ws2spi_h;
 import org.jwsp.testkit.PeerReader;
+import org.jwsp.provider.filter.SendFilter;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -83,7 +85,18 @@ class HotPathAllocationTest {
 
     @Test
     void synchronousSendsAllocateNothingPerSend() throws Exception {
-        try (SendFixture f = new SendFixture()) {
+        synchronousSends(st -> st);
+    }
+
+    /** Issue 10, defect 11: with a filter installed, a synchronous send allocated 40 B (its WSABUF array as a segment). */
+    @Test
+    void synchronousSendsWithAFilterAllocateNothingPerSend() throws Exception {
+        SendFilter looksAtTheBuffers = v -> v.bufferCount() > 0 && v.bufferLength(0) < 0 ? SendFilter.DELAY : SendFilter.PASS;
+        synchronousSends(st -> st.withFilter(looksAtTheBuffers));
+    }
+
+    private static void synchronousSends(java.util.function.UnaryOperator<ProviderSettings> settings) throws Exception {
+        try (SendFixture f = new SendFixture(settings)) {
             long s = f.stream(false);
             int peer = f.lowerOf().peerFd;
             AtomicBoolean done = new AtomicBoolean();
@@ -108,6 +121,75 @@ class HotPathAllocationTest {
             drain.join(5_000);
             assertTrue(allocated < SLACK_BYTES, "allocated " + allocated + " B over " + MEASURED + " synchronous sends");
         }
+    }
+
+    /** Routines the allocation test's client routine has run (it allocates nothing itself). */
+    private static final java.util.concurrent.atomic.AtomicLong ROUTINES_RUN = new java.util.concurrent.atomic.AtomicLong();
+
+    static void countRoutine(int error, int bytes, long overlapped, int flags) {
+        ROUTINES_RUN.incrementAndGet();
+    }
+
+    /**
+     * Issue 10, defect 11: delivering a completion routine made two segments per routine (its
+     * target and its lpOverlapped). Sends completed at once queue their routine before WSPSend
+     * returns; an alertable wait on this thread runs it. The client's routine takes lpOverlapped
+     * as an address, so what this thread allocates is jwsp's (and the harness's, which is
+     * allocation-free on this path).
+     */
+    @Test
+    void completionRoutinesAreDeliveredWithoutAllocating() throws Exception {
+        try (SendFixture f = new SendFixture(); Arena a = Arena.ofConfined()) {
+            long s = f.stream(true);
+            int peer = f.lowerOf().peerFd;
+            AtomicBoolean done = new AtomicBoolean();
+            Thread drain = Thread.ofPlatform().daemon().start(() -> {
+                while (!done.get()) {
+                    PeerReader.readAvailable(peer);
+                }
+            });
+            MemorySegment routine = java.lang.foreign.Linker.nativeLinker().upcallStub(
+                    java.lang.invoke.MethodHandles.lookup().findStatic(HotPathAllocationTest.class, "countRoutine",
+                            java.lang.invoke.MethodType.methodType(void.class, int.class, int.class, long.class, int.class)),
+                    org.jwsp.bindings.AddressSignatures.addressesAsLongs(
+                            org.jwsp.bindings.windows.LPWSAOVERLAPPED_COMPLETION_ROUTINE.descriptor()), f.arena);
+            MemorySegment threadId = f.c.openCurrentThread(a);
+            MemorySegment bufs = f.bufs(f.arena.allocate(64));
+            MemorySegment ov = f.arena.allocate(OVERLAPPED.layout());
+            routineSends(f, s, bufs, ov, routine, threadId, WARMUP);
+            long allocated = Long.MAX_VALUE;
+            for (int round = 0; round < ROUNDS && allocated >= SLACK_BYTES; round++) {
+                long before = THREADS.getCurrentThreadAllocatedBytes();
+                long ran = routineSends(f, s, bufs, ov, routine, threadId, MEASURED);
+                allocated = THREADS.getCurrentThreadAllocatedBytes() - before;
+                assertEquals(MEASURED, ran, "every send's routine ran");
+            }
+            done.set(true);
+            drain.join(5_000);
+            assertTrue(allocated < SLACK_BYTES, "allocated " + allocated + " B over " + MEASURED + " routine deliveries");
+        }
+    }
+
+    /** n sends with a routine, each one's routine run by an alertable wait here before the next (the OVERLAPPED is reused); returns routines run. */
+    private static long routineSends(SendFixture f, long s, MemorySegment bufs, MemorySegment ov, MemorySegment routine,
+                                     MemorySegment threadId, int n) {
+        long before = ROUTINES_RUN.get();
+        for (int i = 0; i < n; i++) {
+            int rc = f.c.send(s, bufs, 1, f.sent, 0, ov, routine, threadId, f.errno);
+            for (int spin = 0; rc != 0 && f.errno.get(ValueLayout.JAVA_INT, 0) == ws2spi_h.WSAEWOULDBLOCK() && spin < 1_000_000; spin++) {
+                Thread.onSpinWait(); // the pool waits for the worker to reap the lower packets
+                rc = f.c.send(s, bufs, 1, f.sent, 0, ov, routine, threadId, f.errno);
+            }
+            if (rc != 0 && f.errno.get(ValueLayout.JAVA_INT, 0) != ws2spi_h.WSA_IO_PENDING()) {
+                fail("send " + i + ": " + rc + ", error " + f.errno.get(ValueLayout.JAVA_INT, 0));
+            }
+            // Its routine was queued before WSPSend returned 0, or comes when jwsp's worker completes
+            // the send it queued behind the one in flight: an alertable wait here runs it.
+            for (int tries = 0; ROUTINES_RUN.get() - before <= i && tries < 5_000; tries++) {
+                f.c.kernel.sleep(1, true);
+            }
+        }
+        return ROUTINES_RUN.get() - before;
     }
 
     /** The same loop warms up and is measured, so no call site is linked for the first time inside the window. */

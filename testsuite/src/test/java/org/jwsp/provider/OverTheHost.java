@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.UnaryOperator;
 
 import org.jwsp.bindings.windows.OVERLAPPED;
 import org.jwsp.host.catalog.Catalog;
@@ -19,7 +22,8 @@ import org.jwsp.windows.install.Ws2CatalogExports;
  * ({@link LayeredInstall#jwsp}: over the base TCP and UDP entries of IPv4 and IPv6, through the
  * host's ws2_32 catalog exports), its {@code WSPStartup} registered as the module's export, and a
  * started {@link Ws2} client: the way {@link HostIntegrationTest} and {@link HostContractTest} drive
- * it. Afterwards the client's WSACleanup must have ended jwsp.
+ * it. Afterwards the client's WSACleanup must have ended jwsp, and the events of
+ * {@link #overlapped} are closed.
  */
 final class OverTheHost {
 
@@ -29,11 +33,19 @@ final class OverTheHost {
         void run(Ws2 ws2, InstalledLayer installed, Arena arena) throws Exception;
     }
 
+    /** Events {@link #overlapped} made during the current {@link #run}. */
+    private static final List<Long> EVENTS = new CopyOnWriteArrayList<>();
+
     private OverTheHost() {
     }
 
     static void run(Body body) throws Exception {
-        run(false, body);
+        run(s -> s, false, body);
+    }
+
+    /** {@link #run(Body)} with settings changed from the defaults. */
+    static void run(UnaryOperator<ProviderSettings> settings, Body body) throws Exception {
+        run(settings, false, body);
     }
 
     /**
@@ -42,11 +54,11 @@ final class OverTheHost {
      * without it.
      */
     static void runOverIpv4Only(Body body) throws Exception {
-        run(true, body);
+        run(s -> s, true, body);
     }
 
-    private static void run(boolean ipv4Only, Body body) throws Exception {
-        LayeredProvider.configure(ProviderSettings.defaults());
+    private static void run(UnaryOperator<ProviderSettings> settings, boolean ipv4Only, Body body) throws Exception {
+        LayeredProvider.configure(settings.apply(ProviderSettings.defaults()));
         LinuxKernelPort.instance().registerExport(MODULE, "WSPStartup", LayeredProvider.startupStub());
         try (Arena arena = Arena.ofShared();
              InstalledLayer installed = ipv4Only
@@ -54,17 +66,26 @@ final class OverTheHost {
                              MODULE, "jwsp", Catalog.BASE_TCP_V4, Catalog.BASE_UDP_V4)
                      : LayeredInstall.jwsp(Ws2CatalogExports.ofThisProcess(), MODULE, "jwsp");
              Ws2 ws2 = Ws2.startup(Catalog.system())) {
-            body.run(ws2, installed, arena);
+            try {
+                body.run(ws2, installed, arena);
+            } finally {
+                for (long event : EVENTS) {
+                    ws2.closeEvent(event);
+                }
+                EVENTS.clear();
+            }
         } finally {
             LinuxKernelPort.instance().unregisterModule(MODULE);
         }
         assertFalse(LayeredProvider.started(), "WSACleanup ended jwsp");
     }
 
-    /** An OVERLAPPED with a fresh event from the client. */
+    /** An OVERLAPPED with a fresh event from the client; the event is closed when {@link #run} ends (do not close it). */
     static MemorySegment overlapped(Ws2 ws2, Arena arena) {
         MemorySegment ov = arena.allocate(OVERLAPPED.layout());
-        OVERLAPPED.hEvent(ov, MemorySegment.ofAddress(ws2.createEvent()));
+        long event = ws2.createEvent();
+        EVENTS.add(event);
+        OVERLAPPED.hEvent(ov, MemorySegment.ofAddress(event));
         return ov;
     }
 }

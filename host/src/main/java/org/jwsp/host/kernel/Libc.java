@@ -43,6 +43,16 @@ public final class Libc {
     private static final MethodHandle POLL = errno(linux_h.poll$address(), linux_h.poll$descriptor());
     private static final MethodHandle MMAP = errno(linux_h.mmap$address(), linux_h.mmap$descriptor());
     private static final MethodHandle MUNMAP = errno(linux_h.munmap$address(), linux_h.munmap$descriptor());
+    /**
+     * {@code int msync(void *addr, size_t length, int flags)} (not in the generated bindings: looked up by name) with addresses as {@code long}s (the
+     * probe passes addresses it must not turn into segments), no errno (a failure means "not
+     * mapped"), critical: with {@code MS_ASYNC} it only walks the mappings, never blocks.
+     */
+    private static final MethodHandle MSYNC = LINKER.downcallHandle(LINKER.defaultLookup().find("msync").orElseThrow(),
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT),
+            Linker.Option.critical(false));
+    private static final int MS_ASYNC = 1;
+    private static final long PAGE = 4096;
     /** {@code fcntl(int, int, ...)} with one variadic {@code int}. */
     private static final MethodHandle FCNTL = CapturedErrno.downcall(linux_h.fcntl.address(),
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT),
@@ -279,6 +289,20 @@ public final class Libc {
         try {
             MemorySegment r = (MemorySegment) MMAP.invokeExact(st, MemorySegment.NULL, length, prot, flags, fd, offset);
             return r.address() == linux_h.MAP_FAILED().address() ? MemorySegment.NULL : r.reinterpret(length);
+        } catch (Throwable t) {
+            throw unreachable(t);
+        }
+    }
+
+    /**
+     * Whether every page of {@code [address, address + bytes)} is mapped: {@code msync(MS_ASYNC)}
+     * over the pages it spans answers {@code ENOMEM} when one is not. Touches no byte.
+     */
+    public static boolean mapped(long address, long bytes) {
+        long start = address & -PAGE;
+        long length = address + Math.max(bytes, 1) - start;
+        try {
+            return (int) MSYNC.invokeExact(start, length, MS_ASYNC) == 0;
         } catch (Throwable t) {
             throw unreachable(t);
         }

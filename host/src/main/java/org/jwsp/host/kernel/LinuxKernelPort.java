@@ -235,6 +235,11 @@ public final class LinuxKernelPort implements KernelPort {
     }
 
     @Override
+    public boolean mapped(long address, long bytes) {
+        return Libc.mapped(address, bytes);
+    }
+
+    @Override
     public boolean closeHandle(long handle) {
         if (!(handles.get(handle) instanceof KernelObject)) {
             return false;

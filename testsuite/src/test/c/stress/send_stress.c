@@ -1,0 +1,190 @@
+/*
+ * Native send stress for jwsp: pthreads the JVM did not start share a set of connected jwsp
+ * sockets and send 16-byte records stamped (socket, thread, sequence) through jwsp's WSPPROC_TABLE
+ * pointer, mixing blocking sends with batches of overlapped sends whose completion routines run as
+ * APCs in the thread's alertable SleepEx. The Java side (NativeSendStressTest) verifies every
+ * peer's stream; this side counts what it sent and checks every completion.
+ *
+ * Built by the test: gcc -shared -fPIC -O2 -o target/libsend_stress.so send_stress.c -lpthread
+ * Structures are the Windows x64 ones (LLP64).
+ */
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef uint64_t SOCKET;
+typedef uint32_t DWORD;
+typedef struct { DWORD len; char *buf; } WSABUF;
+typedef struct { uint64_t Internal; uint64_t InternalHigh; DWORD Offset; DWORD OffsetHigh; void *hEvent; } OVERLAPPED;
+typedef struct { void *ThreadHandle; uint64_t Reserved; } WSATHREADID;
+typedef void (*COMPLETION)(DWORD, DWORD, OVERLAPPED *, DWORD);
+
+typedef struct {
+    void *Accept, *AddressToString, *AsyncSelect, *Bind, *CancelBlockingCall, *Cleanup, *CloseSocket, *Connect,
+         *DuplicateSocket, *EnumNetworkEvents, *EventSelect, *GetOverlappedResult, *GetPeerName, *GetSockName,
+         *GetSockOpt, *GetQOSByName, *Ioctl, *JoinLeaf, *Listen, *Recv, *RecvDisconnect, *RecvFrom, *Select;
+    int (*Send)(SOCKET, WSABUF *, DWORD, DWORD *, DWORD, OVERLAPPED *, COMPLETION, WSATHREADID *, int *);
+    void *SendDisconnect, *SendTo, *SetSockOpt, *Shutdown, *Socket, *StringToAddress;
+} PROCS;
+
+typedef struct {
+    void *CloseEvent, *CloseSocketHandle, *CreateEvent, *CreateSocketHandle, *FDIsSet, *GetProviderPath,
+         *ModifyIFSHandle, *PostMessage, *QueryBlockingCallback, *QuerySocketHandleContext, *QueueApc,
+         *ResetEvent, *SetEvent;
+    int (*OpenCurrentThread)(WSATHREADID *, int *);
+    int (*CloseThread)(WSATHREADID *, int *);
+} UPCALLS;
+
+/* The job, laid out by the test (checked with send_stress_job_size). */
+typedef struct {
+    const PROCS *procs;
+    const UPCALLS *upcalls;
+    DWORD (*sleep_ex)(DWORD, int);
+    const SOCKET *sockets;
+    int64_t *sent;            /* [threads * socket_count]: records each thread sent on each socket */
+    int socket_count;
+    int threads;
+    int64_t sends_per_thread;
+    uint32_t seed;
+    /* results */
+    int failed;               /* threads that stopped on an error */
+    int last_error;
+    int64_t routine_calls;
+    int64_t bad_completions;  /* a routine with an error, a wrong count, or a second call for one send */
+} JOB;
+
+typedef struct { uint32_t socket, thread, seq, magic; } RECORD;
+#define MAGIC 0x4A575350u
+#define BATCH 8
+
+struct worker;
+typedef struct { OVERLAPPED ov; RECORD rec; WSABUF buf; struct worker *w; int done; } OP;
+typedef struct worker {
+    JOB *job;
+    int index;
+    uint32_t rng;
+    uint32_t *seq;
+    int pending;
+    int64_t routine_calls, bad;
+} WORKER;
+
+static uint32_t next(uint32_t *x) { /* xorshift32 */
+    *x ^= *x << 13; *x ^= *x >> 17; *x ^= *x << 5;
+    return *x;
+}
+
+static void completion(DWORD error, DWORD bytes, OVERLAPPED *ov, DWORD flags) {
+    OP *op = (OP *) ov; /* the OVERLAPPED is the op's first field */
+    (void) flags;
+    if (error != 0 || bytes != sizeof(RECORD) || op->done) {
+        op->w->bad++;
+    }
+    op->done = 1;
+    op->w->routine_calls++;
+    op->w->pending--;
+}
+
+static void stamp(WORKER *w, OP *op, int k) {
+    op->rec.socket = (uint32_t) k;
+    op->rec.thread = (uint32_t) w->index;
+    op->rec.seq = w->seq[k]++;
+    op->rec.magic = MAGIC;
+    op->buf.len = sizeof(RECORD);
+    op->buf.buf = (char *) &op->rec;
+}
+
+static void *run(void *arg) {
+    WORKER *w = (WORKER *) arg;
+    JOB *job = w->job;
+    int err = 0;
+    WSATHREADID self;
+    OP ops[BATCH];
+    if (job->upcalls->OpenCurrentThread(&self, &err) != 0) {
+        __atomic_add_fetch(&job->failed, 1, __ATOMIC_SEQ_CST);
+        job->last_error = err;
+        return 0;
+    }
+    int64_t done = 0;
+    while (done < job->sends_per_thread) {
+        uint32_t mode = next(&w->rng) % 4;
+        if (mode == 0) { /* one blocking send: waits behind this socket's queued overlapped sends */
+            int k = (int) (next(&w->rng) % (uint32_t) job->socket_count);
+            OP op;
+            memset(&op, 0, sizeof op);
+            stamp(w, &op, k);
+            DWORD sent = 0;
+            if (job->procs->Send(job->sockets[k], &op.buf, 1, &sent, 0, 0, 0, 0, &err) != 0 || sent != sizeof(RECORD)) {
+                goto fail;
+            }
+            job->sent[w->index * job->socket_count + k]++;
+            done++;
+            continue;
+        }
+        /* a batch of overlapped sends with completion routines, each on a random socket */
+        int n = 1 + (int) (next(&w->rng) % BATCH);
+        if (n > job->sends_per_thread - done) {
+            n = (int) (job->sends_per_thread - done);
+        }
+        for (int b = 0; b < n; b++) {
+            int k = (int) (next(&w->rng) % (uint32_t) job->socket_count);
+            memset(&ops[b], 0, sizeof ops[b]);
+            ops[b].w = w;
+            stamp(w, &ops[b], k);
+            DWORD sent = 0;
+            int rc = job->procs->Send(job->sockets[k], &ops[b].buf, 1, &sent, 0, &ops[b].ov, completion, &self, &err);
+            if (rc != 0 && err != 997 /* WSA_IO_PENDING */) {
+                w->seq[k]--;
+                /* nothing was initiated for this one: wait for those that were, then stop */
+                while (w->pending > 0) {
+                    job->sleep_ex(0xFFFFFFFF, 1);
+                }
+                goto fail;
+            }
+            w->pending++;
+            job->sent[w->index * job->socket_count + k]++;
+            done++;
+        }
+        while (w->pending > 0) {
+            job->sleep_ex(0xFFFFFFFF /* INFINITE */, 1);
+        }
+    }
+    job->upcalls->CloseThread(&self, &err);
+    return 0;
+fail:
+    __atomic_add_fetch(&job->failed, 1, __ATOMIC_SEQ_CST);
+    job->last_error = err;
+    job->upcalls->CloseThread(&self, &err);
+    return 0;
+}
+
+/* Runs job->threads pthreads to the end; returns how many started. */
+int send_stress_run(JOB *job) {
+    pthread_t *threads = calloc((size_t) job->threads, sizeof(pthread_t));
+    WORKER *workers = calloc((size_t) job->threads, sizeof(WORKER));
+    int started = 0;
+    for (int i = 0; i < job->threads; i++) {
+        workers[i].job = job;
+        workers[i].index = i;
+        workers[i].rng = job->seed * 2654435761u + (uint32_t) i * 40503u + 1u;
+        workers[i].seq = calloc((size_t) job->socket_count, sizeof(uint32_t));
+        if (pthread_create(&threads[started], 0, run, &workers[i]) == 0) {
+            started++;
+        }
+    }
+    for (int i = 0; i < started; i++) {
+        pthread_join(threads[i], 0);
+    }
+    for (int i = 0; i < job->threads; i++) {
+        job->routine_calls += workers[i].routine_calls;
+        job->bad_completions += workers[i].bad;
+        free(workers[i].seq);
+    }
+    free(workers);
+    free(threads);
+    return started;
+}
+
+int send_stress_job_size(void) {
+    return (int) sizeof(JOB);
+}

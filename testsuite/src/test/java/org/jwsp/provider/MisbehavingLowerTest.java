@@ -1,0 +1,72 @@
+package org.jwsp.provider;
+
+import static org.junit.jupiter.api.Assertions.*;
+import static org.jwsp.bindings.windows.ws2spi_h.*;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+import org.apache.logging.log4j.Level;
+import org.junit.jupiter.api.Test;
+import org.jwsp.kernel.KernelPort;
+import org.jwsp.testkit.CapturedLog;
+import org.jwsp.testkit.FakeLowerProvider.Answer;
+import org.jwsp.testkit.FakeLowerProvider.LowerSocket;
+
+/**
+ * Issue 10, defects 5 and 11 (log once): a lower provider that misbehaves must not make jwsp lie
+ * to its caller. Through jwsp's proc table over the fake lower provider, which can answer
+ * SOCKET_ERROR without writing lpErrno (FAIL_NOW with code 0).
+ */
+class MisbehavingLowerTest {
+
+    private static final int WAIT = 10_000;
+
+    @Test
+    void synchronousSend_lowerFailsWithoutACode_wsaeNetDown_notTheCallersStaleErrno() {
+        try (SendFixture f = new SendFixture()) {
+            long s = f.stream(false);
+            f.c.lower.answer(f.lowerOf(), Answer.FAIL_NOW, 0);
+            f.errno.set(ValueLayout.JAVA_INT, 0, SendFixture.PENDING); // what an earlier call left there
+            assertEquals(SendFixture.SOCKET_ERROR, f.send(s, f.bufs(f.data("x")), 1, 0, MemorySegment.NULL));
+            assertEquals(WSAENETDOWN(), f.errno());
+        }
+    }
+
+    @Test
+    void overlappedSend_lowerFailsWithoutACode_refusedWithWsaeNetDown_notPendingForever() {
+        try (SendFixture f = new SendFixture()) {
+            long s = f.stream(true);
+            LowerSocket lower = f.lowerOf();
+            f.c.lower.answer(lower, Answer.PENDING, 0);
+            MemorySegment first = f.overlapped(true);
+            assertEquals(SendFixture.SOCKET_ERROR, f.send(s, f.bufs(f.data("a")), 1, 0, first));
+            assertEquals(SendFixture.PENDING, f.errno()); // this thread's scratch errno now holds 997 too
+            f.c.lower.completePending(lower);
+            assertEquals(KernelPort.WAIT_OBJECT_0, f.c.kernel.waitForSingleObject(f.event(first), WAIT, false));
+
+            f.c.lower.answer(lower, Answer.FAIL_NOW, 0);
+            MemorySegment second = f.overlapped(true);
+            assertEquals(SendFixture.SOCKET_ERROR, f.send(s, f.bufs(f.data("b")), 1, 0, second));
+            assertEquals(WSAENETDOWN(), f.errno(), "not WSA_IO_PENDING for a send that will never complete");
+            assertEquals(KernelPort.WAIT_TIMEOUT, f.c.kernel.waitForSingleObject(f.event(second), 0, false));
+            assertEquals(0, LayeredProvider.outstandingRequests());
+        }
+    }
+
+    @Test
+    void aFaultInsideJwsp_repeated_isLoggedAtErrorOnce() {
+        try (CapturedLog log = new CapturedLog();
+             SendFixture f = new SendFixture(st -> st.withFilter(v -> {
+                 throw new IllegalStateException("a filter bug");
+             }))) {
+            long s = f.stream(false);
+            for (int i = 0; i < 3; i++) {
+                assertEquals(SendFixture.SOCKET_ERROR, f.send(s, f.bufs(f.data("x")), 1, 0, MemorySegment.NULL));
+                assertEquals(WSAENETDOWN(), f.errno());
+            }
+            assertEquals(1, log.events.stream().filter(e -> e.getLevel() == Level.ERROR
+                    && e.getMessage().getFormattedMessage().contains("SendFilter.onSend")).count(), () -> "logged: " + log.events);
+        }
+    }
+}

@@ -1,0 +1,216 @@
+package org.jwsp.provider;
+
+import static org.junit.jupiter.api.Assertions.*;
+import static org.jwsp.bindings.windows.ws2spi_h.*;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.jwsp.bindings.windows.WSPPROC_TABLE;
+import org.jwsp.host.upcall.Ws2UpcallTable;
+import org.jwsp.host.ws2.Ws2;
+import org.jwsp.kernel.KernelPort;
+import org.jwsp.testkit.Buffers;
+import org.jwsp.testkit.Pair;
+
+/**
+ * Issue 10, item 2 (in part): pthreads the JVM never started ({@code src/test/c/stress/send_stress.c},
+ * built here with gcc) share connected jwsp sockets and send 16-byte records stamped (socket,
+ * thread, sequence) through jwsp's {@code lpWSPSend} pointer, mixing blocking sends with batches
+ * of overlapped sends whose completion routines run as APCs in each thread's alertable SleepEx.
+ * The peers' streams are verified as they arrive: every record on the connection it names, each
+ * thread's records in call order with no gap and no repeat, and at the end exactly as many per
+ * (socket, thread) as the driver sent; every routine ran once with error 0 and 16 bytes.
+ *
+ * <p>Bounded in CI; {@code -Djwsp.stress.threads=64 -Djwsp.stress.sockets=16
+ * -Djwsp.stress.sends=10000000} (total) for the full run. Not injected yet: closes, SIO_FLUSH,
+ * reopen, DELAY/release, peer resets.
+ */
+class NativeSendStressTest {
+
+    static final int THREADS = Integer.getInteger("jwsp.stress.threads", 8);
+    static final int SOCKETS = Integer.getInteger("jwsp.stress.sockets", 4);
+    static final long SENDS = Long.getLong("jwsp.stress.sends", 200_000L);
+    static final int SEED = Integer.getInteger("jwsp.stress.seed", 20261202);
+    private static final int MAGIC = 0x4A575350;
+    private static final int RECORD = 16;
+
+    static final StructLayout JOB = MemoryLayout.structLayout(
+            ValueLayout.ADDRESS.withName("procs"), ValueLayout.ADDRESS.withName("upcalls"),
+            ValueLayout.ADDRESS.withName("sleep_ex"), ValueLayout.ADDRESS.withName("sockets"),
+            ValueLayout.ADDRESS.withName("sent"), ValueLayout.JAVA_INT.withName("socket_count"),
+            ValueLayout.JAVA_INT.withName("threads"), ValueLayout.JAVA_LONG.withName("sends_per_thread"),
+            ValueLayout.JAVA_INT.withName("seed"), ValueLayout.JAVA_INT.withName("failed"),
+            ValueLayout.JAVA_INT.withName("last_error"), MemoryLayout.paddingLayout(4),
+            ValueLayout.JAVA_LONG.withName("routine_calls"), ValueLayout.JAVA_LONG.withName("bad_completions"));
+
+    private static long offset(String field) {
+        return JOB.byteOffset(MemoryLayout.PathElement.groupElement(field));
+    }
+
+    private static Path compile() throws Exception {
+        Path source = Path.of("src/test/c/stress/send_stress.c").toAbsolutePath();
+        Path library = Path.of("target/libsend_stress.so").toAbsolutePath();
+        Files.createDirectories(library.getParent());
+        Process gcc = new ProcessBuilder("gcc", "-shared", "-fPIC", "-O2", "-Wall", "-o", library.toString(), source.toString(),
+                "-lpthread").redirectErrorStream(true).start();
+        String out = new String(gcc.getInputStream().readAllBytes());
+        assertTrue(gcc.waitFor(60, TimeUnit.SECONDS), "gcc timed out");
+        assertEquals(0, gcc.exitValue(), "gcc: " + out);
+        return library;
+    }
+
+    /** A downcall returning int, with no argument ({@code job} null) or the job. */
+    private static int invoke(MethodHandle h, MemorySegment job) throws Exception {
+        try {
+            return job == null ? (int) h.invokeExact() : (int) h.invokeExact(job);
+        } catch (Exception | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    @Test
+    void pthreadsSharingSockets_everyRecordOnItsConnection_inOrder_once_everyRoutineOnce() throws Throwable {
+        Path library = compile();
+        OverTheHost.run((ws2, installed, arena) -> {
+            SymbolLookup lib = SymbolLookup.libraryLookup(library, arena);
+            Linker linker = Linker.nativeLinker();
+            MethodHandle size = linker.downcallHandle(lib.findOrThrow("send_stress_job_size"), FunctionDescriptor.of(ValueLayout.JAVA_INT));
+            assertEquals(JOB.byteSize(), invoke(size, null));
+            MethodHandle run = linker.downcallHandle(lib.findOrThrow("send_stress_run"),
+                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
+
+            List<Pair> pairs = new ArrayList<>();
+            List<Verifier> verifiers = new ArrayList<>();
+            MemorySegment sockets = arena.allocate(ValueLayout.JAVA_LONG, SOCKETS);
+            try {
+                for (int k = 0; k < SOCKETS; k++) {
+                    Pair p = Pair.tcp(ws2, AF_INET(), WSA_FLAG_OVERLAPPED(), arena);
+                    pairs.add(p);
+                    sockets.setAtIndex(ValueLayout.JAVA_LONG, k, p.client());
+                    verifiers.add(new Verifier(ws2, p.server(), k));
+                }
+                KernelPort kernel = ws2.kernel();
+                MemorySegment sent = arena.allocate(ValueLayout.JAVA_LONG, (long) THREADS * SOCKETS);
+                MemorySegment job = arena.allocate(JOB);
+                job.set(ValueLayout.ADDRESS, offset("procs"), ws2.provider(pairs.get(0).client()).procTable());
+                job.set(ValueLayout.ADDRESS, offset("upcalls"), Ws2UpcallTable.table());
+                job.set(ValueLayout.ADDRESS, offset("sleep_ex"), kernel.procAddress("kernel32.dll", "SleepEx"));
+                job.set(ValueLayout.ADDRESS, offset("sockets"), sockets);
+                job.set(ValueLayout.ADDRESS, offset("sent"), sent);
+                job.set(ValueLayout.JAVA_INT, offset("socket_count"), SOCKETS);
+                job.set(ValueLayout.JAVA_INT, offset("threads"), THREADS);
+                job.set(ValueLayout.JAVA_LONG, offset("sends_per_thread"), SENDS / THREADS);
+                job.set(ValueLayout.JAVA_INT, offset("seed"), SEED);
+                long start = System.nanoTime();
+                assertEquals(THREADS, invoke(run, job));
+                long nanos = System.nanoTime() - start;
+                assertEquals(0, job.get(ValueLayout.JAVA_INT, offset("failed")),
+                        () -> "threads stopped on error " + job.get(ValueLayout.JAVA_INT, offset("last_error")));
+                assertEquals(0, job.get(ValueLayout.JAVA_LONG, offset("bad_completions")), "routines with an error, a count or twice");
+                long total = 0;
+                for (int k = 0; k < SOCKETS; k++) {
+                    assertEquals(0, ws2.shutdown(pairs.get(k).client(), SD_SEND()));
+                    long[] got = verifiers.get(k).join();
+                    for (int t = 0; t < THREADS; t++) {
+                        long expected = sent.getAtIndex(ValueLayout.JAVA_LONG, (long) t * SOCKETS + k);
+                        assertEquals(expected, got[t], "socket " + k + ", thread " + t + ": records received = records sent");
+                        total += expected;
+                    }
+                }
+                assertEquals(SENDS / THREADS * THREADS, total);
+                long routines = job.get(ValueLayout.JAVA_LONG, offset("routine_calls"));
+                Files.writeString(Path.of("target", "native-send-stress.txt"), "seed " + SEED + ", " + THREADS + " threads, " + SOCKETS
+                        + " sockets, " + total + " records in " + nanos / 1_000_000 + " ms, of them " + routines
+                        + " overlapped with a completion routine, " + (total - routines) + " blocking" + System.lineSeparator());
+            } finally {
+                for (Pair p : pairs) {
+                    p.close();
+                }
+            }
+        });
+    }
+
+    /** Reads one peer's stream on a thread of its own and checks each record as it arrives. */
+    private static final class Verifier {
+        private final Thread thread;
+        private final long[] next = new long[THREADS];
+        private volatile String failure;
+
+        Verifier(Ws2 ws2, long s, int socket) {
+            thread = Thread.ofPlatform().daemon().name("stress-verify-" + socket).start(() -> {
+                try (Arena a = Arena.ofConfined()) {
+                    MemorySegment buf = a.allocate(64 << 10);
+                    MemorySegment wsabuf = Buffers.wsabuf(a, buf);
+                    MemorySegment got = a.allocate(ValueLayout.JAVA_INT);
+                    MemorySegment flags = a.allocate(ValueLayout.JAVA_INT);
+                    ByteBuffer carry = ByteBuffer.allocate(RECORD).order(ByteOrder.LITTLE_ENDIAN);
+                    while (failure == null) {
+                        flags.set(ValueLayout.JAVA_INT, 0, 0);
+                        if (ws2.recv(s, wsabuf, 1, got, flags, MemorySegment.NULL, MemorySegment.NULL) != 0) {
+                            failure = "recv: " + ws2.lastError();
+                            return;
+                        }
+                        int n = got.get(ValueLayout.JAVA_INT, 0);
+                        if (n == 0) {
+                            if (carry.position() != 0) {
+                                failure = "a partial record at the end";
+                            }
+                            return;
+                        }
+                        ByteBuffer in = buf.asSlice(0, n).asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+                        while (in.hasRemaining() && failure == null) {
+                            while (carry.hasRemaining() && in.hasRemaining()) {
+                                carry.put(in.get());
+                            }
+                            if (!carry.hasRemaining()) {
+                                carry.flip();
+                                check(socket, carry.getInt(), carry.getInt(), carry.getInt(), carry.getInt());
+                                carry.clear();
+                            }
+                        }
+                    }
+                }
+            });
+        }
+
+        private void check(int socket, int onSocket, int t, int seq, int magic) {
+            if (magic != MAGIC) {
+                failure = "not a record (magic " + Integer.toHexString(magic) + ") on socket " + socket;
+            } else if (onSocket != socket) {
+                failure = "a record for socket " + onSocket + " arrived on socket " + socket;
+            } else if (t < 0 || t >= THREADS) {
+                failure = "thread " + t;
+            } else if (Integer.toUnsignedLong(seq) != next[t]) {
+                failure = "socket " + socket + ", thread " + t + ": record " + Integer.toUnsignedLong(seq) + " where " + next[t]
+                        + " was due (lost, repeated or reordered)";
+            } else {
+                next[t]++;
+            }
+        }
+
+        long[] join() throws InterruptedException {
+            thread.join(60_000);
+            assertFalse(thread.isAlive(), "the peer saw the end of the stream");
+            assertNull(failure);
+            return next;
+        }
+    }
+}
