@@ -47,6 +47,14 @@ final class CallerMemory {
         ALL.set(ValueLayout.JAVA_INT_UNALIGNED, address + offset, value);
     }
 
+    /**
+     * Copies {@code bytes} of a send's data, from the caller's {@code address}, into a filter's own
+     * {@code to} at {@code toOffset}: only for {@code SendView.copyPayload}, within one WSABUF's extent.
+     */
+    static void copyOut(long address, MemorySegment to, long toOffset, long bytes) {
+        MemorySegment.copy(ALL, address, to, toOffset, bytes);
+    }
+
     /** Copies exactly {@code bytes} (a multiple of 8) from the caller's {@code address} into jwsp's {@code to}. */
     static void copyIn(long address, MemorySegment to, long bytes) {
         MemorySegment.copy(ALL, ValueLayout.JAVA_LONG_UNALIGNED, address, to, ValueLayout.JAVA_LONG, 0, bytes / 8);

@@ -10,6 +10,7 @@ import org.apache.logging.log4j.Logger;
 import org.jwsp.bindings.windows.LPWSAOVERLAPPED_COMPLETION_ROUTINE;
 import org.jwsp.bindings.windows.LPWSAUSERAPC;
 import org.jwsp.bindings.windows.OVERLAPPED;
+import org.jwsp.provider.filter.SendFilter;
 
 /**
  * Gives the client its completion indication: writes the result into the caller's OVERLAPPED,
@@ -57,12 +58,14 @@ final class CompletionDelivery {
 
     private static final ThreadLocal<RoutineNesting> NESTING = ThreadLocal.withInitial(RoutineNesting::new);
 
+    private final ProviderRuntime rt;
     private final UpcallTable upcalls;
     private final RequestSlab slab;
     private final org.jwsp.kernel.KernelPort kernel;
     private final MemorySegment apc;
 
-    CompletionDelivery(UpcallTable upcalls, RequestSlab slab, org.jwsp.kernel.KernelPort kernel, Arena arena) {
+    CompletionDelivery(ProviderRuntime rt, UpcallTable upcalls, RequestSlab slab, org.jwsp.kernel.KernelPort kernel, Arena arena) {
+        this.rt = rt;
         this.upcalls = upcalls;
         this.kernel = kernel;
         this.slab = slab;
@@ -84,6 +87,9 @@ final class CompletionDelivery {
 
     /** Delivers {@code r}'s result (any thread, no lock held). Does not drop the caller's reference. */
     void deliver(SendRequest r, ThreadScratch s) {
+        if (r.kind == SendRequest.SEND && r.acceptedNanos != 0) {
+            tellFilter(r, s);
+        }
         long ov = r.callerOverlappedAddress;
         CallerMemory.putLong(ov, OVERLAPPED.InternalHigh$offset(), r.transferred & 0xFFFFFFFFL);
         CallerMemory.putInt(ov, OVERLAPPED.Offset$offset(), r.resultFlags);
@@ -105,6 +111,18 @@ final class CompletionDelivery {
             }
             LOG.debug("WPUCompleteOverlappedRequest refused socket {} (error {}); event set directly", r.handle, s.errno());
         }
+    }
+
+    /** SendFilter.onComplete for a send the filter saw, while its buffers are still the caller's. */
+    private void tellFilter(SendRequest r, ThreadScratch s) {
+        SendFilter f = rt.filter;
+        if (f == SendFilter.PASS_THROUGH) {
+            return;
+        }
+        SendFacts view = s.completed.aim(r.socket, true, r.buffers.array(), r.buffers.count(), r.buffers.totalBytes(), r.flags,
+                r.ticket(), r.acceptedNanos, r.callerThread);
+        SendPath.completed(f, view, r.error, r.transferred & 0xFFFFFFFFL);
+        s.completed.clear();
     }
 
     /**

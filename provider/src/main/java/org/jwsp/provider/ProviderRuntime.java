@@ -62,7 +62,7 @@ final class ProviderRuntime {
             this.catalog = new ProtocolCatalog(kernel);
             this.slab = new RequestSlab(arena, settings.requestPoolSize());
             this.sockets = new SocketTable(arena, settings.socketSlots());
-            this.delivery = new CompletionDelivery(upcalls, slab, kernel, arena);
+            this.delivery = new CompletionDelivery(this, upcalls, slab, kernel, arena);
             this.completions = new CompletionPort(kernel, slab, delivery, arena);
             this.lowerPostsImmediate = settings.lowerPostsImmediate();
             this.filter = settings.filter();

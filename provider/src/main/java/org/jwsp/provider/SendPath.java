@@ -107,7 +107,10 @@ final class SendPath {
         if (rt.filter != SendFilter.PASS_THROUGH) {
             // The ticket may reach another thread that releases it before this verdict is acted on.
             r.filtering = true;
-            verdict = filter(sc.facts.aim(ctx, true, r.buffers.array(), r.buffers.count(), r.buffers.totalBytes(), flags, r.ticket()));
+            r.acceptedNanos = System.nanoTime();
+            r.callerThread = Thread.currentThread().threadId();
+            verdict = filter(sc.facts.aim(ctx, true, r.buffers.array(), r.buffers.count(), r.buffers.totalBytes(), flags, r.ticket(),
+                    r.acceptedNanos, r.callerThread));
             sc.facts.clear();
         }
         if (verdict > 0) {
@@ -159,15 +162,34 @@ final class SendPath {
         if (ctx.messageOriented && total > ctx.maxMessageSize) {
             return Errno.fail(errno, WsaCondition.MESSAGE_TOO_LARGE);
         }
-        if (rt.filter != SendFilter.PASS_THROUGH) {
+        SendFilter watching = rt.filter;
+        long accepted = 0;
+        if (watching != SendFilter.PASS_THROUGH) {
+            accepted = System.nanoTime();
             int verdict = filter(sc.facts.aim(ctx, false,
-                    MemorySegment.ofAddress(lpBuffers).reinterpret(count * WsaBufCapture.SIZEOF_WSABUF), count, total, flags, 0));
+                    MemorySegment.ofAddress(lpBuffers).reinterpret(count * WsaBufCapture.SIZEOF_WSABUF), count, total, flags, 0,
+                    accepted, Thread.currentThread().threadId()));
             sc.facts.clear();
             if (verdict > 0) {
                 Errno.set(errno, verdict);
                 return Errno.SOCKET_ERROR;
             }
         }
+        int rc = sendSynchronousLower(ctx, lpBuffers, count, lpSent, flags, errno, sc);
+        if (watching != SendFilter.PASS_THROUGH) {
+            // The caller's buffers are still the caller's: the filter may read them now.
+            SendFacts done = sc.completed.aim(ctx, false,
+                    MemorySegment.ofAddress(lpBuffers).reinterpret(count * WsaBufCapture.SIZEOF_WSABUF), count, total, flags, 0,
+                    accepted, Thread.currentThread().threadId());
+            completed(watching, done, rc == 0 || errno == 0 ? 0 : CallerMemory.getInt(errno), rc == 0 ? CallerMemory.getInt(lpSent) : 0);
+            sc.completed.clear();
+        }
+        return rc;
+    }
+
+    /** The lower WSPSend of a synchronous send, after jwsp's own queued sends of the socket. */
+    private int sendSynchronousLower(SocketContext ctx, long lpBuffers, int count, long lpSent, int flags, long errno,
+                                     ThreadScratch sc) {
         synchronized (ctx) {
             // Keep the order: jwsp's own queued overlapped sends go first.
             while (!ctx.queue.drained() && !ctx.closing) {
@@ -200,6 +222,15 @@ final class SendPath {
             if (done != null) {
                 rt.delivery.deliverAll(done, sc);
             }
+        }
+    }
+
+    /** Tells {@code f} a send it saw is complete; a Throwable from it is logged and goes no further. */
+    static void completed(SendFilter f, SendFacts facts, int error, long bytes) {
+        try {
+            f.onComplete(facts, error, bytes);
+        } catch (Throwable t) {
+            Errno.fault(MemorySegment.NULL, "SendFilter.onComplete", t);
         }
     }
 

@@ -88,6 +88,9 @@ final class SendRequest {
     long sent;
     /** The completion indication was already given by the caller thread (immediate completion). */
     boolean deliveredEarly;
+    /** System.nanoTime() when jwsp accepted the send, and the calling thread's id (set only while a filter is installed). */
+    long acceptedNanos;
+    long callerThread;
     /** Result to deliver. */
     int error;
     int transferred;
@@ -142,6 +145,8 @@ final class SendRequest {
         releasedEarly = false;
         sent = 0;
         deliveredEarly = false;
+        acceptedNanos = 0;
+        callerThread = 0;
         error = 0;
         transferred = 0;
         resultFlags = 0;

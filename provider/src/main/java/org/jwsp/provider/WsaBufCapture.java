@@ -116,6 +116,11 @@ final class WsaBufCapture {
         return total;
     }
 
+    /** Data address of captured entry {@code i}. */
+    static long address(MemorySegment wsabufs, int i) {
+        return wsabufs.get(ValueLayout.JAVA_LONG_UNALIGNED, i * SIZEOF_WSABUF + OFFSETOF_BUF);
+    }
+
     /** Length of captured entry {@code i}. */
     static int length(MemorySegment wsabufs, int i) {
         return wsabufs.get(ValueLayout.JAVA_INT_UNALIGNED, i * SIZEOF_WSABUF + OFFSETOF_LEN);
