@@ -86,4 +86,18 @@ final class SampleArgs {
     int integer(String name, int min, int max) {
         return (int) number(name, min, max);
     }
+
+    /** Why a file could not be made, in words ("its directory does not exist"). */
+    static String why(java.io.IOException e) {
+        if (e instanceof java.nio.file.NoSuchFileException) {
+            return "its directory does not exist";
+        }
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+            return f.getReason();
+        }
+        return e.getMessage() != null ? e.getMessage() : e.toString();
+    }
 }

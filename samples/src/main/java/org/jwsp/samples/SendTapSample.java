@@ -6,8 +6,6 @@ import java.io.PrintStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 import org.jwsp.host.ws2.Ws2;
@@ -57,7 +55,7 @@ public final class SendTapSample {
             tap = new SendTap(path, ringBytes);
         } catch (IOException e) {
             out.println("sent 0 B, confirmed 0 B: nothing was sent");
-            throw new SampleFailure("cannot write the pcap file " + path + ": " + why(e));
+            throw new SampleFailure("cannot write the pcap file " + path + ": " + SampleArgs.why(e));
         }
         long[] sent = new long[2];
         long[] echoed = new long[2];
@@ -120,15 +118,4 @@ public final class SendTapSample {
         }
         tap.name(socket, name);
     }
-
-    private static String why(IOException e) {
-        if (e instanceof NoSuchFileException) {
-            return "its directory does not exist";
-        }
-        if (e instanceof AccessDeniedException) {
-            return "permission denied";
-        }
-        return e.getMessage() != null ? e.getMessage() : e.toString();
-    }
-
 }
