@@ -65,6 +65,9 @@ for pkg in windows linux; do
   mkdir -p "$out/org/jwsp/bindings"
   cp -r "$work/out/org/jwsp/bindings/$pkg" "$out/org/jwsp/bindings/$pkg"
 done
+# A checksum of every generated file: GeneratedFilesTest fails when one is edited by hand.
+(cd "$out" && find org/jwsp/bindings/windows org/jwsp/bindings/linux -name '*.java' | LC_ALL=C sort \
+   | xargs sha256sum) > "$here/jextract/generated.sha256"
 # What made these files, for the demo and for whoever regenerates next.
 pkgver() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo unknown; }
 {
@@ -78,7 +81,7 @@ echo "regenerate: wrote $(find "$out/org/jwsp/bindings/windows" -name '*.java' |
      "$(find "$out/org/jwsp/bindings/linux" -name '*.java' | wc -l) Linux files under $out"
 
 if $check; then
-  git -C "$here" diff --exit-code --stat -- src/main/java jextract/generated-with.txt \
+  git -C "$here" diff --exit-code --stat -- src/main/java jextract/generated-with.txt jextract/generated.sha256 \
     || die "the committed bindings differ from what this jextract generates (diff above)"
   [ -z "$(git -C "$here" ls-files --others --exclude-standard -- src/main/java)" ] || die "regeneration added untracked files"
   echo "regenerate: committed bindings reproduced exactly"

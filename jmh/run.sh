@@ -1,17 +1,13 @@
 #!/usr/bin/env bash
-# Runs the benchmarks and prints each as a ratio against a peer of the same run.
-#   bash jmh/run.sh [JMH options, e.g. -f 1 -wi 3 -i 5 PeerSend]
-# Default: every benchmark, 1 fork, 3 warm-up and 5 measured iterations of 1 s each.
+# Runs the send benchmarks and reports each as a ratio against the peers of the same run.
+#   bash jmh/run.sh [--quick] [--out DIR] [BENCHMARK-REGEX...]
+# Default: every benchmark, 1 fork, 3 warm-up and 5 measured iterations of 1 s each (about 25 min
+# on 2 cores); --quick: 1 warm-up and 3 measured (under 10 min). JMH's progress shows as it runs;
+# the raw JSON, the receiver log, report.md and chart.svg go to jmh/results/<time>/ (or DIR).
+# A run stopped with Ctrl-C still writes the report of what it measured.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . .ci/env.sh
-mvn -q -B -ntp -DskipTests -pl jmh -am package
+mvn -q -B -ntp -DskipTests -Dstyle.color=never -pl jmh -am package
 cp="jmh/target/classes:$(cat jmh/target/classpath.txt)"
-out=jmh/target/results.csv
-args=("$@")
-[ ${#args[@]} -gt 0 ] || args=(-f 1 -wi 3 -w 1s -i 5 -r 1s)
-"$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "$cp" org.openjdk.jmh.Main \
-  -jvmArgsAppend --enable-native-access=ALL-UNNAMED -rf csv -rff "$out" "${args[@]}"
-echo
-echo "Ratios against one sendmsg(2) per send through FFM (the C floor) and the JDK's gathering write, same run:"
-"$JAVA_HOME/bin/java" -cp "$cp" org.jwsp.jmh.RatioTable "$out" ffmSendmsg nioGatheringWrite
+exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "$cp" org.jwsp.jmh.BenchmarkRun "$@"

@@ -15,43 +15,34 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.infra.BenchmarkParams;
 
 /**
- * jwsp's send against the peers of {@link PeerSendBenchmark}, in the same run and with the same
- * parameters, so {@code jmh/run.sh} prints each as a ratio of {@code ffmSendmsg} (one sendmsg
- * per send, the C floor) and of {@code nioGatheringWrite}. One operation is one WSASend of
- * {@code buffers} buffers of {@code size} bytes of native memory, over loopback TCP to a sink
- * that drains it (TCP_NODELAY on every sender):
+ * Blocking WSASends, against the peers of {@link PeerSendBenchmark} in the same run and with the
+ * same shapes. One operation is one WSASend of the shape's buffers of native memory, over
+ * loopback TCP to a drain process (TCP_NODELAY on every sender):
  * <ul>
- *   <li>{@code jwspBlockingSend}: blocking WSASend through the host's ws2_32, jwsp's proc table
- *       (its Java WSPSend), then the base provider (one sendmsg);</li>
- *   <li>{@code baseBlockingSend}: the same without jwsp in the catalog: the layer's cost;</li>
- *   <li>{@code jwspPortSend}: overlapped WSASends with {@value WinsockSender#WINDOW} in flight on
- *       an I/O completion port; jwsp's per-socket queue merges the sends waiting behind the one
- *       in flight into one gathered lower send;</li>
- *   <li>{@code basePortSend}: the same straight on the base provider (one io_uring sendmsg per send).</li>
+ *   <li>{@code jwspBlockingSend}: through the host's ws2_32, jwsp's proc table (its Java
+ *       WSPSend), then the base provider (one sendmsg);</li>
+ *   <li>{@code baseBlockingSend}: the same without jwsp in the catalog: the layer's cost.</li>
  * </ul>
- * Each trial sets up only what its benchmark uses and, at the end, checks that the sink received
- * exactly the bytes the sends completed.
+ * Overlapped sends are {@link OverlappedSendBenchmark}. Each trial checks, at its end, that the
+ * drain received exactly the bytes the sends completed.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 public class JwspSendBenchmark {
 
-    @Param({"1", "16"})
-    public int buffers;
-
-    @Param({"64", "65536"})
-    public int size;
+    @Param({"1x64", "8x1024", "16x65536"})
+    public String shape;
 
     private WinsockSender sender;
 
     @Setup(Level.Trial)
     public void setUp(BenchmarkParams params) {
-        String name = params.getBenchmark().substring(params.getBenchmark().lastIndexOf('.') + 1);
-        boolean jwsp = name.startsWith("jwsp");
-        sender = new WinsockSender(jwsp, name.endsWith("PortSend"), buffers, size);
+        boolean jwsp = Workload.label(params).startsWith("jwsp");
+        Workload w = Workload.of(shape);
+        sender = new WinsockSender(Workload.label(params), jwsp, false, 1, w.buffers(), w.size());
         if (sender.throughJwsp() != jwsp) {
-            throw new IllegalStateException(name + ": the socket is not served by the provider the benchmark names");
+            throw new IllegalStateException(Workload.label(params) + ": the socket is not served by the provider it names");
         }
     }
 
@@ -68,15 +59,5 @@ public class JwspSendBenchmark {
     @Benchmark
     public long baseBlockingSend() {
         return sender.blockingSend();
-    }
-
-    @Benchmark
-    public long jwspPortSend() {
-        return sender.overlappedSend();
-    }
-
-    @Benchmark
-    public long basePortSend() {
-        return sender.overlappedSend();
     }
 }

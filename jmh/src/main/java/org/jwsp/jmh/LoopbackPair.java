@@ -15,28 +15,36 @@ import org.jwsp.bindings.linux.sockaddr_in;
 
 /**
  * A TCP connection over 127.0.0.1 made with plain Linux sockets: a sending descriptor for the
- * benchmark thread and a {@link LoopbackSink} that drains the other end. Owns both;
+ * benchmark thread and a {@link LoopbackSink} (a drain process) at the other end. Owns both;
  * {@link #close()} closes the sender, lets the drain finish and frees everything.
  */
 final class LoopbackPair implements AutoCloseable {
 
-    private final LoopbackSink sink = new LoopbackSink();
+    private final LoopbackSink sink;
     /** The sending end, for the benchmark thread. */
     final int sender;
 
-    LoopbackPair() {
-        sender = LoopbackSink.check(linux_h.socket(AF_INET(), SOCK_STREAM() | SOCK_CLOEXEC(), 0), "socket");
-        LoopbackSink.check(linux_h.connect(sender, sink.address(), (int) sockaddr_in.sizeof()), "connect");
-        sink.acceptAndDrain();
+    /** {@code label} names the benchmark in the receiver log. */
+    LoopbackPair(String label) {
+        sink = new LoopbackSink(label);
+        sender = check(linux_h.socket(AF_INET(), SOCK_STREAM() | SOCK_CLOEXEC(), 0), "socket");
+        check(linux_h.connect(sender, sink.address(), (int) sockaddr_in.sizeof()), "connect");
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment one = arena.allocateFrom(ValueLayout.JAVA_INT, 1);
-            LoopbackSink.check(linux_h.setsockopt(sender, IPPROTO_TCP(), TCP_NODELAY(), one, 4), "setsockopt");
+            check(linux_h.setsockopt(sender, IPPROTO_TCP(), TCP_NODELAY(), one, 4), "setsockopt");
         }
     }
 
-    /** Bytes the drain has read so far (a benchmark's sanity check, not its measure). */
+    /** Bytes the drain read, once {@link #close()} returned (a benchmark's sanity check, not its measure). */
     long received() {
         return sink.received();
+    }
+
+    static int check(int result, String call) {
+        if (result < 0) {
+            throw new IllegalStateException(call + " failed");
+        }
+        return result;
     }
 
     @Override

@@ -2,42 +2,69 @@ package org.jwsp.jmh;
 
 import static org.jwsp.bindings.linux.linux_h.AF_INET;
 import static org.jwsp.bindings.linux.linux_h.INADDR_LOOPBACK;
-import static org.jwsp.bindings.linux.linux_h.SOCK_CLOEXEC;
-import static org.jwsp.bindings.linux.linux_h.SOCK_STREAM;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.HexFormat;
+import java.util.concurrent.TimeUnit;
 
 import org.jwsp.bindings.linux.in_addr;
-import org.jwsp.bindings.linux.linux_h;
 import org.jwsp.bindings.linux.sockaddr_in;
 
 /**
- * The receiving end of a benchmark's loopback TCP connection, made with plain Linux sockets: a
- * listener on 127.0.0.1, the one connection it accepts, and a daemon thread that drains it as
- * fast as it can, so a benchmark measures the sending side. Owns the descriptors and the drain
- * buffer; {@link #close()} waits for the sender's end of stream, then frees everything.
+ * The receiving end of a benchmark's loopback TCP connection: a drain in a process of its own
+ * ({@code drain.c}, compiled with gcc on first use), so that it never takes the senders' CPU
+ * inside the benchmark JVM, reading in reads of up to 1 MiB. It listens on
+ * 127.0.0.1 at a free port, accepts the one connection the sender makes, and reads it to end of
+ * stream; {@link #close()} (after the sender closed its end) collects what it received and its
+ * own CPU time, and appends them to the file named by the system property {@value #LOG_PROPERTY}
+ * (jmh/run.sh sets it) so every result shows the receiver's headroom.
+ *
+ * <p>Owns the drain process and the address segment; not thread-safe (one benchmark thread).
  */
 final class LoopbackSink implements AutoCloseable {
 
-    private final Arena arena = Arena.ofShared();
-    private final int listener;
-    private final MemorySegment address;
-    private int receiver = -1;
-    private Thread drain;
-    private volatile long received;
+    /** Where {@link #close()} appends "label,received bytes,receiver CPU %,wall ms" lines. */
+    static final String LOG_PROPERTY = "jwsp.jmh.receiverLog";
+    private static final int WAIT_SECONDS = 30;
 
-    /** Listens on 127.0.0.1 at a free port. */
-    LoopbackSink() {
+    private final Arena arena = Arena.ofShared();
+    private final String label;
+    private final Process drain;
+    private final BufferedReader report;
+    private final int port;
+    private final MemorySegment address;
+    private long received = -1;
+    private double cpuPercent = Double.NaN;
+
+    /** Starts a drain; {@code label} names the benchmark in the receiver log. */
+    LoopbackSink(String label) {
+        this.label = label;
+        try {
+            drain = new ProcessBuilder(binary().toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            drain.getOutputStream().close();
+            report = new BufferedReader(new InputStreamReader(drain.getInputStream(), StandardCharsets.US_ASCII));
+            String first = report.readLine();
+            if (first == null || !first.startsWith("port ")) {
+                throw new IllegalStateException("the drain did not start (it said " + first + ")");
+            }
+            port = Integer.parseInt(first.substring(5).strip());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start the drain process", e);
+        }
         address = sockaddr_in.allocate(arena);
         sockaddr_in.sin_family(address, (short) AF_INET());
+        sockaddr_in.sin_port(address, Short.reverseBytes((short) port));
         in_addr.s_addr(sockaddr_in.sin_addr(address), Integer.reverseBytes(INADDR_LOOPBACK()));
-        MemorySegment len = arena.allocateFrom(ValueLayout.JAVA_INT, (int) sockaddr_in.sizeof());
-        listener = check(linux_h.socket(AF_INET(), SOCK_STREAM() | SOCK_CLOEXEC(), 0), "socket");
-        check(linux_h.bind(listener, address, (int) sockaddr_in.sizeof()), "bind");
-        check(linux_h.listen(listener, 1), "listen");
-        check(linux_h.getsockname(listener, address, len), "getsockname");
     }
 
     /** The Linux {@code sockaddr_in} it listens on (127.0.0.1:port). */
@@ -47,43 +74,86 @@ final class LoopbackSink implements AutoCloseable {
 
     /** The port it listens on. */
     int port() {
-        return Short.toUnsignedInt(Short.reverseBytes(sockaddr_in.sin_port(address)));
+        return port;
     }
 
-    /** Accepts the one connection (already made by the sender) and starts draining it. */
-    void acceptAndDrain() {
-        receiver = check(linux_h.accept4(listener, MemorySegment.NULL, MemorySegment.NULL, SOCK_CLOEXEC()), "accept4");
-        MemorySegment sink = arena.allocate(1 << 20);
-        drain = Thread.ofPlatform().daemon().name("loopback-drain").start(() -> {
-            long n;
-            while ((n = linux_h.recv(receiver, sink, sink.byteSize(), 0)) > 0) {
-                received += n;
-            }
-        });
-    }
-
-    /** Bytes the drain has read so far. */
+    /** Bytes the drain read, known once {@link #close()} returned (-1 before). */
     long received() {
         return received;
     }
 
-    /** Waits (bounded) for the drain to see the sender's end of stream, then closes and frees all. */
-    @Override
-    public void close() throws InterruptedException {
-        if (drain != null) {
-            drain.join(10_000);
-        }
-        if (receiver >= 0) {
-            linux_h.close(receiver);
-        }
-        linux_h.close(listener);
-        arena.close();
+    /** The drain's CPU time over its wall time, in percent of one core (NaN before {@link #close()}). */
+    double cpuPercent() {
+        return cpuPercent;
     }
 
-    static int check(int result, String call) {
-        if (result < 0) {
-            throw new IllegalStateException(call + " failed");
+    /**
+     * Waits (bounded) for the drain to see the sender's end of stream (the sender must have closed
+     * its socket), reads its report, logs it, and frees everything.
+     */
+    @Override
+    public void close() throws InterruptedException {
+        try {
+            String last = report.readLine();
+            if (!drain.waitFor(WAIT_SECONDS, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("the drain did not see the end of stream within " + WAIT_SECONDS + " s");
+            }
+            if (last == null || !last.startsWith("received ")) {
+                throw new IllegalStateException("the drain failed (exit " + drain.exitValue() + ", said " + last + ")");
+            }
+            String[] f = last.split(" ");
+            received = Long.parseLong(f[1]);
+            long cpu = Long.parseLong(f[3]) + Long.parseLong(f[5]);
+            long wall = Math.max(1, Long.parseLong(f[7]));
+            cpuPercent = 100.0 * cpu / wall;
+            log(wall);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            drain.destroyForcibly();
+            arena.close();
         }
-        return result;
+    }
+
+    private void log(long wallMicros) throws IOException {
+        String file = System.getProperty(LOG_PROPERTY);
+        if (file != null) {
+            Files.writeString(Path.of(file), String.format("%s,%d,%.1f,%d%n", label, received, cpuPercent, wallMicros / 1000),
+                    StandardCharsets.US_ASCII, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        }
+    }
+
+    /** The drain, compiled once per source version into the temp folder with gcc. */
+    private static synchronized Path binary() throws IOException {
+        byte[] source;
+        try (InputStream in = LoopbackSink.class.getResourceAsStream("drain.c")) {
+            if (in == null) {
+                throw new IllegalStateException("drain.c is missing from the jmh jar");
+            }
+            source = in.readAllBytes();
+        }
+        String version = HexFormat.of().toHexDigits(java.util.Arrays.hashCode(source));
+        Path dir = Path.of(System.getProperty("java.io.tmpdir"), "jwsp-drain-" + version);
+        Path exe = dir.resolve("drain");
+        if (Files.isExecutable(exe)) {
+            return exe;
+        }
+        Files.createDirectories(dir);
+        Path c = dir.resolve("drain.c");
+        Files.write(c, source);
+        Path tmp = dir.resolve("drain." + ProcessHandle.current().pid());
+        Process gcc = new ProcessBuilder("gcc", "-O2", "-Wall", "-Werror", "-o", tmp.toString(), c.toString())
+                .redirectErrorStream(true).start();
+        String said = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        try {
+            if (gcc.waitFor() != 0) {
+                throw new IllegalStateException("gcc could not build the drain: " + said.strip());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while building the drain", e);
+        }
+        Files.move(tmp, exe, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        return exe;
     }
 }

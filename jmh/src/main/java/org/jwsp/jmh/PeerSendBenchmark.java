@@ -7,9 +7,12 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
-import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.AsynchronousSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
 import org.jwsp.bindings.linux.iovec;
 import org.jwsp.bindings.linux.linux_h;
 import org.jwsp.bindings.linux.msghdr;
@@ -23,80 +26,96 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.infra.BenchmarkParams;
 
 /**
- * The peers a gather-send over loopback TCP is measured against, in one run: the floor of one
- * {@code sendmsg} system call per send from native memory through FFM (what C {@code writev}
- * costs), and the JDK's own {@code SocketChannel.write(ByteBuffer[])} over direct buffers.
- * Each sends {@code buffers} buffers of {@code size} bytes per operation.
+ * The peers a gather-send over loopback TCP is measured against, in one run, with the shapes of
+ * {@link JwspSendBenchmark}: the floor of one {@code sendmsg} system call per send from native
+ * memory through FFM (what C {@code writev} costs), the JDK's {@code SocketChannel.write(ByteBuffer[])}
+ * over direct buffers, and its {@code AsynchronousSocketChannel} gathering write (one in flight, as
+ * the API allows). Each sends to a drain in a process of its own ({@link LoopbackSink}) and sets up
+ * only what its benchmark uses.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 public class PeerSendBenchmark {
 
-    @Param({"1", "16"})
-    public int buffers;
-
-    @Param({"64", "65536"})
-    public int size;
+    @Param({"1x64", "8x1024", "16x65536"})
+    public String shape;
 
     private Arena arena;
-    private LoopbackPair pair;
-    private MemorySegment message;
     private long total;
     private long sentBytes;
 
-    private ServerSocketChannel server;
+    private LoopbackPair pair;
+    private MemorySegment message;
+
+    private LoopbackSink sink;
     private SocketChannel nioSender;
-    private Thread nioDrain;
-    private ByteBuffer[] nioBuffers;
+    private AsynchronousSocketChannel asyncSender;
+    private ByteBuffer[] buffers;
 
     @Setup(Level.Trial)
-    public void setUp() throws IOException {
+    public void setUp(BenchmarkParams params) throws Exception {
+        String label = Workload.label(params);
+        Workload w = Workload.of(shape);
         arena = Arena.ofShared();
-        pair = new LoopbackPair();
-        MemorySegment iov = iovec.allocateArray(buffers, arena);
-        for (int i = 0; i < buffers; i++) {
-            MemorySegment one = iovec.asSlice(iov, i);
-            iovec.iov_base(one, arena.allocate(size));
-            iovec.iov_len(one, size);
-        }
-        message = msghdr.allocate(arena);
-        msghdr.msg_iov(message, iov);
-        msghdr.msg_iovlen(message, buffers);
-        total = (long) buffers * size;
-
-        server = ServerSocketChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-        nioSender = SocketChannel.open(server.getLocalAddress());
-        nioSender.setOption(StandardSocketOptions.TCP_NODELAY, true);
-        SocketChannel nioReceiver = server.accept();
-        nioDrain = Thread.ofPlatform().daemon().name("nio-drain").start(() -> {
-            ByteBuffer sink = ByteBuffer.allocateDirect(1 << 20);
-            try (nioReceiver) {
-                while (nioReceiver.read(sink.clear()) > 0) {
-                    // drain
-                }
-            } catch (IOException closed) {
-                // the sender closed: done
+        total = w.total();
+        if (label.startsWith("ffmSendmsg")) {
+            pair = new LoopbackPair(label);
+            MemorySegment iov = iovec.allocateArray(w.buffers(), arena);
+            for (int i = 0; i < w.buffers(); i++) {
+                MemorySegment one = iovec.asSlice(iov, i);
+                iovec.iov_base(one, arena.allocate(w.size()));
+                iovec.iov_len(one, w.size());
             }
-        });
-        nioBuffers = new ByteBuffer[buffers];
-        for (int i = 0; i < buffers; i++) {
-            nioBuffers[i] = ByteBuffer.allocateDirect(size);
+            message = msghdr.allocate(arena);
+            msghdr.msg_iov(message, iov);
+            msghdr.msg_iovlen(message, w.buffers());
+            return;
+        }
+        sink = new LoopbackSink(label);
+        InetSocketAddress drain = new InetSocketAddress(InetAddress.getLoopbackAddress(), sink.port());
+        if (label.startsWith("nio")) {
+            nioSender = SocketChannel.open(drain);
+            nioSender.setOption(StandardSocketOptions.TCP_NODELAY, true);
+        } else {
+            asyncSender = AsynchronousSocketChannel.open();
+            asyncSender.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            asyncSender.connect(drain).get(10, TimeUnit.SECONDS);
+        }
+        buffers = new ByteBuffer[w.buffers()];
+        for (int i = 0; i < w.buffers(); i++) {
+            buffers[i] = arena.allocate(w.size()).asByteBuffer();
         }
     }
 
     @TearDown(Level.Trial)
     public void tearDown() throws Exception {
-        pair.close();
-        if (pair.received() != sentBytes) {
-            throw new IllegalStateException("the drain received " + pair.received() + " bytes, sendmsg sent " + sentBytes);
+        try {
+            if (pair != null) {
+                pair.close();
+                check(pair.received());
+            } else {
+                if (nioSender != null) {
+                    nioSender.close();
+                }
+                if (asyncSender != null) {
+                    asyncSender.close();
+                }
+                sink.close();
+                check(sink.received());
+            }
+        } finally {
+            arena.close();
         }
-        nioSender.close();
-        nioDrain.join(10_000);
-        server.close();
-        arena.close();
+    }
+
+    private void check(long received) {
+        if (received != sentBytes) {
+            throw new IllegalStateException("the drain received " + received + " bytes, the sends sent " + sentBytes);
+        }
     }
 
     /**
@@ -116,13 +135,41 @@ public class PeerSendBenchmark {
     /** The JDK's gathering write over direct buffers (one writev per call). */
     @Benchmark
     public long nioGatheringWrite() throws IOException {
-        for (ByteBuffer b : nioBuffers) {
+        for (ByteBuffer b : buffers) {
             b.clear();
         }
         long sent = 0;
         while (sent < total) {
-            sent += nioSender.write(nioBuffers);
+            sent += nioSender.write(buffers);
         }
+        sentBytes += sent;
+        return sent;
+    }
+
+    /** The JDK's asynchronous gathering write, awaited: the API allows one write in flight per channel. */
+    @Benchmark
+    public long asyncGatheringWrite() throws InterruptedException, ExecutionException, TimeoutException {
+        for (ByteBuffer b : buffers) {
+            b.clear();
+        }
+        long sent = 0;
+        while (sent < total) {
+            var done = new java.util.concurrent.CompletableFuture<Long>();
+            asyncSender.write(buffers, 0, buffers.length, 10, TimeUnit.SECONDS, null,
+                    new java.nio.channels.CompletionHandler<Long, Void>() {
+                        @Override
+                        public void completed(Long n, Void a) {
+                            done.complete(n);
+                        }
+
+                        @Override
+                        public void failed(Throwable t, Void a) {
+                            done.completeExceptionally(t);
+                        }
+                    });
+            sent += done.get(10, TimeUnit.SECONDS);
+        }
+        sentBytes += sent;
         return sent;
     }
 }

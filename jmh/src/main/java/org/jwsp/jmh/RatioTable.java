@@ -24,6 +24,13 @@ public final class RatioTable {
     record Row(String benchmark, String params, double score, double error, String unit) {
     }
 
+    /**
+     * The parameters that say what is sent (rows are compared within one such workload); any other
+     * parameter (such as the number of sends in flight) names a variant of the benchmark:
+     * {@code jwspPortSend(window=16)}.
+     */
+    static final java.util.Set<String> WORKLOAD_PARAMS = java.util.Set.of("shape", "buffers", "size");
+
     public static void main(String[] args) throws IOException {
         if (args.length < 2) {
             System.err.println("usage: RatioTable <jmh-results.csv> <baseline benchmark method>...");
@@ -45,13 +52,17 @@ public final class RatioTable {
             }
             List<String> cells = split(line);
             StringBuilder params = new StringBuilder();
+            StringBuilder variant = new StringBuilder();
             for (int i = 0; i < header.size(); i++) {
                 if (header.get(i).startsWith("Param: ")) {
-                    params.append(params.isEmpty() ? "" : " ").append(header.get(i).substring(7)).append('=').append(cells.get(i));
+                    String param = header.get(i).substring(7);
+                    StringBuilder into = WORKLOAD_PARAMS.contains(param) ? params : variant;
+                    into.append(into.isEmpty() ? "" : " ").append(param).append('=').append(cells.get(i));
                 }
             }
             String name = cells.get(bench);
-            rows.add(new Row(name.substring(name.lastIndexOf('.') + 1), params.toString(),
+            name = name.substring(name.lastIndexOf('.') + 1) + (variant.isEmpty() ? "" : "(" + variant + ")");
+            rows.add(new Row(name, params.toString(),
                     Double.parseDouble(cells.get(score)), parseOrNaN(cells.get(error)), cells.get(unit)));
         }
         return rows;
@@ -62,14 +73,14 @@ public final class RatioTable {
         Map<String, List<Row>> byParams = new LinkedHashMap<>();
         rows.forEach(r -> byParams.computeIfAbsent(r.params(), k -> new ArrayList<>()).add(r));
         StringBuilder out = new StringBuilder();
-        out.append(String.format("%-28s %-24s %14s %10s", "params", "benchmark", "score", "± 99.9%"));
+        out.append(String.format("%-28s %-34s %14s %10s", "params", "benchmark", "score", "± 99.9%"));
         for (String b : baselines) {
             out.append(String.format(" %" + Math.max(9, b.length() + 2) + "s", "× " + b));
         }
         out.append(String.format("%n"));
         for (var e : byParams.entrySet()) {
             for (Row r : e.getValue()) {
-                out.append(String.format("%-28s %-24s %14.1f %10.1f", e.getKey(), r.benchmark(), r.score(), r.error()));
+                out.append(String.format("%-28s %-34s %14.1f %10.1f", e.getKey(), r.benchmark(), r.score(), r.error()));
                 for (String b : baselines) {
                     Row base = e.getValue().stream().filter(x -> x.benchmark().equals(b)).findFirst().orElse(null);
                     String ratio = base == null ? "n/a" : String.format("%.2f", r.score() / base.score());

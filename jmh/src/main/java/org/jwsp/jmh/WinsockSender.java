@@ -30,7 +30,7 @@ import org.jwsp.provider.ProviderSettings;
  * (so through jwsp when jwsp is installed over the base TCP/IPv4 entry, else straight to the base
  * provider), connected to a {@link LoopbackSink}, with {@code buffers} WSABUFs of {@code size}
  * bytes of native memory per send. Blocking sends, or overlapped sends on an I/O completion port
- * with up to {@link #WINDOW} in flight.
+ * with up to {@code window} in flight.
  *
  * <p>Used by one benchmark thread. Counts the bytes its sends completed; {@link #close()} reaps
  * every send still in flight, shuts the socket down, checks that the sink received exactly those
@@ -38,8 +38,6 @@ import org.jwsp.provider.ProviderSettings;
  */
 final class WinsockSender implements AutoCloseable {
 
-    /** Overlapped sends kept in flight. */
-    static final int WINDOW = 64;
     private static final String MODULE = "C:\\jwsp\\jwsp.dll";
     private static final UUID PROVIDER_ID = UUID.fromString("4a77b3c1-5d0e-4f6a-9b3e-6a7c2f1d0e12");
     private static final int PENDING = WSA_IO_PENDING();
@@ -48,13 +46,14 @@ final class WinsockSender implements AutoCloseable {
     private final Arena arena = Arena.ofShared();
     private final InstalledProvider jwsp;
     private final Ws2 ws2;
-    private final LoopbackSink sink = new LoopbackSink();
+    private final LoopbackSink sink;
     private final long socket;
     private final MemorySegment wsabufs;
     private final int buffers;
     private final long total;
     private final MemorySegment sent;
     private final boolean overlapped;
+    private final int window;
     private long port;
     private MemorySegment overlappeds;
     private MemorySegment entries;
@@ -66,10 +65,15 @@ final class WinsockSender implements AutoCloseable {
      * @param throughJwsp install jwsp over the base TCP/IPv4 provider first
      * @param overlapped  make the socket with WSA_FLAG_OVERLAPPED and associate it with a new completion port
      */
-    WinsockSender(boolean throughJwsp, boolean overlapped, int buffers, int size) {
+    WinsockSender(String label, boolean throughJwsp, boolean overlapped, int window, int buffers, int size) {
+        if (window < 1) {
+            throw new IllegalArgumentException("window must be at least 1: " + window);
+        }
+        this.window = window;
         this.buffers = buffers;
         this.total = (long) buffers * size;
         this.overlapped = overlapped;
+        this.sink = new LoopbackSink(label);
         if (throughJwsp) {
             LayeredProvider.configure(ProviderSettings.defaults());
             jwsp = Catalog.system().install(MODULE, LayeredProvider.startupStub(), PROVIDER_ID, "jwsp", Catalog.BASE_TCP_V4);
@@ -84,7 +88,6 @@ final class WinsockSender implements AutoCloseable {
         if (ws2.connect(socket, SockAddr.loopback(AF_INET(), sink.port(), arena), SockAddr.size(AF_INET())) != 0) {
             throw new IllegalStateException("connect: WSA error " + ws2.lastError());
         }
-        sink.acceptAndDrain();
         // Nagle off, as the peers have it, the way a program does it: jwsp passes it down.
         if (ws2.setsockopt(socket, IPPROTO_TCP(), TCP_NODELAY(), arena.allocateFrom(ValueLayout.JAVA_INT, 1), 4) != 0) {
             throw new IllegalStateException("setsockopt(TCP_NODELAY): WSA error " + ws2.lastError());
@@ -98,8 +101,8 @@ final class WinsockSender implements AutoCloseable {
         if (overlapped) {
             port = ws2.kernel().createCompletionPort(0);
             ws2.kernel().associate(port, socket, 1);
-            overlappeds = OVERLAPPED.allocateArray(WINDOW, arena); // zeroed: no hEvent
-            entries = OVERLAPPED_ENTRY.allocateArray(WINDOW, arena);
+            overlappeds = OVERLAPPED.allocateArray(window, arena); // zeroed: no hEvent
+            entries = OVERLAPPED_ENTRY.allocateArray(window, arena);
         }
     }
 
@@ -122,15 +125,15 @@ final class WinsockSender implements AutoCloseable {
     }
 
     /**
-     * One overlapped WSASend of every buffer, after reaping completions if {@link #WINDOW} are
+     * One overlapped WSASend of every buffer, after reaping completions if {@code window} are
      * already in flight. Completions on one socket come in send order, so the OVERLAPPED of the
-     * send {@code WINDOW} back is free again.
+     * send {@code window} back is free again.
      */
     long overlappedSend() {
-        if (inFlight == WINDOW) {
+        if (inFlight == window) {
             reap();
         }
-        MemorySegment ov = OVERLAPPED.asSlice(overlappeds, posted % WINDOW);
+        MemorySegment ov = OVERLAPPED.asSlice(overlappeds, posted % window);
         if (ws2.send(socket, wsabufs, buffers, sent, 0, ov, MemorySegment.NULL) != 0 && ws2.lastError() != PENDING) {
             throw new IllegalStateException("overlapped WSASend: WSA error " + ws2.lastError());
         }
@@ -139,7 +142,7 @@ final class WinsockSender implements AutoCloseable {
         return inFlight;
     }
 
-    /** Dequeues at least one completion packet (a batch of up to WINDOW). */
+    /** Dequeues at least one completion packet (a batch of up to window). */
     private void reap() {
         int n = ws2.kernel().dequeue(port, entries, WAIT_MILLIS, false);
         if (n <= 0) {

@@ -22,11 +22,11 @@ class WinsockSenderTest {
     @ParameterizedTest(name = "jwsp={0} overlapped={1}")
     @CsvSource({"true,false", "false,false", "true,true", "false,true"})
     void sendsEveryByteThroughTheProviderItNamesAndCleansUp(boolean jwsp, boolean overlapped) throws Exception {
-        new WinsockSender(jwsp, overlapped, 1, 64).close(); // the host's own port and threads start once per process
+        new WinsockSender("warm-up", jwsp, overlapped, 64, 1, 64).close(); // the host's own port and threads start once per process
         long fds = openFds();
-        WinsockSender sender = new WinsockSender(jwsp, overlapped, 16, 64);
+        WinsockSender sender = new WinsockSender("test", jwsp, overlapped, 64, 16, 64);
         assertEquals(jwsp, sender.throughJwsp());
-        for (int i = 0; i < 3 * WinsockSender.WINDOW; i++) {
+        for (int i = 0; i < 3 * 64; i++) {
             if (overlapped) {
                 sender.overlappedSend();
             } else {

@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 
+import org.apache.logging.log4j.LogManager;
+
 /**
  * Holds the one {@link KernelPort} of this process: the first {@link KernelPortProvider} on the
  * class path that runs here. Found through {@link ServiceLoader} with this jar's class loader (a
@@ -28,11 +30,24 @@ final class SystemKernelPort {
     }
 
     private static Object outcome() {
+        Module jwsp = KernelPortProvider.class.getModule();
+        String grant = "--enable-native-access=" + (jwsp.isNamed() ? jwsp.getName() : "ALL-UNNAMED");
+        if (!jwsp.isNativeAccessEnabled()) {
+            LogManager.getLogger(KernelPort.class).warn("native access is not granted to jwsp ({}): start the JVM with {}"
+                    + " (the JDK warns on each restricted call, and refuses them with --illegal-native-access=deny)",
+                    jwsp, grant);
+        }
         try {
             return load();
         } catch (KernelException e) {
             return e;
         } catch (RuntimeException | LinkageError e) {
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof IllegalCallerException denied) {
+                    return new KernelException("native access is not granted to jwsp (" + jwsp + "): start the JVM with "
+                            + grant + " (" + denied.getMessage() + ")", 0, e);
+                }
+            }
             return new KernelException("no kernel port for " + System.getProperty("os.name") + ": " + e, 0, e);
         }
     }
