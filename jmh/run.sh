@@ -8,6 +8,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . .ci/env.sh
-mvn -q -B -ntp -DskipTests -Dstyle.color=never -pl jmh -am package
+# Maven 3.8's quiet build writes stray ESC[0m sequences: show its output only if it fails.
+if ! build=$(mvn -q -B -ntp -DskipTests -pl jmh -am package 2>&1); then
+  printf '%s\n' "$build" | sed 's/\x1b\[[0-9;]*m//g' >&2
+  exit 1
+fi
 cp="jmh/target/classes:$(cat jmh/target/classpath.txt)"
 exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "$cp" org.jwsp.jmh.BenchmarkRun "$@"

@@ -36,6 +36,8 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  * failed trial) still writes the report of what was measured and says that the rest is missing.
  *
  * <pre>java ... org.jwsp.jmh.BenchmarkRun [--quick] [--out DIR] [REGEX...]</pre>
+ * After the JMH benchmarks (and when no pattern, or the pattern {@code NativeCaller}, is given), a C
+ * caller on its own pthread times jwsp's {@code lpWSPSend} against the base's ({@link NativeCaller}).
  * {@code --quick}: 1 warm-up and 3 measured iterations of 1 s (under 10 minutes for everything);
  * default: 3 warm-ups and 5 measured iterations of 1 s.
  */
@@ -93,7 +95,8 @@ public final class BenchmarkRun {
                 .warmupIterations(quick ? 1 : 3).warmupTime(TimeValue.seconds(1))
                 .measurementIterations(quick ? 3 : 5).measurementTime(TimeValue.seconds(1))
                 .addProfiler(GCProfiler.class)
-                .jvmArgsAppend("--enable-native-access=ALL-UNNAMED", "-Xss2m",
+                .jvmArgsAppend("--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
+                        "--add-opens=java.base/java.nio=ALL-UNNAMED", "-Dio.netty.tryReflectionSetAccessible=true", "-Xss2m",
                         "-D" + LoopbackSink.LOG_PROPERTY + "=" + receiver);
         for (String pattern : include.isEmpty() ? List.of("org\\.jwsp\\.jmh\\..*Benchmark") : include) {
             options.include(pattern);
@@ -104,22 +107,42 @@ public final class BenchmarkRun {
         Runtime.getRuntime().addShutdownHook(interrupted);
         int exit = 0;
         String incomplete = null;
+        boolean jmh = include.isEmpty() || include.stream().anyMatch(p -> !p.contains("NativeCaller"));
         try {
+            if (!jmh) {
+                throw new NoJmh();
+            }
             Collection<RunResult> results = new Runner(options.build(), new RecordingOutput(
                     OutputFormatFactory.createFormatInstance(System.out, VerboseMode.NORMAL), done)).run();
             ResultFormatFactory.getInstance(ResultFormatType.JSON, out.resolve("results.json").toString()).writeOut(results);
         } catch (RunnerException e) {
             incomplete = "a benchmark failed: " + e.getMessage();
             exit = 1;
+        } catch (NoJmh e) {
+            // only the native caller was asked for
         }
         Runtime.getRuntime().removeShutdownHook(interrupted);
         write(report, done, receiver, incomplete);
+        if (incomplete == null && (include.isEmpty() || include.stream().anyMatch("NativeCaller"::contains))) {
+            try {
+                Files.writeString(report, NativeCaller.markdown(NativeCaller.measure(List.of("1x64", "8x1024", "16x65536"),
+                        quick ? 3 : 5, quick ? 50_000 : 200_000)), java.nio.file.StandardOpenOption.APPEND);
+            } catch (RuntimeException | InterruptedException e) {
+                Files.writeString(report, "\n**The native caller was not measured: " + e + "**\n",
+                        java.nio.file.StandardOpenOption.APPEND);
+                exit = 1;
+            }
+        }
         Files.writeString(out.resolve("chart.svg"), Chart.svg(rows(done, receiver), BASELINES.getFirst()));
         System.out.println();
         System.out.print(Files.readString(report));
         System.out.println("\nwritten: " + out.resolve("results.json") + ", " + report + ", " + out.resolve("chart.svg")
                 + ", " + receiver);
         return exit;
+    }
+
+    private static final class NoJmh extends RuntimeException {
+        private static final long serialVersionUID = 1L;
     }
 
     /** A measured trial: its workload, its name (with any variant parameter), its score and extras. */

@@ -5,7 +5,6 @@ import static org.jwsp.bindings.linux.linux_h.INADDR_LOOPBACK;
 
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
@@ -14,7 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.HexFormat;
 import java.util.concurrent.TimeUnit;
 
 import org.jwsp.bindings.linux.in_addr;
@@ -50,7 +48,7 @@ final class LoopbackSink implements AutoCloseable {
     LoopbackSink(String label) {
         this.label = label;
         try {
-            drain = new ProcessBuilder(binary().toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            drain = new ProcessBuilder(NativeBuild.executable("drain.c").toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
             drain.getOutputStream().close();
             report = new BufferedReader(new InputStreamReader(drain.getInputStream(), StandardCharsets.US_ASCII));
             String first = report.readLine();
@@ -121,39 +119,5 @@ final class LoopbackSink implements AutoCloseable {
             Files.writeString(Path.of(file), String.format("%s,%d,%.1f,%d%n", label, received, cpuPercent, wallMicros / 1000),
                     StandardCharsets.US_ASCII, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         }
-    }
-
-    /** The drain, compiled once per source version into the temp folder with gcc. */
-    private static synchronized Path binary() throws IOException {
-        byte[] source;
-        try (InputStream in = LoopbackSink.class.getResourceAsStream("drain.c")) {
-            if (in == null) {
-                throw new IllegalStateException("drain.c is missing from the jmh jar");
-            }
-            source = in.readAllBytes();
-        }
-        String version = HexFormat.of().toHexDigits(java.util.Arrays.hashCode(source));
-        Path dir = Path.of(System.getProperty("java.io.tmpdir"), "jwsp-drain-" + version);
-        Path exe = dir.resolve("drain");
-        if (Files.isExecutable(exe)) {
-            return exe;
-        }
-        Files.createDirectories(dir);
-        Path c = dir.resolve("drain.c");
-        Files.write(c, source);
-        Path tmp = dir.resolve("drain." + ProcessHandle.current().pid());
-        Process gcc = new ProcessBuilder("gcc", "-O2", "-Wall", "-Werror", "-o", tmp.toString(), c.toString())
-                .redirectErrorStream(true).start();
-        String said = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        try {
-            if (gcc.waitFor() != 0) {
-                throw new IllegalStateException("gcc could not build the drain: " + said.strip());
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while building the drain", e);
-        }
-        Files.move(tmp, exe, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        return exe;
     }
 }

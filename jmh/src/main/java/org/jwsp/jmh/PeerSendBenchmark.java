@@ -16,6 +16,7 @@ import java.util.concurrent.TimeoutException;
 import org.jwsp.bindings.linux.iovec;
 import org.jwsp.bindings.linux.linux_h;
 import org.jwsp.bindings.linux.msghdr;
+import org.jwsp.samples.Elements;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -66,7 +67,7 @@ public class PeerSendBenchmark {
             pair = new LoopbackPair(label);
             MemorySegment iov = iovec.allocateArray(w.buffers(), arena);
             for (int i = 0; i < w.buffers(); i++) {
-                MemorySegment one = iovec.asSlice(iov, i);
+                MemorySegment one = Elements.at(iovec.layout(), iov, i); // bounded: asSlice runs to the array's end
                 iovec.iov_base(one, arena.allocate(w.size()));
                 iovec.iov_len(one, w.size());
             }

@@ -7,30 +7,30 @@ import static org.jwsp.bindings.windows.ws2spi_h.SD_SEND;
 import static org.jwsp.bindings.windows.ws2spi_h.SOCK_STREAM;
 import static org.jwsp.bindings.windows.ws2spi_h.TCP_NODELAY;
 import static org.jwsp.bindings.windows.ws2spi_h.WSA_FLAG_OVERLAPPED;
-import static org.jwsp.bindings.windows.ws2spi_h.WSA_IO_PENDING;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.UUID;
 
-import org.jwsp.bindings.windows.OVERLAPPED;
-import org.jwsp.bindings.windows.OVERLAPPED_ENTRY;
 import org.jwsp.bindings.windows.WSABUF;
+import org.jwsp.bindings.windows.WSPPROC_TABLE;
 import org.jwsp.host.catalog.Catalog;
 import org.jwsp.host.catalog.InstalledProvider;
 import org.jwsp.host.ws2.SockAddr;
 import org.jwsp.host.ws2.Ws2;
-import org.jwsp.kernel.KernelPort;
 import org.jwsp.provider.LayeredProvider;
 import org.jwsp.provider.ProviderSettings;
+import org.jwsp.samples.Elements;
+import org.jwsp.samples.SendWindow;
 
 /**
  * A Windows-style sender for the benchmarks: a TCP socket made through the host's {@link Ws2}
- * (so through jwsp when jwsp is installed over the base TCP/IPv4 entry, else straight to the base
+ * (so through jwsp when jwsp is installed over the base TCP and UDP entries, IPv4 and IPv6, as
+ * the installer does, else straight to the base
  * provider), connected to a {@link LoopbackSink}, with {@code buffers} WSABUFs of {@code size}
  * bytes of native memory per send. Blocking sends, or overlapped sends on an I/O completion port
- * with up to {@code window} in flight.
+ * with up to {@code window} in flight (the samples' {@link SendWindow}).
  *
  * <p>Used by one benchmark thread. Counts the bytes its sends completed; {@link #close()} reaps
  * every send still in flight, shuts the socket down, checks that the sink received exactly those
@@ -40,8 +40,6 @@ final class WinsockSender implements AutoCloseable {
 
     private static final String MODULE = "C:\\jwsp\\jwsp.dll";
     private static final UUID PROVIDER_ID = UUID.fromString("4a77b3c1-5d0e-4f6a-9b3e-6a7c2f1d0e12");
-    private static final int PENDING = WSA_IO_PENDING();
-    private static final int WAIT_MILLIS = 10_000;
 
     private final Arena arena = Arena.ofShared();
     private final InstalledProvider jwsp;
@@ -54,15 +52,12 @@ final class WinsockSender implements AutoCloseable {
     private final MemorySegment sent;
     private final boolean overlapped;
     private final int window;
-    private long port;
-    private MemorySegment overlappeds;
-    private MemorySegment entries;
-    private long posted;
-    private int inFlight;
+    private final SendWindow sendWindow;
+    private final SendWindow.Issue wsaSend;
     private long completedBytes;
 
     /**
-     * @param throughJwsp install jwsp over the base TCP/IPv4 provider first
+     * @param throughJwsp install jwsp over the base TCP and UDP providers (IPv4 and IPv6) first
      * @param overlapped  make the socket with WSA_FLAG_OVERLAPPED and associate it with a new completion port
      */
     WinsockSender(String label, boolean throughJwsp, boolean overlapped, int window, int buffers, int size) {
@@ -76,7 +71,8 @@ final class WinsockSender implements AutoCloseable {
         this.sink = new LoopbackSink(label);
         if (throughJwsp) {
             LayeredProvider.configure(ProviderSettings.defaults());
-            jwsp = Catalog.system().install(MODULE, LayeredProvider.startupStub(), PROVIDER_ID, "jwsp", Catalog.BASE_TCP_V4);
+            jwsp = Catalog.system().install(MODULE, LayeredProvider.startupStub(), PROVIDER_ID, "jwsp", Catalog.BASE_TCP_V4,
+                    Catalog.BASE_UDP_V4, Catalog.BASE_TCP_V6, Catalog.BASE_UDP_V6); // as the installer does on Windows
         } else {
             jwsp = null;
         }
@@ -93,22 +89,60 @@ final class WinsockSender implements AutoCloseable {
             throw new IllegalStateException("setsockopt(TCP_NODELAY): WSA error " + ws2.lastError());
         }
         wsabufs = WSABUF.allocateArray(buffers, arena);
+        MemorySegment[] data = new MemorySegment[buffers];
         for (int i = 0; i < buffers; i++) {
-            WSABUF.buf(WSABUF.asSlice(wsabufs, i), arena.allocate(size));
-            WSABUF.len(WSABUF.asSlice(wsabufs, i), size);
+            data[i] = arena.allocate(size);
+            WSABUF.buf(Elements.at(WSABUF.layout(), wsabufs, i), data[i]);
+            WSABUF.len(Elements.at(WSABUF.layout(), wsabufs, i), size);
         }
         sent = arena.allocate(ValueLayout.JAVA_INT);
         if (overlapped) {
-            port = ws2.kernel().createCompletionPort(0);
-            ws2.kernel().associate(port, socket, 1);
-            overlappeds = OVERLAPPED.allocateArray(window, arena); // zeroed: no hEvent
-            entries = OVERLAPPED_ENTRY.allocateArray(window, arena);
+            sendWindow = new SendWindow(ws2.kernel(), socket, window, buffers, arena);
+            // Every slot's WSABUF array points at the same data: the benchmark measures the send, not the filling.
+            for (int slot = 0; slot < window; slot++) {
+                for (int b = 0; b < buffers; b++) {
+                    WSABUF.buf(sendWindow.buffer(slot, b), data[b]);
+                    WSABUF.len(sendWindow.buffer(slot, b), size);
+                }
+            }
+            wsaSend = (bufs, count, ov) -> ws2.send(socket, bufs, count, sent, 0, ov, MemorySegment.NULL) == 0 ? 0 : ws2.lastError();
+        } else {
+            sendWindow = null;
+            wsaSend = null;
         }
     }
 
     /** Whether jwsp (not the base provider) serves the socket. */
     boolean throughJwsp() {
         return ws2.provider(socket).entry().chainLength() > 1;
+    }
+
+    /** The {@code lpWSPSend} of the provider that serves the socket (jwsp's or the base's), as a C caller would call it. */
+    MemorySegment providerSend() {
+        return WSPPROC_TABLE.lpWSPSend(ws2.provider(socket).procTable());
+    }
+
+    /** The socket, as its provider knows it. */
+    long socket() {
+        return socket;
+    }
+
+    /** The WSABUF array of every send ({@code buffers()} entries). */
+    MemorySegment wsabufs() {
+        return wsabufs;
+    }
+
+    int buffers() {
+        return buffers;
+    }
+
+    long total() {
+        return total;
+    }
+
+    /** Counts bytes sent by a caller outside this class (a native caller) for {@link #close()}'s check. */
+    void sentElsewhere(long bytes) {
+        completedBytes += bytes;
     }
 
     /** One blocking WSASend of every buffer; a blocking stream send sends everything or fails. */
@@ -126,43 +160,19 @@ final class WinsockSender implements AutoCloseable {
 
     /**
      * One overlapped WSASend of every buffer, after reaping completions if {@code window} are
-     * already in flight. Completions on one socket come in send order, so the OVERLAPPED of the
-     * send {@code window} back is free again.
+     * already in flight ({@link SendWindow} checks each completion's status and byte count).
      */
     long overlappedSend() {
-        if (inFlight == window) {
-            reap();
-        }
-        MemorySegment ov = OVERLAPPED.asSlice(overlappeds, posted % window);
-        if (ws2.send(socket, wsabufs, buffers, sent, 0, ov, MemorySegment.NULL) != 0 && ws2.lastError() != PENDING) {
-            throw new IllegalStateException("overlapped WSASend: WSA error " + ws2.lastError());
-        }
-        posted++;
-        inFlight++;
-        return inFlight;
-    }
-
-    /** Dequeues at least one completion packet (a batch of up to window). */
-    private void reap() {
-        int n = ws2.kernel().dequeue(port, entries, WAIT_MILLIS, false);
-        if (n <= 0) {
-            throw new IllegalStateException("no completion within " + WAIT_MILLIS + " ms: " + n);
-        }
-        for (int e = 0; e < n; e++) {
-            int bytes = OVERLAPPED_ENTRY.dwNumberOfBytesTransferred(OVERLAPPED_ENTRY.asSlice(entries, e));
-            if (bytes != total) {
-                throw new IllegalStateException("a send completed with " + bytes + " of " + total + " bytes");
-            }
-            completedBytes += bytes;
-        }
-        inFlight -= n;
+        sendWindow.send(sendWindow.slot(), buffers, total, wsaSend);
+        return sendWindow.inFlight();
     }
 
     @Override
     public void close() throws InterruptedException {
         try {
-            while (overlapped && inFlight > 0) {
-                reap();
+            if (overlapped) {
+                sendWindow.drain();
+                completedBytes += sendWindow.completedBytes();
             }
             ws2.shutdown(socket, SD_SEND());
             sink.close();
@@ -173,7 +183,7 @@ final class WinsockSender implements AutoCloseable {
         } finally {
             ws2.closesocket(socket);
             if (overlapped) {
-                ws2.kernel().closeHandle(port);
+                sendWindow.close();
             }
             ws2.close();
             if (jwsp != null) {

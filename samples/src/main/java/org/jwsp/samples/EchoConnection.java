@@ -13,11 +13,9 @@ import java.lang.foreign.ValueLayout;
 import java.util.concurrent.TimeUnit;
 
 import org.jwsp.bindings.windows.WSABUF;
-import org.jwsp.host.ws2.SockAddr;
-import org.jwsp.host.ws2.Ws2;
 
 /**
- * One overlapped TCP socket made through {@link Ws2} ({@code WSASocketW} with
+ * One overlapped TCP socket made through {@link Winsock} ({@code WSASocketW} with
  * {@code WSA_FLAG_OVERLAPPED}, {@code connect} to 127.0.0.1) to an {@link EchoServer}, and the
  * thread that receives the echo with blocking {@code WSARecv} and checks every byte against the
  * {@link StreamPattern}, in order.
@@ -27,18 +25,19 @@ import org.jwsp.host.ws2.Ws2;
  * time. Owns its arena (the receive buffer); {@link #close()} shuts the socket down, lets the
  * receiver see the end of the echo, closes the socket and frees the arena.
  */
-public final class EchoConnection implements AutoCloseable {
+public final class EchoConnection implements Checked, AutoCloseable {
 
-    private final Ws2 ws2;
+    private final Winsock ws2;
     private final long socket;
     private final Arena arena = Arena.ofShared();
     private final Thread receiver;
     private long planned;
     private volatile long received;
     private volatile String failure;
+    private volatile boolean closing;
 
     /** Connects to the echo server on 127.0.0.1:{@code port}. */
-    public EchoConnection(Ws2 ws2, int port) {
+    public EchoConnection(Winsock ws2, int port) {
         this.ws2 = ws2;
         long s = ws2.socket(AF_INET(), SOCK_STREAM(), IPPROTO_TCP(), WSA_FLAG_OVERLAPPED());
         if (s == INVALID_SOCKET()) {
@@ -46,8 +45,8 @@ public final class EchoConnection implements AutoCloseable {
             throw new SampleFailure("WSASocketW failed: WSA error " + ws2.lastError());
         }
         socket = s;
-        MemorySegment to = SockAddr.loopback(AF_INET(), port, arena);
-        if (ws2.connect(s, to, SockAddr.size(AF_INET())) != 0) {
+        MemorySegment to = Loopback.address(AF_INET(), port, arena);
+        if (ws2.connect(s, to, Loopback.size(AF_INET())) != 0) {
             int error = ws2.lastError();
             ws2.closesocket(s);
             arena.close();
@@ -57,6 +56,7 @@ public final class EchoConnection implements AutoCloseable {
     }
 
     /** The socket handle, as the program (and jwsp's filter) sees it. */
+    @Override
     public long socket() {
         return socket;
     }
@@ -79,6 +79,7 @@ public final class EchoConnection implements AutoCloseable {
     }
 
     /** Bytes echoed back and verified so far. */
+    @Override
     public long received() {
         return received;
     }
@@ -88,6 +89,7 @@ public final class EchoConnection implements AutoCloseable {
      *
      * @throws SampleFailure if a byte differs, the connection ends early, or time runs out
      */
+    @Override
     public void awaitEcho(long timeoutMillis) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         synchronized (this) {
@@ -119,11 +121,16 @@ public final class EchoConnection implements AutoCloseable {
         while (true) {
             flags.set(ValueLayout.JAVA_INT, 0, 0);
             if (ws2.recv(socket, buf, 1, got, flags, MemorySegment.NULL, MemorySegment.NULL) != 0) {
-                fail("WSARecv failed: WSA error " + ws2.lastError());
+                fail(closing ? "WSARecv failed while closing: WSA error " + ws2.lastError()
+                        : "the echo ended: WSARecv failed with WSA error " + ws2.lastError() + " after " + offset + " bytes");
                 return;
             }
             int n = got.get(ValueLayout.JAVA_INT, 0);
             if (n == 0) {
+                if (!closing) {
+                    fail("the echo server closed the connection after " + offset + " bytes");
+                    return;
+                }
                 break;
             }
             if (!StreamPattern.matches(data.asSlice(0, n), offset)) {
@@ -149,6 +156,7 @@ public final class EchoConnection implements AutoCloseable {
     /** shutdown(SD_SEND), waits for the echo to end, closesocket, frees the receive buffer. */
     @Override
     public void close() throws InterruptedException {
+        closing = true;
         ws2.shutdown(socket, SD_SEND());
         receiver.join(5_000);
         ws2.closesocket(socket);

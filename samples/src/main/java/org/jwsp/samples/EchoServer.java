@@ -33,8 +33,23 @@ public final class EchoServer implements AutoCloseable {
 
     /** Starts an echo server on 127.0.0.1 at a free port. */
     public static EchoServer start() throws IOException {
+        return start(0);
+    }
+
+    /**
+     * Starts an echo server on 127.0.0.1:{@code port} (0: a free port).
+     *
+     * @throws SampleFailure if the port is in use or cannot be bound
+     */
+    public static EchoServer start(int port) throws IOException {
         ServerSocketChannel s = ServerSocketChannel.open();
-        s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        try {
+            s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+        } catch (IOException e) {
+            s.close();
+            throw new SampleFailure("cannot listen on 127.0.0.1:" + port + ": "
+                    + (e instanceof java.net.BindException ? "the port is in use" : e.getMessage()));
+        }
         return new EchoServer(s);
     }
 

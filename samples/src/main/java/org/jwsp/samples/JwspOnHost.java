@@ -1,26 +1,31 @@
 package org.jwsp.samples;
 
+import java.lang.foreign.MemorySegment;
 import java.util.UUID;
 
 import org.jwsp.host.catalog.Catalog;
 import org.jwsp.host.catalog.CatalogEntry;
 import org.jwsp.host.catalog.InstalledProvider;
 import org.jwsp.host.ws2.Ws2;
+import org.jwsp.kernel.KernelPort;
 import org.jwsp.provider.LayeredProvider;
 import org.jwsp.provider.ProviderSettings;
 import org.jwsp.provider.filter.SendFilter;
 
 /**
- * jwsp installed in the Linux host's Winsock catalog over the base TCP providers (IPv4 and IPv6),
- * and a program's {@code WSAStartup} on top of it: every TCP socket the program makes through
- * {@link #ws2()} is a jwsp socket, and every {@code WSASend} goes through jwsp's {@code WSPSend}
- * by its native pointer, then to the base provider, then to a real Linux socket.
+ * The one class of the samples that knows they run on the Linux host: jwsp installed in the
+ * host's Winsock catalog over the base TCP and UDP providers, IPv4 and IPv6 (as the installer
+ * does on Windows), and a program's {@code WSAStartup} on top of it, offered as {@link Winsock}.
+ * Every socket the program makes through it is a jwsp socket, and every {@code WSASend} goes
+ * through jwsp's {@code WSPSend} by its native pointer, then to the base provider, then to a real
+ * Linux socket. {@link #baseProviderOnly()} is the same program with no jwsp in the catalog.
  *
- * <p>This is what the installer does on Windows ({@code WSCInstallProviderAndChains}) and what
- * ws2_32 does when a program starts. Made and closed on one thread; {@link #close()} runs
- * {@code WSACleanup} (jwsp's last {@code WSPCleanup} frees its runtime) and uninstalls.
+ * <p>Made and closed on one thread; the {@link Winsock} calls may come from any thread.
+ * {@link #close()} runs {@code WSACleanup} (jwsp's last {@code WSPCleanup} frees its runtime) and
+ * uninstalls. {@code SamplesArchitectureTest} holds that no other sample class imports the host
+ * or the provider's internals.
  */
-public final class JwspOnHost implements AutoCloseable {
+public final class JwspOnHost implements Winsock, AutoCloseable {
 
     /** jwsp's "DLL path" in the host catalog. */
     public static final String MODULE = "C:\\Program Files\\jwsp\\jwsp.dll";
@@ -36,8 +41,11 @@ public final class JwspOnHost implements AutoCloseable {
     }
 
     /**
-     * Configures jwsp with {@code filter}, installs it over the base TCP entries and starts a
-     * program's Winsock. jwsp itself starts on the first socket the program makes.
+     * Configures jwsp with {@code filter}, installs it over the base TCP/IP, UDP/IP, TCP/IPv6 and
+     * UDP/IPv6 entries and starts a program's Winsock. jwsp itself starts on the first socket the
+     * program makes.
+     *
+     * @throws IllegalStateException if jwsp is already running in this process
      */
     public static JwspOnHost install(SendFilter filter) {
         if (LayeredProvider.started()) {
@@ -45,7 +53,7 @@ public final class JwspOnHost implements AutoCloseable {
         }
         LayeredProvider.configure(ProviderSettings.defaults().withFilter(filter));
         InstalledProvider p = Catalog.system().install(MODULE, LayeredProvider.startupStub(), PROVIDER_ID, "jwsp",
-                Catalog.BASE_TCP_V4, Catalog.BASE_TCP_V6);
+                Catalog.BASE_TCP_V4, Catalog.BASE_UDP_V4, Catalog.BASE_TCP_V6, Catalog.BASE_UDP_V6);
         try {
             return new JwspOnHost(p, Ws2.startup(Catalog.system()));
         } catch (RuntimeException e) {
@@ -54,14 +62,133 @@ public final class JwspOnHost implements AutoCloseable {
         }
     }
 
-    /** The program's ws2_32. */
-    public Ws2 ws2() {
-        return ws2;
+    /** A program's Winsock over the base providers alone: nothing of jwsp is installed. */
+    public static JwspOnHost baseProviderOnly() {
+        return new JwspOnHost(null, Ws2.startup(Catalog.system()));
     }
 
-    /** The names of the protocol chains jwsp added, e.g. "jwsp over MSAFD Tcpip [TCP/IP]". */
+    /** The program's ws2_32 (and kernel32). */
+    public Winsock winsock() {
+        return this;
+    }
+
+    /** The names of the protocol chains jwsp added, e.g. "jwsp over MSAFD Tcpip [TCP/IP]"; empty for the base alone. */
     public String chains() {
-        return String.join(", ", installed.chains().stream().map(CatalogEntry::name).toList());
+        return installed == null ? "" : String.join(", ", installed.chains().stream().map(CatalogEntry::name).toList());
+    }
+
+    /** Sockets open through jwsp right now. */
+    public static int jwspSockets() {
+        return LayeredProvider.openSockets();
+    }
+
+    /** Overlapped operations jwsp holds right now. */
+    public static int jwspRequests() {
+        return LayeredProvider.outstandingRequests();
+    }
+
+    /** Whether jwsp's runtime is up in this process. */
+    public static boolean jwspRunning() {
+        return LayeredProvider.started();
+    }
+
+    @Override
+    public boolean throughJwsp(long s) {
+        var p = ws2.provider(s);
+        return p != null && p.entry().chainLength() > 1;
+    }
+
+    @Override
+    public int lastError() {
+        return ws2.lastError();
+    }
+
+    @Override
+    public long socket(int af, int type, int protocol, int flags) {
+        return ws2.socket(af, type, protocol, flags);
+    }
+
+    @Override
+    public int bind(long s, MemorySegment name, int namelen) {
+        return ws2.bind(s, name, namelen);
+    }
+
+    @Override
+    public int connect(long s, MemorySegment name, int namelen) {
+        return ws2.connect(s, name, namelen);
+    }
+
+    @Override
+    public int getsockname(long s, MemorySegment name, MemorySegment namelen) {
+        return ws2.getsockname(s, name, namelen);
+    }
+
+    @Override
+    public int send(long s, MemorySegment buffers, int count, MemorySegment bytesSent, int flags, MemorySegment overlapped,
+                    MemorySegment routine) {
+        return ws2.send(s, buffers, count, bytesSent, flags, overlapped, routine);
+    }
+
+    @Override
+    public int sendTo(long s, MemorySegment buffers, int count, MemorySegment bytesSent, int flags, MemorySegment to, int tolen,
+                      MemorySegment overlapped, MemorySegment routine) {
+        return ws2.sendTo(s, buffers, count, bytesSent, flags, to, tolen, overlapped, routine);
+    }
+
+    @Override
+    public int recv(long s, MemorySegment buffers, int count, MemorySegment bytesReceived, MemorySegment flags,
+                    MemorySegment overlapped, MemorySegment routine) {
+        return ws2.recv(s, buffers, count, bytesReceived, flags, overlapped, routine);
+    }
+
+    @Override
+    public boolean getOverlappedResult(long s, MemorySegment overlapped, MemorySegment bytes, boolean wait, MemorySegment flags) {
+        return ws2.getOverlappedResult(s, overlapped, bytes, wait, flags);
+    }
+
+    @Override
+    public int setsockopt(long s, int level, int name, MemorySegment value, int length) {
+        return ws2.setsockopt(s, level, name, value, length);
+    }
+
+    @Override
+    public int shutdown(long s, int how) {
+        return ws2.shutdown(s, how);
+    }
+
+    @Override
+    public int closesocket(long s) {
+        return ws2.closesocket(s);
+    }
+
+    @Override
+    public long createEvent() {
+        return ws2.createEvent();
+    }
+
+    @Override
+    public boolean resetEvent(long event) {
+        return ws2.resetEvent(event);
+    }
+
+    @Override
+    public boolean closeEvent(long event) {
+        return ws2.closeEvent(event);
+    }
+
+    @Override
+    public int waitForEvent(long event, int timeoutMillis, boolean alertable) {
+        return ws2.waitForEvent(event, timeoutMillis, alertable);
+    }
+
+    @Override
+    public int sleepEx(int timeoutMillis, boolean alertable) {
+        return ws2.sleepEx(timeoutMillis, alertable);
+    }
+
+    @Override
+    public KernelPort kernel() {
+        return ws2.kernel();
     }
 
     /** {@code WSACleanup}, then uninstall; afterwards no jwsp socket or request is left. */
@@ -70,7 +197,9 @@ public final class JwspOnHost implements AutoCloseable {
         try {
             ws2.close();
         } finally {
-            installed.close();
+            if (installed != null) {
+                installed.close();
+            }
         }
     }
 }

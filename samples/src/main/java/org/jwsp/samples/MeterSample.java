@@ -8,7 +8,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 
-import org.jwsp.host.ws2.Ws2;
+
+import org.jwsp.samples.filter.MeterReport;
+import org.jwsp.samples.filter.SendMeter;
 
 /**
  * Metering per destination and per thread: jwsp with a {@link SendMeter} as its filter; several
@@ -73,7 +75,7 @@ public final class MeterSample {
             ports[0] = small.port();
             ports[1] = bulk.port();
             report = new MeterReport(meter, every);
-            Ws2 ws2 = jwsp.ws2();
+            Winsock ws2 = jwsp.winsock();
             AtomicReference<Throwable> failure = new AtomicReference<>();
             List<Thread> running = new ArrayList<>();
             for (int i = 1; i <= threads; i++) {
@@ -108,7 +110,7 @@ public final class MeterSample {
     }
 
     /** On the sender's own thread: blocking mixed sends to the first server, overlapped ones to the second. */
-    private static void send(Ws2 ws2, int[] ports, int sends, Sender s) throws InterruptedException {
+    private static void send(Winsock ws2, int[] ports, int sends, Sender s) throws InterruptedException {
         try (EchoConnection a = new EchoConnection(ws2, ports[0]); EchoConnection b = new EchoConnection(ws2, ports[1])) {
             try {
                 WinsockSends.blocking(ws2, a, sends, MIXED, 0, new SendTally());

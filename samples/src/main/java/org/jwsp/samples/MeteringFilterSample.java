@@ -1,8 +1,8 @@
 package org.jwsp.samples;
 
 import java.io.PrintStream;
+import org.jwsp.samples.filter.SocketMeter;
 
-import org.jwsp.host.ws2.Ws2;
 
 /**
  * Metering in Java: jwsp with a {@link SocketMeter} as its send filter counts every WSASend of
@@ -20,7 +20,10 @@ public final class MeteringFilterSample {
     }
 
     public static void main(String[] args) {
-        System.exit(run(System.out));
+        System.exit(SampleCommand.execute(
+                "MeteringFilterSample",
+                "A SendFilter meters every WSASend of three connections; the counts are checked against the echo.",
+                args, System.out, System.err, MeteringFilterSample::run));
     }
 
     /** Runs the sample, printing to {@code out}; 0 when the meter agrees with the echo. */
@@ -28,7 +31,7 @@ public final class MeteringFilterSample {
         return SampleExit.code(out, "metering sample", () -> {
             SocketMeter meter = new SocketMeter();
             try (EchoServer echo = EchoServer.start(); JwspOnHost jwsp = JwspOnHost.install(meter)) {
-                Ws2 ws2 = jwsp.ws2();
+                Winsock ws2 = jwsp.winsock();
                 out.printf("%-8s %8s %7s %12s %12s%n", "traffic", "socket", "sends", "metered B", "echoed B");
                 meter(out, ws2, echo, meter, "small", 1000, new int[] {100});
                 meter(out, ws2, echo, meter, "bulk", 40, new int[] {65536});
@@ -42,7 +45,7 @@ public final class MeteringFilterSample {
     }
 
     /** One connection: blocking WSASends of the given sizes (in turn), metered, echoed, compared. */
-    private static void meter(PrintStream out, Ws2 ws2, EchoServer echo, SocketMeter meter, String traffic, int sends,
+    private static void meter(PrintStream out, Winsock ws2, EchoServer echo, SocketMeter meter, String traffic, int sends,
                               int[] sizes) throws InterruptedException {
         try (EchoConnection c = new EchoConnection(ws2, echo.port())) {
             meter.watch(c.socket());

@@ -8,7 +8,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 
-import org.jwsp.host.ws2.Ws2;
+
+import org.jwsp.samples.filter.SendTap;
 
 /**
  * Watching jwsp's sends in Wireshark: a {@link SendTap} as jwsp's filter writes every byte two
@@ -62,7 +63,7 @@ public final class SendTapSample {
         long[] socket = new long[2];
         try (tap) {
             try (EchoServer echo = EchoServer.start(); JwspOnHost jwsp = JwspOnHost.install(tap); Arena arena = Arena.ofConfined()) {
-                Ws2 ws2 = jwsp.ws2();
+                Winsock ws2 = jwsp.winsock();
                 try (EchoConnection blocking = new EchoConnection(ws2, echo.port());
                      EchoConnection overlapped = new EchoConnection(ws2, echo.port())) {
                     socket[0] = blocking.socket();
@@ -109,7 +110,7 @@ public final class SendTapSample {
     }
 
     /** Tells the tap the socket's local address, from getsockname. */
-    private static void name(Ws2 ws2, SendTap tap, long socket, Arena arena) {
+    private static void name(Winsock ws2, SendTap tap, long socket, Arena arena) {
         MemorySegment name = arena.allocate(128);
         MemorySegment length = arena.allocate(ValueLayout.JAVA_INT);
         length.set(ValueLayout.JAVA_INT, 0, 128);

@@ -3,8 +3,9 @@ package org.jwsp.samples;
 import java.io.PrintStream;
 import java.util.concurrent.TimeUnit;
 
-import org.jwsp.host.ws2.Ws2;
 import org.jwsp.provider.filter.SendFilter;
+import org.jwsp.samples.filter.Pacer;
+import org.jwsp.samples.filter.SocketMeter;
 
 /**
  * Shaping in Java: jwsp's filter answers {@link SendFilter#DELAY} for every overlapped send of
@@ -22,7 +23,10 @@ public final class ShapingFilterSample {
     }
 
     public static void main(String[] args) {
-        System.exit(run(System.out));
+        System.exit(SampleCommand.execute(
+                "ShapingFilterSample",
+                "A SendFilter DELAYs one socket's sends and a pacer releases them at a fixed rate; the rate is checked.",
+                args, System.out, System.err, ShapingFilterSample::run));
     }
 
     /** Runs the sample, printing to {@code out}; 0 when the shaped socket kept to its rate. */
@@ -30,7 +34,7 @@ public final class ShapingFilterSample {
         return SampleExit.code(out, "shaping sample", () -> {
             SocketMeter meter = new SocketMeter();
             try (EchoServer echo = EchoServer.start(); JwspOnHost jwsp = JwspOnHost.install(meter); Pacer pacer = new Pacer(RATE, SENDS)) {
-                Ws2 ws2 = jwsp.ws2();
+                Winsock ws2 = jwsp.winsock();
                 try (EchoConnection free = new EchoConnection(ws2, echo.port());
                      EchoConnection shaped = new EchoConnection(ws2, echo.port())) {
                     long shapedSocket = shaped.socket();
@@ -52,7 +56,7 @@ public final class ShapingFilterSample {
     }
 
     /** All sends in flight at once on a completion port; milliseconds until the last completed and was echoed. */
-    private static long timed(Ws2 ws2, EchoConnection c) throws InterruptedException {
+    private static long timed(Winsock ws2, EchoConnection c) throws InterruptedException {
         long t0 = System.nanoTime();
         WinsockSends.throughCompletionPort(ws2, c, SENDS, 1, SIZE, SENDS, new SendTally());
         c.awaitEcho(WinsockSends.WAIT_MILLIS);

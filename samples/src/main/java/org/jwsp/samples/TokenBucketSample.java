@@ -8,8 +8,8 @@ import java.lang.foreign.MemorySegment;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
-import org.jwsp.host.ws2.SockAddr;
-import org.jwsp.host.ws2.Ws2;
+
+import org.jwsp.samples.filter.TokenBucketShaper;
 
 /**
  * Rate limiting per destination: jwsp with a {@link TokenBucketShaper} limits two echo servers to
@@ -73,11 +73,11 @@ public final class TokenBucketSample {
         long[][] held = new long[2][];
         try (TokenBucketShaper shaper = new TokenBucketShaper(); EchoServer first = EchoServer.start(); EchoServer second = EchoServer.start();
              JwspOnHost jwsp = JwspOnHost.install(shaper); Arena arena = Arena.ofConfined()) {
-            Ws2 ws2 = jwsp.ws2();
+            Winsock ws2 = jwsp.winsock();
             int[] ports = {first.port(), second.port()};
             MemorySegment[] addresses = new MemorySegment[2];
             for (int d = 0; d < 2; d++) {
-                addresses[d] = SockAddr.loopback(AF_INET(), ports[d], arena);
+                addresses[d] = Loopback.address(AF_INET(), ports[d], arena);
                 shaper.limit(addresses[d], rates[d], burst);
             }
             AtomicReference<Throwable> failure = new AtomicReference<>();

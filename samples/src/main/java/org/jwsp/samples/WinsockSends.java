@@ -9,14 +9,12 @@ import java.lang.foreign.ValueLayout;
 
 import org.jwsp.bindings.windows.LPWSAOVERLAPPED_COMPLETION_ROUTINE;
 import org.jwsp.bindings.windows.OVERLAPPED;
-import org.jwsp.bindings.windows.OVERLAPPED_ENTRY;
 import org.jwsp.bindings.windows.WSABUF;
-import org.jwsp.host.ws2.Ws2;
 import org.jwsp.kernel.KernelPort;
 
 /**
  * The ways a Windows program sends with {@code WSASend}, written the way such a program writes
- * them, against {@link Ws2}: blocking; overlapped with an event and
+ * them, against {@link Winsock}: blocking; overlapped with an event and
  * {@code WSAGetOverlappedResult}; overlapped with a completion routine run in an alertable
  * {@code SleepEx}; overlapped on an I/O completion port with many sends in flight, each one
  * gathering several buffers from native memory. Every send's bytes come from the connection's
@@ -39,7 +37,7 @@ public final class WinsockSends {
      * bytes per send. A send refused with {@code refusal} is counted and its bytes taken back;
      * any other error fails.
      */
-    public static void blocking(Ws2 ws2, EchoConnection c, int sends, int[] sizes, int refusal, SendTally t) {
+    public static void blocking(Winsock ws2, EchoConnection c, int sends, int[] sizes, int refusal, SendTally t) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment sent = arena.allocate(ValueLayout.JAVA_INT);
             MemorySegment buf = WSABUF.allocate(arena);
@@ -76,7 +74,7 @@ public final class WinsockSends {
      * Overlapped with an event: {@code WSASend(..., &ov, NULL)} with {@code ov.hEvent} set, then
      * {@code WSAWaitForMultipleEvents} and {@code WSAGetOverlappedResult}. One send in flight.
      */
-    public static void withEvent(Ws2 ws2, EchoConnection c, int sends, int size, SendTally t) {
+    public static void withEvent(Winsock ws2, EchoConnection c, int sends, int size, SendTally t) {
         long event = ws2.createEvent();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment ov = OVERLAPPED.allocate(arena);
@@ -112,7 +110,7 @@ public final class WinsockSends {
      * run by this thread in {@code SleepEx(..., TRUE)}. jwsp queues each routine as an APC to the
      * thread that called WSASend; they run in call order.
      */
-    public static void withCompletionRoutine(Ws2 ws2, EchoConnection c, int sends, int size, int window, SendTally t) {
+    public static void withCompletionRoutine(Winsock ws2, EchoConnection c, int sends, int size, int window, SendTally t) {
         try (Arena arena = Arena.ofConfined()) {
             int[] done = new int[1];
             long[] doneBytes = new long[1];
@@ -124,6 +122,8 @@ public final class WinsockSends {
                 }
                 done[0]++;
                 doneBytes[0] += bytes;
+                t.byRoutine++; // counted as they run, for a live view
+                t.bytes += bytes;
             }, arena);
             MemorySegment ovs = OVERLAPPED.allocateArray(window, arena);
             MemorySegment bufs = WSABUF.allocateArray(window, arena);
@@ -134,9 +134,9 @@ public final class WinsockSends {
                     alertableWait(ws2, "completion routine");
                 }
                 int slot = i % window;
-                MemorySegment ov = OVERLAPPED.asSlice(ovs, slot);
-                ov.fill((byte) 0);
-                MemorySegment buf = WSABUF.asSlice(bufs, slot);
+                // Bounded to one element: a later slot may still be in flight.
+                MemorySegment ov = Elements.at(OVERLAPPED.layout(), ovs, slot).fill((byte) 0);
+                MemorySegment buf = Elements.at(WSABUF.layout(), bufs, slot);
                 WSABUF.buf(buf, c.next(data.asSlice((long) slot * size, size)));
                 WSABUF.len(buf, size);
                 t.sends++;
@@ -151,83 +151,45 @@ public final class WinsockSends {
             if (doneBytes[0] != (long) sends * size) {
                 throw new SampleFailure("completion routines reported " + doneBytes[0] + " bytes of " + (long) sends * size);
             }
-            t.byRoutine += sends;
-            t.bytes += doneBytes[0];
         }
     }
 
     /**
      * Overlapped on an I/O completion port: the socket is associated with a new port, up to
-     * {@code window} sends are in flight, each gathering {@code buffersPerSend} buffers of
-     * {@code size} bytes from native memory; completions are dequeued in batches
+     * {@code window} sends are in flight ({@link SendWindow}), each gathering {@code buffersPerSend}
+     * buffers of {@code size} bytes from native memory; completions are dequeued in batches
      * ({@code GetQueuedCompletionStatusEx}). jwsp never copies or reads the data buffers.
      */
-    public static void throughCompletionPort(Ws2 ws2, EchoConnection c, int sends, int buffersPerSend, int size, int window,
+    public static void throughCompletionPort(Winsock ws2, EchoConnection c, int sends, int buffersPerSend, int size, int window,
                                              SendTally t) {
-        KernelPort kernel = ws2.kernel();
-        long port = kernel.createCompletionPort(0);
-        long key = 0x5EED;
         long perSend = (long) buffersPerSend * size;
+        long socket = c.socket();
         try (Arena arena = Arena.ofConfined()) {
-            kernel.associate(port, c.socket(), key);
-            MemorySegment ovs = OVERLAPPED.allocateArray(window, arena);
-            MemorySegment bufs = WSABUF.allocateArray((long) window * buffersPerSend, arena);
             MemorySegment data = arena.allocate(window * perSend);
-            MemorySegment entries = OVERLAPPED_ENTRY.allocateArray(64, arena);
             MemorySegment sent = arena.allocate(ValueLayout.JAVA_INT);
-            int[] free = new int[window];
-            int freeCount = window;
-            for (int k = 0; k < window; k++) {
-                free[k] = window - 1 - k;
-            }
-            int posted = 0;
-            int completed = 0;
-            while (completed < sends) {
-                while (posted < sends && freeCount > 0) {
-                    int slot = free[--freeCount];
-                    MemorySegment ov = OVERLAPPED.asSlice(ovs, slot);
-                    ov.fill((byte) 0);
-                    MemorySegment array = bufs.asSlice(slot * buffersPerSend * WSABUF.sizeof(), buffersPerSend * WSABUF.sizeof());
+            SendWindow.Issue wsaSend = (buffers, count, ov) ->
+                    ws2.send(socket, buffers, count, sent, 0, ov, MemorySegment.NULL) == 0 ? 0 : ws2.lastError();
+            try (SendWindow w = new SendWindow(ws2.kernel(), socket, window, buffersPerSend, arena)) {
+                SendTally before = t.copy();
+                for (int i = 0; i < sends; i++) {
+                    int slot = w.slot();
                     for (int b = 0; b < buffersPerSend; b++) {
-                        MemorySegment one = WSABUF.asSlice(array, b);
+                        MemorySegment one = w.buffer(slot, b);
                         WSABUF.buf(one, c.next(data.asSlice(slot * perSend + (long) b * size, size)));
                         WSABUF.len(one, size);
                     }
                     t.sends++;
-                    countStart(ws2, ws2.send(c.socket(), array, buffersPerSend, sent, 0, ov, MemorySegment.NULL), t);
-                    posted++;
+                    w.send(slot, buffersPerSend, perSend, wsaSend);
+                    t.countWindow(before, w);
                 }
-                int n = kernel.dequeue(port, entries, WAIT_MILLIS, false);
-                if (n <= 0) {
-                    throw new SampleFailure("no completion packet within " + WAIT_MILLIS + " ms (dequeue " + n + ")");
-                }
-                for (int e = 0; e < n; e++) {
-                    MemorySegment entry = OVERLAPPED_ENTRY.asSlice(entries, e);
-                    if (OVERLAPPED_ENTRY.lpCompletionKey(entry) != key) {
-                        throw new SampleFailure("a packet with completion key " + OVERLAPPED_ENTRY.lpCompletionKey(entry));
-                    }
-                    long slot = (OVERLAPPED_ENTRY.lpOverlapped(entry).address() - ovs.address()) / OVERLAPPED.sizeof();
-                    if (slot < 0 || slot >= window) {
-                        throw new SampleFailure("a packet for an OVERLAPPED that is not one of ours");
-                    }
-                    MemorySegment ov = OVERLAPPED.asSlice(ovs, slot);
-                    if (OVERLAPPED.Internal(ov) != 0) {
-                        throw new SampleFailure("a send completed with status " + OVERLAPPED.Internal(ov));
-                    }
-                    expectBytes(OVERLAPPED_ENTRY.dwNumberOfBytesTransferred(entry), perSend);
-                    free[freeCount++] = (int) slot;
-                    t.byPort++;
-                    t.bytes += perSend;
-                    completed++;
-                }
+                w.drain();
+                t.countWindow(before, w);
             }
-        } finally {
-            kernel.closeHandle(port);
         }
     }
 
     /** Counts how an overlapped WSASend started; anything but 0 or WSA_IO_PENDING fails. */
-    private static void countStart(Ws2 ws2, int rc, SendTally t) {
+    private static void countStart(Winsock ws2, int rc, SendTally t) {
         if (rc == 0) {
             t.immediate++;
             return;
@@ -239,7 +201,7 @@ public final class WinsockSends {
         t.pending++;
     }
 
-    private static void alertableWait(Ws2 ws2, String what) {
+    private static void alertableWait(Winsock ws2, String what) {
         if (ws2.sleepEx(WAIT_MILLIS, true) != KernelPort.WAIT_IO_COMPLETION) {
             throw new SampleFailure("no " + what + " ran within " + WAIT_MILLIS + " ms");
         }

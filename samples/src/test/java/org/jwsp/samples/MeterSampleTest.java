@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
+import org.jwsp.samples.filter.MeterReport;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The meter sample: every (destination, thread) cell's counts equal what its connection's echo returned, in the table and in the CSV. */

@@ -3,7 +3,11 @@ package org.jwsp.samples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.PrintStream;
+import java.util.List;
+
 import org.junit.jupiter.api.Test;
+import org.jwsp.provider.filter.SendFilter;
 
 /** Each focused sample runs to completion and its output says what it claims. */
 class SamplesTest {
@@ -51,5 +55,62 @@ class SamplesTest {
                 "16 records per WSASend");
         assertEquals(ZeroCopyGatherSend.REGION, echoed[0]);
         assertTrue(run.output().contains("zero-copy gather sample: OK"), run.output());
+    }
+
+    @Test
+    void everySampleAnswersHelpAndRefusesUnknownFlagsInOneLine() {
+        record Sample(String name, java.util.function.ToIntFunction<PrintStream> run) {
+        }
+        for (Sample s : List.of(new Sample("MeteringFilterSample", MeteringFilterSample::run),
+                new Sample("ShapingFilterSample", ShapingFilterSample::run), new Sample("ZeroCopyGatherSend", ZeroCopyGatherSend::run))) {
+            CommandRun help = CommandRun.of((out, err) -> SampleCommand.execute(s.name(), "what it does", new String[] {"--help"},
+                    out, err, p -> { throw new AssertionError("--help must not run the sample"); }));
+            assertEquals(0, help.exitCode(), help.err());
+            assertTrue(help.out().contains("bash samples/demo.sh " + s.name()) && help.out().contains("--help"), help.out());
+            CommandRun bad = CommandRun.of((out, err) -> SampleCommand.execute(s.name(), "what it does", new String[] {"--fast"},
+                    out, err, p -> { throw new AssertionError("a bad command line must not run the sample"); }));
+            assertEquals(2, bad.exitCode());
+            assertEquals(1, bad.err().lines().count(), bad.err());
+            assertTrue(bad.err().startsWith(s.name() + ": ") && bad.err().contains("--fast"), bad.err());
+        }
+    }
+
+    /** The echo server dies mid-run: the sample says so in one line and exits 1, whatever the sends saw first. */
+    @Test
+    void aReceiverDyingMidRunIsOneLineAndExitCodeOne() throws Exception {
+        EchoServer echo = EchoServer.start();
+        try (JwspOnHost jwsp = JwspOnHost.install(SendFilter.PASS_THROUGH);
+             EchoConnection c = new EchoConnection(jwsp.winsock(), echo.port())) {
+            SendTally t = new SendTally();
+            WinsockSends.blocking(jwsp.winsock(), c, 10, new int[] {1024}, 0, t);
+            c.awaitEcho(WinsockSends.WAIT_MILLIS);
+            echo.close(); // the receiver dies
+            SampleRun run = SampleRun.of(out -> SampleExit.code(out, "sample", () -> {
+                WinsockSends.blocking(jwsp.winsock(), c, 1000, new int[] {65536}, 0, t);
+                c.awaitEcho(WinsockSends.WAIT_MILLIS);
+            }));
+            assertEquals(1, run.exitCode(), run.output());
+            assertEquals(1, run.lines().size(), run.output());
+            assertTrue(run.output().startsWith("sample FAILED: "), run.output());
+        }
+    }
+
+    @Test
+    void theLiveViewRedrawsInPlaceOnATerminal() throws Exception {
+        DemoWay way = new DemoWay("overlapped + event");
+        way.state = DemoWay.State.RUNNING;
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (PrintStream out = new PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8)) {
+            LiveView live = new LiveView(out, true, List.of(way), w -> 7);
+            live.println("[2/8] a step");
+            way.state = DemoWay.State.DONE;
+            live.close();
+        }
+        String s = bytes.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(s.contains("[2/8] a step"), s);
+        assertTrue(s.contains("\u001b[1A\r\u001b[J"), "cursor up one line, erase down: " + s);
+        String last = s.lines().reduce((a, b) -> b).orElseThrow();
+        assertTrue(last.endsWith("\u001b[Joverlapped + event done                0 B verified           sends/s     0 pending     7 delayed"),
+                "the final state stays: " + s);
     }
 }

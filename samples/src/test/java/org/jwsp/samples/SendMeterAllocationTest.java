@@ -11,6 +11,7 @@ import java.nio.ByteOrder;
 
 import org.jwsp.provider.filter.SendView;
 import org.junit.jupiter.api.Test;
+import org.jwsp.samples.filter.SendMeter;
 
 /**
  * {@link SendMeter} allocates nothing per send: its {@code onSend} and {@code onComplete}, called

@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.jwsp.provider.filter.SendView;
 import org.junit.jupiter.api.Test;
+import org.jwsp.samples.filter.SendTap;
 import org.junit.jupiter.api.io.TempDir;
 
 /**

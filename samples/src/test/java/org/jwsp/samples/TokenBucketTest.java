@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
+import org.jwsp.samples.filter.TokenBucket;
 
 /**
  * The token bucket's schedule on a clock of the test's own (no waiting at all), and the sample

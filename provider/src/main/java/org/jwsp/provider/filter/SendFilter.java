@@ -6,7 +6,7 @@ package org.jwsp.provider.filter;
  *
  * <p>Return {@link #PASS} to let the send go, {@link #DELAY} to hold an overlapped send (the
  * caller gets WSA_IO_PENDING; the send, and every later send of the socket, waits until
- * {@link org.jwsp.provider.LayeredProvider#releaseDelayed(long)} is called with
+ * {@link SendFilters#release(long)} is called with
  * {@link SendView#ticket()}), or a Winsock error code (10000..11999, e.g. WSAEACCES 10013) to
  * fail the send with it: nothing is sent and no completion is indicated.
  * A synchronous send cannot be held: DELAY on it counts as PASS.
@@ -14,6 +14,8 @@ package org.jwsp.provider.filter;
  * <p>Every send the filter passed or delayed is then reported once to {@link #onComplete}, when
  * it is complete and before the application is told, so a filter can time it or look at its
  * bytes while they are still the application's.
+ *
+ * <p>Install a filter with {@link SendFilters#install}.
  *
  * <p>Rules for implementations: no blocking, no allocation if the caller measures the hot path,
  * never keep the {@link SendView} beyond the call (it is a reused flyweight). A Throwable thrown

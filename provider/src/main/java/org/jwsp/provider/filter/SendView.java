@@ -48,7 +48,7 @@ public interface SendView {
     /** The sockaddr given to WSPConnect, read-only (family 0 if none). */
     MemorySegment peer();
 
-    /** Names this send for {@code LayeredProvider.releaseDelayed} (0 for a synchronous send). */
+    /** Names this send for {@link SendFilters#release} (0 for a synchronous send). */
     long ticket();
 
     /** {@code System.nanoTime()} when jwsp accepted the send (before {@link SendFilter#onSend}). */

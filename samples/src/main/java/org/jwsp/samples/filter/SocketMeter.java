@@ -1,4 +1,4 @@
-package org.jwsp.samples;
+package org.jwsp.samples.filter;
 
 import java.util.concurrent.atomic.AtomicLongArray;
 
@@ -11,14 +11,14 @@ import org.jwsp.provider.filter.SendView;
  *
  * <p>jwsp calls {@link #onSend} on the thread that called WSASend, for every send of every jwsp
  * socket. It allocates nothing: sockets are looked up in a small fixed table (a linear scan,
- * {@link #CAPACITY} slots: a sample's handful of sockets; slot 0 counts every socket not
+ * {@link #CAPACITY} slots: a sample's few dozen sockets; slot 0 counts every socket not
  * {@link #watch watched}), and the counters are one {@link AtomicLongArray}, so any number of
  * threads may send at once.
  */
 public final class SocketMeter implements SendFilter {
 
     /** Sockets watched at most (slot 0 is "other sockets"). */
-    public static final int CAPACITY = 32;
+    public static final int CAPACITY = 128;
 
     private static final int SENDS = 0, BYTES = 1, PASSED = 2, DELAYED = 3, REFUSED = 4, FIELDS = 5;
 

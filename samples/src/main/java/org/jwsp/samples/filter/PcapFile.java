@@ -1,4 +1,4 @@
-package org.jwsp.samples;
+package org.jwsp.samples.filter;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;

@@ -1,6 +1,4 @@
-package org.jwsp.samples;
-
-import static org.jwsp.bindings.windows.ws2spi_h.AF_INET6;
+package org.jwsp.samples.filter;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -28,10 +26,13 @@ import org.jwsp.provider.filter.SendView;
  */
 public final class SendMeter implements SendFilter {
 
+    /** AF_INET6 as Windows numbers it (sockaddr_in6.sin6_family). */
+    private static final int AF_INET6 = 23;
+
     /** Cells at most, cell 0 included. */
     public static final int CELLS = 64;
     /** Largest latency told apart (larger ones are recorded as this): one minute. */
-    static final long MAX_LATENCY_NANOS = TimeUnit.MINUTES.toNanos(1);
+    public static final long MAX_LATENCY_NANOS = TimeUnit.MINUTES.toNanos(1);
     private static final int SENDS = 0, BYTES = 1, COMPLETED = 2, FAILED = 3, FIELDS = 4;
     private static final ValueLayout.OfShort NET_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
@@ -83,7 +84,7 @@ public final class SendMeter implements SendFilter {
         long familyPort = (long) family << 16 | Short.toUnsignedInt(peer.get(NET_SHORT, 2));
         long hi;
         long lo;
-        if (family == AF_INET6()) {
+        if (family == AF_INET6) {
             hi = peer.get(ValueLayout.JAVA_LONG_UNALIGNED, 8);
             lo = peer.get(ValueLayout.JAVA_LONG_UNALIGNED, 16);
         } else {
@@ -127,7 +128,7 @@ public final class SendMeter implements SendFilter {
 
     private static String name(MemorySegment peer) {
         int port = Short.toUnsignedInt(peer.get(NET_SHORT, 2));
-        if (Short.toUnsignedInt(peer.get(ValueLayout.JAVA_SHORT_UNALIGNED, 0)) == AF_INET6()) {
+        if (Short.toUnsignedInt(peer.get(ValueLayout.JAVA_SHORT_UNALIGNED, 0)) == AF_INET6) {
             StringBuilder b = new StringBuilder("[");
             for (int i = 0; i < 16; i += 2) {
                 b.append(i == 0 ? "" : ":").append(Integer.toHexString(Short.toUnsignedInt(peer.get(NET_SHORT, 8 + i))));

@@ -1,20 +1,18 @@
-package org.jwsp.samples;
-
-import static org.jwsp.bindings.windows.ws2spi_h.AF_INET6;
+package org.jwsp.samples.filter;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.concurrent.locks.LockSupport;
 
-import org.jwsp.provider.LayeredProvider;
 import org.jwsp.provider.filter.SendFilter;
+import org.jwsp.provider.filter.SendFilters;
 import org.jwsp.provider.filter.SendView;
 
 /**
  * Rate limiting per destination with {@link SendFilter#DELAY}: each {@link #limit limited}
  * destination has a {@link TokenBucket}; an overlapped send to it that the bucket does not admit
  * at once is held (the program gets WSA_IO_PENDING and goes on) and the shaper's own thread
- * releases it ({@link LayeredProvider#releaseDelayed}) when the bucket says, so the program sees
+ * releases it ({@link SendFilters#release}) when the bucket says, so the program sees
  * its completions at the configured rate and its own thread never waits. A send the bucket admits
  * at once passes; a synchronous send cannot be held and passes (its bytes still take tokens);
  * sends to other destinations pass. When a destination already holds {@link #HELD} sends, the
@@ -28,13 +26,16 @@ import org.jwsp.provider.filter.SendView;
  */
 public final class TokenBucketShaper implements SendFilter, AutoCloseable {
 
+    /** AF_INET6 as Windows numbers it (sockaddr_in6.sin6_family). */
+    private static final int AF_INET6 = 23;
+
     /** Destinations at most. */
     public static final int DESTINATIONS = 16;
     /** Held sends per destination at most. */
     public static final int HELD = 4096;
     /** Completions per destination not measured: the rate is the steady state's, after start-up (JIT, connection). */
     public static final int WARMUP = 10;
-    static final int WOULD_BLOCK = 10035;
+    static final int WOULD_BLOCK = SendFilters.WSAEWOULDBLOCK;
 
     /** One limited destination: its key, bucket, held tickets (a ring, in release order) and measurements. */
     private static final class Destination {
@@ -79,7 +80,7 @@ public final class TokenBucketShaper implements SendFilter, AutoCloseable {
 
     private static long[] key(MemorySegment a) {
         long familyPort = familyPort(a);
-        return a.get(ValueLayout.JAVA_SHORT_UNALIGNED, 0) == AF_INET6()
+        return a.get(ValueLayout.JAVA_SHORT_UNALIGNED, 0) == AF_INET6
                 ? new long[] {familyPort, a.get(ValueLayout.JAVA_LONG_UNALIGNED, 8), a.get(ValueLayout.JAVA_LONG_UNALIGNED, 16)}
                 : new long[] {familyPort, a.get(ValueLayout.JAVA_INT_UNALIGNED, 4), 0};
     }
@@ -92,7 +93,7 @@ public final class TokenBucketShaper implements SendFilter, AutoCloseable {
     /** The destination of a send (allocation-free), or null if it is not limited. */
     private Destination of(MemorySegment peer) {
         long fp = familyPort(peer);
-        boolean v6 = peer.get(ValueLayout.JAVA_SHORT_UNALIGNED, 0) == AF_INET6();
+        boolean v6 = peer.get(ValueLayout.JAVA_SHORT_UNALIGNED, 0) == AF_INET6;
         long hi = v6 ? peer.get(ValueLayout.JAVA_LONG_UNALIGNED, 8) : peer.get(ValueLayout.JAVA_INT_UNALIGNED, 4);
         long lo = v6 ? peer.get(ValueLayout.JAVA_LONG_UNALIGNED, 16) : 0;
         int n = count;
@@ -188,7 +189,7 @@ public final class TokenBucketShaper implements SendFilter, AutoCloseable {
 
     /** The one place a held send is let go (false: its socket was closed meanwhile). */
     private static boolean release(long ticket) {
-        return LayeredProvider.releaseDelayed(ticket);
+        return SendFilters.release(ticket);
     }
 
     /**

@@ -1,4 +1,4 @@
-package org.jwsp.samples;
+package org.jwsp.samples.filter;
 
 import java.io.IOException;
 import java.io.Writer;
@@ -28,7 +28,7 @@ public final class MeterReport implements AutoCloseable {
 
     /** The logger the periodic lines go to (samples' log4j2.xml routes it to the console at INFO). */
     public static final String LOGGER = "jwsp.meter";
-    static final String CSV_HEADER = "destination,thread,sends,bytes,completed,failed,"
+    public static final String CSV_HEADER = "destination,thread,sends,bytes,completed,failed,"
             + "size_p50,size_p99,size_max,latency_p50_us,latency_p99_us,latency_max_us,latency_mean_us";
 
     private static final Logger LOG = LogManager.getLogger(LOGGER);

@@ -1,6 +1,4 @@
-package org.jwsp.samples;
-
-import static org.jwsp.bindings.windows.ws2spi_h.AF_INET6;
+package org.jwsp.samples.filter;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -37,6 +35,9 @@ import org.jwsp.provider.filter.SendView;
  * per send.
  */
 public final class SendTap implements SendFilter, AutoCloseable {
+
+    /** AF_INET6 as Windows numbers it (sockaddr_in6.sin6_family). */
+    private static final int AF_INET6 = 23;
 
     /** Sockets followed at most. */
     public static final int STREAMS = 64;
@@ -117,7 +118,7 @@ public final class SendTap implements SendFilter, AutoCloseable {
     public synchronized void name(long socket, MemorySegment sockaddr) {
         Stream s = streamOf(socket);
         if (s != null) {
-            s.v6 = sockaddr.get(ValueLayout.JAVA_SHORT_UNALIGNED, 0) == AF_INET6();
+            s.v6 = sockaddr.get(ValueLayout.JAVA_SHORT_UNALIGNED, 0) == AF_INET6;
             s.localPort = Short.toUnsignedInt(sockaddr.get(NET_SHORT, 2));
             MemorySegment.copy(sockaddr, s.v6 ? 8 : 4, s.local, 0, s.v6 ? 16 : 4);
             s.named = true;
@@ -201,7 +202,7 @@ public final class SendTap implements SendFilter, AutoCloseable {
     /** Fills the stream's peer end from the socket's WSPConnect address, and a local end if it was not named. */
     private static void peer(Stream s, SendView send) {
         MemorySegment p = send.peer();
-        boolean v6 = p.get(ValueLayout.JAVA_SHORT_UNALIGNED, 0) == AF_INET6();
+        boolean v6 = p.get(ValueLayout.JAVA_SHORT_UNALIGNED, 0) == AF_INET6;
         s.peerPort = Short.toUnsignedInt(p.get(NET_SHORT, 2));
         MemorySegment.copy(p, v6 ? 8 : 4, s.peer, 0, v6 ? 16 : 4);
         if (!s.named) {

@@ -1,4 +1,4 @@
-package org.jwsp.samples;
+package org.jwsp.samples.filter;
 
 /**
  * A token bucket as a release schedule (the generic cell rate algorithm): {@link #admit} says when
@@ -12,7 +12,7 @@ package org.jwsp.samples;
  * <p>Pure arithmetic on nanosecond timestamps the caller supplies (tests drive it with their own
  * clock); not thread-safe: {@link TokenBucketShaper} calls it under its lock.
  */
-final class TokenBucket {
+public final class TokenBucket {
 
     private final long rate;
     private final long burstNanos;
@@ -23,7 +23,7 @@ final class TokenBucket {
      * @param bytesPerSecond the rate, at least 1
      * @param burstBytes     bytes that may go at once beyond one send (0: none)
      */
-    TokenBucket(long bytesPerSecond, long burstBytes) {
+    public TokenBucket(long bytesPerSecond, long burstBytes) {
         if (bytesPerSecond < 1 || burstBytes < 0) {
             throw new IllegalArgumentException("rate " + bytesPerSecond + " B/s, burst " + burstBytes + " B");
         }
@@ -32,7 +32,7 @@ final class TokenBucket {
     }
 
     /** How long {@code bytes} take at the rate. */
-    long nanos(long bytes) {
+    public long nanos(long bytes) {
         return bytes <= Long.MAX_VALUE / 1_000_000_000L ? bytes * 1_000_000_000L / rate : (long) (bytes * 1e9 / rate);
     }
 
@@ -40,7 +40,7 @@ final class TokenBucket {
      * A send of {@code bytes} arrived at {@code now}: returns when it may go (at least {@code now})
      * and takes its tokens. Sends must be admitted in arrival order.
      */
-    long admit(long now, long bytes) {
+    public long admit(long now, long bytes) {
         if (tat == Long.MIN_VALUE || tat - now < 0) {
             tat = now; // idle: the bucket is full again
         }

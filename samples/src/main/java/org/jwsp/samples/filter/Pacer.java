@@ -1,17 +1,16 @@
-package org.jwsp.samples;
+package org.jwsp.samples.filter;
 
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
-import org.jwsp.provider.LayeredProvider;
-import org.jwsp.provider.filter.SendFilter;
+import org.jwsp.provider.filter.SendFilters;
 import org.jwsp.provider.filter.SendView;
 
 /**
- * Traffic shaping with {@link SendFilter#DELAY}: {@link #hold} parks an overlapped send's ticket
+ * Traffic shaping with {@link SendFilters#DELAY}: {@link #hold} parks an overlapped send's ticket
  * in a fixed ring and answers DELAY (the program gets WSA_IO_PENDING, the bytes wait in jwsp);
  * the pacer's own thread releases one ticket every {@code 1 / sendsPerSecond} seconds with
- * {@link LayeredProvider#releaseDelayed}, in the order they were held, and jwsp then sends it and
+ * {@link SendFilters#release}, in the order they were held, and jwsp then sends it and
  * indicates its completion as usual.
  *
  * <p>{@link #hold} runs on the sending threads (a short lock, no allocation); a synchronous send
@@ -20,9 +19,6 @@ import org.jwsp.provider.filter.SendView;
  * after releasing every ticket still held, so no send is left hanging.
  */
 public final class Pacer implements AutoCloseable {
-
-    /** WSAEWOULDBLOCK. */
-    static final int WOULD_BLOCK = 10035;
 
     private final long[] ring;
     private int head;
@@ -42,21 +38,26 @@ public final class Pacer implements AutoCloseable {
     /** A policy answer for one send: DELAY (ticket kept), PASS for a synchronous send, or WSAEWOULDBLOCK. */
     public int hold(SendView send) {
         if (send.ticket() == 0) {
-            return SendFilter.PASS;
+            return SendFilters.PASS;
         }
         synchronized (this) {
             if (size == ring.length) {
-                return WOULD_BLOCK;
+                return SendFilters.WSAEWOULDBLOCK;
             }
             ring[(head + size) % ring.length] = send.ticket();
             size++;
         }
-        return SendFilter.DELAY;
+        return SendFilters.DELAY;
     }
 
     /** Sends released so far (written by the pacer's thread only). */
     public long released() {
         return released;
+    }
+
+    /** Sends held right now, waiting for their release. */
+    public synchronized int held() {
+        return size;
     }
 
     private synchronized long peek() {
@@ -82,13 +83,13 @@ public final class Pacer implements AutoCloseable {
                 continue;
             }
             released++; // counted first: the release completes the send, and a reader may look at once
-            if (!LayeredProvider.releaseDelayed(t)) {
+            if (!SendFilters.release(t)) {
                 released--; // the ticket names no held send any more (its socket closed)
             }
             drop();
         }
         for (long t = peek(); t != 0; t = peek()) {
-            if (LayeredProvider.releaseDelayed(t)) {
+            if (SendFilters.release(t)) {
                 released++;
             }
             drop();
