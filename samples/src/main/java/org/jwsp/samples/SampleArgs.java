@@ -7,9 +7,17 @@ import java.util.Map;
  * The command line of a sample: {@code --name value} or {@code --name=value} options, each with a
  * default and a one-line description, and {@code --help}. An unknown option, a missing value or a
  * number out of its range is a {@link SampleFailure} naming the option and its allowed values, so
- * the sample prints one line and exits 1. Made and read on the sample's main thread.
+ * the sample prints one line and exits 2, as every sample does for a bad command line. Made and
+ * read on the sample's main thread.
  */
 final class SampleArgs {
+
+    /** The command line asks for something the sample cannot do; {@link SampleExit} makes it exit code 2. */
+    static final class BadCommandLine extends RuntimeException {
+        BadCommandLine(String sample, String why) {
+            super(sample + ": " + why + " (try --help)");
+        }
+    }
 
     private final String sample;
     private final Map<String, String[]> options = new LinkedHashMap<>();
@@ -38,14 +46,14 @@ final class SampleArgs {
             int eq = a.indexOf('=');
             String name = a.startsWith("--") ? a.substring(2, eq < 0 ? a.length() : eq) : null;
             if (name == null || !options.containsKey(name)) {
-                throw new SampleFailure("unknown option '" + a + "' (" + sample + " --help lists the options)");
+                throw new BadCommandLine(sample, "unknown option '" + a + "'");
             }
             if (eq >= 0) {
                 values.put(name, a.substring(eq + 1));
             } else if (i + 1 < args.length) {
                 values.put(name, args[++i]);
             } else {
-                throw new SampleFailure("option --" + name + " needs a value");
+                throw new BadCommandLine(sample, "option --" + name + " needs a value");
             }
         }
         return this;
@@ -75,10 +83,10 @@ final class SampleArgs {
         try {
             n = Long.parseLong(unit == 1 ? v : v.substring(0, v.length() - 1)) * unit;
         } catch (NumberFormatException e) {
-            throw new SampleFailure("--" + name + " " + values.get(name) + ": not a number");
+            throw new BadCommandLine(sample, "--" + name + " " + values.get(name) + ": not a number");
         }
         if (n < min || n > max) {
-            throw new SampleFailure("--" + name + " " + values.get(name) + ": must be between " + min + " and " + max);
+            throw new BadCommandLine(sample, "--" + name + " " + values.get(name) + ": must be between " + min + " and " + max);
         }
         return n;
     }

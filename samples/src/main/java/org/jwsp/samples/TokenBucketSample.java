@@ -56,7 +56,7 @@ public final class TokenBucketSample {
             for (int d = 0; d < 2; d++) {
                 long n = rates[d] * seconds / size;
                 if (n < 20) {
-                    throw new SampleFailure("--size " + size + " is too large: " + rates[d] + " B/s for " + seconds + " s is only " + n
+                    throw new SampleArgs.BadCommandLine("TokenBucketSample", "--size " + size + " is too large: " + rates[d] + " B/s for " + seconds + " s is only " + n
                             + " sends to a destination, 20 at least are needed to measure a rate");
                 }
                 sends[d] = (int) Math.min(n, 1_000_000);

@@ -65,6 +65,7 @@ class MeterSampleTest {
         assertEquals(1, run.exitCode());
         assertEquals("meter sample FAILED: cannot write the CSV file " + nowhere + ": its directory does not exist", run.lines().getLast());
         SampleRun threads = SampleRun.of(out -> MeterSample.run(out, "--threads", "0"));
-        assertEquals("meter sample FAILED: --threads 0: must be between 1 and 16", threads.output().strip());
+        assertEquals(2, threads.exitCode());
+        assertEquals("MeterSample: --threads 0: must be between 1 and 16 (try --help)", threads.output().strip());
     }
 }

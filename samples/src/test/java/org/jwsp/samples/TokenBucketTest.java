@@ -62,11 +62,11 @@ class TokenBucketTest {
     @Test
     void impossibleSizesAndUnknownFlagsAreOneLineAndExitOne() {
         SampleRun big = SampleRun.of(out -> TokenBucketSample.run(out, "--rate", "64k", "--seconds", "1", "--size", "64k"));
-        assertEquals(1, big.exitCode());
-        assertTrue(big.output().strip().startsWith("token bucket sample FAILED: --size 65536 is too large"), big.output());
+        assertEquals(2, big.exitCode());
+        assertTrue(big.output().strip().startsWith("TokenBucketSample: --size 65536 is too large"), big.output());
         assertEquals(1, big.lines().size(), big.output());
         SampleRun unknown = SampleRun.of(out -> TokenBucketSample.run(out, "--rte", "1m"));
-        assertEquals(1, unknown.exitCode());
+        assertEquals(2, unknown.exitCode());
         assertTrue(unknown.output().contains("unknown option '--rte'"), unknown.output());
     }
 }
