@@ -1,15 +1,20 @@
 /*
- * Configuration of jwsp.dll: jwsp.cfg beside the DLL, overridden by environment variables.
+ * Configuration of jwsp.dll: the values under HKLM\SOFTWARE\jwsp (64-bit registry view), a key
+ * only administrators can write. Nothing is read from the process environment or from files a
+ * process's user could plant: whoever controls a process's environment must not choose what is
+ * loaded into it.
  *
  * Called once, from the start-up in jwsp_startup.c, on the thread of the first WSPStartup.
- * jwsp.cfg is UTF-8 (a BOM is allowed), one `key = value` per line, `#` or `;` starts a comment
- * line. Keys: jvm.dll, class.path, jvm.option (repeatable: one JVM option per line), log.
- * Environment, which wins over the file: JWSP_JVM_DLL, JWSP_CLASSPATH, JWSP_JVM_OPTIONS (added
- * after the file's options; separated by spaces, "double quotes" keep spaces), JWSP_LOG.
- * Defaults: jvm.dll = %JAVA_HOME%\bin\server\jvm.dll, log = %ProgramData%\jwsp\jwsp.log.
- * Relative paths in the file (jvm.dll, log, each class.path entry) are taken relative to the DLL's
- * folder; JWSP_JVM_DLL and JWSP_LOG likewise; JWSP_CLASSPATH is passed to the JVM as it is. Everything is written
- * into the caller's jwsp_config; nothing is allocated.
+ * Values (docs/BOOTSTRAP.md):
+ *   JvmDll      REG_SZ        absolute path of jvm.dll                       required
+ *   ClassPath   REG_SZ        ';'-separated; relative entries: to jwsp.dll's folder   required
+ *   JvmOptions  REG_MULTI_SZ  one JVM option per string (jwsp_policy.c checks them)   optional
+ *   Processes   REG_MULTI_SZ  image names or full paths jwsp serves, or "all"  optional: none
+ *   Log         REG_SZ        absolute path of an existing log file           optional
+ * REG_EXPAND_SZ is refused: expanding it would read the process environment. An unknown value,
+ * a value of the wrong type or too long is an error; every value is still read, so that Log and
+ * Processes are known even when another value is wrong. Everything is written into the caller's
+ * jwsp_config; the one buffer for a value's data is freed before returning.
  */
 #include "jwsp.h"
 
@@ -18,7 +23,8 @@
 #include <wchar.h>
 #include <wctype.h>
 
-#define JWSP_CFG_MAX_BYTES (64 * 1024)
+#define JWSP_VALUE_MAX_BYTES (64 * 1024)
+#define JWSP_NAME_LEN 256
 
 void jwsp_format(wchar_t *out, size_t len, const wchar_t *fmt, ...)
 {
@@ -45,20 +51,7 @@ static int is_absolute(const wchar_t *p)
         || (p[0] == L'\\' && p[1] == L'\\');
 }
 
-/* dst = value, or <dll_dir>\value when value is relative. */
-static int set_path(const jwsp_config *cfg, wchar_t *dst, const wchar_t *value)
-{
-    if (is_absolute(value)) {
-        return copy_value(dst, JWSP_PATH_LEN, value);
-    }
-    if (wcslen(cfg->dll_dir) + 1 + wcslen(value) >= JWSP_PATH_LEN) {
-        return -1;
-    }
-    jwsp_format(dst, JWSP_PATH_LEN, L"%ls\\%ls", cfg->dll_dir, value);
-    return 0;
-}
-
-/* class.path from the file: each relative entry (';'-separated) made relative to the DLL's folder. */
+/* ClassPath: each relative entry (';'-separated) made relative to the DLL's folder. */
 static int set_class_path(jwsp_config *cfg, const wchar_t *value)
 {
     size_t used = 0;
@@ -86,202 +79,96 @@ static int set_class_path(jwsp_config *cfg, const wchar_t *value)
     return 0;
 }
 
-/* The value of an environment variable, or 0 when it is unset or empty. */
-static int read_env(const wchar_t *name, wchar_t *out, size_t len)
+/* One REG_MULTI_SZ into table (count strings of len each); -1 when one is too long or too many. */
+static int set_list(const wchar_t *value, wchar_t *table, size_t len, int max, int *count)
 {
-    DWORD n = GetEnvironmentVariableW(name, out, (DWORD) len);
-    return n > 0 && n < len;
-}
-
-static wchar_t *trim(wchar_t *s)
-{
-    wchar_t *end;
-    while (*s == L' ' || *s == L'\t') {
-        s++;
+    const wchar_t *s;
+    *count = 0;
+    for (s = value; *s != L'\0'; s += wcslen(s) + 1) {
+        if (*count >= max || copy_value(table + (size_t) *count * len, len, s) != 0) {
+            return -1;
+        }
+        (*count)++;
     }
-    end = s + wcslen(s);
-    while (end > s && (end[-1] == L' ' || end[-1] == L'\t' || end[-1] == L'\r')) {
-        *--end = L'\0';
-    }
-    return s;
-}
-
-static int add_option(jwsp_config *cfg, const wchar_t *option, wchar_t *reason, const wchar_t *where)
-{
-    if (cfg->option_count >= JWSP_MAX_OPTIONS) {
-        jwsp_format(reason, JWSP_REASON_LEN, L"%ls: more than %d JVM options", where, JWSP_MAX_OPTIONS);
-        return -1;
-    }
-    if (copy_value(cfg->options[cfg->option_count], JWSP_OPTION_LEN, option) != 0) {
-        jwsp_format(reason, JWSP_REASON_LEN, L"%ls: JVM option longer than %d characters", where,
-                    JWSP_OPTION_LEN - 1);
-        return -1;
-    }
-    cfg->option_count++;
     return 0;
 }
 
-/* One `key = value` line; 0, or -1 with reason. */
-static int apply_line(jwsp_config *cfg, int number, wchar_t *line, wchar_t *reason)
+/* Applies one value; 0, or -1 with reason. data holds chars wide characters, NUL-terminated twice. */
+static int apply_value(jwsp_config *cfg, const wchar_t *name, DWORD type, const wchar_t *data, wchar_t *reason)
 {
-    wchar_t where[64];
-    wchar_t *eq = wcschr(line, L'=');
-    wchar_t *key;
-    wchar_t *value;
+    int multi = wcscmp(name, L"JvmOptions") == 0 || wcscmp(name, L"Processes") == 0;
+    int known = multi || wcscmp(name, L"JvmDll") == 0 || wcscmp(name, L"ClassPath") == 0
+        || wcscmp(name, L"Log") == 0;
     int rc;
 
-    jwsp_format(where, 64, L"jwsp.cfg line %d", number);
-    if (eq == NULL) {
-        jwsp_format(reason, JWSP_REASON_LEN, L"%ls: expected key = value in %ls", where, cfg->cfg_path);
+    if (!known) {
+        jwsp_format(reason, JWSP_REASON_LEN, L"HKLM\\" JWSP_CONFIG_KEY L": unknown value '%ls' (known: JvmDll, "
+                    L"ClassPath, JvmOptions, Processes, Log)", name);
         return -1;
     }
-    *eq = L'\0';
-    key = trim(line);
-    value = trim(eq + 1);
-    if (*value == L'\0') {
-        jwsp_format(reason, JWSP_REASON_LEN, L"%ls: empty value for '%ls' in %ls", where, key, cfg->cfg_path);
+    if (type != (multi ? REG_MULTI_SZ : REG_SZ)) {
+        jwsp_format(reason, JWSP_REASON_LEN, L"HKLM\\" JWSP_CONFIG_KEY L": '%ls' must be %ls, not type %lu%ls",
+                    name, multi ? L"REG_MULTI_SZ" : L"REG_SZ", type,
+                    type == REG_EXPAND_SZ ? L" (REG_EXPAND_SZ: expanding it would read the process environment)" : L"");
         return -1;
     }
-    if (wcscmp(key, L"jvm.dll") == 0) {
-        rc = set_path(cfg, cfg->jvm_dll, value);
-    } else if (wcscmp(key, L"class.path") == 0) {
-        rc = set_class_path(cfg, value);
-    } else if (wcscmp(key, L"log") == 0) {
-        rc = set_path(cfg, cfg->log_path, value);
-    } else if (wcscmp(key, L"jvm.option") == 0) {
-        return add_option(cfg, value, reason, where);
+    if (wcscmp(name, L"JvmOptions") == 0) {
+        rc = set_list(data, &cfg->options[0][0], JWSP_OPTION_LEN, JWSP_MAX_OPTIONS, &cfg->option_count);
+    } else if (wcscmp(name, L"Processes") == 0) {
+        rc = set_list(data, &cfg->processes[0][0], JWSP_PROCESS_LEN, JWSP_MAX_PROCESSES, &cfg->process_count);
+    } else if (*data != L'\0' && wcscmp(name, L"ClassPath") != 0 && !is_absolute(data)) {
+        jwsp_format(reason, JWSP_REASON_LEN, L"HKLM\\" JWSP_CONFIG_KEY L": '%ls' must be an absolute path, not '%ls'",
+                    name, data);
+        return -1;
+    } else if (wcscmp(name, L"ClassPath") == 0) {
+        rc = set_class_path(cfg, data);
     } else {
-        jwsp_format(reason, JWSP_REASON_LEN,
-                    L"%ls: unknown key '%ls' in %ls (known: jvm.dll, class.path, jvm.option, log)",
-                    where, key, cfg->cfg_path);
-        return -1;
+        rc = copy_value(wcscmp(name, L"Log") == 0 ? cfg->log_path : cfg->jvm_dll, JWSP_PATH_LEN, data);
     }
     if (rc != 0) {
-        jwsp_format(reason, JWSP_REASON_LEN, L"%ls: value of '%ls' is too long", where, key);
+        jwsp_format(reason, JWSP_REASON_LEN, L"HKLM\\" JWSP_CONFIG_KEY L": '%ls' is too long (or has too many "
+                    L"strings: at most %d)", name, multi ? JWSP_MAX_OPTIONS : 1);
     }
     return rc;
 }
 
-/*
- * Applies every line of the file's text. Lines after an error are still read, so that a `log`
- * line is honoured when an earlier line is wrong; the first error is the one reported.
- */
-static int apply_lines(jwsp_config *cfg, wchar_t *line, wchar_t *reason)
+/* Reads every value of key; the first error is the one reported, later ones go to spare. */
+static int read_values(HKEY key, jwsp_config *cfg, wchar_t *reason)
 {
-    wchar_t later[JWSP_REASON_LEN];
-    wchar_t *next;
-    int number = 0;
+    HANDLE heap = GetProcessHeap();
+    wchar_t *data = HeapAlloc(heap, 0, JWSP_VALUE_MAX_BYTES + 2 * sizeof(wchar_t));
+    wchar_t spare[JWSP_REASON_LEN];
+    wchar_t name[JWSP_NAME_LEN];
+    DWORD index;
     int failed = 0;
 
-    for (; line != NULL; line = next) {
-        wchar_t *content;
-        next = wcschr(line, L'\n');
-        if (next != NULL) {
-            *next++ = L'\0';
+    if (data == NULL) {
+        jwsp_format(reason, JWSP_REASON_LEN, L"out of memory reading HKLM\\" JWSP_CONFIG_KEY);
+        return -1;
+    }
+    for (index = 0;; index++) {
+        DWORD name_len = JWSP_NAME_LEN;
+        DWORD bytes = JWSP_VALUE_MAX_BYTES;
+        DWORD type = 0;
+        LSTATUS rc = RegEnumValueW(key, index, name, &name_len, NULL, &type, (BYTE *) data, &bytes);
+        if (rc == ERROR_NO_MORE_ITEMS) {
+            break;
         }
-        number++;
-        content = trim(line);
-        if (*content == L'\0' || *content == L'#' || *content == L';') {
+        if (rc != ERROR_SUCCESS) {
+            jwsp_format(failed ? spare : reason, JWSP_REASON_LEN, L"cannot read value %lu of HKLM\\" JWSP_CONFIG_KEY
+                        L": error %ld (a value larger than %d bytes?)", index, (long) rc, JWSP_VALUE_MAX_BYTES);
+            failed = 1;
             continue;
         }
-        if (apply_line(cfg, number, content, failed ? later : reason) != 0) {
+        /* Registry strings need not be terminated: terminate twice, for REG_MULTI_SZ too. */
+        data[bytes / sizeof(wchar_t)] = L'\0';
+        data[bytes / sizeof(wchar_t) + 1] = L'\0';
+        if (apply_value(cfg, name, type, data, failed ? spare : reason) != 0) {
             failed = 1;
         }
     }
+    HeapFree(heap, 0, data);
     return failed ? -1 : 0;
-}
-
-/*
- * Reads jwsp.cfg into cfg. A missing file is not an error (the environment may configure
- * everything); any other problem is.
- */
-static int read_file(jwsp_config *cfg, wchar_t *reason)
-{
-    HANDLE heap = GetProcessHeap();
-    char *bytes;
-    wchar_t *text;
-    HANDLE file;
-    DWORD size = 0;
-    int chars;
-    int rc;
-
-    file = CreateFileW(cfg->cfg_path, GENERIC_READ, FILE_SHARE_READ, NULL, OPEN_EXISTING,
-                       FILE_ATTRIBUTE_NORMAL, NULL);
-    if (file == INVALID_HANDLE_VALUE) {
-        DWORD error = GetLastError();
-        if (error == ERROR_FILE_NOT_FOUND || error == ERROR_PATH_NOT_FOUND) {
-            return 0;
-        }
-        jwsp_format(reason, JWSP_REASON_LEN, L"cannot open %ls: error %lu", cfg->cfg_path, error);
-        return -1;
-    }
-    bytes = HeapAlloc(heap, 0, JWSP_CFG_MAX_BYTES + 1);
-    text = HeapAlloc(heap, 0, (JWSP_CFG_MAX_BYTES + 1) * sizeof(wchar_t));
-    if (bytes == NULL || text == NULL) {
-        jwsp_format(reason, JWSP_REASON_LEN, L"out of memory reading %ls", cfg->cfg_path);
-        rc = -1;
-    } else if (!ReadFile(file, bytes, JWSP_CFG_MAX_BYTES + 1, &size, NULL) || size > JWSP_CFG_MAX_BYTES) {
-        jwsp_format(reason, JWSP_REASON_LEN, L"cannot read %ls (or larger than %d bytes)",
-                    cfg->cfg_path, JWSP_CFG_MAX_BYTES);
-        rc = -1;
-    } else {
-        chars = size == 0 ? 0 : MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, bytes, (int) size,
-                                                    text, JWSP_CFG_MAX_BYTES);
-        if (size > 0 && chars == 0) {
-            jwsp_format(reason, JWSP_REASON_LEN, L"%ls is not UTF-8 text", cfg->cfg_path);
-            rc = -1;
-        } else {
-            text[chars] = L'\0';
-            rc = apply_lines(cfg, text[0] == 0xFEFF ? text + 1 : text, reason);
-        }
-    }
-    CloseHandle(file);
-    if (bytes != NULL) {
-        HeapFree(heap, 0, bytes);
-    }
-    if (text != NULL) {
-        HeapFree(heap, 0, text);
-    }
-    return rc;
-}
-
-/* JWSP_JVM_OPTIONS: options separated by blanks; "double quotes" keep blanks inside one. */
-static int add_env_options(jwsp_config *cfg, wchar_t *reason)
-{
-    static wchar_t value[JWSP_CLASS_PATH_LEN];
-    wchar_t option[JWSP_OPTION_LEN];
-    const wchar_t *p = value;
-
-    if (!read_env(L"JWSP_JVM_OPTIONS", value, JWSP_CLASS_PATH_LEN)) {
-        return 0;
-    }
-    while (*p != L'\0') {
-        size_t n = 0;
-        int quoted = 0;
-        while (*p == L' ' || *p == L'\t') {
-            p++;
-        }
-        if (*p == L'\0') {
-            break;
-        }
-        while (*p != L'\0' && (quoted || (*p != L' ' && *p != L'\t'))) {
-            if (*p == L'"') {
-                quoted = !quoted;
-            } else if (n + 1 < JWSP_OPTION_LEN) {
-                option[n++] = *p;
-            } else {
-                jwsp_format(reason, JWSP_REASON_LEN, L"JWSP_JVM_OPTIONS: option longer than %d characters",
-                            JWSP_OPTION_LEN - 1);
-                return -1;
-            }
-            p++;
-        }
-        option[n] = L'\0';
-        if (add_option(cfg, option, reason, L"JWSP_JVM_OPTIONS") != 0) {
-            return -1;
-        }
-    }
-    return 0;
 }
 
 static void locate_self(HINSTANCE self, jwsp_config *cfg)
@@ -289,67 +176,44 @@ static void locate_self(HINSTANCE self, jwsp_config *cfg)
     DWORD n = GetModuleFileNameW(self, cfg->dll_dir, JWSP_PATH_LEN);
     wchar_t *slash;
     if (n == 0 || n >= JWSP_PATH_LEN) {
-        cfg->dll_dir[0] = L'.';
-        cfg->dll_dir[1] = L'\0';
-    } else {
-        slash = wcsrchr(cfg->dll_dir, L'\\');
-        if (slash != NULL) {
-            *slash = L'\0';
-        }
+        cfg->dll_dir[0] = L'\0';
+        return;
     }
-    jwsp_format(cfg->cfg_path, JWSP_PATH_LEN, L"%ls\\jwsp.cfg", cfg->dll_dir);
-}
-
-static void default_log(jwsp_config *cfg)
-{
-    wchar_t data[JWSP_PATH_LEN];
-    if (read_env(L"ProgramData", data, JWSP_PATH_LEN)) {
-        jwsp_format(cfg->log_path, JWSP_PATH_LEN, L"%ls\\jwsp\\jwsp.log", data);
-    } else {
-        jwsp_format(cfg->log_path, JWSP_PATH_LEN, L"%ls\\jwsp.log", cfg->dll_dir);
+    slash = wcsrchr(cfg->dll_dir, L'\\');
+    if (slash != NULL) {
+        *slash = L'\0';
     }
 }
 
 int jwsp_config_read(HINSTANCE self, jwsp_config *cfg, wchar_t *reason)
 {
-    wchar_t value[JWSP_PATH_LEN];
+    HKEY key;
+    LSTATUS opened;
     int rc;
 
     ZeroMemory(cfg, sizeof(*cfg));
     locate_self(self, cfg);
-    default_log(cfg);
-    rc = read_file(cfg, reason);
-    if (read_env(L"JWSP_LOG", value, JWSP_PATH_LEN)) {
-        set_path(cfg, cfg->log_path, value);
+    opened = RegOpenKeyExW(HKEY_LOCAL_MACHINE, JWSP_CONFIG_KEY, 0, KEY_QUERY_VALUE | KEY_WOW64_64KEY, &key);
+    if (opened == ERROR_FILE_NOT_FOUND) {
+        jwsp_format(reason, JWSP_REASON_LEN, L"jwsp is not configured: no HKLM\\" JWSP_CONFIG_KEY);
+        return JWSP_CONFIG_ABSENT;
     }
+    if (opened != ERROR_SUCCESS) {
+        jwsp_format(reason, JWSP_REASON_LEN, L"cannot open HKLM\\" JWSP_CONFIG_KEY L": error %ld", (long) opened);
+        return JWSP_CONFIG_ERROR;
+    }
+    rc = read_values(key, cfg, reason);
+    RegCloseKey(key);
     if (rc != 0) {
-        return -1;
-    }
-    if (read_env(L"JWSP_JVM_DLL", value, JWSP_PATH_LEN) && set_path(cfg, cfg->jvm_dll, value) != 0) {
-        jwsp_format(reason, JWSP_REASON_LEN, L"JWSP_JVM_DLL is too long");
-        return -1;
-    }
-    if (GetEnvironmentVariableW(L"JWSP_CLASSPATH", NULL, 0) > JWSP_CLASS_PATH_LEN) {
-        jwsp_format(reason, JWSP_REASON_LEN, L"JWSP_CLASSPATH is longer than %d characters",
-                    JWSP_CLASS_PATH_LEN - 1);
-        return -1;
-    }
-    read_env(L"JWSP_CLASSPATH", cfg->class_path, JWSP_CLASS_PATH_LEN);
-    if (add_env_options(cfg, reason) != 0) {
-        return -1;
+        return JWSP_CONFIG_ERROR;
     }
     if (cfg->jvm_dll[0] == L'\0') {
-        if (!read_env(L"JAVA_HOME", value, JWSP_PATH_LEN - 32)) {
-            jwsp_format(reason, JWSP_REASON_LEN,
-                        L"no JVM: set jvm.dll in %ls, or JWSP_JVM_DLL, or JAVA_HOME", cfg->cfg_path);
-            return -1;
-        }
-        jwsp_format(cfg->jvm_dll, JWSP_PATH_LEN, L"%ls\\bin\\server\\jvm.dll", value);
+        jwsp_format(reason, JWSP_REASON_LEN, L"no JVM: set JvmDll (REG_SZ) under HKLM\\" JWSP_CONFIG_KEY);
+        return JWSP_CONFIG_ERROR;
     }
     if (cfg->class_path[0] == L'\0') {
-        jwsp_format(reason, JWSP_REASON_LEN,
-                    L"no class path: set class.path in %ls, or JWSP_CLASSPATH", cfg->cfg_path);
-        return -1;
+        jwsp_format(reason, JWSP_REASON_LEN, L"no class path: set ClassPath (REG_SZ) under HKLM\\" JWSP_CONFIG_KEY);
+        return JWSP_CONFIG_ERROR;
     }
-    return 0;
+    return JWSP_CONFIG_OK;
 }

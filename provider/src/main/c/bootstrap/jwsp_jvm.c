@@ -5,7 +5,10 @@
  *
  * jwsp_jvm_start runs once per process, on the thread of the first WSPStartup, inside the
  * start-up guard of jwsp_startup.c; jwsp_jvm_attach runs on every WSPStartup caller's thread.
- * The JVM owns everything it creates; the option strings built here are freed after creation.
+ * A thread jwsp attached (or that created the JVM) is detached when it ends, by the callback of
+ * a fiber-local slot: Windows runs those at thread exit before DLL_THREAD_DETACH, outside the
+ * loader lock. The JVM owns everything it creates; the option strings built here are freed after
+ * creation.
  */
 #include "jwsp.h"
 
@@ -15,6 +18,36 @@
 
 typedef jint (JNICALL *get_created_vms_fn)(JavaVM **, jsize, jsize *);
 typedef jint (JNICALL *create_vm_fn)(JavaVM **, void **, void *);
+
+static DWORD detach_slot = FLS_OUT_OF_INDEXES;
+static volatile LONG process_ending;
+
+void jwsp_jvm_process_ending(void)
+{
+    InterlockedExchange(&process_ending, 1);
+}
+
+/* At the end of a thread jwsp attached: detach it, so the JVM does not keep a dead thread. */
+static void WINAPI detach_at_exit(PVOID value)
+{
+    JavaVM *vm = value;
+    JNIEnv *env = NULL;
+    if (vm == NULL || process_ending) {
+        return;
+    }
+    if ((*vm)->GetEnv(vm, (void **) &env, JWSP_JNI_VERSION) == JNI_OK) {
+        (*vm)->DetachCurrentThread(vm);
+    }
+}
+
+/* Have the calling thread detached from vm when it ends. */
+static void detach_when_done(JavaVM *vm)
+{
+    if (detach_slot != FLS_OUT_OF_INDEXES && !FlsSetValue(detach_slot, vm)) {
+        jwsp_debug_line(L"thread %lu will not be detached from the JVM: FlsSetValue error %lu",
+                        GetCurrentThreadId(), GetLastError());
+    }
+}
 
 static const wchar_t *jni_error_name(jint rc)
 {
@@ -138,6 +171,7 @@ int jwsp_jvm_attach(JavaVM *vm, wchar_t *reason)
         /* Daemon: an application thread that called WSPStartup must not keep the JVM alive. */
         rc = (*vm)->AttachCurrentThreadAsDaemon(vm, (void **) &env, &attach);
         if (rc == JNI_OK) {
+            detach_when_done(vm);
             return 0;
         }
     }
@@ -157,6 +191,27 @@ static int join_vm(get_created_vms_fn get_created, JavaVM **vm, jsize *found, wc
     return 0;
 }
 
+/*
+ * A jvm.dll other than the configured one already in the process (a Java program on another JDK):
+ * a second JVM in one process is not supported, so jwsp stays out. 1 with reason, or 0.
+ */
+static int another_jvm(const wchar_t *configured, wchar_t *reason)
+{
+    HMODULE loaded = GetModuleHandleW(L"jvm.dll");
+    wchar_t path[JWSP_PATH_LEN];
+    DWORD n;
+    if (loaded == NULL) {
+        return 0;
+    }
+    n = GetModuleFileNameW(loaded, path, JWSP_PATH_LEN);
+    if (n == 0 || n >= JWSP_PATH_LEN || CompareStringOrdinal(path, -1, configured, -1, TRUE) != CSTR_EQUAL) {
+        jwsp_format(reason, JWSP_REASON_LEN, L"another JVM is in this process (%ls), not the configured %ls: "
+                    L"two JVMs in one process are not supported", n == 0 ? L"?" : path, configured);
+        return 1;
+    }
+    return 0;
+}
+
 int jwsp_jvm_start(const jwsp_config *cfg, JavaVM **vm, LPWSPSTARTUP *target, int *created,
                    wchar_t *reason)
 {
@@ -167,6 +222,12 @@ int jwsp_jvm_start(const jwsp_config *cfg, JavaVM **vm, LPWSPSTARTUP *target, in
     jsize found = 0;
     int rc;
 
+    if (another_jvm(cfg->jvm_dll, reason)) {
+        return -1;
+    }
+    if (detach_slot == FLS_OUT_OF_INDEXES) {
+        detach_slot = FlsAlloc(detach_at_exit);
+    }
     preload_runtime(cfg->jvm_dll);
     jvm = LoadLibraryExW(cfg->jvm_dll, NULL, LOAD_WITH_ALTERED_SEARCH_PATH);
     if (jvm == NULL) {
@@ -194,7 +255,16 @@ int jwsp_jvm_start(const jwsp_config *cfg, JavaVM **vm, LPWSPSTARTUP *target, in
     }
     *created = found == 0;
     if (found == 0) {
+        wchar_t variable[32];
+        if (jwsp_policy_environment_sets_jvm_options(variable, 32)) {
+            jwsp_format(reason, JWSP_REASON_LEN, L"the process environment sets %ls, which a JVM created here "
+                        L"would obey (agents included): no JVM is created in this process", variable);
+            return -1;
+        }
         rc = create_vm(create, cfg, vm, &env, reason);
+        if (rc == 0) {
+            detach_when_done(*vm);
+        }
         if (rc == 1) {                      /* created by someone else meanwhile: join it */
             *created = 0;
             if (join_vm(get_created, vm, &found, reason) != 0) {

@@ -506,6 +506,24 @@ static jint JNICALL attach_as_daemon(JavaVM *vm, void **penv, void *args)
     return JNI_OK;
 }
 
+static jint JNICALL detach(JavaVM *vm)
+{
+    int i;
+    int found = 0;
+    (void) vm;
+    EnterCriticalSection(&lock);
+    for (i = 0; i < attached_count; i++) {
+        if (attached[i] == GetCurrentThreadId()) {
+            attached[i] = attached[--attached_count];
+            found = 1;
+            break;
+        }
+    }
+    LeaveCriticalSection(&lock);
+    record("DetachCurrentThread -> %s", found ? "JNI_OK" : "JNI_EDETACHED (was not attached)");
+    return found ? JNI_OK : JNI_EDETACHED;
+}
+
 static jint JNICALL attach(JavaVM *vm, void **penv, void *args)
 {
     (void) vm;
@@ -561,6 +579,11 @@ static void reenter(void)
     ZeroMemory(&info, sizeof(info));
     ZeroMemory(&upcalls, sizeof(upcalls));
     ZeroMemory(&procs, sizeof(procs));
+    /* jwsp over the stand-in ws2_32's base, as wspcaller passes it */
+    info.dwCatalogEntryId = 1003;
+    info.ProtocolChain.ChainLen = 2;
+    info.ProtocolChain.ChainEntries[0] = 1002;
+    info.ProtocolChain.ChainEntries[1] = 1001;
     record("JNI_CreateJavaVM reenter: nested WSPStartup -> %d",
            startup(MAKEWORD(2, 2), &data, &info, upcalls, &procs));
 }
@@ -635,5 +658,6 @@ BOOL WINAPI DllMain(HINSTANCE instance, DWORD why, LPVOID reserved)
     vm_functions.GetEnv = get_env;
     vm_functions.AttachCurrentThreadAsDaemon = attach_as_daemon;
     vm_functions.AttachCurrentThread = attach;
+    vm_functions.DetachCurrentThread = detach;
     return TRUE;
 }

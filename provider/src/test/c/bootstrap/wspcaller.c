@@ -7,6 +7,19 @@
  *                                                  stand-in jvm.dll's gate) while N threads call
  *   wspcaller.exe JWSP_DLL VERSION_HEX reload      one call, FreeLibrary (as ws2_32 does at the last
  *                                                  WSACleanup), LoadLibrary again, one more call
+ *   wspcaller.exe JWSP_DLL VERSION_HEX loaderlock  one call holding the loader lock (as from a
+ *                                                  DllMain), then one call without it
+ *
+ * Before loading the DLL it plays the administrator and the process's past:
+ *   WSPCALLER_REGISTRY  a file of lines "sz Name=value" | "multi Name=value" (repeat to add a
+ *                       string): HKLM\SOFTWARE\jwsp is deleted, then made of these lines
+ *                       (without the variable, the key is only deleted: jwsp not configured)
+ *   WSPCALLER_PRELOAD   a DLL to load first (e.g. another JDK's jvm.dll)
+ *   WSPCALLER_CHAIN     the chain of the protocol entry passed, "id,id,..." (default 1002,1001,
+ *                       jwsp over the stand-in ws2_32's base) and WSPCALLER_ENTRY its catalog
+ *                       id (default 1003)
+ * When a call returns 0 with a WSPSocket of nextprov.dll (jwsp passed the call on), it opens and
+ * closes a socket through that table: USE tid=.. socket=0x.. close=..
  *
  * LoadLibraryW's the DLL, GetProcAddress("WSPStartup"), and calls it like ws2_32 does: version,
  * WSPDATA, WSAPROTOCOL_INFOW, the upcall table by value, WSPPROC_TABLE. Prints one line per fact:
@@ -23,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 
 typedef int (WSPAPI *startup_fn)(WORD, LPWSPDATA, LPWSAPROTOCOL_INFOW, WSPUPCALLTABLE, LPWSPPROC_TABLE);
 
@@ -32,6 +46,10 @@ static CRITICAL_SECTION out;
 static HANDLE go;
 static volatile LONG released;
 static volatile LONG ready;
+
+static int chain[MAX_PROTOCOL_CHAIN] = {1002, 1001};
+static int chain_len = 2;
+static DWORD entry_id = 1003;
 
 static void hex_list(char *dst, size_t len, const void *table, int count)
 {
@@ -56,6 +74,26 @@ static void print(const char *fmt, ...)
     LeaveCriticalSection(&out);
 }
 
+/* When the table is nextprov.dll's (jwsp passed the call on), a socket opened and closed through it. */
+static void use_next(const WSPPROC_TABLE *procs)
+{
+    HMODULE next = GetModuleHandleW(L"nextprov.dll");
+    HMODULE owner = NULL;
+    SOCKET s;
+    int error = 0;
+    int closed;
+
+    if (next == NULL || procs->lpWSPSocket == NULL
+        || !GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT,
+                               (LPCWSTR) (void *) procs->lpWSPSocket, &owner)
+        || owner != next) {
+        return;
+    }
+    s = procs->lpWSPSocket(AF_INET, SOCK_STREAM, IPPROTO_TCP, NULL, 0, 0, &error);
+    closed = procs->lpWSPCloseSocket(s, &error);
+    print("USE tid=%lu socket=0x%llx close=%d\n", GetCurrentThreadId(), (unsigned long long) s, closed);
+}
+
 /* One WSPStartup as ws2_32 makes it; the upcall table holds markers unique to this thread. */
 static int call(void)
 {
@@ -75,6 +113,11 @@ static int call(void)
     ZeroMemory(&info, sizeof(info));
     ZeroMemory(&procs, sizeof(procs));
     _snwprintf(info.szProtocol, WSAPROTOCOL_LEN, L"jwsp-test-%lu", tid);
+    info.dwCatalogEntryId = entry_id;
+    info.ProtocolChain.ChainLen = chain_len;
+    for (i = 0; i < chain_len; i++) {
+        info.ProtocolChain.ChainEntries[i] = (DWORD) chain[i];
+    }
     for (i = 0; i < (int) (sizeof(upcalls) / sizeof(void *)); i++) {
         slots[i] = (UINT_PTR) 0xA000000000ULL + (UINT_PTR) tid * 0x100 + (UINT_PTR) i;
     }
@@ -87,6 +130,9 @@ static int call(void)
     WideCharToMultiByte(CP_UTF8, 0, data.szDescription, -1, desc, sizeof(desc), NULL, NULL);
     print("RESULT tid=%lu rc=%d wVersion=0x%04x wHighVersion=0x%04x desc=%s procs=%s\n", tid, rc,
           data.wVersion, data.wHighVersion, desc, proc_list);
+    if (rc == 0) {
+        use_next(&procs);
+    }
     return rc;
 }
 
@@ -168,18 +214,125 @@ static int race(int n)
     return join_all(t, n + 1) ? 0 : 4;
 }
 
+/* HKLM\SOFTWARE\jwsp as the file WSPCALLER_REGISTRY describes (deleted first). 0, or -1. */
+static int configure(void)
+{
+    char file[1024];
+    char line[4096];
+    wchar_t name[256];
+    static wchar_t multi[8][16384];
+    static DWORD multi_len[8];
+    static wchar_t multi_name[8][256];
+    int multis = 0;
+    HKEY key;
+    FILE *f;
+    int i;
+
+    RegDeleteTreeW(HKEY_LOCAL_MACHINE, L"SOFTWARE\\jwsp");
+    RegDeleteKeyW(HKEY_LOCAL_MACHINE, L"SOFTWARE\\jwsp");
+    if (GetEnvironmentVariableA("WSPCALLER_REGISTRY", file, sizeof(file)) == 0) {
+        return 0;
+    }
+    if ((f = fopen(file, "rb")) == NULL
+        || RegCreateKeyExW(HKEY_LOCAL_MACHINE, L"SOFTWARE\\jwsp", 0, NULL, 0, KEY_ALL_ACCESS, NULL, &key, NULL) != 0) {
+        print("REGISTRY cannot configure from %s\n", file);
+        return -1;
+    }
+    while (fgets(line, sizeof(line), f) != NULL) {
+        char *eq = strchr(line, '=');
+        char *end = line + strlen(line);
+        wchar_t value[4096];
+        int n;
+        while (end > line && (end[-1] == '\n' || end[-1] == '\r')) {
+            *--end = '\0';
+        }
+        if (eq == NULL || (strncmp(line, "sz ", 3) != 0 && strncmp(line, "multi ", 6) != 0)) {
+            continue;
+        }
+        *eq = '\0';
+        MultiByteToWideChar(CP_UTF8, 0, strchr(line, ' ') + 1, -1, name, 256);
+        n = MultiByteToWideChar(CP_UTF8, 0, eq + 1, -1, value, 4096);
+        if (line[0] == 's') {
+            RegSetValueExW(key, name, 0, REG_SZ, (const BYTE *) value, (DWORD) (n * sizeof(wchar_t)));
+            continue;
+        }
+        for (i = 0; i < multis && wcscmp(multi_name[i], name) != 0; i++) {
+        }
+        if (i == multis && multis < 8) {
+            wcscpy(multi_name[multis++], name);
+        }
+        if (i < 8 && multi_len[i] + (DWORD) n + 1 < 16384) {
+            wmemcpy(multi[i] + multi_len[i], value, (size_t) n);
+            multi_len[i] += (DWORD) n;
+            multi[i][multi_len[i]] = L'\0';
+        }
+    }
+    for (i = 0; i < multis; i++) {
+        RegSetValueExW(key, multi_name[i], 0, REG_MULTI_SZ, (const BYTE *) multi[i],
+                       (multi_len[i] + 1) * sizeof(wchar_t));
+    }
+    fclose(f);
+    RegCloseKey(key);
+    return 0;
+}
+
+static void chain_from_environment(void)
+{
+    char value[256];
+    char *p = value;
+    if (GetEnvironmentVariableA("WSPCALLER_CHAIN", value, sizeof(value)) > 0) {
+        for (chain_len = 0; *p != '\0' && chain_len < MAX_PROTOCOL_CHAIN; chain_len++) {
+            chain[chain_len] = (int) strtol(p, &p, 10);
+            p += *p == ',';
+        }
+    }
+    if (GetEnvironmentVariableA("WSPCALLER_ENTRY", value, sizeof(value)) > 0) {
+        entry_id = (DWORD) strtoul(value, NULL, 10);
+    }
+}
+
+typedef LONG (NTAPI *loader_lock_fn)(ULONG, ULONG *, ULONG_PTR *);
+typedef LONG (NTAPI *loader_unlock_fn)(ULONG, ULONG_PTR);
+
+/* One call holding the loader lock (what a socket opened in a DllMain does), then one without. */
+static int under_loader_lock(void)
+{
+    HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
+    loader_lock_fn lock = (loader_lock_fn) (void (*)(void)) GetProcAddress(ntdll, "LdrLockLoaderLock");
+    loader_unlock_fn unlock = (loader_unlock_fn) (void (*)(void)) GetProcAddress(ntdll, "LdrUnlockLoaderLock");
+    ULONG_PTR cookie = 0;
+    if (lock == NULL || unlock == NULL || lock(0, NULL, &cookie) != 0) {
+        print("LOADERLOCK unavailable\n");
+        return 5;
+    }
+    print("LOADERLOCK held\n");
+    call();
+    unlock(0, cookie);
+    print("LOADERLOCK released\n");
+    call();
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    char preload[1024];
     wchar_t path[2048];
     HMODULE dll;
     int n = argc > 4 ? atoi(argv[4]) : 0;
 
     InitializeCriticalSection(&out);
     if (argc < 4 || n < 0 || n > 60) {
-        fprintf(stderr, "usage: wspcaller JWSP_DLL VERSION_HEX once|threads N|race N\n");
+        fprintf(stderr, "usage: wspcaller JWSP_DLL VERSION_HEX once|threads N|race N|reload|loaderlock\n");
         return 2;
     }
     version = (WORD) strtoul(argv[2], NULL, 16);
+    chain_from_environment();
+    if (configure() != 0) {
+        return 3;
+    }
+    if (GetEnvironmentVariableA("WSPCALLER_PRELOAD", preload, sizeof(preload)) > 0) {
+        print("PRELOAD %s\n", LoadLibraryA(preload) != NULL ? "ok" : "failed");
+    }
     MultiByteToWideChar(CP_UTF8, 0, argv[1], -1, path, 2048);
     dll = LoadLibraryW(path);
     if (dll == NULL) {
@@ -213,6 +366,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[3], "race") == 0) {
         return race(n);
+    }
+    if (strcmp(argv[3], "loaderlock") == 0) {
+        return under_loader_lock();
     }
     fprintf(stderr, "unknown mode %s\n", argv[3]);
     return 2;

@@ -29,17 +29,29 @@ public final class AddressSignatures {
     }
 
     /**
-     * An {@code LPWSPSEND} upcall stub calling {@code receiver.method(long s, long lpBuffers, int count,
-     * long lpSent, int flags, long lpOverlapped, long routine, long lpThreadId, long lpErrno)}, found
-     * with the caller's {@code lookup} (so the method may be package-private), owned by {@code arena}.
+     * {@code LPWSPSEND} as Java receives it through {@link #lpWspSendStub}: the nine parameters,
+     * each pointer as its address. Implemented by a method reference to the entry
+     * ({@code sendPath::send}), so "find usages" of the entry finds its binding.
      */
-    public static MemorySegment lpWspSendStub(MethodHandles.Lookup lookup, Object receiver, String method, Arena arena) {
+    @FunctionalInterface
+    public interface WspSendByAddress {
+        int send(long s, long lpBuffers, int dwBufferCount, long lpNumberOfBytesSent, int dwFlags, long lpOverlapped,
+                 long lpCompletionRoutine, long lpThreadId, long lpErrno);
+    }
+
+    private static final java.lang.invoke.MethodHandle WSP_SEND_BY_ADDRESS;
+
+    static {
         try {
-            var handle = lookup.findVirtual(receiver.getClass(), method, LPWSPSEND.toMethodType()).bindTo(receiver);
-            return Linker.nativeLinker().upcallStub(handle, LPWSPSEND, arena);
+            WSP_SEND_BY_ADDRESS = MethodHandles.publicLookup().findVirtual(WspSendByAddress.class, "send", LPWSPSEND.toMethodType());
         } catch (ReflectiveOperationException e) {
-            throw new IllegalArgumentException(receiver.getClass().getName() + "." + method + " does not take LPWSPSEND's addresses", e);
+            throw new ExceptionInInitializerError(e);
         }
+    }
+
+    /** An {@code LPWSPSEND} upcall stub calling {@code entry}, owned by {@code arena}. */
+    public static MemorySegment lpWspSendStub(WspSendByAddress entry, Arena arena) {
+        return Linker.nativeLinker().upcallStub(WSP_SEND_BY_ADDRESS.bindTo(entry), LPWSPSEND, arena);
     }
 
     /** {@code d} with each {@link AddressLayout} argument and return replaced by {@link ValueLayout#JAVA_LONG}. */

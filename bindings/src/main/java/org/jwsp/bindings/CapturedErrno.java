@@ -33,9 +33,15 @@ public final class CapturedErrno {
     private CapturedErrno() {
     }
 
-    /** A downcall handle whose first parameter is the capture segment, then the function's own. */
-    public static MethodHandle downcall(MemorySegment address, FunctionDescriptor descriptor) {
-        return Linker.nativeLinker().downcallHandle(address, descriptor, CAPTURE);
+    /**
+     * A downcall handle whose first parameter is the capture segment, then the function's own;
+     * {@code options} are the linker's others (for example {@code firstVariadicArg} for
+     * {@code fcntl} or {@code syscall}).
+     */
+    public static MethodHandle downcall(MemorySegment address, FunctionDescriptor descriptor, Linker.Option... options) {
+        Linker.Option[] all = java.util.Arrays.copyOf(options, options.length + 1);
+        all[options.length] = CAPTURE;
+        return Linker.nativeLinker().downcallHandle(address, descriptor, all);
     }
 
     /** A capture segment for one thread's calls. */

@@ -24,8 +24,10 @@
  * the kernel-port interface ({@code org.jwsp.kernel}); the architecture test holds that.
  *
  * <p>Module names {@code procAddress} knows: {@code "ws2_32.dll"} ({@code WPUCompleteOverlappedRequest},
- * {@code WSCEnumProtocols}, {@code WSCGetProviderPath}), {@code "kernel32.dll"} ({@code SleepEx},
+ * {@code WSCEnumProtocols}, {@code WSCGetProviderPath}, {@code WSCInstallProvider},
+ * {@code WSCDeinstallProvider}, {@code WSCWriteProviderOrder}), {@code "kernel32.dll"} ({@code SleepEx},
  * {@code WaitForSingleObjectEx}, {@code GetCurrentThreadId}), {@code BaseProvider.MODULE}
- * ({@code WSPStartup}) and every module path given to {@code Catalog.install}.
+ * ({@code WSPStartup}) and every module registered with {@code LinuxKernelPort.registerExport}
+ * (a layered provider's "DLL", which the installer then names in {@code WSCInstallProvider}).
  */
 package org.jwsp.host;

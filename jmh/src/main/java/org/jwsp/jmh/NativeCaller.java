@@ -80,11 +80,8 @@ final class NativeCaller {
     private static double median(Arena arena, MethodHandle run, String label, boolean jwsp, Workload w, int rounds,
                                  long iterations) throws InterruptedException {
         double[] perCall = new double[rounds];
-        WinsockSender sender = new WinsockSender(label, jwsp, false, 1, w.buffers(), w.size());
+        WinsockSender sender = WinsockSender.open(label, jwsp, false, 1, w.buffers(), w.size());
         try {
-            if (sender.throughJwsp() != jwsp) {
-                throw new IllegalStateException(label + ": the socket is not served by the provider it names");
-            }
             MemorySegment job = arena.allocate(JOB);
             job.set(ValueLayout.ADDRESS, SEND, sender.providerSend());
             job.set(ValueLayout.JAVA_LONG, SOCKET, sender.socket());

@@ -11,23 +11,25 @@ import static org.jwsp.bindings.windows.ws2spi_h.WSA_FLAG_OVERLAPPED;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.UUID;
 
 import org.jwsp.bindings.windows.WSABUF;
 import org.jwsp.bindings.windows.WSPPROC_TABLE;
 import org.jwsp.host.catalog.Catalog;
-import org.jwsp.host.catalog.InstalledProvider;
+import org.jwsp.host.kernel.LinuxKernelPort;
 import org.jwsp.host.ws2.SockAddr;
 import org.jwsp.host.ws2.Ws2;
 import org.jwsp.provider.LayeredProvider;
 import org.jwsp.provider.ProviderSettings;
 import org.jwsp.samples.Elements;
 import org.jwsp.samples.SendWindow;
+import org.jwsp.windows.install.InstalledLayer;
+import org.jwsp.windows.install.LayeredInstall;
+import org.jwsp.windows.install.Ws2CatalogExports;
 
 /**
  * A Windows-style sender for the benchmarks: a TCP socket made through the host's {@link Ws2}
- * (so through jwsp when jwsp is installed over the base TCP and UDP entries, IPv4 and IPv6, as
- * the installer does, else straight to the base
+ * (so through jwsp when jwsp is installed as {@code jwsp install} installs it, over the base TCP
+ * and UDP entries, IPv4 and IPv6, else straight to the base
  * provider), connected to a {@link LoopbackSink}, with {@code buffers} WSABUFs of {@code size}
  * bytes of native memory per send. Blocking sends, or overlapped sends on an I/O completion port
  * with up to {@code window} in flight (the samples' {@link SendWindow}).
@@ -39,10 +41,9 @@ import org.jwsp.samples.SendWindow;
 final class WinsockSender implements AutoCloseable {
 
     private static final String MODULE = "C:\\jwsp\\jwsp.dll";
-    private static final UUID PROVIDER_ID = UUID.fromString("4a77b3c1-5d0e-4f6a-9b3e-6a7c2f1d0e12");
 
     private final Arena arena = Arena.ofShared();
-    private final InstalledProvider jwsp;
+    private final InstalledLayer jwsp;
     private final Ws2 ws2;
     private final LoopbackSink sink;
     private final long socket;
@@ -57,7 +58,7 @@ final class WinsockSender implements AutoCloseable {
     private long completedBytes;
 
     /**
-     * @param throughJwsp install jwsp over the base TCP and UDP providers (IPv4 and IPv6) first
+     * @param throughJwsp install jwsp first, as {@code jwsp install} does (through the host's catalog exports)
      * @param overlapped  make the socket with WSA_FLAG_OVERLAPPED and associate it with a new completion port
      */
     WinsockSender(String label, boolean throughJwsp, boolean overlapped, int window, int buffers, int size) {
@@ -71,8 +72,8 @@ final class WinsockSender implements AutoCloseable {
         this.sink = new LoopbackSink(label);
         if (throughJwsp) {
             LayeredProvider.configure(ProviderSettings.defaults());
-            jwsp = Catalog.system().install(MODULE, LayeredProvider.startupStub(), PROVIDER_ID, "jwsp", Catalog.BASE_TCP_V4,
-                    Catalog.BASE_UDP_V4, Catalog.BASE_TCP_V6, Catalog.BASE_UDP_V6); // as the installer does on Windows
+            LinuxKernelPort.instance().registerExport(MODULE, "WSPStartup", LayeredProvider.startupStub());
+            jwsp = LayeredInstall.jwsp(Ws2CatalogExports.ofThisProcess(), MODULE, "jwsp");
         } else {
             jwsp = null;
         }
@@ -110,6 +111,20 @@ final class WinsockSender implements AutoCloseable {
             sendWindow = null;
             wsaSend = null;
         }
+    }
+
+    /**
+     * A sender whose socket is served by the provider its benchmark names ({@code throughJwsp}), or
+     * none: a sender served by the other one is closed and refused, so no result is misattributed.
+     */
+    static WinsockSender open(String label, boolean throughJwsp, boolean overlapped, int window, int buffers, int size)
+            throws InterruptedException {
+        WinsockSender sender = new WinsockSender(label, throughJwsp, overlapped, window, buffers, size);
+        if (sender.throughJwsp() != throughJwsp) {
+            sender.close();
+            throw new IllegalStateException(label + ": the socket is not served by the provider it names");
+        }
+        return sender;
     }
 
     /** Whether jwsp (not the base provider) serves the socket. */
@@ -188,6 +203,7 @@ final class WinsockSender implements AutoCloseable {
             ws2.close();
             if (jwsp != null) {
                 jwsp.close();
+                LinuxKernelPort.instance().unregisterModule(MODULE);
             }
             arena.close();
         }

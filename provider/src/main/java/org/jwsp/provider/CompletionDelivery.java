@@ -1,5 +1,6 @@
 package org.jwsp.provider;
 
+import org.jwsp.bindings.CallerMemory;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -43,8 +44,8 @@ final class CompletionDelivery {
     private static final class RoutineNesting {
         final SocketContext[] running = new SocketContext[NESTING_DEPTH];
         int depth;
-        SendRequest deferredHead;
-        SendRequest deferredTail;
+        OverlappedRequest deferredHead;
+        OverlappedRequest deferredTail;
 
         boolean isRunning(SocketContext s) {
             for (int i = 0; i < depth; i++) {
@@ -58,14 +59,12 @@ final class CompletionDelivery {
 
     private static final ThreadLocal<RoutineNesting> NESTING = ThreadLocal.withInitial(RoutineNesting::new);
 
-    private final ProviderRuntime rt;
     private final UpcallTable upcalls;
     private final RequestSlab slab;
     private final org.jwsp.kernel.KernelPort kernel;
     private final MemorySegment apc;
 
-    CompletionDelivery(ProviderRuntime rt, UpcallTable upcalls, RequestSlab slab, org.jwsp.kernel.KernelPort kernel, Arena arena) {
-        this.rt = rt;
+    CompletionDelivery(UpcallTable upcalls, RequestSlab slab, org.jwsp.kernel.KernelPort kernel, Arena arena) {
         this.upcalls = upcalls;
         this.kernel = kernel;
         this.slab = slab;
@@ -79,6 +78,19 @@ final class CompletionDelivery {
         CallerMemory.putLong(callerOverlapped, OVERLAPPED.Internal$offset(), IN_PROGRESS);
     }
 
+    /**
+     * Writes a refusal into a caller's OVERLAPPED that was marked in progress for an operation
+     * that then was refused: no completion indication, only the result WSPGetOverlappedResult
+     * reads back ({@code OffsetHigh} = {@code Internal} = the code, no bytes).
+     */
+    static void settleRefused(long callerOverlapped, int error) {
+        CallerMemory.putLong(callerOverlapped, OVERLAPPED.InternalHigh$offset(), 0L);
+        CallerMemory.putInt(callerOverlapped, OVERLAPPED.Offset$offset(), 0);
+        CallerMemory.putInt(callerOverlapped, OVERLAPPED.OffsetHigh$offset(), error);
+        VarHandle.releaseFence();
+        CallerMemory.putLong(callerOverlapped, OVERLAPPED.Internal$offset(), error & 0xFFFFFFFFL);
+    }
+
     static boolean inProgress(MemorySegment callerOverlapped) {
         boolean pending = callerOverlapped.get(ValueLayout.JAVA_LONG, OVERLAPPED.Internal$offset()) == IN_PROGRESS;
         VarHandle.acquireFence();
@@ -86,9 +98,9 @@ final class CompletionDelivery {
     }
 
     /** Delivers {@code r}'s result (any thread, no lock held). Does not drop the caller's reference. */
-    void deliver(SendRequest r, ThreadScratch s) {
-        if (r.kind == SendRequest.SEND && r.acceptedNanos != 0) {
-            tellFilter(r, s);
+    void deliver(OverlappedRequest r, ThreadScratch s) {
+        if (r.watcher != null) {
+            tellFilter(r, s); // before the indication: until then the buffers are still the caller's
         }
         long ov = r.callerOverlappedAddress;
         CallerMemory.putLong(ov, OVERLAPPED.InternalHigh$offset(), r.transferred & 0xFFFFFFFFL);
@@ -113,29 +125,39 @@ final class CompletionDelivery {
         }
     }
 
-    /** SendFilter.onComplete for a send the filter saw, while its buffers are still the caller's. */
-    private void tellFilter(SendRequest r, ThreadScratch s) {
-        SendFilter f = rt.filter;
-        if (f == SendFilter.PASS_THROUGH) {
-            return;
-        }
+    /**
+     * {@link SendFilter#onComplete} for the send {@code r}'s filter passed or delayed, with {@code r}'s
+     * result, while its buffers are still the caller's; once (the watcher is cleared). Any thread.
+     */
+    static void tellFilter(OverlappedRequest r, ThreadScratch s) {
+        SendFilter f = r.watcher;
+        r.watcher = null;
         SendFacts view = s.completed.aim(r.socket, true, r.buffers.array(), r.buffers.count(), r.buffers.totalBytes(), r.flags,
                 r.ticket(), r.acceptedNanos, r.callerThread);
-        SendPath.completed(f, view, r.error, r.transferred & 0xFFFFFFFFL);
+        tellFilter(f, view, r.error, r.transferred & 0xFFFFFFFFL);
         s.completed.clear();
+    }
+
+    /** Tells {@code f} a send it saw is complete; a Throwable from it is logged and goes no further. */
+    static void tellFilter(SendFilter f, SendFacts view, int error, long bytes) {
+        try {
+            f.onComplete(view, error, bytes);
+        } catch (Throwable t) {
+            Errno.fault(MemorySegment.NULL, "SendFilter.onComplete", t);
+        }
     }
 
     /**
      * Delivers a done list from {@link SubmissionQueue#takeDone} (all of one socket), drops the
      * operation's reference of each, then tells the queue, which WSPCloseSocket waits on.
      */
-    void deliverAll(SendRequest done, ThreadScratch s) {
+    void deliverAll(OverlappedRequest done, ThreadScratch s) {
         if (done == null) {
             return;
         }
         SocketContext socket = done.socket; // read before the requests go back to the slab
         while (done != null) {
-            SendRequest next = done.nextDone;
+            OverlappedRequest next = done.nextDone;
             done.nextDone = null;
             if (!done.deliveredEarly) {
                 deliver(done, s);
@@ -151,7 +173,7 @@ final class CompletionDelivery {
     /** jwsp's APC function (client thread, alertable wait). Never throws into native code. */
     private void apc(long context) {
         try {
-            SendRequest r = slab.ofOverlapped(context);
+            OverlappedRequest r = slab.ofOverlapped(context);
             if (r == null) {
                 LOG.warn("APC with a context that is no request of jwsp: {}", context);
                 return;
@@ -169,7 +191,7 @@ final class CompletionDelivery {
             }
             runRoutine(n, r);
             while (n.depth == 0 && n.deferredHead != null) {
-                SendRequest d = n.deferredHead;
+                OverlappedRequest d = n.deferredHead;
                 n.deferredHead = d.nextDeferred;
                 if (n.deferredHead == null) {
                     n.deferredTail = null;
@@ -182,7 +204,7 @@ final class CompletionDelivery {
         }
     }
 
-    private void runRoutine(RoutineNesting n, SendRequest r) {
+    private void runRoutine(RoutineNesting n, OverlappedRequest r) {
         n.running[n.depth++] = r.socket;
         try {
             LPWSAOVERLAPPED_COMPLETION_ROUTINE.invoke(MemorySegment.ofAddress(r.routineAddress), r.error, r.transferred,

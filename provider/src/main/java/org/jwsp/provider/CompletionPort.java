@@ -14,7 +14,7 @@ import org.jwsp.kernel.KernelPort;
  * jwsp's own I/O completion port and the worker thread that drains it. Every lower socket of
  * an overlapped jwsp socket is associated with this port (key = the socket's context value),
  * so each lower completion arrives here as a packet whose {@code lpOverlapped} is the OVERLAPPED
- * field of a {@link SendRequest}: the request is found by arithmetic ({@link RequestSlab#ofOverlapped}).
+ * field of a {@link OverlappedRequest}: the request is found by arithmetic ({@link RequestSlab#ofOverlapped}).
  *
  * <p>Threads: one platform thread, "jwsp-completion", owns the dequeue loop: it dequeues up to
  * {@link #BATCH} packets at once, asks the lower provider for each operation's result
@@ -81,7 +81,7 @@ final class CompletionPort implements Runnable {
     }
 
     private void complete(long ov, ThreadScratch s) {
-        SendRequest r = slab.ofOverlapped(ov);
+        OverlappedRequest r = slab.ofOverlapped(ov);
         if (r == null || r.socket == null) {
             LOG.debug("packet for no live request of jwsp: {}", ov);
             return;
@@ -89,15 +89,13 @@ final class CompletionPort implements Runnable {
         SocketContext socket = r.socket;
         int error = socket.lower.result(socket.lowerHandle, r.overlapped, s);
         int bytes = s.bytes();
-        if (r.kind == SendRequest.PROXY) {
+        if (r.kind == OverlappedRequest.PROXY) {
             boolean early;
             synchronized (socket) {
                 early = r.deliveredEarly;
             }
             if (!early) {
-                r.error = error;
-                r.transferred = bytes;
-                r.resultFlags = s.flags.get(ValueLayout.JAVA_INT, 0);
+                r.result(error, bytes, s.flags.get(ValueLayout.JAVA_INT, 0));
                 delivery.deliver(r, s);
                 synchronized (socket) {
                     socket.queue.proxyDelivered();
@@ -106,7 +104,7 @@ final class CompletionPort implements Runnable {
             slab.unref(r);
             return;
         }
-        SendRequest done;
+        OverlappedRequest done;
         synchronized (socket) {
             socket.queue.onLowerCompletion(r, error, bytes, s);
             done = socket.queue.takeDone();

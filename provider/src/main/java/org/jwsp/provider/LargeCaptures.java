@@ -4,7 +4,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
- * WSABUF arrays for overlapped sends of more than {@link SendRequest#CAPACITY} buffers, up to
+ * WSABUF arrays for overlapped sends of more than {@link OverlappedRequest#CAPACITY} buffers, up to
  * {@link #MAX_BUFFERS}: a few blocks of one slab, lent to a request's {@link WsaBufCapture} for
  * the life of its send and given back when the request returns to the pool. Most sends fit the
  * request's own record; these keep a long gather list (a Netty {@code IovArray} holds up to

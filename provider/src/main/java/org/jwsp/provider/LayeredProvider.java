@@ -59,7 +59,7 @@ public final class LayeredProvider {
         settings = settings.withFilter(filter);
         ProviderRuntime rt = runtime;
         if (rt != null) {
-            rt.filter = filter;
+            rt.setFilter(filter);
         }
     }
 
@@ -71,52 +71,25 @@ public final class LayeredProvider {
      */
     public static boolean releaseDelayed(long ticket) {
         ProviderRuntime rt = runtime;
-        if (rt == null) {
-            return false;
-        }
-        SendRequest r = rt.slab.ofTicket(ticket);
-        if (r == null || r.socket == null) {
-            return false;
-        }
-        SocketContext c = r.socket;
-        ThreadScratch sc = ThreadScratch.get();
-        SendRequest done;
-        synchronized (c) {
-            if (r.ticket() != ticket) {
-                return false;
-            }
-            if (r.filtering) {
-                // Released before the filter's DELAY was acted on: remember it, so nothing is held.
-                boolean first = !r.releasedEarly;
-                r.releasedEarly = true;
-                return first;
-            }
-            if (!r.held) {
-                return false;
-            }
-            c.queue.release(r, sc);
-            done = c.queue.takeDone();
-        }
-        rt.delivery.deliverAll(done, sc);
-        return true;
+        return rt != null && rt.releaseDelayed(ticket);
     }
 
     /** Requests (overlapped operations) jwsp holds right now; 0 when all have completed. */
     public static int outstandingRequests() {
         ProviderRuntime rt = runtime;
-        return rt == null ? 0 : rt.slab.inUse();
+        return rt == null ? 0 : rt.outstandingRequests();
     }
 
     /** {@link LargeCaptures} blocks lent right now; 0 when every long send has completed (tests). */
     static int lentLargeCaptures() {
         ProviderRuntime rt = runtime;
-        return rt == null ? 0 : rt.slab.large.inUse();
+        return rt == null ? 0 : rt.lentLargeCaptures();
     }
 
     /** Sockets open through jwsp right now. */
     public static int openSockets() {
         ProviderRuntime rt = runtime;
-        return rt == null ? 0 : rt.sockets.openCount();
+        return rt == null ? 0 : rt.openSockets();
     }
 
     /** Whether a runtime is up (between the first WSPStartup and the last WSPCleanup). */
@@ -139,15 +112,14 @@ public final class LayeredProvider {
                 boolean fresh = runtime == null;
                 ProviderRuntime rt = fresh ? new ProviderRuntime(settings, upcallTable) : runtime;
                 try {
-                    rt.addChain(protocolInfo);
+                    rt.startup(protocolInfo);
                 } catch (Throwable t) {
                     LOG.error("WSPStartup: the next provider of the chain could not be started", t);
                     if (fresh) {
-                        rt.close(MemorySegment.NULL);
+                        rt.close();
                     }
                     return WsaCondition.PROVIDER_FAILED_INIT.code();
                 }
-                rt.startups++;
                 runtime = rt;
                 MemorySegment data = wspData.reinterpret(WSPData.layout().byteSize());
                 WSPData.wVersion(data, VERSION_2_2);
@@ -174,9 +146,9 @@ public final class LayeredProvider {
                 if (rt == null) {
                     return Errno.fail(lpErrno, WsaCondition.NOT_STARTED);
                 }
-                if (--rt.startups == 0) {
+                if (rt.cleanup()) {
                     runtime = null;
-                    rt.close(lpErrno);
+                    rt.close();
                 }
                 return 0;
             }

@@ -8,7 +8,6 @@ import org.jwsp.bindings.windows.LPWSPRECV;
 import org.jwsp.bindings.windows.LPWSPRECVFROM;
 import org.jwsp.bindings.windows.LPWSPSENDTO;
 import org.jwsp.bindings.windows.OVERLAPPED;
-import org.jwsp.bindings.windows.WSATHREADID;
 import org.jwsp.bindings.windows.WSPPROC_TABLE;
 import org.jwsp.bindings.windows.ws2spi_h;
 import org.jwsp.kernel.KernelPort;
@@ -16,7 +15,7 @@ import org.jwsp.kernel.KernelPort;
 /**
  * The overlapped entries other than WSPSend (WSPRecv, WSPRecvFrom, WSPSendTo, WSPIoctl), passed
  * through as a non-IFS layered provider must: the lower provider gets the lower socket and the
- * OVERLAPPED of a pooled {@link SendRequest} (kind PROXY) instead of the caller's, with no
+ * OVERLAPPED of a pooled {@link OverlappedRequest} (kind PROXY) instead of the caller's, with no
  * completion routine; its completion reaches jwsp's port, and {@link CompletionDelivery} gives
  * the caller its own indication. The lower provider captures its own WSABUF arrays.
  * Also jwsp's WSPGetOverlappedResult, which reads back what CompletionDelivery wrote.
@@ -26,33 +25,50 @@ import org.jwsp.kernel.KernelPort;
 final class OverlappedProxy {
 
     private static final int PENDING = ws2spi_h.WSA_IO_PENDING();
-    private final ProviderRuntime rt;
+    private final SocketTable sockets;
+    private final OverlappedRequests requests;
+    private final KernelPort kernel;
+    private final boolean lowerPostsImmediate;
 
-    OverlappedProxy(ProviderRuntime rt) {
-        this.rt = rt;
+    OverlappedProxy(SocketTable sockets, OverlappedRequests requests, KernelPort kernel, boolean lowerPostsImmediate) {
+        this.sockets = sockets;
+        this.requests = requests;
+        this.kernel = kernel;
+        this.lowerPostsImmediate = lowerPostsImmediate;
     }
 
     int recv(long s, MemorySegment bufs, int count, MemorySegment lpRecvd, MemorySegment lpFlags, MemorySegment ov,
              MemorySegment routine, MemorySegment tid, MemorySegment lpErrno) {
         try {
             ThreadScratch sc = ThreadScratch.get();
-            SocketContext c = rt.socketOf(s, sc);
+            SocketContext c = sockets.socketOf(s, sc);
             if (c == null) {
                 return Errno.fail(lpErrno, WsaCondition.NOT_A_SOCKET);
             }
+            long resolved = sc.context.get(ValueLayout.JAVA_LONG, 0);
             MemorySegment fn = WSPPROC_TABLE.lpWSPRecv(c.lower.table);
             if (!overlappedCall(c, ov, routine)) {
                 return LPWSPRECV.invoke(fn, c.lowerHandle, bufs, count, lpRecvd, lpFlags, MemorySegment.NULL, MemorySegment.NULL, MemorySegment.NULL, lpErrno);
             }
-            SendRequest r = begin(c, ov, routine, tid, lpErrno);
+            OverlappedRequest r = begin(c, ov, routine, tid, lpErrno);
             if (r == null) {
                 return Errno.SOCKET_ERROR;
             }
-            int rc;
-            synchronized (c) {
-                rc = issued(c, r, lpErrno, LPWSPRECV.invoke(fn, c.lowerHandle, bufs, count, sc.bytes, lpFlags, r.overlapped, MemorySegment.NULL, MemorySegment.NULL, lpErrno));
+            try {
+                requests.markInProgress(r);
+                int rc;
+                synchronized (c) {
+                    if (!c.stillOpen(resolved)) {
+                        rc = closedMeanwhile(r, lpErrno);
+                    } else {
+                        requests.accept(r);
+                        rc = issued(c, r, lpErrno, LPWSPRECV.invoke(fn, c.lowerHandle, bufs, count, sc.bytes, lpFlags, r.overlapped, MemorySegment.NULL, MemorySegment.NULL, lpErrno));
+                    }
+                }
+                return finish(r, rc, lpRecvd, lpFlags, lpErrno, sc);
+            } finally {
+                requests.end(r, sc);
             }
-            return finish(r, rc, lpRecvd, lpFlags, lpErrno, sc);
         } catch (Throwable t) {
             return Errno.fault(lpErrno, "WSPRecv", t);
         }
@@ -62,25 +78,36 @@ final class OverlappedProxy {
                  MemorySegment fromLen, MemorySegment ov, MemorySegment routine, MemorySegment tid, MemorySegment lpErrno) {
         try {
             ThreadScratch sc = ThreadScratch.get();
-            SocketContext c = rt.socketOf(s, sc);
+            SocketContext c = sockets.socketOf(s, sc);
             if (c == null) {
                 return Errno.fail(lpErrno, WsaCondition.NOT_A_SOCKET);
             }
+            long resolved = sc.context.get(ValueLayout.JAVA_LONG, 0);
             MemorySegment fn = WSPPROC_TABLE.lpWSPRecvFrom(c.lower.table);
             if (!overlappedCall(c, ov, routine)) {
                 return LPWSPRECVFROM.invoke(fn, c.lowerHandle, bufs, count, lpRecvd, lpFlags, from, fromLen,
                         MemorySegment.NULL, MemorySegment.NULL, MemorySegment.NULL, lpErrno);
             }
-            SendRequest r = begin(c, ov, routine, tid, lpErrno);
+            OverlappedRequest r = begin(c, ov, routine, tid, lpErrno);
             if (r == null) {
                 return Errno.SOCKET_ERROR;
             }
-            int rc;
-            synchronized (c) {
-                rc = issued(c, r, lpErrno, LPWSPRECVFROM.invoke(fn, c.lowerHandle, bufs, count, sc.bytes, lpFlags, from, fromLen, r.overlapped,
-                        MemorySegment.NULL, MemorySegment.NULL, lpErrno));
+            try {
+                requests.markInProgress(r);
+                int rc;
+                synchronized (c) {
+                    if (!c.stillOpen(resolved)) {
+                        rc = closedMeanwhile(r, lpErrno);
+                    } else {
+                        requests.accept(r);
+                        rc = issued(c, r, lpErrno, LPWSPRECVFROM.invoke(fn, c.lowerHandle, bufs, count, sc.bytes, lpFlags, from, fromLen, r.overlapped,
+                                MemorySegment.NULL, MemorySegment.NULL, lpErrno));
+                    }
+                }
+                return finish(r, rc, lpRecvd, lpFlags, lpErrno, sc);
+            } finally {
+                requests.end(r, sc);
             }
-            return finish(r, rc, lpRecvd, lpFlags, lpErrno, sc);
         } catch (Throwable t) {
             return Errno.fault(lpErrno, "WSPRecvFrom", t);
         }
@@ -90,55 +117,76 @@ final class OverlappedProxy {
                MemorySegment ov, MemorySegment routine, MemorySegment tid, MemorySegment lpErrno) {
         try {
             ThreadScratch sc = ThreadScratch.get();
-            SocketContext c = rt.socketOf(s, sc);
+            SocketContext c = sockets.socketOf(s, sc);
             if (c == null) {
                 return Errno.fail(lpErrno, WsaCondition.NOT_A_SOCKET);
             }
+            long resolved = sc.context.get(ValueLayout.JAVA_LONG, 0);
             MemorySegment fn = WSPPROC_TABLE.lpWSPSendTo(c.lower.table);
             if (!overlappedCall(c, ov, routine)) {
                 return LPWSPSENDTO.invoke(fn, c.lowerHandle, bufs, count, lpSent, flags, to, toLen,
                         MemorySegment.NULL, MemorySegment.NULL, MemorySegment.NULL, lpErrno);
             }
-            SendRequest r = begin(c, ov, routine, tid, lpErrno);
+            OverlappedRequest r = begin(c, ov, routine, tid, lpErrno);
             if (r == null) {
                 return Errno.SOCKET_ERROR;
             }
-            int rc;
-            synchronized (c) {
-                rc = issued(c, r, lpErrno, LPWSPSENDTO.invoke(fn, c.lowerHandle, bufs, count, sc.bytes, flags, to, toLen, r.overlapped,
-                        MemorySegment.NULL, MemorySegment.NULL, lpErrno));
+            try {
+                requests.markInProgress(r);
+                int rc;
+                synchronized (c) {
+                    if (!c.stillOpen(resolved)) {
+                        rc = closedMeanwhile(r, lpErrno);
+                    } else {
+                        requests.accept(r);
+                        rc = issued(c, r, lpErrno, LPWSPSENDTO.invoke(fn, c.lowerHandle, bufs, count, sc.bytes, flags, to, toLen, r.overlapped,
+                                MemorySegment.NULL, MemorySegment.NULL, lpErrno));
+                    }
+                }
+                return finish(r, rc, lpSent, MemorySegment.NULL, lpErrno, sc);
+            } finally {
+                requests.end(r, sc);
             }
-            return finish(r, rc, lpSent, MemorySegment.NULL, lpErrno, sc);
         } catch (Throwable t) {
             return Errno.fault(lpErrno, "WSPSendTo", t);
         }
     }
 
     /** An ioctl jwsp does not interpret itself (SocketEntries handles FIONBIO and SIO_FLUSH first). */
-    int ioctl(SocketContext c, int code, MemorySegment in, int cbIn, MemorySegment out, int cbOut, MemorySegment lpReturned,
+    int ioctl(SocketContext c, long resolved, int code, MemorySegment in, int cbIn, MemorySegment out, int cbOut, MemorySegment lpReturned,
               MemorySegment ov, MemorySegment routine, MemorySegment tid, MemorySegment lpErrno, ThreadScratch sc) {
         MemorySegment fn = WSPPROC_TABLE.lpWSPIoctl(c.lower.table);
         if (!overlappedCall(c, ov, routine)) {
             return LPWSPIOCTL.invoke(fn, c.lowerHandle, code, in, cbIn, out, cbOut, lpReturned,
                     MemorySegment.NULL, MemorySegment.NULL, MemorySegment.NULL, lpErrno);
         }
-        SendRequest r = begin(c, ov, routine, tid, lpErrno);
+        OverlappedRequest r = begin(c, ov, routine, tid, lpErrno);
         if (r == null) {
             return Errno.SOCKET_ERROR;
         }
-        int rc;
-        synchronized (c) {
-            rc = issued(c, r, lpErrno, LPWSPIOCTL.invoke(fn, c.lowerHandle, code, in, cbIn, out, cbOut, sc.bytes, r.overlapped,
-                    MemorySegment.NULL, MemorySegment.NULL, lpErrno));
+        try {
+            requests.markInProgress(r);
+            int rc;
+            synchronized (c) {
+                if (!c.stillOpen(resolved)) {
+                    rc = closedMeanwhile(r, lpErrno);
+                } else {
+                    requests.accept(r);
+                    rc = issued(c, r, lpErrno, LPWSPIOCTL.invoke(fn, c.lowerHandle, code, in, cbIn, out, cbOut, sc.bytes, r.overlapped,
+                            MemorySegment.NULL, MemorySegment.NULL, lpErrno));
+                }
+            }
+            return finish(r, rc, lpReturned, MemorySegment.NULL, lpErrno, sc);
+        } finally {
+            requests.end(r, sc);
         }
-        return finish(r, rc, lpReturned, MemorySegment.NULL, lpErrno, sc);
     }
 
     /** jwsp's WSPGetOverlappedResult: every overlapped operation on a jwsp socket is completed by jwsp. */
     int getOverlappedResult(long s, MemorySegment ov, MemorySegment lpTransfer, int fWait, MemorySegment lpFlags, MemorySegment lpErrno) {
         try {
             ThreadScratch sc = ThreadScratch.get();
-            if (rt.socketOf(s, sc) == null) {
+            if (sockets.socketOf(s, sc) == null) {
                 return Errno.fail(lpErrno, WsaCondition.NOT_A_SOCKET) + 1; // FALSE
             }
             if (ov.address() == 0 || lpTransfer.address() == 0 || lpFlags.address() == 0) {
@@ -149,7 +197,7 @@ final class OverlappedProxy {
             while (CompletionDelivery.inProgress(o)) {
                 long event = o.get(ValueLayout.JAVA_LONG, OVERLAPPED.hEvent$offset());
                 if (fWait == 0 || event == 0
-                        || rt.kernel.waitForSingleObject(event, KernelPort.INFINITE, false) != KernelPort.WAIT_OBJECT_0) {
+                        || kernel.waitForSingleObject(event, KernelPort.INFINITE, false) != KernelPort.WAIT_OBJECT_0) {
                     Errno.fail(lpErrno, WsaCondition.INCOMPLETE);
                     return 0;
                 }
@@ -172,7 +220,18 @@ final class OverlappedProxy {
         return c.overlapped && (ov.address() != 0 || routine.address() != 0);
     }
 
-    private SendRequest begin(SocketContext c, MemorySegment ov, MemorySegment routine, MemorySegment tid, MemorySegment lpErrno) {
+    /**
+     * Under the socket lock: the socket was closed (and its slot perhaps reused by a new socket)
+     * since the handle was resolved; the call is refused with WSAENOTSOCK and reaches no lower
+     * socket.
+     */
+    private int closedMeanwhile(OverlappedRequest r, MemorySegment lpErrno) {
+        requests.refuse(r, WsaCondition.NOT_A_SOCKET.code());
+        return Errno.fail(lpErrno, WsaCondition.NOT_A_SOCKET);
+    }
+
+    /** The checks of an overlapped call, then a request with the caller's reference, or null (lpErrno set). */
+    private OverlappedRequest begin(SocketContext c, MemorySegment ov, MemorySegment routine, MemorySegment tid, MemorySegment lpErrno) {
         if (ov.address() == 0) {
             Errno.fail(lpErrno, WsaCondition.OVERLAPPED_MISSING);
             return null;
@@ -181,55 +240,45 @@ final class OverlappedProxy {
             Errno.fail(lpErrno, WsaCondition.THREAD_ID_MISSING);
             return null;
         }
-        SendRequest r = rt.slab.acquire();
+        OverlappedRequest r = requests.acquire(OverlappedRequest.PROXY, c, ov.address(), routine.address(), tid.address());
         if (r == null) {
             Errno.fail(lpErrno, WsaCondition.TOO_MANY_OUTSTANDING);
-            return null;
         }
-        r.kind = SendRequest.PROXY;
-        r.socket = c;
-        r.handle = c.handle;
-        r.callerOverlappedAddress = ov.address();
-        r.routineAddress = routine.address();
-        if (routine.address() != 0) {
-            MemorySegment.copy(tid.reinterpret(WSATHREADID.layout().byteSize()), 0, r.threadId, 0, WSATHREADID.layout().byteSize());
-        }
-        CompletionDelivery.markInProgress(r.callerOverlappedAddress);
         return r;
     }
 
     /**
-     * Under the socket lock, right after the lower call: when it completed at once and a packet
-     * will still come, the caller takes its own reference and the worker (which reads
-     * {@code deliveredEarly} under the same lock) will not deliver a second time. A pending one
-     * is counted on the socket's queue until the worker delivered it (WSPCloseSocket waits).
+     * Under the socket lock, right after the lower call (made holding the operation's
+     * reference): when it completed at once and a packet will still come, the worker (which
+     * reads {@code deliveredEarly} under the same lock) will not deliver a second time. A
+     * pending one is counted on the socket's queue until the worker delivered it
+     * (WSPCloseSocket waits).
      */
-    private int issued(SocketContext c, SendRequest r, MemorySegment lpErrno, int rc) {
-        if (rc == 0 && rt.lowerPostsImmediate) {
-            r.deliveredEarly = true;
-            r.refs.incrementAndGet();
-        } else if (rc != 0 && lpErrno.address() != 0 && lpErrno.reinterpret(4).get(ValueLayout.JAVA_INT, 0) == PENDING) {
-            c.queue.proxyPending(); // the worker delivers it and reports proxyDelivered
+    private int issued(SocketContext c, OverlappedRequest r, MemorySegment lpErrno, int rc) {
+        int result;
+        if (rc == 0) {
+            r.deliveredEarly = lowerPostsImmediate;
+            result = 0;
+        } else {
+            int error = lpErrno.address() != 0 ? lpErrno.reinterpret(4).get(ValueLayout.JAVA_INT, 0) : 0;
+            // A failure the lower provider did not explain is still a refusal.
+            result = error != 0 ? error : WsaCondition.PROVIDER_FAULT.code();
+            if (result == PENDING) {
+                c.queue.proxyPending(); // the worker delivers it and reports proxyDelivered
+            }
         }
+        requests.issued(r, result);
         return rc;
     }
 
     /** Outcome of the lower call: immediate (deliver now), pending (the port delivers), or refused. */
-    private int finish(SendRequest r, int rc, MemorySegment lpCount, MemorySegment lpFlags, MemorySegment lpErrno, ThreadScratch sc) {
+    private int finish(OverlappedRequest r, int rc, MemorySegment lpCount, MemorySegment lpFlags, MemorySegment lpErrno, ThreadScratch sc) {
         if (rc == 0) {
-            r.error = 0;
-            r.transferred = sc.bytes();
-            r.resultFlags = lpFlags.address() != 0 ? lpFlags.reinterpret(4).get(ValueLayout.JAVA_INT, 0) : 0;
+            r.result(0, sc.bytes(), lpFlags.address() != 0 ? lpFlags.reinterpret(4).get(ValueLayout.JAVA_INT, 0) : 0);
             if (lpCount.address() != 0) {
                 lpCount.reinterpret(4).set(ValueLayout.JAVA_INT, 0, r.transferred);
             }
-            rt.delivery.deliver(r, sc);
-            rt.slab.unref(r);
-            return 0;
-        }
-        int error = lpErrno.address() != 0 ? lpErrno.reinterpret(4).get(ValueLayout.JAVA_INT, 0) : 0;
-        if (error != PENDING) {
-            rt.slab.unref(r);
+            requests.deliverAtOnce(r, sc);
         }
         return rc;
     }

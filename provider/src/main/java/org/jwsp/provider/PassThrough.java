@@ -28,14 +28,16 @@ import org.jwsp.bindings.windows.fd_set;
  */
 final class PassThrough {
 
-    private final ProviderRuntime rt;
+    private final Chains chains;
+    private final SocketTable sockets;
 
-    PassThrough(ProviderRuntime rt) {
-        this.rt = rt;
+    PassThrough(Chains chains, SocketTable sockets) {
+        this.chains = chains;
+        this.sockets = sockets;
     }
 
     private SocketContext socket(long s) {
-        return rt.socketOf(s, ThreadScratch.get());
+        return sockets.socketOf(s, ThreadScratch.get());
     }
 
     int bind(long s, MemorySegment name, int nameLen, MemorySegment lpErrno) {
@@ -150,7 +152,7 @@ final class PassThrough {
 
     int cancelBlockingCall(MemorySegment lpErrno) {
         try {
-            return LPWSPCANCELBLOCKINGCALL.invoke(WSPPROC_TABLE.lpWSPCancelBlockingCall(rt.defaultChain().lower().table), lpErrno);
+            return LPWSPCANCELBLOCKINGCALL.invoke(WSPPROC_TABLE.lpWSPCancelBlockingCall(chains.first().lower().table), lpErrno);
         } catch (Throwable t) {
             return Errno.fault(lpErrno, "WSPCancelBlockingCall", t);
         }
@@ -158,7 +160,7 @@ final class PassThrough {
 
     int addressToString(MemorySegment address, int length, MemorySegment info, MemorySegment out, MemorySegment outLen, MemorySegment lpErrno) {
         try {
-            ProviderRuntime.Chain chain = rt.chainFor(info);
+            Chains.Chain chain = chains.of(info);
             return LPWSPADDRESSTOSTRING.invoke(WSPPROC_TABLE.lpWSPAddressToString(chain.lower().table), address, length,
                     chain.lowerSocketInfo(), out, outLen, lpErrno);
         } catch (Throwable t) {
@@ -168,7 +170,7 @@ final class PassThrough {
 
     int stringToAddress(MemorySegment string, int family, MemorySegment info, MemorySegment address, MemorySegment length, MemorySegment lpErrno) {
         try {
-            ProviderRuntime.Chain chain = rt.chainFor(info);
+            Chains.Chain chain = chains.of(info);
             return LPWSPSTRINGTOADDRESS.invoke(WSPPROC_TABLE.lpWSPStringToAddress(chain.lower().table), string, family,
                     chain.lowerSocketInfo(), address, length, lpErrno);
         } catch (Throwable t) {
@@ -186,7 +188,7 @@ final class PassThrough {
             if (lr == null || lw == null || le == null) {
                 return Errno.fail(lpErrno, WsaCondition.NOT_A_SOCKET);
             }
-            LowerProvider l = lower[0] != null ? lower[0] : rt.defaultChain().lower();
+            LowerProvider l = lower[0] != null ? lower[0] : chains.first().lower();
             int rc = LPWSPSELECT.invoke(WSPPROC_TABLE.lpWSPSelect(l.table), nfds, lr, lw, le, timeout, lpErrno);
             if (rc != Errno.SOCKET_ERROR) {
                 keepReady(read, lr);

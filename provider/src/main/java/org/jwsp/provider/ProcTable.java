@@ -8,8 +8,8 @@ import java.lang.foreign.MemorySegment;
 import org.jwsp.bindings.windows.*;
 
 /**
- * Builds jwsp's WSPPROC_TABLE: 30 upcall stubs, each bound to the runtime's entry that
- * implements it. Built once per runtime into its arena (freed at the last WSPCleanup); each
+ * Builds jwsp's WSPPROC_TABLE: 30 upcall stubs, each bound by a method reference to the entry
+ * that implements it (so "find usages" of an entry finds its slot). Built once per runtime into its arena (freed at the last WSPCleanup); each
  * WSPStartup copies it into the caller's lpProcTable.
  */
 final class ProcTable {
@@ -17,12 +17,8 @@ final class ProcTable {
     private ProcTable() {
     }
 
-    static MemorySegment build(ProviderRuntime rt, Arena arena) {
+    static MemorySegment build(SendPath send, OverlappedProxy proxy, SocketEntries sockets, PassThrough pass, Arena arena) {
         MemorySegment t = arena.allocate(WSPPROC_TABLE.layout());
-        SendPath send = rt.sendPath;
-        OverlappedProxy proxy = rt.proxy;
-        SocketEntries sockets = rt.socketEntries;
-        PassThrough pass = rt.passThrough;
         WSPPROC_TABLE.lpWSPAccept(t, LPWSPACCEPT.allocate(sockets::accept, arena));
         WSPPROC_TABLE.lpWSPAddressToString(t, LPWSPADDRESSTOSTRING.allocate(pass::addressToString, arena));
         WSPPROC_TABLE.lpWSPAsyncSelect(t, LPWSPASYNCSELECT.allocate(sockets::asyncSelect, arena));
@@ -48,7 +44,7 @@ final class ProcTable {
         WSPPROC_TABLE.lpWSPRecvFrom(t, LPWSPRECVFROM.allocate(proxy::recvFrom, arena));
         WSPPROC_TABLE.lpWSPSelect(t, LPWSPSELECT.allocate(pass::select, arena));
         // pointers received as addresses: no segment per call (AddressSignatures)
-        WSPPROC_TABLE.lpWSPSend(t, AddressSignatures.lpWspSendStub(java.lang.invoke.MethodHandles.lookup(), send, "send", arena));
+        WSPPROC_TABLE.lpWSPSend(t, AddressSignatures.lpWspSendStub(send::send, arena));
         WSPPROC_TABLE.lpWSPSendDisconnect(t, LPWSPSENDDISCONNECT.allocate(pass::sendDisconnect, arena));
         WSPPROC_TABLE.lpWSPSendTo(t, LPWSPSENDTO.allocate(proxy::sendTo, arena));
         WSPPROC_TABLE.lpWSPSetSockOpt(t, LPWSPSETSOCKOPT.allocate(pass::setSockOpt, arena));

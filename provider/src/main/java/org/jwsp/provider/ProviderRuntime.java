@@ -2,75 +2,56 @@ package org.jwsp.provider;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
-import org.jwsp.bindings.windows.LPWSPCLOSESOCKET;
-import org.jwsp.bindings.windows.WSAPROTOCOL_INFOW;
-import org.jwsp.bindings.windows.WSPPROC_TABLE;
 import org.jwsp.kernel.KernelPort;
 import org.jwsp.provider.filter.SendFilter;
 
 /**
  * Everything one started jwsp owns, from the first WSPStartup to the last WSPCleanup: the
  * shared arena (upcall stubs, copies of the upcall and lower tables, the request slab, the
- * socket slab, the completion entries), the completion port and its worker, the lower
- * providers it started, and the chains of its catalog entries.
+ * socket slab, the completion entries), the completion port and its worker, the started
+ * chains and their lower providers, and the entry classes, each built here with only the
+ * collaborators it uses.
  *
- * <p>Threads: built and closed under {@link LayeredProvider}'s lock; read without a lock by
- * every entry (its fields are final or volatile). {@link #close} runs after the last
+ * <p>Threads: built, started and closed under {@link LayeredProvider}'s lock; the entries run
+ * on client threads and reach only their own collaborators. {@link #close} runs after the last
  * WSPCleanup; no entry may be called after it (the contract forbids it; the stubs are freed).
  */
 final class ProviderRuntime {
 
     private static final Logger LOG = LogManager.getLogger(ProviderRuntime.class);
 
-    /** One of jwsp's catalog entries and the started provider after it. */
-    record Chain(ProtocolCatalog.NextLink link, LowerProvider lower) {
-        /** The WSAPROTOCOL_INFOW the lower provider's entries expect: its own if it is a base provider, else the chain. */
-        MemorySegment lowerSocketInfo() {
-            return link.nextIsBase() ? link.nextInfo() : link.ownInfo();
-        }
-    }
-
-    final Arena arena = Arena.ofShared();
-    final KernelPort kernel;
-    final UpcallTable upcalls;
-    final ProtocolCatalog catalog;
-    final RequestSlab slab;
-    final SocketTable sockets;
-    final CompletionDelivery delivery;
-    final CompletionPort completions;
-    final boolean lowerPostsImmediate;
-    final SendPath sendPath;
-    final OverlappedProxy proxy;
-    final SocketEntries socketEntries;
-    final PassThrough passThrough;
+    private final Arena arena = Arena.ofShared();
+    private final UpcallTable upcalls;
+    private final Chains chains;
+    private final RequestSlab slab;
+    private final SocketTable sockets;
+    private final CompletionPort completions;
+    private final SendPath sendPath;
+    private final SocketEntries socketEntries;
+    /** jwsp's WSPPROC_TABLE, copied into each WSPStartup's lpProcTable. */
     final MemorySegment procTable;
-    volatile SendFilter filter;
-    int startups;
-    private final Map<Integer, Chain> chains = new LinkedHashMap<>();
-    private final Map<String, LowerProvider> lowers = new LinkedHashMap<>();
+    /** WSPStartups not yet undone by a WSPCleanup. Guarded by LayeredProvider's lock. */
+    private int startups;
 
     ProviderRuntime(ProviderSettings settings, MemorySegment upcallTable) {
         try {
-            this.kernel = settings.kernel() != null ? settings.kernel() : KernelPort.system();
+            KernelPort kernel = settings.kernel() != null ? settings.kernel() : KernelPort.system();
             this.upcalls = new UpcallTable(upcallTable, kernel, arena);
-            this.catalog = new ProtocolCatalog(kernel);
+            this.chains = new Chains(kernel, upcalls, arena);
             this.slab = new RequestSlab(arena, settings.requestPoolSize());
-            this.sockets = new SocketTable(arena, settings.socketSlots());
-            this.delivery = new CompletionDelivery(this, upcalls, slab, kernel, arena);
+            this.sockets = new SocketTable(arena, settings.socketSlots(), upcalls);
+            CompletionDelivery delivery = new CompletionDelivery(upcalls, slab, kernel, arena);
             this.completions = new CompletionPort(kernel, slab, delivery, arena);
-            this.lowerPostsImmediate = settings.lowerPostsImmediate();
-            this.filter = settings.filter();
-            this.sendPath = new SendPath(this);
-            this.proxy = new OverlappedProxy(this);
-            this.socketEntries = new SocketEntries(this);
-            this.passThrough = new PassThrough(this);
-            this.procTable = ProcTable.build(this, arena);
+            OverlappedRequests requests = new OverlappedRequests(slab, delivery);
+            boolean posts = settings.lowerPostsImmediate();
+            this.sendPath = new SendPath(sockets, requests, delivery, settings.filter());
+            OverlappedProxy proxy = new OverlappedProxy(sockets, requests, kernel, posts);
+            this.socketEntries = new SocketEntries(chains, sockets, upcalls, completions, delivery, proxy, posts);
+            PassThrough passThrough = new PassThrough(chains, sockets);
+            this.procTable = ProcTable.build(sendPath, proxy, socketEntries, passThrough, arena);
         } catch (RuntimeException | Error e) {
             arena.close();
             throw e;
@@ -78,75 +59,45 @@ final class ProviderRuntime {
         completions.start();
     }
 
-    /** Adds the chain of one of jwsp's catalog entries, starting its next provider if not yet started. */
-    synchronized Chain addChain(MemorySegment protocolInfo) throws Throwable {
-        int id = WSAPROTOCOL_INFOW.dwCatalogEntryId(protocolInfo.reinterpret(WSAPROTOCOL_INFOW.layout().byteSize()));
-        Chain known = chains.get(id);
-        if (known != null) {
-            return known;
-        }
-        ProtocolCatalog.NextLink link = catalog.next(protocolInfo, arena);
-        LowerProvider lower = lowers.get(link.nextPath());
-        if (lower == null) {
-            lower = LowerProvider.start(kernel, link.nextPath(), link.nextIsBase() ? link.nextInfo() : link.ownInfo(), upcalls, arena);
-            lowers.put(link.nextPath(), lower);
-        }
-        Chain chain = new Chain(link, lower);
-        chains.put(id, chain);
-        return chain;
+    /** WSPStartup for one of jwsp's catalog entries: its chain is started (once), and one more WSPStartup is counted. */
+    void startup(MemorySegment protocolInfo) throws Throwable {
+        chains.add(protocolInfo);
+        startups++;
     }
 
-    /** The chain of the entry {@code protocolInfo} names (WSPSocket, WSPAddressToString...), or the first one. */
-    synchronized Chain chainFor(MemorySegment protocolInfo) {
-        if (protocolInfo.address() != 0) {
-            int id = WSAPROTOCOL_INFOW.dwCatalogEntryId(protocolInfo.reinterpret(WSAPROTOCOL_INFOW.layout().byteSize()));
-            Chain c = chains.get(id);
-            if (c != null) {
-                return c;
-            }
-        }
-        return defaultChain();
+    /** WSPCleanup: one WSPStartup undone; true when it was the last (the caller then closes this runtime). */
+    boolean cleanup() {
+        return --startups == 0;
     }
 
-    synchronized Chain chainOf(int catalogEntryId) {
-        Chain c = chains.get(catalogEntryId);
-        return c != null ? c : defaultChain();
+    void setFilter(SendFilter filter) {
+        sendPath.setFilter(filter);
     }
 
-    synchronized Chain defaultChain() {
-        return chains.values().iterator().next();
+    boolean releaseDelayed(long ticket) {
+        return sendPath.releaseDelayed(ticket);
     }
 
-    /** The open jwsp socket behind a client handle (WPUQuerySocketHandleContext), or null. Hot: no allocation. */
-    SocketContext socketOf(long s, ThreadScratch sc) {
-        if (upcalls.querySocketHandleContext(s, sc.context, sc.errno) != 0) {
-            return null;
-        }
-        return sockets.of(sc.context.get(ValueLayout.JAVA_LONG, 0));
+    int outstandingRequests() {
+        return slab.inUse();
+    }
+
+    int lentLargeCaptures() {
+        return slab.large.inUse();
+    }
+
+    int openSockets() {
+        return sockets.openCount();
     }
 
     /** Closes whatever the client left open, stops the worker, cleans up the lower providers, frees all. */
-    synchronized void close(MemorySegment lpErrno) throws InterruptedException {
+    void close() throws InterruptedException {
         ThreadScratch sc = ThreadScratch.get();
         for (SocketContext c : sockets.openSockets()) {
-            SendRequest aborted;
-            synchronized (c) {
-                c.closing = true;
-                c.queue.abortWaiting();
-                aborted = c.queue.takeDone();
-            }
-            delivery.deliverAll(aborted, sc);
-            LPWSPCLOSESOCKET.invoke(WSPPROC_TABLE.lpWSPCloseSocket(c.lower.table), c.lowerHandle, sc.errno);
-            SocketEntries.awaitQuiet(c); // the worker still runs: the lower provider's aborts reach the client
-            upcalls.closeSocketHandle(c.handle, sc.errno);
-            sockets.free(c);
+            socketEntries.closeAtCleanup(c, sc);
         }
         completions.stop();
-        for (LowerProvider l : lowers.values()) {
-            if (l.cleanup(sc.errno) != 0) {
-                LOG.warn("WSPCleanup of {} answered {}", l.path, sc.errno());
-            }
-        }
+        chains.cleanupLowers(sc);
         if (slab.inUse() != 0) {
             LOG.warn("{} requests were still out at cleanup", slab.inUse());
         }

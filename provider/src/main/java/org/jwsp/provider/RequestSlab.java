@@ -4,7 +4,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
- * The bounded pool of {@link SendRequest}s: one native slab of {@code size} records, each with
+ * The bounded pool of {@link OverlappedRequest}s: one native slab of {@code size} records, each with
  * its Java twin. Because every request's OVERLAPPED is a field of its record, the completion
  * worker maps a dequeued {@code lpOverlapped} back to its request by arithmetic on the slab
  * ({@link #ofOverlapped}), with no lookup.
@@ -20,46 +20,43 @@ final class RequestSlab {
     private final MemorySegment slab;
     private final long base;
     private final long stride;
-    private final SendRequest[] requests;
+    private final OverlappedRequest[] requests;
     private final int[] free;
     private int freeTop;
-    /** Blocks for captures of more than SendRequest.CAPACITY WSABUFs: one per 64 requests, at least one. */
+    /** Blocks for captures of more than OverlappedRequest.CAPACITY WSABUFs: one per 64 requests, at least one. */
     final LargeCaptures large;
 
     RequestSlab(Arena arena, int size) {
-        this.stride = SendRequest.RECORD.byteSize();
-        this.slab = arena.allocate(stride * size, SendRequest.RECORD.byteAlignment());
+        this.stride = OverlappedRequest.RECORD.byteSize();
+        this.slab = arena.allocate(stride * size, OverlappedRequest.RECORD.byteAlignment());
         this.base = slab.address();
-        this.requests = new SendRequest[size];
+        this.requests = new OverlappedRequest[size];
         this.free = new int[size];
         this.large = new LargeCaptures(arena, Math.max(1, size / 64));
         for (int i = 0; i < size; i++) {
-            requests[i] = new SendRequest(i, slab.asSlice(i * stride, stride), large);
+            requests[i] = new OverlappedRequest(i, slab.asSlice(i * stride, stride), large);
             free[i] = size - 1 - i;
         }
         this.freeTop = size;
     }
 
     /** A reset request with one reference, or null when all are in use (the caller answers WSAEWOULDBLOCK). */
-    SendRequest acquire() {
-        SendRequest r;
+    OverlappedRequest acquire() {
+        OverlappedRequest r;
         synchronized (this) {
             if (freeTop == 0) {
                 return null;
             }
             r = requests[free[--freeTop]];
         }
-        r.reset();
-        r.uses++;
-        r.refs.set(1);
+        r.acquired();
         return r;
     }
 
     /** Drops one reference; the last one returns the request to the pool. */
-    void unref(SendRequest r) {
+    void unref(OverlappedRequest r) {
         if (r.refs.decrementAndGet() == 0) {
-            r.socket = null;
-            r.buffers.clear(); // gives a borrowed LargeCaptures block back now, not at the next acquire
+            r.released();
             synchronized (this) {
                 free[freeTop++] = r.index;
             }
@@ -67,8 +64,8 @@ final class RequestSlab {
     }
 
     /** The request whose own OVERLAPPED is at {@code address}, or null if it is not one of ours. */
-    SendRequest ofOverlapped(long address) {
-        long offset = address - base - SendRequest.OVERLAPPED_OFFSET;
+    OverlappedRequest ofOverlapped(long address) {
+        long offset = address - base - OverlappedRequest.OVERLAPPED_OFFSET;
         if (offset < 0 || offset >= stride * requests.length || offset % stride != 0) {
             return null;
         }
@@ -76,12 +73,12 @@ final class RequestSlab {
     }
 
     /** The live request a filter ticket names, or null if it completed meanwhile. */
-    SendRequest ofTicket(long ticket) {
+    OverlappedRequest ofTicket(long ticket) {
         int index = (int) ticket;
         if (index < 0 || index >= requests.length) {
             return null;
         }
-        SendRequest r = requests[index];
+        OverlappedRequest r = requests[index];
         return r.uses == (int) (ticket >>> 32) && r.refs.get() > 0 ? r : null;
     }
 

@@ -2,6 +2,7 @@ package org.jwsp.provider;
 
 import java.lang.foreign.MemorySegment;
 
+import org.jwsp.bindings.CallerMemory;
 import org.jwsp.provider.filter.SendView;
 
 /**

@@ -1,5 +1,6 @@
 package org.jwsp.provider;
 
+import org.jwsp.bindings.CallerMemory;
 import org.jwsp.bindings.AddressSignatures;
 
 import java.lang.foreign.MemorySegment;
@@ -15,6 +16,12 @@ import org.jwsp.provider.filter.SendFilter;
  * native code. Order of the checks, each one condition of {@link WsaCondition}: socket, flags,
  * shutdown, buffers, message size, pool, filter; then the send goes to the socket's
  * {@link SubmissionQueue} (overlapped) or straight to the lower provider (nonoverlapped).
+ * Under the socket lock it checks again that the handle still names the socket it resolved to
+ * ({@link SocketContext#stillOpen}): a close, and a new socket in the same slot, may have come
+ * in between. An overlapped send lives its life through {@link OverlappedRequests}. A send the
+ * filter passed or delayed is reported to its {@code onComplete} once: a synchronous one here,
+ * after the lower call and before returning; an overlapped one by {@link CompletionDelivery}
+ * before its indication (or by {@link OverlappedRequests#end} if it was refused after all).
  *
  * <p>Allocates nothing per call: the request, its capture and OVERLAPPED are pooled, the
  * out-parameters are per-thread ({@link ThreadScratch}), and the filter's view is a per-thread
@@ -30,10 +37,54 @@ final class SendPath {
     /** Bound on dwBufferCount for a synchronous send (its array is not captured). */
     static final int SYNC_MAX_BUFFERS = 1024;
 
-    private final ProviderRuntime rt;
+    private final SocketTable sockets;
+    private final OverlappedRequests requests;
+    private final CompletionDelivery delivery;
+    /** The installed filter ({@link SendFilter#PASS_THROUGH} when none); swapped by {@link #setFilter}, read once per send. */
+    private volatile SendFilter filter;
 
-    SendPath(ProviderRuntime rt) {
-        this.rt = rt;
+    SendPath(SocketTable sockets, OverlappedRequests requests, CompletionDelivery delivery, SendFilter filter) {
+        this.sockets = sockets;
+        this.requests = requests;
+        this.delivery = delivery;
+        this.filter = filter;
+    }
+
+    /** {@link LayeredProvider#setFilter}: sends from now on ask {@code f}. */
+    void setFilter(SendFilter f) {
+        this.filter = f;
+    }
+
+    /**
+     * {@link LayeredProvider#releaseDelayed}: the send a filter held with DELAY (named by its
+     * ticket), and the sends queued behind it, go on to the lower provider. Any thread.
+     *
+     * @return false if the ticket names no held send (already released, or the socket closed)
+     */
+    boolean releaseDelayed(long ticket) {
+        OverlappedRequest r = requests.ofTicket(ticket);
+        if (r == null || r.socket == null) {
+            return false;
+        }
+        SocketContext c = r.socket;
+        ThreadScratch sc = ThreadScratch.get();
+        OverlappedRequest done;
+        synchronized (c) {
+            if (r.ticket() != ticket) {
+                return false;
+            }
+            if (r.filtering) {
+                // Released before the filter's DELAY was acted on: remember it, so nothing is held.
+                return r.releaseWhileFiltering();
+            }
+            if (!r.held) {
+                return false;
+            }
+            c.queue.release(r, sc);
+            done = c.queue.takeDone();
+        }
+        delivery.deliverAll(done, sc);
+        return true;
     }
 
     /**
@@ -46,10 +97,13 @@ final class SendPath {
         long errno = lpErrno;
         try {
             ThreadScratch sc = ThreadScratch.get();
-            SocketContext ctx = rt.socketOf(s, sc);
+            SocketContext ctx = sockets.socketOf(s, sc);
             if (ctx == null) {
                 return Errno.fail(errno, WsaCondition.NOT_A_SOCKET);
             }
+            // What the handle resolved to: checked again under the socket lock, where a close and a
+            // reuse of the slot since then are seen (the slot's new socket has a new value).
+            long resolved = sc.context.get(ValueLayout.JAVA_LONG, 0);
             if ((flags & ~KNOWN_FLAGS) != 0) {
                 return Errno.fail(errno, WsaCondition.UNKNOWN_FLAGS);
             }
@@ -65,15 +119,15 @@ final class SendPath {
             // Nonoverlapped socket: lpOverlapped, lpCompletionRoutine and lpThreadId are ignored
             // (CONTRACT.md: what Windows does). Overlapped socket with both null: nonoverlapped call.
             if (!ctx.overlapped || (lpOverlapped == 0 && routine == 0)) {
-                return sendSynchronous(ctx, lpBuffers, count, lpSent, flags, errno, sc);
+                return sendSynchronous(ctx, resolved, lpBuffers, count, lpSent, flags, errno, sc);
             }
-            return sendOverlapped(ctx, lpBuffers, count, lpSent, flags, lpOverlapped, routine, lpThreadId, errno, sc);
+            return sendOverlapped(ctx, resolved, lpBuffers, count, lpSent, flags, lpOverlapped, routine, lpThreadId, errno, sc);
         } catch (Throwable t) {
             return Errno.fault(errno, "WSPSend", t);
         }
     }
 
-    private int sendOverlapped(SocketContext ctx, long lpBuffers, int count, long lpSent, int flags, long lpOverlapped,
+    private int sendOverlapped(SocketContext ctx, long resolved, long lpBuffers, int count, long lpSent, int flags, long lpOverlapped,
                                long routine, long lpThreadId, long errno, ThreadScratch sc) {
         if (lpOverlapped == 0) {
             return Errno.fail(errno, WsaCondition.OVERLAPPED_MISSING);
@@ -81,70 +135,73 @@ final class SendPath {
         if (routine != 0 && lpThreadId == 0) {
             return Errno.fail(errno, WsaCondition.THREAD_ID_MISSING);
         }
-        SendRequest r = rt.slab.acquire();
+        OverlappedRequest r = requests.acquire(OverlappedRequest.SEND, ctx, lpOverlapped, routine, lpThreadId);
         if (r == null) {
             return Errno.fail(errno, WsaCondition.TOO_MANY_OUTSTANDING);
         }
+        try {
+            return issue(ctx, resolved, r, lpBuffers, count, lpSent, flags, errno, sc);
+        } finally {
+            requests.end(r, sc);
+        }
+    }
+
+    /** Capture, filter, queue: the send's part between acquire and {@link OverlappedRequests#end}. */
+    private int issue(SocketContext ctx, long resolved, OverlappedRequest r, long lpBuffers, int count, long lpSent, int flags, long errno,
+                      ThreadScratch sc) {
         WsaCondition refused = r.buffers.capture(lpBuffers, count);
         if (refused == null && ctx.messageOriented && r.buffers.totalBytes() > ctx.maxMessageSize) {
             refused = WsaCondition.MESSAGE_TOO_LARGE;
         }
         if (refused != null) {
-            rt.slab.unref(r);
             return Errno.fail(errno, refused);
         }
-        r.kind = SendRequest.SEND;
-        r.socket = ctx;
-        r.handle = ctx.handle;
         r.flags = flags;
-        r.callerOverlappedAddress = lpOverlapped;
-        r.routineAddress = routine;
-        if (routine != 0) {
-            // The WSATHREADID itself, not the pointer: the caller's copy may be gone by completion.
-            r.copyThreadId(lpThreadId);
-        }
         int verdict = SendFilter.PASS;
-        if (rt.filter != SendFilter.PASS_THROUGH) {
+        SendFilter f = filter;
+        if (f != SendFilter.PASS_THROUGH) {
             // The ticket may reach another thread that releases it before this verdict is acted on.
-            r.filtering = true;
+            r.filterSees();
             r.acceptedNanos = System.nanoTime();
             r.callerThread = Thread.currentThread().threadId();
-            verdict = filter(sc.facts.aim(ctx, true, r.buffers.array(), r.buffers.count(), r.buffers.totalBytes(), flags, r.ticket(),
+            verdict = filter(f, sc.facts.aim(ctx, true, r.buffers.array(), r.buffers.count(), r.buffers.totalBytes(), flags, r.ticket(),
                     r.acceptedNanos, r.callerThread));
             sc.facts.clear();
+            if (verdict <= 0) {
+                r.watcher = f; // published with the send under the socket lock below
+            }
         }
         if (verdict > 0) {
             synchronized (ctx) {
-                r.filtering = false;
+                r.filterDecided(false);
             }
-            rt.slab.unref(r);
             Errno.set(errno, verdict);
             return Errno.SOCKET_ERROR;
         }
-        CompletionDelivery.markInProgress(lpOverlapped);
+        requests.markInProgress(r);
         int rc;
         synchronized (ctx) {
-            r.filtering = false;
-            r.held = verdict == SendFilter.DELAY && !r.releasedEarly;
-            rc = ctx.closing ? WsaCondition.NOT_A_SOCKET.code() : ctx.queue.submit(r, sc);
+            r.filterDecided(verdict == SendFilter.DELAY);
+            if (!ctx.stillOpen(resolved)) {
+                rc = requests.refuse(r, WsaCondition.NOT_A_SOCKET.code());
+            } else {
+                requests.accept(r);
+                rc = requests.issued(r, ctx.queue.submit(r, sc));
+            }
         }
         if (rc == 0) {
             if (lpSent != 0) {
                 CallerMemory.putInt(lpSent, r.transferred);
             }
             // Completed at once: the indication is given before returning 0, as the seed requires.
-            rt.delivery.deliver(r, sc);
-            rt.slab.unref(r);
+            requests.deliverAtOnce(r, sc);
             return 0;
-        }
-        if (rc != PENDING) {
-            rt.slab.unref(r);
         }
         Errno.set(errno, rc);
         return Errno.SOCKET_ERROR;
     }
 
-    private int sendSynchronous(SocketContext ctx, long lpBuffers, int count, long lpSent, int flags,
+    private int sendSynchronous(SocketContext ctx, long resolved, long lpBuffers, int count, long lpSent, int flags,
                                 long errno, ThreadScratch sc) {
         if (lpSent == 0) {
             return Errno.fail(errno, WsaCondition.BYTES_SENT_MISSING);
@@ -162,84 +219,68 @@ final class SendPath {
         if (ctx.messageOriented && total > ctx.maxMessageSize) {
             return Errno.fail(errno, WsaCondition.MESSAGE_TOO_LARGE);
         }
-        SendFilter watching = rt.filter;
-        long accepted = 0;
-        if (watching != SendFilter.PASS_THROUGH) {
-            accepted = System.nanoTime();
-            int verdict = filter(sc.facts.aim(ctx, false,
-                    MemorySegment.ofAddress(lpBuffers).reinterpret(count * WsaBufCapture.SIZEOF_WSABUF), count, total, flags, 0,
-                    accepted, Thread.currentThread().threadId()));
-            sc.facts.clear();
-            if (verdict > 0) {
-                Errno.set(errno, verdict);
-                return Errno.SOCKET_ERROR;
-            }
+        SendFilter f = filter;
+        if (f == SendFilter.PASS_THROUGH) {
+            return sendSynchronousLower(ctx, resolved, lpBuffers, count, lpSent, flags, errno, sc);
         }
-        int rc = sendSynchronousLower(ctx, lpBuffers, count, lpSent, flags, errno, sc);
-        if (watching != SendFilter.PASS_THROUGH) {
-            // The caller's buffers are still the caller's: the filter may read them now.
-            SendFacts done = sc.completed.aim(ctx, false,
-                    MemorySegment.ofAddress(lpBuffers).reinterpret(count * WsaBufCapture.SIZEOF_WSABUF), count, total, flags, 0,
-                    accepted, Thread.currentThread().threadId());
-            completed(watching, done, rc == 0 || errno == 0 ? 0 : CallerMemory.getInt(errno), rc == 0 ? CallerMemory.getInt(lpSent) : 0);
-            sc.completed.clear();
+        long accepted = System.nanoTime();
+        long caller = Thread.currentThread().threadId();
+        MemorySegment wsabufs = MemorySegment.ofAddress(lpBuffers).reinterpret(count * WsaBufCapture.SIZEOF_WSABUF);
+        int verdict = filter(f, sc.facts.aim(ctx, false, wsabufs, count, total, flags, 0, accepted, caller));
+        sc.facts.clear();
+        if (verdict > 0) {
+            Errno.set(errno, verdict);
+            return Errno.SOCKET_ERROR;
         }
+        int rc = sendSynchronousLower(ctx, resolved, lpBuffers, count, lpSent, flags, errno, sc);
+        // The call has not returned: the buffers are still the caller's, and the filter may read them now.
+        int error = rc == 0 || errno == 0 ? 0 : CallerMemory.getInt(errno);
+        long bytes = rc == 0 ? CallerMemory.getInt(lpSent) & 0xFFFFFFFFL : 0;
+        CompletionDelivery.tellFilter(f, sc.completed.aim(ctx, false, wsabufs, count, total, flags, 0, accepted, caller), error, bytes);
+        sc.completed.clear();
         return rc;
     }
 
     /** The lower WSPSend of a synchronous send, after jwsp's own queued sends of the socket. */
-    private int sendSynchronousLower(SocketContext ctx, long lpBuffers, int count, long lpSent, int flags, long errno,
-                                     ThreadScratch sc) {
+    private int sendSynchronousLower(SocketContext ctx, long resolved, long lpBuffers, int count, long lpSent, int flags,
+                                     long errno, ThreadScratch sc) {
         synchronized (ctx) {
+            if (!ctx.stillOpen(resolved)) {
+                return Errno.fail(errno, WsaCondition.NOT_A_SOCKET);
+            }
             // Keep the order: jwsp's own queued overlapped sends go first.
-            while (!ctx.queue.drained() && !ctx.closing) {
+            if (!ctx.queue.drained()) {
                 if (ctx.nonBlocking) {
                     return Errno.fail(errno, WsaCondition.WOULD_BLOCK_BEHIND_QUEUE);
                 }
-                ctx.queue.waiters++;
                 try {
-                    ctx.wait();
+                    ctx.queue.await(SubmissionQueue.Until.DRAINED_OR_CLOSING, 0);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return Errno.fail(errno, WsaCondition.PROVIDER_FAULT);
-                } finally {
-                    ctx.queue.waiters--;
                 }
             }
-            if (ctx.closing) {
+            if (!ctx.stillOpen(resolved)) {
                 return Errno.fail(errno, WsaCondition.NOT_A_SOCKET);
             }
-            ctx.queue.syncInProgress++;
+            ctx.queue.beginSync();
         }
         try {
             return ctx.lower.sendRaw(ctx.lowerHandle, lpBuffers, count, lpSent, flags, 0L, errno);
         } finally {
-            SendRequest done;
+            OverlappedRequest done;
             synchronized (ctx) {
                 ctx.queue.endSync(sc);
                 done = ctx.queue.takeDone();
             }
             if (done != null) {
-                rt.delivery.deliverAll(done, sc);
+                delivery.deliverAll(done, sc);
             }
         }
     }
 
-    /** Tells {@code f} a send it saw is complete; a Throwable from it is logged and goes no further. */
-    static void completed(SendFilter f, SendFacts facts, int error, long bytes) {
-        try {
-            f.onComplete(facts, error, bytes);
-        } catch (Throwable t) {
-            Errno.fault(MemorySegment.NULL, "SendFilter.onComplete", t);
-        }
-    }
-
     /** The filter's verdict: PASS (0), DELAY (-1), or a WSAE code (&gt; 0). */
-    private int filter(SendFacts facts) {
-        SendFilter f = rt.filter;
-        if (f == SendFilter.PASS_THROUGH) {
-            return SendFilter.PASS;
-        }
+    private static int filter(SendFilter f, SendFacts facts) {
         int verdict;
         try {
             verdict = f.onSend(facts);

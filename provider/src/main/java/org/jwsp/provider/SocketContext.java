@@ -27,7 +27,12 @@ final class SocketContext {
     final SubmissionQueue queue;
 
     int generation;
-    long contextValue;
+    /**
+     * {@code generation << 32 | slot} while the slot is this socket's, 0 when free. Volatile: an
+     * entry compares the value its handle resolved to with it under the socket lock
+     * ({@link #stillOpen}), and a reuse writes it under the table's lock, not this one.
+     */
+    volatile long contextValue;
     volatile boolean open;
     long handle;
     long lowerHandle;
@@ -53,7 +58,125 @@ final class SocketContext {
         this.queue = new SubmissionQueue(this);
     }
 
-    void reset() {
+    /**
+     * Fills a fresh context for a lower socket (WSPSocket, WSPAccept), before it has a client
+     * handle. Under no lock: the context is not reachable until {@link #publish}.
+     */
+    void adopt(LowerProvider lower, long lowerHandle, int catalogEntryId, int addressFamily, int type, int protocol,
+               boolean overlapped, boolean connected, boolean lowerPostsImmediate) {
+        this.lower = lower;
+        this.lowerHandle = lowerHandle;
+        this.catalogEntryId = catalogEntryId;
+        this.addressFamily = addressFamily;
+        this.type = type;
+        this.protocol = protocol;
+        this.overlapped = overlapped;
+        this.connected = connected;
+        this.messageOriented = type != org.jwsp.bindings.windows.ws2spi_h.SOCK_STREAM();
+        this.maxMessageSize = Integer.MAX_VALUE;
+        queue.lowerPostsImmediate(lowerPostsImmediate);
+    }
+
+    /** The largest message the lower provider takes (message-oriented sockets). */
+    void maxMessageSize(int size) {
+        this.maxMessageSize = size;
+    }
+
+    /** The client's handle is made: from now on the context resolves ({@link SocketTable#of}). */
+    void publish(long clientHandle) {
+        this.handle = clientHandle;
+        this.open = true;
+    }
+
+    /** WSPConnect succeeded (or is under way): the socket is connected to {@code name}. */
+    void connected(MemorySegment name, int nameLen) {
+        connected = true;
+        if (name.address() != 0 && nameLen > 0) {
+            long n = Math.min(nameLen, peer.byteSize());
+            MemorySegment.copy(name.reinterpret(n), 0, peer, 0, n);
+        }
+    }
+
+    /**
+     * Under this object's lock: the socket an entry resolved to {@code resolvedContextValue}
+     * (before it took the lock) is still this slot's and not closing. WSPCloseSocket and a
+     * WSPSocket that reuses the slot may have run in between; the new socket has a new value.
+     */
+    boolean stillOpen(long resolvedContextValue) {
+        return !closing && contextValue == resolvedContextValue;
+    }
+
+    /** FIONBIO, WSPEventSelect, WSPAsyncSelect. */
+    void nonBlocking(boolean on) {
+        nonBlocking = on;
+    }
+
+    /**
+     * WSPShutdown(SD_SEND or SD_BOTH): no new send is accepted; waits until the sends jwsp
+     * accepted before have gone out (or the socket closes), so they precede the FIN.
+     */
+    synchronized void shutDownSend() throws InterruptedException {
+        shutdownSend = true;
+        queue.await(SubmissionQueue.Until.DRAINED_OR_CLOSING, 0);
+    }
+
+    /** The lower provider refused the shutdown: sends are accepted again. */
+    void shutDownSendFailed() {
+        shutdownSend = false;
+    }
+
+    /**
+     * WSPCloseSocket and the last WSPCleanup: no new operation is accepted, the sends waiting in
+     * the queue end with WSA_OPERATION_ABORTED (take them with {@link #takeDone}), threads
+     * waiting for the queue wake. False if the socket was closing already.
+     */
+    synchronized boolean markClosing() {
+        if (closing) {
+            return false;
+        }
+        closing = true;
+        queue.abortWaiting();
+        notifyAll();
+        return true;
+    }
+
+    /** SIO_FLUSH: the sends waiting in the queue end with WSA_OPERATION_ABORTED. */
+    synchronized void abortWaiting() {
+        queue.abortWaiting();
+    }
+
+    /** Requests finished since the last call, to deliver after the lock ({@link SubmissionQueue#takeDone}). */
+    synchronized OverlappedRequest takeDone() {
+        return queue.takeDone();
+    }
+
+    /**
+     * Waits (at most {@code millis}) until nothing of this socket is at the lower provider or on
+     * its way to the client ({@link SubmissionQueue#quiet}).
+     */
+    synchronized boolean awaitQuiet(long millis) throws InterruptedException {
+        return queue.await(SubmissionQueue.Until.QUIET, millis);
+    }
+
+    /** A free slot is handed out again: reset, with a new generation and context value. Under the table's lock. */
+    void reuse() {
+        reset();
+        generation++;
+        contextValue = ((long) generation << 32) | slot;
+    }
+
+    /** The slot goes back to the table: the context value stops resolving first. Under the table's lock. */
+    void unpublish() {
+        open = false;
+        contextValue = 0;
+    }
+
+    /** See {@link SocketTable#retire}. */
+    void retire() {
+        open = false;
+    }
+
+    private void reset() {
         handle = 0;
         lowerHandle = 0;
         lower = null;

@@ -28,20 +28,32 @@ import org.jwsp.bindings.windows.ws2spi_h;
  */
 final class SocketEntries {
 
-    private static final int SOCK_STREAM = ws2spi_h.SOCK_STREAM();
     private static final int WOULD_BLOCK = ws2spi_h.WSAEWOULDBLOCK();
     private static final long CLOSE_WAIT_MILLIS = 5_000;
     private static final org.apache.logging.log4j.Logger LOG = org.apache.logging.log4j.LogManager.getLogger(SocketEntries.class);
 
-    private final ProviderRuntime rt;
+    private final Chains chains;
+    private final SocketTable sockets;
+    private final UpcallTable upcalls;
+    private final CompletionPort completions;
+    private final CompletionDelivery delivery;
+    private final OverlappedProxy proxy;
+    private final boolean lowerPostsImmediate;
 
-    SocketEntries(ProviderRuntime rt) {
-        this.rt = rt;
+    SocketEntries(Chains chains, SocketTable sockets, UpcallTable upcalls, CompletionPort completions, CompletionDelivery delivery,
+                  OverlappedProxy proxy, boolean lowerPostsImmediate) {
+        this.chains = chains;
+        this.sockets = sockets;
+        this.upcalls = upcalls;
+        this.completions = completions;
+        this.delivery = delivery;
+        this.proxy = proxy;
+        this.lowerPostsImmediate = lowerPostsImmediate;
     }
 
     long socket(int af, int type, int protocol, MemorySegment info, int g, int flags, MemorySegment lpErrno) {
         try {
-            ProviderRuntime.Chain chain = rt.chainFor(info);
+            Chains.Chain chain = chains.of(info);
             MemorySegment lowerInfo = chain.lowerSocketInfo();
             long lower = LPWSPSOCKET.invoke(WSPPROC_TABLE.lpWSPSocket(chain.lower().table), af, type, protocol, lowerInfo, g, flags, lpErrno);
             if (lower == Errno.INVALID_SOCKET) {
@@ -58,7 +70,7 @@ final class SocketEntries {
 
     long accept(long s, MemorySegment addr, MemorySegment addrLen, MemorySegment condition, long callbackData, MemorySegment lpErrno) {
         try {
-            SocketContext listener = rt.socketOf(s, ThreadScratch.get());
+            SocketContext listener = sockets.socketOf(s, ThreadScratch.get());
             if (listener == null) {
                 Errno.fail(lpErrno, WsaCondition.NOT_A_SOCKET);
                 return Errno.INVALID_SOCKET;
@@ -68,11 +80,11 @@ final class SocketEntries {
             if (lower == Errno.INVALID_SOCKET) {
                 return lower;
             }
-            long handle = adopt(rt.chainOf(listener.catalogEntryId), lower, listener.addressFamily, listener.type,
+            long handle = adopt(chains.of(listener.catalogEntryId), lower, listener.addressFamily, listener.type,
                     listener.protocol, listener.overlapped, true, lpErrno);
-            SocketContext accepted = handle == Errno.INVALID_SOCKET ? null : rt.socketOf(handle, ThreadScratch.get());
+            SocketContext accepted = handle == Errno.INVALID_SOCKET ? null : sockets.socketOf(handle, ThreadScratch.get());
             if (accepted != null && addr.address() != 0 && addrLen.address() != 0) {
-                copyPeer(accepted, addr, addrLen.reinterpret(4).get(ValueLayout.JAVA_INT, 0));
+                accepted.connected(addr, addrLen.reinterpret(4).get(ValueLayout.JAVA_INT, 0));
             }
             return handle;
         } catch (Throwable t) {
@@ -81,42 +93,34 @@ final class SocketEntries {
     }
 
     /** Gives a lower socket its jwsp handle and context; closes it again if jwsp cannot. */
-    private long adopt(ProviderRuntime.Chain chain, long lower, int af, int type, int protocol, boolean overlapped,
+    private long adopt(Chains.Chain chain, long lower, int af, int type, int protocol, boolean overlapped,
                        boolean connected, MemorySegment lpErrno) {
-        SocketContext c = rt.sockets.open();
+        SocketContext c = sockets.open();
         if (c == null) {
             closeLower(chain.lower(), lower);
             Errno.fail(lpErrno, WsaCondition.TOO_MANY_SOCKETS);
             return Errno.INVALID_SOCKET;
         }
-        c.lower = chain.lower();
-        c.lowerHandle = lower;
-        c.catalogEntryId = chain.link().ownCatalogEntryId();
-        c.addressFamily = af;
-        c.type = type;
-        c.protocol = protocol;
-        c.overlapped = overlapped;
-        c.connected = connected;
-        c.messageOriented = type != SOCK_STREAM;
-        c.maxMessageSize = c.messageOriented ? maxMessageSize(c, chain) : Integer.MAX_VALUE;
-        c.queue.lowerPostsImmediate = rt.lowerPostsImmediate;
+        c.adopt(chain.lower(), lower, chain.link().ownCatalogEntryId(), af, type, protocol, overlapped, connected, lowerPostsImmediate);
+        if (c.messageOriented) {
+            c.maxMessageSize(maxMessageSize(c, chain));
+        }
         ThreadScratch sc = ThreadScratch.get();
-        long handle = rt.upcalls.createSocketHandle(c.catalogEntryId, c.contextValue, sc.errno);
+        long handle = upcalls.createSocketHandle(c.catalogEntryId, c.contextValue, sc.errno);
         if (handle == Errno.INVALID_SOCKET || handle == 0) {
             Errno.set(lpErrno, sc.errno());
             closeLower(c.lower, lower);
-            rt.sockets.free(c);
+            sockets.free(c);
             return Errno.INVALID_SOCKET;
         }
-        c.handle = handle;
         if (overlapped) {
-            rt.completions.associate(c);
+            completions.associate(c);
         }
-        c.open = true;
+        c.publish(handle);
         return handle;
     }
 
-    private static int maxMessageSize(SocketContext c, ProviderRuntime.Chain chain) {
+    private static int maxMessageSize(SocketContext c, Chains.Chain chain) {
         try (Arena call = Arena.ofConfined()) {
             MemorySegment value = call.allocate(ValueLayout.JAVA_INT);
             MemorySegment len = call.allocate(ValueLayout.JAVA_INT, 4);
@@ -135,31 +139,24 @@ final class SocketEntries {
     int closeSocket(long s, MemorySegment lpErrno) {
         try {
             ThreadScratch sc = ThreadScratch.get();
-            SocketContext c = rt.socketOf(s, sc);
+            SocketContext c = sockets.socketOf(s, sc);
             if (c == null) {
                 return Errno.fail(lpErrno, WsaCondition.NOT_A_SOCKET);
             }
-            SendRequest aborted;
-            synchronized (c) {
-                if (c.closing) {
-                    return Errno.fail(lpErrno, WsaCondition.NOT_A_SOCKET);
-                }
-                c.closing = true;
-                c.queue.abortWaiting();
-                aborted = c.queue.takeDone();
-                c.notifyAll();
+            if (!c.markClosing()) {
+                return Errno.fail(lpErrno, WsaCondition.NOT_A_SOCKET);
             }
-            rt.delivery.deliverAll(aborted, sc);
+            delivery.deliverAll(c.takeDone(), sc);
             int rc = LPWSPCLOSESOCKET.invoke(WSPPROC_TABLE.lpWSPCloseSocket(c.lower.table), c.lowerHandle, lpErrno);
-            boolean quiet = awaitQuiet(c);
-            rt.upcalls.closeSocketHandle(c.handle, sc.errno);
+            boolean quiet = c.awaitQuiet(CLOSE_WAIT_MILLIS);
+            upcalls.closeSocketHandle(c.handle, sc.errno);
             if (quiet) {
-                rt.sockets.free(c);
+                sockets.free(c);
             } else {
                 // The lower provider still owns a send of this socket: the slot is not reused until
                 // WSPCleanup, so its late completion cannot touch another socket (the client's event
                 // is still set: CompletionDelivery falls back to it).
-                c.open = false;
+                sockets.retire(c);
                 LOG.warn("WSPCloseSocket: the lower provider did not end its operations within {} ms; slot {} retired", CLOSE_WAIT_MILLIS, c.slot);
             }
             return rc;
@@ -169,52 +166,31 @@ final class SocketEntries {
     }
 
     /**
-     * Waits (bounded) until the socket is {@link SubmissionQueue#quiet}: the lower provider has
-     * completed what it held (aborted by the close) and every completion has been delivered.
+     * The last WSPCleanup closes a socket the client left open: as WSPCloseSocket, while the
+     * worker still runs (the lower provider's aborts reach the client), then frees the slot.
      */
-    static boolean awaitQuiet(SocketContext c) throws InterruptedException {
-        long deadline = System.nanoTime() + CLOSE_WAIT_MILLIS * 1_000_000;
-        synchronized (c) {
-            while (!c.queue.quiet()) {
-                long left = (deadline - System.nanoTime()) / 1_000_000;
-                if (left <= 0) {
-                    return false;
-                }
-                c.queue.waiters++;
-                try {
-                    c.wait(left);
-                } finally {
-                    c.queue.waiters--;
-                }
-            }
-            return true;
-        }
+    void closeAtCleanup(SocketContext c, ThreadScratch sc) throws InterruptedException {
+        c.markClosing();
+        delivery.deliverAll(c.takeDone(), sc);
+        LPWSPCLOSESOCKET.invoke(WSPPROC_TABLE.lpWSPCloseSocket(c.lower.table), c.lowerHandle, sc.errno);
+        c.awaitQuiet(CLOSE_WAIT_MILLIS);
+        upcalls.closeSocketHandle(c.handle, sc.errno);
+        sockets.free(c);
     }
 
     int shutdown(long s, int how, MemorySegment lpErrno) {
         try {
-            SocketContext c = rt.socketOf(s, ThreadScratch.get());
+            SocketContext c = sockets.socketOf(s, ThreadScratch.get());
             if (c == null) {
                 return Errno.fail(lpErrno, WsaCondition.NOT_A_SOCKET);
             }
             boolean send = how == ws2spi_h.SD_SEND() || how == ws2spi_h.SD_BOTH();
             if (send) {
-                // Sends jwsp accepted before the shutdown go out before the FIN.
-                synchronized (c) {
-                    c.shutdownSend = true;
-                    while (!c.queue.drained() && !c.closing) {
-                        c.queue.waiters++;
-                        try {
-                            c.wait();
-                        } finally {
-                            c.queue.waiters--;
-                        }
-                    }
-                }
+                c.shutDownSend(); // sends jwsp accepted before the shutdown go out before the FIN
             }
             int rc = LPWSPSHUTDOWN.invoke(WSPPROC_TABLE.lpWSPShutdown(c.lower.table), c.lowerHandle, how, lpErrno);
             if (rc != 0 && send) {
-                c.shutdownSend = false;
+                c.shutDownSendFailed();
             }
             return rc;
         } catch (Throwable t) {
@@ -225,15 +201,14 @@ final class SocketEntries {
     int connect(long s, MemorySegment name, int nameLen, MemorySegment callerData, MemorySegment calleeData,
                 MemorySegment sqos, MemorySegment gqos, MemorySegment lpErrno) {
         try {
-            SocketContext c = rt.socketOf(s, ThreadScratch.get());
+            SocketContext c = sockets.socketOf(s, ThreadScratch.get());
             if (c == null) {
                 return Errno.fail(lpErrno, WsaCondition.NOT_A_SOCKET);
             }
             int rc = LPWSPCONNECT.invoke(WSPPROC_TABLE.lpWSPConnect(c.lower.table), c.lowerHandle, name, nameLen, callerData,
                     calleeData, sqos, gqos, lpErrno);
             if (rc == 0 || lpErrno.address() != 0 && lpErrno.reinterpret(4).get(ValueLayout.JAVA_INT, 0) == WOULD_BLOCK) {
-                c.connected = true;
-                copyPeer(c, name, nameLen);
+                c.connected(name, nameLen);
             }
             return rc;
         } catch (Throwable t) {
@@ -244,7 +219,7 @@ final class SocketEntries {
     long joinLeaf(long s, MemorySegment name, int nameLen, MemorySegment callerData, MemorySegment calleeData,
                   MemorySegment sqos, MemorySegment gqos, int flags, MemorySegment lpErrno) {
         try {
-            SocketContext c = rt.socketOf(s, ThreadScratch.get());
+            SocketContext c = sockets.socketOf(s, ThreadScratch.get());
             if (c == null) {
                 Errno.fail(lpErrno, WsaCondition.NOT_A_SOCKET);
                 return Errno.INVALID_SOCKET;
@@ -262,16 +237,17 @@ final class SocketEntries {
               MemorySegment ov, MemorySegment routine, MemorySegment tid, MemorySegment lpErrno) {
         try {
             ThreadScratch sc = ThreadScratch.get();
-            SocketContext c = rt.socketOf(s, sc);
+            SocketContext c = sockets.socketOf(s, sc);
             if (c == null) {
                 return Errno.fail(lpErrno, WsaCondition.NOT_A_SOCKET);
             }
+            long resolved = sc.context.get(ValueLayout.JAVA_LONG, 0);
             if (code == ws2spi_h.SIO_FLUSH()) {
                 return flush(c, lpReturned, lpErrno, sc);
             }
-            int rc = rt.proxy.ioctl(c, code, in, cbIn, out, cbOut, lpReturned, ov, routine, tid, lpErrno, sc);
+            int rc = proxy.ioctl(c, resolved, code, in, cbIn, out, cbOut, lpReturned, ov, routine, tid, lpErrno, sc);
             if (rc == 0 && code == ws2spi_h.FIONBIO() && in.address() != 0 && cbIn >= 4) {
-                c.nonBlocking = in.reinterpret(4).get(ValueLayout.JAVA_INT, 0) != 0;
+                c.nonBlocking(in.reinterpret(4).get(ValueLayout.JAVA_INT, 0) != 0);
             }
             return rc;
         } catch (Throwable t) {
@@ -281,12 +257,8 @@ final class SocketEntries {
 
     /** SIO_FLUSH: every send still queued in jwsp ends with WSA_OPERATION_ABORTED; then the lower provider flushes its own. */
     private int flush(SocketContext c, MemorySegment lpReturned, MemorySegment lpErrno, ThreadScratch sc) {
-        SendRequest aborted;
-        synchronized (c) {
-            c.queue.abortWaiting();
-            aborted = c.queue.takeDone();
-        }
-        rt.delivery.deliverAll(aborted, sc);
+        c.abortWaiting();
+        delivery.deliverAll(c.takeDone(), sc);
         // A lower provider without SIO_FLUSH (WSAENOPROTOOPT, WSAEOPNOTSUPP) leaves only its send in flight.
         LPWSPIOCTL.invoke(WSPPROC_TABLE.lpWSPIoctl(c.lower.table), c.lowerHandle, ws2spi_h.SIO_FLUSH(), MemorySegment.NULL, 0,
                 MemorySegment.NULL, 0, sc.bytes, MemorySegment.NULL, MemorySegment.NULL, MemorySegment.NULL, sc.errno);
@@ -298,13 +270,13 @@ final class SocketEntries {
 
     int eventSelect(long s, MemorySegment event, int events, MemorySegment lpErrno) {
         try {
-            SocketContext c = rt.socketOf(s, ThreadScratch.get());
+            SocketContext c = sockets.socketOf(s, ThreadScratch.get());
             if (c == null) {
                 return Errno.fail(lpErrno, WsaCondition.NOT_A_SOCKET);
             }
             int rc = LPWSPEVENTSELECT.invoke(WSPPROC_TABLE.lpWSPEventSelect(c.lower.table), c.lowerHandle, event, events, lpErrno);
             if (rc == 0 && events != 0) {
-                c.nonBlocking = true;
+                c.nonBlocking(true);
             }
             return rc;
         } catch (Throwable t) {
@@ -314,13 +286,13 @@ final class SocketEntries {
 
     int asyncSelect(long s, MemorySegment hwnd, int msg, int events, MemorySegment lpErrno) {
         try {
-            SocketContext c = rt.socketOf(s, ThreadScratch.get());
+            SocketContext c = sockets.socketOf(s, ThreadScratch.get());
             if (c == null) {
                 return Errno.fail(lpErrno, WsaCondition.NOT_A_SOCKET);
             }
             int rc = LPWSPASYNCSELECT.invoke(WSPPROC_TABLE.lpWSPAsyncSelect(c.lower.table), c.lowerHandle, hwnd, msg, events, lpErrno);
             if (rc == 0 && events != 0) {
-                c.nonBlocking = true;
+                c.nonBlocking(true);
             }
             return rc;
         } catch (Throwable t) {
@@ -328,11 +300,4 @@ final class SocketEntries {
         }
     }
 
-    private static void copyPeer(SocketContext c, MemorySegment name, int nameLen) {
-        if (name.address() == 0 || nameLen <= 0) {
-            return;
-        }
-        long n = Math.min(nameLen, c.peer.byteSize());
-        MemorySegment.copy(name.reinterpret(n), 0, c.peer, 0, n);
-    }
 }

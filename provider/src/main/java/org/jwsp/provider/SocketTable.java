@@ -20,11 +20,13 @@ final class SocketTable {
     /** WSABUF entries of one merged lower send. */
     static final int GATHER_CAPACITY = 256;
 
+    private final UpcallTable upcalls;
     private final SocketContext[] slots;
     private final int[] free;
     private int freeTop;
 
-    SocketTable(Arena arena, int size) {
+    SocketTable(Arena arena, int size, UpcallTable upcalls) {
+        this.upcalls = upcalls;
         long gatherBytes = GATHER_CAPACITY * WSABUF.layout().byteSize();
         long peerBytes = sockaddr_storage.layout().byteSize();
         MemorySegment slab = arena.allocate((gatherBytes + peerBytes) * size, 8);
@@ -44,17 +46,31 @@ final class SocketTable {
             return null;
         }
         SocketContext c = slots[free[--freeTop]];
-        c.reset();
-        c.generation++;
-        c.contextValue = ((long) c.generation << 32) | c.slot;
+        c.reuse();
         return c;
     }
 
     /** Returns a slot to the table; its context value stops resolving first. */
     synchronized void free(SocketContext c) {
-        c.open = false;
-        c.contextValue = 0;
+        c.unpublish();
         free[freeTop++] = c.slot;
+    }
+
+    /**
+     * A socket whose lower provider still holds an operation after WSPCloseSocket gave up
+     * waiting: its handle stops resolving, but the slot is not reused until WSPCleanup, so a
+     * late completion cannot touch another socket.
+     */
+    void retire(SocketContext c) {
+        c.retire();
+    }
+
+    /** The open jwsp socket behind a client handle (WPUQuerySocketHandleContext), or null. Hot: no allocation. */
+    SocketContext socketOf(long s, ThreadScratch sc) {
+        if (upcalls.querySocketHandleContext(s, sc.context, sc.errno) != 0) {
+            return null;
+        }
+        return of(sc.context.get(java.lang.foreign.ValueLayout.JAVA_LONG, 0));
     }
 
     /** The open socket whose context value this is, or null. */

@@ -33,31 +33,82 @@ final class SubmissionQueue {
     private static final int PENDING = ws2spi_h.WSA_IO_PENDING();
 
     private final SocketContext socket;
-    private SendRequest head;
-    private SendRequest tail;
+    private OverlappedRequest head;
+    private OverlappedRequest tail;
     /** Leader of the lower send in flight, or null. */
-    private SendRequest inFlight;
-    private SendRequest doneHead;
-    private SendRequest doneTail;
+    private OverlappedRequest inFlight;
+    private OverlappedRequest doneHead;
+    private OverlappedRequest doneTail;
     /** Synchronous sends now inside the lower provider: overlapped ones queue behind them. */
-    int syncInProgress;
-    /** Threads waiting on the socket monitor for this queue to drain or go quiet. */
-    int waiters;
+    private int syncInProgress;
+    /** Threads waiting in {@link #await} on the socket monitor. */
+    private int waiters;
     /** Done lists taken ({@link #takeDone}) and not yet delivered ({@link #delivered}). */
     private int delivering;
     /** Proxied overlapped operations (WSPRecv, WSPSendTo, WSPIoctl...) pending at the lower provider. */
     private int proxiesPending;
     /** Whether the lower provider posts a completion packet also when it completes at once (Windows does). */
-    boolean lowerPostsImmediate = true;
+    private boolean lowerPostsImmediate = true;
+
+    /** What a thread waits for in {@link #await}. */
+    enum Until {
+        /** {@link #drained}, or the socket is closing: a synchronous send or SD_SEND may go on. */
+        DRAINED_OR_CLOSING,
+        /** {@link #quiet}: WSPCloseSocket may close the client's handle. */
+        QUIET
+    }
 
     SubmissionQueue(SocketContext socket) {
         this.socket = socket;
     }
 
+    /** Set when the socket is opened: whether its lower provider posts a packet for an immediate completion too. */
+    void lowerPostsImmediate(boolean posts) {
+        lowerPostsImmediate = posts;
+    }
+
+    /**
+     * The one wait of jwsp's entries: on the socket's monitor, which the caller holds, until
+     * {@code until} holds or {@code timeoutMillis} passed (0: no limit). The waiter is counted,
+     * so every change that can make it hold wakes it ({@link #wakeWaiters}).
+     *
+     * @return whether {@code until} holds
+     */
+    boolean await(Until until, long timeoutMillis) throws InterruptedException {
+        long deadline = timeoutMillis > 0 ? System.nanoTime() + timeoutMillis * 1_000_000 : 0;
+        while (!holds(until)) {
+            long waitMillis = 0;
+            if (timeoutMillis > 0) {
+                waitMillis = (deadline - System.nanoTime()) / 1_000_000;
+                if (waitMillis <= 0) {
+                    return false;
+                }
+            }
+            waiters++;
+            try {
+                socket.wait(waitMillis);
+            } finally {
+                waiters--;
+            }
+        }
+        return true;
+    }
+
+    private boolean holds(Until until) {
+        return until == Until.QUIET ? quiet() : drained() || socket.closing;
+    }
+
+    /** A synchronous send enters the lower provider; overlapped sends queue behind it until {@link #endSync}. */
+    void beginSync() {
+        syncInProgress++;
+    }
+
     void reset() {
         head = tail = inFlight = doneHead = doneTail = null;
+        lowerPostsImmediate = true;
         syncInProgress = 0;
-        waiters = 0;
+        // not waiters: threads of the slot's previous socket may still be waiting on the monitor
+        // (they wake, see it closed or reused, and leave, each counting itself out)
         delivering = 0;
         proxiesPending = 0;
     }
@@ -81,11 +132,13 @@ final class SubmissionQueue {
      * Accepts an overlapped send (caller thread). When the socket is idle the send goes to the
      * lower provider at once from its own capture.
      *
+     * <p>The caller has taken the operation's reference ({@link OverlappedRequests#accept}).
+     *
      * @return 0 when the lower provider completed it at once ({@code r.transferred} set; the
-     *         caller holds a reference and delivers), WSA_IO_PENDING when queued or in flight,
-     *         else the lower provider's error (nothing kept, no completion will be indicated)
+     *         caller delivers), WSA_IO_PENDING when queued or in flight, else the lower
+     *         provider's error (nothing kept, no completion will be indicated)
      */
-    int submit(SendRequest r, ThreadScratch s) {
+    int submit(OverlappedRequest r, ThreadScratch s) {
         if (inFlight != null || head != null || syncInProgress > 0 || r.held) {
             append(r);
             return PENDING;
@@ -93,12 +146,11 @@ final class SubmissionQueue {
         int rc = socket.lower.sendRaw(socket.lowerHandle, r.buffers.array().address(), r.buffers.count(), s.bytes.address(), r.flags,
                 r.overlapped.address(), s.errno.address());
         if (rc == 0) {
-            r.transferred = s.bytes();
+            r.result(0, s.bytes(), 0);
             r.sent = r.transferred;
-            r.error = 0;
             if (lowerPostsImmediate) {
+                // Its packet will still come: the operation's reference (taken by the caller) waits for it.
                 r.deliveredEarly = true;
-                r.refs.incrementAndGet();
                 inFlight = r;
             }
             return 0;
@@ -111,7 +163,7 @@ final class SubmissionQueue {
     }
 
     /** The lower send led by {@code leader} completed (completion worker). */
-    void onLowerCompletion(SendRequest leader, int error, int bytes, ThreadScratch s) {
+    void onLowerCompletion(OverlappedRequest leader, int error, int bytes, ThreadScratch s) {
         if (inFlight == leader) {
             inFlight = null;
         }
@@ -121,7 +173,7 @@ final class SubmissionQueue {
     }
 
     /** A filter released a held send. */
-    void release(SendRequest r, ThreadScratch s) {
+    void release(OverlappedRequest r, ThreadScratch s) {
         r.held = false;
         pump(s);
     }
@@ -135,8 +187,8 @@ final class SubmissionQueue {
 
     /** Close or SIO_FLUSH: every send still waiting here ends with WSA_OPERATION_ABORTED. */
     void abortWaiting() {
-        for (SendRequest r = head; r != null; ) {
-            SendRequest next = r.next;
+        for (OverlappedRequest r = head; r != null; ) {
+            OverlappedRequest next = r.next;
             r.next = null;
             finish(r, WsaCondition.ABORTED.code(), (int) r.sent);
             r = next;
@@ -149,8 +201,8 @@ final class SubmissionQueue {
      * Requests finished since the last call; the caller delivers them after unlocking
      * ({@link CompletionDelivery#deliverAll}, which reports {@link #delivered}).
      */
-    SendRequest takeDone() {
-        SendRequest d = doneHead;
+    OverlappedRequest takeDone() {
+        OverlappedRequest d = doneHead;
         doneHead = doneTail = null;
         if (d != null) {
             delivering++;
@@ -182,7 +234,7 @@ final class SubmissionQueue {
         }
     }
 
-    private void append(SendRequest r) {
+    private void append(OverlappedRequest r) {
         r.next = null;
         if (tail == null) {
             head = tail = r;
@@ -192,9 +244,8 @@ final class SubmissionQueue {
         }
     }
 
-    private void finish(SendRequest r, int error, int transferred) {
-        r.error = error;
-        r.transferred = transferred;
+    private void finish(OverlappedRequest r, int error, int transferred) {
+        r.result(error, transferred, 0);
         r.nextDone = null;
         if (doneTail == null) {
             doneHead = doneTail = r;
@@ -205,12 +256,12 @@ final class SubmissionQueue {
     }
 
     /** Splits a lower completion over the batch; unfinished members go back to the head, in order. */
-    private void split(SendRequest leader, int error, int bytes) {
+    private void split(OverlappedRequest leader, int error, int bytes) {
         long left = bytes & 0xFFFFFFFFL;
-        SendRequest unfinishedHead = null;
-        SendRequest unfinishedTail = null;
-        for (SendRequest r = leader; r != null; ) {
-            SendRequest next = r.nextInBatch;
+        OverlappedRequest unfinishedHead = null;
+        OverlappedRequest unfinishedTail = null;
+        for (OverlappedRequest r = leader; r != null; ) {
+            OverlappedRequest next = r.nextInBatch;
             r.nextInBatch = null;
             if (r.deliveredEarly) {
                 finish(r, r.error, r.transferred);
@@ -250,7 +301,7 @@ final class SubmissionQueue {
     /** Issues waiting sends while the socket is idle; results the lower gives at once are split here. */
     private void pump(ThreadScratch s) {
         while (inFlight == null && syncInProgress == 0 && head != null && !head.held && !socket.closing) {
-            SendRequest leader = pop();
+            OverlappedRequest leader = pop();
             MemorySegment buffers;
             int count;
             boolean alone = socket.messageOriented || head == null || head.held || head.flags != leader.flags;
@@ -269,7 +320,7 @@ final class SubmissionQueue {
                 buffers = socket.gather;
                 count = leader.buffers.copyTo(buffers, 0, SocketTable.GATHER_CAPACITY, leader.sent);
                 long total = leader.remaining();
-                SendRequest last = leader;
+                OverlappedRequest last = leader;
                 while (!socket.messageOriented && head != null && !head.held && head.flags == leader.flags
                         && total + head.buffers.totalBytes() <= MERGE_BYTES) {
                     int added = head.buffers.copyTo(buffers, count, SocketTable.GATHER_CAPACITY, 0);
@@ -278,7 +329,7 @@ final class SubmissionQueue {
                     }
                     count += added;
                     total += head.buffers.totalBytes();
-                    SendRequest member = pop();
+                    OverlappedRequest member = pop();
                     last.nextInBatch = member;
                     last = member;
                 }
@@ -297,8 +348,8 @@ final class SubmissionQueue {
         }
     }
 
-    private SendRequest pop() {
-        SendRequest r = head;
+    private OverlappedRequest pop() {
+        OverlappedRequest r = head;
         head = r.next;
         if (head == null) {
             tail = null;

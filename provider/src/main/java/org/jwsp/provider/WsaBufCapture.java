@@ -1,5 +1,6 @@
 package org.jwsp.provider;
 
+import org.jwsp.bindings.CallerMemory;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -7,11 +8,11 @@ import org.jwsp.bindings.windows.WSABUF;
 
 /**
  * A copy of a caller's transient {@code WSABUF} array, in the native record of one
- * {@link SendRequest} (a flyweight in the manner of Netty's {@code IovArray}), or for more than
- * {@link SendRequest#CAPACITY} entries in a block lent by {@link LargeCaptures}:
+ * {@link OverlappedRequest} (a flyweight in the manner of Netty's {@code IovArray}), or for more than
+ * {@link OverlappedRequest#CAPACITY} entries in a block lent by {@link LargeCaptures}:
  *
  * <pre>
- *   WSABUF buffers[SendRequest.CAPACITY];   // struct _WSABUF { ULONG len; CHAR *buf; }  16 bytes
+ *   WSABUF buffers[OverlappedRequest.CAPACITY];   // struct _WSABUF { ULONG len; CHAR *buf; }  16 bytes
  *            +0 len (4) +4 pad (4) +8 buf (8)
  * </pre>
  *

@@ -28,7 +28,7 @@ public enum WsaCondition {
     PARTIAL_NOT_SUPPORTED(WSAEOPNOTSUPP()),
     /** WSPShutdown with SD_SEND or SD_BOTH went through this socket before. */
     SHUT_DOWN(WSAESHUTDOWN()),
-    /** Overlapped: every pooled SendRequest is in use ("too many outstanding overlapped I/O requests"). */
+    /** Overlapped: every pooled OverlappedRequest is in use ("too many outstanding overlapped I/O requests"). */
     TOO_MANY_OUTSTANDING(WSAEWOULDBLOCK()),
     /** Nonoverlapped nonblocking socket with overlapped sends of jwsp still queued ahead of it. */
     WOULD_BLOCK_BEHIND_QUEUE(WSAEWOULDBLOCK()),
@@ -38,7 +38,7 @@ public enum WsaCondition {
     UNKNOWN_FLAGS(WSAEINVAL()),
     /** A WSABUF length with its top bit set, or a total that a DWORD byte count cannot report. */
     NEGATIVE_LENGTH(WSAEINVAL()),
-    /** More WSABUFs than one capture holds ({@link SendRequest#CAPACITY}; 1024 for a synchronous send). */
+    /** More WSABUFs than one capture holds ({@link OverlappedRequest#CAPACITY}; 1024 for a synchronous send). */
     TOO_MANY_BUFFERS(WSAENOBUFS()),
     /** A filter returned a code that is not a Winsock error (0 &lt; code &lt; 10000, not WSA_*). */
     FILTER_GAVE_NO_WSAE_CODE(WSAEINVAL()),

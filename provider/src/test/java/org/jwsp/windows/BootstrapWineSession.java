@@ -17,9 +17,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * One Wine session for BootstrapDllWineTest: builds jwsp.dll, the stand-in jvm.dll and
- * wspcaller.exe with mingw into target/, makes a fresh WINEPREFIX there, keeps one wineserver
+ * One Wine session for BootstrapDllWineTest and BootstrapFailOpenWineTest: builds jwsp.dll, the
+ * stand-ins (jvm.dll, ws2_32.dll with its catalog, the next provider nextprov.dll), wspcaller.exe
+ * and aclcheck.exe with mingw into target/, makes a fresh WINEPREFIX there, keeps one wineserver
  * alive for all scenarios (each scenario is one short wine64 process) and kills it on close.
+ * Each scenario's wspcaller writes the scenario's HKLM\SOFTWARE\jwsp before loading jwsp.dll
+ * (or deletes the key), and loads the stand-in ws2_32.dll in place of Wine's (ws2_32=n,b).
  *
  * <p>Used by the test's JUnit thread only. Owns target/bootstrap-wine and the wineserver process
  * of its prefix. {@link #unavailable()} says, when wine64 or mingw is missing, what is missing and
@@ -61,6 +64,36 @@ final class BootstrapWineSession implements AutoCloseable {
                 + "wine64 and x86_64-w64-mingw32-gcc (apt-get install wine64 gcc-mingw-w64-x86-64); see docs/BOOTSTRAP.md";
     }
 
+    private static BootstrapWineSession shared;
+    private static boolean tried;
+
+    /**
+     * The session every Wine test class of this JVM shares (one prefix, one wineserver: each Wine
+     * start costs seconds), opened on first use and closed when the JVM exits; null when
+     * {@link #unavailable()} says why Wine tests cannot run here (printed once).
+     */
+    static synchronized BootstrapWineSession shared() throws Exception {
+        if (!tried) {
+            tried = true;
+            String skipped = unavailable();
+            if (skipped != null) {
+                System.out.println(skipped);
+                System.err.println(skipped);
+                return null;
+            }
+            shared = open(Path.of("target/bootstrap-wine").toAbsolutePath());
+            BootstrapWineSession session = shared;
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    session.close();
+                } catch (IOException e) {
+                    System.err.println("wineserver -k failed: " + e);
+                }
+            }));
+        }
+        return shared;
+    }
+
     /** Builds the programs and starts Wine; call only when {@link #unavailable()} is null. */
     static BootstrapWineSession open(Path root) throws Exception {
         Optional<String> wine = wine64();
@@ -82,9 +115,19 @@ final class BootstrapWineSession implements AutoCloseable {
         return Files.exists(bin.resolve("jvm32.dll"));
     }
 
-    /** The log jwsp.dll writes when neither JWSP_LOG nor a log key says otherwise. */
-    Path defaultLog() {
-        return prefix.resolve("drive_c/ProgramData/jwsp/jwsp.log");
+    /** Runs aclcheck.exe (the ACL check's unit driver) with args; its one line of output. */
+    String aclcheck(String... args) throws Exception {
+        Path out = root.resolve("aclcheck.txt");
+        List<String> command = new ArrayList<>(List.of(wine, bin.resolve("aclcheck.exe").toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command).redirectOutput(out.toFile());
+        wineEnvironment(pb.environment());
+        int exit = exec(pb, RUN_SECONDS, "aclcheck");
+        String text = Files.readString(out).strip();
+        if (exit != 0) {
+            fail("aclcheck " + args[0] + " exit " + exit + ": " + text);
+        }
+        return text;
     }
 
     /** Output of the mingw objdump -p for a built file. */
@@ -93,6 +136,26 @@ final class BootstrapWineSession implements AutoCloseable {
         exec(new ProcessBuilder(objdump, "-p", bin.resolve(fileName).toString()).redirectOutput(out.toFile()),
                 RUN_SECONDS, "objdump");
         return Files.readString(out);
+    }
+
+    /**
+     * Runs jwsp-admin.exe with the stand-in ws2_32.dll (its catalog lives in that one process);
+     * the catalog calls it made are recorded in dir/record.txt. Exit code, stdout, record, stderr.
+     */
+    Run admin(Path dir, String command) throws Exception {
+        Files.createDirectories(dir);
+        Files.copy(bin.resolve("jwsp-admin.exe"), dir.resolve("jwsp-admin.exe"), StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(bin.resolve("ws2_32.dll"), dir.resolve("ws2_32.dll"), StandardCopyOption.REPLACE_EXISTING);
+        Path record = dir.resolve("record.txt");
+        Files.deleteIfExists(record);
+        ProcessBuilder pb = new ProcessBuilder(wine, dir.resolve("jwsp-admin.exe").toString(), command).directory(dir.toFile());
+        wineEnvironment(pb.environment());
+        pb.environment().put("WINEDLLOVERRIDES", "mscoree,mshtml=;ws2_32=n,b");
+        pb.environment().put("FAKEJVM_RECORD", windowsPath(record));
+        pb.redirectOutput(dir.resolve("stdout.txt").toFile()).redirectError(dir.resolve("stderr.txt").toFile());
+        int exit = exec(pb, RUN_SECONDS, "jwsp-admin " + command);
+        return new Run(exit, lines(dir.resolve("stdout.txt")), lines(record), List.of(),
+                Files.readString(dir.resolve("stderr.txt")));
     }
 
     Scenario scenario(String name) throws IOException {
@@ -134,7 +197,8 @@ final class BootstrapWineSession implements AutoCloseable {
     }
 
     void wineEnvironment(Map<String, String> env) {
-        env.keySet().removeIf(k -> k.startsWith("JWSP_") || k.startsWith("FAKEJVM_")
+        env.keySet().removeIf(k -> k.startsWith("JWSP_") || k.startsWith("FAKEJVM_") || k.startsWith("FAKEWS2_")
+                || k.startsWith("WSPCALLER_") || k.equals("JAVA_TOOL_OPTIONS") || k.equals("_JAVA_OPTIONS")
                 || k.equals("JAVA_HOME") || k.equals("DISPLAY") || k.equals("WAYLAND_DISPLAY"));
         env.put("WINEPREFIX", prefix.toString());
         env.put("WINEDEBUG", "-all");
@@ -147,9 +211,12 @@ final class BootstrapWineSession implements AutoCloseable {
         command.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(command).directory(s.dir.toFile());
         wineEnvironment(pb.environment());
+        // The stand-in ws2_32.dll beside wspcaller.exe, Wine's own for every other program.
+        pb.environment().put("WINEDLLOVERRIDES", "mscoree,mshtml=;ws2_32=n,b");
         pb.environment().put("FAKEJVM_RECORD", windowsPath(s.record()));
-        if (!s.defaultLog) {
-            pb.environment().put("JWSP_LOG", windowsPath(s.log()));
+        pb.environment().put("FAKEWS2_NEXT_DIR", windowsPath(bin));
+        if (Files.exists(s.registry())) {
+            pb.environment().put("WSPCALLER_REGISTRY", windowsPath(s.registry()));
         }
         pb.environment().putAll(s.env);
         pb.redirectOutput(s.dir.resolve("stdout.txt").toFile()).redirectError(s.dir.resolve("stderr.txt").toFile());
@@ -163,7 +230,7 @@ final class BootstrapWineSession implements AutoCloseable {
             exit = exec(pb, RUN_SECONDS, "wspcaller " + args);
         }
         return new Run(exit, lines(s.dir.resolve("stdout.txt")), lines(s.record()),
-                lines(s.defaultLog ? defaultLog() : s.log()), Files.readString(s.dir.resolve("stderr.txt")));
+                lines(s.log()), Files.readString(s.dir.resolve("stderr.txt")));
     }
 
     @Override
@@ -224,12 +291,14 @@ final class BootstrapWineSession implements AutoCloseable {
         }
     }
 
-    /** One folder with its own jwsp.dll copy, optional jvm.dll and jwsp.cfg, record and log. */
+    /**
+     * One folder with its own jwsp.dll copy, optional jvm.dll, jars and log file, the registry
+     * configuration its wspcaller writes, the record and the log.
+     */
     static final class Scenario {
         private final BootstrapWineSession session;
         final Path dir;
         final Map<String, String> env = new LinkedHashMap<>();
-        boolean defaultLog;
 
         Scenario(BootstrapWineSession session, Path dir) {
             this.session = session;
@@ -252,8 +321,35 @@ final class BootstrapWineSession implements AutoCloseable {
             return this;
         }
 
-        Scenario cfg(String... lines) throws IOException {
-            Files.writeString(dir.resolve("jwsp.cfg"), String.join("\r\n", lines) + "\r\n");
+        /** HKLM\\SOFTWARE\\jwsp: lines "sz Name=value" or "multi Name=value" (repeat to add strings). */
+        Scenario registry(String... lines) throws IOException {
+            Files.writeString(registry(), String.join("\r\n", lines) + "\r\n");
+            return this;
+        }
+
+        /**
+         * What an installer leaves: jvm.dll, jwsp.jar and an empty jwsp.log in this folder, and the
+         * registry naming them, with Processes = wspcaller.exe unless an extra line sets Processes;
+         * extra lines are added after these.
+         */
+        Scenario installed(String... extra) throws IOException {
+            withJvmDll();
+            Files.createFile(dir.resolve("jwsp.jar"));
+            Files.createFile(log());
+            List<String> lines = new ArrayList<>(List.of("sz JvmDll=" + windowsPath(dir.resolve("jvm.dll")),
+                    "sz ClassPath=jwsp.jar", "sz Log=" + windowsPath(log())));
+            if (Stream.of(extra).noneMatch(l -> l.startsWith("multi Processes="))) {
+                lines.add("multi Processes=wspcaller.exe");
+            }
+            lines.addAll(List.of(extra));
+            return registry(lines.toArray(String[]::new));
+        }
+
+        /** Creates an empty file (a jar, a log) at a path relative to this folder. */
+        Scenario file(String relative) throws IOException {
+            Path file = dir.resolve(relative);
+            Files.createDirectories(file.getParent());
+            Files.createFile(file);
             return this;
         }
 
@@ -267,9 +363,8 @@ final class BootstrapWineSession implements AutoCloseable {
             return env("WINEDEBUG", "-all,warn+seh");
         }
 
-        Scenario withDefaultLog() {
-            defaultLog = true;
-            return this;
+        Path registry() {
+            return dir.resolve("registry.txt");
         }
 
         Path record() {

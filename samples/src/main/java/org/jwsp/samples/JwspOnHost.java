@@ -1,16 +1,17 @@
 package org.jwsp.samples;
 
 import java.lang.foreign.MemorySegment;
-import java.util.UUID;
 
 import org.jwsp.host.catalog.Catalog;
-import org.jwsp.host.catalog.CatalogEntry;
-import org.jwsp.host.catalog.InstalledProvider;
+import org.jwsp.host.kernel.LinuxKernelPort;
 import org.jwsp.host.ws2.Ws2;
 import org.jwsp.kernel.KernelPort;
 import org.jwsp.provider.LayeredProvider;
 import org.jwsp.provider.ProviderSettings;
 import org.jwsp.provider.filter.SendFilter;
+import org.jwsp.windows.install.InstalledLayer;
+import org.jwsp.windows.install.LayeredInstall;
+import org.jwsp.windows.install.Ws2CatalogExports;
 
 /**
  * The one class of the samples that knows they run on the Linux host: jwsp installed in the
@@ -29,21 +30,24 @@ public final class JwspOnHost implements Winsock, AutoCloseable {
 
     /** jwsp's "DLL path" in the host catalog. */
     public static final String MODULE = "C:\\Program Files\\jwsp\\jwsp.dll";
-    /** jwsp's provider GUID. */
-    public static final UUID PROVIDER_ID = UUID.fromString("4a77b3c1-5d0e-4f6a-9b3e-6a7c2f1d0e11");
 
-    private final InstalledProvider installed;
+    private final InstalledLayer installed;
     private final Ws2 ws2;
 
-    private JwspOnHost(InstalledProvider installed, Ws2 ws2) {
+    private JwspOnHost(InstalledLayer installed, Ws2 ws2) {
         this.installed = installed;
         this.ws2 = ws2;
     }
 
+    /** Makes {@link #MODULE} the host's jwsp "DLL": {@code procAddress(MODULE, "WSPStartup")} is jwsp's {@code WSPStartup}. */
+    public static void registerModule() {
+        LinuxKernelPort.instance().registerExport(MODULE, "WSPStartup", LayeredProvider.startupStub());
+    }
+
     /**
-     * Configures jwsp with {@code filter}, installs it over the base TCP/IP, UDP/IP, TCP/IPv6 and
-     * UDP/IPv6 entries and starts a program's Winsock. jwsp itself starts on the first socket the
-     * program makes.
+     * Configures jwsp with {@code filter}, installs it as {@code jwsp install} does (over
+     * the base TCP/IP, UDP/IP, TCP/IPv6 and UDP/IPv6 entries) and starts a
+     * program's Winsock. jwsp itself starts on the first socket the program makes.
      *
      * @throws IllegalStateException if jwsp is already running in this process
      */
@@ -52,12 +56,19 @@ public final class JwspOnHost implements Winsock, AutoCloseable {
             throw new IllegalStateException("jwsp is already running in this process");
         }
         LayeredProvider.configure(ProviderSettings.defaults().withFilter(filter));
-        InstalledProvider p = Catalog.system().install(MODULE, LayeredProvider.startupStub(), PROVIDER_ID, "jwsp",
-                Catalog.BASE_TCP_V4, Catalog.BASE_UDP_V4, Catalog.BASE_TCP_V6, Catalog.BASE_UDP_V6);
+        registerModule();
+        InstalledLayer p = null;
         try {
+            p = LayeredInstall.jwsp(Ws2CatalogExports.ofThisProcess(), MODULE, "jwsp");
             return new JwspOnHost(p, Ws2.startup(Catalog.system()));
         } catch (RuntimeException e) {
-            p.close();
+            try {
+                if (p != null) {
+                    p.close();
+                }
+            } finally {
+                LinuxKernelPort.instance().unregisterModule(MODULE);
+            }
             throw e;
         }
     }
@@ -72,9 +83,9 @@ public final class JwspOnHost implements Winsock, AutoCloseable {
         return this;
     }
 
-    /** The names of the protocol chains jwsp added, e.g. "jwsp over MSAFD Tcpip [TCP/IP]"; empty for the base alone. */
+    /** The names of the protocol chains jwsp added, e.g. "jwsp over [MSAFD Tcpip [TCP/IP]]"; empty for the base alone. */
     public String chains() {
-        return installed == null ? "" : String.join(", ", installed.chains().stream().map(CatalogEntry::name).toList());
+        return installed == null ? "" : String.join(", ", installed.chainNames());
     }
 
     /** Sockets open through jwsp right now. */
@@ -198,7 +209,11 @@ public final class JwspOnHost implements Winsock, AutoCloseable {
             ws2.close();
         } finally {
             if (installed != null) {
-                installed.close();
+                try {
+                    installed.close();
+                } finally {
+                    LinuxKernelPort.instance().unregisterModule(MODULE);
+                }
             }
         }
     }

@@ -32,7 +32,7 @@ class DemoTest {
         for (int step = 1; step <= Demo.STEPS; step++) {
             run.line("[" + step + "/" + Demo.STEPS + "]");
         }
-        assertTrue(run.line("[1/8] installed ").contains("jwsp over MSAFD Tcpip [UDP/IPv6]"), "jwsp over TCP and UDP, v4 and v6");
+        assertTrue(run.line("[1/8] installed ").contains("jwsp over [MSAFD Tcpip [UDP/IPv6]]"), "jwsp over TCP and UDP, v4 and v6");
         assertTrue(run.line("[8/8] datagrams (UDP)").contains("409,600 B arrived intact"), run.output());
         List<String> rows = run.lines().stream().filter(l -> l.matches("^[a-z].*\\|.*\\d+ \\|.*")).toList();
         assertEquals(8, rows.size(), "seven ways and the total:\n" + run.output());

@@ -9,7 +9,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -32,7 +31,6 @@ import org.junit.jupiter.api.Test;
  */
 class HostContractTest {
 
-    private static final UUID ID = UUID.fromString("2a1b3c4d-5e6f-4a0b-8c1d-2e3f4a5b6c7d");
     private static final int WAIT = 10_000;
 
     private interface Body {
@@ -40,7 +38,7 @@ class HostContractTest {
     }
 
     private static void overTheHost(Body body) throws Exception {
-        OverTheHost.run(ID, (ws2, installed, arena) -> body.run(ws2, arena));
+        OverTheHost.run((ws2, installed, arena) -> body.run(ws2, arena));
     }
 
     private static long event(MemorySegment ov) {

@@ -10,7 +10,6 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -32,11 +31,10 @@ import org.junit.jupiter.api.Test;
  */
 class HostIntegrationTest {
 
-    private static final UUID ID = UUID.fromString("1f0e3c5a-6b7d-4e8f-9a0b-1c2d3e4f5a6b");
     private static final int WAIT = 10_000;
 
     private static void overTheHost(OverTheHost.Body body) throws Exception {
-        OverTheHost.run(ID, body);
+        OverTheHost.run(body);
     }
 
     @Test

@@ -1,6 +1,5 @@
 package org.jwsp.host.base;
 
-import java.lang.invoke.MethodHandles;
 
 import org.jwsp.bindings.AddressSignatures;
 
@@ -42,7 +41,7 @@ final class BaseProcTable {
         WSPPROC_TABLE.lpWSPListen(t, LPWSPLISTEN.allocate(sc::listen, arena));
         WSPPROC_TABLE.lpWSPRecv(t, LPWSPRECV.allocate(tc::recv, arena));
         WSPPROC_TABLE.lpWSPRecvFrom(t, LPWSPRECVFROM.allocate(tc::recvFrom, arena));
-        WSPPROC_TABLE.lpWSPSend(t, AddressSignatures.lpWspSendStub(MethodHandles.lookup(), tc, "send", arena));
+        WSPPROC_TABLE.lpWSPSend(t, AddressSignatures.lpWspSendStub(tc::send, arena));
         WSPPROC_TABLE.lpWSPSendTo(t, LPWSPSENDTO.allocate(tc::sendTo, arena));
         WSPPROC_TABLE.lpWSPSetSockOpt(t, LPWSPSETSOCKOPT.allocate(oc::setSockOpt, arena));
         WSPPROC_TABLE.lpWSPShutdown(t, LPWSPSHUTDOWN.allocate(sc::shutdown, arena));

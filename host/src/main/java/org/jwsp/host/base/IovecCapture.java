@@ -1,5 +1,6 @@
 package org.jwsp.host.base;
 
+import org.jwsp.bindings.CallerMemory;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -21,8 +22,6 @@ final class IovecCapture {
     private IovecCapture() {
     }
 
-    /** The caller's memory: read at the {@code WSABUF} array's address, without a segment per call. */
-    private static final MemorySegment EVERYTHING = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
 
     /**
      * @param buffers the address of the caller's array of {@code count} {@code WSABUF}s
@@ -31,8 +30,8 @@ final class IovecCapture {
     static boolean capture(long buffers, int count, MemorySegment iov, MemorySegment message) {
         for (int i = 0; i < count; i++) {
             long at = buffers + i * WSABUF.sizeof();
-            long len = EVERYTHING.get(ValueLayout.JAVA_INT_UNALIGNED, at + WSABUF.len$offset()) & 0xFFFFFFFFL;
-            long buf = EVERYTHING.get(ValueLayout.JAVA_LONG_UNALIGNED, at + WSABUF.buf$offset());
+            long len = CallerMemory.getInt(at + WSABUF.len$offset()) & 0xFFFFFFFFL;
+            long buf = CallerMemory.getLong(at + WSABUF.buf$offset());
             if (buf == 0 && len != 0) {
                 return false;
             }

@@ -1,5 +1,6 @@
 package org.jwsp.host.base;
 
+import org.jwsp.bindings.CallerMemory;
 import static org.jwsp.bindings.windows.ws2spi_h.WSAEFAULT;
 import static org.jwsp.bindings.windows.ws2spi_h.WSA_OPERATION_ABORTED;
 
@@ -42,8 +43,6 @@ import org.jwsp.kernel.KernelPort;
 final class OverlappedIo implements OverlappedCompletion {
 
     private static final Logger LOG = LogManager.getLogger(OverlappedIo.class);
-    /** The caller's memory, read at the addresses it gave (its {@code WSATHREADID}). */
-    private static final MemorySegment EVERYTHING = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
 
     private final LinuxKernelPort kernel;
     final RequestPool pool = new RequestPool();
@@ -99,7 +98,7 @@ final class OverlappedIo implements OverlappedCompletion {
         r.fromLength = fromLength;
         if (routine != 0) {
             // the WSATHREADID itself is kept (its thread handle), not the caller's pointer to it
-            r.threadHandle = EVERYTHING.get(ValueLayout.JAVA_LONG_UNALIGNED, threadId + WSATHREADID.ThreadHandle$offset());
+            r.threadHandle = CallerMemory.getLong(threadId + WSATHREADID.ThreadHandle$offset());
         }
         if (to != null) {
             MemorySegment.copy(to, 0, r.name, 0, toLength);
@@ -178,7 +177,7 @@ final class OverlappedIo implements OverlappedCompletion {
         r.overlapped = ov;
         r.completionRoutine = routine;
         if (routine != 0) {
-            r.threadHandle = EVERYTHING.get(ValueLayout.JAVA_LONG_UNALIGNED, threadId + WSATHREADID.ThreadHandle$offset());
+            r.threadHandle = CallerMemory.getLong(threadId + WSATHREADID.ThreadHandle$offset());
         }
         finish(r, error, bytes, null);
     }

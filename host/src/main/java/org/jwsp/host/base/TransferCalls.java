@@ -1,5 +1,6 @@
 package org.jwsp.host.base;
 
+import org.jwsp.bindings.CallerMemory;
 import static org.jwsp.bindings.windows.ws2spi_h.*;
 
 import java.lang.foreign.Arena;
@@ -33,8 +34,6 @@ import org.jwsp.kernel.KernelPort;
  */
 final class TransferCalls {
 
-    /** The caller's memory, at the addresses it passed. */
-    private static final MemorySegment EVERYTHING = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
 
     private final BaseProvider provider;
 
@@ -101,10 +100,10 @@ final class TransferCalls {
         if (flags == 0) {
             return fail(lpErrno, WSAEFAULT());
         }
-        int r = transfer(IoRequest.RECEIVE, s, lpBuffers, count, lpReceived, EVERYTHING.get(ValueLayout.JAVA_INT_UNALIGNED, flags),
+        int r = transfer(IoRequest.RECEIVE, s, lpBuffers, count, lpReceived, CallerMemory.getInt(flags),
                 lpOverlapped, routine, lpThreadId, lpErrno, lpFrom, 0, lpFromlen);
         if (r == 0) {
-            EVERYTHING.set(ValueLayout.JAVA_INT_UNALIGNED, flags, 0);
+            CallerMemory.putInt(flags, 0);
         }
         return r;
     }
@@ -166,7 +165,7 @@ final class TransferCalls {
             }
             boolean from = !send && lpTo != 0 && !sock.isStream();
             if (from) {
-                if (lpFromlen == 0 || EVERYTHING.get(ValueLayout.JAVA_INT_UNALIGNED, lpFromlen) < SockAddrs.windowsSize(sock.af)) {
+                if (lpFromlen == 0 || CallerMemory.getInt(lpFromlen) < SockAddrs.windowsSize(sock.af)) {
                     return fail(lpErrno, WSAEFAULT());
                 }
                 to = CallScratch.current().address; // the kernel writes the source here (msg_name)
@@ -193,7 +192,7 @@ final class TransferCalls {
             if (from) {
                 SockAddrs.toWindows(to, MemorySegment.ofAddress(lpTo), MemorySegment.ofAddress(lpFromlen));
             }
-            EVERYTHING.set(ValueLayout.JAVA_INT_UNALIGNED, lpBytes, (int) r);
+            CallerMemory.putInt(lpBytes, (int) r);
             return 0;
         } finally {
             sock.release(); // the fd stays open (and its number ours) until every call inside it left
@@ -328,8 +327,8 @@ final class TransferCalls {
                     }
                 }
             }
-            EVERYTHING.set(ValueLayout.JAVA_INT_UNALIGNED, lpcbTransfer.address(), OverlappedStatus.bytes(ov));
-            EVERYTHING.set(ValueLayout.JAVA_INT_UNALIGNED, lpdwFlags.address(), 0);
+            CallerMemory.putInt(lpcbTransfer.address(), OverlappedStatus.bytes(ov));
+            CallerMemory.putInt(lpdwFlags.address(), 0);
             int error = OverlappedStatus.error(ov);
             if (error != 0) {
                 fail(lpErrno, error);

@@ -2,39 +2,28 @@ package org.jwsp.host.catalog;
 
 import static org.jwsp.bindings.windows.ws2spi_h.*;
 
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-import org.jwsp.bindings.windows.LPWPUGETPROVIDERPATH;
 import org.jwsp.bindings.windows.WSAPROTOCOLCHAIN;
 import org.jwsp.bindings.windows.WSAPROTOCOL_INFOW;
 import org.jwsp.host.base.BaseProvider;
-import org.jwsp.host.kernel.LinuxKernelPort;
-import org.jwsp.host.upcall.UpcallFaults;
-import org.jwsp.host.upcall.WsaErrors;
-import org.jwsp.host.upcall.Ws2Exports;
 
 /**
  * The host's Winsock catalog: the ordered list of {@link CatalogEntry}s that {@code WSCEnumProtocols}
  * returns and {@code Ws2.socket} chooses from (first match wins, as on Windows). It starts with the
- * four base entries (TCP and UDP over IPv4 and IPv6, provider {@link BaseProvider}); a layered
- * provider is installed over them with {@link #install}, which adds its hidden layered entry and one
- * protocol chain per entry it layers over, in front of the catalog.
+ * four base entries (TCP and UDP over IPv4 and IPv6, provider {@link BaseProvider}). Nothing else
+ * writes it but ws2_32's catalog exports ({@link CatalogExports}: {@code WSCInstallProvider},
+ * {@code WSCDeinstallProvider}, {@code WSCWriteProviderOrder}), which the installer calls through
+ * native pointers exactly as it calls ws2_32 on Windows: so a layered provider gets into the host's
+ * catalog only the way it gets into Windows'.
  *
- * <p>Also answers the two ws2_32 exports a layered provider uses to find the next provider of its
- * chain, registered under {@code procAddress("ws2_32.dll", ...)}: {@code WSCEnumProtocols} and
- * {@code WSCGetProviderPath}.
- *
- * <p>One per process ({@link #system()}); thread-safe (copy-on-write list). Each entry owns its native
- * {@code WSAPROTOCOL_INFOW}; the export stubs live for the process.
+ * <p>One per process ({@link #system()}); thread-safe (copy-on-write list, writers synchronized).
+ * Each entry owns its native {@code WSAPROTOCOL_INFOW}, freed when its provider is deinstalled; the
+ * export stubs live for the process.
  */
 public final class Catalog {
 
@@ -101,177 +90,63 @@ public final class Catalog {
     }
 
     /**
-     * Installs a layered provider ({@code WSCInstallProviderAndChains}): registers
-     * {@code wspStartup} as {@code procAddress(modulePath, "WSPStartup")}, adds its hidden layered entry
-     * ({@code ChainLen} 0) and, for each entry in {@code over}, a chain {@code [layered, over's chain...]}
-     * that takes over's address family, type and protocol. The chains go to the front of the catalog
-     * in the order given, so {@code Ws2.socket} picks them before what they layer over.
+     * {@code WSCInstallProvider}'s effect once the export has checked its arguments: gives each entry
+     * the next catalog id (a base entry's {@code ChainEntries[0]} too) and appends them in order.
      *
-     * @param modulePath  the provider's "DLL path" ({@code WSCGetProviderPath} answers it for {@code providerId})
-     * @param wspStartup  the provider's {@code WSPStartup} (an upcall stub or a C function)
-     * @param providerId  the provider's GUID, written in its layered and chain entries
-     * @param name        {@code szProtocol} of the layered entry; chains are named {@code name + " over " + base}
-     * @param over        catalog ids of the entries to layer over (base entries or other chains)
+     * @return the catalog ids given, in the order of {@code added}
      */
-    public synchronized InstalledProvider install(String modulePath, MemorySegment wspStartup, UUID providerId, String name,
-                                                  int... over) {
-        LinuxKernelPort.instance().registerExport(modulePath, "WSPStartup", wspStartup);
-        CatalogEntry first = entry(over.length > 0 ? over[0] : BASE_TCP_V4);
-        if (first == null) {
-            throw new IllegalArgumentException("no catalog entry " + over[0]);
+    synchronized int[] append(List<CatalogEntry> added) {
+        int[] ids = new int[added.size()];
+        for (int k = 0; k < ids.length; k++) {
+            MemorySegment info = added.get(k).protocolInfo();
+            ids[k] = nextId++;
+            WSAPROTOCOL_INFOW.dwCatalogEntryId(info, ids[k]);
+            if (added.get(k).chainLength() == BASE_PROTOCOL()) {
+                WSAPROTOCOLCHAIN.ChainEntries(WSAPROTOCOL_INFOW.ProtocolChain(info), 0, ids[k]);
+            }
         }
-        CatalogEntry layered = copyOf(first, modulePath, providerId);
-        int layeredId = nextId++;
-        MemorySegment li = layered.protocolInfo();
-        WSAPROTOCOL_INFOW.dwCatalogEntryId(li, layeredId);
-        WSAPROTOCOL_INFOW.dwProviderFlags(li, WSAPROTOCOL_INFOW.dwProviderFlags(li) | PFL_HIDDEN());
-        WSAPROTOCOLCHAIN.ChainLen(WSAPROTOCOL_INFOW.ProtocolChain(li), LAYERED_PROTOCOL());
-        WSAPROTOCOLCHAIN.ChainEntries(WSAPROTOCOL_INFOW.ProtocolChain(li), 0, layeredId);
-        layered.setName(name);
-        List<CatalogEntry> chains = new ArrayList<>();
-        for (int target : over) {
-            CatalogEntry below = entry(target);
-            if (below == null || below.chainLength() == LAYERED_PROTOCOL()
-                    || Math.max(1, below.chainLength()) + 1 > MAX_PROTOCOL_CHAIN()) {
-                throw new IllegalArgumentException("cannot layer over catalog entry " + target);
-            }
-            CatalogEntry chain = copyOf(below, modulePath, providerId);
-            MemorySegment ci = chain.protocolInfo();
-            WSAPROTOCOL_INFOW.dwCatalogEntryId(ci, nextId++);
-            MemorySegment pc = WSAPROTOCOL_INFOW.ProtocolChain(ci);
-            int belowLength = below.chainLength() == BASE_PROTOCOL() ? 1 : below.chainLength();
-            WSAPROTOCOLCHAIN.ChainLen(pc, belowLength + 1);
-            WSAPROTOCOLCHAIN.ChainEntries(pc, 0, layeredId);
-            for (int k = 0; k < belowLength; k++) {
-                WSAPROTOCOLCHAIN.ChainEntries(pc, k + 1, below.chainLength() == BASE_PROTOCOL() ? target : below.chainEntry(k));
-            }
-            chain.setName(name + " over " + below.name());
-            chains.add(chain);
+        entries.addAll(added);
+        return ids;
+    }
+
+    /** {@code WSCDeinstallProvider}'s effect: removes and frees every entry of {@code providerId}; false if there was none. */
+    synchronized boolean remove(UUID providerId) {
+        List<CatalogEntry> gone = entries.stream().filter(e -> e.providerId().equals(providerId)).toList();
+        entries.removeAll(gone);
+        gone.forEach(CatalogEntry::close);
+        return !gone.isEmpty();
+    }
+
+    /** {@code WSCWriteProviderOrder}'s effect: false (and nothing changed) unless {@code ids} is a permutation of every id. */
+    synchronized boolean reorder(int[] ids) {
+        if (ids.length != entries.size()) {
+            return false;
         }
-        entries.addAll(0, chains);
-        entries.add(layered);
-        return new InstalledProvider(this, modulePath, layered, List.copyOf(chains));
-    }
-
-    private static CatalogEntry copyOf(CatalogEntry from, String modulePath, UUID providerId) {
-        CatalogEntry e = new CatalogEntry(modulePath);
-        e.protocolInfo().copyFrom(from.protocolInfo());
-        Guids.write(providerId, WSAPROTOCOL_INFOW.ProviderId(e.protocolInfo()));
-        return e;
-    }
-
-    /** Removes an installed provider's entries and its module ({@code WSCDeinstallProvider}). */
-    synchronized void uninstall(InstalledProvider p) {
-        entries.remove(p.layered());
-        entries.removeAll(p.chains());
-        p.layered().close();
-        p.chains().forEach(CatalogEntry::close);
-        LinuxKernelPort.instance().unregisterModule(p.modulePath());
-    }
-
-    // ---- ws2_32 exports ---------------------------------------------------------------------
-
-    /** {@code int WSCEnumProtocols(LPINT lpiProtocols, LPWSAPROTOCOL_INFOW lpProtocolBuffer, LPDWORD lpdwBufferLength, LPINT lpErrno)}. */
-    int enumProtocols(MemorySegment lpiProtocols, MemorySegment buffer, MemorySegment lpLength, MemorySegment lpErrno) {
-        try {
-            if (lpLength.address() == 0) {
-                WsaErrors.set(lpErrno, WSAEFAULT());
-                return SOCKET_ERROR();
-            }
-            List<CatalogEntry> chosen = new ArrayList<>();
-            for (CatalogEntry e : entries) {
-                if (lpiProtocols.address() == 0 || listed(lpiProtocols, e.protocol())) {
-                    chosen.add(e);
-                }
-            }
-            MemorySegment length = lpLength.reinterpret(4);
-            long needed = chosen.size() * WSAPROTOCOL_INFOW.sizeof();
-            if (buffer.address() == 0 || Integer.toUnsignedLong(length.get(ValueLayout.JAVA_INT, 0)) < needed) {
-                length.set(ValueLayout.JAVA_INT, 0, (int) needed);
-                WsaErrors.set(lpErrno, WSAENOBUFS());
-                return SOCKET_ERROR();
-            }
-            MemorySegment out = buffer.reinterpret(needed);
-            for (int k = 0; k < chosen.size(); k++) {
-                WSAPROTOCOL_INFOW.asSlice(out, k).copyFrom(chosen.get(k).protocolInfo());
-            }
-            return chosen.size();
-        } catch (Throwable t) {
-            UpcallFaults.report("WSCEnumProtocols", t, lpErrno);
-            return SOCKET_ERROR();
-        }
-    }
-
-    private static boolean listed(MemorySegment protocols, int protocol) {
-        MemorySegment p = protocols.reinterpret(Long.MAX_VALUE);
-        for (long k = 0; k < 256; k++) {
-            int v = p.getAtIndex(ValueLayout.JAVA_INT, k);
-            if (v == 0) {
+        List<CatalogEntry> ordered = new ArrayList<>(ids.length);
+        for (int id : ids) {
+            CatalogEntry e = entry(id);
+            if (e == null || ordered.contains(e)) {
                 return false;
             }
-            if (v == protocol) {
-                return true;
-            }
+            ordered.add(e);
         }
-        return false;
+        entries.clear();
+        entries.addAll(ordered);
+        return true;
     }
 
-    /** {@code int WSCGetProviderPath(LPGUID, WCHAR *path, LPINT lpProviderDllPathLen (chars), LPINT lpErrno)}. */
-    int providerPath(MemorySegment lpGuid, MemorySegment path, MemorySegment lpLength, MemorySegment lpErrno) {
-        try {
-            if (lpGuid.address() == 0 || lpLength.address() == 0) {
-                WsaErrors.set(lpErrno, WSAEFAULT());
-                return SOCKET_ERROR();
-            }
-            UUID id = Guids.read(lpGuid.reinterpret(org.jwsp.bindings.windows.GUID.sizeof()));
-            String module = null;
-            for (CatalogEntry e : entries) {
-                if (e.providerId().equals(id)) {
-                    module = e.modulePath();
-                    break;
-                }
-            }
-            if (module == null) {
-                WsaErrors.set(lpErrno, WSAEINVAL());
-                return SOCKET_ERROR();
-            }
-            MemorySegment length = lpLength.reinterpret(4);
-            int chars = module.length() + 1;
-            if (path.address() == 0 || length.get(ValueLayout.JAVA_INT, 0) < chars) {
-                length.set(ValueLayout.JAVA_INT, 0, chars);
-                WsaErrors.set(lpErrno, WSAEFAULT());
-                return SOCKET_ERROR();
-            }
-            MemorySegment out = path.reinterpret(chars * 2L);
-            for (int k = 0; k < module.length(); k++) {
-                out.setAtIndex(ValueLayout.JAVA_CHAR_UNALIGNED, k, module.charAt(k));
-            }
-            out.setAtIndex(ValueLayout.JAVA_CHAR_UNALIGNED, module.length(), (char) 0);
-            length.set(ValueLayout.JAVA_INT, 0, chars);
-            return 0;
-        } catch (Throwable t) {
-            UpcallFaults.report("WSCGetProviderPath", t, lpErrno);
-            return SOCKET_ERROR();
-        }
+    /** Whether an entry of {@code providerId} is in the catalog. */
+    boolean has(UUID providerId) {
+        return entries.stream().anyMatch(e -> e.providerId().equals(providerId));
     }
 
-    /** Registers {@code WSCEnumProtocols} and {@code WSCGetProviderPath} under ws2_32.dll. */
-    private static final class CatalogExports {
-        static void register(Catalog c) {
-            Ws2Exports.register();
-            LinuxKernelPort k = LinuxKernelPort.instance();
-            FunctionDescriptor enumDescriptor = FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
-                    ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS);
-            try {
-                var handle = MethodHandles.lookup().findVirtual(Catalog.class, "enumProtocols", MethodType.methodType(int.class,
-                        MemorySegment.class, MemorySegment.class, MemorySegment.class, MemorySegment.class)).bindTo(c);
-                k.registerExport(Ws2Exports.MODULE, "WSCEnumProtocols",
-                        Linker.nativeLinker().upcallStub(handle, enumDescriptor, java.lang.foreign.Arena.global()));
-            } catch (ReflectiveOperationException e) {
-                throw new IllegalStateException(e);
+    /** The module path of {@code providerId}'s first entry, or null. */
+    String modulePath(UUID providerId) {
+        for (CatalogEntry e : entries) {
+            if (e.providerId().equals(providerId)) {
+                return e.modulePath();
             }
-            k.registerExport(Ws2Exports.MODULE, "WSCGetProviderPath",
-                    LPWPUGETPROVIDERPATH.allocate(c::providerPath, java.lang.foreign.Arena.global()));
         }
+        return null;
     }
 }

@@ -1,20 +1,20 @@
 /**
- * ws2_32 as a program sees it: the Winsock {@link org.jwsp.host.catalog.Catalog} (base entries;
- * {@code install} adds a layered provider and its protocol chains) and
- * {@link org.jwsp.host.ws2.Ws2}, the client calls, each going to the chosen provider's
- * {@code WSPPROC_TABLE} through its native function pointers.
+ * ws2_32 as a program and an installer see it: the Winsock {@link org.jwsp.host.catalog.Catalog}
+ * (four base entries) and its five catalog exports under {@code procAddress("ws2_32.dll", ...)}
+ * ({@code WSCEnumProtocols}, {@code WSCGetProviderPath}, {@code WSCInstallProvider},
+ * {@code WSCDeinstallProvider}, {@code WSCWriteProviderOrder}); {@link org.jwsp.host.ws2.Ws2}, the
+ * client calls, goes to the chosen provider's {@code WSPPROC_TABLE} through its native pointers.
  *
- * <p>Installing a layered provider over the base TCP/IPv4 entry and driving it as a program would:
+ * <p>A layered provider gets into this catalog the way it gets into Windows': jwsp's installer
+ * ({@code org.jwsp.windows.install.Installer} and {@code LayeredInstall}, in the provider jar) calls
+ * the catalog exports through their native pointers. The host's stand-in for the provider DLL is a
+ * module of {@code LinuxKernelPort}'s registry:
  * <pre>{@code
- * MemorySegment startup = LPWSPSTARTUP.allocate(myProvider::wspStartup, arena);   // or a C symbol
- * try (InstalledProvider lsp = Catalog.system().install("C:\\jwsp\\jwsp.dll", startup, JWSP_GUID,
- *          "jwsp over TCP/IP", Catalog.BASE_TCP_V4);
+ * LinuxKernelPort.instance().registerExport("C:\jwsp\jwsp.dll", "WSPStartup", LayeredProvider.startupStub());
+ * try (InstalledLayer lsp = LayeredInstall.jwsp(Ws2CatalogExports.ofThisProcess(), "C:\jwsp\jwsp.dll", "jwsp");
  *      Ws2 ws2 = Ws2.startup(Catalog.system())) {
- *     long s = ws2.socket(AF_INET(), SOCK_STREAM(), IPPROTO_TCP(), WSA_FLAG_OVERLAPPED()); // the chain
- *     ws2.connect(s, SockAddr.loopback(AF_INET(), port, arena), 16);
- *     ws2.send(s, wsabufs, n, MemorySegment.NULL, 0, overlapped, completionRoutine);     // WSA_IO_PENDING
- *     ws2.sleepEx(KernelPort.INFINITE, true);                                             // routine runs
- *     ws2.closesocket(s);
+ *     long s = ws2.socket(AF_INET(), SOCK_STREAM(), IPPROTO_TCP(), WSA_FLAG_OVERLAPPED()); // jwsp's chain
+ *     ...
  * }
  * }</pre>
  * The provider's {@code WSPStartup} receives the chain entry's {@code WSAPROTOCOL_INFOW} and the

@@ -1,5 +1,6 @@
 package org.jwsp.host.kernel;
 
+import org.jwsp.bindings.CallerMemory;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -41,11 +42,6 @@ public final class CompletionPortObject implements KernelObject {
     static final long TAG_CANCEL = 3;
 
     private static final long ENTRY_SIZE = OVERLAPPED_ENTRY.sizeof();
-    /**
-     * The whole address space, to read a completed {@code OVERLAPPED} at its CQE's address without
-     * making a segment per completion; the address was checked 8-byte aligned at submission.
-     */
-    private static final MemorySegment EVERYTHING = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
     private static volatile OverlappedCompletion overlappedCompletion;
 
     private final IoUring ring;
@@ -246,8 +242,8 @@ public final class CompletionPortObject implements KernelObject {
         if (key == OverlappedCompletion.NO_ENTRY) {
             return IoUring.CqeSink.CONSUMED;
         }
-        write(key, userData, EVERYTHING.get(OVERLAPPED.Internal$layout(), userData + OVERLAPPED.Internal$offset()),
-                (int) EVERYTHING.get(OVERLAPPED.InternalHigh$layout(), userData + OVERLAPPED.InternalHigh$offset()));
+        write(key, userData, CallerMemory.getAlignedLong(userData + OVERLAPPED.Internal$offset()),
+                (int) CallerMemory.getAlignedLong(userData + OVERLAPPED.InternalHigh$offset()));
         return IoUring.CqeSink.PRODUCED;
     }
 

@@ -2,19 +2,17 @@ package org.jwsp.host.kernel;
 
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 
+import org.jwsp.bindings.CapturedErrno;
 import org.jwsp.bindings.linux.linux_h;
 
 /**
  * The host's downcalls into glibc and the two io_uring system calls, each returning the
- * kernel's convention: a non-negative result, or {@code -errno}. errno is captured with
- * {@code Linker.Option.captureCallState("errno")} into a per-thread state segment (owned by an
+ * kernel's convention: a non-negative result, or {@code -errno}. errno is captured the one way
+ * jwsp captures it, {@link CapturedErrno}, into a per-thread state segment (owned by an
  * automatic arena, freed with the thread's {@link ThreadLocal} value).
  *
  * <p>Called from any thread: application threads in upcalls, completion threads, tests. No call
@@ -24,12 +22,8 @@ import org.jwsp.bindings.linux.linux_h;
 public final class Libc {
 
     private static final Linker LINKER = Linker.nativeLinker();
-    private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO =
-            CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno")).withInvokeExactBehavior();
-    private static final Linker.Option WITH_ERRNO = Linker.Option.captureCallState("errno");
     private static final ThreadLocal<MemorySegment> STATE =
-            ThreadLocal.withInitial(() -> java.lang.foreign.Arena.ofAuto().allocate(CAPTURE));
+            ThreadLocal.withInitial(() -> CapturedErrno.allocate(java.lang.foreign.Arena.ofAuto()));
 
     private static final MethodHandle SOCKET = errno(linux_h.socket$address(), linux_h.socket$descriptor());
     private static final MethodHandle BIND = errno(linux_h.bind$address(), linux_h.bind$descriptor());
@@ -49,22 +43,22 @@ public final class Libc {
     private static final MethodHandle MMAP = errno(linux_h.mmap$address(), linux_h.mmap$descriptor());
     private static final MethodHandle MUNMAP = errno(linux_h.munmap$address(), linux_h.munmap$descriptor());
     /** {@code fcntl(int, int, ...)} with one variadic {@code int}. */
-    private static final MethodHandle FCNTL = LINKER.downcallHandle(linux_h.fcntl.address(),
+    private static final MethodHandle FCNTL = CapturedErrno.downcall(linux_h.fcntl.address(),
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT),
-            Linker.Option.firstVariadicArg(2), WITH_ERRNO);
+            Linker.Option.firstVariadicArg(2));
     /** {@code read}/{@code write} without errno: only used on eventfds, where failure means "nothing to read". */
     private static final MethodHandle READ = LINKER.downcallHandle(linux_h.read$address(), linux_h.read$descriptor());
     private static final MethodHandle WRITE = LINKER.downcallHandle(linux_h.write$address(), linux_h.write$descriptor());
     private static final MethodHandle GETTID = LINKER.downcallHandle(linux_h.gettid$address(), linux_h.gettid$descriptor());
     /** {@code syscall(__NR_io_uring_setup, unsigned entries, struct io_uring_params *)}. */
-    private static final MethodHandle IO_URING_SETUP = LINKER.downcallHandle(linux_h.syscall.address(),
+    private static final MethodHandle IO_URING_SETUP = CapturedErrno.downcall(linux_h.syscall.address(),
             FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS),
-            Linker.Option.firstVariadicArg(1), WITH_ERRNO);
+            Linker.Option.firstVariadicArg(1));
     /** {@code syscall(__NR_io_uring_enter, fd, to_submit, min_complete, flags, argp, argsz)}. */
-    private static final MethodHandle IO_URING_ENTER = LINKER.downcallHandle(linux_h.syscall.address(),
+    private static final MethodHandle IO_URING_ENTER = CapturedErrno.downcall(linux_h.syscall.address(),
             FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
                     ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG),
-            Linker.Option.firstVariadicArg(1), WITH_ERRNO);
+            Linker.Option.firstVariadicArg(1));
     /**
      * The same call without errno capture, tried first. The capture costs the JDK a per-call slice
      * of the state segment that only C2's escape analysis removes, and io_uring_enter is on every
@@ -79,11 +73,11 @@ public final class Libc {
     }
 
     private static MethodHandle errno(MemorySegment address, FunctionDescriptor descriptor) {
-        return LINKER.downcallHandle(address, descriptor, WITH_ERRNO);
+        return CapturedErrno.downcall(address, descriptor);
     }
 
     private static int fail(MemorySegment state) {
-        return -(int) ERRNO.get(state, 0L);
+        return -CapturedErrno.errno(state);
     }
 
     private static AssertionError unreachable(Throwable t) {

@@ -1,5 +1,6 @@
 package org.jwsp.host.upcall;
 
+import org.jwsp.bindings.CallerMemory;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -31,7 +32,6 @@ public final class OverlappedStatus {
     /** {@code WSS_OPERATION_IN_PROGRESS} = {@code STATUS_PENDING}. */
     public static final long IN_PROGRESS = 0x103L;
 
-    private static final MemorySegment EVERYTHING = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
     private static final long INTERNAL = OVERLAPPED.Internal$offset();
     private static final long INTERNAL_HIGH = OVERLAPPED.InternalHigh$offset();
     private static final long OFFSET = OVERLAPPED.Offset$offset();
@@ -42,43 +42,43 @@ public final class OverlappedStatus {
 
     /** <em>Hot.</em> The base provider's request slot + 1 (0 when it owns no operation here). */
     public static int requestSlot(long ov) {
-        return EVERYTHING.get(OVERLAPPED.Offset$layout(), ov + OFFSET);
+        return CallerMemory.getInt(ov + OFFSET);
     }
 
     public static void requestSlot(long ov, int slotPlusOne) {
-        EVERYTHING.set(OVERLAPPED.Offset$layout(), ov + OFFSET, slotPlusOne);
+        CallerMemory.putInt(ov + OFFSET, slotPlusOne);
     }
 
     public static void pending(long ov) {
-        EVERYTHING.set(OVERLAPPED.InternalHigh$layout(), ov + INTERNAL_HIGH, 0L);
-        EVERYTHING.set(OVERLAPPED.Internal$layout(), ov + INTERNAL, IN_PROGRESS);
+        CallerMemory.putAlignedLong(ov + INTERNAL_HIGH, 0L);
+        CallerMemory.putAlignedLong(ov + INTERNAL, IN_PROGRESS);
     }
 
     public static void complete(long ov, int wsaError, int bytes) {
-        EVERYTHING.set(OVERLAPPED.InternalHigh$layout(), ov + INTERNAL_HIGH, bytes & 0xFFFFFFFFL);
-        EVERYTHING.set(OVERLAPPED.Internal$layout(), ov + INTERNAL, wsaError & 0xFFFFFFFFL);
+        CallerMemory.putAlignedLong(ov + INTERNAL_HIGH, bytes & 0xFFFFFFFFL);
+        CallerMemory.putAlignedLong(ov + INTERNAL, wsaError & 0xFFFFFFFFL);
     }
 
     public static boolean isPending(long ov) {
-        return EVERYTHING.get(OVERLAPPED.Internal$layout(), ov + INTERNAL) == IN_PROGRESS;
+        return CallerMemory.getAlignedLong(ov + INTERNAL) == IN_PROGRESS;
     }
 
     /** {@code Internal} as the Winsock code it holds once completed. */
     public static int error(long ov) {
-        return (int) EVERYTHING.get(OVERLAPPED.Internal$layout(), ov + INTERNAL);
+        return (int) CallerMemory.getAlignedLong(ov + INTERNAL);
     }
 
     public static int bytes(long ov) {
-        return (int) EVERYTHING.get(OVERLAPPED.InternalHigh$layout(), ov + INTERNAL_HIGH);
+        return (int) CallerMemory.getAlignedLong(ov + INTERNAL_HIGH);
     }
 
     /** The {@code hEvent} handle with its low bit (Windows' "do not queue to the port" flag) cleared. */
     public static long event(long ov) {
-        return EVERYTHING.get(ValueLayout.JAVA_LONG, ov + EVENT) & ~1L;
+        return CallerMemory.getAlignedLong(ov + EVENT) & ~1L;
     }
 
     /** True if the low bit of {@code hEvent} asks that no completion packet be queued to a port. */
     public static boolean skipsPort(long ov) {
-        return (EVERYTHING.get(ValueLayout.JAVA_LONG, ov + EVENT) & 1L) != 0;
+        return (CallerMemory.getAlignedLong(ov + EVENT) & 1L) != 0;
     }
 }

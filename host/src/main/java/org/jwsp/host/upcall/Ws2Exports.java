@@ -12,7 +12,8 @@ import org.jwsp.host.kernel.LinuxKernelPort;
 /**
  * The ws2_32 exports a provider calls directly, found by name the way {@code GetProcAddress(ws2_32)}
  * finds them: {@code procAddress("ws2_32.dll", "WPUCompleteOverlappedRequest")} is registered here;
- * {@code WSCEnumProtocols} and {@code WSCGetProviderPath} by the catalog, which answers them.
+ * the catalog functions ({@code WSCEnumProtocols}, {@code WSCInstallProvider}, ...) by the catalog
+ * ({@code org.jwsp.host.catalog.CatalogExports}), which answers them.
  *
  * <p>{@code WPUCompleteOverlappedRequest(s, lpOverlapped, dwError, cbTransferred, lpErrno)}: writes
  * {@code Internal} = {@code dwError} and {@code InternalHigh} = {@code cbTransferred}

@@ -1,5 +1,6 @@
 package org.jwsp.host.upcall;
 
+import org.jwsp.bindings.CallerMemory;
 import static org.jwsp.bindings.windows.ws2spi_h.*;
 
 import java.lang.foreign.MemorySegment;
@@ -93,12 +94,11 @@ public final class WsaErrors {
         return WSASYSCALLFAILURE();
     }
 
-    private static final MemorySegment EVERYTHING = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
 
     /** <em>Hot.</em> Writes {@code code} to the caller's {@code LPINT lpErrno} at {@code address}, if it is not 0. */
     public static void set(long lpErrno, int code) {
         if (lpErrno != 0) {
-            EVERYTHING.set(ValueLayout.JAVA_INT_UNALIGNED, lpErrno, code);
+            CallerMemory.putInt(lpErrno, code);
         }
     }
 

@@ -61,6 +61,47 @@ public final class CatalogListing {
         return out.toString();
     }
 
+    /**
+     * One line per entry, in catalog order, under a header: catalog ID, the chain (top layer
+     * first), the kind of entry, {@code dwServiceFlags1}, {@code dwProviderFlags}, the DLL path and
+     * the description. Columns are as wide as their longest value.
+     */
+    public static String brief(MemorySegment[] entries, CatalogSource source) {
+        java.util.List<String[]> rows = new java.util.ArrayList<>();
+        rows.add(new String[] {"ID", "Chain", "Type", "Service", "Provider", "Path", "Description"});
+        for (MemorySegment entry : entries) {
+            int[] chain = ProtocolInfo.chain(entry);
+            String path = source.providerPath(entry);
+            rows.add(new String[] {
+                Integer.toUnsignedString(ProtocolInfo.catalogId(entry)),
+                chain.length == 0 ? "-" : Arrays.stream(chain).mapToObj(Integer::toUnsignedString)
+                        .collect(Collectors.joining(":")),
+                switch (ProtocolInfo.chainLength(entry)) {
+                    case 0 -> "layered";
+                    case 1 -> "base";
+                    default -> "chain";
+                },
+                String.format(Locale.ROOT, "0x%x", WSAPROTOCOL_INFOW.dwServiceFlags1(entry)),
+                String.format(Locale.ROOT, "0x%x", WSAPROTOCOL_INFOW.dwProviderFlags(entry)),
+                path == null ? "(unknown)" : path,
+                ProtocolInfo.name(entry)});
+        }
+        int[] width = new int[rows.getFirst().length];
+        for (String[] row : rows) {
+            for (int c = 0; c < row.length; c++) {
+                width[c] = Math.max(width[c], row[c].length());
+            }
+        }
+        StringBuilder out = new StringBuilder();
+        for (String[] row : rows) {
+            for (int c = 0; c < row.length; c++) {
+                out.append(c == row.length - 1 ? row[c] : row[c] + " ".repeat(width[c] - row[c].length() + 2));
+            }
+            out.append('\n');
+        }
+        return out.toString();
+    }
+
     /** netsh's words for the three kinds of entry. */
     static String entryType(int chainLength) {
         return switch (chainLength) {

@@ -7,8 +7,8 @@ import java.lang.foreign.MemorySegment;
  * A Winsock protocol catalog that can be read: the entries {@code WSCEnumProtocols} gives, in
  * catalog order, as {@code WSAPROTOCOL_INFOW} segments.
  *
- * <p>Implementations: {@link WinsockCatalog} (Windows, ws2_32) and, on Linux, the host's catalog,
- * read through its ws2_32 exports ({@link Ws2CatalogExports#ofThisProcess()}). Called by {@link Installer} on the main thread.
+ * <p>Implementation: {@link Ws2CatalogExports}, over ws2_32 on Windows and over the Linux host's
+ * exports ({@link Ws2CatalogExports#ofThisProcess()}). Called by {@link Installer} on the main thread.
  */
 public interface CatalogSource {
 

@@ -13,13 +13,14 @@ import org.jwsp.windows.install.InstallerOptions.Command;
  * TCP/UDP-over-IPv4/IPv6 providers of the 64-bit Winsock catalog, removes it again leaving the
  * catalog as it was, and lists the catalog like {@code netsh winsock show catalog}.
  *
- * <p>Install: enumerate; refuse if jwsp is there already; choose the bases
- * ({@link ProtocolChains#basesToLayerOver}); install the hidden layered entry under
- * {@link ProviderId#JWSP_LAYERED}; enumerate again for the catalog id Windows gave it; install one
- * chain per base under {@link ProviderId#JWSP_CHAINS}; write the order with the chains first. If
- * any step fails, what was added is removed again. Uninstall removes both ids (chains first) and
- * checks nothing of jwsp is left; since install only appended entries and moved its own to the
- * front, the others are then exactly where they were.
+ * <p>The catalog is Windows x64's ({@link WinsockCatalog}) or, on any other system, the Linux
+ * host's in this process ({@link Ws2CatalogExports#ofThisProcess()}); both are
+ * {@link Ws2CatalogExports} over ws2_32's catalog functions, and the mechanics are
+ * {@link LayeredInstall}'s and {@link ProtocolChains}', so the host runs exactly what Windows runs.
+ * What differs: the provider DLL check ({@link ProviderDll} on Windows, {@link HostProviderModule}
+ * on the host) and elevation (the host's catalog belongs to this process and is always writable).
+ * Uninstall refuses while another provider is layered over jwsp, and checks nothing of jwsp is
+ * left afterwards.
  *
  * <p>Every refusal is one {@link InstallerError} (the exit code) with a one-line reason on stderr.
  * Runs on the caller's thread; every native allocation lives in one confined arena per command.
@@ -50,7 +51,8 @@ public final class Installer {
             switch (options.command()) {
                 case INSTALL -> install(options, out);
                 case UNINSTALL -> uninstall(out);
-                case LIST -> list(out);
+                case LIST -> list(out, options.brief());
+                case HELP -> out.print(options.text());
             }
             return 0;
         } catch (InstallerFailure f) {
@@ -64,55 +66,11 @@ public final class Installer {
     }
 
     private void install(InstallerOptions options, PrintStream out) {
-        String dll = ProviderDll.check(options.dll());
-        WritableCatalog catalog = writableCatalog(Command.INSTALL);
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment[] before = catalog.protocols(arena);
-            JwspEntries present = JwspEntries.in(before);
-            if (present.installed()) {
-                throw new InstallerFailure(InstallerError.ALREADY_INSTALLED, "jwsp's entries are in the catalog ("
-                        + JwspEntries.describe(present.layered()) + describeMore(present.chains())
-                        + "); run 'jwsp uninstall' first");
-            }
-            List<MemorySegment> bases = ProtocolChains.basesToLayerOver(before);
-            if (bases.isEmpty()) {
-                throw new InstallerFailure(InstallerError.NO_BASE_PROVIDERS, "the catalog has no visible base"
-                        + " provider for TCP or UDP over IPv4 or IPv6 (see 'jwsp list')");
-            }
-            catalog.install(ProviderId.JWSP_LAYERED, dll, ProtocolChains.layeredEntry(bases.getFirst(),
-                    options.name(), arena), 1);
-            try {
-                int layeredId = JwspEntries.in(catalog.protocols(arena)).layeredCatalogId();
-                if (layeredId == 0) {
-                    throw new CatalogException("WSCInstallProvider " + ProviderId.JWSP_LAYERED,
-                            "the layered entry is not in the catalog after it was installed", null);
-                }
-                catalog.install(ProviderId.JWSP_CHAINS, dll,
-                        ProtocolChains.chainEntries(bases, layeredId, options.name(), arena), bases.size());
-                catalog.writeOrder(ProtocolChains.orderWithChainsFirst(catalog.protocols(arena), layeredId));
-            } catch (CatalogException | InstallerFailure e) {
-                rollBack(catalog, arena, e);
-                throw e;
-            }
-            JwspEntries installed = JwspEntries.in(catalog.protocols(arena));
-            out.println("jwsp installed from " + dll + ": layered entry "
-                    + JwspEntries.describe(installed.layered()) + ", chains " + JwspEntries.describe(installed.chains()));
-        }
-    }
-
-    /** Removes whatever of jwsp a failed install added; a failure here is added to the first one. */
-    private static void rollBack(WritableCatalog catalog, Arena arena, RuntimeException first) {
-        JwspEntries added = JwspEntries.in(catalog.protocols(arena));
-        try {
-            if (!added.chains().isEmpty()) {
-                catalog.deinstall(ProviderId.JWSP_CHAINS);
-            }
-            if (!added.layered().isEmpty()) {
-                catalog.deinstall(ProviderId.JWSP_LAYERED);
-            }
-        } catch (CatalogException e) {
-            first.addSuppressed(e);
-        }
+        String dll = context.windowsX64() ? ProviderDll.check(options.dll()) : HostProviderModule.check(options.dll());
+        InstalledLayer installed = LayeredInstall.jwsp(writableCatalog(Command.INSTALL), dll, options.name());
+        out.println("jwsp installed from " + dll + ": layered entry " + installed.layeredCatalogId() + " ("
+                + options.name() + "), chains " + String.join(", ", installed.chains().stream()
+                        .map(c -> c.catalogId() + " (" + c.name() + ")").toList()));
     }
 
     private void uninstall(PrintStream out) {
@@ -126,15 +84,11 @@ public final class Installer {
             if (!present.layeredAbove().isEmpty()) {
                 throw new InstallerFailure(InstallerError.LAYERED_ABOVE, "these entries are layered over jwsp and"
                         + " would break: " + JwspEntries.describe(present.layeredAbove())
-                        + "; uninstall that provider first");
+                        + "; uninstall that provider first, or run 'jwsp-admin uninstall' (beside jwsp.dll), which"
+                        + " rewrites its chains without jwsp");
             }
             int removed = present.layered().size() + present.chains().size();
-            if (!present.chains().isEmpty()) {
-                catalog.deinstall(ProviderId.JWSP_CHAINS);
-            }
-            if (!present.layered().isEmpty()) {
-                catalog.deinstall(ProviderId.JWSP_LAYERED);
-            }
+            LayeredInstall.uninstall(catalog, ProviderId.JWSP_LAYERED, ProviderId.JWSP_CHAINS);
             JwspEntries left = JwspEntries.in(catalog.protocols(arena));
             if (left.installed()) {
                 throw new InstallerFailure(InstallerError.CATALOG_REFUSED, "jwsp's entries are still in the catalog"
@@ -145,11 +99,11 @@ public final class Installer {
         }
     }
 
-    private void list(PrintStream out) {
+    private void list(PrintStream out, boolean brief) {
         CatalogSource catalog = context.windowsX64() ? context.windowsCatalog().get() : context.hostCatalog().get();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment[] entries = catalog.protocols(arena);
-            out.print(CatalogListing.format(entries, catalog));
+            out.print(brief ? CatalogListing.brief(entries, catalog) : CatalogListing.format(entries, catalog));
             JwspEntries jwsp = JwspEntries.in(entries);
             out.println();
             out.println(entries.length + " catalog entries; jwsp is " + (jwsp.installed()
@@ -157,13 +111,19 @@ public final class Installer {
         }
     }
 
+    /**
+     * Windows x64's catalog (refused unless elevated), or off Windows the Linux host's, which
+     * belongs to this process alone and is always writable.
+     */
     private WritableCatalog writableCatalog(Command command) {
         if (!context.windowsX64()) {
-            throw new InstallerFailure(InstallerError.NOT_WINDOWS, command.name().toLowerCase(java.util.Locale.ROOT)
-                    + " changes the 64-bit Winsock catalog, which only Windows x64 has (this is " + context.osName()
-                    + " " + context.osArch() + "); 'jwsp list' shows the host's catalog here");
+            if (context.osName().startsWith("Windows")) {
+                throw new InstallerFailure(InstallerError.NOT_WINDOWS, command.name().toLowerCase(java.util.Locale.ROOT)
+                        + " changes the 64-bit Winsock catalog, which only Windows x64 has (this is " + context.osName()
+                        + " " + context.osArch() + "); run the installer with a 64-bit Java");
+            }
         }
-        WritableCatalog catalog = context.windowsCatalog().get();
+        WritableCatalog catalog = context.windowsX64() ? context.windowsCatalog().get() : context.hostCatalog().get();
         if (!catalog.elevated()) {
             throw new InstallerFailure(InstallerError.NOT_ELEVATED, "changing the Winsock catalog needs an"
                     + " elevated process: run from an Administrator prompt ('Run as administrator')");

@@ -10,11 +10,11 @@ import org.jwsp.bindings.windows.ws2spi_h;
  */
 public enum InstallerError {
 
-    /** Unknown command or option, or an option without its value. */
+    /** No, or an unknown, command or option; an option without its value or on the wrong command. */
     USAGE(2, "usage"),
-    /** Missing or wrong configuration: no DLL path, not a file, not an x64 DLL, bad name. */
+    /** Missing or wrong configuration: no DLL path, not a file, not an x64 DLL (on the host: no such module), bad name. */
     BAD_CONFIGURATION(3, "bad configuration"),
-    /** install/uninstall on a system without a Winsock catalog (anything but Windows x64). */
+    /** install/uninstall on Windows in a JVM that is not x64 (off Windows they go to the Linux host's catalog). */
     NOT_WINDOWS(4, "not on Windows"),
     /** The process is not elevated, or a catalog call answered WSAEACCES / ERROR_ACCESS_DENIED. */
     NOT_ELEVATED(5, "not elevated"),
@@ -26,7 +26,7 @@ public enum InstallerError {
     LAYERED_ABOVE(8, "another provider is layered over jwsp"),
     /** A catalog call failed with any other code (printed); install rolled back what it had added. */
     CATALOG_REFUSED(9, "the Winsock catalog refused"),
-    /** list off Windows without the Linux host (jwsp-host.jar) on the class path. */
+    /** Any command off Windows without the Linux host (jwsp-host.jar) on the class path. */
     NO_HOST_CATALOG(10, "no host catalog");
 
     private final int exitCode;

@@ -1,26 +1,40 @@
 package org.jwsp.windows.install;
 
+import java.util.Locale;
 import java.util.Map;
 
+import picocli.CommandLine;
+import picocli.CommandLine.Help.Ansi;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+
 /**
- * The parsed command line of {@code jwsp}:
+ * The parsed command line of {@code jwsp}, read by picocli with one syntax for every option
+ * (GNU long options: {@code --dll <path>} or {@code --dll=<path>}; {@code -h}/{@code --help} and
+ * {@code -V}/{@code --version} on every command):
  * <pre>
- *   jwsp install [--dll &lt;absolute path to the x64 provider DLL&gt;] [--name &lt;name&gt;]
+ *   jwsp install [--dll=&lt;path&gt;] [--name=&lt;name&gt;]
  *   jwsp uninstall
- *   jwsp list
+ *   jwsp list [--brief]
+ *   jwsp [COMMAND] --help
  * </pre>
  * {@code --dll} defaults to the environment variable {@code JWSP_DLL}; {@code --name} (the
  * catalog name of the layered entry, and the prefix of every chain's "&lt;name&gt; over [base]")
- * defaults to {@code jwsp}. The DLL itself is checked by {@link ProviderDll} when installing.
- * Immutable.
+ * defaults to {@code jwsp}. The DLL itself is checked when installing. {@code jwsp --help} lists
+ * every command with every option and the exit codes ({@link InstallerError}).
+ *
+ * <p>Every parse error is one {@link InstallerError#USAGE} line in jwsp's own words (picocli's
+ * exceptions are translated), followed by the synopsis. Immutable.
  */
-public record InstallerOptions(Command command, String dll, String name) {
+public record InstallerOptions(Command command, String dll, String name, boolean brief, String text) {
 
-    /** What {@code jwsp} was asked to do. */
-    public enum Command { INSTALL, UNINSTALL, LIST }
+    /** What {@code jwsp} was asked to do; {@code HELP} prints {@link #text()}. */
+    public enum Command { INSTALL, UNINSTALL, LIST, HELP }
 
-    public static final String USAGE = "usage: jwsp install [--dll <path to jwsp x64 DLL>] [--name <name>]"
-            + " | jwsp uninstall | jwsp list   (--dll defaults to %JWSP_DLL%)";
+    public static final String USAGE = "usage: jwsp install [--dll=<path to jwsp x64 DLL>] [--name=<name>]"
+            + " | jwsp uninstall | jwsp list [--brief]   ('jwsp --help' lists every option)";
     public static final String DEFAULT_NAME = "jwsp";
     /** Longest name: "name over [base name]" must still fit WSAPROTOCOL_LEN (255) with room for the base's name. */
     public static final int MAX_NAME = 64;
@@ -31,42 +45,90 @@ public record InstallerOptions(Command command, String dll, String name) {
      * @throws InstallerFailure {@link InstallerError#USAGE} or {@link InstallerError#BAD_CONFIGURATION}
      */
     public static InstallerOptions parse(String[] args, Map<String, String> environment) {
-        if (args.length == 0) {
+        CommandLine jwsp = commandLine();
+        ParseResult parsed;
+        try {
+            parsed = jwsp.parseArgs(args);
+        } catch (ParameterException e) {
+            throw usage(reason(e, jwsp));
+        }
+        if (parsed.isUsageHelpRequested()) {
+            return help(fullHelp(jwsp));
+        }
+        if (parsed.isVersionHelpRequested()) {
+            return help(version() + "\n");
+        }
+        ParseResult sub = parsed.subcommand();
+        if (sub == null) {
             throw usage("no command");
         }
-        Command command = switch (args[0]) {
-            case "install" -> Command.INSTALL;
-            case "uninstall" -> Command.UNINSTALL;
-            case "list" -> Command.LIST;
-            default -> throw usage("unknown command '" + args[0] + "'");
+        CommandLine chosen = sub.commandSpec().commandLine();
+        if (sub.isUsageHelpRequested()) {
+            return help(chosen.getUsageMessage(Ansi.OFF));
+        }
+        if (sub.isVersionHelpRequested()) {
+            return help(version() + "\n");
+        }
+        return switch (sub.commandSpec().userObject()) {
+            case InstallCommand install -> new InstallerOptions(Command.INSTALL,
+                    install.dll != null ? install.dll : environment.get("JWSP_DLL"), checkName(install.name), false, null);
+            case ListCommand list -> new InstallerOptions(Command.LIST, null, null, list.brief, null);
+            default -> new InstallerOptions(Command.UNINSTALL, null, null, false, null);
         };
-        String dll = null;
-        String name = null;
-        for (int i = 1; i < args.length; i++) {
-            String option = args[i];
-            if (!option.equals("--dll") && !option.equals("--name")) {
-                throw usage("unknown option '" + option + "'");
-            }
-            if (command != Command.INSTALL) {
-                throw usage(option + " applies to install only");
-            }
-            if (i + 1 >= args.length) {
-                throw usage(option + " needs a value");
-            }
-            String value = args[++i];
-            if (option.equals("--dll")) {
-                dll = value;
-            } else {
-                name = value;
-            }
+    }
+
+    private static InstallerOptions help(String text) {
+        return new InstallerOptions(Command.HELP, null, null, false, text);
+    }
+
+    private static CommandLine commandLine() {
+        return new CommandLine(new Jwsp()).setUsageHelpWidth(100).setAbbreviatedOptionsAllowed(false)
+                .setAbbreviatedSubcommandsAllowed(false);
+    }
+
+    /** The top command's help, then every command's, then the exit codes: every option in one page. */
+    private static String fullHelp(CommandLine jwsp) {
+        StringBuilder out = new StringBuilder(jwsp.getUsageMessage(Ansi.OFF));
+        for (CommandLine sub : jwsp.getSubcommands().values()) {
+            out.append('\n').append(sub.getUsageMessage(Ansi.OFF));
         }
-        if (command == Command.INSTALL) {
-            if (dll == null) {
-                dll = environment.get("JWSP_DLL");
-            }
-            name = checkName(name == null ? DEFAULT_NAME : name);
+        out.append("\nExit codes:\n  0   done\n");
+        for (InstallerError e : InstallerError.values()) {
+            out.append(String.format(Locale.ROOT, "  %-3d %s%n", e.exitCode(), e.meaning()));
         }
-        return new InstallerOptions(command, dll, name);
+        return out.toString();
+    }
+
+    /** picocli's refusal in jwsp's words, naming the argument. */
+    private static String reason(ParameterException e, CommandLine jwsp) {
+        CommandLine where = e.getCommandLine();
+        if (e instanceof CommandLine.MissingParameterException missing && !missing.getMissing().isEmpty()
+                && missing.getMissing().getFirst() instanceof OptionSpec option) {
+            return option.longestName() + " needs a value";
+        }
+        if (e instanceof CommandLine.UnmatchedArgumentException unmatched && !unmatched.getUnmatched().isEmpty()) {
+            String arg = unmatched.getUnmatched().getFirst();
+            String option = arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg;
+            if (where == jwsp && !arg.startsWith("-")) {
+                return "unknown command '" + arg + "'" + suggestion(unmatched);
+            }
+            for (CommandLine other : jwsp.getSubcommands().values()) {
+                if (other != where && other.getCommandSpec().findOption(option) != null) {
+                    return option + " applies to " + other.getCommandName() + " only";
+                }
+            }
+            return (arg.startsWith("-") ? "unknown option '" : "unexpected argument '") + arg + "'" + suggestion(unmatched);
+        }
+        return e.getMessage();
+    }
+
+    private static String suggestion(CommandLine.UnmatchedArgumentException e) {
+        return e.getSuggestions().isEmpty() ? "" : " (did you mean '" + e.getSuggestions().getFirst() + "'?)";
+    }
+
+    private static String version() {
+        String v = InstallerOptions.class.getPackage().getImplementationVersion();
+        return "jwsp installer " + (v != null ? v : "(development build)");
     }
 
     private static String checkName(String name) {
@@ -80,4 +142,46 @@ public record InstallerOptions(Command command, String dll, String name) {
     private static InstallerFailure usage(String reason) {
         return new InstallerFailure(InstallerError.USAGE, reason + "\n" + USAGE);
     }
+
+    @picocli.CommandLine.Command(name = "jwsp", mixinStandardHelpOptions = true, versionProvider = Version.class,
+            synopsisSubcommandLabel = "COMMAND", subcommands = {InstallCommand.class, UninstallCommand.class, ListCommand.class},
+            description = "Installs jwsp, a Winsock layered service provider, into the 64-bit Winsock catalog of"
+                    + " Windows x64 (from an elevated prompt), removes it, and lists the catalog. Off Windows it"
+                    + " works on the Linux host's catalog in this process.")
+    static final class Jwsp {
+    }
+
+    @picocli.CommandLine.Command(name = "install", mixinStandardHelpOptions = true, versionProvider = Version.class,
+            description = "Layers jwsp over the first visible base provider of TCP and UDP over IPv4 and IPv6,"
+                    + " with its chains first in the catalog.")
+    static final class InstallCommand {
+        @Option(names = "--dll", paramLabel = "<path>", description = "absolute path of jwsp's x64 bootstrap DLL"
+                + " (on the Linux host: a registered module); default: the environment variable JWSP_DLL")
+        String dll;
+
+        @Option(names = "--name", paramLabel = "<name>", defaultValue = DEFAULT_NAME, description = "name of the"
+                + " catalog entries, 1 to " + MAX_NAME + " printable characters; default: ${DEFAULT-VALUE}")
+        String name;
+    }
+
+    @picocli.CommandLine.Command(name = "uninstall", mixinStandardHelpOptions = true, versionProvider = Version.class,
+            description = "Removes jwsp's catalog entries; every other entry is left where it was.")
+    static final class UninstallCommand {
+    }
+
+    @picocli.CommandLine.Command(name = "list", mixinStandardHelpOptions = true, versionProvider = Version.class,
+            description = "Lists the catalog like 'netsh winsock show catalog' (plus each chain's links).")
+    static final class ListCommand {
+        @Option(names = "--brief", description = "one line per entry: catalog ID, chain, flags, DLL path, description")
+        boolean brief;
+    }
+
+    /** {@code --version} on every command. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {version()};
+        }
+    }
+
 }

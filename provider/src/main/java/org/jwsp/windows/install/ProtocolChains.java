@@ -62,6 +62,11 @@ public final class ProtocolChains {
 
     /** The hidden layered entry of jwsp, modelled on {@code base} (the first base it layers over). */
     public static MemorySegment layeredEntry(MemorySegment base, String name, Arena arena) {
+        return layeredEntry(base, name, ProviderId.JWSP_LAYERED, arena);
+    }
+
+    /** A hidden layered entry under {@code id}, modelled on {@code base}. */
+    public static MemorySegment layeredEntry(MemorySegment base, String name, ProviderId id, Arena arena) {
         MemorySegment layered = copy(base, arena);
         WSAPROTOCOL_INFOW.dwServiceFlags1(layered,
                 WSAPROTOCOL_INFOW.dwServiceFlags1(base) & ~ws2spi_h.XP1_IFS_HANDLES());
@@ -70,7 +75,7 @@ public final class ProtocolChains {
         WSAPROTOCOL_INFOW.iSocketType(layered, 0);
         WSAPROTOCOL_INFOW.iProtocol(layered, 0);
         WSAPROTOCOL_INFOW.dwCatalogEntryId(layered, 0);
-        ProtocolInfo.providerId(layered, ProviderId.JWSP_LAYERED);
+        ProtocolInfo.providerId(layered, id);
         ProtocolInfo.setChain(layered); // ChainLen = LAYERED_PROTOCOL (0)
         ProtocolInfo.name(layered, name);
         return layered;
@@ -78,9 +83,17 @@ public final class ProtocolChains {
 
     /**
      * One chain entry per base, contiguous as {@code WSCInstallProvider} takes them
-     * ({@code WSAPROTOCOL_INFOW[bases.size()]}), each {@code [layeredId, base id]}.
+     * ({@code WSAPROTOCOL_INFOW[bases.size()]}), each {@code [layeredId, base id]}; over an entry
+     * that is itself a chain (another layered provider's), {@code [layeredId, that chain...]}, as
+     * Winsock allows up to {@code MAX_PROTOCOL_CHAIN} links.
      */
     public static MemorySegment chainEntries(List<MemorySegment> bases, int layeredId, String name, Arena arena) {
+        return chainEntries(bases, layeredId, name, ProviderId.JWSP_CHAINS, arena);
+    }
+
+    /** One chain entry per base under {@code id} (see above). */
+    public static MemorySegment chainEntries(List<MemorySegment> bases, int layeredId, String name, ProviderId id,
+                                             Arena arena) {
         MemorySegment chains = WSAPROTOCOL_INFOW.allocateArray(bases.size(), arena);
         for (int i = 0; i < bases.size(); i++) {
             MemorySegment base = bases.get(i);
@@ -89,11 +102,49 @@ public final class ProtocolChains {
             WSAPROTOCOL_INFOW.dwServiceFlags1(chain,
                     WSAPROTOCOL_INFOW.dwServiceFlags1(base) & ~ws2spi_h.XP1_IFS_HANDLES());
             WSAPROTOCOL_INFOW.dwCatalogEntryId(chain, 0);
-            ProtocolInfo.providerId(chain, ProviderId.JWSP_CHAINS);
-            ProtocolInfo.setChain(chain, layeredId, ProtocolInfo.catalogId(base));
+            ProtocolInfo.providerId(chain, id);
+            ProtocolInfo.setChain(chain, over(layeredId, base));
             ProtocolInfo.name(chain, name + " over [" + ProtocolInfo.name(base) + "]");
         }
         return chains;
+    }
+
+    /** The chain of an entry layered by {@code layeredId} over {@code below} (a base entry or a chain). */
+    static int[] over(int layeredId, MemorySegment below) {
+        int[] rest = ProtocolInfo.chainLength(below) == ws2spi_h.BASE_PROTOCOL()
+                ? new int[] {ProtocolInfo.catalogId(below)} : ProtocolInfo.chain(below);
+        if (rest.length == 0 || rest.length + 1 > ws2spi_h.MAX_PROTOCOL_CHAIN()) {
+            throw new InstallerFailure(InstallerError.NO_BASE_PROVIDERS, "cannot layer over catalog entry "
+                    + ProtocolInfo.catalogId(below) + " (" + ProtocolInfo.name(below) + "): its chain has "
+                    + ProtocolInfo.chainLength(below) + " links");
+        }
+        int[] chain = new int[rest.length + 1];
+        chain[0] = layeredId;
+        System.arraycopy(rest, 0, chain, 1, rest.length);
+        return chain;
+    }
+
+    /**
+     * The entries of {@code catalog} with these catalog ids, in the order given: what a layered
+     * provider other than jwsp's installer chooses to layer over (a base entry or another chain).
+     *
+     * @throws InstallerFailure {@link InstallerError#NO_BASE_PROVIDERS} for an id the catalog does not have
+     */
+    public static List<MemorySegment> entries(MemorySegment[] catalog, int... catalogIds) {
+        List<MemorySegment> chosen = new ArrayList<>();
+        for (int id : catalogIds) {
+            MemorySegment found = null;
+            for (MemorySegment entry : catalog) {
+                if (ProtocolInfo.catalogId(entry) == id) {
+                    found = entry;
+                }
+            }
+            if (found == null) {
+                throw new InstallerFailure(InstallerError.NO_BASE_PROVIDERS, "the catalog has no entry " + id);
+            }
+            chosen.add(found);
+        }
+        return chosen;
     }
 
     /**

@@ -5,7 +5,8 @@ import java.lang.foreign.MemorySegment;
 /**
  * The catalog calls that change the Winsock catalog, one method per ws2_32 function. Every
  * method either succeeds or throws {@link CatalogException} with the WSAE code Windows gave.
- * Implemented by {@link WinsockCatalog}; called only by {@link Installer}, on its thread.
+ * Implemented by {@link Ws2CatalogExports} (Windows and the Linux host); called by
+ * {@link LayeredInstall} and {@link Installer}, on the caller's thread.
  */
 public interface WritableCatalog extends CatalogSource {
 

@@ -7,115 +7,155 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
+import java.util.function.BooleanSupplier;
 
-import org.jwsp.bindings.windows.LPWPUGETPROVIDERPATH;
 import org.jwsp.bindings.windows.WSAPROTOCOL_INFOW;
-import org.jwsp.bindings.windows.ws2spi_h;
 import org.jwsp.kernel.KernelException;
 import org.jwsp.kernel.KernelPort;
+import org.jwsp.provider.ProtocolCatalog;
 
 /**
- * A catalog read through ws2_32's two exported catalog functions, given by address:
- * {@code WSCEnumProtocols} and {@code WSCGetProviderPath}. On Windows the addresses are ws2_32's
- * own; on Linux they are the host's exports, found by name through
- * {@code KernelPort.procAddress("ws2_32.dll", ...)} — the same way a layered provider finds them,
- * so {@code jwsp list} reads either catalog through the same native calls.
+ * The Winsock catalog through ws2_32's five catalog functions, given by address: read with
+ * {@code WSCEnumProtocols} and {@code WSCGetProviderPath} (through the provider's
+ * {@link ProtocolCatalog}, jwsp's one catalog reader), written with {@code WSCInstallProvider},
+ * {@code WSCDeinstallProvider} and {@code WSCWriteProviderOrder}. On Windows the addresses are
+ * ws2_32's own ({@link WinsockCatalog#open()}); on Linux they are the host's exports, found by name
+ * through {@code KernelPort.procAddress("ws2_32.dll", ...)} ({@link #ofThisProcess()}) the way a
+ * layered provider finds them. So {@code jwsp install | list | uninstall} run the same code, down to
+ * the native calls, on both.
  *
  * <p>Called on the installer's thread; every call's transient memory lives in a confined arena of
- * that call, the entries in the caller's arena.
+ * that call, enumerated entries in the caller's arena. Not thread-safe (the installer is single-threaded).
  */
-public final class Ws2CatalogExports implements CatalogSource {
+public final class Ws2CatalogExports implements WritableCatalog {
 
-    /** {@code int WSCEnumProtocols(LPINT, LPWSAPROTOCOL_INFOW, LPDWORD, LPINT)}: built by hand, because
-     *  the generated {@code ws2spi_h.WSCEnumProtocols$descriptor()} sits beside a symbol look-up that
-     *  only succeeds where ws2_32 is loaded. */
-    private static final FunctionDescriptor ENUM_PROTOCOLS = FunctionDescriptor.of(ValueLayout.JAVA_INT,
-            ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS);
-    private static final int ENUM_ATTEMPTS = 4;
-    private static final int MAX_PATH_CHARS = 260 + 1;
+    /** {@code int WSCInstallProvider(LPGUID, const WCHAR *, LPWSAPROTOCOL_INFOW, DWORD, LPINT)}. */
+    private static final FunctionDescriptor INSTALL = FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
+            ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS);
+    /** {@code int WSCDeinstallProvider(LPGUID, LPINT)}. */
+    private static final FunctionDescriptor DEINSTALL = FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
+            ValueLayout.ADDRESS);
+    /** {@code int WSCWriteProviderOrder(LPDWORD, DWORD)}: returns the error code itself. */
+    private static final FunctionDescriptor WRITE_ORDER = FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
+            ValueLayout.JAVA_INT);
 
-    private final MethodHandle enumProtocols;
-    private final MemorySegment getProviderPath;
+    private final ProtocolCatalog reader;
+    private final MethodHandle installProvider;
+    private final MethodHandle deinstallProvider;
+    private final MethodHandle writeProviderOrder;
+    private final BooleanSupplier elevated;
 
-    public Ws2CatalogExports(MemorySegment enumProtocols, MemorySegment getProviderPath) {
-        if (enumProtocols.equals(MemorySegment.NULL) || getProviderPath.equals(MemorySegment.NULL)) {
-            throw new CatalogException("WSCEnumProtocols/WSCGetProviderPath not exported", ws2spi_h.WSAEINVAL());
+    /**
+     * @param reader             the catalog's {@code WSCEnumProtocols}/{@code WSCGetProviderPath}
+     * @param installProvider    {@code WSCInstallProvider}'s address
+     * @param deinstallProvider  {@code WSCDeinstallProvider}'s address
+     * @param writeProviderOrder {@code WSCWriteProviderOrder}'s address
+     * @param elevated           whether this process may write the catalog
+     */
+    public Ws2CatalogExports(ProtocolCatalog reader, MemorySegment installProvider, MemorySegment deinstallProvider,
+                             MemorySegment writeProviderOrder, BooleanSupplier elevated) {
+        if (installProvider.address() == 0 || deinstallProvider.address() == 0 || writeProviderOrder.address() == 0) {
+            throw new CatalogException("WSCInstallProvider/WSCDeinstallProvider/WSCWriteProviderOrder",
+                    "ws2_32 does not export them", null);
         }
-        this.enumProtocols = Linker.nativeLinker().downcallHandle(enumProtocols, ENUM_PROTOCOLS);
-        this.getProviderPath = getProviderPath;
+        Linker linker = Linker.nativeLinker();
+        this.reader = reader;
+        this.installProvider = linker.downcallHandle(installProvider, INSTALL);
+        this.deinstallProvider = linker.downcallHandle(deinstallProvider, DEINSTALL);
+        this.writeProviderOrder = linker.downcallHandle(writeProviderOrder, WRITE_ORDER);
+        this.elevated = elevated;
     }
 
     /**
      * The catalog of this process's ws2_32, found as a provider finds it: through
-     * {@code KernelPort.system().procAddress("ws2_32.dll", ...)}. Off Windows that is the Linux host's
-     * catalog (jwsp-host.jar registers the kernel port and exports), so {@code jwsp list} reads it
-     * through the same native calls as on Windows.
+     * {@code KernelPort.system().procAddress("ws2_32.dll", ...)}. Off Windows that is the Linux
+     * host's catalog (jwsp-host.jar registers the kernel port and the exports). The host answers
+     * "elevated": its catalog belongs to this process alone, there is no one else to protect.
      *
      * @throws InstallerFailure {@link InstallerError#NO_HOST_CATALOG} naming what is missing
      */
     public static Ws2CatalogExports ofThisProcess() {
-        KernelPort kernel;
+        KernelPort kernel = HostProviderModule.kernel();
         try {
-            kernel = KernelPort.system();
-        } catch (KernelException e) {
-            throw new InstallerFailure(InstallerError.NO_HOST_CATALOG, "there is no Winsock catalog on "
-                    + System.getProperty("os.name") + ": " + e.getMessage(), e);
-        }
-        MemorySegment enumProtocols = kernel.procAddress("ws2_32.dll", "WSCEnumProtocols");
-        MemorySegment providerPath = kernel.procAddress("ws2_32.dll", "WSCGetProviderPath");
-        if (enumProtocols.equals(MemorySegment.NULL) || providerPath.equals(MemorySegment.NULL)) {
+            return new Ws2CatalogExports(ProtocolCatalog.of(kernel),
+                    kernel.procAddress("ws2_32.dll", "WSCInstallProvider"),
+                    kernel.procAddress("ws2_32.dll", "WSCDeinstallProvider"),
+                    kernel.procAddress("ws2_32.dll", "WSCWriteProviderOrder"), () -> true);
+        } catch (KernelException | CatalogException e) {
             throw new InstallerFailure(InstallerError.NO_HOST_CATALOG,
-                    "this process's ws2_32.dll exports no WSCEnumProtocols/WSCGetProviderPath");
+                    "this process's ws2_32.dll does not export the catalog functions: " + e.getMessage(), e);
         }
-        return new Ws2CatalogExports(enumProtocols, providerPath);
     }
 
     @Override
     public MemorySegment[] protocols(Arena arena) {
-        try (Arena call = Arena.ofConfined()) {
-            MemorySegment length = call.allocate(ValueLayout.JAVA_INT);
-            MemorySegment errno = call.allocate(ValueLayout.JAVA_INT);
-            MemorySegment buffer = MemorySegment.NULL;
-            // The catalog can grow between the sizing call and the real one: retry a few times.
-            for (int attempt = 0; attempt < ENUM_ATTEMPTS; attempt++) {
-                int count = enumerate(buffer, length, errno);
-                if (count != ws2spi_h.SOCKET_ERROR()) {
-                    MemorySegment[] entries = new MemorySegment[count];
-                    for (int i = 0; i < count; i++) {
-                        entries[i] = WSAPROTOCOL_INFOW.asSlice(buffer, i).asSlice(0, WSAPROTOCOL_INFOW.sizeof());
-                    }
-                    return entries;
-                }
-                int error = errno.get(ValueLayout.JAVA_INT, 0);
-                if (error != ws2spi_h.WSAENOBUFS()) {
-                    throw new CatalogException("WSCEnumProtocols", error);
-                }
-                buffer = arena.allocate(Integer.toUnsignedLong(length.get(ValueLayout.JAVA_INT, 0)),
-                        WSAPROTOCOL_INFOW.layout().byteAlignment());
-            }
-            throw new CatalogException("WSCEnumProtocols", ws2spi_h.WSAENOBUFS());
+        try {
+            return reader.protocols(arena);
+        } catch (KernelException e) {
+            throw e.code() != 0 ? new CatalogException("WSCEnumProtocols", e.code())
+                    : new CatalogException("WSCEnumProtocols", e.getMessage(), e);
         }
     }
 
     @Override
     public String providerPath(MemorySegment entry) {
-        try (Arena call = Arena.ofConfined()) {
-            MemorySegment path = call.allocate(ValueLayout.JAVA_SHORT, MAX_PATH_CHARS);
-            MemorySegment length = call.allocateFrom(ValueLayout.JAVA_INT, MAX_PATH_CHARS);
-            MemorySegment errno = call.allocate(ValueLayout.JAVA_INT);
-            if (LPWPUGETPROVIDERPATH.invoke(getProviderPath, WSAPROTOCOL_INFOW.ProviderId(entry), path, length,
-                    errno) != 0) {
-                return null;
-            }
-            return path.getString(0, StandardCharsets.UTF_16LE);
+        try {
+            return reader.providerPath(WSAPROTOCOL_INFOW.ProviderId(entry));
+        } catch (KernelException e) {
+            return null;
         }
     }
 
-    private int enumerate(MemorySegment buffer, MemorySegment length, MemorySegment errno) {
-        try {
-            return (int) enumProtocols.invokeExact(MemorySegment.NULL, buffer, length, errno);
+    @Override
+    public boolean elevated() {
+        return elevated.getAsBoolean();
+    }
+
+    @Override
+    public void install(ProviderId id, String dllPath, MemorySegment entries, int count) {
+        String call = "WSCInstallProvider " + id;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment errno = arena.allocate(ValueLayout.JAVA_INT);
+            int result = (int) installProvider.invokeExact(id.allocate(arena),
+                    arena.allocateFrom(dllPath, StandardCharsets.UTF_16LE), entries, count, errno);
+            if (result != 0) {
+                throw new CatalogException(call, errno.get(ValueLayout.JAVA_INT, 0));
+            }
+        } catch (CatalogException e) {
+            throw e;
         } catch (Throwable t) {
-            throw new CatalogException("WSCEnumProtocols: " + t, ws2spi_h.WSAEINVAL());
+            throw new CatalogException(call, t.toString(), t);
         }
     }
+
+    @Override
+    public void deinstall(ProviderId id) {
+        String call = "WSCDeinstallProvider " + id;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment errno = arena.allocate(ValueLayout.JAVA_INT);
+            if ((int) deinstallProvider.invokeExact(id.allocate(arena), errno) != 0) {
+                throw new CatalogException(call, errno.get(ValueLayout.JAVA_INT, 0));
+            }
+        } catch (CatalogException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new CatalogException(call, t.toString(), t);
+        }
+    }
+
+    @Override
+    public void writeOrder(int[] catalogIds) {
+        try (Arena arena = Arena.ofConfined()) {
+            int result = (int) writeProviderOrder.invokeExact(arena.allocateFrom(ValueLayout.JAVA_INT, catalogIds),
+                    catalogIds.length);
+            if (result != 0) {
+                throw new CatalogException("WSCWriteProviderOrder", result);
+            }
+        } catch (CatalogException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new CatalogException("WSCWriteProviderOrder", t.toString(), t);
+        }
+    }
+
 }

@@ -108,13 +108,24 @@ class InstallerConfigurationTest {
                 jwsp("Windows 11", Map.of("JWSP_DLL", x86.toString()), "install"));
     }
 
+    /**
+     * Off Windows, install and uninstall write the Linux host's catalog (jwsp-host.jar); the
+     * provider jar alone has none, which is one line naming the missing jar, before any catalog call.
+     */
     @Test
-    void installAndUninstallOffWindowsAreRefusedNotWindowsWithAGoodDll() throws IOException {
+    @EnabledOnOs(value = OS.LINUX, disabledReason = "on Windows the provider jar's own kernel port runs")
+    void installAndUninstallOffWindowsWithoutTheHostNameTheMissingJar() throws IOException {
         String dll = PeFiles.x64Dll(dir).toString();
-        assertRefused(InstallerError.NOT_WINDOWS, "only Windows x64 has (this is Linux amd64)",
+        assertRefused(InstallerError.NO_HOST_CATALOG, "put jwsp-host.jar on the class path",
                 jwsp("Linux", Map.of(), "install", "--dll", dll));
-        assertRefused(InstallerError.NOT_WINDOWS, "'jwsp list' shows the host's catalog",
-                jwsp("Linux", Map.of(), "uninstall"));
+        assertEquals(1, err().strip().lines().count(), err());
+        InstallerContext linux = new InstallerContext("Linux", "amd64", Map.of(),
+                () -> { throw new AssertionError("the Windows catalog must not be touched"); },
+                Ws2CatalogExports::ofThisProcess);
+        err.reset();
+        int exit = new Installer(linux).execute(new String[] {"uninstall"}, new PrintStream(new ByteArrayOutputStream()),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertRefused(InstallerError.NO_HOST_CATALOG, "put jwsp-host.jar on the class path", exit);
     }
 
     @Test
@@ -127,12 +138,12 @@ class InstallerConfigurationTest {
         assertRefused(InstallerError.NOT_WINDOWS, "Windows 11 x86", exit);
     }
 
-    /** The real entry point on this machine: the same refusal, no native call made. */
+    /** The real entry point on this machine, the provider jar alone: the same refusal, no native call made. */
     @Test
     @EnabledOnOs(value = OS.LINUX, disabledReason = "checks the refusal off Windows, where the suite runs; on Windows this would change the real catalog")
-    void theRealCommandLineRefusesToUninstallOffWindows() {
+    void theRealCommandLineWithoutTheHostRefusesToUninstall() {
         int exit = Installer.run(new String[] {"uninstall"}, new PrintStream(new ByteArrayOutputStream()),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
-        assertRefused(InstallerError.NOT_WINDOWS, "only Windows x64 has", exit);
+        assertRefused(InstallerError.NO_HOST_CATALOG, "jwsp-host.jar", exit);
     }
 }

@@ -15,9 +15,17 @@ import org.junit.jupiter.api.Test;
 import org.jwsp.testkit.Buffers;
 import org.jwsp.testkit.Pair;
 import org.jwsp.host.ws2.Ws2;
+import org.jwsp.host.kernel.LinuxKernelPort;
 import org.jwsp.kernel.KernelPort;
+import org.jwsp.windows.install.InstalledLayer;
+import org.jwsp.windows.install.LayeredInstall;
+import org.jwsp.windows.install.ProviderId;
+import org.jwsp.windows.install.Ws2CatalogExports;
 
-/** Installing a layered provider and driving its chain through {@link Ws2}, as a Windows program would. */
+/**
+ * Installing a layered provider with the installer's own code ({@link LayeredInstall}, through the
+ * host's ws2_32 catalog exports) and driving its chain through {@link Ws2}, as a Windows program would.
+ */
 class CatalogChainTest {
 
     static final String MODULE = "C:\\test\\counting-layer.dll";
@@ -34,20 +42,29 @@ class CatalogChainTest {
         assertEquals(AF_INET6(), c.entry(Catalog.BASE_UDP_V6).addressFamily());
     }
 
+    /** The counting layer over {@code over}, installed by the installer's code through the host's catalog exports. */
+    static InstalledLayer installCountingLayer(String module, CountingLayer layer, String name, int... over) {
+        LinuxKernelPort.instance().registerExport(module, "WSPStartup", layer.startup);
+        return LayeredInstall.install(Ws2CatalogExports.ofThisProcess(), new ProviderId(UUID.randomUUID()),
+                new ProviderId(UUID.randomUUID()), module, name, over);
+    }
+
     @Test
     void anInstalledChainIsChosenLoadedThroughItsWspStartupAndForwardsToTheBase() {
         try (Arena arena = Arena.ofShared()) {
             CountingLayer layer = new CountingLayer(arena);
-            UUID id = UUID.fromString("6a4a4d2b-8a43-4d0f-9b0a-5b1b5a1c2d3e");
-            try (InstalledProvider installed = Catalog.system().install(MODULE, layer.startup, id, "counting layer",
-                    Catalog.BASE_TCP_V4)) {
+            int layeredId;
+            try (InstalledLayer installed = installCountingLayer(MODULE, layer, "counting layer", Catalog.BASE_TCP_V4)) {
                 assertEquals(layer.startup.address(), KernelPort.system().procAddress(MODULE, "WSPStartup").address());
                 CatalogEntry chain = Catalog.system().entry(installed.chainOver(Catalog.BASE_TCP_V4));
                 assertEquals(2, chain.chainLength());
-                assertEquals(installed.layeredId(), chain.chainEntry(0));
+                assertEquals(installed.layeredCatalogId(), chain.chainEntry(0));
                 assertEquals(Catalog.BASE_TCP_V4, chain.chainEntry(1));
-                assertTrue(installed.layered().hidden());
-                assertEquals(LAYERED_PROTOCOL(), installed.layered().chainLength());
+                layeredId = installed.layeredCatalogId();
+                CatalogEntry layered = Catalog.system().entry(layeredId);
+                assertTrue(layered.hidden());
+                assertEquals(LAYERED_PROTOCOL(), layered.chainLength());
+                assertEquals(MODULE, layered.modulePath());
                 try (Ws2 ws2 = Ws2.startup(Catalog.system())) {
                     assertSame(chain, ws2.choose(AF_INET(), SOCK_STREAM(), IPPROTO_TCP()));
                     assertEquals(Catalog.BASE_TCP_V6, ws2.choose(AF_INET6(), SOCK_STREAM(), 0).catalogEntryId(), "not layered");
@@ -64,8 +81,10 @@ class CatalogChainTest {
                         assertEquals(3, layer.sends.get(), "every WSASend went through the layer's WSPSend");
                     }
                 }
+            } finally {
+                LinuxKernelPort.instance().unregisterModule(MODULE);
             }
-            assertEquals(0L, KernelPort.system().procAddress(MODULE, "WSPStartup").address(), "uninstalled");
+            assertNull(Catalog.system().entry(layeredId), "uninstalled");
             try (Ws2 ws2 = Ws2.startup(Catalog.system())) {
                 assertEquals(Catalog.BASE_TCP_V4, ws2.choose(AF_INET(), SOCK_STREAM(), 0).catalogEntryId());
             }
@@ -76,11 +95,10 @@ class CatalogChainTest {
     void aProviderWhoseModuleIsMissingFailsToInitialise() {
         try (Arena arena = Arena.ofShared()) {
             CountingLayer layer = new CountingLayer(arena);
-            InstalledProvider installed = Catalog.system().install("C:\\test\\gone.dll", layer.startup, UUID.randomUUID(), "gone",
-                    Catalog.BASE_UDP_V4);
-            int layeredId = installed.layeredId();
+            InstalledLayer installed = installCountingLayer("C:\\test\\gone.dll", layer, "gone", Catalog.BASE_UDP_V4);
+            int layeredId = installed.layeredCatalogId();
             // the module disappears behind the catalog's back, as a deleted DLL would
-            org.jwsp.host.kernel.LinuxKernelPort.instance().unregisterModule("C:\\test\\gone.dll");
+            LinuxKernelPort.instance().unregisterModule("C:\\test\\gone.dll");
             try (Ws2 ws2 = Ws2.startup(Catalog.system())) {
                 assertEquals(INVALID_SOCKET(), ws2.socket(AF_INET(), SOCK_DGRAM(), 0, 0));
                 assertEquals(WSAEPROVIDERFAILEDINIT(), ws2.lastError());

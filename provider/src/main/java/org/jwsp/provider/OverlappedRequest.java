@@ -1,5 +1,6 @@
 package org.jwsp.provider;
 
+import org.jwsp.bindings.CallerMemory;
 import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
 
 import java.lang.foreign.MemoryLayout;
@@ -10,6 +11,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.jwsp.bindings.windows.OVERLAPPED;
 import org.jwsp.bindings.windows.WSABUF;
 import org.jwsp.bindings.windows.WSATHREADID;
+import org.jwsp.provider.filter.SendFilter;
 
 /**
  * One pooled overlapped operation of jwsp: a WSPSend (kind {@link #SEND}) or another overlapped
@@ -17,7 +19,7 @@ import org.jwsp.bindings.windows.WSATHREADID;
  * WSPSendTo, WSPIoctl). Its native record, a slice of the {@link RequestSlab}:
  *
  * <pre>
- *   struct SendRequestRecord {
+ *   struct OverlappedRequestRecord {
  *       OVERLAPPED  overlapped;               // +0   handed to the lower provider: the completion
  *                                            //      address IS this request (RequestSlab.ofOverlapped)
  *       WSATHREADID threadId;                 // +32  copy of the caller's *lpThreadId (not the pointer)
@@ -25,17 +27,19 @@ import org.jwsp.bindings.windows.WSATHREADID;
  *   };
  * </pre>
  *
- * <p>Life cycle: acquire (caller thread) → capture and fill → publish into the socket's
- * {@link SubmissionQueue} under the socket lock (the lock is the happens-before edge to the
- * completion worker) → issue → complete (completion worker, or the caller thread when the lower
- * provider completed at once) → deliver ({@link CompletionDelivery}) → release when
- * {@link #refs} reaches zero: one reference for the operation, one more while an APC is queued.
+ * <p>Life cycle, written once in {@link OverlappedRequests}: acquire (caller thread, the
+ * caller's reference) → capture and fill → mark the caller's OVERLAPPED in progress → accept
+ * (the operation's reference) and publish into the socket's {@link SubmissionQueue} or hand
+ * to the lower provider under the socket lock (the lock is the happens-before edge to the
+ * completion worker) → complete (completion worker, or the caller thread when the lower
+ * provider completed at once) → deliver ({@link CompletionDelivery}) → the caller's
+ * {@code end} in a {@code finally} → release when {@link #refs} reaches zero.
  *
  * <p>Fields other than {@link #refs} are plain: each is written by the thread that owns the
  * request at that stage and handed over through the socket lock, the completion port, or
  * WPUQueueApc (each a full fence in every host).
  */
-final class SendRequest {
+final class OverlappedRequest {
 
     /** WSABUF entries the record itself holds; a longer array borrows a {@link LargeCaptures} block. */
     static final int CAPACITY = 64;
@@ -56,7 +60,7 @@ final class SendRequest {
     /** The copy of the caller's WSATHREADID, valid until WPUQueueApc has returned. */
     final MemorySegment threadId;
     final WsaBufCapture buffers;
-    /** 1 while the operation is live, +1 while its APC is queued; release at 0. */
+    /** The caller's (until its entry returns), the operation's (until delivered), +1 while its APC is queued; release at 0. */
     final AtomicInteger refs = new AtomicInteger();
 
     int kind;
@@ -88,6 +92,16 @@ final class SendRequest {
     long sent;
     /** The completion indication was already given by the caller thread (immediate completion). */
     boolean deliveredEarly;
+    /** Where the caller's part of the life is ({@link OverlappedRequests#ACQUIRED}...). Caller thread only. */
+    int stage;
+    /** The caller's OVERLAPPED was marked in progress. Caller thread only. */
+    boolean marked;
+    /**
+     * The filter that passed or delayed this send, told of its completion by {@link CompletionDelivery}
+     * (or of its refusal by {@link OverlappedRequests#end}); null when no filter saw it. Written by the
+     * sending thread before the send is published under the socket lock.
+     */
+    SendFilter watcher;
     /** System.nanoTime() when jwsp accepted the send, and the calling thread's id (set only while a filter is installed). */
     long acceptedNanos;
     long callerThread;
@@ -97,19 +111,74 @@ final class SendRequest {
     int resultFlags;
 
     /** Socket queue link (guarded by the socket lock). */
-    SendRequest next;
+    OverlappedRequest next;
     /** Next member of the gathered lower send this request leads or belongs to. */
-    SendRequest nextInBatch;
+    OverlappedRequest nextInBatch;
     /** Link of a local list of requests to deliver outside the lock. */
-    SendRequest nextDone;
+    OverlappedRequest nextDone;
     /** Link of the per-thread list of completion routines deferred to avoid nesting. */
-    SendRequest nextDeferred;
+    OverlappedRequest nextDeferred;
 
-    SendRequest(int index, MemorySegment record, LargeCaptures large) {
+    OverlappedRequest(int index, MemorySegment record, LargeCaptures large) {
         this.index = index;
         this.overlapped = record.asSlice(OVERLAPPED_OFFSET, OVERLAPPED.layout());
         this.threadId = record.asSlice(THREAD_ID_OFFSET, WSATHREADID.layout());
         this.buffers = new WsaBufCapture(record.asSlice(BUFFERS_OFFSET, CAPACITY * WsaBufCapture.SIZEOF_WSABUF), CAPACITY, large);
+    }
+
+    /** Fills what every overlapped operation carries (right after acquire, caller thread). */
+    void begin(int kind, SocketContext socket, long lpOverlapped, long routine, long lpThreadId) {
+        this.kind = kind;
+        this.socket = socket;
+        this.handle = socket.handle;
+        this.callerOverlappedAddress = lpOverlapped;
+        this.routineAddress = routine;
+        if (routine != 0) {
+            // The WSATHREADID itself, not the pointer: the caller's copy may be gone by completion.
+            copyThreadId(lpThreadId);
+        }
+    }
+
+    /** The result to deliver: {@code error} (0 = success), {@code bytes}, {@code flags}. */
+    void result(int error, int bytes, int flags) {
+        this.error = error;
+        this.transferred = bytes;
+        this.resultFlags = flags;
+    }
+
+    /** Out of the pool again (RequestSlab.acquire): reset, a new ticket, the caller's reference. */
+    void acquired() {
+        reset();
+        uses++;
+        refs.set(1);
+    }
+
+    /** Back to the pool (the last reference dropped): its socket and any borrowed capture block let go now. */
+    void released() {
+        socket = null;
+        watcher = null;
+        buffers.clear(); // gives a borrowed LargeCaptures block back now, not at the next acquire
+    }
+
+    /** The filter is about to see this send: a release may now come before the verdict is acted on. */
+    void filterSees() {
+        filtering = true;
+    }
+
+    /**
+     * Under the socket lock: the filter's verdict is acted on. A DELAY holds the send unless
+     * its release already came ({@link #releaseWhileFiltering}).
+     */
+    void filterDecided(boolean delay) {
+        filtering = false;
+        held = delay && !releasedEarly;
+    }
+
+    /** Under the socket lock: a release arrived while the filter still runs; false if one had already. */
+    boolean releaseWhileFiltering() {
+        boolean first = !releasedEarly;
+        releasedEarly = true;
+        return first;
     }
 
     /** The caller's OVERLAPPED, bounded to sizeof(OVERLAPPED) (a local view: do not keep it). */
@@ -145,6 +214,9 @@ final class SendRequest {
         releasedEarly = false;
         sent = 0;
         deliveredEarly = false;
+        stage = OverlappedRequests.ACQUIRED;
+        marked = false;
+        watcher = null;
         acceptedNanos = 0;
         callerThread = 0;
         error = 0;
