@@ -132,7 +132,7 @@ final class CompletionDelivery {
     static void tellFilter(OverlappedRequest r, ThreadScratch s) {
         SendFilter f = r.watcher;
         r.watcher = null;
-        SendFacts view = s.completed.aim(r.socket, true, r.buffers.array(), r.buffers.count(), r.buffers.totalBytes(), r.flags,
+        SendFacts view = s.completed.aim(r.socket, true, r.buffers.array().address(), r.buffers.count(), r.buffers.totalBytes(), r.flags,
                 r.ticket(), r.acceptedNanos, r.callerThread);
         tellFilter(f, view, r.error, r.transferred & 0xFFFFFFFFL);
         s.completed.clear();

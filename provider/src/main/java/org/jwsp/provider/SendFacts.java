@@ -13,7 +13,8 @@ final class SendFacts implements SendView {
 
     private SocketContext socket;
     private boolean overlapped;
-    private MemorySegment wsabufs = MemorySegment.NULL;
+    /** Address of the send's WSABUF array: jwsp's capture (overlapped) or the caller's own (synchronous). */
+    private long wsabufs;
     private int count;
     private long total;
     private int flags;
@@ -21,7 +22,7 @@ final class SendFacts implements SendView {
     private long acceptedNanos;
     private long callerThread;
 
-    SendFacts aim(SocketContext socket, boolean overlapped, MemorySegment wsabufs, int count, long total, int flags, long ticket,
+    SendFacts aim(SocketContext socket, boolean overlapped, long wsabufs, int count, long total, int flags, long ticket,
                   long acceptedNanos, long callerThread) {
         this.acceptedNanos = acceptedNanos;
         this.callerThread = callerThread;
@@ -37,7 +38,7 @@ final class SendFacts implements SendView {
 
     void clear() {
         socket = null;
-        wsabufs = MemorySegment.NULL;
+        wsabufs = 0;
     }
 
     @Override public long socket() { return socket.handle; }

@@ -164,7 +164,7 @@ final class SendPath {
             r.filterSees();
             r.acceptedNanos = System.nanoTime();
             r.callerThread = Thread.currentThread().threadId();
-            verdict = filter(f, sc.facts.aim(ctx, true, r.buffers.array(), r.buffers.count(), r.buffers.totalBytes(), flags, r.ticket(),
+            verdict = filter(f, sc.facts.aim(ctx, true, r.buffers.array().address(), r.buffers.count(), r.buffers.totalBytes(), flags, r.ticket(),
                     r.acceptedNanos, r.callerThread));
             sc.facts.clear();
             if (verdict <= 0) {
@@ -225,8 +225,7 @@ final class SendPath {
         }
         long accepted = System.nanoTime();
         long caller = Thread.currentThread().threadId();
-        MemorySegment wsabufs = MemorySegment.ofAddress(lpBuffers).reinterpret(count * WsaBufCapture.SIZEOF_WSABUF);
-        int verdict = filter(f, sc.facts.aim(ctx, false, wsabufs, count, total, flags, 0, accepted, caller));
+        int verdict = filter(f, sc.facts.aim(ctx, false, lpBuffers, count, total, flags, 0, accepted, caller));
         sc.facts.clear();
         if (verdict > 0) {
             Errno.set(errno, verdict);
@@ -236,7 +235,7 @@ final class SendPath {
         // The call has not returned: the buffers are still the caller's, and the filter may read them now.
         int error = rc == 0 || errno == 0 ? 0 : CallerMemory.getInt(errno);
         long bytes = rc == 0 ? CallerMemory.getInt(lpSent) & 0xFFFFFFFFL : 0;
-        CompletionDelivery.tellFilter(f, sc.completed.aim(ctx, false, wsabufs, count, total, flags, 0, accepted, caller), error, bytes);
+        CompletionDelivery.tellFilter(f, sc.completed.aim(ctx, false, lpBuffers, count, total, flags, 0, accepted, caller), error, bytes);
         sc.completed.clear();
         return rc;
     }

@@ -110,7 +110,34 @@ class HotPathAllocationTest {
 
     @Test
     void synchronousSendsAllocateNothingPerSend() throws Exception {
-        try (SendFixture f = new SendFixture()) {
+        synchronousSends(s -> s);
+    }
+
+    /** A blocking send through a filter that reads the view, its payload too, in onSend and onComplete: nothing either. */
+    @Test
+    void synchronousSendsThroughAFilterAllocateNothingPerSend() throws Exception {
+        long[] seen = new long[3];
+        MemorySegment copy = MemorySegment.ofArray(new byte[64]);
+        SendFilter tap = new SendFilter() {
+            @Override
+            public int onSend(SendView v) {
+                seen[0] += v.totalBytes() + v.bufferLength(0);
+                return PASS;
+            }
+
+            @Override
+            public void onComplete(SendView v, int error, long bytes) {
+                v.copyPayload(0, copy, 0, v.totalBytes());
+                seen[1] += bytes;
+                seen[2] += System.nanoTime() - v.acceptedNanos() + v.callerThreadId();
+            }
+        };
+        synchronousSends(s -> s.withFilter(tap));
+        assertTrue(seen[0] > 0 && seen[1] > 0, "the filter saw the sends and their completions");
+    }
+
+    private void synchronousSends(java.util.function.UnaryOperator<ProviderSettings> settings) throws Exception {
+        try (SendFixture f = new SendFixture(settings)) {
             long s = f.stream(false);
             int peer = f.lowerOf().peerFd;
             AtomicBoolean done = new AtomicBoolean();
