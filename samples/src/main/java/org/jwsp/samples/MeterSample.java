@@ -37,7 +37,8 @@ public final class MeterSample {
     /** Runs the sample with {@code args}, printing to {@code out}; 0 when every cell agrees with its echo. */
     public static int run(PrintStream out, String... args) {
         return SampleExit.code(out, "meter sample", () -> {
-            SampleArgs a = new SampleArgs("MeterSample")
+            SampleArgs a = new SampleArgs("MeterSample",
+                    "Meters sends per destination and per thread (counts, bytes, size and completion-latency histograms), logs them as Log4j 2 lines while it runs, writes CSV, and checks every count against the echo.")
                     .option("threads", "2", "sending threads, each with one connection to each of two echo servers (1 to 16)")
                     .option("sends", "500", "sends per connection (1 to 1000000)")
                     .option("csv", "samples/target/jwsp-meter.csv", "the CSV file to write")

@@ -1,14 +1,22 @@
 package org.jwsp.samples;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
 
 /**
- * The command line of a sample: {@code --name value} or {@code --name=value} options, each with a
- * default and a one-line description, and {@code --help}. An unknown option, a missing value or a
- * number out of its range is a {@link SampleFailure} naming the option and its allowed values, so
- * the sample prints one line and exits 2, as every sample does for a bad command line. Made and
- * read on the sample's main thread.
+ * The command line of a sample that takes options, parsed by picocli as every jwsp command line
+ * is ({@link SampleCommand}, the demo, the installer): {@code --name value} or
+ * {@code --name=value}, each option with a default and a one-line description, and
+ * {@code --help}. An unknown option, a missing value or a number out of its range is a
+ * {@link BadCommandLine} naming the option and its allowed values, so the sample prints one line
+ * and exits 2, as every sample does for a bad command line. Made and read on the sample's main
+ * thread.
  */
 final class SampleArgs {
 
@@ -20,73 +28,59 @@ final class SampleArgs {
     }
 
     private final String sample;
-    private final Map<String, String[]> options = new LinkedHashMap<>();
-    private final Map<String, String> values = new LinkedHashMap<>();
-    private boolean help;
+    private final CommandSpec spec;
+    private ParseResult parsed;
 
-    SampleArgs(String sample) {
+    SampleArgs(String sample, String description) {
         this.sample = sample;
+        this.spec = SampleCommand.spec(sample, description);
     }
 
     /** Declares {@code --name}, its default and what it means; returns this. */
     SampleArgs option(String name, String defaultValue, String description) {
-        options.put(name, new String[] {defaultValue, description});
-        values.put(name, defaultValue);
+        spec.addOption(OptionSpec.builder("--" + name).paramLabel("<" + name + ">").type(String.class).defaultValue(defaultValue)
+                .description(description + " (default: ${DEFAULT-VALUE})").build());
         return this;
     }
 
-    /** Reads {@code args}; after it, {@link #help()} says whether only the usage was asked for. */
+    /** Reads {@code args}; after it, {@link #help()} says whether only the usage (or version) was asked for. */
     SampleArgs parse(String... args) {
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            if (a.equals("--help") || a.equals("-h")) {
-                help = true;
-                continue;
-            }
-            int eq = a.indexOf('=');
-            String name = a.startsWith("--") ? a.substring(2, eq < 0 ? a.length() : eq) : null;
-            if (name == null || !options.containsKey(name)) {
-                throw new BadCommandLine(sample, "unknown option '" + a + "'");
-            }
-            if (eq >= 0) {
-                values.put(name, a.substring(eq + 1));
-            } else if (i + 1 < args.length) {
-                values.put(name, args[++i]);
-            } else {
-                throw new BadCommandLine(sample, "option --" + name + " needs a value");
-            }
+        try {
+            parsed = new CommandLine(spec).parseArgs(args);
+        } catch (ParameterException e) {
+            throw new BadCommandLine(sample, e.getMessage());
         }
         return this;
     }
 
     boolean help() {
-        return help;
+        return parsed.isUsageHelpRequested() || parsed.isVersionHelpRequested();
     }
 
-    /** The usage: one line per option with its default. */
+    /** The usage picocli makes: every option with its default, and the exit codes. */
     String usage() {
-        StringBuilder b = new StringBuilder("usage: bash samples/demo.sh " + sample + " [options]\n");
-        options.forEach((name, d) -> b.append(String.format("  --%-10s %s (default: %s)%n", name + " <v>", d[1], d[0])));
-        b.append(String.format("  --%-10s %s%n", "help", "print this and exit"));
-        return b.toString();
+        StringWriter text = new StringWriter();
+        new CommandLine(spec).usage(new PrintWriter(text, true));
+        return text.toString();
     }
 
     String string(String name) {
-        return values.get(name);
+        return parsed.matchedOptionValue("--" + name, spec.findOption("--" + name).defaultValue());
     }
 
     /** The option as a whole number in [min, max]; "64k" and "16m" mean 64 * 1024 and 16 * 1024 * 1024. */
     long number(String name, long min, long max) {
-        String v = values.get(name).trim().toLowerCase();
+        String given = string(name);
+        String v = given.trim().toLowerCase(java.util.Locale.ROOT);
         long unit = v.endsWith("k") ? 1024 : v.endsWith("m") ? 1024 * 1024 : 1;
         long n;
         try {
             n = Long.parseLong(unit == 1 ? v : v.substring(0, v.length() - 1)) * unit;
         } catch (NumberFormatException e) {
-            throw new BadCommandLine(sample, "--" + name + " " + values.get(name) + ": not a number");
+            throw new BadCommandLine(sample, "--" + name + " " + given + ": not a number");
         }
         if (n < min || n > max) {
-            throw new BadCommandLine(sample, "--" + name + " " + values.get(name) + ": must be between " + min + " and " + max);
+            throw new BadCommandLine(sample, "--" + name + " " + given + ": must be between " + min + " and " + max);
         }
         return n;
     }

@@ -32,7 +32,8 @@ public final class SendTapSample {
     /** Runs the sample with {@code args}, printing to {@code out}; 0 when the file holds every byte the echo returned. */
     public static int run(PrintStream out, String... args) {
         return SampleExit.code(out, "send tap sample", () -> {
-            SampleArgs a = new SampleArgs("SendTapSample")
+            SampleArgs a = new SampleArgs("SendTapSample",
+                    "Writes every byte jwsp sends on two connections to a pcap file (for Wireshark or tcpdump -r) and checks the file holds what the echo returned. The one sample that reads payload.")
                     .option("out", "samples/target/jwsp-sends.pcap", "the pcap file to write")
                     .option("sends", "300", "sends per connection")
                     .option("size", "1000", "bytes per send (1 to 1m)")

@@ -37,7 +37,8 @@ public final class TokenBucketSample {
     /** Runs the sample with {@code args}, printing to {@code out}; 0 when both destinations kept to their rate. */
     public static int run(PrintStream out, String... args) {
         return SampleExit.code(out, "token bucket sample", () -> {
-            SampleArgs a = new SampleArgs("TokenBucketSample")
+            SampleArgs a = new SampleArgs("TokenBucketSample",
+                    "Shapes two destinations with a token bucket each, delaying completions (never the sending threads), and checks each measured rate is within 5 % of its configured rate.")
                     .option("rate", "1m", "bytes per second to the first echo server; the second gets a quarter (4k to 1024m)")
                     .option("seconds", "3", "how long the sends to each destination take at its rate (1 to 60)")
                     .option("size", "8k", "bytes per send (1 to 1m; at least 20 sends per destination must fit the run)")

@@ -67,6 +67,7 @@ class TokenBucketTest {
         assertEquals(1, big.lines().size(), big.output());
         SampleRun unknown = SampleRun.of(out -> TokenBucketSample.run(out, "--rte", "1m"));
         assertEquals(2, unknown.exitCode());
-        assertTrue(unknown.output().contains("unknown option '--rte'"), unknown.output());
+        assertTrue(unknown.output().startsWith("TokenBucketSample: Unknown option") && unknown.output().contains("'--rte'"), unknown.output());
+        assertEquals(1, unknown.lines().size(), unknown.output());
     }
 }
