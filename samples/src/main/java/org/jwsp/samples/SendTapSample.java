@@ -1,6 +1,8 @@
 package org.jwsp.samples;
 
 
+import static org.jwsp.bindings.windows.ws2spi_h.AF_INET;
+
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.foreign.Arena;
@@ -14,13 +16,18 @@ import org.jwsp.samples.filter.SendTap;
 /**
  * Watching jwsp's sends in Wireshark: a {@link SendTap} as jwsp's filter writes every byte two
  * connections send (blocking WSASends on one, overlapped ones on a completion port on the other)
- * to a pcap file, one TCP stream per socket, and the sample checks that the file holds exactly
- * what the echo server sent back. Open the file with {@code wireshark FILE} or
+ * and a connected UDP socket sends (datagrams of at most {@value #DATAGRAM_MAX} bytes) to a pcap
+ * file, one TCP stream or UDP flow per socket, and the sample checks that the file holds exactly
+ * what the echo server sent back and the datagram receiver got. Open the file with {@code wireshark FILE} or
  * {@code tcpdump -r FILE -nn -S}. This sample reads payload (the tap copies it); no other does.
  *
  * <pre>bash samples/demo.sh SendTapSample --out /tmp/jwsp.pcap</pre>
  */
 public final class SendTapSample {
+
+    /** Largest datagram the sample sends: what fits an Ethernet frame's IPv4 packet. */
+    static final int DATAGRAM_MAX = 1472;
+    private static final String[] WAYS = {"blocking", "overlapped", "datagrams"};
 
     private SendTapSample() {
     }
@@ -59,38 +66,46 @@ public final class SendTapSample {
             out.println("sent 0 B, confirmed 0 B: nothing was sent");
             throw new SampleFailure("cannot write the pcap file " + path + ": " + SampleArgs.why(e));
         }
-        long[] sent = new long[2];
-        long[] echoed = new long[2];
-        long[] socket = new long[2];
+        long[] sent = new long[3];
+        long[] echoed = new long[3];
+        long[] socket = new long[3];
         try (tap) {
             try (EchoServer echo = EchoServer.start(); JwspOnHost jwsp = JwspOnHost.install(tap); Arena arena = Arena.ofConfined()) {
                 Winsock ws2 = jwsp.winsock();
                 try (EchoConnection blocking = new EchoConnection(ws2, echo.port());
-                     EchoConnection overlapped = new EchoConnection(ws2, echo.port())) {
+                     EchoConnection overlapped = new EchoConnection(ws2, echo.port());
+                     DatagramConnection datagrams = new DatagramConnection(ws2, AF_INET())) {
                     socket[0] = blocking.socket();
                     socket[1] = overlapped.socket();
-                    name(ws2, tap, blocking.socket(), arena);
-                    name(ws2, tap, overlapped.socket(), arena);
+                    socket[2] = datagrams.socket();
+                    for (long s : socket) {
+                        name(ws2, tap, s, arena);
+                    }
+                    int datagram = Math.min(size, DATAGRAM_MAX);
                     try {
                         WinsockSends.blocking(ws2, blocking, sends, new int[] {size}, 0, new SendTally());
                         WinsockSends.throughCompletionPort(ws2, overlapped, sends, 1, size, 8, new SendTally());
+                        datagrams.send(sends, datagram, new SendTally());
                     } finally {
                         sent[0] = blocking.planned();
                         sent[1] = overlapped.planned();
+                        sent[2] = (long) sends * datagram;
                     }
                     try {
                         blocking.awaitEcho(WinsockSends.WAIT_MILLIS);
                         overlapped.awaitEcho(WinsockSends.WAIT_MILLIS);
+                        datagrams.awaitEcho(WinsockSends.WAIT_MILLIS);
                     } finally {
                         echoed[0] = blocking.received();
                         echoed[1] = overlapped.received();
+                        echoed[2] = datagrams.received();
                     }
                 }
             } finally {
                 tap.close(); // everything recorded is in the file before it is checked
-                for (int i = 0; i < 2; i++) {
-                    out.printf("%-10s %-34s sent %,10d B  echoed %,10d B  in the pcap %,10d B%n", i == 0 ? "blocking" : "overlapped",
-                            tap.describe(socket[i]), sent[i], echoed[i], tap.written(socket[i]));
+                for (int i = 0; i < 3; i++) {
+                    out.printf("%-10s %-34s sent %,10d B  %s %,10d B  in the pcap %,10d B%n", WAYS[i],
+                            tap.describe(socket[i]), sent[i], i < 2 ? "echoed " : "arrived", echoed[i], tap.written(socket[i]));
                 }
                 out.printf("tap: %,d sends (%,d B) recorded, %,d sends (%,d B) dropped because its ring was full, file %s%n",
                         tap.tappedSends(), tap.tappedBytes(), tap.droppedSends(), tap.droppedBytes(), path);
@@ -102,12 +117,13 @@ public final class SendTapSample {
         if (tap.droppedSends() > 0) {
             throw new SampleFailure(tap.droppedSends() + " sends were not recorded (the ring was full): give the tap a larger --ring");
         }
-        for (int i = 0; i < 2; i++) {
+        for (int i = 0; i < 3; i++) {
             if (tap.written(socket[i]) != echoed[i]) {
-                throw new SampleFailure("the pcap holds " + tap.written(socket[i]) + " B of a stream whose echo returned " + echoed[i] + " B");
+                throw new SampleFailure("the pcap holds " + tap.written(socket[i]) + " B of the " + WAYS[i] + " socket, whose peer got "
+                        + echoed[i] + " B");
             }
         }
-        out.println("send tap sample: OK, every byte the echo returned is in " + path + " (tcpdump -r " + path + " -nn -S)");
+        out.println("send tap sample: OK, every byte the peers got is in " + path + " (tcpdump -r " + path + " -nn -S)");
     }
 
     /** Tells the tap the socket's local address, from getsockname. */

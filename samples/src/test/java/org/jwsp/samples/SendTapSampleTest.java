@@ -23,11 +23,13 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The send tap's pcap file, read back by {@code tcpdump -r} (Debian package tcpdump, installed by
  * .ci/env.sh): two TCP streams whose segments, in file order, carry consecutive sequence numbers
- * and exactly the bytes the sample sent ({@link StreamPattern} from offset 0 on each connection).
+ * and exactly the bytes the sample sent ({@link StreamPattern} from offset 0 on each connection),
+ * and one UDP flow whose datagrams, in file order, carry exactly the datagrams sent.
  */
 class SendTapSampleTest {
 
     private static final Pattern HEADER = Pattern.compile(" IP6? (\\S+) > (\\S+): Flags \\[P\\.\\], seq (\\d+):(\\d+),");
+    private static final Pattern UDP_HEADER = Pattern.compile(" IP6? (\\S+) > (\\S+): UDP, length (\\d+)$");
 
     @TempDir
     Path dir;
@@ -38,16 +40,19 @@ class SendTapSampleTest {
         SampleRun run = SampleRun.of(out -> SendTapSample.run(out, "--out", pcap.toString(), "--sends", "200", "--size", "1500"));
         assertEquals(0, run.exitCode(), run.output());
         Map<String, Stream> streams = tcpdump(pcap);
-        assertEquals(2, streams.size(), streams.keySet() + "\n" + run.output());
+        assertEquals(3, streams.size(), streams.keySet() + "\n" + run.output());
+        assertEquals(1, streams.values().stream().filter(s -> s.udp).count(), "one UDP flow: " + streams.keySet());
         for (Map.Entry<String, Stream> e : streams.entrySet()) {
             Stream s = e.getValue();
-            assertEquals(200L * 1500, s.bytes, e.getKey() + ": bytes in the pcap");
+            assertEquals(200L * (s.udp ? SendTapSample.DATAGRAM_MAX : 1500), s.bytes, e.getKey() + ": bytes in the pcap");
             assertTrue(s.inOrder, e.getKey() + ": segments in sequence order");
             assertTrue(StreamPattern.matches(MemorySegment.ofArray(s.payload.toByteArray()), 0), e.getKey() + ": every byte as sent");
         }
         String verbose = tcpdumpText(pcap, "-vv");
         assertFalse(verbose.contains("incorrect"), "IP and TCP checksums as Wireshark checks them:\n" + verbose.lines().limit(20).toList());
         assertTrue(verbose.contains("(correct)"), "tcpdump checked the checksums");
+        assertFalse(verbose.contains("bad udp cksum"), "UDP checksums:\n" + verbose.lines().filter(l -> l.contains("udp")).limit(5).toList());
+        assertTrue(verbose.contains("udp sum ok"), "tcpdump checked the UDP checksums");
         assertTrue(run.output().contains("send tap sample: OK"), run.output());
     }
 
@@ -83,6 +88,7 @@ class SendTapSampleTest {
 
     /** One TCP stream as tcpdump printed it: its payload in file order, and whether each segment began where the last ended. */
     private static final class Stream {
+        boolean udp;
         final java.io.ByteArrayOutputStream payload = new java.io.ByteArrayOutputStream();
         long bytes;
         long nextSeq = -1;
@@ -110,9 +116,14 @@ class SendTapSampleTest {
             packet.reset();
             current = null;
             Matcher m = HEADER.matcher(line);
+            Matcher u = UDP_HEADER.matcher(line);
             if (m.find()) {
                 current = streams.computeIfAbsent(m.group(1) + " > " + m.group(2), k -> new Stream());
                 seq = Long.parseLong(m.group(3));
+            } else if (u.find()) {
+                current = streams.computeIfAbsent(u.group(1) + " > " + u.group(2), k -> new Stream());
+                current.udp = true;
+                seq = -1;
             } else if (!line.equals("END") && !line.isBlank()) {
                 throw new AssertionError("a line tcpdump should not print for the tap's file: " + line);
             }
@@ -134,12 +145,14 @@ class SendTapSampleTest {
     /** Strips the IP and TCP headers (their lengths from the bytes themselves) and appends the payload. */
     private static void append(Stream s, byte[] ip, long seq) {
         int ipHeader = (ip[0] >> 4) == 6 ? 40 : (ip[0] & 0x0F) * 4;
-        int tcpHeader = ((ip[ipHeader + 12] >> 4) & 0x0F) * 4;
+        int tcpHeader = s.udp ? 8 : ((ip[ipHeader + 12] >> 4) & 0x0F) * 4;
         int n = ip.length - ipHeader - tcpHeader;
-        if (s.nextSeq >= 0 && seq != s.nextSeq) {
-            s.inOrder = false;
+        if (!s.udp) {
+            if (s.nextSeq >= 0 && seq != s.nextSeq) {
+                s.inOrder = false;
+            }
+            s.nextSeq = seq + n;
         }
-        s.nextSeq = seq + n;
         s.payload.write(ip, ipHeader + tcpHeader, n);
         s.bytes += n;
     }

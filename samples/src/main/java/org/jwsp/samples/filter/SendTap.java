@@ -12,8 +12,9 @@ import org.jwsp.provider.filter.SendFilter;
 import org.jwsp.provider.filter.SendView;
 
 /**
- * A send tap: a {@link SendFilter} that writes the bytes of every completed TCP send to a pcap
- * file ({@link PcapFile}), one TCP stream per socket, for Wireshark or {@code tcpdump -r}. The
+ * A send tap: a {@link SendFilter} that writes the bytes of every completed send to a pcap file
+ * ({@link PcapFile}), one TCP stream per stream socket and one UDP flow (a packet per send) per
+ * datagram socket, for Wireshark or {@code tcpdump -r}. The
  * one sample that reads payload: it copies the application's bytes, so a tap is as private as
  * the traffic it sees.
  *
@@ -38,6 +39,8 @@ public final class SendTap implements SendFilter, AutoCloseable {
 
     /** AF_INET6 as Windows numbers it (sockaddr_in6.sin6_family). */
     private static final int AF_INET6 = 23;
+    /** SOCK_STREAM and SOCK_DGRAM (the same numbers on Windows and Linux). */
+    private static final int SOCK_STREAM = 1, SOCK_DGRAM = 2;
 
     /** Sockets followed at most. */
     public static final int STREAMS = 64;
@@ -54,6 +57,8 @@ public final class SendTap implements SendFilter, AutoCloseable {
         int localPort;
         int peerPort;
         boolean named;
+        /** A datagram socket: each send is one UDP packet (no sequence numbers). */
+        boolean udp;
         long nextSeq = 1;
         long written;
         long sends;
@@ -132,8 +137,9 @@ public final class SendTap implements SendFilter, AutoCloseable {
 
     @Override
     public void onComplete(SendView send, int error, long bytes) {
-        if (error != 0 || bytes <= 0 || send.socketType() != 1) {
-            return; // nothing went out, or not a stream: a pcap of TCP shows only what TCP carried
+        int type = send.socketType();
+        if (error != 0 || bytes <= 0 || (type != SOCK_STREAM && type != SOCK_DGRAM)) {
+            return; // nothing went out, or neither TCP nor UDP
         }
         long need = (HEADER + bytes + 7) & ~7L;
         synchronized (this) {
@@ -143,6 +149,7 @@ public final class SendTap implements SendFilter, AutoCloseable {
                 return;
             }
             if (s.sends++ == 0) {
+                s.udp = type == SOCK_DGRAM;
                 peer(s, send);
             }
             long seq = s.nextSeq;
@@ -266,7 +273,11 @@ public final class SendTap implements SendFilter, AutoCloseable {
             return;
         }
         try {
-            file.tcp(s, seq, micros, ring.asSlice(at + HEADER, bytes));
+            if (s.udp) {
+                file.udp(s, micros, ring.asSlice(at + HEADER, bytes));
+            } else {
+                file.tcp(s, seq, micros, ring.asSlice(at + HEADER, bytes));
+            }
             synchronized (this) {
                 s.written += bytes;
             }
