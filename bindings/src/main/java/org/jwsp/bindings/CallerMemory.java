@@ -126,6 +126,14 @@ public final class CallerMemory {
         ALL.set(ValueLayout.JAVA_LONG_UNALIGNED, address + offset, value);
     }
 
+    /**
+     * Copies {@code bytes} of a send's data, from the caller's {@code address}, into a filter's own
+     * {@code to} at {@code toOffset}: only for {@code SendView.copyPayload}, within one WSABUF's extent.
+     */
+    public static void copyOut(long address, MemorySegment to, long toOffset, long bytes) {
+        MemorySegment.copy(ALL, address, to, toOffset, bytes);
+    }
+
     /** Copies exactly {@code bytes} (a multiple of 8) from the caller's {@code address} into {@code to} at 0. */
     public static void copyIn(long address, MemorySegment to, long bytes) {
         MemorySegment.copy(ALL, ValueLayout.JAVA_LONG_UNALIGNED, address, to, ValueLayout.JAVA_LONG, 0, bytes / 8);

@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.jwsp.bindings.windows.OVERLAPPED;
 import org.jwsp.bindings.windows.WSABUF;
 import org.jwsp.bindings.windows.WSATHREADID;
+import org.jwsp.provider.filter.SendFilter;
 
 /**
  * One pooled overlapped operation of jwsp: a WSPSend (kind {@link #SEND}) or another overlapped
@@ -95,6 +96,15 @@ final class OverlappedRequest {
     int stage;
     /** The caller's OVERLAPPED was marked in progress. Caller thread only. */
     boolean marked;
+    /**
+     * The filter that passed or delayed this send, told of its completion by {@link CompletionDelivery}
+     * (or of its refusal by {@link OverlappedRequests#end}); null when no filter saw it. Written by the
+     * sending thread before the send is published under the socket lock.
+     */
+    SendFilter watcher;
+    /** System.nanoTime() when jwsp accepted the send, and the calling thread's id (set only while a filter is installed). */
+    long acceptedNanos;
+    long callerThread;
     /** Result to deliver. */
     int error;
     int transferred;
@@ -146,6 +156,7 @@ final class OverlappedRequest {
     /** Back to the pool (the last reference dropped): its socket and any borrowed capture block let go now. */
     void released() {
         socket = null;
+        watcher = null;
         buffers.clear(); // gives a borrowed LargeCaptures block back now, not at the next acquire
     }
 
@@ -205,6 +216,9 @@ final class OverlappedRequest {
         deliveredEarly = false;
         stage = OverlappedRequests.ACQUIRED;
         marked = false;
+        watcher = null;
+        acceptedNanos = 0;
+        callerThread = 0;
         error = 0;
         transferred = 0;
         resultFlags = 0;

@@ -2,6 +2,7 @@ package org.jwsp.provider;
 
 import java.lang.foreign.MemorySegment;
 
+import org.jwsp.bindings.CallerMemory;
 import org.jwsp.provider.filter.SendView;
 
 /**
@@ -19,8 +20,13 @@ final class SendFacts implements SendView {
     private long total;
     private int flags;
     private long ticket;
+    private long acceptedNanos;
+    private long callerThread;
 
-    SendFacts aim(SocketContext socket, boolean overlapped, long wsabufs, int count, long total, int flags, long ticket) {
+    SendFacts aim(SocketContext socket, boolean overlapped, long wsabufs, int count, long total, int flags, long ticket,
+                  long acceptedNanos, long callerThread) {
+        this.acceptedNanos = acceptedNanos;
+        this.callerThread = callerThread;
         this.socket = socket;
         this.overlapped = overlapped;
         this.wsabufs = wsabufs;
@@ -49,6 +55,35 @@ final class SendFacts implements SendView {
     @Override public int flags() { return flags; }
     @Override public MemorySegment peer() { return socket.peerView; }
     @Override public long ticket() { return ticket; }
+    @Override public long acceptedNanos() { return acceptedNanos; }
+    @Override public long callerThreadId() { return callerThread; }
+
+    @Override
+    public void copyPayload(long offset, MemorySegment into, long intoOffset, long length) {
+        if (offset < 0 || length < 0 || offset + length > total) {
+            throw new IndexOutOfBoundsException("bytes [" + offset + ", " + (offset + length) + ") of a " + total + "-byte send");
+        }
+        java.util.Objects.checkFromIndexSize(intoOffset, length, into.byteSize()); // before any byte is read
+        if (into.isReadOnly()) {
+            throw new IllegalArgumentException("a read-only segment cannot take the payload");
+        }
+        for (int i = 0; i < count && length > 0; i++) {
+            long len = WsaBufCapture.length(wsabufs, i) & 0xFFFFFFFFL; // a ULONG
+            if (offset >= len) {
+                offset -= len;
+                continue;
+            }
+            long n = Math.min(len - offset, length);
+            CallerMemory.copyOut(WsaBufCapture.address(wsabufs, i) + offset, into, intoOffset, n);
+            intoOffset += n;
+            length -= n;
+            offset = 0;
+        }
+        if (length > 0) {
+            // A capture of more WSABUFs than a gather array holds, sent in parts: its first entries were trimmed.
+            throw new IllegalStateException("this send's buffers were trimmed by a partial lower send; its payload is not whole");
+        }
+    }
 
     @Override
     public int bufferLength(int i) {

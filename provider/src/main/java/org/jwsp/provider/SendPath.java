@@ -18,7 +18,10 @@ import org.jwsp.provider.filter.SendFilter;
  * {@link SubmissionQueue} (overlapped) or straight to the lower provider (nonoverlapped).
  * Under the socket lock it checks again that the handle still names the socket it resolved to
  * ({@link SocketContext#stillOpen}): a close, and a new socket in the same slot, may have come
- * in between. An overlapped send lives its life through {@link OverlappedRequests}.
+ * in between. An overlapped send lives its life through {@link OverlappedRequests}. A send the
+ * filter passed or delayed is reported to its {@code onComplete} once: a synchronous one here,
+ * after the lower call and before returning; an overlapped one by {@link CompletionDelivery}
+ * before its indication (or by {@link OverlappedRequests#end} if it was refused after all).
  *
  * <p>Allocates nothing per call: the request, its capture and OVERLAPPED are pooled, the
  * out-parameters are per-thread ({@link ThreadScratch}), and the filter's view is a per-thread
@@ -156,11 +159,18 @@ final class SendPath {
         }
         r.flags = flags;
         int verdict = SendFilter.PASS;
-        if (filter != SendFilter.PASS_THROUGH) {
+        SendFilter f = filter;
+        if (f != SendFilter.PASS_THROUGH) {
             // The ticket may reach another thread that releases it before this verdict is acted on.
             r.filterSees();
-            verdict = filter(sc.facts.aim(ctx, true, r.buffers.array().address(), r.buffers.count(), r.buffers.totalBytes(), flags, r.ticket()));
+            r.acceptedNanos = System.nanoTime();
+            r.callerThread = Thread.currentThread().threadId();
+            verdict = filter(f, sc.facts.aim(ctx, true, r.buffers.array().address(), r.buffers.count(), r.buffers.totalBytes(), flags, r.ticket(),
+                    r.acceptedNanos, r.callerThread));
             sc.facts.clear();
+            if (verdict <= 0) {
+                r.watcher = f; // published with the send under the socket lock below
+            }
         }
         if (verdict > 0) {
             synchronized (ctx) {
@@ -210,14 +220,30 @@ final class SendPath {
         if (ctx.messageOriented && total > ctx.maxMessageSize) {
             return Errno.fail(errno, WsaCondition.MESSAGE_TOO_LARGE);
         }
-        if (filter != SendFilter.PASS_THROUGH) {
-            int verdict = filter(sc.facts.aim(ctx, false, lpBuffers, count, total, flags, 0));
-            sc.facts.clear();
-            if (verdict > 0) {
-                Errno.set(errno, verdict);
-                return Errno.SOCKET_ERROR;
-            }
+        SendFilter f = filter;
+        if (f == SendFilter.PASS_THROUGH) {
+            return sendSynchronousLower(ctx, resolved, lpBuffers, count, lpSent, flags, errno, sc);
         }
+        long accepted = System.nanoTime();
+        long caller = Thread.currentThread().threadId();
+        int verdict = filter(f, sc.facts.aim(ctx, false, lpBuffers, count, total, flags, 0, accepted, caller));
+        sc.facts.clear();
+        if (verdict > 0) {
+            Errno.set(errno, verdict);
+            return Errno.SOCKET_ERROR;
+        }
+        int rc = sendSynchronousLower(ctx, resolved, lpBuffers, count, lpSent, flags, errno, sc);
+        // The call has not returned: the buffers are still the caller's, and the filter may read them now.
+        int error = rc == 0 || errno == 0 ? 0 : CallerMemory.getInt(errno);
+        long bytes = rc == 0 ? CallerMemory.getInt(lpSent) & 0xFFFFFFFFL : 0;
+        CompletionDelivery.tellFilter(f, sc.completed.aim(ctx, false, lpBuffers, count, total, flags, 0, accepted, caller), error, bytes);
+        sc.completed.clear();
+        return rc;
+    }
+
+    /** The lower WSPSend of a synchronous send, after jwsp's own queued sends of the socket. */
+    private int sendSynchronousLower(SocketContext ctx, long resolved, long lpBuffers, int count, long lpSent, int flags,
+                                     long errno, ThreadScratch sc) {
         synchronized (ctx) {
             if (!ctx.stillOpen(resolved)) {
                 return Errno.fail(errno, WsaCondition.NOT_A_SOCKET);
@@ -257,11 +283,7 @@ final class SendPath {
     }
 
     /** The filter's verdict: PASS (0), DELAY (-1), or a WSAE code (&gt; 0). */
-    private int filter(SendFacts facts) {
-        SendFilter f = filter;
-        if (f == SendFilter.PASS_THROUGH) {
-            return SendFilter.PASS;
-        }
+    private static int filter(SendFilter f, SendFacts facts) {
         int verdict;
         try {
             verdict = f.onSend(facts);

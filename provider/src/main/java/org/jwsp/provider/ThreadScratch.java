@@ -21,6 +21,8 @@ final class ThreadScratch {
     final MemorySegment flags;
     /** The filter's view of a synchronous send on this thread (overlapped sends use their request). */
     final SendFacts facts = new SendFacts();
+    /** The filter's view of a send being completed on this thread ({@code SendFilter.onComplete}). */
+    final SendFacts completed = new SendFacts();
 
     private ThreadScratch() {
         MemorySegment block = Arena.ofAuto().allocate(32, 8);

@@ -135,15 +135,16 @@ final class WsaBufCapture {
         return total;
     }
 
-    /** Length of captured entry {@code i}. */
-    static int length(MemorySegment wsabufs, int i) {
-        return wsabufs.get(ValueLayout.JAVA_INT_UNALIGNED, i * SIZEOF_WSABUF + OFFSETOF_LEN);
+    /**
+     * Data address of entry {@code i} of the WSABUF array at {@code wsabufs} (a capture, or a
+     * synchronous caller's array already {@link #validate}d); by address, so a filter's view of a
+     * send makes no segment per send.
+     */
+    static long address(long wsabufs, int i) {
+        return CallerMemory.getLong(wsabufs + i * SIZEOF_WSABUF, OFFSETOF_BUF);
     }
 
-    /**
-     * The len of entry {@code i} of the WSABUF array at {@code wsabufs}, a capture of jwsp's or
-     * a caller's array {@link #validate} admitted (no segment made: a synchronous send's filter).
-     */
+    /** Length of entry {@code i} of the WSABUF array at {@code wsabufs} (see {@link #address}). */
     static int length(long wsabufs, int i) {
         return CallerMemory.getInt(wsabufs + i * SIZEOF_WSABUF + OFFSETOF_LEN);
     }
@@ -199,17 +200,21 @@ final class WsaBufCapture {
      */
     int skipSent(long sent) {
         long skip = sent - trimmed;
-        while (first < count && skip >= length(array, first)) {
-            skip -= length(array, first);
+        while (first < count && skip >= entryLength(first)) {
+            skip -= entryLength(first);
             first++;
         }
         if (first < count && skip > 0) {
             long at = first * SIZEOF_WSABUF;
-            array.set(ValueLayout.JAVA_INT_UNALIGNED, at + OFFSETOF_LEN, (int) (length(array, first) - skip));
+            array.set(ValueLayout.JAVA_INT_UNALIGNED, at + OFFSETOF_LEN, (int) (entryLength(first) - skip));
             array.set(ValueLayout.JAVA_LONG_UNALIGNED, at + OFFSETOF_BUF, array.get(ValueLayout.JAVA_LONG_UNALIGNED, at + OFFSETOF_BUF) + skip);
         }
         trimmed = sent;
         return first;
+    }
+
+    private int entryLength(int i) {
+        return array.get(ValueLayout.JAVA_INT_UNALIGNED, i * SIZEOF_WSABUF + OFFSETOF_LEN);
     }
 
     /** Forgets the capture and gives a borrowed block back (the request goes back to the pool). */

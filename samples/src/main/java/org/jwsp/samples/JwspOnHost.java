@@ -130,6 +130,11 @@ public final class JwspOnHost implements Winsock, AutoCloseable {
     }
 
     @Override
+    public int getsockname(long s, MemorySegment name, MemorySegment namelen) {
+        return ws2.getsockname(s, name, namelen);
+    }
+
+    @Override
     public int send(long s, MemorySegment buffers, int count, MemorySegment bytesSent, int flags, MemorySegment overlapped,
                     MemorySegment routine) {
         return ws2.send(s, buffers, count, bytesSent, flags, overlapped, routine);

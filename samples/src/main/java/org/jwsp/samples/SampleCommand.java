@@ -19,14 +19,19 @@ final class SampleCommand {
     private SampleCommand() {
     }
 
+    /** The command of sample {@code name}: {@code --help}, {@code --version}, its description and the exit codes every sample has. */
+    static CommandSpec spec(String name, String description) {
+        CommandSpec spec = CommandSpec.create().name("bash samples/demo.sh " + name).mixinStandardHelpOptions(true);
+        spec.usageMessage().description(description).exitCodeListHeading("%nExit codes:%n")
+                .exitCodeList(new java.util.TreeMap<>(java.util.Map.of("0", "the sample checked its result",
+                        "1", "a check failed (one line says which)", "2", "bad command line")));
+        return spec;
+    }
+
     /** Parses {@code args} for sample {@code name} and runs it; returns the exit code. */
     static int execute(String name, String description, String[] args, PrintStream out, PrintStream err,
                        ToIntFunction<PrintStream> sample) {
-        CommandSpec spec = CommandSpec.create().name("bash samples/demo.sh " + name).mixinStandardHelpOptions(true);
-        spec.usageMessage().description(description).exitCodeListHeading("%nExit codes:%n")
-                .exitCodeList(java.util.Map.of("0", "the sample checked its result", "1", "a check failed (one line says which)",
-                        "2", "bad command line"));
-        CommandLine cl = new CommandLine(spec);
+        CommandLine cl = new CommandLine(spec(name, description));
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
         try {

@@ -18,11 +18,14 @@ final class SampleExit {
     private SampleExit() {
     }
 
-    /** Runs {@code body}; returns the process exit code: 0, or 1 after printing why it failed. */
+    /** Runs {@code body}; returns the process exit code: 0, 1 after printing why it failed, or 2 for a bad command line. */
     static int code(PrintStream out, String name, Body body) {
         try {
             body.run();
             return 0;
+        } catch (SampleArgs.BadCommandLine e) {
+            out.println(e.getMessage());
+            return 2;
         } catch (SampleFailure e) {
             out.println(name + " FAILED: " + e.getMessage());
         } catch (Exception e) {

@@ -24,6 +24,9 @@ public interface Winsock {
 
     int connect(long s, MemorySegment name, int namelen);
 
+    /** {@code getsockname}: the socket's local address into {@code name}, its length in and out through {@code namelen}. */
+    int getsockname(long s, MemorySegment name, MemorySegment namelen);
+
     /** {@code WSASend}. */
     int send(long s, MemorySegment buffers, int count, MemorySegment bytesSent, int flags, MemorySegment overlapped,
              MemorySegment routine);

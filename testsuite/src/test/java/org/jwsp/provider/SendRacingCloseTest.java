@@ -27,7 +27,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * (which runs after the socket was resolved and before the send is queued or passed down)
  * blocks the first send of {@code s1} on a latch while the test closes {@code s1} and opens
  * {@code s2} (the socket table hands out the most recently freed slot first). Released, the
- * send must fail with WSAENOTSOCK, reach no lower socket, and leave no request behind.
+ * send must fail with WSAENOTSOCK, reach no lower socket, and leave no request behind; the
+ * filter, which passed it, hears once in {@code onComplete} that it failed.
  * A proxied overlapped WSPRecv is held the same way at the request life's fault point (right
  * after its OVERLAPPED was marked, before the socket lock), where the test closes and reopens.
  */
@@ -79,16 +80,25 @@ class SendRacingCloseTest {
     void aSendWhoseSocketIsClosedAndItsSlotReused_failsAndSendsNothing(boolean overlapped) throws Exception {
         CountDownLatch inFilter = new CountDownLatch(1);
         CountDownLatch proceed = new CountDownLatch(1);
-        SendFilter holdFirst = view -> {
-            if (inFilter.getCount() > 0) {
-                inFilter.countDown();
-                try {
-                    proceed.await(WAIT_SECONDS, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
+        java.util.List<String> completed = new java.util.concurrent.CopyOnWriteArrayList<>();
+        SendFilter holdFirst = new SendFilter() {
+            @Override
+            public int onSend(org.jwsp.provider.filter.SendView view) {
+                if (inFilter.getCount() > 0) {
+                    inFilter.countDown();
+                    try {
+                        proceed.await(WAIT_SECONDS, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
                 }
+                return PASS;
             }
-            return SendFilter.PASS;
+
+            @Override
+            public void onComplete(org.jwsp.provider.filter.SendView view, int error, long bytes) {
+                completed.add(view.totalBytes() + " B: error " + error + ", " + bytes + " sent");
+            }
         };
         try (SendFixture f = new SendFixture(s -> s.withFilter(holdFirst))) {
             long s1 = f.stream(overlapped);
@@ -115,6 +125,9 @@ class SendRacingCloseTest {
             if (overlapped) {
                 assertNotEquals(0x103L, OVERLAPPED.Internal(ov), "the refused send's OVERLAPPED is not left in progress");
             }
+            assertEquals(java.util.List.of("12 B: error " + WSAENOTSOCK() + ", 0 sent"), completed,
+                    "the filter passed it, so it hears once that it failed");
+            completed.clear();
             // s2 itself works
             assertEquals(0, f.send(s2, f.bufs(f.data("s2")), 1, 0, overlapped ? f.overlapped(true) : MemorySegment.NULL));
             assertEquals("s2", new String(PeerReader.readExactly(lower2.peerFd, 2)));

@@ -4,8 +4,10 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * A read-only, allocation-free view of one WSPSend for a {@link SendFilter}: the socket's
- * context and the captured WSABUF descriptors (lengths only: the data buffers are the
- * application's and jwsp never reads them). Valid only during {@link SendFilter#onSend}.
+ * context and the captured WSABUF descriptors. The data buffers are the application's: jwsp
+ * itself never reads them, and a filter reads them only by {@link #copyPayload}, which copies
+ * into the filter's own memory. Valid only during {@link SendFilter#onSend} or
+ * {@link SendFilter#onComplete}.
  */
 public interface SendView {
 
@@ -48,4 +50,22 @@ public interface SendView {
 
     /** Names this send for {@link SendFilters#release} (0 for a synchronous send). */
     long ticket();
+
+    /** {@code System.nanoTime()} when jwsp accepted the send (before {@link SendFilter#onSend}). */
+    long acceptedNanos();
+
+    /** {@code Thread.threadId()} of the thread that called WSASend. */
+    long callerThreadId();
+
+    /**
+     * Copies bytes {@code [offset, offset + length)} of the send's data (its WSABUFs in order, as
+     * one run) into {@code into} at {@code intoOffset}. Reads the application's memory: call it
+     * from {@link SendFilter#onComplete}, where the buffers are certainly still the application's
+     * and unchanged (in {@link SendFilter#onSend} a send that is then refused was never sent).
+     * Allocates nothing.
+     *
+     * @throws IndexOutOfBoundsException if the range is outside the send or {@code into}
+     * @throws IllegalArgumentException  if {@code into} is read-only
+     */
+    void copyPayload(long offset, MemorySegment into, long intoOffset, long length);
 }

@@ -164,4 +164,51 @@ class SendFilterTest {
             assertFalse(LayeredProvider.releaseDelayed(ticket.get()), "nothing left to release");
         }
     }
+
+    private record Done(long socket, int error, long bytes, String payload, String middle, boolean callerToldYet, long callerThread) {
+    }
+
+    /** onComplete: once per send the filter let through, before the caller's event, on whatever thread, with the bytes sent. */
+    @Test
+    void onCompleteReportsEachPassedSendOnce_beforeTheCallerIsTold_andMayCopyItsBytes() {
+        List<Done> done = new java.util.concurrent.CopyOnWriteArrayList<>();
+        long[] event = new long[1];
+        KernelPort[] kernel = new KernelPort[1];
+        SendFilter filter = new SendFilter() {
+            @Override
+            public int onSend(SendView v) {
+                return v.totalBytes() == 4 ? WSAEACCES() : PASS;
+            }
+
+            @Override
+            public void onComplete(SendView v, int error, long bytes) {
+                byte[] copy = new byte[(int) v.totalBytes()];
+                v.copyPayload(0, MemorySegment.ofArray(copy), 0, copy.length);
+                byte[] middle = new byte[3];
+                v.copyPayload(1, MemorySegment.ofArray(middle), 0, 3);
+                assertThrows(IndexOutOfBoundsException.class, () -> v.copyPayload(1, MemorySegment.ofArray(middle), 0, v.totalBytes()));
+                boolean told = v.overlapped() && kernel[0].waitForSingleObject(event[0], 0, false) == KernelPort.WAIT_OBJECT_0;
+                done.add(new Done(v.socket(), error, bytes, new String(copy), new String(middle), told, v.callerThreadId()));
+            }
+        };
+        try (JwspClient c = JwspClient.start(s -> s.withFilter(filter)); Arena a = Arena.ofConfined()) {
+            kernel[0] = c.kernel;
+            long s = c.streamSocket(true);
+            MemorySegment sent = a.allocate(ValueLayout.JAVA_INT);
+            MemorySegment ov = a.allocate(OVERLAPPED.layout());
+            event[0] = c.kernel.createEvent(true, false);
+            OVERLAPPED.hEvent(ov, MemorySegment.ofAddress(event[0]));
+            int rc = c.send(s, Wsabufs.of(a, Wsabufs.data(a, "ab"), Wsabufs.data(a, "cde")), 2, sent, 0, ov, MemorySegment.NULL,
+                    MemorySegment.NULL, c.errno);
+            assertTrue(rc == 0 || c.errno() == WSA_IO_PENDING(), "rc " + rc + " errno " + c.errno());
+            assertEquals(KernelPort.WAIT_OBJECT_0, c.kernel.waitForSingleObject(event[0], WAIT, false));
+            assertEquals(SOCKET_ERROR(), c.send(s, Wsabufs.of(a, Wsabufs.data(a, "nope")), 1, sent, 0, MemorySegment.NULL,
+                    MemorySegment.NULL, MemorySegment.NULL, c.errno), "refused: never reported as complete");
+            assertEquals(0, c.send(s, Wsabufs.of(a, Wsabufs.data(a, "sync!")), 1, sent, 0, MemorySegment.NULL, MemorySegment.NULL,
+                    MemorySegment.NULL, c.errno));
+            long me = Thread.currentThread().threadId();
+            assertEquals(List.of(new Done(s, 0, 5, "abcde", "bcd", false, me), new Done(s, 0, 5, "sync!", "ync", false, me)), done);
+            assertEquals("abcdesync!", new String(PeerReader.readExactly(c.lower.onlySocket().peerFd, 10)));
+        }
+    }
 }
