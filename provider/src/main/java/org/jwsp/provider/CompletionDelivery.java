@@ -11,6 +11,7 @@ import org.apache.logging.log4j.Logger;
 import org.jwsp.bindings.windows.LPWSAOVERLAPPED_COMPLETION_ROUTINE;
 import org.jwsp.bindings.windows.LPWSAUSERAPC;
 import org.jwsp.bindings.windows.OVERLAPPED;
+import org.jwsp.provider.filter.SendFilter;
 
 /**
  * Gives the client its completion indication: writes the result into the caller's OVERLAPPED,
@@ -123,6 +124,9 @@ final class CompletionDelivery {
      *         indication will reach the caller, only the result written into its OVERLAPPED
      */
     boolean deliver(OverlappedRequest r, ThreadScratch s) {
+        if (r.watcher != null) {
+            tellFilter(r, s); // before the indication: until then the buffers are still the caller's
+        }
         long ov = r.callerOverlappedAddress;
         CallerMemory.putLong(ov, OVERLAPPED.InternalHigh$offset(), r.transferred & 0xFFFFFFFFL);
         CallerMemory.putInt(ov, OVERLAPPED.Offset$offset(), r.resultFlags);
@@ -154,25 +158,55 @@ final class CompletionDelivery {
     }
 
     /**
+     * {@link SendFilter#onComplete} for the send {@code r}'s filter passed or delayed, with {@code r}'s
+     * result, while its buffers are still the caller's; once (the watcher is cleared). Any thread.
+     */
+    static void tellFilter(OverlappedRequest r, ThreadScratch s) {
+        SendFilter f = r.watcher;
+        r.watcher = null;
+        SendFacts view = s.completed.aim(r.socket, true, r.buffers.array().address(), r.buffers.count(), r.buffers.totalBytes(), r.flags,
+                r.ticket(), r.acceptedNanos, r.callerThread);
+        tellFilter(f, view, r.error, r.transferred & 0xFFFFFFFFL);
+        s.completed.clear();
+    }
+
+    /** Tells {@code f} a send it saw is complete; a Throwable from it is logged and goes no further. */
+    static void tellFilter(SendFilter f, SendFacts view, int error, long bytes) {
+        try {
+            f.onComplete(view, error, bytes);
+        } catch (Throwable t) {
+            Errno.fault(MemorySegment.NULL, "SendFilter.onComplete", t);
+        }
+    }
+
+    /**
      * Delivers a done list from {@link SubmissionQueue#takeDone} (all of one socket), drops the
      * operation's reference of each, then tells the queue, which WSPCloseSocket waits on.
      */
     void deliverAll(OverlappedRequest done, ThreadScratch s) {
-        if (done == null) {
-            return;
-        }
-        SocketContext socket = done.socket; // read before the requests go back to the slab
         while (done != null) {
-            OverlappedRequest next = done.nextDone;
-            done.nextDone = null;
-            if (!done.deliveredEarly) {
-                deliver(done, s);
+            SocketContext socket = done.socket; // read before the requests go back to the slab
+            while (done != null) {
+                OverlappedRequest next = done.nextDone;
+                done.nextDone = null;
+                if (!done.deliveredEarly) {
+                    deliver(done, s);
+                }
+                slab.unref(done);
+                done = next;
             }
-            slab.unref(done);
-            done = next;
+            done = delivered(socket, s); // what the sends that waited for this delivery completed at once
         }
+    }
+
+    /**
+     * Tells {@code socket}'s queue a delivery ended ({@link SubmissionQueue#delivered}) and takes
+     * the done list of the sends that were issued because of it.
+     */
+    OverlappedRequest delivered(SocketContext socket, ThreadScratch s) {
         synchronized (socket) {
-            socket.queue.delivered();
+            socket.queue.delivered(s);
+            return socket.queue.takeDone();
         }
     }
 

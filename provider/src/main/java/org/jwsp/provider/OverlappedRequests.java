@@ -173,9 +173,7 @@ final class OverlappedRequests {
         try {
             return delivery.deliver(r, sc);
         } finally {
-            synchronized (socket) {
-                socket.queue.delivered();
-            }
+            delivery.deliverAll(delivery.delivered(socket, sc), sc); // sends that waited for this delivery
         }
     }
 
@@ -184,6 +182,13 @@ final class OverlappedRequests {
         try {
             switch (r.stage) {
                 case ACQUIRED, REFUSED -> {
+                    if (r.watcher != null) {
+                        // Passed by the filter, then refused (closed, or the lower provider said no): it still hears.
+                        if (r.stage != REFUSED) {
+                            r.error = WsaCondition.PROVIDER_FAULT.code();
+                        }
+                        CompletionDelivery.tellFilter(r, sc);
+                    }
                     if (r.marked) {
                         CompletionDelivery.settleRefused(r.callerOverlappedAddress,
                                 r.stage == REFUSED ? r.error : WsaCondition.PROVIDER_FAULT.code());

@@ -31,6 +31,14 @@ import org.jwsp.bindings.windows.ws2spi_h;
  * finish are collected on a done list and delivered by the caller after it leaves the lock
  * ({@link #takeDone}), so no upcall to ws2_32 or the client runs under the lock. The lower
  * provider's overlapped WSPSend never blocks, so issuing it under the lock is safe.
+ *
+ * <p><b>Completions in call order.</b> Results are delivered on more than one thread (the
+ * completion worker delivers done lists, a caller whose send completed at once delivers its own),
+ * so the queue issues nothing while a delivery is under way ({@code delivering}): a send that
+ * arrives then waits here (answered WSA_IO_PENDING) instead of completing at once, and the thread
+ * whose delivery ends last issues it ({@link #delivered}). Without this a send completed at once
+ * could reach the caller's port, and the filter's {@code onComplete}, before earlier sends of the
+ * same socket still being delivered on the worker.
  */
 final class SubmissionQueue {
 
@@ -193,7 +201,7 @@ final class SubmissionQueue {
         if (brokenCode != 0) {
             return brokenCode;
         }
-        if (inFlight != null || head != null || syncInProgress > 0 || r.held) {
+        if (inFlight != null || head != null || syncInProgress > 0 || r.held || delivering > 0 || doneHead != null) {
             append(r);
             return PENDING;
         }
@@ -273,9 +281,16 @@ final class SubmissionQueue {
         delivering++;
     }
 
-    /** A done list taken from {@link #takeDone}, or a result given at once, has been delivered. */
-    void delivered() {
+    /**
+     * A done list taken from {@link #takeDone}, or a result given at once, has been delivered:
+     * when it was the last delivery under way, the sends that waited for it are issued (their
+     * results, if given at once, are on the done list for the caller to take).
+     */
+    void delivered(ThreadScratch s) {
         delivering--;
+        if (delivering == 0) {
+            pump(s);
+        }
         wakeWaiters();
     }
 
@@ -373,7 +388,7 @@ final class SubmissionQueue {
 
     /** Issues waiting sends while the socket is idle; results the lower gives at once are split here. */
     private void issueWaiting(ThreadScratch s) {
-        while (inFlight == null && syncInProgress == 0 && head != null && !head.held && !socket.closing) {
+        while (inFlight == null && syncInProgress == 0 && delivering == 0 && head != null && !head.held && !socket.closing) {
             OverlappedRequest leader = pop();
             MemorySegment buffers;
             int count;

@@ -9,6 +9,8 @@ import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.jwsp.bindings.windows.LPWSAOVERLAPPED_COMPLETION_ROUTINE;
@@ -18,6 +20,8 @@ import org.jwsp.host.catalog.Catalog;
 import org.jwsp.testkit.Buffers;
 import org.jwsp.testkit.Pair;
 import org.jwsp.kernel.KernelPort;
+import org.jwsp.provider.filter.SendFilter;
+import org.jwsp.provider.filter.SendView;
 
 /**
  * jwsp's completed-at-once path ({@code SendPath}'s immediate branch, {@code OverlappedProxy}'s
@@ -141,6 +145,81 @@ class HostImmediateCompletionTest {
                     }
                 }
                 kernel.closeHandle(port);
+            }
+        });
+    }
+
+    /**
+     * A send that could complete at once while the worker is still delivering an earlier send of
+     * the same socket must wait for that delivery: otherwise its caller delivers it first, and the
+     * port (and the filter's onComplete) see the later send before the earlier one. The window is
+     * held open by the filter: the worker's onComplete for the big send waits for a latch.
+     */
+    @Test
+    void aSendThatCouldCompleteAtOnceWaitsForTheEarlierSendStillBeingDelivered() throws Exception {
+        CountDownLatch workerDelivering = new CountDownLatch(1);
+        CountDownLatch letItFinish = new CountDownLatch(1);
+        List<Long> told = new CopyOnWriteArrayList<>();
+        SendFilter holdsTheBigOne = new SendFilter() {
+            @Override
+            public int onSend(SendView send) {
+                return PASS;
+            }
+
+            @Override
+            public void onComplete(SendView send, int error, long bytes) {
+                if (bytes == BIG) {
+                    workerDelivering.countDown();
+                    try {
+                        letItFinish.await(10, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                told.add(bytes);
+            }
+        };
+        OverTheHost.run(settings -> settings.withFilter(holdsTheBigOne), (ws2, installed, arena) -> {
+            try (Pair p = Pair.tcp(ws2, AF_INET(), WSA_FLAG_OVERLAPPED(), arena)) {
+                KernelPort kernel = ws2.kernel();
+                long port = kernel.createCompletionPort(0);
+                kernel.associate(port, p.client(), 1);
+                MemorySegment ovs = OVERLAPPED.allocateArray(2, arena);
+                MemorySegment big = OVERLAPPED.asSlice(ovs, 0).asSlice(0, OVERLAPPED.sizeof());
+                MemorySegment small = OVERLAPPED.asSlice(ovs, 1);
+                MemorySegment sent = arena.allocate(ValueLayout.JAVA_INT);
+                assertEquals(SOCKET_ERROR(), ws2.send(p.client(), Buffers.wsabuf(arena, Buffers.pattern(arena, BIG, 1)), 1, sent, 0,
+                        big, MemorySegment.NULL));
+                assertEquals(WSA_IO_PENDING(), ws2.lastError(), "the big send pends");
+                MemorySegment bigGot = arena.allocate(BIG, 8);
+                Thread reader = Thread.ofPlatform().start(() -> Buffers.receiveFully(ws2, p.server(), bigGot, arena));
+                assertTrue(workerDelivering.await(10, TimeUnit.SECONDS), "the worker delivers the big send");
+                reader.join();
+
+                int answer = ws2.send(p.client(), Buffers.wsabuf(arena, Buffers.pattern(arena, 500, 2)), 1, sent, 0, small,
+                        MemorySegment.NULL) == 0 ? 0 : ws2.lastError();
+                assertEquals(List.of(), told, "nothing told while the big send's delivery is held");
+                assertEquals(WSA_IO_PENDING(), answer, "queued behind the delivery, not completed ahead of it");
+                letItFinish.countDown();
+
+                MemorySegment smallGot = arena.allocate(500);
+                assertTrue(Buffers.receiveFully(ws2, p.server(), smallGot, arena));
+                Buffers.assertPattern(bigGot, 1);
+                Buffers.assertPattern(smallGot, 2);
+                MemorySegment entries = OVERLAPPED_ENTRY.allocateArray(2, arena);
+                List<Long> packets = new ArrayList<>();
+                while (packets.size() < 2) {
+                    int n = kernel.dequeue(port, entries, 10_000, false);
+                    assertTrue(n > 0, "dequeue: " + n);
+                    for (int j = 0; j < n; j++) {
+                        packets.add(OVERLAPPED_ENTRY.lpOverlapped(OVERLAPPED_ENTRY.asSlice(entries, j)).address());
+                    }
+                }
+                assertEquals(List.of(big.address(), small.address()), packets, "the port in call order");
+                assertEquals(List.of((long) BIG, 500L), told, "the filter in call order");
+                kernel.closeHandle(port);
+            } finally {
+                letItFinish.countDown();
             }
         });
     }
