@@ -3600,6 +3600,15 @@ public class ws2spi_h extends ws2spi_h$shared {
     public static int WSASYSCALLFAILURE() {
         return WSASYSCALLFAILURE;
     }
+    private static final int WSASERVICE_NOT_FOUND = (int)10108L;
+    /**
+     * {@snippet lang=c :
+     * #define WSASERVICE_NOT_FOUND 10108
+     * }
+     */
+    public static int WSASERVICE_NOT_FOUND() {
+        return WSASERVICE_NOT_FOUND;
+    }
     private static final int WSANO_RECOVERY = (int)11003L;
     /**
      * {@snippet lang=c :
