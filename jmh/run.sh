@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Runs the send benchmarks and reports each as a ratio against the peers of the same run.
-#   bash jmh/run.sh [--quick] [--out DIR] [BENCHMARK-REGEX...]
+#   bash jmh/run.sh [--quick] [--cost] [--out DIR] [BENCHMARK-REGEX...]
 # Default: every benchmark, 1 fork, 3 warm-up and 5 measured iterations of 1 s each (about 25 min
 # on 2 cores); --quick: 1 warm-up and 3 measured (under 10 min). JMH's progress shows as it runs;
 # the raw JSON, the receiver log, report.md and chart.svg go to jmh/results/<time>/ (or DIR).
-# A run stopped with Ctrl-C still writes the report of what it measured.
+# --cost adds a table of CPU, system calls by kind and context switches per send (perf stat, through
+# JMH's perfnorm profiler; needs perf: apt-get install linux-perf). A run stopped with Ctrl-C still
+# writes the report of what it measured.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . .ci/env.sh

@@ -51,11 +51,13 @@ public final class BenchmarkRun {
 
     public static void main(String[] args) throws IOException {
         boolean quick = false;
+        boolean cost = false;
         Path out = null;
         List<String> include = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> quick = true;
+                case "--cost" -> cost = true;
                 case "--out" -> {
                     if (i + 1 == args.length) {
                         usage("--out needs a folder");
@@ -78,18 +80,22 @@ public final class BenchmarkRun {
             out = Path.of("jmh", "results", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         }
         Files.createDirectories(out);
-        System.exit(run(quick, include, out));
+        System.exit(run(quick, cost, include, out));
     }
 
-    private static final String USAGE = "usage: bash jmh/run.sh [--quick] [--out DIR] [BENCHMARK-REGEX...]";
+    private static final String USAGE = "usage: bash jmh/run.sh [--quick] [--cost] [--out DIR] [BENCHMARK-REGEX...]\n"
+            + "  --quick  1 warm-up and 3 measured iterations of 1 s (under 10 minutes for everything)\n"
+            + "  --cost   also count CPU, system calls by kind and context switches per send (perf stat)\n"
+            + "  --out    the folder for results.json, report.md, chart.svg and receiver.csv";
 
     private static void usage(String why) {
         System.err.println("jmh/run.sh: " + why + "\n" + USAGE);
         System.exit(2);
     }
 
-    static int run(boolean quick, List<String> include, Path out) throws IOException {
+    static int run(boolean quick, boolean cost, List<String> include, Path out) throws IOException {
         Path receiver = out.resolve("receiver.csv").toAbsolutePath();
+        String noCounters = cost ? CostCounters.unavailable() : null;
         ChainedOptionsBuilder options = new OptionsBuilder()
                 .forks(1)
                 .warmupIterations(quick ? 1 : 3).warmupTime(TimeValue.seconds(1))
@@ -98,6 +104,9 @@ public final class BenchmarkRun {
                 .jvmArgsAppend("--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
                         "--add-opens=java.base/java.nio=ALL-UNNAMED", "-Dio.netty.tryReflectionSetAccessible=true", "-Xss2m",
                         "-D" + LoopbackSink.LOG_PROPERTY + "=" + receiver);
+        if (cost && noCounters == null) {
+            options.addProfiler(org.openjdk.jmh.profile.LinuxPerfNormProfiler.class, CostCounters.profilerOptions());
+        }
         for (String pattern : include.isEmpty() ? List.of("org\\.jwsp\\.jmh\\..*Benchmark") : include) {
             options.include(pattern);
         }
@@ -123,6 +132,10 @@ public final class BenchmarkRun {
         }
         Runtime.getRuntime().removeShutdownHook(interrupted);
         write(report, done, receiver, incomplete);
+        if (cost) {
+            Files.writeString(report, CostCounters.markdown(CostCounters.of(done), noCounters),
+                    java.nio.file.StandardOpenOption.APPEND);
+        }
         if (incomplete == null && (include.isEmpty() || include.stream().anyMatch("NativeCaller"::contains))) {
             try {
                 Files.writeString(report, NativeCaller.markdown(NativeCaller.measure(List.of("1x64", "8x1024", "16x65536"),
@@ -164,27 +177,32 @@ public final class BenchmarkRun {
         }
         List<Row> rows = new ArrayList<>();
         for (BenchmarkResult r : results) {
-            var params = r.getParams();
-            Map<String, String> workload = new LinkedHashMap<>();
-            Map<String, String> variant = new LinkedHashMap<>();
-            for (String key : params.getParamsKeys()) {
-                (RatioTable.WORKLOAD_PARAMS.contains(key) ? workload : variant).put(key, params.getParam(key));
-            }
-            String method = params.getBenchmark().substring(params.getBenchmark().lastIndexOf('.') + 1);
-            String name = method + (variant.isEmpty() ? "" : variant.toString().replace('{', '(').replace('}', ')')
-                    .replace(", ", " "));
-            Map<String, String> all = new LinkedHashMap<>(workload);
-            all.putAll(variant);
-            Result<?> primary = r.getPrimaryResult();
-            Result<?> alloc = r.getSecondaryResults().get("·gc.alloc.rate.norm");
-            if (alloc == null) {
-                alloc = r.getSecondaryResults().get("gc.alloc.rate.norm");
-            }
-            rows.add(new Row(String.join(" ", workload.values()), name, primary.getScore(), primary.getScoreError(),
-                    primary.getScoreUnit(), alloc == null ? Double.NaN : alloc.getScore(),
-                    cpu.getOrDefault(Workload.label(params.getBenchmark(), all), Double.NaN)));
+            rows.add(row(r, cpu));
         }
         return rows;
+    }
+
+    /** One trial as a row of the report; {@code receiverCpu} maps each trial's label to its drain's CPU %. */
+    static Row row(BenchmarkResult r, Map<String, Double> receiverCpu) {
+        var params = r.getParams();
+        Map<String, String> workload = new LinkedHashMap<>();
+        Map<String, String> variant = new LinkedHashMap<>();
+        for (String key : params.getParamsKeys()) {
+            (RatioTable.WORKLOAD_PARAMS.contains(key) ? workload : variant).put(key, params.getParam(key));
+        }
+        String method = params.getBenchmark().substring(params.getBenchmark().lastIndexOf('.') + 1);
+        String name = method + (variant.isEmpty() ? "" : variant.toString().replace('{', '(').replace('}', ')')
+                .replace(", ", " "));
+        Map<String, String> all = new LinkedHashMap<>(workload);
+        all.putAll(variant);
+        Result<?> primary = r.getPrimaryResult();
+        Result<?> alloc = r.getSecondaryResults().get("·gc.alloc.rate.norm");
+        if (alloc == null) {
+            alloc = r.getSecondaryResults().get("gc.alloc.rate.norm");
+        }
+        return new Row(String.join(" ", workload.values()), name, primary.getScore(), primary.getScoreError(),
+                primary.getScoreUnit(), alloc == null ? Double.NaN : alloc.getScore(),
+                receiverCpu.getOrDefault(Workload.label(params.getBenchmark(), all), Double.NaN));
     }
 
     static String markdown(List<Row> rows, String incomplete) {
