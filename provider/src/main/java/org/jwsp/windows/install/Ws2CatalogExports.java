@@ -11,6 +11,7 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 
 import org.jwsp.bindings.windows.WSAPROTOCOL_INFOW;
+import org.jwsp.bindings.windows.ws2spi_h;
 import org.jwsp.kernel.KernelException;
 import org.jwsp.kernel.KernelPort;
 import org.jwsp.provider.ProtocolCatalog;
@@ -53,9 +54,6 @@ public final class Ws2CatalogExports implements WritableCatalog {
     private static final FunctionDescriptor SET_APP_CATEGORY = FunctionDescriptor.of(ValueLayout.JAVA_INT,
             ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
             ValueLayout.ADDRESS, ValueLayout.ADDRESS);
-
-    /** {@code ProviderInfoLspCategories}, the first value of {@code WSC_PROVIDER_INFO_TYPE}. */
-    private static final int PROVIDER_INFO_LSP_CATEGORIES = org.jwsp.bindings.windows.ws2spi_h.ProviderInfoLspCategories();
 
     private final ProtocolCatalog reader;
     private final MethodHandle installProvider;
@@ -189,7 +187,8 @@ public final class Ws2CatalogExports implements WritableCatalog {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment errno = arena.allocate(ValueLayout.JAVA_INT);
             MemorySegment info = arena.allocateFrom(ValueLayout.JAVA_INT, categories);
-            if ((int) setProviderInfo.invokeExact(id.allocate(arena), PROVIDER_INFO_LSP_CATEGORIES, info, 4L, 0, errno) != 0) {
+            if ((int) setProviderInfo.invokeExact(id.allocate(arena),
+                    ws2spi_h.ProviderInfoLspCategories(), info, 4L, 0, errno) != 0) {
                 throw new CatalogException(call, errno.get(ValueLayout.JAVA_INT, 0));
             }
         } catch (CatalogException e) {
