@@ -44,7 +44,7 @@ mkdir -p "$work/win" "$work/linux" "$work/out"
 cp "$here/jextract/windows.compile_flags.txt" "$work/win/compile_flags.txt"
 (cd "$work/win" && JEXTRACT_JAVA_OPTIONS=-Dos.name=Windows_11 "$jextract" \
     --output "$work/out" -t org.jwsp.bindings.windows --header-class-name ws2spi_h \
-    @"$here/jextract/windows.args" '<winsock2.h>' '<windows.h>' '<ws2spi.h>' '<ws2ipdef.h>' '<mswsock.h>' '<sporder.h>') \
+    @"$here/jextract/windows.args" '<winsock2.h>' '<windows.h>' '<ws2spi.h>' '<ws2ipdef.h>' '<mswsock.h>' '<sporder.h>' '<aclapi.h>' '<sddl.h>') \
   || die "jextract failed on the Windows headers"
 # C_LONG is still the canonical 'long' of the JVM that runs the bindings (8 bytes on Linux):
 # pin it to Windows' 4 bytes so no layout depends on the host.

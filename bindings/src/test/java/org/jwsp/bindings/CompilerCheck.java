@@ -35,7 +35,7 @@ final class CompilerCheck {
             "netinet/tcp.h", "linux/io_uring.h", "linux/time_types.h", "time.h", "pthread.h", "linux_gnu.h", "stddef.h",
             "stdint.h", "stdio.h");
     private static final List<String> WINDOWS_HEADERS = List.of("winsock2.h", "windows.h", "ws2spi.h",
-            "ws2ipdef.h", "mswsock.h", "stddef.h", "stdint.h");
+            "ws2ipdef.h", "mswsock.h", "aclapi.h", "sddl.h", "stddef.h", "stdint.h");
 
     private CompilerCheck() {
     }

@@ -28,7 +28,7 @@ class AdminToolWineTest {
 
     /** Building the programs with mingw and creating the Wine prefix take minutes on a loaded machine. */
     @BeforeAll
-    @Timeout(value = 10, unit = TimeUnit.MINUTES)
+    @Timeout(value = 15, unit = TimeUnit.MINUTES)
     static void startWine() throws Exception {
         wine = BootstrapWineSession.shared();
     }

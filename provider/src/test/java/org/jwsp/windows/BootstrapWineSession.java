@@ -30,8 +30,20 @@ import java.util.stream.Stream;
  */
 final class BootstrapWineSession implements AutoCloseable {
 
-    private static final long RUN_SECONDS = 60;
-    private static final long PREFIX_SECONDS = 180;
+    /**
+     * The longest one Wine program may take, in seconds ({@code -Djwsp.wine.timeout}, default 180):
+     * a run takes about a second on an idle machine, but Wine's start-up has taken over a minute on
+     * a loaded one; the bound is there so a hung Wine fails the test instead of the build.
+     */
+    static final long RUN_SECONDS = Long.getLong("jwsp.wine.timeout", 180);
+    /** Creating the prefix (the first run) does much more than a run: at least 240 s, or two runs. */
+    private static final long PREFIX_SECONDS = Math.max(240, 2 * RUN_SECONDS);
+    /**
+     * How long the wineserver outlives its last client: long enough to bridge the other test
+     * classes that run between two Wine tests in one JVM (a restarted server would redo the slow
+     * start-up), bounded so a JVM that dies without its shutdown hook leaves no server for long.
+     */
+    private static final long SERVER_PERSIST_SECONDS = 900;
 
     private final Path root;
     private final Path bin;
@@ -66,6 +78,7 @@ final class BootstrapWineSession implements AutoCloseable {
 
     private static BootstrapWineSession shared;
     private static boolean tried;
+    private static Exception failed;
 
     /**
      * The session every Wine test class of this JVM shares (one prefix, one wineserver: each Wine
@@ -73,6 +86,10 @@ final class BootstrapWineSession implements AutoCloseable {
      * {@link #unavailable()} says why Wine tests cannot run here (printed once).
      */
     static synchronized BootstrapWineSession shared() throws Exception {
+        if (failed != null) {
+            // Not a skip: a later class must fail as loudly as the one whose start-up failed.
+            throw new IllegalStateException("Wine did not start for an earlier test class: " + failed.getMessage(), failed);
+        }
         if (!tried) {
             tried = true;
             String skipped = unavailable();
@@ -81,7 +98,12 @@ final class BootstrapWineSession implements AutoCloseable {
                 System.err.println(skipped);
                 return null;
             }
-            shared = open(Path.of("target/bootstrap-wine").toAbsolutePath());
+            try {
+                shared = open(Path.of("target/bootstrap-wine").toAbsolutePath());
+            } catch (Exception | AssertionError e) {
+                failed = e instanceof Exception x ? x : new IllegalStateException(e.getMessage(), e);
+                throw e;
+            }
             BootstrapWineSession session = shared;
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 try {
@@ -176,9 +198,12 @@ final class BootstrapWineSession implements AutoCloseable {
                 .redirectError(root.resolve("build.err.txt").toFile()), 300, "build-test.sh");
     }
 
-    /** Starts this prefix's wineserver (exits by itself 60 s after its last client) and fills the prefix. */
+    /**
+     * Starts this prefix's one wineserver up front (it exits by itself {@value #SERVER_PERSIST_SECONDS} s
+     * after its last client, or at {@link #close()}) and fills the prefix, each within its bound.
+     */
     private void startServer() throws Exception {
-        ProcessBuilder server = new ProcessBuilder(wineserver, "-p60");
+        ProcessBuilder server = new ProcessBuilder(wineserver, "-p" + SERVER_PERSIST_SECONDS);
         wineEnvironment(server.environment());
         exec(server.redirectOutput(root.resolve("wineserver.txt").toFile()), RUN_SECONDS, "wineserver -p");
         ProcessBuilder first = new ProcessBuilder(wine, bin.resolve("wspcaller.exe").toString());
@@ -187,8 +212,8 @@ final class BootstrapWineSession implements AutoCloseable {
                 .redirectError(root.resolve("prefix-init.err.txt").toFile());
         Process p = first.start();
         if (!p.waitFor(PREFIX_SECONDS, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            fail("wine did not create its prefix within " + PREFIX_SECONDS + " s");
+            stop(p);
+            fail("wine did not create its prefix within " + PREFIX_SECONDS + " s" + slowWineHint());
         }
         if (p.exitValue() != 2) {   // wspcaller without arguments prints usage and exits 2
             fail("wine64 could not run wspcaller.exe: exit " + p.exitValue() + ", "
@@ -258,13 +283,32 @@ final class BootstrapWineSession implements AutoCloseable {
         }
         Process p = pb.start();
         if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            fail(what + " did not finish within " + seconds + " s");
+            stop(p);
+            fail(what + " did not finish within " + seconds + " s" + slowWineHint());
         }
         if (what.startsWith("build") && p.exitValue() != 0) {
             fail(what + " failed: exit " + p.exitValue() + "\n" + Files.readString(pb.redirectError().file().toPath()));
         }
         return p.exitValue();
+    }
+
+    /** Ends a Wine program that overran its bound, and what it started (wine64 forks the preloader). */
+    private static void stop(Process p) {
+        p.descendants().forEach(ProcessHandle::destroyForcibly);
+        p.destroyForcibly();
+    }
+
+    /** Why Wine may be slow here, and what to do about it, for a timeout's message. */
+    private static String slowWineHint() {
+        String load;
+        try {
+            load = Files.readString(Path.of("/proc/loadavg")).strip();
+        } catch (IOException e) {
+            load = "unknown";
+        }
+        return " (load average " + load + " on " + Runtime.getRuntime().availableProcessors() + " CPUs): Wine starts"
+                + " slowly on a loaded machine; rerun when it is quieter, or wait longer with -Djwsp.wine.timeout=<seconds>"
+                + " (now " + RUN_SECONDS + ")";
     }
 
     static List<String> lines(Path file) throws IOException {

@@ -599,6 +599,24 @@ public class ws2spi_h extends ws2spi_h$shared {
     public static int WSPDESCRIPTION_LEN() {
         return WSPDESCRIPTION_LEN;
     }
+    private static final int LSP_INSPECTOR = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define LSP_INSPECTOR 1
+     * }
+     */
+    public static int LSP_INSPECTOR() {
+        return LSP_INSPECTOR;
+    }
+    private static final int LSP_OUTBOUND_MODIFY = (int)32L;
+    /**
+     * {@snippet lang=c :
+     * #define LSP_OUTBOUND_MODIFY 32
+     * }
+     */
+    public static int LSP_OUTBOUND_MODIFY() {
+        return LSP_OUTBOUND_MODIFY;
+    }
     private static final int IP_TTL = (int)4L;
     /**
      * {@snippet lang=c :
@@ -652,6 +670,15 @@ public class ws2spi_h extends ws2spi_h$shared {
      */
     public static int TF_REUSE_SOCKET() {
         return TF_REUSE_SOCKET;
+    }
+    private static final int SDDL_REVISION_1 = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define SDDL_REVISION_1 1
+     * }
+     */
+    public static int SDDL_REVISION_1() {
+        return SDDL_REVISION_1;
     }
     private static final int TokenElevation = (int)20L;
     /**
@@ -1536,6 +1563,68 @@ public class ws2spi_h extends ws2spi_h$shared {
         }
     }
 
+    private static class SetFileSecurityW {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            ws2spi_h.C_INT,
+            ws2spi_h.C_POINTER,
+            ws2spi_h.C_LONG,
+            ws2spi_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("SetFileSecurityW");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * WINBOOL SetFileSecurityW(LPCWSTR lpFileName, SECURITY_INFORMATION SecurityInformation, PSECURITY_DESCRIPTOR pSecurityDescriptor)
+     * }
+     */
+    public static FunctionDescriptor SetFileSecurityW$descriptor() {
+        return SetFileSecurityW.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * WINBOOL SetFileSecurityW(LPCWSTR lpFileName, SECURITY_INFORMATION SecurityInformation, PSECURITY_DESCRIPTOR pSecurityDescriptor)
+     * }
+     */
+    public static MethodHandle SetFileSecurityW$handle() {
+        return SetFileSecurityW.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * WINBOOL SetFileSecurityW(LPCWSTR lpFileName, SECURITY_INFORMATION SecurityInformation, PSECURITY_DESCRIPTOR pSecurityDescriptor)
+     * }
+     */
+    public static MemorySegment SetFileSecurityW$address() {
+        return SetFileSecurityW.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * WINBOOL SetFileSecurityW(LPCWSTR lpFileName, SECURITY_INFORMATION SecurityInformation, PSECURITY_DESCRIPTOR pSecurityDescriptor)
+     * }
+     */
+    public static int SetFileSecurityW(MemorySegment lpFileName, int SecurityInformation, MemorySegment pSecurityDescriptor) {
+        var mh$ = SetFileSecurityW.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("SetFileSecurityW", lpFileName, SecurityInformation, pSecurityDescriptor);
+            }
+            return (int)mh$.invokeExact(lpFileName, SecurityInformation, pSecurityDescriptor);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class GetTokenInformation {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             ws2spi_h.C_INT,
@@ -1899,6 +1988,66 @@ public class ws2spi_h extends ws2spi_h$shared {
                 traceDowncall("CreateEventW", lpEventAttributes, bManualReset, bInitialState, lpName);
             }
             return (MemorySegment)mh$.invokeExact(lpEventAttributes, bManualReset, bInitialState, lpName);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class LocalFree {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            ws2spi_h.C_POINTER,
+            ws2spi_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("LocalFree");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * HLOCAL LocalFree(HLOCAL hMem)
+     * }
+     */
+    public static FunctionDescriptor LocalFree$descriptor() {
+        return LocalFree.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * HLOCAL LocalFree(HLOCAL hMem)
+     * }
+     */
+    public static MethodHandle LocalFree$handle() {
+        return LocalFree.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * HLOCAL LocalFree(HLOCAL hMem)
+     * }
+     */
+    public static MemorySegment LocalFree$address() {
+        return LocalFree.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * HLOCAL LocalFree(HLOCAL hMem)
+     * }
+     */
+    public static MemorySegment LocalFree(MemorySegment hMem) {
+        var mh$ = LocalFree.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("LocalFree", hMem);
+            }
+            return (MemorySegment)mh$.invokeExact(hMem);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {
@@ -2588,6 +2737,276 @@ public class ws2spi_h extends ws2spi_h$shared {
            throw new AssertionError("should not reach here", ex$);
         }
     }
+    private static final int ProviderInfoLspCategories = (int)0L;
+    /**
+     * {@snippet lang=c :
+     * enum _WSC_PROVIDER_INFO_TYPE.ProviderInfoLspCategories = 0
+     * }
+     */
+    public static int ProviderInfoLspCategories() {
+        return ProviderInfoLspCategories;
+    }
+
+    private static class WSCGetApplicationCategory {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            ws2spi_h.C_INT,
+            ws2spi_h.C_POINTER,
+            ws2spi_h.C_LONG,
+            ws2spi_h.C_POINTER,
+            ws2spi_h.C_LONG,
+            ws2spi_h.C_POINTER,
+            ws2spi_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("WSCGetApplicationCategory");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int WSCGetApplicationCategory(LPCWSTR Path, DWORD PathLength, LPCWSTR Extra, DWORD ExtraLength, DWORD *pPermittedLspCategories, LPINT lpErrno)
+     * }
+     */
+    public static FunctionDescriptor WSCGetApplicationCategory$descriptor() {
+        return WSCGetApplicationCategory.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int WSCGetApplicationCategory(LPCWSTR Path, DWORD PathLength, LPCWSTR Extra, DWORD ExtraLength, DWORD *pPermittedLspCategories, LPINT lpErrno)
+     * }
+     */
+    public static MethodHandle WSCGetApplicationCategory$handle() {
+        return WSCGetApplicationCategory.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int WSCGetApplicationCategory(LPCWSTR Path, DWORD PathLength, LPCWSTR Extra, DWORD ExtraLength, DWORD *pPermittedLspCategories, LPINT lpErrno)
+     * }
+     */
+    public static MemorySegment WSCGetApplicationCategory$address() {
+        return WSCGetApplicationCategory.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int WSCGetApplicationCategory(LPCWSTR Path, DWORD PathLength, LPCWSTR Extra, DWORD ExtraLength, DWORD *pPermittedLspCategories, LPINT lpErrno)
+     * }
+     */
+    public static int WSCGetApplicationCategory(MemorySegment Path, int PathLength, MemorySegment Extra, int ExtraLength, MemorySegment pPermittedLspCategories, MemorySegment lpErrno) {
+        var mh$ = WSCGetApplicationCategory.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("WSCGetApplicationCategory", Path, PathLength, Extra, ExtraLength, pPermittedLspCategories, lpErrno);
+            }
+            return (int)mh$.invokeExact(Path, PathLength, Extra, ExtraLength, pPermittedLspCategories, lpErrno);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class WSCGetProviderInfo {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            ws2spi_h.C_INT,
+            ws2spi_h.C_POINTER,
+            ws2spi_h.C_INT,
+            ws2spi_h.C_POINTER,
+            ws2spi_h.C_POINTER,
+            ws2spi_h.C_LONG,
+            ws2spi_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("WSCGetProviderInfo");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int WSCGetProviderInfo(LPGUID lpProviderId, WSC_PROVIDER_INFO_TYPE InfoType, PBYTE Info, size_t *InfoSize, DWORD Flags, LPINT lpErrno)
+     * }
+     */
+    public static FunctionDescriptor WSCGetProviderInfo$descriptor() {
+        return WSCGetProviderInfo.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int WSCGetProviderInfo(LPGUID lpProviderId, WSC_PROVIDER_INFO_TYPE InfoType, PBYTE Info, size_t *InfoSize, DWORD Flags, LPINT lpErrno)
+     * }
+     */
+    public static MethodHandle WSCGetProviderInfo$handle() {
+        return WSCGetProviderInfo.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int WSCGetProviderInfo(LPGUID lpProviderId, WSC_PROVIDER_INFO_TYPE InfoType, PBYTE Info, size_t *InfoSize, DWORD Flags, LPINT lpErrno)
+     * }
+     */
+    public static MemorySegment WSCGetProviderInfo$address() {
+        return WSCGetProviderInfo.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int WSCGetProviderInfo(LPGUID lpProviderId, WSC_PROVIDER_INFO_TYPE InfoType, PBYTE Info, size_t *InfoSize, DWORD Flags, LPINT lpErrno)
+     * }
+     */
+    public static int WSCGetProviderInfo(MemorySegment lpProviderId, int InfoType, MemorySegment Info, MemorySegment InfoSize, int Flags, MemorySegment lpErrno) {
+        var mh$ = WSCGetProviderInfo.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("WSCGetProviderInfo", lpProviderId, InfoType, Info, InfoSize, Flags, lpErrno);
+            }
+            return (int)mh$.invokeExact(lpProviderId, InfoType, Info, InfoSize, Flags, lpErrno);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class WSCSetApplicationCategory {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            ws2spi_h.C_INT,
+            ws2spi_h.C_POINTER,
+            ws2spi_h.C_LONG,
+            ws2spi_h.C_POINTER,
+            ws2spi_h.C_LONG,
+            ws2spi_h.C_LONG,
+            ws2spi_h.C_POINTER,
+            ws2spi_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("WSCSetApplicationCategory");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int WSCSetApplicationCategory(LPCWSTR Path, DWORD PathLength, LPCWSTR Extra, DWORD ExtraLength, DWORD PermittedLspCategories, DWORD *pPrevPermLspCat, LPINT lpErrno)
+     * }
+     */
+    public static FunctionDescriptor WSCSetApplicationCategory$descriptor() {
+        return WSCSetApplicationCategory.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int WSCSetApplicationCategory(LPCWSTR Path, DWORD PathLength, LPCWSTR Extra, DWORD ExtraLength, DWORD PermittedLspCategories, DWORD *pPrevPermLspCat, LPINT lpErrno)
+     * }
+     */
+    public static MethodHandle WSCSetApplicationCategory$handle() {
+        return WSCSetApplicationCategory.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int WSCSetApplicationCategory(LPCWSTR Path, DWORD PathLength, LPCWSTR Extra, DWORD ExtraLength, DWORD PermittedLspCategories, DWORD *pPrevPermLspCat, LPINT lpErrno)
+     * }
+     */
+    public static MemorySegment WSCSetApplicationCategory$address() {
+        return WSCSetApplicationCategory.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int WSCSetApplicationCategory(LPCWSTR Path, DWORD PathLength, LPCWSTR Extra, DWORD ExtraLength, DWORD PermittedLspCategories, DWORD *pPrevPermLspCat, LPINT lpErrno)
+     * }
+     */
+    public static int WSCSetApplicationCategory(MemorySegment Path, int PathLength, MemorySegment Extra, int ExtraLength, int PermittedLspCategories, MemorySegment pPrevPermLspCat, MemorySegment lpErrno) {
+        var mh$ = WSCSetApplicationCategory.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("WSCSetApplicationCategory", Path, PathLength, Extra, ExtraLength, PermittedLspCategories, pPrevPermLspCat, lpErrno);
+            }
+            return (int)mh$.invokeExact(Path, PathLength, Extra, ExtraLength, PermittedLspCategories, pPrevPermLspCat, lpErrno);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class WSCSetProviderInfo {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            ws2spi_h.C_INT,
+            ws2spi_h.C_POINTER,
+            ws2spi_h.C_INT,
+            ws2spi_h.C_POINTER,
+            ws2spi_h.C_LONG_LONG,
+            ws2spi_h.C_LONG,
+            ws2spi_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("WSCSetProviderInfo");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int WSCSetProviderInfo(LPGUID lpProviderId, WSC_PROVIDER_INFO_TYPE InfoType, PBYTE Info, size_t InfoSize, DWORD Flags, LPINT lpErrno)
+     * }
+     */
+    public static FunctionDescriptor WSCSetProviderInfo$descriptor() {
+        return WSCSetProviderInfo.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int WSCSetProviderInfo(LPGUID lpProviderId, WSC_PROVIDER_INFO_TYPE InfoType, PBYTE Info, size_t InfoSize, DWORD Flags, LPINT lpErrno)
+     * }
+     */
+    public static MethodHandle WSCSetProviderInfo$handle() {
+        return WSCSetProviderInfo.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int WSCSetProviderInfo(LPGUID lpProviderId, WSC_PROVIDER_INFO_TYPE InfoType, PBYTE Info, size_t InfoSize, DWORD Flags, LPINT lpErrno)
+     * }
+     */
+    public static MemorySegment WSCSetProviderInfo$address() {
+        return WSCSetProviderInfo.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int WSCSetProviderInfo(LPGUID lpProviderId, WSC_PROVIDER_INFO_TYPE InfoType, PBYTE Info, size_t InfoSize, DWORD Flags, LPINT lpErrno)
+     * }
+     */
+    public static int WSCSetProviderInfo(MemorySegment lpProviderId, int InfoType, MemorySegment Info, long InfoSize, int Flags, MemorySegment lpErrno) {
+        var mh$ = WSCSetProviderInfo.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("WSCSetProviderInfo", lpProviderId, InfoType, Info, InfoSize, Flags, lpErrno);
+            }
+            return (int)mh$.invokeExact(lpProviderId, InfoType, Info, InfoSize, Flags, lpErrno);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
 
     private static class WSCInstallProviderAndChains64_32 {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
@@ -2717,6 +3136,209 @@ public class ws2spi_h extends ws2spi_h$shared {
            throw new AssertionError("should not reach here", ex$);
         }
     }
+    private static final int SE_FILE_OBJECT = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * enum _SE_OBJECT_TYPE.SE_FILE_OBJECT = 1
+     * }
+     */
+    public static int SE_FILE_OBJECT() {
+        return SE_FILE_OBJECT;
+    }
+
+    private static class GetNamedSecurityInfoW {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            ws2spi_h.C_LONG,
+            ws2spi_h.C_POINTER,
+            ws2spi_h.C_INT,
+            ws2spi_h.C_LONG,
+            ws2spi_h.C_POINTER,
+            ws2spi_h.C_POINTER,
+            ws2spi_h.C_POINTER,
+            ws2spi_h.C_POINTER,
+            ws2spi_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("GetNamedSecurityInfoW");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * DWORD GetNamedSecurityInfoW(LPCWSTR pObjectName, SE_OBJECT_TYPE ObjectType, SECURITY_INFORMATION SecurityInfo, PSID *ppsidOwner, PSID *ppsidGroup, PACL *ppDacl, PACL *ppSacl, PSECURITY_DESCRIPTOR *ppSecurityDescriptor)
+     * }
+     */
+    public static FunctionDescriptor GetNamedSecurityInfoW$descriptor() {
+        return GetNamedSecurityInfoW.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * DWORD GetNamedSecurityInfoW(LPCWSTR pObjectName, SE_OBJECT_TYPE ObjectType, SECURITY_INFORMATION SecurityInfo, PSID *ppsidOwner, PSID *ppsidGroup, PACL *ppDacl, PACL *ppSacl, PSECURITY_DESCRIPTOR *ppSecurityDescriptor)
+     * }
+     */
+    public static MethodHandle GetNamedSecurityInfoW$handle() {
+        return GetNamedSecurityInfoW.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * DWORD GetNamedSecurityInfoW(LPCWSTR pObjectName, SE_OBJECT_TYPE ObjectType, SECURITY_INFORMATION SecurityInfo, PSID *ppsidOwner, PSID *ppsidGroup, PACL *ppDacl, PACL *ppSacl, PSECURITY_DESCRIPTOR *ppSecurityDescriptor)
+     * }
+     */
+    public static MemorySegment GetNamedSecurityInfoW$address() {
+        return GetNamedSecurityInfoW.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * DWORD GetNamedSecurityInfoW(LPCWSTR pObjectName, SE_OBJECT_TYPE ObjectType, SECURITY_INFORMATION SecurityInfo, PSID *ppsidOwner, PSID *ppsidGroup, PACL *ppDacl, PACL *ppSacl, PSECURITY_DESCRIPTOR *ppSecurityDescriptor)
+     * }
+     */
+    public static int GetNamedSecurityInfoW(MemorySegment pObjectName, int ObjectType, int SecurityInfo, MemorySegment ppsidOwner, MemorySegment ppsidGroup, MemorySegment ppDacl, MemorySegment ppSacl, MemorySegment ppSecurityDescriptor) {
+        var mh$ = GetNamedSecurityInfoW.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("GetNamedSecurityInfoW", pObjectName, ObjectType, SecurityInfo, ppsidOwner, ppsidGroup, ppDacl, ppSacl, ppSecurityDescriptor);
+            }
+            return (int)mh$.invokeExact(pObjectName, ObjectType, SecurityInfo, ppsidOwner, ppsidGroup, ppDacl, ppSacl, ppSecurityDescriptor);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class ConvertStringSecurityDescriptorToSecurityDescriptorW {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            ws2spi_h.C_INT,
+            ws2spi_h.C_POINTER,
+            ws2spi_h.C_LONG,
+            ws2spi_h.C_POINTER,
+            ws2spi_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("ConvertStringSecurityDescriptorToSecurityDescriptorW");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * WINBOOL ConvertStringSecurityDescriptorToSecurityDescriptorW(LPCWSTR StringSecurityDescriptor, DWORD StringSDRevision, PSECURITY_DESCRIPTOR *SecurityDescriptor, PULONG SecurityDescriptorSize)
+     * }
+     */
+    public static FunctionDescriptor ConvertStringSecurityDescriptorToSecurityDescriptorW$descriptor() {
+        return ConvertStringSecurityDescriptorToSecurityDescriptorW.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * WINBOOL ConvertStringSecurityDescriptorToSecurityDescriptorW(LPCWSTR StringSecurityDescriptor, DWORD StringSDRevision, PSECURITY_DESCRIPTOR *SecurityDescriptor, PULONG SecurityDescriptorSize)
+     * }
+     */
+    public static MethodHandle ConvertStringSecurityDescriptorToSecurityDescriptorW$handle() {
+        return ConvertStringSecurityDescriptorToSecurityDescriptorW.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * WINBOOL ConvertStringSecurityDescriptorToSecurityDescriptorW(LPCWSTR StringSecurityDescriptor, DWORD StringSDRevision, PSECURITY_DESCRIPTOR *SecurityDescriptor, PULONG SecurityDescriptorSize)
+     * }
+     */
+    public static MemorySegment ConvertStringSecurityDescriptorToSecurityDescriptorW$address() {
+        return ConvertStringSecurityDescriptorToSecurityDescriptorW.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * WINBOOL ConvertStringSecurityDescriptorToSecurityDescriptorW(LPCWSTR StringSecurityDescriptor, DWORD StringSDRevision, PSECURITY_DESCRIPTOR *SecurityDescriptor, PULONG SecurityDescriptorSize)
+     * }
+     */
+    public static int ConvertStringSecurityDescriptorToSecurityDescriptorW(MemorySegment StringSecurityDescriptor, int StringSDRevision, MemorySegment SecurityDescriptor, MemorySegment SecurityDescriptorSize) {
+        var mh$ = ConvertStringSecurityDescriptorToSecurityDescriptorW.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ConvertStringSecurityDescriptorToSecurityDescriptorW", StringSecurityDescriptor, StringSDRevision, SecurityDescriptor, SecurityDescriptorSize);
+            }
+            return (int)mh$.invokeExact(StringSecurityDescriptor, StringSDRevision, SecurityDescriptor, SecurityDescriptorSize);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class ConvertSecurityDescriptorToStringSecurityDescriptorW {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            ws2spi_h.C_INT,
+            ws2spi_h.C_POINTER,
+            ws2spi_h.C_LONG,
+            ws2spi_h.C_LONG,
+            ws2spi_h.C_POINTER,
+            ws2spi_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("ConvertSecurityDescriptorToStringSecurityDescriptorW");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * WINBOOL ConvertSecurityDescriptorToStringSecurityDescriptorW(PSECURITY_DESCRIPTOR SecurityDescriptor, DWORD RequestedStringSDRevision, SECURITY_INFORMATION SecurityInformation, LPWSTR *StringSecurityDescriptor, PULONG StringSecurityDescriptorLen)
+     * }
+     */
+    public static FunctionDescriptor ConvertSecurityDescriptorToStringSecurityDescriptorW$descriptor() {
+        return ConvertSecurityDescriptorToStringSecurityDescriptorW.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * WINBOOL ConvertSecurityDescriptorToStringSecurityDescriptorW(PSECURITY_DESCRIPTOR SecurityDescriptor, DWORD RequestedStringSDRevision, SECURITY_INFORMATION SecurityInformation, LPWSTR *StringSecurityDescriptor, PULONG StringSecurityDescriptorLen)
+     * }
+     */
+    public static MethodHandle ConvertSecurityDescriptorToStringSecurityDescriptorW$handle() {
+        return ConvertSecurityDescriptorToStringSecurityDescriptorW.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * WINBOOL ConvertSecurityDescriptorToStringSecurityDescriptorW(PSECURITY_DESCRIPTOR SecurityDescriptor, DWORD RequestedStringSDRevision, SECURITY_INFORMATION SecurityInformation, LPWSTR *StringSecurityDescriptor, PULONG StringSecurityDescriptorLen)
+     * }
+     */
+    public static MemorySegment ConvertSecurityDescriptorToStringSecurityDescriptorW$address() {
+        return ConvertSecurityDescriptorToStringSecurityDescriptorW.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * WINBOOL ConvertSecurityDescriptorToStringSecurityDescriptorW(PSECURITY_DESCRIPTOR SecurityDescriptor, DWORD RequestedStringSDRevision, SECURITY_INFORMATION SecurityInformation, LPWSTR *StringSecurityDescriptor, PULONG StringSecurityDescriptorLen)
+     * }
+     */
+    public static int ConvertSecurityDescriptorToStringSecurityDescriptorW(MemorySegment SecurityDescriptor, int RequestedStringSDRevision, int SecurityInformation, MemorySegment StringSecurityDescriptor, MemorySegment StringSecurityDescriptorLen) {
+        var mh$ = ConvertSecurityDescriptorToStringSecurityDescriptorW.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ConvertSecurityDescriptorToStringSecurityDescriptorW", SecurityDescriptor, RequestedStringSDRevision, SecurityInformation, StringSecurityDescriptor, StringSecurityDescriptorLen);
+            }
+            return (int)mh$.invokeExact(SecurityDescriptor, RequestedStringSDRevision, SecurityInformation, StringSecurityDescriptor, StringSecurityDescriptorLen);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
     private static final int TOKEN_QUERY = (int)8L;
     /**
      * {@snippet lang=c :
@@ -2725,6 +3347,33 @@ public class ws2spi_h extends ws2spi_h$shared {
      */
     public static int TOKEN_QUERY() {
         return TOKEN_QUERY;
+    }
+    private static final int OWNER_SECURITY_INFORMATION = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define OWNER_SECURITY_INFORMATION 1
+     * }
+     */
+    public static int OWNER_SECURITY_INFORMATION() {
+        return OWNER_SECURITY_INFORMATION;
+    }
+    private static final int DACL_SECURITY_INFORMATION = (int)4L;
+    /**
+     * {@snippet lang=c :
+     * #define DACL_SECURITY_INFORMATION 4
+     * }
+     */
+    public static int DACL_SECURITY_INFORMATION() {
+        return DACL_SECURITY_INFORMATION;
+    }
+    private static final int PROTECTED_DACL_SECURITY_INFORMATION = (int)2147483648L;
+    /**
+     * {@snippet lang=c :
+     * #define PROTECTED_DACL_SECURITY_INFORMATION 2147483648
+     * }
+     */
+    public static int PROTECTED_DACL_SECURITY_INFORMATION() {
+        return PROTECTED_DACL_SECURITY_INFORMATION;
     }
     private static final MemorySegment INVALID_HANDLE_VALUE = MemorySegment.ofAddress(-1L);
     /**
@@ -2779,6 +3428,15 @@ public class ws2spi_h extends ws2spi_h$shared {
      */
     public static int ERROR_SUCCESS() {
         return ERROR_SUCCESS;
+    }
+    private static final int ERROR_FILE_NOT_FOUND = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define ERROR_FILE_NOT_FOUND 2
+     * }
+     */
+    public static int ERROR_FILE_NOT_FOUND() {
+        return ERROR_FILE_NOT_FOUND;
     }
     private static final int ERROR_ACCESS_DENIED = (int)5L;
     /**
@@ -3221,6 +3879,15 @@ public class ws2spi_h extends ws2spi_h$shared {
     public static int WSASYSCALLFAILURE() {
         return WSASYSCALLFAILURE;
     }
+    private static final int WSASERVICE_NOT_FOUND = (int)10108L;
+    /**
+     * {@snippet lang=c :
+     * #define WSASERVICE_NOT_FOUND 10108
+     * }
+     */
+    public static int WSASERVICE_NOT_FOUND() {
+        return WSASERVICE_NOT_FOUND;
+    }
     private static final int WSANO_RECOVERY = (int)11003L;
     /**
      * {@snippet lang=c :
@@ -3409,6 +4076,15 @@ public class ws2spi_h extends ws2spi_h$shared {
      */
     public static int POLLOUT() {
         return POLLOUT;
+    }
+    private static final int LSP_SYSTEM = (int)2147483648L;
+    /**
+     * {@snippet lang=c :
+     * #define LSP_SYSTEM 2147483648
+     * }
+     */
+    public static int LSP_SYSTEM() {
+        return LSP_SYSTEM;
     }
     private static final int SIO_BSP_HANDLE = (int)1207959579L;
     /**

@@ -5,7 +5,9 @@ import static org.jwsp.bindings.windows.ws2spi_h.*;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.jwsp.bindings.windows.WSAPROTOCOLCHAIN;
@@ -35,6 +37,10 @@ public final class Catalog {
     private static final Catalog SYSTEM = new Catalog();
 
     private final List<CatalogEntry> entries = new CopyOnWriteArrayList<>();
+    /** {@code ProviderInfoLspCategories} per provider GUID; gone with the provider's entries, as on Windows. */
+    private final Map<UUID, Integer> lspCategories = new ConcurrentHashMap<>();
+    /** {@code WSCSetApplicationCategory}'s permitted categories per program ("path\0extra", path case-folded). */
+    private final Map<String, Integer> applicationCategories = new ConcurrentHashMap<>();
     private int nextId = 1005;
 
     private Catalog() {
@@ -115,6 +121,7 @@ public final class Catalog {
         List<CatalogEntry> gone = entries.stream().filter(e -> e.providerId().equals(providerId)).toList();
         entries.removeAll(gone);
         gone.forEach(CatalogEntry::close);
+        lspCategories.remove(providerId);
         return !gone.isEmpty();
     }
 
@@ -149,5 +156,29 @@ public final class Catalog {
             }
         }
         return null;
+    }
+
+    /** The LSP categories set on {@code providerId} ({@code WSCSetProviderInfo}), 0 when none were. */
+    public int lspCategories(UUID providerId) {
+        return lspCategories.getOrDefault(providerId, 0);
+    }
+
+    /** The permitted LSP categories set for a program ({@code WSCSetApplicationCategory}), or null. */
+    public Integer applicationCategories(String path, String extra) {
+        return applicationCategories.get(applicationKey(path, extra));
+    }
+
+    void setLspCategories(UUID providerId, int categories) {
+        lspCategories.put(providerId, categories);
+    }
+
+    /** Sets a program's categories; returns the previous ones (0 when none). */
+    int setApplicationCategories(String path, String extra, int categories) {
+        Integer previous = applicationCategories.put(applicationKey(path, extra), categories);
+        return previous == null ? 0 : previous;
+    }
+
+    private static String applicationKey(String path, String extra) {
+        return path.toLowerCase(java.util.Locale.ROOT) + "\0" + (extra == null ? "" : extra);
     }
 }

@@ -45,6 +45,17 @@ import org.jwsp.host.upcall.WsaErrors;
  * <li>{@code int WSCWriteProviderOrder(LPDWORD lpwdCatalogEntryId, DWORD dwNumberOfEntries)}:
  *     returns the code itself ({@code ERROR_SUCCESS} 0): {@code WSAEFAULT} for a null array,
  *     {@code WSAEINVAL} unless it is a permutation of every catalog id (nothing changes then).</li>
+ * <li>{@code int WSCSetProviderInfo(LPGUID, WSC_PROVIDER_INFO_TYPE, PBYTE Info, size_t InfoSize,
+ *     DWORD Flags, LPINT lpErrno)} and {@code WSCGetProviderInfo(LPGUID, type, PBYTE, size_t *, DWORD,
+ *     LPINT)}: only {@code ProviderInfoLspCategories}, a {@code DWORD}; {@code WSAEFAULT} for a null
+ *     pointer, {@code WSAEINVAL} for another type, size or non-zero flags, or a GUID the catalog does
+ *     not have. The categories go with the provider's entries.</li>
+ * <li>{@code int WSCSetApplicationCategory(LPCWSTR Path, DWORD PathLength, LPCWSTR Extra, DWORD
+ *     ExtraLength, DWORD PermittedLspCategories, DWORD *pPrevPermLspCat, LPINT)} and
+ *     {@code WSCGetApplicationCategory(Path, PathLength, Extra, ExtraLength, DWORD *, LPINT)}: per
+ *     program (path case-folded, lengths in characters); the getter answers
+ *     {@code WSASERVICE_NOT_FOUND} for a program with none. The host records them; it has one process
+ *     and does not use them to choose providers.</li>
  * </ul>
  * Errors go to {@code *lpErrno} with {@code SOCKET_ERROR} returned, as Windows does; a null
  * {@code lpErrno} gets nothing written. The process is always "elevated" on the host: there is no
@@ -63,7 +74,7 @@ final class CatalogExports {
         this.catalog = catalog;
     }
 
-    /** Registers the five exports of {@code catalog} under ws2_32.dll. */
+    /** Registers the nine exports of {@code catalog} under ws2_32.dll. */
     static void register(Catalog catalog) {
         Ws2Exports.register();
         CatalogExports exports = new CatalogExports(catalog);
@@ -74,6 +85,11 @@ final class CatalogExports {
         exports.export("WSCInstallProvider", "installProvider", FunctionDescriptor.of(i, a, a, a, i, a));
         exports.export("WSCDeinstallProvider", "deinstallProvider", FunctionDescriptor.of(i, a, a));
         exports.export("WSCWriteProviderOrder", "writeProviderOrder", FunctionDescriptor.of(i, a, i));
+        ValueLayout j = ValueLayout.JAVA_LONG;
+        exports.export("WSCSetProviderInfo", "setProviderInfo", FunctionDescriptor.of(i, a, i, a, j, i, a));
+        exports.export("WSCGetProviderInfo", "getProviderInfo", FunctionDescriptor.of(i, a, i, a, a, i, a));
+        exports.export("WSCSetApplicationCategory", "setApplicationCategory", FunctionDescriptor.of(i, a, i, a, i, i, a, a));
+        exports.export("WSCGetApplicationCategory", "getApplicationCategory", FunctionDescriptor.of(i, a, i, a, i, a, a));
     }
 
     private void export(String name, String method, FunctionDescriptor descriptor) {
@@ -242,6 +258,105 @@ final class CatalogExports {
         } catch (Throwable t) {
             return UpcallFaults.report("WSCWriteProviderOrder", t, MemorySegment.NULL);
         }
+    }
+
+    /** {@code int WSCSetProviderInfo(LPGUID, WSC_PROVIDER_INFO_TYPE, PBYTE, size_t, DWORD, LPINT)}. */
+    int setProviderInfo(MemorySegment lpGuid, int type, MemorySegment info, long size, int flags, MemorySegment lpErrno) {
+        try {
+            if (lpGuid.address() == 0 || info.address() == 0) {
+                return fail(lpErrno, WSAEFAULT());
+            }
+            UUID id = guid(lpGuid);
+            if (type != ProviderInfoLspCategories() || size != 4 || flags != 0 || !catalog.has(id)) {
+                return fail(lpErrno, WSAEINVAL());
+            }
+            catalog.setLspCategories(id, info.reinterpret(4).get(ValueLayout.JAVA_INT, 0));
+            return 0;
+        } catch (Throwable t) {
+            UpcallFaults.report("WSCSetProviderInfo", t, lpErrno);
+            return SOCKET_ERROR();
+        }
+    }
+
+    /** {@code int WSCGetProviderInfo(LPGUID, WSC_PROVIDER_INFO_TYPE, PBYTE, size_t *InfoSize, DWORD, LPINT)}. */
+    int getProviderInfo(MemorySegment lpGuid, int type, MemorySegment info, MemorySegment lpSize, int flags,
+                        MemorySegment lpErrno) {
+        try {
+            if (lpGuid.address() == 0 || lpSize.address() == 0) {
+                return fail(lpErrno, WSAEFAULT());
+            }
+            UUID id = guid(lpGuid);
+            if (type != ProviderInfoLspCategories() || flags != 0 || !catalog.has(id)) {
+                return fail(lpErrno, WSAEINVAL());
+            }
+            MemorySegment size = lpSize.reinterpret(8);
+            if (info.address() == 0 || size.get(ValueLayout.JAVA_LONG, 0) < 4) {
+                size.set(ValueLayout.JAVA_LONG, 0, 4);
+                return fail(lpErrno, WSAEFAULT());
+            }
+            info.reinterpret(4).set(ValueLayout.JAVA_INT, 0, catalog.lspCategories(id));
+            size.set(ValueLayout.JAVA_LONG, 0, 4);
+            return 0;
+        } catch (Throwable t) {
+            UpcallFaults.report("WSCGetProviderInfo", t, lpErrno);
+            return SOCKET_ERROR();
+        }
+    }
+
+    /** {@code int WSCSetApplicationCategory(LPCWSTR, DWORD, LPCWSTR, DWORD, DWORD, DWORD *, LPINT)}. */
+    int setApplicationCategory(MemorySegment path, int pathLength, MemorySegment extra, int extraLength, int categories,
+                               MemorySegment lpPrevious, MemorySegment lpErrno) {
+        try {
+            if (path.address() == 0 || (extraLength > 0 && extra.address() == 0)) {
+                return fail(lpErrno, WSAEFAULT());
+            }
+            if (pathLength <= 0 || pathLength >= MAX_PATH_CHARS || extraLength < 0 || extraLength >= MAX_PATH_CHARS) {
+                return fail(lpErrno, WSAEINVAL());
+            }
+            int previous = catalog.setApplicationCategories(chars(path, pathLength), chars(extra, extraLength), categories);
+            if (lpPrevious.address() != 0) {
+                lpPrevious.reinterpret(4).set(ValueLayout.JAVA_INT, 0, previous);
+            }
+            return 0;
+        } catch (Throwable t) {
+            UpcallFaults.report("WSCSetApplicationCategory", t, lpErrno);
+            return SOCKET_ERROR();
+        }
+    }
+
+    /** {@code int WSCGetApplicationCategory(LPCWSTR, DWORD, LPCWSTR, DWORD, DWORD *, LPINT)}. */
+    int getApplicationCategory(MemorySegment path, int pathLength, MemorySegment extra, int extraLength,
+                               MemorySegment lpCategories, MemorySegment lpErrno) {
+        try {
+            if (path.address() == 0 || lpCategories.address() == 0 || (extraLength > 0 && extra.address() == 0)) {
+                return fail(lpErrno, WSAEFAULT());
+            }
+            if (pathLength <= 0 || pathLength >= MAX_PATH_CHARS || extraLength < 0 || extraLength >= MAX_PATH_CHARS) {
+                return fail(lpErrno, WSAEINVAL());
+            }
+            Integer categories = catalog.applicationCategories(chars(path, pathLength), chars(extra, extraLength));
+            if (categories == null) {
+                return fail(lpErrno, WSASERVICE_NOT_FOUND());
+            }
+            lpCategories.reinterpret(4).set(ValueLayout.JAVA_INT, 0, categories);
+            return 0;
+        } catch (Throwable t) {
+            UpcallFaults.report("WSCGetApplicationCategory", t, lpErrno);
+            return SOCKET_ERROR();
+        }
+    }
+
+    /** {@code length} UTF-16 characters at {@code text} ("" for none). */
+    private static String chars(MemorySegment text, int length) {
+        if (length <= 0) {
+            return "";
+        }
+        MemorySegment s = text.reinterpret(length * 2L);
+        StringBuilder b = new StringBuilder(length);
+        for (int k = 0; k < length; k++) {
+            b.append(s.getAtIndex(ValueLayout.JAVA_CHAR_UNALIGNED, k));
+        }
+        return b.toString();
     }
 
     private static UUID guid(MemorySegment lpGuid) {

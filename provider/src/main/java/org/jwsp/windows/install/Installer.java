@@ -3,15 +3,17 @@ package org.jwsp.windows.install;
 import java.io.PrintStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.List;
+import java.nio.file.Path;
 
 import org.jwsp.bindings.windows.ws2spi_h;
 import org.jwsp.windows.install.InstallerOptions.Command;
 
 /**
- * {@code jwsp install | uninstall | list}: installs jwsp as a layered provider over the base
- * TCP/UDP-over-IPv4/IPv6 providers of the 64-bit Winsock catalog, removes it again leaving the
- * catalog as it was, and lists the catalog like {@code netsh winsock show catalog}.
+ * {@code jwsp install | upgrade | uninstall | list}: installs jwsp as a layered provider over the
+ * base TCP/UDP-over-IPv4/IPv6 providers of the 64-bit Winsock catalog with honest LSP categories
+ * ({@link LspCategories}), after securing its files on Windows ({@link InstallLayout}); upgrades
+ * (uninstall and install in one command); removes it, reinstalling any provider layered over jwsp
+ * without it ({@link JwspRemoval}); and lists the catalog like {@code netsh winsock show catalog}.
  *
  * <p>The catalog is Windows x64's ({@link WinsockCatalog}) or, on any other system, the Linux
  * host's in this process ({@link Ws2CatalogExports#ofThisProcess()}); both are
@@ -19,8 +21,7 @@ import org.jwsp.windows.install.InstallerOptions.Command;
  * {@link LayeredInstall}'s and {@link ProtocolChains}', so the host runs exactly what Windows runs.
  * What differs: the provider DLL check ({@link ProviderDll} on Windows, {@link HostProviderModule}
  * on the host) and elevation (the host's catalog belongs to this process and is always writable).
- * Uninstall refuses while another provider is layered over jwsp, and checks nothing of jwsp is
- * left afterwards.
+ * Uninstall checks nothing of jwsp is left afterwards.
  *
  * <p>Every refusal is one {@link InstallerError} (the exit code) with a one-line reason on stderr.
  * Runs on the caller's thread; every native allocation lives in one confined arena per command.
@@ -49,7 +50,8 @@ public final class Installer {
         try {
             InstallerOptions options = InstallerOptions.parse(args, context.environment());
             switch (options.command()) {
-                case INSTALL -> install(options, out);
+                case INSTALL -> install(options, out, false);
+                case UPGRADE -> install(options, out, true);
                 case UNINSTALL -> uninstall(out);
                 case LIST -> list(out, options.brief());
                 case HELP -> out.print(options.text());
@@ -65,38 +67,43 @@ public final class Installer {
         }
     }
 
-    private void install(InstallerOptions options, PrintStream out) {
+    /**
+     * Checks the DLL and, on Windows, secures the layout; then (upgrade) removes jwsp if it is
+     * there, installs, and sets the LSP categories. A failure to set the categories removes jwsp
+     * again: jwsp is never left in the catalog loadable into system processes.
+     */
+    private void install(InstallerOptions options, PrintStream out, boolean upgrade) {
         String dll = context.windowsX64() ? ProviderDll.check(options.dll()) : HostProviderModule.check(options.dll());
-        InstalledLayer installed = LayeredInstall.jwsp(writableCatalog(Command.INSTALL), dll, options.name());
+        if (context.windowsX64()) {
+            Path jvm = options.jvm() != null ? Path.of(options.jvm()) : Path.of(context.javaHome(), "bin", "server", "jvm.dll");
+            new InstallLayout(Path.of(dll), jvm).secure(context.fileSecurity().get(), out);
+        }
+        WritableCatalog catalog = writableCatalog(upgrade ? Command.UPGRADE : Command.INSTALL);
+        if (upgrade) {
+            int removed = JwspRemoval.remove(catalog, out);
+            out.println(removed == 0 ? "jwsp was not installed" : "jwsp uninstalled: " + removed + " catalog entries removed");
+        }
+        InstalledLayer installed = LayeredInstall.jwsp(catalog, dll, options.name());
+        try {
+            LspCategories.apply(catalog, context.system32(), out);
+        } catch (CatalogException | InstallerFailure e) {
+            try {
+                LayeredInstall.uninstall(catalog, ProviderId.JWSP_LAYERED, ProviderId.JWSP_CHAINS);
+            } catch (CatalogException again) {
+                e.addSuppressed(again);
+            }
+            throw e;
+        }
         out.println("jwsp installed from " + dll + ": layered entry " + installed.layeredCatalogId() + " ("
                 + options.name() + "), chains " + String.join(", ", installed.chains().stream()
                         .map(c -> c.catalogId() + " (" + c.name() + ")").toList()));
     }
 
+    /** Removes jwsp, repairing providers layered over it ({@link JwspRemoval}). */
     private void uninstall(PrintStream out) {
-        WritableCatalog catalog = writableCatalog(Command.UNINSTALL);
-        try (Arena arena = Arena.ofConfined()) {
-            JwspEntries present = JwspEntries.in(catalog.protocols(arena));
-            if (!present.installed()) {
-                out.println("jwsp is not installed; the catalog is unchanged");
-                return;
-            }
-            if (!present.layeredAbove().isEmpty()) {
-                throw new InstallerFailure(InstallerError.LAYERED_ABOVE, "these entries are layered over jwsp and"
-                        + " would break: " + JwspEntries.describe(present.layeredAbove())
-                        + "; uninstall that provider first, or run 'jwsp-admin uninstall' (beside jwsp.dll), which"
-                        + " rewrites its chains without jwsp");
-            }
-            int removed = present.layered().size() + present.chains().size();
-            LayeredInstall.uninstall(catalog, ProviderId.JWSP_LAYERED, ProviderId.JWSP_CHAINS);
-            JwspEntries left = JwspEntries.in(catalog.protocols(arena));
-            if (left.installed()) {
-                throw new InstallerFailure(InstallerError.CATALOG_REFUSED, "jwsp's entries are still in the catalog"
-                        + " after WSCDeinstallProvider: " + JwspEntries.describe(left.layered())
-                        + describeMore(left.chains()));
-            }
-            out.println("jwsp uninstalled: " + removed + " catalog entries removed");
-        }
+        int removed = JwspRemoval.remove(writableCatalog(Command.UNINSTALL), out);
+        out.println(removed == 0 ? "jwsp is not installed; the catalog is unchanged"
+                : "jwsp uninstalled: " + removed + " catalog entries removed");
     }
 
     private void list(PrintStream out, boolean brief) {
@@ -129,10 +136,6 @@ public final class Installer {
                     + " elevated process: run from an Administrator prompt ('Run as administrator')");
         }
         return catalog;
-    }
-
-    private static String describeMore(List<MemorySegment> entries) {
-        return entries.isEmpty() ? "" : ", " + JwspEntries.describe(entries);
     }
 
     private static String hint(CatalogException e) {

@@ -22,12 +22,14 @@ public enum InstallerError {
     ALREADY_INSTALLED(6, "already installed"),
     /** install found no visible TCP/UDP over IPv4/IPv6 base provider to layer over. */
     NO_BASE_PROVIDERS(7, "no base TCP/IP providers"),
-    /** uninstall found another provider layered on top of jwsp: removing jwsp would break it. */
-    LAYERED_ABOVE(8, "another provider is layered over jwsp"),
+    /** uninstall found a provider layered over jwsp that it cannot reinstall without jwsp (nothing was changed). */
+    LAYERED_ABOVE(8, "a provider layered over jwsp cannot be repaired"),
     /** A catalog call failed with any other code (printed); install rolled back what it had added. */
     CATALOG_REFUSED(9, "the Winsock catalog refused"),
     /** Any command off Windows without the Linux host (jwsp-host.jar) on the class path. */
-    NO_HOST_CATALOG(10, "no host catalog");
+    NO_HOST_CATALOG(10, "no host catalog"),
+    /** install/upgrade on Windows: a file jwsp.dll would load stays writable by others (or is missing). */
+    UNSAFE_LAYOUT(11, "files others may change");
 
     private final int exitCode;
     private final String meaning;

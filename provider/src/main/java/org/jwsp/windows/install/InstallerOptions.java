@@ -15,12 +15,13 @@ import picocli.CommandLine.ParseResult;
  * (GNU long options: {@code --dll <path>} or {@code --dll=<path>}; {@code -h}/{@code --help} and
  * {@code -V}/{@code --version} on every command):
  * <pre>
- *   jwsp install [--dll=&lt;path&gt;] [--name=&lt;name&gt;]
+ *   jwsp install [--dll=&lt;path&gt;] [--jvm=&lt;path&gt;] [--name=&lt;name&gt;]
+ *   jwsp upgrade [--dll=&lt;path&gt;] [--jvm=&lt;path&gt;] [--name=&lt;name&gt;]
  *   jwsp uninstall
  *   jwsp list [--brief]
  *   jwsp [COMMAND] --help
  * </pre>
- * {@code --dll} defaults to the environment variable {@code JWSP_DLL}; {@code --name} (the
+ * {@code --dll} defaults to {@code JWSP_DLL}, else {@code %ProgramFiles%\jwsp\jwsp.dll}; {@code --name} (the
  * catalog name of the layered entry, and the prefix of every chain's "&lt;name&gt; over [base]")
  * defaults to {@code jwsp}. The DLL itself is checked when installing. {@code jwsp --help} lists
  * every command with every option and the exit codes ({@link InstallerError}).
@@ -28,13 +29,13 @@ import picocli.CommandLine.ParseResult;
  * <p>Every parse error is one {@link InstallerError#USAGE} line in jwsp's own words (picocli's
  * exceptions are translated), followed by the synopsis. Immutable.
  */
-public record InstallerOptions(Command command, String dll, String name, boolean brief, String text) {
+public record InstallerOptions(Command command, String dll, String name, String jvm, boolean brief, String text) {
 
     /** What {@code jwsp} was asked to do; {@code HELP} prints {@link #text()}. */
-    public enum Command { INSTALL, UNINSTALL, LIST, HELP }
+    public enum Command { INSTALL, UPGRADE, UNINSTALL, LIST, HELP }
 
-    public static final String USAGE = "usage: jwsp install [--dll=<path to jwsp x64 DLL>] [--name=<name>]"
-            + " | jwsp uninstall | jwsp list [--brief]   ('jwsp --help' lists every option)";
+    public static final String USAGE = "usage: jwsp install|upgrade [--dll=<path to jwsp x64 DLL>] [--jvm=<jvm.dll>]"
+            + " [--name=<name>] | jwsp uninstall | jwsp list [--brief]   ('jwsp --help' lists every option)";
     public static final String DEFAULT_NAME = "jwsp";
     /** Longest name: "name over [base name]" must still fit WSAPROTOCOL_LEN (255) with room for the base's name. */
     public static final int MAX_NAME = 64;
@@ -70,15 +71,29 @@ public record InstallerOptions(Command command, String dll, String name, boolean
             return help(version() + "\n");
         }
         return switch (sub.commandSpec().userObject()) {
-            case InstallCommand install -> new InstallerOptions(Command.INSTALL,
-                    install.dll != null ? install.dll : environment.get("JWSP_DLL"), checkName(install.name), false, null);
-            case ListCommand list -> new InstallerOptions(Command.LIST, null, null, list.brief, null);
-            default -> new InstallerOptions(Command.UNINSTALL, null, null, false, null);
+            case UpgradeCommand upgrade -> new InstallerOptions(Command.UPGRADE, dll(upgrade.dll, environment),
+                    checkName(upgrade.name), upgrade.jvm, false, null);
+            case InstallCommand install -> new InstallerOptions(Command.INSTALL, dll(install.dll, environment),
+                    checkName(install.name), install.jvm, false, null);
+            case ListCommand list -> new InstallerOptions(Command.LIST, null, null, null, list.brief, null);
+            default -> new InstallerOptions(Command.UNINSTALL, null, null, null, false, null);
         };
     }
 
     private static InstallerOptions help(String text) {
-        return new InstallerOptions(Command.HELP, null, null, false, text);
+        return new InstallerOptions(Command.HELP, null, null, null, false, text);
+    }
+
+    /** {@code --dll}, else {@code JWSP_DLL}, else {@code %ProgramFiles%\jwsp\jwsp.dll} where there is a ProgramFiles. */
+    private static String dll(String given, Map<String, String> environment) {
+        if (given != null) {
+            return given;
+        }
+        if (environment.get("JWSP_DLL") != null) {
+            return environment.get("JWSP_DLL");
+        }
+        String programFiles = environment.get("ProgramFiles");
+        return programFiles != null ? programFiles + "\\jwsp\\jwsp.dll" : null;
     }
 
     private static CommandLine commandLine() {
@@ -144,7 +159,7 @@ public record InstallerOptions(Command command, String dll, String name, boolean
     }
 
     @picocli.CommandLine.Command(name = "jwsp", mixinStandardHelpOptions = true, versionProvider = Version.class,
-            synopsisSubcommandLabel = "COMMAND", subcommands = {InstallCommand.class, UninstallCommand.class, ListCommand.class},
+            synopsisSubcommandLabel = "COMMAND", subcommands = {InstallCommand.class, UpgradeCommand.class, UninstallCommand.class, ListCommand.class},
             description = "Installs jwsp, a Winsock layered service provider, into the 64-bit Winsock catalog of"
                     + " Windows x64 (from an elevated prompt), removes it, and lists the catalog. Off Windows it"
                     + " works on the Linux host's catalog in this process.")
@@ -154,18 +169,32 @@ public record InstallerOptions(Command command, String dll, String name, boolean
     @picocli.CommandLine.Command(name = "install", mixinStandardHelpOptions = true, versionProvider = Version.class,
             description = "Layers jwsp over the first visible base provider of TCP and UDP over IPv4 and IPv6,"
                     + " with its chains first in the catalog.")
-    static final class InstallCommand {
+    static class InstallCommand {
         @Option(names = "--dll", paramLabel = "<path>", description = "absolute path of jwsp's x64 bootstrap DLL"
-                + " (on the Linux host: a registered module); default: the environment variable JWSP_DLL")
+                + " (on the Linux host: a registered module); default: the environment variable JWSP_DLL, else"
+                + " %ProgramFiles%\\jwsp\\jwsp.dll. On Windows its folder, the DLL, jwsp-admin.exe and the jars there"
+                + " are given an ACL only SYSTEM, Administrators and TrustedInstaller may write, unless they have one")
         String dll;
+
+        @Option(names = "--jvm", paramLabel = "<path>", description = "the jvm.dll jwsp.dll loads (verified on Windows:"
+                + " it and the JDK's folders must be writable by SYSTEM, Administrators, TrustedInstaller only);"
+                + " default: bin\\server\\jvm.dll of the Java running this installer")
+        String jvm;
 
         @Option(names = "--name", paramLabel = "<name>", defaultValue = DEFAULT_NAME, description = "name of the"
                 + " catalog entries, 1 to " + MAX_NAME + " printable characters; default: ${DEFAULT-VALUE}")
         String name;
     }
 
+    @picocli.CommandLine.Command(name = "upgrade", mixinStandardHelpOptions = true, versionProvider = Version.class,
+            description = "Uninstall (repairing providers layered over jwsp) and install again, in one command:"
+                    + " the catalog then names the DLL given now; categories are set again.")
+    static final class UpgradeCommand extends InstallCommand {
+    }
+
     @picocli.CommandLine.Command(name = "uninstall", mixinStandardHelpOptions = true, versionProvider = Version.class,
-            description = "Removes jwsp's catalog entries; every other entry is left where it was.")
+            description = "Removes jwsp's catalog entries; a provider layered over jwsp is reinstalled with jwsp"
+                    + " taken out of its chains; every other entry is left where it was.")
     static final class UninstallCommand {
     }
 

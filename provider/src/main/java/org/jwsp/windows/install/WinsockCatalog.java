@@ -3,6 +3,7 @@ package org.jwsp.windows.install;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Map;
 
 import org.jwsp.bindings.windows.TOKEN_ELEVATION;
 import org.jwsp.bindings.windows.ws2spi_h;
@@ -31,10 +32,16 @@ public final class WinsockCatalog {
         System.loadLibrary("kernel32");
         System.loadLibrary("advapi32");
         System.loadLibrary("ws2_32");
+        Map<String, MemorySegment> exports = Map.of(
+                "WSCInstallProvider", ws2spi_h.WSCInstallProvider$address(),
+                "WSCDeinstallProvider", ws2spi_h.WSCDeinstallProvider$address(),
+                "WSCWriteProviderOrder", ws2spi_h.WSCWriteProviderOrder$address(),
+                "WSCSetProviderInfo", ws2spi_h.WSCSetProviderInfo$address(),
+                "WSCGetApplicationCategory", ws2spi_h.WSCGetApplicationCategory$address(),
+                "WSCSetApplicationCategory", ws2spi_h.WSCSetApplicationCategory$address());
         return new Ws2CatalogExports(
                 new ProtocolCatalog(ws2spi_h.WSCEnumProtocols$address(), ws2spi_h.WSCGetProviderPath$address()),
-                ws2spi_h.WSCInstallProvider$address(), ws2spi_h.WSCDeinstallProvider$address(),
-                ws2spi_h.WSCWriteProviderOrder$address(), WinsockCatalog::elevated);
+                exports::get, WinsockCatalog::elevated);
     }
 
     /** Whether this process's token is elevated; true when it cannot tell (the catalog calls then answer). */

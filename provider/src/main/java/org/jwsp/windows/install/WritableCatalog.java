@@ -25,4 +25,13 @@ public interface WritableCatalog extends CatalogSource {
 
     /** {@code WSCWriteProviderOrder(catalogIds)}: a permutation of every catalog id. */
     void writeOrder(int[] catalogIds);
+
+    /** {@code WSCSetProviderInfo(id, ProviderInfoLspCategories, categories)}: the LSP categories of {@code id}'s entries. */
+    void setProviderCategories(ProviderId id, int categories);
+
+    /** {@code WSCGetApplicationCategory(path)}: the program's permitted LSP categories, 0 when none are set. */
+    int applicationCategories(String path);
+
+    /** {@code WSCSetApplicationCategory(path, categories)}: only LSPs of these categories are loaded into it. */
+    void setApplicationCategories(String path, int categories);
 }

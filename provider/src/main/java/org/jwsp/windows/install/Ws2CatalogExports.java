@@ -8,17 +8,20 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 
 import org.jwsp.bindings.windows.WSAPROTOCOL_INFOW;
+import org.jwsp.bindings.windows.ws2spi_h;
 import org.jwsp.kernel.KernelException;
 import org.jwsp.kernel.KernelPort;
 import org.jwsp.provider.ProtocolCatalog;
 
 /**
- * The Winsock catalog through ws2_32's five catalog functions, given by address: read with
+ * The Winsock catalog through ws2_32's catalog functions, given by address: read with
  * {@code WSCEnumProtocols} and {@code WSCGetProviderPath} (through the provider's
  * {@link ProtocolCatalog}, jwsp's one catalog reader), written with {@code WSCInstallProvider},
- * {@code WSCDeinstallProvider} and {@code WSCWriteProviderOrder}. On Windows the addresses are
+ * {@code WSCDeinstallProvider} and {@code WSCWriteProviderOrder}; LSP categories with
+ * {@code WSCSetProviderInfo} and {@code WSCGet/SetApplicationCategory}. On Windows the addresses are
  * ws2_32's own ({@link WinsockCatalog#open()}); on Linux they are the host's exports, found by name
  * through {@code KernelPort.procAddress("ws2_32.dll", ...)} ({@link #ofThisProcess()}) the way a
  * layered provider finds them. So {@code jwsp install | list | uninstall} run the same code, down to
@@ -39,31 +42,53 @@ public final class Ws2CatalogExports implements WritableCatalog {
     private static final FunctionDescriptor WRITE_ORDER = FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
             ValueLayout.JAVA_INT);
 
+    /** {@code int WSCSetProviderInfo(LPGUID, WSC_PROVIDER_INFO_TYPE, PBYTE, size_t, DWORD, LPINT)}. */
+    private static final FunctionDescriptor SET_PROVIDER_INFO = FunctionDescriptor.of(ValueLayout.JAVA_INT,
+            ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT,
+            ValueLayout.ADDRESS);
+    /** {@code int WSCGetApplicationCategory(LPCWSTR, DWORD, LPCWSTR, DWORD, DWORD *, LPINT)}. */
+    private static final FunctionDescriptor GET_APP_CATEGORY = FunctionDescriptor.of(ValueLayout.JAVA_INT,
+            ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
+            ValueLayout.ADDRESS);
+    /** {@code int WSCSetApplicationCategory(LPCWSTR, DWORD, LPCWSTR, DWORD, DWORD, DWORD *, LPINT)}. */
+    private static final FunctionDescriptor SET_APP_CATEGORY = FunctionDescriptor.of(ValueLayout.JAVA_INT,
+            ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+            ValueLayout.ADDRESS, ValueLayout.ADDRESS);
+
     private final ProtocolCatalog reader;
     private final MethodHandle installProvider;
     private final MethodHandle deinstallProvider;
     private final MethodHandle writeProviderOrder;
+    private final MethodHandle setProviderInfo;
+    private final MethodHandle getApplicationCategory;
+    private final MethodHandle setApplicationCategory;
     private final BooleanSupplier elevated;
 
     /**
-     * @param reader             the catalog's {@code WSCEnumProtocols}/{@code WSCGetProviderPath}
-     * @param installProvider    {@code WSCInstallProvider}'s address
-     * @param deinstallProvider  {@code WSCDeinstallProvider}'s address
-     * @param writeProviderOrder {@code WSCWriteProviderOrder}'s address
-     * @param elevated           whether this process may write the catalog
+     * @param reader   the catalog's {@code WSCEnumProtocols}/{@code WSCGetProviderPath}
+     * @param exports  ws2_32's export of each name ({@code WSCInstallProvider}, {@code WSCDeinstallProvider},
+     *                 {@code WSCWriteProviderOrder}, {@code WSCSetProviderInfo},
+     *                 {@code WSCGetApplicationCategory}, {@code WSCSetApplicationCategory}), NULL if missing
+     * @param elevated whether this process may write the catalog
      */
-    public Ws2CatalogExports(ProtocolCatalog reader, MemorySegment installProvider, MemorySegment deinstallProvider,
-                             MemorySegment writeProviderOrder, BooleanSupplier elevated) {
-        if (installProvider.address() == 0 || deinstallProvider.address() == 0 || writeProviderOrder.address() == 0) {
-            throw new CatalogException("WSCInstallProvider/WSCDeinstallProvider/WSCWriteProviderOrder",
-                    "ws2_32 does not export them", null);
-        }
+    public Ws2CatalogExports(ProtocolCatalog reader, Function<String, MemorySegment> exports, BooleanSupplier elevated) {
         Linker linker = Linker.nativeLinker();
         this.reader = reader;
-        this.installProvider = linker.downcallHandle(installProvider, INSTALL);
-        this.deinstallProvider = linker.downcallHandle(deinstallProvider, DEINSTALL);
-        this.writeProviderOrder = linker.downcallHandle(writeProviderOrder, WRITE_ORDER);
+        this.installProvider = linker.downcallHandle(export(exports, "WSCInstallProvider"), INSTALL);
+        this.deinstallProvider = linker.downcallHandle(export(exports, "WSCDeinstallProvider"), DEINSTALL);
+        this.writeProviderOrder = linker.downcallHandle(export(exports, "WSCWriteProviderOrder"), WRITE_ORDER);
+        this.setProviderInfo = linker.downcallHandle(export(exports, "WSCSetProviderInfo"), SET_PROVIDER_INFO);
+        this.getApplicationCategory = linker.downcallHandle(export(exports, "WSCGetApplicationCategory"), GET_APP_CATEGORY);
+        this.setApplicationCategory = linker.downcallHandle(export(exports, "WSCSetApplicationCategory"), SET_APP_CATEGORY);
         this.elevated = elevated;
+    }
+
+    private static MemorySegment export(Function<String, MemorySegment> exports, String name) {
+        MemorySegment address = exports.apply(name);
+        if (address == null || address.address() == 0) {
+            throw new CatalogException(name, "ws2_32 does not export it", null);
+        }
+        return address;
     }
 
     /**
@@ -77,10 +102,8 @@ public final class Ws2CatalogExports implements WritableCatalog {
     public static Ws2CatalogExports ofThisProcess() {
         KernelPort kernel = HostProviderModule.kernel();
         try {
-            return new Ws2CatalogExports(ProtocolCatalog.of(kernel),
-                    kernel.procAddress("ws2_32.dll", "WSCInstallProvider"),
-                    kernel.procAddress("ws2_32.dll", "WSCDeinstallProvider"),
-                    kernel.procAddress("ws2_32.dll", "WSCWriteProviderOrder"), () -> true);
+            return new Ws2CatalogExports(ProtocolCatalog.of(kernel), name -> kernel.procAddress("ws2_32.dll", name),
+                    () -> true);
         } catch (KernelException | CatalogException e) {
             throw new InstallerFailure(InstallerError.NO_HOST_CATALOG,
                     "this process's ws2_32.dll does not export the catalog functions: " + e.getMessage(), e);
@@ -158,4 +181,50 @@ public final class Ws2CatalogExports implements WritableCatalog {
         }
     }
 
+    @Override
+    public void setProviderCategories(ProviderId id, int categories) {
+        String call = "WSCSetProviderInfo(ProviderInfoLspCategories) " + id;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment errno = arena.allocate(ValueLayout.JAVA_INT);
+            MemorySegment info = arena.allocateFrom(ValueLayout.JAVA_INT, categories);
+            if ((int) setProviderInfo.invokeExact(id.allocate(arena),
+                    ws2spi_h.ProviderInfoLspCategories(), info, 4L, 0, errno) != 0) {
+                throw new CatalogException(call, errno.get(ValueLayout.JAVA_INT, 0));
+            }
+        } catch (CatalogException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new CatalogException(call, t.toString(), t);
+        }
+    }
+
+    @Override
+    public int applicationCategories(String path) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment errno = arena.allocate(ValueLayout.JAVA_INT);
+            MemorySegment categories = arena.allocate(ValueLayout.JAVA_INT);
+            int result = (int) getApplicationCategory.invokeExact(arena.allocateFrom(path, StandardCharsets.UTF_16LE),
+                    path.length(), MemorySegment.NULL, 0, categories, errno);
+            return result == 0 ? categories.get(ValueLayout.JAVA_INT, 0) : 0;
+        } catch (Throwable t) {
+            throw new CatalogException("WSCGetApplicationCategory " + path, t.toString(), t);
+        }
+    }
+
+    @Override
+    public void setApplicationCategories(String path, int categories) {
+        String call = "WSCSetApplicationCategory " + path;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment errno = arena.allocate(ValueLayout.JAVA_INT);
+            MemorySegment previous = arena.allocate(ValueLayout.JAVA_INT);
+            if ((int) setApplicationCategory.invokeExact(arena.allocateFrom(path, StandardCharsets.UTF_16LE),
+                    path.length(), MemorySegment.NULL, 0, categories, previous, errno) != 0) {
+                throw new CatalogException(call, errno.get(ValueLayout.JAVA_INT, 0));
+            }
+        } catch (CatalogException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new CatalogException(call, t.toString(), t);
+        }
+    }
 }

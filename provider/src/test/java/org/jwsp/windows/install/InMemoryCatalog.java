@@ -158,6 +158,33 @@ final class InMemoryCatalog implements WritableCatalog, AutoCloseable {
         }
     }
 
+    /** Categories set with {@link #setProviderCategories}, per GUID (gone with the GUID's entries on Windows; kept here). */
+    final Map<ProviderId, Integer> providerCategories = new HashMap<>();
+    /** Permitted categories per program path. */
+    final Map<String, Integer> applicationCategories = new HashMap<>();
+
+    @Override
+    public void setProviderCategories(ProviderId id, int categories) {
+        writes++;
+        maybeFail("setProviderCategories");
+        if (!paths.containsKey(id)) {
+            throw new CatalogException("setProviderCategories", WSAEINVAL);
+        }
+        providerCategories.put(id, categories);
+    }
+
+    @Override
+    public int applicationCategories(String path) {
+        return applicationCategories.getOrDefault(path, 0);
+    }
+
+    @Override
+    public void setApplicationCategories(String path, int categories) {
+        writes++;
+        maybeFail("setApplicationCategories");
+        applicationCategories.put(path, categories);
+    }
+
     @Override
     public void close() {
         arena.close();

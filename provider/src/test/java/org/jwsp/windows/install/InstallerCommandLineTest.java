@@ -29,11 +29,15 @@ class InstallerCommandLineTest {
     private Arena arena;
     private InMemoryCatalog catalog;
     private boolean touched;
+    @TempDir
+    Path jdkDir;
+    private String jdk;
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
     @BeforeEach
-    void windowsMachine() {
+    void windowsMachine() throws IOException {
+        jdk = SafeFiles.jdk(jdkDir);
         arena = Arena.ofConfined();
         catalog = WindowsCatalogFixture.windows11(arena);
     }
@@ -50,7 +54,7 @@ class InstallerCommandLineTest {
             return catalog;
         }, () -> {
             throw new AssertionError("the host catalog is not used on Windows");
-        });
+        }, () -> SafeFiles.ALL, jdk);
         out.reset();
         err.reset();
         touched = false;

@@ -146,4 +146,18 @@ class InstallerConfigurationTest {
                 new PrintStream(err, true, StandardCharsets.UTF_8));
         assertRefused(InstallerError.NO_HOST_CATALOG, "jwsp-host.jar", exit);
     }
+
+    @Test
+    void theDllDefaultsToJwspDllThenToProgramFilesJwsp() {
+        assertEquals("C:\\Program Files\\jwsp\\jwsp.dll",
+                InstallerOptions.parse(new String[] {"install"}, Map.of("ProgramFiles", "C:\\Program Files")).dll());
+        assertEquals("D:\\x\\jwsp.dll", InstallerOptions.parse(new String[] {"upgrade"},
+                Map.of("ProgramFiles", "C:\\Program Files", "JWSP_DLL", "D:\\x\\jwsp.dll")).dll());
+        InstallerOptions given = InstallerOptions.parse(new String[] {"upgrade", "--dll=E:\\j.dll", "--jvm", "E:\\jvm.dll"},
+                Map.of("JWSP_DLL", "D:\\x\\jwsp.dll"));
+        assertEquals("E:\\j.dll", given.dll());
+        assertEquals("E:\\jvm.dll", given.jvm());
+        assertEquals(InstallerOptions.Command.UPGRADE, given.command());
+        assertEquals(null, InstallerOptions.parse(new String[] {"install"}, Map.of()).dll());
+    }
 }

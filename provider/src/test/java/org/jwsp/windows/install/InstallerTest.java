@@ -11,6 +11,7 @@ import java.io.PrintStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -38,6 +39,7 @@ class InstallerTest {
     private Arena arena;
     private InMemoryCatalog catalog;
     private String dll;
+    private String jdk;
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
@@ -46,6 +48,7 @@ class InstallerTest {
         arena = Arena.ofConfined();
         catalog = WindowsCatalogFixture.windows11(arena);
         dll = PeFiles.x64Dll(dir).toString();
+        jdk = SafeFiles.jdk(dir);
     }
 
     /** Also the leak check: every arena the installer enumerated into was closed when its command ended. */
@@ -61,7 +64,7 @@ class InstallerTest {
     private int jwsp(String... args) {
         InstallerContext windows = new InstallerContext("Windows 11", "amd64", Map.of(), () -> catalog, () -> {
             throw new AssertionError("the host catalog is not used on Windows");
-        });
+        }, () -> SafeFiles.ALL, jdk);
         out.reset();
         err.reset();
         return new Installer(windows).execute(args, new PrintStream(out, true, StandardCharsets.UTF_8),
@@ -161,18 +164,83 @@ class InstallerTest {
         assertEquals(before, catalog.snapshot());
     }
 
+    private static final ProviderId OTHER = ProviderId.parse("{11111111-2222-3333-4444-555555555555}");
+
     @Test
-    void uninstallRefusesWhileAnotherProviderIsLayeredOverJwsp() {
+    void uninstallReinstallsAProviderLayeredOverJwspWithoutJwspInItsChainInItsPlace() {
         assertEquals(0, jwsp("install", "--dll", dll));
         int jwspChain = ProtocolInfo.catalogId(catalog.entries().getFirst());
-        MemorySegment foreign = WindowsCatalogFixture.base(arena, ProviderId.parse("{11111111-2222-3333-4444-555555555555}"),
-                0, "Other LSP over [jwsp over [MSAFD Tcpip [TCP/IP]]]", WindowsCatalogFixture.AF_INET, 1, 6, 0x20066, 0);
+        MemorySegment foreign = WindowsCatalogFixture.base(arena, OTHER, 0,
+                "Other LSP over [jwsp over [MSAFD Tcpip [TCP/IP]]]", WindowsCatalogFixture.AF_INET, 1, 6, 0x20066, 0);
         ProtocolInfo.setChain(foreign, 2000, jwspChain, 1001);
         catalog.add(foreign, "C:\\other.dll");
+        int place = catalog.entries().size() - 1 - 5; // jwsp's five entries go
+
+        assertEquals(0, jwsp("uninstall"), err());
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains("repaired " + OTHER + " (C:\\other.dll): 1 entries"),
+                out.toString(StandardCharsets.UTF_8));
+        List<MemorySegment> after = catalog.entries();
+        assertFalse(JwspEntries.in(after.toArray(MemorySegment[]::new)).installed());
+        MemorySegment repaired = after.get(place);
+        assertEquals(OTHER, ProtocolInfo.providerId(repaired));
+        assertArrayEquals(new int[] {2000, 1001}, ProtocolInfo.chain(repaired));
+        assertEquals("C:\\other.dll", catalog.providerPath(repaired));
+    }
+
+    @Test
+    void aProviderOverJwspWhoseLayeredEntrySharesItsGuidIsRefusedBeforeAnyChange() {
+        assertEquals(0, jwsp("install", "--dll", dll));
+        int jwspChain = ProtocolInfo.catalogId(catalog.entries().getFirst());
+        MemorySegment layered = WindowsCatalogFixture.base(arena, OTHER, 0, "Other LSP", WindowsCatalogFixture.AF_INET,
+                1, 6, 0x20066, 0);
+        ProtocolInfo.setChain(layered);
+        catalog.add(layered, "C:\\other.dll");
+        MemorySegment foreign = WindowsCatalogFixture.base(arena, OTHER, 0,
+                "Other LSP over [jwsp over [MSAFD Tcpip [TCP/IP]]]", WindowsCatalogFixture.AF_INET, 1, 6, 0x20066, 0);
+        ProtocolInfo.setChain(foreign, ProtocolInfo.catalogId(catalog.entries().getLast()), jwspChain, 1001);
+        catalog.add(foreign, "C:\\other.dll");
         List<String> installed = catalog.snapshot();
+        int writes = catalog.writes;
         assertEquals(InstallerError.LAYERED_ABOVE.exitCode(), jwsp("uninstall"));
-        assertTrue(err().contains("Other LSP"), err());
+        assertTrue(err().contains(OTHER + " is layered over jwsp") && err().contains("netsh winsock reset"), err());
         assertEquals(installed, catalog.snapshot());
+        assertEquals(writes, catalog.writes);
+    }
+
+    @Test
+    void installSetsJwspsCategoriesAndKeepsSystemProcessesOutLeavingSetOnesAlone() {
+        catalog.setApplicationCategories("C:\\Windows\\System32\\winlogon.exe", 0x1);
+        assertEquals(0, jwsp("install", "--dll", dll), err());
+        assertEquals(0x21, catalog.providerCategories.get(ProviderId.JWSP_LAYERED));
+        assertEquals(0x21, catalog.providerCategories.get(ProviderId.JWSP_CHAINS));
+        assertEquals(0x8000_0000, catalog.applicationCategories("C:\\Windows\\System32\\lsass.exe"));
+        assertEquals(0x8000_0000, catalog.applicationCategories("C:\\Windows\\System32\\smss.exe"));
+        assertEquals(0x1, catalog.applicationCategories("C:\\Windows\\System32\\winlogon.exe"));
+        String printed = out.toString(StandardCharsets.UTF_8);
+        assertTrue(printed.contains("C:\\Windows\\System32\\winlogon.exe keeps its LSP categories 0x00000001"), printed);
+        assertTrue(printed.contains("C:\\Windows\\System32\\lsass.exe: LSP_SYSTEM"), printed);
+    }
+
+    @Test
+    void categoriesTheCatalogRefusesRemoveJwspAgain() {
+        List<String> before = catalog.snapshot();
+        catalog.failNext("setProviderCategories", InMemoryCatalog.WSAEINVAL);
+        assertEquals(InstallerError.CATALOG_REFUSED.exitCode(), jwsp("install", "--dll", dll));
+        assertEquals(before, catalog.snapshot(), "never left loadable into system processes");
+    }
+
+    @Test
+    void upgradeIsUninstallAndInstallInOneCommandAndInstallsWhenNothingWasThere() throws IOException {
+        assertEquals(0, jwsp("upgrade", "--dll", dll), err());
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains("jwsp was not installed"));
+        List<String> first = catalog.snapshot();
+        String newDll = PeFiles.x64Dll(Files.createDirectories(dir.resolve("v2"))).toString();
+        assertEquals(0, jwsp("upgrade", "--dll", newDll), err());
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains("jwsp uninstalled: 5 catalog entries removed"));
+        assertEquals(first.size(), catalog.snapshot().size());
+        JwspEntries now = JwspEntries.in(catalog.entries().toArray(MemorySegment[]::new));
+        assertEquals(newDll, catalog.providerPath(now.chains().getFirst()));
+        assertEquals(ProviderId.JWSP_CHAINS, ProtocolInfo.providerId(catalog.entries().getFirst()), "chains first again");
     }
 
     @Test

@@ -3,6 +3,7 @@ package org.jwsp.host.catalog;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.jwsp.bindings.windows.ws2spi_h.*;
 
@@ -32,6 +33,7 @@ import org.jwsp.windows.install.Installer;
 import org.jwsp.windows.install.InstallerContext;
 import org.jwsp.windows.install.InstallerError;
 import org.jwsp.windows.install.LayeredInstall;
+import org.jwsp.windows.install.LspCategories;
 import org.jwsp.windows.install.ProviderId;
 import org.jwsp.windows.install.Ws2CatalogExports;
 
@@ -82,7 +84,7 @@ class HostInstallerTest {
     void installListUninstallThroughTheInstallerAndASocketGoesThroughJwsp() throws Exception {
         List<Integer> before = order();
         assertEquals(0, jwsp("install", "--dll", MODULE), err.toString(StandardCharsets.UTF_8));
-        assertTrue(out().startsWith("jwsp installed from " + MODULE), out());
+        assertTrue(out().contains("jwsp installed from " + MODULE), out());
 
         List<CatalogEntry> entries = Catalog.system().entries();
         assertEquals(before.size() + 5, entries.size());
@@ -160,34 +162,75 @@ class HostInstallerTest {
         assertEquals(before, order());
     }
 
-    /** A layered provider over jwsp's chain (a three-link chain), and uninstall refusing while it is there. */
+    /**
+     * A layered provider over jwsp's chain (a three-link chain): uninstall takes jwsp out of its
+     * chain instead of refusing, leaves it first in the order, and a socket opened afterwards goes
+     * through that provider straight to the base, with working sends.
+     */
     @Test
-    void anotherProviderLayeredOverJwspsChainBlocksUninstallUntilItIsGone() {
+    void uninstallRepairsAProviderLayeredOverJwspsChainAndItsSocketsStillWork() {
         try (Arena arena = Arena.ofShared()) {
             List<Integer> before = order();
             assertEquals(0, jwsp("install", "--dll", MODULE));
-            try {
             int jwspTcp = Catalog.system().entries().getFirst().catalogEntryId();
             String module = "C:\\test\\over-jwsp.dll";
-            try (InstalledLayer above = CatalogChainTest.installCountingLayer(module, new CountingLayer(arena), "above", jwspTcp)) {
+            CountingLayer layer = new CountingLayer(arena);
+            try (InstalledLayer above = CatalogChainTest.installCountingLayer(module, layer, "above", jwspTcp)) {
                 CatalogEntry chain = Catalog.system().entry(above.chainOver(jwspTcp));
-                assertEquals(3, chain.chainLength());
-                assertEquals(above.layeredCatalogId(), chain.chainEntry(0));
-                assertEquals(Catalog.system().entry(jwspTcp).chainEntry(0), chain.chainEntry(1));
-                assertEquals(Catalog.BASE_TCP_V4, chain.chainEntry(2));
-                assertEquals(chain.catalogEntryId(), Catalog.system().entries().getFirst().catalogEntryId(), "the newest chain first");
+                assertEquals(List.of(above.layeredCatalogId(), Catalog.system().entry(jwspTcp).chainEntry(0),
+                        Catalog.BASE_TCP_V4), List.of(chain.chainEntry(0), chain.chainEntry(1), chain.chainEntry(2)));
+                UUID aboveChains = chain.providerId();
 
-                assertEquals(InstallerError.LAYERED_ABOVE.exitCode(), jwsp("uninstall"));
-                assertTrue(err.toString(StandardCharsets.UTF_8).contains("above over [jwsp over [MSAFD Tcpip [TCP/IP]]]"),
-                        err.toString(StandardCharsets.UTF_8));
+                assertEquals(0, jwsp("uninstall"), err.toString(StandardCharsets.UTF_8));
+                assertTrue(out().contains("repaired"), out());
+                assertTrue(Catalog.system().entries().stream().noneMatch(e -> e.modulePath().equals(MODULE)), "nothing of jwsp left");
+                CatalogEntry repaired = Catalog.system().entries().getFirst();
+                assertEquals(aboveChains, repaired.providerId(), "the repaired chain keeps its GUID and its place, first");
+                assertEquals(module, repaired.modulePath());
+                assertEquals(2, repaired.chainLength());
+                assertEquals(above.layeredCatalogId(), repaired.chainEntry(0));
+                assertEquals(Catalog.BASE_TCP_V4, repaired.chainEntry(1));
+                try (Ws2 ws2 = Ws2.startup(Catalog.system());
+                     Pair p = Pair.tcp(ws2, AF_INET(), WSA_FLAG_OVERLAPPED(), arena)) {
+                    assertSame(repaired, ws2.provider(p.client()).entry());
+                    MemorySegment sent = arena.allocate(ValueLayout.JAVA_INT);
+                    assertEquals(0, ws2.send(p.client(), Buffers.wsabuf(arena, Buffers.pattern(arena, 512, 7)), 1, sent, 0,
+                            MemorySegment.NULL, MemorySegment.NULL));
+                    MemorySegment got = arena.allocate(512);
+                    assertTrue(Buffers.receiveFully(ws2, p.server(), got, arena));
+                    Buffers.assertPattern(got, 7);
+                    assertEquals(1, layer.sends.get(), "the send went through the repaired layer");
+                }
             } finally {
                 LinuxKernelPort.instance().unregisterModule(module);
-            }
-            } finally {
-                assertEquals(0, jwsp("uninstall"), err.toString(StandardCharsets.UTF_8));
+                jwsp("uninstall");
             }
             assertEquals(before, order());
         }
+    }
+
+    /** install sets jwsp's LSP categories and keeps the system processes out, through the host's WSC exports. */
+    @Test
+    void installSetsHonestLspCategoriesAndKeepsSystemProcessesOut() {
+        List<Integer> before = order();
+        String lsass = "C:\\Windows\\System32\\lsass.exe";
+        assertEquals(0, jwsp("install", "--dll", MODULE), err.toString(StandardCharsets.UTF_8));
+        try {
+            int expected = LSP_INSPECTOR() | LSP_OUTBOUND_MODIFY();
+            assertEquals(expected, Catalog.system().lspCategories(ProviderId.JWSP_LAYERED.uuid()));
+            assertEquals(expected, Catalog.system().lspCategories(ProviderId.JWSP_CHAINS.uuid()));
+            for (String process : LspCategories.systemProcesses("C:\\Windows\\System32")) {
+                assertEquals(LSP_SYSTEM(), Catalog.system().applicationCategories(process, ""), process);
+            }
+            // set once (by this or an earlier install in this process), and left alone from then on
+            assertEquals(0, jwsp("upgrade", "--dll", MODULE), err.toString(StandardCharsets.UTF_8));
+            assertTrue(out().contains(lsass + " keeps its LSP categories 0x80000000"), out());
+            assertEquals(expected, Catalog.system().lspCategories(ProviderId.JWSP_CHAINS.uuid()));
+        } finally {
+            assertEquals(0, jwsp("uninstall"));
+        }
+        assertEquals(0, Catalog.system().lspCategories(ProviderId.JWSP_CHAINS.uuid()), "categories go with the entries");
+        assertEquals(before, order());
     }
 
     @Test
