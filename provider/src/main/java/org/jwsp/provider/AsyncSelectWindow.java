@@ -48,7 +48,7 @@ final class AsyncSelectWindow {
     private static final long HWND_MESSAGE = -3;
 
     /** A program's selection on one jwsp socket, keyed by its lower socket. */
-    private record Selection(long handle, long window, int message) {
+    private record Selection(long handle, long window, int message, int events) {
     }
 
     private final KernelPort kernel;
@@ -76,7 +76,7 @@ final class AsyncSelectWindow {
             return Errno.fail(lpErrno, WsaCondition.NOT_A_WINDOW);
         }
         Selection before = events == 0 ? selections.remove(c.lowerHandle)
-                : selections.put(c.lowerHandle, new Selection(c.handle, programWindow.address(), message));
+                : selections.put(c.lowerHandle, new Selection(c.handle, programWindow.address(), message, events));
         int rc = LPWSPASYNCSELECT.invoke(WSPPROC_TABLE.lpWSPAsyncSelect(c.lower.table), c.lowerHandle, MemorySegment.ofAddress(own),
                 events == 0 ? 0 : LOWER_EVENT, events, lpErrno);
         if (rc != 0) {
@@ -89,11 +89,21 @@ final class AsyncSelectWindow {
         return rc;
     }
 
-    /** A socket WSPAccept made from {@code listener} has its selection (the lower accepted socket inherited the lower one). */
-    void inherit(SocketContext listener, SocketContext accepted) {
+    /**
+     * A socket WSPAccept made from {@code listener} has its selection. The lower accepted socket
+     * inherited the lower selection and may have posted to jwsp's window before jwsp knew the
+     * socket (those messages were dropped), so the selection is made again: the lower provider
+     * then posts what already holds (FD_WRITE at least), as a repeated WSAAsyncSelect does.
+     */
+    void inherit(SocketContext listener, SocketContext accepted, MemorySegment lpErrno) {
         Selection l = selections.get(listener.lowerHandle);
-        if (l != null) {
-            selections.put(accepted.lowerHandle, new Selection(accepted.handle, l.window, l.message));
+        long own = window;
+        if (l != null && own != 0) {
+            selections.put(accepted.lowerHandle, new Selection(accepted.handle, l.window, l.message, l.events));
+            if (LPWSPASYNCSELECT.invoke(WSPPROC_TABLE.lpWSPAsyncSelect(accepted.lower.table), accepted.lowerHandle,
+                    MemorySegment.ofAddress(own), LOWER_EVENT, l.events, lpErrno) != 0) {
+                LOG.debug("WSPAsyncSelect of an accepted socket refused by the lower provider");
+            }
         }
     }
 

@@ -105,7 +105,7 @@ final class SocketEntries {
                     listener.protocol, listener.overlapped, true, lpErrno);
             SocketContext accepted = handle == Errno.INVALID_SOCKET ? null : sockets.socketOf(handle, ThreadScratch.get());
             if (accepted != null) {
-                asyncSelects.inherit(listener, accepted);
+                asyncSelects.inherit(listener, accepted, ThreadScratch.get().errno);
             }
             if (accepted != null && addr.address() != 0 && addrLen.address() != 0) {
                 accepted.connected(addr, addrLen.reinterpret(4).get(ValueLayout.JAVA_INT, 0));

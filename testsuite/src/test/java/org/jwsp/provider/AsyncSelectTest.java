@@ -40,10 +40,20 @@ class AsyncSelectTest {
         return rc;
     }
 
-    /** The program's message loop: every message is checked, the one awaited returned. */
-    private record Loop(User32 user32, long window, Set<Long> sockets, List<User32.Message> seen) {
+    /** The program's message loop: every message is checked; the one awaited is taken, the others kept for later. */
+    private record Loop(User32 user32, long window, Set<Long> sockets, List<User32.Message> seen, List<User32.Message> unread) {
+
+        Loop(User32 user32, long window, Set<Long> sockets) {
+            this(user32, window, sockets, new ArrayList<>(), new ArrayList<>());
+        }
 
         User32.Message await(int message, long socket, int event) throws Throwable {
+            for (User32.Message m : unread) {
+                if (m.message() == message && m.wParam() == socket && m.event() == event) {
+                    unread.remove(m);
+                    return m;
+                }
+            }
             for (;;) {
                 User32.Message m = user32.next();
                 assertNotNull(m, () -> "no message " + event + " for socket " + socket + " within 10 s; seen " + seen);
@@ -54,12 +64,21 @@ class AsyncSelectTest {
                 if (m.message() == message && m.wParam() == socket && m.event() == event) {
                     return m;
                 }
+                unread.add(m);
             }
         }
     }
 
     private static void program(Ws2 ws2, int af, User32 user32, Arena arena) throws Throwable {
         long window = user32.createWindow();
+        try {
+            program(ws2, af, user32, window, arena);
+        } finally {
+            assertTrue(user32.destroyWindow(window));
+        }
+    }
+
+    private static void program(Ws2 ws2, int af, User32 user32, long window, Arena arena) throws Throwable {
         long listener = ws2.socket(af, SOCK_STREAM(), IPPROTO_TCP(), 0);
         assertEquals(0, ws2.bind(listener, SockAddr.loopback(af, 0, arena), SockAddr.size(af)));
         assertEquals(0, ws2.listen(listener, 4));
@@ -73,7 +92,7 @@ class AsyncSelectTest {
         assertTrue(rc == 0 || ws2.lastError() == WSAEWOULDBLOCK(), () -> "a selected socket connects without blocking: " + ws2.lastError());
 
         Set<Long> sockets = new java.util.HashSet<>(Set.of(listener, client));
-        Loop loop = new Loop(user32, window, sockets, new ArrayList<>());
+        Loop loop = new Loop(user32, window, sockets);
         loop.await(LISTENER_MESSAGE, listener, FD_ACCEPT());
         long server = ws2.accept(listener, MemorySegment.NULL, MemorySegment.NULL);
         assertNotEquals(INVALID_SOCKET(), server, () -> "accept on FD_ACCEPT: " + ws2.lastError());
@@ -90,7 +109,6 @@ class AsyncSelectTest {
         for (long s : new long[] {server, client, listener}) {
             assertEquals(0, ws2.closesocket(s));
         }
-        assertTrue(user32.destroyWindow(window));
     }
 
     /** {@code SIZE} bytes from {@code from}, received by {@code to} as its FD_READs say, checked. */
@@ -147,8 +165,8 @@ class AsyncSelectTest {
                     assertEquals(SOCKET_ERROR(), LPWSPASYNCSELECT.invoke(WSPPROC_TABLE.lpWSPAsyncSelect(tableOf(ws2, af)), s,
                             MemorySegment.ofAddress(window), CLIENT_MESSAGE, FD_READ(), errno), "a closed socket");
                     assertEquals(WSAENOTSOCK(), errno.get(ValueLayout.JAVA_INT, 0));
+                    assertFalse(user32.anyWaiting(window), "no message was posted for any of that");
                     assertTrue(user32.destroyWindow(window));
-                    assertFalse(user32.anyWaiting(), "no message was posted for any of that");
                 } catch (Throwable t) {
                     throw new AssertionError(t);
                 }

@@ -77,8 +77,8 @@ final class User32 {
         return new Message(MSG.hwnd(msg).address(), MSG.message(msg), MSG.wParam(msg), (int) (lParam & 0xFFFF), (int) ((lParam >>> 16) & 0xFFFF));
     }
 
-    /** Whether a message is waiting now (PeekMessageW without removing it). */
-    boolean anyWaiting() throws Throwable {
-        return (int) peekMessage.invokeExact(msg, 0L, 0, 0, PM_NOREMOVE()) != 0;
+    /** Whether a message for {@code window} is waiting now (PeekMessageW without removing it). */
+    boolean anyWaiting(long window) throws Throwable {
+        return (int) peekMessage.invokeExact(msg, window, 0, 0, PM_NOREMOVE()) != 0;
     }
 }

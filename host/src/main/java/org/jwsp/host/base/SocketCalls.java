@@ -184,13 +184,14 @@ final class SocketCalls {
                 return INVALID_SOCKET();
             }
             CallScratch scratch = CallScratch.current();
-            provider.networkEvents.reenable(sock, FD_ACCEPT());
             if (sock.nonBlocking && !readable(scratch, sock.fd)) {
+                provider.networkEvents.reenable(sock, FD_ACCEPT());
                 fail(lpErrno, WSAEWOULDBLOCK());
                 return INVALID_SOCKET();
             }
             scratch.addressLength.set(ValueLayout.JAVA_INT, 0, (int) sockaddr_storage.sizeof());
             int fd = Libc.accept4(sock.fd, scratch.address, scratch.addressLength, linux_h.SOCK_CLOEXEC());
+            provider.networkEvents.reenable(sock, FD_ACCEPT()); // after the accept, as Windows re-enables FD_ACCEPT
             if (fd < 0) {
                 fail(lpErrno, sock.closing() ? WSAEINTR() : WsaErrors.fromErrno(-fd));
                 return INVALID_SOCKET();
