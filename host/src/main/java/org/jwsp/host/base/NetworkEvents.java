@@ -209,8 +209,8 @@ final class NetworkEvents {
             MemorySegment value = arena.allocate(ValueLayout.JAVA_INT);
             MemorySegment length = arena.allocate(ValueLayout.JAVA_INT);
             List<BaseSocket> polled = new ArrayList<>();
+            MemorySegment fds = pollfd.allocateArray(16, arena);
             for (;;) {
-                MemorySegment fds;
                 synchronized (this) {
                     if (closing) {
                         return;
@@ -221,7 +221,9 @@ final class NetworkEvents {
                             polled.add(e.getKey());
                         }
                     }
-                    fds = pollfd.allocateArray(polled.size() + 1, arena);
+                    if (fds.byteSize() < (polled.size() + 1) * pollfd.sizeof()) {
+                        fds = pollfd.allocateArray(2L * (polled.size() + 1), arena); // grows by doubling; freed when the thread ends
+                    }
                     pollfd.fd(fds, wakeFd);
                     pollfd.events(fds, (short) linux_h.POLLIN());
                     for (int i = 0; i < polled.size(); i++) {
