@@ -68,7 +68,7 @@ class EntryContractTest {
         Map<String, IntSupplier> calls = new LinkedHashMap<>();
         calls.put("WSPAddressToString", () -> LPWSPADDRESSTOSTRING.invoke(WSPPROC_TABLE.lpWSPAddressToString(t),
                 SockAddr.loopback(AF_INET(), 80, arena), 16, n, arena.allocate(128), arena.allocateFrom(ValueLayout.JAVA_INT, 64), err));
-        calls.put("WSPCancelBlockingCall () -> LPWSPCANCELBLOCKINGCALL.invoke(WSPPROC_TABLE.lpWSPCancelBlockingCall(t), err));
+        calls.put("WSPCancelBlockingCall", () -> LPWSPCANCELBLOCKINGCALL.invoke(WSPPROC_TABLE.lpWSPCancelBlockingCall(t), err));
         calls.put("WSPDuplicateSocket", () -> LPWSPDUPLICATESOCKET.invoke(WSPPROC_TABLE.lpWSPDuplicateSocket(t), s, 1,
                 WSAPROTOCOL_INFOW.allocate(arena), err));
         calls.put("WSPEnumNetworkEvents", () -> LPWSPENUMNETWORKEVENTS.invoke(WSPPROC_TABLE.lpWSPEnumNetworkEvents(t), s, n,
