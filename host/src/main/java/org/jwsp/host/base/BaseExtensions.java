@@ -19,7 +19,7 @@ import org.jwsp.host.upcall.WsaErrors;
 /**
  * The base provider's extension functions, handed out by {@code SIO_GET_EXTENSION_FUNCTION_POINTER}
  * (mswsock's place). Offered: {@code ConnectEx}, {@code AcceptEx}, {@code GetAcceptExSockaddrs},
- * {@code DisconnectEx}, {@code WSASendMsg}, {@code WSARecvMsg}. Any other GUID is {@code WSAEINVAL}.
+ * {@code DisconnectEx}, {@code WSASendMsg}, {@code WSARecvMsg}, {@code TransmitFile}. Any other GUID is {@code WSAEINVAL}.
  *
  * <p>{@code AcceptEx} here: an overlapped, listening stream socket, an unbound socket of this
  * provider to accept into, address slots of at least the address size + 16 bytes, and no
@@ -46,7 +46,7 @@ import org.jwsp.host.upcall.WsaErrors;
  * completes at once: {@code TRUE}, the completion indicated when an {@code OVERLAPPED} is given.
 
  *
- * <p>{@code WSASendMsg}/{@code WSARecvMsg}: {@link BaseMessages}.
+ * <p>{@code WSASendMsg}/{@code WSARecvMsg}: {@link BaseMessages}; {@code TransmitFile}: {@link BaseTransmit}.
  */
 final class BaseExtensions {
 
@@ -71,11 +71,13 @@ final class BaseExtensions {
     private final MemorySegment getAcceptExSockaddrs;
     private final MemorySegment disconnectEx;
     final BaseMessages messages;
+    final BaseTransmit transmit;
     private volatile MethodHandle setLastError;
 
     BaseExtensions(BaseProvider provider) {
         this.provider = provider;
         this.messages = new BaseMessages(provider, this);
+        this.transmit = new BaseTransmit(provider, this);
         try {
             MethodHandle h = MethodHandles.lookup().findVirtual(BaseExtensions.class, "connectEx", CONNECT_EX.toMethodType()).bindTo(this);
             this.connectEx = Linker.nativeLinker().upcallStub(h, CONNECT_EX, Arena.global());
@@ -108,7 +110,8 @@ final class BaseExtensions {
                 : WinsockExtensions.WSAID_GETACCEPTEXSOCKADDRS.equals(id) ? getAcceptExSockaddrs
                 : WinsockExtensions.WSAID_DISCONNECTEX.equals(id) ? disconnectEx
                 : WinsockExtensions.WSAID_WSASENDMSG.equals(id) ? messages.sendMsg
-                : WinsockExtensions.WSAID_WSARECVMSG.equals(id) ? messages.recvMsg : null;
+                : WinsockExtensions.WSAID_WSARECVMSG.equals(id) ? messages.recvMsg
+                : WinsockExtensions.WSAID_TRANSMITFILE.equals(id) ? transmit.transmitFile : null;
         if (fn == null) {
             return -WSAEINVAL();
         }
@@ -170,31 +173,9 @@ final class BaseExtensions {
             if (!sock.isStream() || !sock.connected) {
                 return fail(WSAENOTCONN());
             }
-            int r = Libc.shutdown(sock.fd, org.jwsp.bindings.linux.linux_h.SHUT_RDWR());
-            if (r < 0) {
-                return fail(WsaErrors.fromErrno(-r));
-            }
-            sock.sendShut = true;
-            sock.receiveShut = true;
-            if ((flags & TF_REUSE_SOCKET()) != 0) {
-                int fresh = Libc.socket(SockAddrs.linuxFamily(sock.af), org.jwsp.bindings.linux.linux_h.SOCK_STREAM()
-                        | org.jwsp.bindings.linux.linux_h.SOCK_CLOEXEC(), 0);
-                if (fresh < 0) {
-                    return fail(WsaErrors.fromErrno(-fresh));
-                }
-                if (sock.af == AF_INET6()) {
-                    SocketCalls.setIntOption(fresh, org.jwsp.bindings.linux.linux_h.IPPROTO_IPV6(),
-                            org.jwsp.bindings.linux.linux_h.IPV6_V6ONLY(), 1); // Windows' default, as WSPSocket sets it
-                }
-                r = Libc.dup3(fresh, sock.fd, org.jwsp.bindings.linux.linux_h.O_CLOEXEC());
-                Libc.close(fresh);
-                if (r < 0) {
-                    return fail(WsaErrors.fromErrno(-r));
-                }
-                sock.connected = false;
-                sock.bound = false;
-                sock.sendShut = false;
-                sock.receiveShut = false;
+            int error = disconnect(sock, flags | TF_DISCONNECT());
+            if (error != 0) {
+                return fail(error);
             }
             if (ov.address() != 0) {
                 provider.io().completeNow(sock, ov.address(), 0, 0, 0, 0);
@@ -205,6 +186,50 @@ final class BaseExtensions {
             return fail(WSAENETDOWN());
         } finally {
             BaseSocket.release(sock);
+        }
+    }
+
+    /**
+     * What {@code DisconnectEx} and {@code TransmitFile(TF_DISCONNECT)} do to the socket:
+     * {@code shutdown(SHUT_RDWR)} (the FIN after what was sent), and with {@code TF_REUSE_SOCKET}
+     * a fresh unbound socket of the same family moved onto the fd ({@code dup3}), so the handle can
+     * bind/connect or be accepted into again. Holds its own reference (the reaping thread calls it
+     * too): a socket already closing is left to its close. 0 or the WSA code.
+     */
+    static int disconnect(BaseSocket sock, int flags) {
+        if (!sock.acquire()) {
+            return WSA_OPERATION_ABORTED();
+        }
+        try {
+            int r = Libc.shutdown(sock.fd, org.jwsp.bindings.linux.linux_h.SHUT_RDWR());
+            if (r < 0) {
+                return WsaErrors.fromErrno(-r);
+            }
+            sock.sendShut = true;
+            sock.receiveShut = true;
+            if ((flags & TF_REUSE_SOCKET()) != 0) {
+                int fresh = Libc.socket(SockAddrs.linuxFamily(sock.af), org.jwsp.bindings.linux.linux_h.SOCK_STREAM()
+                        | org.jwsp.bindings.linux.linux_h.SOCK_CLOEXEC(), 0);
+                if (fresh < 0) {
+                    return WsaErrors.fromErrno(-fresh);
+                }
+                if (sock.af == AF_INET6()) {
+                    SocketCalls.setIntOption(fresh, org.jwsp.bindings.linux.linux_h.IPPROTO_IPV6(),
+                            org.jwsp.bindings.linux.linux_h.IPV6_V6ONLY(), 1); // Windows' default, as WSPSocket sets it
+                }
+                r = Libc.dup3(fresh, sock.fd, org.jwsp.bindings.linux.linux_h.O_CLOEXEC());
+                Libc.close(fresh);
+                if (r < 0) {
+                    return WsaErrors.fromErrno(-r);
+                }
+                sock.connected = false;
+                sock.bound = false;
+                sock.sendShut = false;
+                sock.receiveShut = false;
+            }
+            return 0;
+        } finally {
+            sock.release();
         }
     }
 
