@@ -153,9 +153,10 @@ final class TransmitFunctions {
             sendPath.leaveSynchronous(c, sc);
         }
         if (f != SendFilter.PASS_THROUGH) {
-            // The call has not returned: the head and tail are still the caller's.
+            // The call has not returned: the head and tail are still the caller's. A synchronous
+            // TransmitFile reports no count: what it was asked to send (the file's rest is unknown).
             CompletionDelivery.tellFilter(f, sc.completed.aim(c, false, w, 2, total, 0, 0, accepted, caller).fileBytes(fileBytes),
-                    error, error == 0 ? total : 0);
+                    error, error == 0 ? total + Math.max(fileBytes, 0) : 0);
             sc.completed.clear();
         }
         return ok == FALSE ? extensions.fail(error) : TRUE;
