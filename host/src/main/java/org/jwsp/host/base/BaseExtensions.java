@@ -11,6 +11,7 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.util.UUID;
 
+import org.jwsp.bindings.CallerMemory;
 import org.jwsp.bindings.WinsockExtensions;
 import org.jwsp.host.kernel.Libc;
 import org.jwsp.host.upcall.UpcallFaults;
@@ -94,7 +95,8 @@ final class BaseExtensions {
 
     /** The function for the GUID at {@code in}, written to {@code out}; the byte count, or -(WSA error). */
     int pointer(MemorySegment in, int inLength, MemorySegment out, int outLength) {
-        if (in.address() == 0 || inLength < 16 || out.address() == 0 || outLength < Long.BYTES) {
+        if (inLength < 16 || outLength < Long.BYTES || !org.jwsp.bindings.CallerMemory.inUserSpace(in.address(), 16)
+                || !org.jwsp.bindings.CallerMemory.inUserSpace(out.address(), Long.BYTES)) {
             return -WSAEFAULT();
         }
         MemorySegment g = in.reinterpret(16);
@@ -127,8 +129,12 @@ final class BaseExtensions {
             if (sock == null) {
                 return fail(WSAENOTSOCK());
             }
-            if (ov.address() == 0 || (ov.address() & 7) != 0 || !sock.overlapped || !sock.isStream() || !sock.bound) {
+            if (ov.address() == 0 || !sock.overlapped || !sock.isStream() || !sock.bound) {
                 return fail(WSAEINVAL());
+            }
+            if (!overlappedPointer(ov) || nameLen <= 0 || !CallerMemory.inUserSpace(name.address(), nameLen)
+                    || bytesSent.address() != 0 && !CallerMemory.inUserSpace(bytesSent.address(), 4, 4)) {
+                return fail(WSAEFAULT()); // decided before any of them is touched
             }
             if (sock.connected || sock.listening) {
                 return fail(sock.connected ? WSAEISCONN() : WSAEINVAL());
@@ -166,9 +172,11 @@ final class BaseExtensions {
             if (sock == null) {
                 return fail(WSAENOTSOCK());
             }
-            if (reserved != 0 || (ov.address() & 7) != 0 || ov.address() != 0 && !sock.overlapped
-                    || (flags & ~TF_REUSE_SOCKET()) != 0) {
+            if (reserved != 0 || ov.address() != 0 && !sock.overlapped || (flags & ~TF_REUSE_SOCKET()) != 0) {
                 return fail(WSAEINVAL());
+            }
+            if (ov.address() != 0 && !overlappedPointer(ov)) {
+                return fail(WSAEFAULT());
             }
             if (!sock.isStream() || !sock.connected) {
                 return fail(WSAENOTCONN());
@@ -244,7 +252,12 @@ final class BaseExtensions {
                 return fail(WSAENOTSOCK());
             }
             long slot = SockAddrs.windowsSize(l.af) + 16;
-            if (ov.address() == 0 || (ov.address() & 7) != 0 || buffer.address() == 0 || !l.overlapped || !l.listening
+            long extent = (receiveLength & 0xFFFF_FFFFL) + (localLength & 0xFFFF_FFFFL) + (remoteLength & 0xFFFF_FFFFL);
+            if (ov.address() != 0 && !overlappedPointer(ov) || buffer.address() != 0 && !CallerMemory.inUserSpace(buffer.address(), extent)
+                    || bytesReceived.address() != 0 && !CallerMemory.inUserSpace(bytesReceived.address(), 4, 4)) {
+                return fail(WSAEFAULT()); // decided before any of them is touched
+            }
+            if (ov.address() == 0 || buffer.address() == 0 || !l.overlapped || !l.listening
                     || a.bound || a.connected || a.af != l.af || a.type != l.type || localLength < slot || remoteLength < slot) {
                 return fail(WSAEINVAL());
             }
@@ -334,6 +347,11 @@ final class BaseExtensions {
         } catch (Throwable t) {
             UpcallFaults.report("GetAcceptExSockaddrs", t, MemorySegment.NULL);
         }
+    }
+
+    /** An OVERLAPPED the base may write: 8-aligned, in user space, past the first 64 KiB. */
+    static boolean overlappedPointer(MemorySegment ov) {
+        return CallerMemory.inUserSpace(ov.address(), org.jwsp.bindings.windows.OVERLAPPED.sizeof(), 8);
     }
 
     int fail(int code) {
