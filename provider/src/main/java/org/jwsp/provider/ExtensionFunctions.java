@@ -17,6 +17,7 @@ import org.jwsp.bindings.WinsockExtensions;
 import org.jwsp.bindings.windows.WSPPROC_TABLE;
 import org.jwsp.bindings.windows.ws2spi_h;
 import org.jwsp.kernel.KernelPort;
+import org.jwsp.provider.filter.SendFilter;
 
 /**
  * {@code SIO_GET_EXTENSION_FUNCTION_POINTER} on a jwsp socket (and SO_UPDATE_ACCEPT_CONTEXT, whose value is a handle): for the extension functions jwsp
@@ -31,9 +32,9 @@ import org.jwsp.kernel.KernelPort;
  * indicated on the listening socket, as Windows does). {@code GetAcceptExSockaddrs} takes no
  * handle and parses the buffer the lower AcceptEx wrote, so the lower provider's own is the right
  * one: it passes through. {@code DisconnectEx}: the send order of {@code WSPShutdown} first.
- * {@code WSASendMsg} and {@code WSARecvMsg}: {@link MessageFunctions}. Not yet: TransmitFile,
- * TransmitPackets (they pass through; see provider/CONTRACT.md). ConnectEx's optional send buffer goes
- * down with the connect (it does not pass jwsp's filter yet).
+ * {@code WSASendMsg} and {@code WSARecvMsg}: {@link MessageFunctions}. Not yet:
+ * TransmitPackets (it passes through; see provider/CONTRACT.md). ConnectEx's optional send buffer is the
+ * socket's first send: it passes jwsp's filter and goes down with the connect. TransmitFile: {@link TransmitFunctions}.
  *
  * <p>Extension functions are called by the program directly, not through ws2_32: they report
  * failure as {@code FALSE} plus {@code WSASetLastError} (ws2_32's export, found through the kernel
@@ -70,6 +71,7 @@ final class ExtensionFunctions {
     private final MemorySegment disconnectExStub;
     private final MessageFunctions messages;
     private final TransmitFunctions transmit;
+    private final SendPath sendPath;
     private final LowerExtensions lower;
 
     ExtensionFunctions(SocketTable sockets, OverlappedProxy proxy, SendPath sendPath, KernelPort kernel, Arena arena) {
@@ -77,6 +79,7 @@ final class ExtensionFunctions {
         this.proxy = proxy;
         this.kernel = kernel;
         this.lower = new LowerExtensions(kernel);
+        this.sendPath = sendPath;
         this.messages = new MessageFunctions(this, sockets, sendPath, proxy, arena);
         this.transmit = new TransmitFunctions(this, sockets, sendPath, arena);
         try {
@@ -164,7 +167,24 @@ final class ExtensionFunctions {
                 return fail(sc.errno());
             }
             LowerExtensions.LastError errors = lastError();
-            int rc = proxy.proxied(c, resolved, ov, bytesSent, sc.errno, sc, (overlapped, bytes, lpErrno) -> {
+            // The data sent with the connect is the socket's first send: it passes the filter (which
+            // cannot hold it: DELAY counts as PASS) and goes down with the connect, ahead of any other.
+            SendFilter f = sendLength != 0 ? sendPath.filter() : SendFilter.PASS_THROUGH;
+            long accepted = 0;
+            long wsabuf = sc.transmit.address();
+            if (f != SendFilter.PASS_THROUGH) {
+                CallerMemory.putInt(wsabuf, sendLength);
+                CallerMemory.putLong(wsabuf + 8, sendBuffer.address());
+                accepted = System.nanoTime();
+                int verdict = SendPath.filter(f, sc.facts.aim(c, true, wsabuf, 1, sendLength & 0xFFFF_FFFFL, 0, 0, accepted,
+                        Thread.currentThread().threadId()));
+                sc.facts.clear();
+                if (verdict > 0) {
+                    return fail(verdict); // refused: nothing connected, nothing sent
+                }
+            }
+            int rc = proxy.proxied(c, resolved, ov, bytesSent, sc.errno, sc, f != SendFilter.PASS_THROUGH ? f : null, wsabuf, accepted,
+                    (overlapped, bytes, lpErrno) -> {
                 int ok = (int) CONNECT_EX_CALL.invokeExact(lower, c.lowerHandle, name, nameLen, sendBuffer, sendLength, bytes, overlapped);
                 if (ok != FALSE) {
                     return 0;

@@ -37,7 +37,7 @@ import org.jwsp.host.upcall.WsaErrors;
  * host only connects over loopback, where that returns at once), then completes the operation
  * like an overlapped ioctl that finished immediately: {@code TRUE}, and the completion still
  * indicated (status, event, port) by {@link OverlappedIo#completeNow}. An initial send buffer is
- * not offered ({@code WSAEOPNOTSUPP}). Failures are {@code FALSE} plus {@code WSASetLastError}
+ * sent whole right after the connect (a blocking send), and its count is the operation's. Failures are {@code FALSE} plus {@code WSASetLastError}
  * (ws2_32's export, found through the kernel door). The stub lives for the process.
  *
  * <p>{@code DisconnectEx} here: a connected stream socket, {@code dwReserved} 0 (else
@@ -139,8 +139,8 @@ final class BaseExtensions {
             if (sock.connected || sock.listening) {
                 return fail(sock.connected ? WSAEISCONN() : WSAEINVAL());
             }
-            if (sendLength != 0) {
-                return fail(WSAEOPNOTSUPP());
+            if (sendLength != 0 && !CallerMemory.inUserSpace(sendBuffer.address(), sendLength & 0xFFFF_FFFFL)) {
+                return fail(WSAEFAULT());
             }
             MemorySegment addr = CallScratch.current().address;
             int len = SockAddrs.toLinux(name, nameLen, sock.af, addr);
@@ -152,10 +152,24 @@ final class BaseExtensions {
                 return fail(WsaErrors.fromErrno(-r));
             }
             sock.connected = true;
-            if (bytesSent.address() != 0) {
-                bytesSent.reinterpret(4).set(ValueLayout.JAVA_INT_UNALIGNED, 0, 0);
+            int sent = 0;
+            if (sendLength != 0) {
+                // The data with the connect: the socket's first send, whole (a blocking send on the caller's thread).
+                try (Arena call = Arena.ofConfined()) {
+                    MemorySegment wsabuf = call.allocate(16, 8);
+                    wsabuf.set(ValueLayout.JAVA_INT, 0, sendLength);
+                    wsabuf.set(ValueLayout.JAVA_LONG, 8, sendBuffer.address());
+                    MemorySegment out = call.allocate(8, 4);
+                    if (provider.transferCalls.send(s, wsabuf.address(), 1, out.address(), 0, 0, 0, 0, out.address() + 4) != 0) {
+                        return fail(out.get(ValueLayout.JAVA_INT, 4));
+                    }
+                    sent = out.get(ValueLayout.JAVA_INT, 0);
+                }
             }
-            provider.io().completeNow(sock, ov.address(), 0, 0, 0, 0);
+            if (bytesSent.address() != 0) {
+                bytesSent.reinterpret(4).set(ValueLayout.JAVA_INT_UNALIGNED, 0, sent);
+            }
+            provider.io().completeNow(sock, ov.address(), 0, 0, 0, sent);
             return TRUE;
         } catch (Throwable t) {
             UpcallFaults.report("ConnectEx", t, MemorySegment.NULL);
