@@ -626,6 +626,42 @@ public class ws2spi_h extends ws2spi_h$shared {
     public static int LSP_INSPECTOR() {
         return LSP_INSPECTOR;
     }
+    private static final int LSP_REDIRECTOR = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define LSP_REDIRECTOR 2
+     * }
+     */
+    public static int LSP_REDIRECTOR() {
+        return LSP_REDIRECTOR;
+    }
+    private static final int LSP_PROXY = (int)4L;
+    /**
+     * {@snippet lang=c :
+     * #define LSP_PROXY 4
+     * }
+     */
+    public static int LSP_PROXY() {
+        return LSP_PROXY;
+    }
+    private static final int LSP_FIREWALL = (int)8L;
+    /**
+     * {@snippet lang=c :
+     * #define LSP_FIREWALL 8
+     * }
+     */
+    public static int LSP_FIREWALL() {
+        return LSP_FIREWALL;
+    }
+    private static final int LSP_INBOUND_MODIFY = (int)16L;
+    /**
+     * {@snippet lang=c :
+     * #define LSP_INBOUND_MODIFY 16
+     * }
+     */
+    public static int LSP_INBOUND_MODIFY() {
+        return LSP_INBOUND_MODIFY;
+    }
     private static final int LSP_OUTBOUND_MODIFY = (int)32L;
     /**
      * {@snippet lang=c :
@@ -634,6 +670,24 @@ public class ws2spi_h extends ws2spi_h$shared {
      */
     public static int LSP_OUTBOUND_MODIFY() {
         return LSP_OUTBOUND_MODIFY;
+    }
+    private static final int LSP_CRYPTO_COMPRESS = (int)64L;
+    /**
+     * {@snippet lang=c :
+     * #define LSP_CRYPTO_COMPRESS 64
+     * }
+     */
+    public static int LSP_CRYPTO_COMPRESS() {
+        return LSP_CRYPTO_COMPRESS;
+    }
+    private static final int LSP_LOCAL_CACHE = (int)128L;
+    /**
+     * {@snippet lang=c :
+     * #define LSP_LOCAL_CACHE 128
+     * }
+     */
+    public static int LSP_LOCAL_CACHE() {
+        return LSP_LOCAL_CACHE;
     }
     private static final int IP_TTL = (int)4L;
     /**
