@@ -24,10 +24,18 @@ import org.jwsp.provider.filter.SendFilter;
  * {@code Internal} = {@link #IN_PROGRESS} until the result is there. {@code Internal} is written
  * last, after a release fence, and read before an acquire fence.
  *
- * <p>The APC function is one upcall stub for the runtime; its context is the address of the
- * request's own OVERLAPPED, mapped back by {@link RequestSlab#ofOverlapped}. It runs on the
- * client's thread in an alertable wait and calls the client's routine
- * {@code (dwError, cbTransferred, lpOverlapped, 0)}. Completion routines of one socket are
+ * <p>The APC function is one upcall stub for the JVM (global arena: an APC may still be queued
+ * when the last WSPCleanup ends a runtime); its context is the address of the request's own
+ * OVERLAPPED, mapped back by {@link RequestSlab#ofOverlapped} of the live delivery whose slab
+ * holds it. It runs on the client's thread in an alertable wait and calls the client's routine
+ * {@code (dwError, cbTransferred, lpOverlapped, 0)}.
+ *
+ * <p>Every request whose APC is queued and has not run is on a list (its APC reference held).
+ * A thread that ends never runs its APCs (Windows runs them down unseen), so {@link #sweep}
+ * releases the requests whose thread handle is signalled (the thread ended); the pool sweeps
+ * before it grows, and the runtime at its cleanup. A runtime cleaned up while APCs are still
+ * out keeps its arena (its requests, the threads' WSATHREADID copies) until the last has run or
+ * its thread was seen ended ({@link #retire}). Completion routines of one socket are
  * never nested: if the client's routine waits alertably and another routine of the same socket
  * comes due on that thread, it is deferred on a per-thread list and run right after the outer
  * routine returns.
@@ -77,18 +85,49 @@ final class CompletionDelivery {
     private static final java.lang.invoke.MethodHandle ROUTINE = java.lang.foreign.Linker.nativeLinker().downcallHandle(
             org.jwsp.bindings.AddressSignatures.addressesAsLongs(LPWSAOVERLAPPED_COMPLETION_ROUTINE.descriptor()));
 
-    private static final ThreadLocal<RoutineNesting> NESTING = ThreadLocal.withInitial(RoutineNesting::new);
+    private final ThreadLocal<RoutineNesting> nesting = ThreadLocal.withInitial(RoutineNesting::new);
+
+    /** The deliveries whose APCs may still run: started runtimes, and retired ones with APCs out. Copy on write. */
+    private static volatile CompletionDelivery[] live = new CompletionDelivery[0];
+    /** jwsp's APC function for every runtime (one per JVM, never freed). */
+    private static final MemorySegment APC = LPWSAUSERAPC.allocate(CompletionDelivery::dispatchApc, Arena.global());
 
     private final UpcallTable upcalls;
     private final RequestSlab slab;
     private final org.jwsp.kernel.KernelPort kernel;
-    private final MemorySegment apc;
+    private final MemorySegment apc = APC;
+    /** Guards the due list, {@link #apcsOut} and {@link #retired}. */
+    private final Object dueLock = new Object();
+    private OverlappedRequest dueHead;
+    /** APC references held (queued, or running its routine): the arena outlives them. */
+    private int apcsOut;
+    /** Set by {@link #retire} while APCs are out: frees the runtime's memory when the last one ends. */
+    private Runnable retired;
 
-    CompletionDelivery(UpcallTable upcalls, RequestSlab slab, org.jwsp.kernel.KernelPort kernel, Arena arena) {
+    CompletionDelivery(UpcallTable upcalls, RequestSlab slab, org.jwsp.kernel.KernelPort kernel) {
         this.upcalls = upcalls;
         this.kernel = kernel;
         this.slab = slab;
-        this.apc = LPWSAUSERAPC.allocate(this::apc, arena);
+    }
+
+    /** For tests: runtimes whose APCs may still run (started ones, and cleaned-up ones with routines queued). */
+    static int liveDeliveries() {
+        return live.length;
+    }
+
+    /** From now on APCs find this delivery's requests (the runtime is built). */
+    void start() {
+        live(this, true);
+    }
+
+    private static synchronized void live(CompletionDelivery d, boolean add) {
+        java.util.List<CompletionDelivery> l = new java.util.ArrayList<>(java.util.List.of(live));
+        if (add) {
+            l.add(d);
+        } else {
+            l.remove(d);
+        }
+        live = l.toArray(new CompletionDelivery[0]);
     }
 
     /** Marks the caller's OVERLAPPED as in progress before the operation can complete. */
@@ -135,6 +174,7 @@ final class CompletionDelivery {
         CallerMemory.putLong(ov, OVERLAPPED.Internal$offset(), r.error & 0xFFFFFFFFL);
         if (r.routineAddress != 0) {
             r.refs.incrementAndGet();
+            due(r); // before the APC can run
             if (upcalls.queueApc(r.threadId, apc, r.overlapped.address(), s.errno) != 0) {
                 if (!apcRefusalLogged) {
                     apcRefusalLogged = true; // racy by design: at worst a second line
@@ -142,7 +182,10 @@ final class CompletionDelivery {
                 } else {
                     LOG.debug("WPUQueueApc refused a completion routine (error {})", s.errno());
                 }
-                slab.unref(r);
+                if (claim(r)) {
+                    slab.unref(r);
+                    apcEnded();
+                }
                 return false;
             }
         } else if (upcalls.completeOverlappedRequest(r.handle, r.callerOverlappedAddress, r.error, r.transferred, s.errno) != 0) {
@@ -210,15 +253,30 @@ final class CompletionDelivery {
         }
     }
 
-    /** jwsp's APC function (client thread, alertable wait). Never throws into native code. */
-    private void apc(long context) {
+    /** jwsp's APC function (client thread, alertable wait): finds the runtime of the request. Never throws into native code. */
+    private static void dispatchApc(long context) {
         try {
-            OverlappedRequest r = slab.ofOverlapped(context);
-            if (r == null) {
-                LOG.warn("APC with a context that is no request of jwsp: {}", context);
+            CompletionDelivery[] l = live;
+            for (int i = 0; i < l.length; i++) {
+                OverlappedRequest r = l[i].slab.ofOverlapped(context);
+                if (r != null) {
+                    l[i].apc(r);
+                    return;
+                }
+            }
+            LOG.warn("APC with a context that is no request of jwsp: {}", context);
+        } catch (Throwable t) {
+            LOG.error("completion APC failed", t);
+        }
+    }
+
+    private void apc(OverlappedRequest r) {
+        try {
+            if (!claim(r)) {
+                LOG.warn("APC of a request no longer due (its thread was seen ended): ignored");
                 return;
             }
-            RoutineNesting n = NESTING.get();
+            RoutineNesting n = nesting.get();
             if (n.isRunning(r.socket) || n.depth == NESTING_DEPTH) {
                 r.nextDeferred = null;
                 if (n.deferredTail == null) {
@@ -253,6 +311,114 @@ final class CompletionDelivery {
         } finally {
             n.running[--n.depth] = null;
             slab.unref(r);
+            apcEnded();
         }
+    }
+
+    // ---- requests whose APC is out ------------------------------------------------------------
+
+    private void due(OverlappedRequest r) {
+        synchronized (dueLock) {
+            r.apcDue = true;
+            r.apcPrev = null;
+            r.apcNext = dueHead;
+            if (dueHead != null) {
+                dueHead.apcPrev = r;
+            }
+            dueHead = r;
+            apcsOut++;
+        }
+    }
+
+    /** Takes {@code r} off the due list; false if it was not on it (its APC ran, or a sweep took it). */
+    private boolean claim(OverlappedRequest r) {
+        synchronized (dueLock) {
+            if (!r.apcDue) {
+                return false;
+            }
+            r.apcDue = false;
+            if (r.apcPrev != null) {
+                r.apcPrev.apcNext = r.apcNext;
+            } else {
+                dueHead = r.apcNext;
+            }
+            if (r.apcNext != null) {
+                r.apcNext.apcPrev = r.apcPrev;
+            }
+            r.apcPrev = r.apcNext = null;
+            return true;
+        }
+    }
+
+    /** An APC reference was dropped; the last one of a retired runtime frees its memory. */
+    private void apcEnded() {
+        Runnable free;
+        synchronized (dueLock) {
+            if (--apcsOut != 0 || retired == null) {
+                return;
+            }
+            free = retired;
+            retired = null;
+        }
+        live(this, false);
+        free.run();
+    }
+
+    /** Whether an APC is queued and has not run (a cheap look, for the pool before it grows). */
+    boolean apcsDue() {
+        synchronized (dueLock) {
+            return dueHead != null;
+        }
+    }
+
+    /**
+     * Releases the requests whose APC will never run because their thread has ended (its handle
+     * in the WSATHREADID copy is signalled); a handle the kernel does not know keeps its request
+     * (its thread may still run the APC). Any thread, no lock held. Returns how many.
+     */
+    int sweep() {
+        OverlappedRequest ended = null;
+        synchronized (dueLock) {
+            for (OverlappedRequest r = dueHead, next; r != null; r = next) {
+                next = r.apcNext;
+                long thread = r.threadId.get(ValueLayout.JAVA_LONG, org.jwsp.bindings.windows.WSATHREADID.ThreadHandle$offset());
+                if (kernel.waitForSingleObject(thread, 0, false) == org.jwsp.kernel.KernelPort.WAIT_OBJECT_0) {
+                    claim(r);
+                    r.apcNext = ended;
+                    ended = r;
+                }
+            }
+        }
+        int n = 0;
+        while (ended != null) {
+            OverlappedRequest next = ended.apcNext;
+            ended.apcNext = null;
+            slab.unref(ended);
+            apcEnded();
+            ended = next;
+            n++;
+        }
+        if (n > 0) {
+            LOG.debug("released {} requests whose completion routine's thread has ended", n);
+        }
+        return n;
+    }
+
+    /**
+     * The runtime's last WSPCleanup: {@code free} frees its memory now, or, while APCs of its
+     * requests are still queued to live threads, when the last of them has run (or its thread
+     * was seen ended by a later sweep). Until then APCs of this runtime still find it.
+     */
+    void retire(Runnable free) {
+        sweep();
+        synchronized (dueLock) {
+            if (apcsOut != 0) {
+                retired = free;
+                LOG.info("{} completion routines still queued at cleanup: jwsp's memory is freed after they ran", apcsOut);
+                return;
+            }
+        }
+        live(this, false);
+        free.run();
     }
 }

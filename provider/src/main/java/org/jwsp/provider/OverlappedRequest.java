@@ -118,6 +118,11 @@ final class OverlappedRequest {
     OverlappedRequest nextDone;
     /** Link of the per-thread list of completion routines deferred to avoid nesting. */
     OverlappedRequest nextDeferred;
+    /** Links of {@link CompletionDelivery}'s list of requests whose APC is queued and has not run (guarded by its lock). */
+    OverlappedRequest apcPrev;
+    OverlappedRequest apcNext;
+    /** On that list. Guarded by {@link CompletionDelivery}'s lock. */
+    boolean apcDue;
 
     OverlappedRequest(int index, MemorySegment record, LargeCaptures large) {
         this.index = index;
