@@ -96,18 +96,14 @@ final class CompletionDelivery {
     private final RequestSlab slab;
     private final org.jwsp.kernel.KernelPort kernel;
     private final MemorySegment apc = APC;
-    /** Guards the due list, {@link #apcsOut} and {@link #retired}. */
-    private final Object dueLock = new Object();
-    private OverlappedRequest dueHead;
-    /** APC references held (queued, or running its routine): the arena outlives them. */
-    private int apcsOut;
-    /** Set by {@link #retire} while APCs are out: frees the runtime's memory when the last one ends. */
-    private Runnable retired;
+    /** The requests whose APC is out. */
+    private final RoutinesDue due;
 
     CompletionDelivery(UpcallTable upcalls, RequestSlab slab, org.jwsp.kernel.KernelPort kernel) {
         this.upcalls = upcalls;
         this.kernel = kernel;
         this.slab = slab;
+        this.due = new RoutinesDue(slab, kernel, upcalls);
     }
 
     /** For tests: runtimes whose APCs may still run (started ones, and cleaned-up ones with routines queued). */
@@ -174,7 +170,7 @@ final class CompletionDelivery {
         CallerMemory.putLong(ov, OVERLAPPED.Internal$offset(), r.error & 0xFFFFFFFFL);
         if (r.routineAddress != 0) {
             r.refs.incrementAndGet();
-            due(r); // before the APC can run
+            due.add(r); // before the APC can run
             if (upcalls.queueApc(r.threadId, apc, r.overlapped.address(), s.errno) != 0) {
                 if (!apcRefusalLogged) {
                     apcRefusalLogged = true; // racy by design: at worst a second line
@@ -182,9 +178,9 @@ final class CompletionDelivery {
                 } else {
                     LOG.debug("WPUQueueApc refused a completion routine (error {})", s.errno());
                 }
-                if (claim(r)) {
+                if (due.claim(r)) {
                     slab.unref(r);
-                    apcEnded();
+                    due.ended();
                 }
                 return false;
             }
@@ -272,7 +268,7 @@ final class CompletionDelivery {
 
     private void apc(OverlappedRequest r) {
         try {
-            if (!claim(r)) {
+            if (!due.claim(r)) {
                 LOG.warn("APC of a request no longer due (its thread was seen ended): ignored");
                 return;
             }
@@ -311,97 +307,23 @@ final class CompletionDelivery {
         } finally {
             n.running[--n.depth] = null;
             slab.unref(r);
-            apcEnded();
+            due.ended();
         }
-    }
-
-    // ---- requests whose APC is out ------------------------------------------------------------
-
-    private void due(OverlappedRequest r) {
-        synchronized (dueLock) {
-            r.apcDue = true;
-            r.apcPrev = null;
-            r.apcNext = dueHead;
-            if (dueHead != null) {
-                dueHead.apcPrev = r;
-            }
-            dueHead = r;
-            apcsOut++;
-        }
-    }
-
-    /** Takes {@code r} off the due list; false if it was not on it (its APC ran, or a sweep took it). */
-    private boolean claim(OverlappedRequest r) {
-        synchronized (dueLock) {
-            if (!r.apcDue) {
-                return false;
-            }
-            r.apcDue = false;
-            if (r.apcPrev != null) {
-                r.apcPrev.apcNext = r.apcNext;
-            } else {
-                dueHead = r.apcNext;
-            }
-            if (r.apcNext != null) {
-                r.apcNext.apcPrev = r.apcPrev;
-            }
-            r.apcPrev = r.apcNext = null;
-            return true;
-        }
-    }
-
-    /** An APC reference was dropped; the last one of a retired runtime frees its memory. */
-    private void apcEnded() {
-        Runnable free;
-        synchronized (dueLock) {
-            if (--apcsOut != 0 || retired == null) {
-                return;
-            }
-            free = retired;
-            retired = null;
-        }
-        live(this, false);
-        free.run();
     }
 
     /** Whether an APC is queued and has not run (a cheap look, for the pool before it grows). */
     boolean apcsDue() {
-        synchronized (dueLock) {
-            return dueHead != null;
-        }
+        return due.any();
     }
 
-    /**
-     * Releases the requests whose APC will never run because their thread has ended (its handle
-     * in the WSATHREADID copy is signalled); a handle the kernel does not know keeps its request
-     * (its thread may still run the APC). Any thread, no lock held. Returns how many.
-     */
+    /** The handle by which a routine request's thread is watched ({@link RoutinesDue#watch}); caller thread. */
+    long watch(ThreadScratch sc, MemorySegment callerThreadId) {
+        return due.watch(sc, callerThreadId);
+    }
+
+    /** Releases the requests whose routine's thread has ended ({@link RoutinesDue#sweep}); how many. */
     int sweep() {
-        OverlappedRequest ended = null;
-        synchronized (dueLock) {
-            for (OverlappedRequest r = dueHead, next; r != null; r = next) {
-                next = r.apcNext;
-                long thread = r.threadId.get(ValueLayout.JAVA_LONG, org.jwsp.bindings.windows.WSATHREADID.ThreadHandle$offset());
-                if (kernel.waitForSingleObject(thread, 0, false) == org.jwsp.kernel.KernelPort.WAIT_OBJECT_0) {
-                    claim(r);
-                    r.apcNext = ended;
-                    ended = r;
-                }
-            }
-        }
-        int n = 0;
-        while (ended != null) {
-            OverlappedRequest next = ended.apcNext;
-            ended.apcNext = null;
-            slab.unref(ended);
-            apcEnded();
-            ended = next;
-            n++;
-        }
-        if (n > 0) {
-            LOG.debug("released {} requests whose completion routine's thread has ended", n);
-        }
-        return n;
+        return due.sweep();
     }
 
     /**
@@ -410,15 +332,9 @@ final class CompletionDelivery {
      * was seen ended by a later sweep). Until then APCs of this runtime still find it.
      */
     void retire(Runnable free) {
-        sweep();
-        synchronized (dueLock) {
-            if (apcsOut != 0) {
-                retired = free;
-                LOG.info("{} completion routines still queued at cleanup: jwsp's memory is freed after they ran", apcsOut);
-                return;
-            }
-        }
-        live(this, false);
-        free.run();
+        due.retire(() -> {
+            live(this, false);
+            free.run();
+        });
     }
 }

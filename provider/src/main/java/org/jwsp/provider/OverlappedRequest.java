@@ -123,6 +123,11 @@ final class OverlappedRequest {
     OverlappedRequest apcNext;
     /** On that list. Guarded by {@link CompletionDelivery}'s lock. */
     boolean apcDue;
+    /**
+     * jwsp's own handle to the thread the routine's APC goes to ({@link RoutinesDue#watch}), signalled
+     * once it has ended; 0 when jwsp does not know that thread (the request then waits for its APC).
+     */
+    long watchedThread;
 
     OverlappedRequest(int index, MemorySegment record, LargeCaptures large) {
         this.index = index;

@@ -102,6 +102,7 @@ final class OverlappedRequests {
         }
         if (r != null) {
             r.begin(kind, socket, lpOverlapped, routine, lpThreadId);
+            r.watchedThread = routine != 0 ? delivery.watch(ThreadScratch.get(), r.threadId) : 0;
         }
         return r;
     }

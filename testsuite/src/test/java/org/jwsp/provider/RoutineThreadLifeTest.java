@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.jwsp.bindings.windows.OVERLAPPED;
+import org.jwsp.host.kernel.LinuxKernelPort;
 import org.jwsp.host.upcall.Ws2UpcallTable;
 import org.jwsp.host.ws2.Ws2;
 import org.jwsp.testkit.Buffers;
@@ -30,7 +31,8 @@ import org.jwsp.testkit.Pair;
  * table and send through jwsp's {@code lpWSPSend} pointer until a send completes at once, so the
  * routine's APC is queued to them before WSPSend returns; then they either end without an
  * alertable wait (the APC never runs, as on Windows) or wait until the program called WSACleanup
- * and only then run their APCs.
+ * and only then run their APCs. jwsp watches a routine's thread through a WSATHREADID of its own
+ * (WPUOpenCurrentThread), closed (WPUCloseThread) once the thread has left.
  */
 class RoutineThreadLifeTest {
 
@@ -113,6 +115,8 @@ class RoutineThreadLifeTest {
             Driver c = new Driver(arena);
             List<MemorySegment> threads = new ArrayList<>();
             try (Pair p = Pair.tcp(ws2, AF_INET(), WSA_FLAG_OVERLAPPED(), arena)) {
+                MemorySegment ov = OverTheHost.overlapped(ws2, arena);
+                int handles = LinuxKernelPort.instance().handles().openCount();
                 long records = 0;
                 for (int i = 0; i < bound; i++) { // each leaves one request behind: the pool is full
                     MemorySegment t = c.job(ws2, p.client(), false, arena);
@@ -128,7 +132,6 @@ class RoutineThreadLifeTest {
                 assertTrue(LayeredProvider.outstandingRequests() >= 1, "a request per ended thread's queued routine");
 
                 MemorySegment data = Buffers.pattern(arena, 16, 7);
-                MemorySegment ov = OverTheHost.overlapped(ws2, arena);
                 MemorySegment sent = arena.allocate(ValueLayout.JAVA_INT);
                 int rc = ws2.send(p.client(), Buffers.wsabuf(arena, data), 1, sent, 0, ov, MemorySegment.NULL);
                 assertTrue(rc == 0 || ws2.lastError() == WSA_IO_PENDING(),
@@ -136,6 +139,15 @@ class RoutineThreadLifeTest {
                 assertEquals(0, ws2.waitForEvent(OVERLAPPED.hEvent(ov).address(), 10_000, false));
                 assertEquals(16, (int) OVERLAPPED.InternalHigh(ov));
                 records++;
+                // One more thread, which stays until its routine ran: its first routine send sweeps
+                // what the threads that left still held, requests and jwsp's WSATHREADIDs of them.
+                MemorySegment last = c.job(ws2, p.client(), true, arena);
+                threads.add(last);
+                c.call(c.start, last);
+                c.call(c.goAndJoin, last);
+                assertEquals(0, c.get(last, FAILED));
+                assertEquals(c.get(last, SENDS), c.get(last, ROUTINE_CALLS), "the staying thread's routines all ran");
+                records += c.get(last, SENDS);
                 MemorySegment got = arena.allocate(16 * records);
                 assertTrue(Buffers.receiveFully(ws2, p.server(), got, arena), "every record reached the peer");
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -143,9 +155,15 @@ class RoutineThreadLifeTest {
                     Thread.onSpinWait(); // the completion worker drops its reference after the event is set
                 }
                 assertEquals(0, LayeredProvider.outstandingRequests(), "the ended threads' requests went back to the pool");
-                for (MemorySegment t : threads) {
+                for (int i = 0; i < bound; i++) {
+                    MemorySegment t = threads.get(i);
                     assertEquals(c.get(t, SENDS) - 1, c.get(t, ROUTINE_CALLS), "no routine ran on a thread that ended");
                 }
+                // The threads' own ids stay until the test closes them, and so does the WSATHREADID the host's
+                // ws2 opened for this thread at its first send; of jwsp's own, only the last thread's is still
+                // open (its thread ended after the last sweep).
+                assertEquals(handles + (bound + 1) + 1 + 1, LinuxKernelPort.instance().handles().openCount(),
+                        "jwsp closed its own WSATHREADIDs of the threads that left");
             } finally {
                 for (MemorySegment t : threads) {
                     c.call(c.closeId, t);
