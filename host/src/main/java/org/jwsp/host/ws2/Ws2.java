@@ -34,7 +34,8 @@ import org.jwsp.kernel.KernelPort;
  * upcall table by value), and remembers which provider each returned {@code SOCKET} belongs to
  * (as ws2_32 does): on the host socket handle itself ({@code SocketHandle.clientRecord}), or in a
  * map for a handle that is not one. Calls with a completion routine pass the calling thread's
- * {@code WSATHREADID}, opened once per thread through the upcall table's {@code WPUOpenCurrentThread}.
+ * {@code WSATHREADID}, opened once per thread through the upcall table's {@code WPUOpenCurrentThread}
+ * and closed ({@code WPUCloseThread}) once the thread has ended, when the next new thread calls.
  *
  * <p>Thread-safe: any thread may call. Failure returns {@code SOCKET_ERROR}/{@code INVALID_SOCKET}/
  * {@code false} with the code in {@link #lastError()} (per thread); after {@link #close()} every call
@@ -52,7 +53,8 @@ public final class Ws2 implements AutoCloseable {
     private final Map<Integer, LoadedProvider> started = new ConcurrentHashMap<>();
     private final List<LoadedProvider> startOrder = new CopyOnWriteArrayList<>();
     private final Map<Long, LoadedProvider> sockets = new ConcurrentHashMap<>();
-    private final List<MemorySegment> threadIds = new CopyOnWriteArrayList<>();
+    /** The WSATHREADIDs opened for threads that called; guarded by itself. */
+    private final List<MemorySegment> threadIds = new java.util.ArrayList<>();
     private final ThreadLocal<MemorySegment> errno = ThreadLocal.withInitial(this::newErrno);
     private final ThreadLocal<MemorySegment> threadId = ThreadLocal.withInitial(this::openThreadId);
     private volatile boolean closed;
@@ -77,10 +79,39 @@ public final class Ws2 implements AutoCloseable {
      * a provider; {@link #close()} closes the thread handle in it.
      */
     private MemorySegment openThreadId() {
+        releaseEndedThreads();
         MemorySegment id = WSATHREADID.allocate(Arena.ofAuto());
         LPWPUOPENCURRENTTHREAD.invoke(WSPUPCALLTABLE.lpWPUOpenCurrentThread(Ws2UpcallTable.table()), id, errno.get());
-        threadIds.add(id);
+        synchronized (threadIds) {
+            threadIds.add(id);
+        }
         return id;
+    }
+
+    /**
+     * {@code WPUCloseThread} for the WSATHREADIDs of threads that have ended (their handle is
+     * signalled), as ws2_32 closes a thread's when it detaches; Java has no exit hook, so this
+     * runs when a new thread makes its first call: the ids held are those of live threads plus
+     * those that ended since the last new thread came.
+     */
+    private void releaseEndedThreads() {
+        MemorySegment e = errno.get();
+        synchronized (threadIds) {
+            for (java.util.Iterator<MemorySegment> it = threadIds.iterator(); it.hasNext(); ) {
+                MemorySegment id = it.next();
+                if (kernel.waitForSingleObject(WSATHREADID.ThreadHandle(id).address(), 0, false) == KernelPort.WAIT_OBJECT_0) {
+                    LPWPUCLOSETHREAD.invoke(WSPUPCALLTABLE.lpWPUCloseThread(Ws2UpcallTable.table()), id, e);
+                    it.remove();
+                }
+            }
+        }
+    }
+
+    /** How many WSATHREADIDs this ws2 holds open (for tests). */
+    public int openThreadIds() {
+        synchronized (threadIds) {
+            return threadIds.size();
+        }
     }
 
     /** {@code WSAGetLastError}. */
@@ -438,8 +469,11 @@ public final class Ws2 implements AutoCloseable {
         for (LoadedProvider p : startOrder) {
             LPWSPCLEANUP.invoke(p.cleanup, e);
         }
-        for (MemorySegment id : threadIds) {
-            LPWPUCLOSETHREAD.invoke(WSPUPCALLTABLE.lpWPUCloseThread(Ws2UpcallTable.table()), id, e);
+        synchronized (threadIds) {
+            for (MemorySegment id : threadIds) {
+                LPWPUCLOSETHREAD.invoke(WSPUPCALLTABLE.lpWPUCloseThread(Ws2UpcallTable.table()), id, e);
+            }
+            threadIds.clear();
         }
         sockets.clear();
         started.clear();
