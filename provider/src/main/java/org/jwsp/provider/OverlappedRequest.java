@@ -92,6 +92,11 @@ final class OverlappedRequest {
     long sent;
     /** The completion indication was already given by the caller thread (immediate completion). */
     boolean deliveredEarly;
+    /**
+     * A send led by this request is at the lower provider and its completion packet is due.
+     * Guarded by the socket lock; a packet that finds it false is a second completion and dropped.
+     */
+    boolean atLower;
     /** Where the caller's part of the life is ({@link OverlappedRequests#ACQUIRED}...). Caller thread only. */
     int stage;
     /** The caller's OVERLAPPED was marked in progress. Caller thread only. */
@@ -224,6 +229,7 @@ final class OverlappedRequest {
         releasedEarly = false;
         sent = 0;
         deliveredEarly = false;
+        atLower = false;
         stage = OverlappedRequests.ACQUIRED;
         marked = false;
         watcher = null;

@@ -49,6 +49,8 @@ final class SocketContext {
     volatile boolean shutdownSend;
     /** Set by WSPCloseSocket; no new operation is accepted afterwards. Guarded by the lock. */
     boolean closing;
+    /** A lower misbehaviour of this socket was logged at WARN (once per socket). Guarded by this. */
+    boolean lowerMisbehaviourLogged;
 
     SocketContext(int slot, MemorySegment gather, MemorySegment peer) {
         this.slot = slot;
@@ -212,6 +214,7 @@ final class SocketContext {
     }
 
     private void reset() {
+        lowerMisbehaviourLogged = false;
         handle = 0;
         lowerHandle = 0;
         lower = null;

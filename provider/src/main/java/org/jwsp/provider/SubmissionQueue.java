@@ -214,18 +214,33 @@ final class SubmissionQueue {
                 // Its packet will still come: the operation's reference (taken by the caller) waits for it.
                 r.deliveredEarly = true;
                 inFlight = r;
+                r.atLower = true;
             }
             return 0;
         }
         int error = s.errno();
         if (error == PENDING) {
             inFlight = r;
+            r.atLower = true;
         }
         return error;
     }
 
-    /** The lower send led by {@code leader} completed (completion worker). */
+    /**
+     * The lower send led by {@code leader} completed (completion worker). A packet for a request
+     * that has no send at the lower provider (a lower that completed twice) changes nothing and is
+     * logged once per socket: its caller heard, or will hear, of the first completion only.
+     */
     void onLowerCompletion(OverlappedRequest leader, int error, int bytes, ThreadScratch s) {
+        if (!leader.atLower) {
+            if (!socket.lowerMisbehaviourLogged) {
+                socket.lowerMisbehaviourLogged = true;
+                LOG.warn("the lower provider completed a send of socket {} that it had completed already (error {}, {} bytes): ignored "
+                        + "(logged once per socket)", socket.handle, error, Integer.toUnsignedLong(bytes));
+            }
+            return;
+        }
+        leader.atLower = false;
         if (inFlight == leader) {
             inFlight = null;
         }
@@ -426,10 +441,12 @@ final class SubmissionQueue {
                     leader.overlapped.address(), s.errno.address());
             if (rc == 0 && lowerPostsImmediate) {
                 inFlight = leader;
+                leader.atLower = true;
             } else if (rc == 0) {
                 split(leader, 0, s.bytes());
             } else if (s.errno() == PENDING) {
                 inFlight = leader;
+                leader.atLower = true;
             } else {
                 split(leader, completionCode(s.errno()), 0);
             }

@@ -194,6 +194,14 @@ public final class FakeLowerProvider {
         return sent;
     }
 
+    /**
+     * Misbehaves: posts one more completion packet for the overlapped operation whose OVERLAPPED
+     * is at {@code overlapped} (one this lower already completed), as a buggy provider might.
+     */
+    public void completeAgain(LowerSocket s, long overlapped, int error, int bytes) {
+        finish(s, MemorySegment.ofAddress(overlapped).reinterpret(OVERLAPPED.layout().byteSize()), error, bytes);
+    }
+
     /** Waits (bounded) until the lower socket holds at least {@code n} overlapped sends. */
     public boolean awaitPending(LowerSocket s, int n, long timeoutMillis) throws InterruptedException {
         long deadline = System.currentTimeMillis() + timeoutMillis;

@@ -3,6 +3,7 @@ package org.jwsp.provider;
 import static org.junit.jupiter.api.Assertions.*;
 import static org.jwsp.bindings.windows.ws2spi_h.*;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -67,6 +68,45 @@ class MisbehavingLowerTest {
             }
             assertEquals(1, log.events.stream().filter(e -> e.getLevel() == Level.ERROR
                     && e.getMessage().getFormattedMessage().contains("SendFilter.onSend")).count(), () -> "logged: " + log.events);
+        }
+    }
+
+    @Test
+    void aLowerThatCompletesASendTwice_theRoutineRunsOnce_andTheDuplicateIsLoggedOncePerSocket() throws Exception {
+        try (CapturedLog log = new CapturedLog(Level.WARN); SendFixture f = new SendFixture(); Arena a = Arena.ofConfined()) {
+            long s = f.stream(true);
+            LowerSocket lower = f.lowerOf();
+            f.c.lower.answer(lower, Answer.PENDING, 0);
+            MemorySegment tid = f.c.openCurrentThread(a);
+            MemorySegment ov = f.overlapped(false);
+            assertEquals(SendFixture.SOCKET_ERROR, f.sendWithRoutine(s, f.bufs(f.data("abcd")), 1, ov, tid));
+            assertEquals(SendFixture.PENDING, f.errno());
+            long atLower = lower.lastOverlapped;
+            f.c.lower.completePending(lower);
+            assertTrue(f.c.ws2.awaitApcsQueued(1, WAIT));
+            // The routine has not run (this thread is not alertable yet): its request is still live.
+            // The lower completes that send twice more, once with a different count.
+            f.c.lower.completeAgain(lower, atLower, 0, 4);
+            f.c.lower.completeAgain(lower, atLower, 0, 2);
+            // A later send: the port is FIFO, so once its event is set the duplicates were handled.
+            MemorySegment later = f.overlapped(true);
+            assertEquals(SendFixture.SOCKET_ERROR, f.send(s, f.bufs(f.data("ef")), 1, 0, later));
+            assertEquals(SendFixture.PENDING, f.errno());
+            f.c.lower.completePending(lower);
+            assertEquals(KernelPort.WAIT_OBJECT_0, f.c.kernel.waitForSingleObject(f.event(later), WAIT, false));
+            assertEquals(1, f.c.ws2.apcsQueued.get(), "no second APC for the send completed twice");
+            f.c.kernel.sleep(0, true);
+            assertEquals(1, f.routineCalls.size(), () -> "the routine ran once: " + f.routineCalls);
+            assertEquals(0, f.routineCalls.get(0).error());
+            assertEquals(4, f.routineCalls.get(0).bytes());
+            assertArrayEquals(new int[] {0, 2}, SendFixture.result(later), "the later send keeps its own result");
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+            while (LayeredProvider.outstandingRequests() != 0 && System.nanoTime() < deadline) {
+                Thread.onSpinWait(); // the worker drops the later send's reference after its event
+            }
+            assertEquals(0, LayeredProvider.outstandingRequests(), "no reference dropped twice or kept");
+            assertEquals(1, log.events.stream().filter(e -> e.getLevel() == Level.WARN
+                    && e.getMessage().getFormattedMessage().contains("completed already")).count(), () -> "logged: " + log.events);
         }
     }
 }
