@@ -187,6 +187,12 @@ final class SocketContext {
         return queue.takeDone();
     }
 
+    /** WSPCloseSocket gave up on the lower provider: {@link SubmissionQueue#abandonInFlight}, then the done list to deliver. */
+    synchronized OverlappedRequest abandonInFlight() {
+        queue.abandonInFlight();
+        return queue.takeDone();
+    }
+
     /**
      * Waits (at most {@code millis}) until nothing of this socket is at the lower provider or on
      * its way to the client ({@link SubmissionQueue#quiet}).

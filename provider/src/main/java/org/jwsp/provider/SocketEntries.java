@@ -174,6 +174,9 @@ final class SocketEntries {
                 return rc;
             }
             boolean quiet = c.awaitQuiet(CLOSE_WAIT_MILLIS);
+            if (!quiet) {
+                delivery.deliverAll(c.abandonInFlight(), sc); // the caller hears of a send the lower never ended
+            }
             upcalls.closeSocketHandle(c.handle, sc.errno);
             if (quiet) {
                 sockets.free(c);

@@ -249,6 +249,26 @@ final class SubmissionQueue {
         wakeWaiters();
     }
 
+    /**
+     * WSPCloseSocket gave up waiting for the lower provider, which never completed the send it
+     * holds: that send (and the sends merged into it) end with WSA_OPERATION_ABORTED and the bytes
+     * counted so far, as a close reports what it cuts, instead of never; a late packet for it is
+     * ignored ({@code atLower} cleared). The leader keeps one reference for good: the lower
+     * provider may still write its OVERLAPPED, so its record is not reused before cleanup.
+     */
+    void abandonInFlight() {
+        OverlappedRequest r = inFlight;
+        if (r == null || !r.atLower) {
+            return;
+        }
+        r.atLower = false;
+        inFlight = null;
+        r.refs.incrementAndGet(); // quarantined until the runtime's memory goes
+        LOG.warn("the lower provider never completed a send of socket {}: ended with WSA_OPERATION_ABORTED at close", socket.handle);
+        split(r, ABORTED, 0);
+        wakeWaiters();
+    }
+
     /** A filter released a held send. */
     void release(OverlappedRequest r, ThreadScratch s) {
         r.held = false;

@@ -347,6 +347,8 @@ public final class FakeLowerProvider {
         }
     }
 
+    /** Misbehaves: WSPCloseSocket drops the overlapped sends it holds without ever completing them. */
+    public volatile boolean neverCompleteOnClose;
     /** When nonzero, the next WSPCloseSocket fails with this code and leaves the socket open. */
     public volatile int failNextClose;
     /** dwProviderReserved of the WSAPROTOCOL_INFOW the last WSPSocket received (0 for none). */
@@ -361,6 +363,11 @@ public final class FakeLowerProvider {
         if (failure != 0) {
             failNextClose = 0;
             return fail(errno, failure);
+        }
+        if (neverCompleteOnClose) {
+            synchronized (ls) {
+                ls.pending.clear();
+            }
         }
         abortPending(ls);
         sockets.set((int) s, null);

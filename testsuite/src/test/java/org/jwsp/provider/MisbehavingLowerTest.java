@@ -109,4 +109,23 @@ class MisbehavingLowerTest {
                     && e.getMessage().getFormattedMessage().contains("completed already")).count(), () -> "logged: " + log.events);
         }
     }
+
+    @Test
+    void aLowerThatNeverCompletesASend_closeEndsItWithWsaOperationAborted_once() {
+        try (SendFixture f = new SendFixture()) {
+            long s = f.stream(true);
+            LowerSocket lower = f.lowerOf();
+            f.c.lower.answer(lower, Answer.PENDING, 0);
+            f.c.lower.neverCompleteOnClose = true;
+            f.c.ws2.completionsByOverlapped = new java.util.concurrent.ConcurrentHashMap<>();
+            MemorySegment ov = f.overlapped(true);
+            assertEquals(SendFixture.SOCKET_ERROR, f.send(s, f.bufs(f.data("lost?")), 1, 0, ov));
+            assertEquals(SendFixture.PENDING, f.errno());
+            assertEquals(0, f.c.closeSocket(s)); // waits for the lower provider in vain (bounded)
+            assertEquals(KernelPort.WAIT_OBJECT_0, f.c.kernel.waitForSingleObject(f.event(ov), 0, false),
+                    "the caller hears of the send the lower provider never ended");
+            assertArrayEquals(new int[] {WSA_OPERATION_ABORTED(), 0}, SendFixture.result(ov));
+            assertEquals(1, f.c.ws2.completionsByOverlapped.get(ov.address()).get(), "once");
+        }
+    }
 }
