@@ -128,4 +128,29 @@ class MisbehavingLowerTest {
             assertEquals(1, f.c.ws2.completionsByOverlapped.get(ov.address()).get(), "once");
         }
     }
+
+    @Test
+    void aLowerThatFailsWithACodeThatIsNoWinsockError_wsaeNetDown_atOnceAndAtCompletion_loggedOnce() {
+        try (CapturedLog log = new CapturedLog(Level.WARN); SendFixture f = new SendFixture()) {
+            long s = f.stream(false);
+            f.c.lower.answer(f.lowerOf(), Answer.FAIL_NOW, 12345);
+            for (int i = 0; i < 2; i++) {
+                assertEquals(SendFixture.SOCKET_ERROR, f.send(s, f.bufs(f.data("x")), 1, 0, MemorySegment.NULL));
+                assertEquals(WSAENETDOWN(), f.errno(), "not 12345, which no caller can look up");
+            }
+            assertEquals(0, f.c.closeSocket(s));
+            long o = f.stream(true);
+            LowerSocket lower = f.lowerOf();
+            f.c.lower.answer(lower, Answer.PENDING, 0);
+            MemorySegment ov = f.overlapped(true);
+            assertEquals(SendFixture.SOCKET_ERROR, f.send(o, f.bufs(f.data("y")), 1, 0, ov));
+            assertEquals(SendFixture.PENDING, f.errno());
+            f.c.lower.answer(lower, Answer.FAIL_AT_COMPLETION, 0x7FFF0001);
+            f.c.lower.completePending(lower);
+            assertEquals(KernelPort.WAIT_OBJECT_0, f.c.kernel.waitForSingleObject(f.event(ov), WAIT, false));
+            assertEquals(WSAENETDOWN(), SendFixture.result(ov)[0]);
+            assertEquals(1, log.events.stream().filter(e -> e.getMessage().getFormattedMessage().contains("no Winsock error")).count(),
+                    () -> "logged once per lower provider: " + log.events);
+        }
+    }
 }
