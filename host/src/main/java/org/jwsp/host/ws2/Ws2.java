@@ -53,10 +53,10 @@ public final class Ws2 implements AutoCloseable {
     private final Map<Integer, LoadedProvider> started = new ConcurrentHashMap<>();
     private final List<LoadedProvider> startOrder = new CopyOnWriteArrayList<>();
     private final Map<Long, LoadedProvider> sockets = new ConcurrentHashMap<>();
-    /** The WSATHREADIDs opened for threads that called; guarded by itself. */
-    private final List<MemorySegment> threadIds = new java.util.ArrayList<>();
+    /** The WSATHREADIDs opened for threads that called (those of ended threads closed as new ones come). */
+    private final ThreadIdTable threadIds = new ThreadIdTable(kernel);
     private final ThreadLocal<MemorySegment> errno = ThreadLocal.withInitial(this::newErrno);
-    private final ThreadLocal<MemorySegment> threadId = ThreadLocal.withInitial(this::openThreadId);
+    private final ThreadLocal<MemorySegment> threadId = ThreadLocal.withInitial(() -> threadIds.open(errno.get()));
     private volatile boolean closed;
 
     private Ws2(Catalog catalog) {
@@ -73,45 +73,9 @@ public final class Ws2 implements AutoCloseable {
         return Arena.ofAuto().allocate(ValueLayout.JAVA_INT);
     }
 
-    /**
-     * A thread's {@code WSATHREADID}, opened through the upcall table; its memory is the thread's
-     * own (an automatic arena), so {@link #close()} never frees memory another thread is passing to
-     * a provider; {@link #close()} closes the thread handle in it.
-     */
-    private MemorySegment openThreadId() {
-        releaseEndedThreads();
-        MemorySegment id = WSATHREADID.allocate(Arena.ofAuto());
-        LPWPUOPENCURRENTTHREAD.invoke(WSPUPCALLTABLE.lpWPUOpenCurrentThread(Ws2UpcallTable.table()), id, errno.get());
-        synchronized (threadIds) {
-            threadIds.add(id);
-        }
-        return id;
-    }
-
-    /**
-     * {@code WPUCloseThread} for the WSATHREADIDs of threads that have ended (their handle is
-     * signalled), as ws2_32 closes a thread's when it detaches; Java has no exit hook, so this
-     * runs when a new thread makes its first call: the ids held are those of live threads plus
-     * those that ended since the last new thread came.
-     */
-    private void releaseEndedThreads() {
-        MemorySegment e = errno.get();
-        synchronized (threadIds) {
-            for (java.util.Iterator<MemorySegment> it = threadIds.iterator(); it.hasNext(); ) {
-                MemorySegment id = it.next();
-                if (kernel.waitForSingleObject(WSATHREADID.ThreadHandle(id).address(), 0, false) == KernelPort.WAIT_OBJECT_0) {
-                    LPWPUCLOSETHREAD.invoke(WSPUPCALLTABLE.lpWPUCloseThread(Ws2UpcallTable.table()), id, e);
-                    it.remove();
-                }
-            }
-        }
-    }
-
     /** How many WSATHREADIDs this ws2 holds open (for tests). */
     public int openThreadIds() {
-        synchronized (threadIds) {
-            return threadIds.size();
-        }
+        return threadIds.count();
     }
 
     /** {@code WSAGetLastError}. */
@@ -469,12 +433,7 @@ public final class Ws2 implements AutoCloseable {
         for (LoadedProvider p : startOrder) {
             LPWSPCLEANUP.invoke(p.cleanup, e);
         }
-        synchronized (threadIds) {
-            for (MemorySegment id : threadIds) {
-                LPWPUCLOSETHREAD.invoke(WSPUPCALLTABLE.lpWPUCloseThread(Ws2UpcallTable.table()), id, e);
-            }
-            threadIds.clear();
-        }
+        threadIds.closeAll(e);
         sockets.clear();
         started.clear();
         arena.close();
