@@ -92,6 +92,8 @@ class MisbehavingLowerTest {
             MemorySegment later = f.overlapped(true);
             assertEquals(SendFixture.SOCKET_ERROR, f.send(s, f.bufs(f.data("ef")), 1, 0, later));
             assertEquals(SendFixture.PENDING, f.errno());
+            // (it may wait in jwsp's queue until the worker has finished the first send's delivery)
+            assertTrue(f.c.lower.awaitPending(lower, 1, WAIT), "the later send reached the lower provider");
             f.c.lower.completePending(lower);
             assertEquals(KernelPort.WAIT_OBJECT_0, f.c.kernel.waitForSingleObject(f.event(later), WAIT, false));
             assertEquals(1, f.c.ws2.apcsQueued.get(), "no second APC for the send completed twice");
