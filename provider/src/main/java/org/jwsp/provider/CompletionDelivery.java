@@ -24,10 +24,18 @@ import org.jwsp.provider.filter.SendFilter;
  * {@code Internal} = {@link #IN_PROGRESS} until the result is there. {@code Internal} is written
  * last, after a release fence, and read before an acquire fence.
  *
- * <p>The APC function is one upcall stub for the runtime; its context is the address of the
- * request's own OVERLAPPED, mapped back by {@link RequestSlab#ofOverlapped}. It runs on the
- * client's thread in an alertable wait and calls the client's routine
- * {@code (dwError, cbTransferred, lpOverlapped, 0)}. Completion routines of one socket are
+ * <p>The APC function is one upcall stub for the JVM (global arena: an APC may still be queued
+ * when the last WSPCleanup ends a runtime); its context is the address of the request's own
+ * OVERLAPPED, mapped back by {@link RequestSlab#ofOverlapped} of the live delivery whose slab
+ * holds it. It runs on the client's thread in an alertable wait and calls the client's routine
+ * {@code (dwError, cbTransferred, lpOverlapped, 0)}.
+ *
+ * <p>Every request whose APC is queued and has not run is on a list (its APC reference held).
+ * A thread that ends never runs its APCs (Windows runs them down unseen), so {@link #sweep}
+ * releases the requests whose thread handle is signalled (the thread ended); the pool sweeps
+ * before it grows, and the runtime at its cleanup. A runtime cleaned up while APCs are still
+ * out keeps its arena (its requests, the threads' WSATHREADID copies) until the last has run or
+ * its thread was seen ended ({@link #retire}). Completion routines of one socket are
  * never nested: if the client's routine waits alertably and another routine of the same socket
  * comes due on that thread, it is deferred on a per-thread list and run right after the outer
  * routine returns.
@@ -77,18 +85,45 @@ final class CompletionDelivery {
     private static final java.lang.invoke.MethodHandle ROUTINE = java.lang.foreign.Linker.nativeLinker().downcallHandle(
             org.jwsp.bindings.AddressSignatures.addressesAsLongs(LPWSAOVERLAPPED_COMPLETION_ROUTINE.descriptor()));
 
-    private static final ThreadLocal<RoutineNesting> NESTING = ThreadLocal.withInitial(RoutineNesting::new);
+    private final ThreadLocal<RoutineNesting> nesting = ThreadLocal.withInitial(RoutineNesting::new);
+
+    /** The deliveries whose APCs may still run: started runtimes, and retired ones with APCs out. Copy on write. */
+    private static volatile CompletionDelivery[] live = new CompletionDelivery[0];
+    /** jwsp's APC function for every runtime (one per JVM, never freed). */
+    private static final MemorySegment APC = LPWSAUSERAPC.allocate(CompletionDelivery::dispatchApc, Arena.global());
 
     private final UpcallTable upcalls;
     private final RequestSlab slab;
     private final org.jwsp.kernel.KernelPort kernel;
-    private final MemorySegment apc;
+    private final MemorySegment apc = APC;
+    /** The requests whose APC is out. */
+    private final RoutinesDue due;
 
-    CompletionDelivery(UpcallTable upcalls, RequestSlab slab, org.jwsp.kernel.KernelPort kernel, Arena arena) {
+    CompletionDelivery(UpcallTable upcalls, RequestSlab slab, org.jwsp.kernel.KernelPort kernel) {
         this.upcalls = upcalls;
         this.kernel = kernel;
         this.slab = slab;
-        this.apc = LPWSAUSERAPC.allocate(this::apc, arena);
+        this.due = new RoutinesDue(slab, kernel, upcalls);
+    }
+
+    /** For tests: runtimes whose APCs may still run (started ones, and cleaned-up ones with routines queued). */
+    static int liveDeliveries() {
+        return live.length;
+    }
+
+    /** From now on APCs find this delivery's requests (the runtime is built). */
+    void start() {
+        live(this, true);
+    }
+
+    private static synchronized void live(CompletionDelivery d, boolean add) {
+        java.util.List<CompletionDelivery> l = new java.util.ArrayList<>(java.util.List.of(live));
+        if (add) {
+            l.add(d);
+        } else {
+            l.remove(d);
+        }
+        live = l.toArray(new CompletionDelivery[0]);
     }
 
     /** Marks the caller's OVERLAPPED as in progress before the operation can complete. */
@@ -135,6 +170,7 @@ final class CompletionDelivery {
         CallerMemory.putLong(ov, OVERLAPPED.Internal$offset(), r.error & 0xFFFFFFFFL);
         if (r.routineAddress != 0) {
             r.refs.incrementAndGet();
+            due.add(r); // before the APC can run
             if (upcalls.queueApc(r.threadId, apc, r.overlapped.address(), s.errno) != 0) {
                 if (!apcRefusalLogged) {
                     apcRefusalLogged = true; // racy by design: at worst a second line
@@ -142,7 +178,10 @@ final class CompletionDelivery {
                 } else {
                     LOG.debug("WPUQueueApc refused a completion routine (error {})", s.errno());
                 }
-                slab.unref(r);
+                if (due.claim(r)) {
+                    slab.unref(r);
+                    due.ended();
+                }
                 return false;
             }
         } else if (upcalls.completeOverlappedRequest(r.handle, r.callerOverlappedAddress, r.error, r.transferred, s.errno) != 0) {
@@ -210,15 +249,30 @@ final class CompletionDelivery {
         }
     }
 
-    /** jwsp's APC function (client thread, alertable wait). Never throws into native code. */
-    private void apc(long context) {
+    /** jwsp's APC function (client thread, alertable wait): finds the runtime of the request. Never throws into native code. */
+    private static void dispatchApc(long context) {
         try {
-            OverlappedRequest r = slab.ofOverlapped(context);
-            if (r == null) {
-                LOG.warn("APC with a context that is no request of jwsp: {}", context);
+            CompletionDelivery[] l = live;
+            for (int i = 0; i < l.length; i++) {
+                OverlappedRequest r = l[i].slab.ofOverlapped(context);
+                if (r != null) {
+                    l[i].apc(r);
+                    return;
+                }
+            }
+            LOG.warn("APC with a context that is no request of jwsp: {}", context);
+        } catch (Throwable t) {
+            LOG.error("completion APC failed", t);
+        }
+    }
+
+    private void apc(OverlappedRequest r) {
+        try {
+            if (!due.claim(r)) {
+                LOG.warn("APC of a request no longer due (its thread was seen ended): ignored");
                 return;
             }
-            RoutineNesting n = NESTING.get();
+            RoutineNesting n = nesting.get();
             if (n.isRunning(r.socket) || n.depth == NESTING_DEPTH) {
                 r.nextDeferred = null;
                 if (n.deferredTail == null) {
@@ -253,6 +307,34 @@ final class CompletionDelivery {
         } finally {
             n.running[--n.depth] = null;
             slab.unref(r);
+            due.ended();
         }
+    }
+
+    /** Whether an APC is queued and has not run (a cheap look, for the pool before it grows). */
+    boolean apcsDue() {
+        return due.any();
+    }
+
+    /** The handle by which a routine request's thread is watched ({@link RoutinesDue#watch}); caller thread. */
+    long watch(ThreadScratch sc, MemorySegment callerThreadId) {
+        return due.watch(sc, callerThreadId);
+    }
+
+    /** Releases the requests whose routine's thread has ended ({@link RoutinesDue#sweep}); how many. */
+    int sweep() {
+        return due.sweep();
+    }
+
+    /**
+     * The runtime's last WSPCleanup: {@code free} frees its memory now, or, while APCs of its
+     * requests are still queued to live threads, when the last of them has run (or its thread
+     * was seen ended by a later sweep). Until then APCs of this runtime still find it.
+     */
+    void retire(Runnable free) {
+        due.retire(() -> {
+            live(this, false);
+            free.run();
+        });
     }
 }

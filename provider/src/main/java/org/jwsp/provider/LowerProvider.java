@@ -11,6 +11,7 @@ import org.jwsp.bindings.windows.LPWSPCLEANUP;
 import org.jwsp.bindings.windows.LPWSPGETOVERLAPPEDRESULT;
 import org.jwsp.bindings.windows.LPWSPSEND;
 import org.jwsp.bindings.windows.LPWSPSTARTUP;
+import org.jwsp.bindings.windows.ws2spi_h;
 import org.jwsp.bindings.windows.WSPData;
 import org.jwsp.bindings.windows.WSPPROC_TABLE;
 import org.jwsp.kernel.KernelException;
@@ -37,6 +38,8 @@ final class LowerProvider {
     final String path;
     /** Whether {@link #noCode} has logged (racy by design: at worst a second line). */
     private boolean warnedNoCode;
+    /** An unknown code of this lower provider was logged at WARN. */
+    private boolean warnedUnknownCode;
     /** The lower provider's WSPPROC_TABLE (our copy). */
     final MemorySegment table;
     private final MemorySegment send;
@@ -95,8 +98,35 @@ final class LowerProvider {
             CallerMemory.putInt(errno, before); // a success leaves a caller's lpErrno as it was
         } else if (rc != 0 && code == NO_CODE) {
             CallerMemory.putInt(errno, noCode("WSPSend"));
+        } else if (rc != 0 && !winsockCode(code)) {
+            CallerMemory.putInt(errno, unknownCode("WSPSend", code));
         }
         return rc;
+    }
+
+    /**
+     * Whether a lower provider's failure code is one a Winsock caller can be given: a WSAE* code
+     * (WSABASEERR 10000 up to the QoS codes below 12000) or one of the WSA_* codes the SPI lists
+     * (WSA_IO_PENDING, WSA_IO_INCOMPLETE, WSA_OPERATION_ABORTED, WSA_INVALID_HANDLE,
+     * WSA_INVALID_PARAMETER, WSA_NOT_ENOUGH_MEMORY).
+     */
+    static boolean winsockCode(int code) {
+        return (code > 10000 && code < 12000) || code == ws2spi_h.WSA_IO_PENDING() || code == ws2spi_h.WSA_IO_INCOMPLETE()
+                || code == ws2spi_h.WSA_OPERATION_ABORTED() || code == ws2spi_h.WSA_INVALID_HANDLE()
+                || code == ws2spi_h.WSA_INVALID_PARAMETER() || code == ws2spi_h.WSA_NOT_ENOUGH_MEMORY();
+    }
+
+    /**
+     * A lower provider failed with a code that is no Winsock error: WSAENETDOWN rather than a code
+     * the caller cannot look up, logged at WARN once per lower provider.
+     */
+    private int unknownCode(String entry, int code) {
+        if (!warnedUnknownCode) {
+            warnedUnknownCode = true;
+            LOG.warn("{} of {} failed with {}, which is no Winsock error; answering {} (logged once)", entry, path, code,
+                    WsaCondition.LOWER_GAVE_UNKNOWN_CODE);
+        }
+        return WsaCondition.LOWER_GAVE_UNKNOWN_CODE.code();
     }
 
     /**
@@ -129,7 +159,7 @@ final class LowerProvider {
             return 0;
         }
         int code = scratch.errno.get(ValueLayout.JAVA_INT, 0);
-        return code == NO_CODE ? noCode("WSPGetOverlappedResult") : code;
+        return code == NO_CODE ? noCode("WSPGetOverlappedResult") : winsockCode(code) ? code : unknownCode("WSPGetOverlappedResult", code);
     }
 
     /** The lower WSPShutdown (a nonblocking call: it initiates the FIN). */

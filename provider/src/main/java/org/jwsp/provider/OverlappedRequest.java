@@ -95,6 +95,11 @@ final class OverlappedRequest {
     long sent;
     /** The completion indication was already given by the caller thread (immediate completion). */
     boolean deliveredEarly;
+    /**
+     * A send led by this request is at the lower provider and its completion packet is due.
+     * Guarded by the socket lock; a packet that finds it false is a second completion and dropped.
+     */
+    boolean atLower;
     /** Where the caller's part of the life is ({@link OverlappedRequests#ACQUIRED}...). Caller thread only. */
     int stage;
     /** The caller's OVERLAPPED was marked in progress. Caller thread only. */
@@ -129,6 +134,16 @@ final class OverlappedRequest {
     OverlappedRequest nextDone;
     /** Link of the per-thread list of completion routines deferred to avoid nesting. */
     OverlappedRequest nextDeferred;
+    /** Links of {@link CompletionDelivery}'s list of requests whose APC is queued and has not run (guarded by its lock). */
+    OverlappedRequest apcPrev;
+    OverlappedRequest apcNext;
+    /** On that list. Guarded by {@link CompletionDelivery}'s lock. */
+    boolean apcDue;
+    /**
+     * jwsp's own handle to the thread the routine's APC goes to ({@link RoutinesDue#watch}), signalled
+     * once it has ended; 0 when jwsp does not know that thread (the request then waits for its APC).
+     */
+    long watchedThread;
 
     OverlappedRequest(int index, MemorySegment record, LargeCaptures large) {
         this.index = index;
@@ -237,6 +252,7 @@ final class OverlappedRequest {
         releasedEarly = false;
         sent = 0;
         deliveredEarly = false;
+        atLower = false;
         stage = OverlappedRequests.ACQUIRED;
         marked = false;
         watcher = null;

@@ -91,9 +91,18 @@ final class OverlappedRequests {
      * copied (its WSATHREADID) when a completion routine is given.
      */
     OverlappedRequest acquire(int kind, SocketContext socket, long lpOverlapped, long routine, long lpThreadId) {
-        OverlappedRequest r = slab.acquire();
+        OverlappedRequest r = slab.acquire(false);
+        if (r == null) {
+            // Before the pool grows (or answers WSAEWOULDBLOCK at its bound): requests whose
+            // completion routine's thread has ended will never be released by their APC.
+            if (delivery.apcsDue()) {
+                delivery.sweep();
+            }
+            r = slab.acquire(true);
+        }
         if (r != null) {
             r.begin(kind, socket, lpOverlapped, routine, lpThreadId);
+            r.watchedThread = routine != 0 ? delivery.watch(ThreadScratch.get(), r.threadId) : 0;
         }
         return r;
     }

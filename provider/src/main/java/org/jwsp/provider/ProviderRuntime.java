@@ -30,6 +30,7 @@ final class ProviderRuntime {
     private final SocketTable sockets;
     private final CompletionPort completions;
     private final SendPath sendPath;
+    private final CompletionDelivery delivery;
     private final SocketEntries socketEntries;
     private final AsyncSelectWindow asyncSelects;
     /** jwsp's WSPPROC_TABLE, copied into each WSPStartup's lpProcTable. */
@@ -44,7 +45,7 @@ final class ProviderRuntime {
             this.chains = new Chains(kernel, upcalls, arena, settings.providerId());
             this.slab = new RequestSlab(arena, settings.requestPoolSize());
             this.sockets = new SocketTable(arena, settings.socketSlots(), upcalls);
-            CompletionDelivery delivery = new CompletionDelivery(upcalls, slab, kernel, arena);
+            this.delivery = new CompletionDelivery(upcalls, slab, kernel);
             this.completions = new CompletionPort(kernel, slab, delivery, arena);
             OverlappedRequests requests = new OverlappedRequests(slab, delivery);
             boolean posts = settings.lowerPostsImmediate();
@@ -63,6 +64,7 @@ final class ProviderRuntime {
             arena.close();
             throw e;
         }
+        delivery.start();
         completions.start();
     }
 
@@ -110,6 +112,6 @@ final class ProviderRuntime {
             LOG.warn("{} requests were still out at cleanup", slab.inUse());
         }
         CallerPointers.probeWith(null);
-        arena.close();
+        delivery.retire(arena::close); // now, or once the routines still queued to live threads ran
     }
 }

@@ -91,9 +91,14 @@ final class RequestSlab {
      * bound (the caller answers WSAEWOULDBLOCK).
      */
     OverlappedRequest acquire() {
+        return acquire(true);
+    }
+
+    /** {@link #acquire()}, or null when none is free and {@code mayGrow} is false (the pool is not grown). */
+    OverlappedRequest acquire(boolean mayGrow) {
         OverlappedRequest r;
         synchronized (this) {
-            if (freeTop == 0 && !grow()) {
+            if (freeTop == 0 && (!mayGrow || !grow())) {
                 return null;
             }
             r = view.requests[free[--freeTop]];

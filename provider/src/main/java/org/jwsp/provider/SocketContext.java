@@ -49,6 +49,8 @@ final class SocketContext {
     volatile boolean shutdownSend;
     /** Set by WSPCloseSocket; no new operation is accepted afterwards. Guarded by the lock. */
     boolean closing;
+    /** A lower misbehaviour of this socket was logged at WARN (once per socket). Guarded by this. */
+    boolean lowerMisbehaviourLogged;
 
     SocketContext(int slot, MemorySegment gather, MemorySegment peer) {
         this.slot = slot;
@@ -185,6 +187,12 @@ final class SocketContext {
         return queue.takeDone();
     }
 
+    /** WSPCloseSocket gave up on the lower provider: {@link SubmissionQueue#abandonInFlight}, then the done list to deliver. */
+    synchronized OverlappedRequest abandonInFlight() {
+        queue.abandonInFlight();
+        return queue.takeDone();
+    }
+
     /**
      * Waits (at most {@code millis}) until nothing of this socket is at the lower provider or on
      * its way to the client ({@link SubmissionQueue#quiet}).
@@ -212,6 +220,7 @@ final class SocketContext {
     }
 
     private void reset() {
+        lowerMisbehaviourLogged = false;
         handle = 0;
         lowerHandle = 0;
         lower = null;

@@ -181,6 +181,9 @@ final class SocketEntries {
             }
             asyncSelects.forget(c);
             boolean quiet = c.awaitQuiet(CLOSE_WAIT_MILLIS);
+            if (!quiet) {
+                delivery.deliverAll(c.abandonInFlight(), sc); // the caller hears of a send the lower never ended
+            }
             upcalls.closeSocketHandle(c.handle, sc.errno);
             if (quiet) {
                 sockets.free(c);

@@ -215,23 +215,58 @@ final class SubmissionQueue {
                 // Its packet will still come: the operation's reference (taken by the caller) waits for it.
                 r.deliveredEarly = true;
                 inFlight = r;
+                r.atLower = true;
             }
             return 0;
         }
         int error = s.errno();
         if (error == PENDING) {
             inFlight = r;
+            r.atLower = true;
         }
         return error;
     }
 
-    /** The lower send led by {@code leader} completed (completion worker). */
+    /**
+     * The lower send led by {@code leader} completed (completion worker). A packet for a request
+     * that has no send at the lower provider (a lower that completed twice) changes nothing and is
+     * logged once per socket: its caller heard, or will hear, of the first completion only.
+     */
     void onLowerCompletion(OverlappedRequest leader, int error, int bytes, ThreadScratch s) {
+        if (!leader.atLower) {
+            if (!socket.lowerMisbehaviourLogged) {
+                socket.lowerMisbehaviourLogged = true;
+                LOG.warn("the lower provider completed a send of socket {} that it had completed already (error {}, {} bytes): ignored "
+                        + "(logged once per socket)", socket.handle, error, Integer.toUnsignedLong(bytes));
+            }
+            return;
+        }
+        leader.atLower = false;
         if (inFlight == leader) {
             inFlight = null;
         }
         split(leader, error, bytes);
         pump(s);
+        wakeWaiters();
+    }
+
+    /**
+     * WSPCloseSocket gave up waiting for the lower provider, which never completed the send it
+     * holds: that send (and the sends merged into it) end with WSA_OPERATION_ABORTED and the bytes
+     * counted so far, as a close reports what it cuts, instead of never; a late packet for it is
+     * ignored ({@code atLower} cleared). The leader keeps one reference for good: the lower
+     * provider may still write its OVERLAPPED, so its record is not reused before cleanup.
+     */
+    void abandonInFlight() {
+        OverlappedRequest r = inFlight;
+        if (r == null || !r.atLower) {
+            return;
+        }
+        r.atLower = false;
+        inFlight = null;
+        r.refs.incrementAndGet(); // quarantined until the runtime's memory goes
+        LOG.warn("the lower provider never completed a send of socket {}: ended with WSA_OPERATION_ABORTED at close", socket.handle);
+        split(r, ABORTED, 0);
         wakeWaiters();
     }
 
@@ -444,10 +479,12 @@ final class SubmissionQueue {
     private void issued(OverlappedRequest leader, int rc, ThreadScratch s) {
         if (rc == 0 && lowerPostsImmediate) {
             inFlight = leader;
+            leader.atLower = true;
         } else if (rc == 0) {
             split(leader, 0, s.bytes());
         } else if (s.errno() == PENDING) {
             inFlight = leader;
+            leader.atLower = true;
         } else {
             split(leader, completionCode(s.errno()), 0);
         }

@@ -7,6 +7,8 @@ import org.jwsp.bindings.windows.LPWPUCLOSESOCKETHANDLE;
 import org.jwsp.bindings.windows.LPWPUCOMPLETEOVERLAPPEDREQUEST;
 import org.jwsp.bindings.windows.LPWPUCREATESOCKETHANDLE;
 import org.jwsp.bindings.windows.LPWPUQUERYSOCKETHANDLECONTEXT;
+import org.jwsp.bindings.windows.LPWPUCLOSETHREAD;
+import org.jwsp.bindings.windows.LPWPUOPENCURRENTTHREAD;
 import org.jwsp.bindings.windows.LPWPUQUEUEAPC;
 import org.jwsp.bindings.windows.WSPUPCALLTABLE;
 import org.jwsp.kernel.KernelException;
@@ -33,6 +35,9 @@ final class UpcallTable {
     private final MemorySegment closeSocketHandle;
     private final MemorySegment queueApc;
     private final MemorySegment completeOverlappedRequest;
+    /** WPUOpenCurrentThread and WPUCloseThread, or NULL when the table lacks them (jwsp then watches no thread). */
+    private final MemorySegment openCurrentThread;
+    private final MemorySegment closeThread;
 
     UpcallTable(MemorySegment byValue, KernelPort kernel, Arena arena) {
         this.table = arena.allocate(WSPUPCALLTABLE.layout());
@@ -41,6 +46,8 @@ final class UpcallTable {
         this.querySocketHandleContext = required(WSPUPCALLTABLE.lpWPUQuerySocketHandleContext(table), "WPUQuerySocketHandleContext");
         this.closeSocketHandle = required(WSPUPCALLTABLE.lpWPUCloseSocketHandle(table), "WPUCloseSocketHandle");
         this.queueApc = required(WSPUPCALLTABLE.lpWPUQueueApc(table), "WPUQueueApc");
+        this.openCurrentThread = WSPUPCALLTABLE.lpWPUOpenCurrentThread(table);
+        this.closeThread = WSPUPCALLTABLE.lpWPUCloseThread(table);
         this.completeOverlappedRequest = required(kernel.procAddress("ws2_32.dll", "WPUCompleteOverlappedRequest"),
                 "ws2_32!WPUCompleteOverlappedRequest");
     }
@@ -71,6 +78,19 @@ final class UpcallTable {
 
     int queueApc(MemorySegment threadId, MemorySegment apc, long context, MemorySegment errno) {
         return LPWPUQUEUEAPC.invoke(queueApc, threadId, apc, context, errno);
+    }
+
+    /** Whether WPUOpenCurrentThread and WPUCloseThread are there. */
+    boolean opensThreads() {
+        return openCurrentThread.address() != 0 && closeThread.address() != 0;
+    }
+
+    int openCurrentThread(MemorySegment threadId, MemorySegment errno) {
+        return LPWPUOPENCURRENTTHREAD.invoke(openCurrentThread, threadId, errno);
+    }
+
+    int closeThread(MemorySegment threadId, MemorySegment errno) {
+        return LPWPUCLOSETHREAD.invoke(closeThread, threadId, errno);
     }
 
     /** WPUCompleteOverlappedRequest with the OVERLAPPED as an address (nothing materialised per completion). */

@@ -62,6 +62,8 @@ public enum WsaCondition {
     TOO_MANY_SOCKETS(WSAEMFILE()),
     /** The lower provider answered SOCKET_ERROR (or FALSE) without writing lpErrno. */
     LOWER_GAVE_NO_CODE(WSAENETDOWN()),
+    /** The lower provider failed with a code that is no Winsock error (not WSAE*, not a WSA_* one). */
+    LOWER_GAVE_UNKNOWN_CODE(WSAENETDOWN()),
     /**
      * An operation completed at once, but WPUQueueApc refused its completion routine: no
      * indication can reach the caller, so the call is no success (the OVERLAPPED holds the result).

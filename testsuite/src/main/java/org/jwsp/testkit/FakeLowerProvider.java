@@ -194,6 +194,14 @@ public final class FakeLowerProvider {
         return sent;
     }
 
+    /**
+     * Misbehaves: posts one more completion packet for the overlapped operation whose OVERLAPPED
+     * is at {@code overlapped} (one this lower already completed), as a buggy provider might.
+     */
+    public void completeAgain(LowerSocket s, long overlapped, int error, int bytes) {
+        finish(s, MemorySegment.ofAddress(overlapped).reinterpret(OVERLAPPED.layout().byteSize()), error, bytes);
+    }
+
     /** Waits (bounded) until the lower socket holds at least {@code n} overlapped sends. */
     public boolean awaitPending(LowerSocket s, int n, long timeoutMillis) throws InterruptedException {
         long deadline = System.currentTimeMillis() + timeoutMillis;
@@ -339,6 +347,8 @@ public final class FakeLowerProvider {
         }
     }
 
+    /** Misbehaves: WSPCloseSocket drops the overlapped sends it holds without ever completing them. */
+    public volatile boolean neverCompleteOnClose;
     /** When nonzero, the next WSPCloseSocket fails with this code and leaves the socket open. */
     public volatile int failNextClose;
     /** dwProviderReserved of the WSAPROTOCOL_INFOW the last WSPSocket received (0 for none). */
@@ -353,6 +363,11 @@ public final class FakeLowerProvider {
         if (failure != 0) {
             failNextClose = 0;
             return fail(errno, failure);
+        }
+        if (neverCompleteOnClose) {
+            synchronized (ls) {
+                ls.pending.clear();
+            }
         }
         abortPending(ls);
         sockets.set((int) s, null);

@@ -38,6 +38,12 @@ final class ApcQueue {
         head = 0;
     }
 
+    /** Drops every queued APC (its thread has ended: none will run). */
+    synchronized void clear() {
+        head = 0;
+        size = 0;
+    }
+
     synchronized boolean isEmpty() {
         return size == 0;
     }

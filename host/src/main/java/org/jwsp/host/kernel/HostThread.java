@@ -128,9 +128,7 @@ final class HostThread {
 
     /** Queues an APC and wakes the thread's alertable wait; false once the thread is gone. */
     synchronized boolean queueApc(long routine, long context) {
-        Thread thread = owner.get();
-        if (gone || thread == null || !thread.isAlive()) {
-            gone = true;
+        if (ended()) {
             return false;
         }
         apcs.add(routine, context);
@@ -187,7 +185,22 @@ final class HostThread {
         return ran;
     }
 
+    /**
+     * Whether the owning thread has ended (any thread): a native thread's attachment ends when it
+     * exits. The APCs still queued to it are dropped then, as Windows runs down a terminated
+     * thread's user APCs without calling them.
+     */
+    synchronized boolean ended() {
+        Thread thread = owner.get();
+        if (!gone && thread != null && thread.isAlive()) {
+            return false;
+        }
+        gone();
+        return true;
+    }
+
     private synchronized void gone() {
         gone = true;
+        apcs.clear();
     }
 }

@@ -111,11 +111,20 @@ public final class LinuxKernelPort implements KernelPort {
 
     /**
      * {@code WaitForSingleObjectEx} on an event, or on a thread made by {@link #createThread}
-     * (signalled once it has ended); any other handle is {@code WAIT_FAILED}.
+     * (signalled once it has ended); any other handle is {@code WAIT_FAILED}. A thread handle from
+     * {@link #openCurrentThread} answers a zero time-out only: {@code WAIT_OBJECT_0} once the
+     * thread has ended, else {@code WAIT_TIMEOUT} (Java has no exit hook to wait on; a provider
+     * polls it to learn that an APC it queued will never run).
      */
     @Override
     public int waitForSingleObject(long handle, int timeoutMillis, boolean alertable) {
         Object o = handles.get(handle);
+        if (o instanceof ThreadHandle t) {
+            if (t.thread.ended()) {
+                return WAIT_OBJECT_0;
+            }
+            return timeoutMillis == 0 ? WAIT_TIMEOUT : WAIT_FAILED;
+        }
         EventObject e = o instanceof EventObject event ? event : o instanceof CreatedThread t ? t.ended : null;
         if (e == null || !e.acquire()) {
             return WAIT_FAILED;

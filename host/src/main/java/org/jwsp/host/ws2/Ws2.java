@@ -34,7 +34,8 @@ import org.jwsp.kernel.KernelPort;
  * upcall table by value), and remembers which provider each returned {@code SOCKET} belongs to
  * (as ws2_32 does): on the host socket handle itself ({@code SocketHandle.clientRecord}), or in a
  * map for a handle that is not one. Calls with a completion routine pass the calling thread's
- * {@code WSATHREADID}, opened once per thread through the upcall table's {@code WPUOpenCurrentThread}.
+ * {@code WSATHREADID}, opened once per thread through the upcall table's {@code WPUOpenCurrentThread}
+ * and closed ({@code WPUCloseThread}) once the thread has ended, when the next new thread calls.
  *
  * <p>Thread-safe: any thread may call. Failure returns {@code SOCKET_ERROR}/{@code INVALID_SOCKET}/
  * {@code false} with the code in {@link #lastError()} (per thread); after {@link #close()} every call
@@ -52,9 +53,10 @@ public final class Ws2 implements AutoCloseable {
     private final Map<Integer, LoadedProvider> started = new ConcurrentHashMap<>();
     private final List<LoadedProvider> startOrder = new CopyOnWriteArrayList<>();
     private final Map<Long, LoadedProvider> sockets = new ConcurrentHashMap<>();
-    private final List<MemorySegment> threadIds = new CopyOnWriteArrayList<>();
+    /** The WSATHREADIDs opened for threads that called (those of ended threads closed as new ones come). */
+    private final ThreadIdTable threadIds = new ThreadIdTable(kernel);
     private final ThreadLocal<MemorySegment> errno = ThreadLocal.withInitial(this::newErrno);
-    private final ThreadLocal<MemorySegment> threadId = ThreadLocal.withInitial(this::openThreadId);
+    private final ThreadLocal<MemorySegment> threadId = ThreadLocal.withInitial(() -> threadIds.open(errno.get()));
     private volatile boolean closed;
 
     private Ws2(Catalog catalog) {
@@ -71,16 +73,9 @@ public final class Ws2 implements AutoCloseable {
         return Arena.ofAuto().allocate(ValueLayout.JAVA_INT);
     }
 
-    /**
-     * A thread's {@code WSATHREADID}, opened through the upcall table; its memory is the thread's
-     * own (an automatic arena), so {@link #close()} never frees memory another thread is passing to
-     * a provider; {@link #close()} closes the thread handle in it.
-     */
-    private MemorySegment openThreadId() {
-        MemorySegment id = WSATHREADID.allocate(Arena.ofAuto());
-        LPWPUOPENCURRENTTHREAD.invoke(WSPUPCALLTABLE.lpWPUOpenCurrentThread(Ws2UpcallTable.table()), id, errno.get());
-        threadIds.add(id);
-        return id;
+    /** How many WSATHREADIDs this ws2 holds open (for tests). */
+    public int openThreadIds() {
+        return threadIds.count();
     }
 
     /** {@code WSAGetLastError}. */
@@ -438,9 +433,7 @@ public final class Ws2 implements AutoCloseable {
         for (LoadedProvider p : startOrder) {
             LPWSPCLEANUP.invoke(p.cleanup, e);
         }
-        for (MemorySegment id : threadIds) {
-            LPWPUCLOSETHREAD.invoke(WSPUPCALLTABLE.lpWPUCloseThread(Ws2UpcallTable.table()), id, e);
-        }
+        threadIds.closeAll(e);
         sockets.clear();
         started.clear();
         arena.close();
