@@ -35,7 +35,7 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  * {@code chart.svg}. JMH's own progress lines show while it runs. A run stopped early (Ctrl-C, a
  * failed trial) still writes the report of what was measured and says that the rest is missing.
  *
- * <pre>java ... org.jwsp.jmh.BenchmarkRun [--quick] [--out DIR] [REGEX...]</pre>
+ * <pre>java ... org.jwsp.jmh.BenchmarkRun [--quick] [--cost] [--out DIR] [--param NAME=V1,V2] [REGEX...]</pre>
  * After the JMH benchmarks (and when no pattern, or the pattern {@code NativeCaller}, is given), a C
  * caller on its own pthread times jwsp's {@code lpWSPSend} against the base's ({@link NativeCaller}).
  * {@code --quick}: 1 warm-up and 3 measured iterations of 1 s (under 10 minutes for everything);
@@ -54,6 +54,7 @@ public final class BenchmarkRun {
         boolean cost = false;
         Path out = null;
         List<String> include = new ArrayList<>();
+        Map<String, String[]> params = new LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> quick = true;
@@ -63,6 +64,13 @@ public final class BenchmarkRun {
                         usage("--out needs a folder");
                     }
                     out = Path.of(args[++i]);
+                }
+                case "--param" -> {
+                    if (i + 1 == args.length || !args[i + 1].contains("=")) {
+                        usage("--param needs NAME=VALUE[,VALUE...]");
+                    }
+                    String[] kv = args[++i].split("=", 2);
+                    params.put(kv[0], kv[1].split(","));
                 }
                 case "-h", "--help" -> {
                     System.out.println(USAGE);
@@ -80,20 +88,21 @@ public final class BenchmarkRun {
             out = Path.of("jmh", "results", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         }
         Files.createDirectories(out);
-        System.exit(run(quick, cost, include, out));
+        System.exit(run(quick, cost, include, params, out));
     }
 
-    private static final String USAGE = "usage: bash jmh/run.sh [--quick] [--cost] [--out DIR] [BENCHMARK-REGEX...]\n"
+    private static final String USAGE = "usage: bash jmh/run.sh [--quick] [--cost] [--out DIR] [--param NAME=V1,V2] [BENCHMARK-REGEX...]\n"
             + "  --quick  1 warm-up and 3 measured iterations of 1 s (under 10 minutes for everything)\n"
             + "  --cost   also count CPU, system calls by kind and context switches per send (perf stat)\n"
-            + "  --out    the folder for results.json, report.md, chart.svg and receiver.csv";
+            + "  --out    the folder for results.json, report.md, chart.svg and receiver.csv\n"
+            + "  --param  only these values of a benchmark parameter (e.g. --param shape=1x64 --param window=1,16)";
 
     private static void usage(String why) {
         System.err.println("jmh/run.sh: " + why + "\n" + USAGE);
         System.exit(2);
     }
 
-    static int run(boolean quick, boolean cost, List<String> include, Path out) throws IOException {
+    static int run(boolean quick, boolean cost, List<String> include, Map<String, String[]> params, Path out) throws IOException {
         Path receiver = out.resolve("receiver.csv").toAbsolutePath();
         String noCounters = cost ? CostCounters.unavailable() : null;
         ChainedOptionsBuilder options = new OptionsBuilder()
@@ -107,6 +116,7 @@ public final class BenchmarkRun {
         if (cost && noCounters == null) {
             options.addProfiler(org.openjdk.jmh.profile.LinuxPerfNormProfiler.class, CostCounters.profilerOptions());
         }
+        params.forEach(options::param);
         for (String pattern : include.isEmpty() ? List.of("org\\.jwsp\\.jmh\\..*Benchmark") : include) {
             options.include(pattern);
         }

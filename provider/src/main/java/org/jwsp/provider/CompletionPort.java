@@ -29,6 +29,7 @@ final class CompletionPort implements Runnable {
     private static final Logger LOG = LogManager.getLogger(CompletionPort.class);
     static final int BATCH = 64;
     static final long STOP_KEY = -1L;
+    private static final int SKIP_PORT_ON_SUCCESS = ws2spi_h.FILE_SKIP_COMPLETION_PORT_ON_SUCCESS();
     private static final long ENTRY_SIZE = OVERLAPPED_ENTRY.layout().byteSize();
     private static final long KEY_OFFSET = OVERLAPPED_ENTRY.lpCompletionKey$offset();
     private static final long OVERLAPPED_OFFSET = OVERLAPPED_ENTRY.lpOverlapped$offset();
@@ -54,9 +55,18 @@ final class CompletionPort implements Runnable {
         worker.start();
     }
 
-    /** Associates an overlapped lower socket with this port. */
-    void associate(SocketContext s) {
+    /**
+     * Associates an overlapped lower socket with this port. When the lower provider's sockets are
+     * kernel handles ({@code lowerIfs}), it also asks that a lower call that succeeds at once queue
+     * no packet (FILE_SKIP_COMPLETION_PORT_ON_SUCCESS): such a send or proxied operation is then
+     * finished and delivered by the caller's own thread, and this worker never hears of it
+     * ({@link SocketContext#lowerPostsImmediate}). Before WSPSocket publishes the socket.
+     */
+    void associate(SocketContext s, boolean lowerIfs) {
         kernel.associate(port, s.lowerHandle, s.contextValue);
+        if (lowerIfs && kernel.setFileCompletionNotificationModes(s.lowerHandle, SKIP_PORT_ON_SUCCESS)) {
+            s.lowerPostsImmediate = false;
+        }
     }
 
     @Override

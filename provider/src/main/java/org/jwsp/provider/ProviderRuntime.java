@@ -48,7 +48,7 @@ final class ProviderRuntime {
             OverlappedRequests requests = new OverlappedRequests(slab, delivery);
             boolean posts = settings.lowerPostsImmediate();
             this.sendPath = new SendPath(sockets, requests, delivery, settings.filter());
-            OverlappedProxy proxy = new OverlappedProxy(sockets, requests, kernel, posts);
+            OverlappedProxy proxy = new OverlappedProxy(sockets, requests, kernel);
             LayeredIdentity identity = new LayeredIdentity(chains, proxy);
             ExtensionFunctions extensions = new ExtensionFunctions(sockets, proxy, sendPath, kernel, arena);
             this.socketEntries = new SocketEntries(chains, sockets, upcalls, completions, delivery, proxy, identity, extensions, posts);

@@ -44,6 +44,13 @@ final class SocketContext {
     boolean overlapped;
     boolean messageOriented;
     int maxMessageSize;
+    /**
+     * Whether the lower provider queues a packet on jwsp's port also for a call it completed at
+     * once (Windows' default): then a send completed at once stays "in flight" until the worker
+     * reaps that packet. False once {@link CompletionPort#associate} set
+     * FILE_SKIP_COMPLETION_PORT_ON_SUCCESS on the lower socket. Written before {@link #publish}.
+     */
+    boolean lowerPostsImmediate = true;
     volatile boolean nonBlocking;
     volatile boolean connected;
     volatile boolean shutdownSend;
@@ -74,7 +81,7 @@ final class SocketContext {
         this.connected = connected;
         this.messageOriented = type != org.jwsp.bindings.windows.ws2spi_h.SOCK_STREAM();
         this.maxMessageSize = Integer.MAX_VALUE;
-        queue.lowerPostsImmediate(lowerPostsImmediate);
+        this.lowerPostsImmediate = lowerPostsImmediate;
     }
 
     /** The largest message the lower provider takes (message-oriented sockets). */

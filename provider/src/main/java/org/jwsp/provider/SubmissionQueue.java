@@ -74,8 +74,6 @@ final class SubmissionQueue {
     private int brokenCode;
     /** A WSPShutdown's {@code how} to pass down once the queue drains ({@link #shutdownWhenDrained}), or -1. */
     private int deferredShutdown = -1;
-    /** Whether the lower provider posts a completion packet also when it completes at once (Windows does). */
-    private boolean lowerPostsImmediate = true;
 
     /** What a thread waits for in {@link #await}. */
     enum Until {
@@ -87,11 +85,6 @@ final class SubmissionQueue {
 
     SubmissionQueue(SocketContext socket) {
         this.socket = socket;
-    }
-
-    /** Set when the socket is opened: whether its lower provider posts a packet for an immediate completion too. */
-    void lowerPostsImmediate(boolean posts) {
-        lowerPostsImmediate = posts;
     }
 
     /**
@@ -132,7 +125,6 @@ final class SubmissionQueue {
 
     void reset() {
         head = tail = inFlight = doneHead = doneTail = null;
-        lowerPostsImmediate = true;
         syncInProgress = 0;
         // not waiters: threads of the slot's previous socket may still be waiting on the monitor
         // (they wake, see it closed or reused, and leave, each counting itself out)
@@ -210,7 +202,7 @@ final class SubmissionQueue {
         if (rc == 0) {
             r.result(0, s.bytes(), 0);
             r.sent = r.transferred;
-            if (lowerPostsImmediate) {
+            if (socket.lowerPostsImmediate) {
                 // Its packet will still come: the operation's reference (taken by the caller) waits for it.
                 r.deliveredEarly = true;
                 inFlight = r;
@@ -424,7 +416,7 @@ final class SubmissionQueue {
             }
             int rc = socket.lower.sendRaw(socket.lowerHandle, buffers.address() + at, count, s.bytes.address(), leader.flags,
                     leader.overlapped.address(), s.errno.address());
-            if (rc == 0 && lowerPostsImmediate) {
+            if (rc == 0 && socket.lowerPostsImmediate) {
                 inFlight = leader;
             } else if (rc == 0) {
                 split(leader, 0, s.bytes());
