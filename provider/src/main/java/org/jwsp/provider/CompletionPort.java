@@ -41,8 +41,11 @@ final class CompletionPort implements Runnable {
     private final CompletionDelivery delivery;
     private final MemorySegment entries;
     private final Thread worker;
+    /** {@link ProviderSettings#skipLowerPortOnSuccess}. */
+    private final boolean skipLowerPortOnSuccess;
 
-    CompletionPort(KernelPort kernel, RequestSlab slab, CompletionDelivery delivery, Arena arena) {
+    CompletionPort(KernelPort kernel, RequestSlab slab, CompletionDelivery delivery, Arena arena, boolean skipLowerPortOnSuccess) {
+        this.skipLowerPortOnSuccess = skipLowerPortOnSuccess;
         this.kernel = kernel;
         this.slab = slab;
         this.delivery = delivery;
@@ -64,7 +67,7 @@ final class CompletionPort implements Runnable {
      */
     void associate(SocketContext s, boolean lowerIfs) {
         kernel.associate(port, s.lowerHandle, s.contextValue);
-        if (lowerIfs && kernel.setFileCompletionNotificationModes(s.lowerHandle, SKIP_PORT_ON_SUCCESS)) {
+        if (skipLowerPortOnSuccess && lowerIfs && kernel.setFileCompletionNotificationModes(s.lowerHandle, SKIP_PORT_ON_SUCCESS)) {
             s.lowerPostsImmediate = false;
         }
     }

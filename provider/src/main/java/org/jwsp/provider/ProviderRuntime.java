@@ -44,7 +44,7 @@ final class ProviderRuntime {
             this.slab = new RequestSlab(arena, settings.requestPoolSize());
             this.sockets = new SocketTable(arena, settings.socketSlots(), upcalls);
             CompletionDelivery delivery = new CompletionDelivery(upcalls, slab, kernel, arena);
-            this.completions = new CompletionPort(kernel, slab, delivery, arena);
+            this.completions = new CompletionPort(kernel, slab, delivery, arena, settings.skipLowerPortOnSuccess());
             OverlappedRequests requests = new OverlappedRequests(slab, delivery);
             boolean posts = settings.lowerPostsImmediate();
             this.sendPath = new SendPath(sockets, requests, delivery, settings.filter());

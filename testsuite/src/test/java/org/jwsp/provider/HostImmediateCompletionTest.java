@@ -109,6 +109,61 @@ class HostImmediateCompletionTest {
         });
     }
 
+    /**
+     * One send in flight at a time, each fitting in the socket buffer: every one completes at once,
+     * and its completion is delivered by the caller's own thread (the filter's onComplete runs
+     * where the delivery runs). jwsp asks the base socket to skip its port on success, so no packet
+     * of an at-once send reaches jwsp's worker and the next send never waits for it. Before, the
+     * lower provider's packet for each at-once send kept the socket "in flight" until jwsp's worker
+     * reaped it: the next send queued behind it and was issued and delivered by the worker.
+     */
+    @Test
+    void atWindowOneEverySendCompletesAtOnceAndIsDeliveredOnTheCallersThread() throws Exception {
+        int sends = 200;
+        List<String> deliveredOn = new CopyOnWriteArrayList<>();
+        SendFilter where = new SendFilter() {
+            @Override
+            public int onSend(SendView send) {
+                return PASS;
+            }
+
+            @Override
+            public void onComplete(SendView send, int error, long bytes) {
+                deliveredOn.add(Thread.currentThread().getName());
+            }
+        };
+        OverTheHost.run(settings -> settings.withFilter(where), (ws2, installed, arena) -> {
+            try (Pair p = Pair.tcp(ws2, AF_INET(), WSA_FLAG_OVERLAPPED(), arena)) {
+                KernelPort kernel = ws2.kernel();
+                long port = kernel.createCompletionPort(0);
+                kernel.associate(port, p.client(), 7);
+                MemorySegment got = arena.allocate(64L * sends, 8);
+                Thread reader = Thread.ofPlatform().start(() -> Buffers.receiveFully(ws2, p.server(), got, arena));
+                MemorySegment ov = arena.allocate(OVERLAPPED.layout());
+                MemorySegment sent = arena.allocate(ValueLayout.JAVA_INT);
+                MemorySegment entries = OVERLAPPED_ENTRY.allocateArray(2, arena);
+                List<Integer> answers = new ArrayList<>();
+                for (int i = 0; i < sends; i++) {
+                    MemorySegment data = Buffers.pattern(arena, 64, i);
+                    answers.add(ws2.send(p.client(), Buffers.wsabuf(arena, data), 1, sent, 0, ov, MemorySegment.NULL) == 0
+                            ? 0 : ws2.lastError());
+                    assertEquals(1, kernel.dequeue(port, entries, 10_000, false), "send " + i + "'s packet");
+                    assertEquals(ov.address(), OVERLAPPED_ENTRY.lpOverlapped(entries).address());
+                    assertEquals(64, OVERLAPPED_ENTRY.dwNumberOfBytesTransferred(entries));
+                }
+                reader.join();
+                for (int i = 0; i < sends; i++) {
+                    Buffers.assertPattern(got.asSlice(64L * i, 64), i);
+                }
+                String caller = Thread.currentThread().getName();
+                assertEquals(java.util.Collections.nCopies(sends, 0), answers, "every send completed at once");
+                assertEquals(java.util.Collections.nCopies(sends, caller), deliveredOn, "every send delivered on the caller's thread");
+                assertEquals(KernelPort.DEQUEUE_TIMEOUT, kernel.dequeue(port, entries, 0, false), "one packet per send");
+                kernel.closeHandle(port);
+            }
+        });
+    }
+
     /** Immediate, pending and queued sends through jwsp on one socket: call order on the wire and on the port. */
     @Test
     void immediateAndPendingSendsThroughJwspKeepCallOrder() throws Exception {
