@@ -69,7 +69,18 @@ final class CompletionPort implements Runnable {
         kernel.associate(port, s.lowerHandle, s.contextValue);
         if (skipLowerPortOnSuccess && lowerIfs && kernel.setFileCompletionNotificationModes(s.lowerHandle, SKIP_PORT_ON_SUCCESS)) {
             s.lowerPostsImmediate = false;
+            s.port = this;
         }
+    }
+
+    /**
+     * Posts, for a lower send of {@code s} led by {@code leader} that completed at once with
+     * {@code bytes}, the packet the lower provider would have posted without the skip mode: the
+     * worker then finishes it as a lower completion ({@link SubmissionQueue}, "Holding"). Under
+     * the socket lock. False if the port is gone (the caller then finishes it itself).
+     */
+    boolean hold(SocketContext s, OverlappedRequest leader, int bytes) {
+        return kernel.post(port, bytes, s.contextValue, leader.overlapped);
     }
 
     @Override

@@ -51,6 +51,12 @@ final class SocketContext {
      * FILE_SKIP_COMPLETION_PORT_ON_SUCCESS on the lower socket. Written before {@link #publish}.
      */
     boolean lowerPostsImmediate = true;
+    /**
+     * jwsp's port, once {@link CompletionPort#associate} set the skip mode: the queue posts there the
+     * packet the lower provider no longer posts when it holds an at-once send to merge the next ones
+     * behind it ({@link SubmissionQueue}, "Holding"). Written before {@link #publish}.
+     */
+    CompletionPort port;
     volatile boolean nonBlocking;
     volatile boolean connected;
     volatile boolean shutdownSend;
@@ -82,6 +88,7 @@ final class SocketContext {
         this.messageOriented = type != org.jwsp.bindings.windows.ws2spi_h.SOCK_STREAM();
         this.maxMessageSize = Integer.MAX_VALUE;
         this.lowerPostsImmediate = lowerPostsImmediate;
+        this.port = null;
     }
 
     /** The largest message the lower provider takes (message-oriented sockets). */
