@@ -165,7 +165,7 @@ final class CompletionDelivery {
         SendFilter f = r.watcher;
         r.watcher = null;
         SendFacts view = s.completed.aim(r.socket, true, r.buffers.array().address(), r.buffers.count(), r.buffers.totalBytes(), r.flags,
-                r.ticket(), r.acceptedNanos, r.callerThread);
+                r.ticket(), r.acceptedNanos, r.callerThread).fileBytes(r.fileBytes());
         tellFilter(f, view, r.error, r.transferred & 0xFFFFFFFFL);
         s.completed.clear();
     }

@@ -8,17 +8,16 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
-import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
+import org.jwsp.bindings.CallerMemory;
 import org.jwsp.bindings.WinsockExtensions;
-import org.jwsp.bindings.windows.LPWSPIOCTL;
 import org.jwsp.bindings.windows.WSPPROC_TABLE;
 import org.jwsp.bindings.windows.ws2spi_h;
 import org.jwsp.kernel.KernelPort;
+import org.jwsp.provider.filter.SendFilter;
 
 /**
  * {@code SIO_GET_EXTENSION_FUNCTION_POINTER} on a jwsp socket (and SO_UPDATE_ACCEPT_CONTEXT, whose value is a handle): for the extension functions jwsp
@@ -33,9 +32,9 @@ import org.jwsp.kernel.KernelPort;
  * indicated on the listening socket, as Windows does). {@code GetAcceptExSockaddrs} takes no
  * handle and parses the buffer the lower AcceptEx wrote, so the lower provider's own is the right
  * one: it passes through. {@code DisconnectEx}: the send order of {@code WSPShutdown} first.
- * {@code WSASendMsg} and {@code WSARecvMsg}: {@link MessageFunctions}. Not yet: TransmitFile,
- * TransmitPackets (they pass through; see provider/CONTRACT.md). ConnectEx's optional send buffer goes
- * down with the connect (it does not pass jwsp's filter yet).
+ * {@code WSASendMsg} and {@code WSARecvMsg}: {@link MessageFunctions}. Not yet:
+ * TransmitPackets (it passes through; see provider/CONTRACT.md). ConnectEx's optional send buffer is the
+ * socket's first send: it passes jwsp's filter and goes down with the connect. TransmitFile: {@link TransmitFunctions}.
  *
  * <p>Extension functions are called by the program directly, not through ws2_32: they report
  * failure as {@code FALSE} plus {@code WSASetLastError} (ws2_32's export, found through the kernel
@@ -48,6 +47,7 @@ final class ExtensionFunctions {
     private static final Logger LOG = LogManager.getLogger(ExtensionFunctions.class);
     static final int NOT_MINE = LayeredIdentity.NOT_MINE;
     private static final int GUID_SIZE = 16;
+    private static final long OVERLAPPED_SIZE = org.jwsp.bindings.windows.OVERLAPPED.sizeof();
     private static final int FALSE = 0;
     private static final int TRUE = 1;
     /** {@code BOOL ConnectEx(SOCKET, const sockaddr*, int, PVOID, DWORD, LPDWORD, LPOVERLAPPED)}. */
@@ -70,15 +70,18 @@ final class ExtensionFunctions {
     private final MemorySegment acceptExStub;
     private final MemorySegment disconnectExStub;
     private final MessageFunctions messages;
-    /** Per lower provider (its table's address) and GUID, its function. */
-    private final Map<String, MemorySegment> lowerFunctions = new ConcurrentHashMap<>();
-    private volatile LastError lastError;
+    private final TransmitFunctions transmit;
+    private final SendPath sendPath;
+    private final LowerExtensions lower;
 
     ExtensionFunctions(SocketTable sockets, OverlappedProxy proxy, SendPath sendPath, KernelPort kernel, Arena arena) {
         this.sockets = sockets;
         this.proxy = proxy;
         this.kernel = kernel;
+        this.lower = new LowerExtensions(kernel);
+        this.sendPath = sendPath;
         this.messages = new MessageFunctions(this, sockets, sendPath, proxy, arena);
+        this.transmit = new TransmitFunctions(this, sockets, sendPath, arena);
         try {
             MethodHandle connectEx = MethodHandles.lookup().findVirtual(ExtensionFunctions.class, "connectEx",
                     CONNECT_EX.toMethodType()).bindTo(this);
@@ -99,7 +102,7 @@ final class ExtensionFunctions {
      */
     int pointer(SocketContext c, MemorySegment in, int cbIn, MemorySegment out, int cbOut, MemorySegment lpReturned,
                 MemorySegment ov, MemorySegment routine, MemorySegment tid, MemorySegment lpErrno, ThreadScratch sc) {
-        if (in.address() == 0 || cbIn < GUID_SIZE) {
+        if (cbIn < GUID_SIZE || !CallerPointers.plausible(in.address(), GUID_SIZE, 1)) {
             return Errno.fail(lpErrno, WsaCondition.BUFFERS_NOT_IN_USER_SPACE);
         }
         UUID guid = guid(in.reinterpret(GUID_SIZE));
@@ -107,11 +110,13 @@ final class ExtensionFunctions {
                 : WinsockExtensions.WSAID_ACCEPTEX.equals(guid) ? acceptExStub
                 : WinsockExtensions.WSAID_DISCONNECTEX.equals(guid) ? disconnectExStub
                 : WinsockExtensions.WSAID_WSASENDMSG.equals(guid) ? messages.sendMsgStub
-                : WinsockExtensions.WSAID_WSARECVMSG.equals(guid) ? messages.recvMsgStub : null;
+                : WinsockExtensions.WSAID_WSARECVMSG.equals(guid) ? messages.recvMsgStub
+                : WinsockExtensions.WSAID_TRANSMITFILE.equals(guid) ? transmit.transmitFileStub : null;
         if (function == null) {
             return NOT_MINE;
         }
-        if (out.address() == 0 || cbOut < Long.BYTES) {
+        if (cbOut < Long.BYTES || !CallerPointers.plausible(out.address(), Long.BYTES, 1)
+                || !optional(lpReturned.address(), Integer.BYTES, Integer.BYTES) || !optional(ov.address(), OVERLAPPED_SIZE, 8)) {
             return Errno.fail(lpErrno, WsaCondition.BUFFERS_NOT_IN_USER_SPACE);
         }
         out.reinterpret(Long.BYTES).set(ValueLayout.JAVA_LONG_UNALIGNED, 0, function.address());
@@ -124,28 +129,14 @@ final class ExtensionFunctions {
         return messages.extSendMsg(s, c, resolved, in, cbIn, lpErrno, sc);
     }
 
-    /** A GUID as Windows lays it out: Data1..3 little-endian, Data4 bytes in order. */
+    /** A GUID as Windows lays it out ({@link LowerExtensions#guid}). */
     static UUID guid(MemorySegment g) {
-        long high = (g.get(ValueLayout.JAVA_INT_UNALIGNED, 0) & 0xFFFF_FFFFL) << 32
-                | (g.get(ValueLayout.JAVA_SHORT_UNALIGNED, 4) & 0xFFFFL) << 16
-                | (g.get(ValueLayout.JAVA_SHORT_UNALIGNED, 6) & 0xFFFFL);
-        long low = 0;
-        for (int i = 0; i < 8; i++) {
-            low = low << 8 | (g.get(ValueLayout.JAVA_BYTE, 8 + i) & 0xFF);
-        }
-        return new UUID(high, low);
+        return LowerExtensions.guid(g);
     }
 
     /** Writes {@code id} as a Windows GUID into {@code g} (16 bytes). */
     static void writeGuid(UUID id, MemorySegment g) {
-        long high = id.getMostSignificantBits();
-        long low = id.getLeastSignificantBits();
-        g.set(ValueLayout.JAVA_INT_UNALIGNED, 0, (int) (high >>> 32));
-        g.set(ValueLayout.JAVA_SHORT_UNALIGNED, 4, (short) (high >>> 16));
-        g.set(ValueLayout.JAVA_SHORT_UNALIGNED, 6, (short) high);
-        for (int i = 0; i < 8; i++) {
-            g.set(ValueLayout.JAVA_BYTE, 8 + i, (byte) (low >>> (56 - 8 * i)));
-        }
+        LowerExtensions.writeGuid(id, g);
     }
 
     /**
@@ -166,12 +157,34 @@ final class ExtensionFunctions {
             if (ov.address() == 0 || !c.overlapped) {
                 return fail(ws2spi_h.WSAEINVAL());
             }
-            MemorySegment lower = lowerFunction(c, WinsockExtensions.WSAID_CONNECTEX, sc);
+            if (!CallerPointers.plausible(ov.address(), OVERLAPPED_SIZE, 8) || !optional(bytesSent.address(), Integer.BYTES, Integer.BYTES)
+                    || nameLen <= 0 || !CallerPointers.plausible(name.address(), nameLen, 1)
+                    || sendLength != 0 && !CallerMemory.inUserSpace(sendBuffer.address(), sendLength & 0xFFFF_FFFFL)) {
+                return fail(ws2spi_h.WSAEFAULT()); // decided before any of them is touched (the name is copied for filters)
+            }
+            MemorySegment lower = lowerFunction(c, LowerExtensions.CONNECT_EX, sc);
             if (lower == null) {
                 return fail(sc.errno());
             }
-            LastError errors = lastError();
-            int rc = proxy.proxied(c, resolved, ov, bytesSent, sc.errno, sc, (overlapped, bytes, lpErrno) -> {
+            LowerExtensions.LastError errors = lastError();
+            // The data sent with the connect is the socket's first send: it passes the filter (which
+            // cannot hold it: DELAY counts as PASS) and goes down with the connect, ahead of any other.
+            SendFilter f = sendLength != 0 ? sendPath.filter() : SendFilter.PASS_THROUGH;
+            long accepted = 0;
+            long wsabuf = sc.transmit.address();
+            if (f != SendFilter.PASS_THROUGH) {
+                CallerMemory.putInt(wsabuf, sendLength);
+                CallerMemory.putLong(wsabuf + 8, sendBuffer.address());
+                accepted = System.nanoTime();
+                int verdict = SendPath.filter(f, sc.facts.aim(c, true, wsabuf, 1, sendLength & 0xFFFF_FFFFL, 0, 0, accepted,
+                        Thread.currentThread().threadId()));
+                sc.facts.clear();
+                if (verdict > 0) {
+                    return fail(verdict); // refused: nothing connected, nothing sent
+                }
+            }
+            int rc = proxy.proxied(c, resolved, ov, bytesSent, sc.errno, sc, f != SendFilter.PASS_THROUGH ? f : null, wsabuf, accepted,
+                    (overlapped, bytes, lpErrno) -> {
                 int ok = (int) CONNECT_EX_CALL.invokeExact(lower, c.lowerHandle, name, nameLen, sendBuffer, sendLength, bytes, overlapped);
                 if (ok != FALSE) {
                     return 0;
@@ -209,11 +222,16 @@ final class ExtensionFunctions {
             if (ov.address() == 0 || !l.overlapped || a.lower != l.lower) {
                 return fail(ws2spi_h.WSAEINVAL());
             }
-            MemorySegment lower = lowerFunction(l, WinsockExtensions.WSAID_ACCEPTEX, sc);
+            long slots = (receiveLength & 0xFFFF_FFFFL) + (localLength & 0xFFFF_FFFFL) + (remoteLength & 0xFFFF_FFFFL);
+            if (!CallerPointers.plausible(ov.address(), OVERLAPPED_SIZE, 8) || !optional(bytesReceived.address(), Integer.BYTES, Integer.BYTES)
+                    || !CallerMemory.inUserSpace(buffer.address(), slots)) {
+                return fail(ws2spi_h.WSAEFAULT());
+            }
+            MemorySegment lower = lowerFunction(l, LowerExtensions.ACCEPT_EX, sc);
             if (lower == null) {
                 return fail(sc.errno());
             }
-            LastError errors = lastError();
+            LowerExtensions.LastError errors = lastError();
             long lowerAccept = a.lowerHandle;
             int rc = proxy.proxied(l, resolved, ov, bytesReceived, sc.errno, sc, (overlapped, bytes, lpErrno) -> {
                 int ok = (int) ACCEPT_EX_CALL.invokeExact(lower, l.lowerHandle, lowerAccept, buffer, receiveLength, localLength,
@@ -254,11 +272,14 @@ final class ExtensionFunctions {
             if (ov.address() != 0 && !c.overlapped) {
                 return fail(ws2spi_h.WSAEINVAL());
             }
-            MemorySegment lower = lowerFunction(c, WinsockExtensions.WSAID_DISCONNECTEX, sc);
+            if (!optional(ov.address(), OVERLAPPED_SIZE, 8)) {
+                return fail(ws2spi_h.WSAEFAULT());
+            }
+            MemorySegment lower = lowerFunction(c, LowerExtensions.DISCONNECT_EX, sc);
             if (lower == null) {
                 return fail(sc.errno());
             }
-            LastError errors = lastError();
+            LowerExtensions.LastError errors = lastError();
             c.shutDownSendForDisconnect(); // what jwsp accepted before goes out before the FIN
             int rc;
             if (ov.address() == 0) {
@@ -298,7 +319,7 @@ final class ExtensionFunctions {
         if (level != ws2spi_h.SOL_SOCKET() || name != ws2spi_h.SO_UPDATE_ACCEPT_CONTEXT()) {
             return NOT_MINE;
         }
-        if (value.address() == 0 || len < Long.BYTES) {
+        if (len < Long.BYTES || !CallerPointers.plausible(value.address(), Long.BYTES, 1)) {
             return Errno.fail(lpErrno, WsaCondition.BUFFERS_NOT_IN_USER_SPACE);
         }
         SocketContext listener = sockets.socketOf(value.reinterpret(Long.BYTES).get(ValueLayout.JAVA_LONG_UNALIGNED, 0), ThreadScratch.get());
@@ -316,26 +337,14 @@ final class ExtensionFunctions {
         }
     }
 
-    /** The lower provider's function for {@code guid}, asked once with SIO_GET_EXTENSION_FUNCTION_POINTER; null with sc.errno set. */
-    MemorySegment lowerFunction(SocketContext c, UUID guid, ThreadScratch sc) {
-        String key = c.lower.table.address() + "/" + guid;
-        MemorySegment known = lowerFunctions.get(key);
-        if (known != null) {
-            return known;
-        }
-        try (Arena call = Arena.ofConfined()) {
-            MemorySegment in = call.allocate(GUID_SIZE, 8);
-            writeGuid(guid, in);
-            MemorySegment out = call.allocate(ValueLayout.ADDRESS);
-            int rc = LPWSPIOCTL.invoke(WSPPROC_TABLE.lpWSPIoctl(c.lower.table), c.lowerHandle, ws2spi_h.SIO_GET_EXTENSION_FUNCTION_POINTER(),
-                    in, GUID_SIZE, out, Long.BYTES, sc.bytes, MemorySegment.NULL, MemorySegment.NULL, MemorySegment.NULL, sc.errno);
-            if (rc != 0) {
-                return null;
-            }
-            MemorySegment fn = out.get(ValueLayout.ADDRESS, 0);
-            lowerFunctions.put(key, fn);
-            return fn;
-        }
+    /** The lower provider's function number {@code which} ({@link LowerExtensions}); null with sc.errno set. Allocation-free once known. */
+    MemorySegment lowerFunction(SocketContext c, int which, ThreadScratch sc) {
+        return lower.function(c, which, sc);
+    }
+
+    /** A pointer the caller may leave NULL: NULL, or {@link CallerPointers#plausible}. */
+    static boolean optional(long address, long bytes, long alignment) {
+        return address == 0 || CallerPointers.plausible(address, bytes, alignment);
     }
 
     int fail(int code) {
@@ -347,34 +356,7 @@ final class ExtensionFunctions {
         return FALSE;
     }
 
-    LastError lastError() {
-        LastError e = lastError;
-        if (e == null) {
-            e = new LastError(kernel.procAddress("ws2_32.dll", "WSASetLastError"), kernel.procAddress("ws2_32.dll", "WSAGetLastError"));
-            lastError = e;
-        }
-        return e;
-    }
-
-    /** ws2_32's WSASetLastError and WSAGetLastError (the thread's last error, as extension functions report it). */
-    static final class LastError {
-        private final MethodHandle set;
-        private final MethodHandle get;
-
-        LastError(MemorySegment set, MemorySegment get) {
-            if (set.address() == 0 || get.address() == 0) {
-                throw new IllegalStateException("ws2_32 exports no WSASetLastError/WSAGetLastError");
-            }
-            this.set = Linker.nativeLinker().downcallHandle(set, FunctionDescriptor.ofVoid(ValueLayout.JAVA_INT));
-            this.get = Linker.nativeLinker().downcallHandle(get, FunctionDescriptor.of(ValueLayout.JAVA_INT));
-        }
-
-        void set(int code) throws Throwable {
-            set.invokeExact(code);
-        }
-
-        int get() throws Throwable {
-            return (int) get.invokeExact();
-        }
+    LowerExtensions.LastError lastError() {
+        return lower.lastError();
     }
 }

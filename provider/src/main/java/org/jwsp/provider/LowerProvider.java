@@ -42,6 +42,11 @@ final class LowerProvider {
     private final MemorySegment send;
     private final MemorySegment getOverlappedResult;
     private final MemorySegment cleanup;
+    /**
+     * Its extension functions as {@link LowerExtensions} found them, by {@link ExtensionFunctions}'s
+     * index (null until asked). A racing second lookup only writes the same address again.
+     */
+    final MemorySegment[] extensionFunctions = new MemorySegment[LowerExtensions.COUNT];
 
     private LowerProvider(String path, MemorySegment table) {
         this.path = path;

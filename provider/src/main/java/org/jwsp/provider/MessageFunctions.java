@@ -10,7 +10,7 @@ import java.lang.invoke.MethodHandles;
 
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
-import org.jwsp.bindings.WinsockExtensions;
+import org.jwsp.bindings.windows.OVERLAPPED;
 import org.jwsp.bindings.windows.WSABUF;
 import org.jwsp.bindings.windows.WSAMSG;
 import org.jwsp.bindings.windows.WSASENDMSG;
@@ -93,7 +93,7 @@ final class MessageFunctions {
      */
     int extSendMsg(long s, SocketContext c, long resolved, MemorySegment in, int cbIn, MemorySegment lpErrno, ThreadScratch sc)
             throws Throwable {
-        if (in.address() == 0 || cbIn < WSASENDMSG.sizeof()) {
+        if (cbIn < WSASENDMSG.sizeof() || !CallerPointers.plausible(in.address(), WSASENDMSG.sizeof(), 8)) {
             return Errno.fail(lpErrno, WsaCondition.BUFFERS_NOT_IN_USER_SPACE);
         }
         MemorySegment args = in.reinterpret(WSASENDMSG.sizeof());
@@ -109,8 +109,9 @@ final class MessageFunctions {
     /** The send of {@code WSASendMsg}: 0, or the WSAE code ({@code WSA_IO_PENDING} for one under way). */
     private int send(long s, SocketContext c, long resolved, MemorySegment msg, int flags, MemorySegment sent, MemorySegment ov,
                      MemorySegment routine, ThreadScratch sc) throws Throwable {
-        if (msg.address() == 0) {
-            return ws2spi_h.WSAEFAULT();
+        if (!CallerPointers.plausible(msg.address(), WSAMSG.sizeof(), 8) || !ExtensionFunctions.optional(sent.address(), 4, 4)
+                || !ExtensionFunctions.optional(ov.address(), OVERLAPPED.sizeof(), 8)) {
+            return ws2spi_h.WSAEFAULT(); // decided before any of them is touched
         }
         if (routine.address() != 0) {
             return ws2spi_h.WSAEOPNOTSUPP();
@@ -122,11 +123,11 @@ final class MessageFunctions {
                     ov.address(), 0, 0, sc.errno.address());
             return rc == 0 ? 0 : sc.errno();
         }
-        MemorySegment lower = extensions.lowerFunction(c, WinsockExtensions.WSAID_WSASENDMSG, sc);
+        MemorySegment lower = extensions.lowerFunction(c, LowerExtensions.SEND_MSG, sc);
         if (lower == null) {
             return sc.errno();
         }
-        ExtensionFunctions.LastError errors = extensions.lastError();
+        LowerExtensions.LastError errors = extensions.lastError();
         if (ov.address() == 0 || !c.overlapped) {
             int rc = (int) SEND_MSG_CALL.invokeExact(lower, c.lowerHandle, msg, flags, sent, MemorySegment.NULL, MemorySegment.NULL);
             return rc == 0 ? 0 : errors.get();
@@ -149,17 +150,18 @@ final class MessageFunctions {
                 return failed(ws2spi_h.WSAENOTSOCK());
             }
             long resolved = sc.context.get(ValueLayout.JAVA_LONG, 0);
-            if (msg.address() == 0) {
+            if (!CallerPointers.plausible(msg.address(), WSAMSG.sizeof(), 8) || !ExtensionFunctions.optional(received.address(), 4, 4)
+                    || !ExtensionFunctions.optional(ov.address(), OVERLAPPED.sizeof(), 8)) {
                 return failed(ws2spi_h.WSAEFAULT());
             }
             if (routine.address() != 0) {
                 return failed(ws2spi_h.WSAEOPNOTSUPP());
             }
-            MemorySegment lower = extensions.lowerFunction(c, WinsockExtensions.WSAID_WSARECVMSG, sc);
+            MemorySegment lower = extensions.lowerFunction(c, LowerExtensions.RECV_MSG, sc);
             if (lower == null) {
                 return failed(sc.errno());
             }
-            ExtensionFunctions.LastError errors = extensions.lastError();
+            LowerExtensions.LastError errors = extensions.lastError();
             if (ov.address() == 0 || !c.overlapped) {
                 int rc = (int) RECV_MSG_CALL.invokeExact(lower, c.lowerHandle, msg, received, MemorySegment.NULL, MemorySegment.NULL);
                 return rc == 0 ? 0 : failed(errors.get());

@@ -229,11 +229,26 @@ final class OverlappedProxy {
      */
     int proxied(SocketContext c, long resolved, MemorySegment ov, MemorySegment lpCount, MemorySegment lpErrno, ThreadScratch sc,
                 LowerOverlappedCall call) throws Throwable {
+        return proxied(c, resolved, ov, lpCount, lpErrno, sc, null, 0, 0, call);
+    }
+
+    /**
+     * {@link #proxied} of an operation that carries a send a filter passed ({@code ConnectEx}'s
+     * data, one WSABUF at {@code wsabuf}): the request captures it and remembers the filter, so the
+     * filter hears of its completion ({@code onComplete}, or of its refusal) like a WSPSend's.
+     */
+    int proxied(SocketContext c, long resolved, MemorySegment ov, MemorySegment lpCount, MemorySegment lpErrno, ThreadScratch sc,
+                org.jwsp.provider.filter.SendFilter watcher, long wsabuf, long acceptedNanos, LowerOverlappedCall call) throws Throwable {
         OverlappedRequest r = begin(c, ov, MemorySegment.NULL, MemorySegment.NULL, lpErrno);
         if (r == null) {
             return Errno.SOCKET_ERROR;
         }
         try {
+            if (watcher != null && r.buffers.capture(wsabuf, 1) == null) {
+                r.watcher = watcher;
+                r.acceptedNanos = acceptedNanos;
+                r.callerThread = Thread.currentThread().threadId();
+            }
             requests.markInProgress(r);
             int rc;
             synchronized (c) {

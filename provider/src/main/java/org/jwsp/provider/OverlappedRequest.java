@@ -14,9 +14,10 @@ import org.jwsp.bindings.windows.WSATHREADID;
 import org.jwsp.provider.filter.SendFilter;
 
 /**
- * One pooled overlapped operation of jwsp: a WSPSend (kind {@link #SEND}) or another overlapped
- * call passed through to the lower provider (kind {@link #PROXY}: WSPRecv, WSPRecvFrom,
- * WSPSendTo, WSPIoctl). Its native record, a slice of the {@link RequestSlab}:
+ * One pooled overlapped operation of jwsp: a WSPSend (kind {@link #SEND}), a TransmitFile (kind
+ * {@link #TRANSMIT}: a send of the socket's order whose head and tail buffers are its capture) or
+ * another overlapped call passed through to the lower provider (kind {@link #PROXY}: WSPRecv,
+ * WSPRecvFrom, WSPSendTo, WSPIoctl, the other extension functions). Its native record, a slice of the {@link RequestSlab}:
  *
  * <pre>
  *   struct OverlappedRequestRecord {
@@ -45,6 +46,8 @@ final class OverlappedRequest {
     static final int CAPACITY = 64;
     static final int SEND = 0;
     static final int PROXY = 1;
+    /** A TransmitFile: a send of the socket's order ({@link SubmissionQueue}), issued by {@link TransmitFunctions}. */
+    static final int TRANSMIT = 2;
 
     static final StructLayout RECORD = MemoryLayout.structLayout(
             OVERLAPPED.layout().withName("overlapped"),
@@ -105,6 +108,14 @@ final class OverlappedRequest {
     /** System.nanoTime() when jwsp accepted the send, and the calling thread's id (set only while a filter is installed). */
     long acceptedNanos;
     long callerThread;
+    /** TransmitFile's file handle, nNumberOfBytesToWrite, nNumberOfBytesPerSend, dwFlags and the lower function (kind TRANSMIT). */
+    long transmitFile;
+    int transmitBytes;
+    int transmitPerSend;
+    int transmitFlags;
+    long transmitFunction;
+    /** Issues a TRANSMIT request to the lower provider. */
+    TransmitFunctions transmitter;
     /** Result to deliver. */
     int error;
     int transferred;
@@ -196,6 +207,18 @@ final class OverlappedRequest {
         return ((long) uses << 32) | index;
     }
 
+    /**
+     * The bytes a TransmitFile sends from its file beyond its head and tail buffers, as a filter
+     * sees them ({@link org.jwsp.provider.filter.SendView#fileBytes()}): 0 for a send or no file, -1
+     * for "the rest of the file" (nNumberOfBytesToWrite 0).
+     */
+    long fileBytes() {
+        if (kind != TRANSMIT || transmitFile == 0) {
+            return 0;
+        }
+        return transmitBytes == 0 ? -1 : transmitBytes & 0xFFFF_FFFFL;
+    }
+
     /** Total bytes this request still has to send. */
     long remaining() {
         return buffers.totalBytes() - sent;
@@ -219,6 +242,12 @@ final class OverlappedRequest {
         watcher = null;
         acceptedNanos = 0;
         callerThread = 0;
+        transmitFile = 0;
+        transmitBytes = 0;
+        transmitPerSend = 0;
+        transmitFlags = 0;
+        transmitFunction = 0;
+        transmitter = null;
         error = 0;
         transferred = 0;
         resultFlags = 0;

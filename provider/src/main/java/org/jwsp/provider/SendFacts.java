@@ -22,6 +22,7 @@ final class SendFacts implements SendView {
     private long ticket;
     private long acceptedNanos;
     private long callerThread;
+    private long fileBytes;
 
     SendFacts aim(SocketContext socket, boolean overlapped, long wsabufs, int count, long total, int flags, long ticket,
                   long acceptedNanos, long callerThread) {
@@ -34,6 +35,13 @@ final class SendFacts implements SendView {
         this.total = total;
         this.flags = flags;
         this.ticket = ticket;
+        this.fileBytes = 0;
+        return this;
+    }
+
+    /** A TransmitFile's file bytes ({@link SendView#fileBytes}), after {@link #aim}. */
+    SendFacts fileBytes(long bytes) {
+        this.fileBytes = bytes;
         return this;
     }
 
@@ -52,6 +60,7 @@ final class SendFacts implements SendView {
     @Override public int maxMessageSize() { return socket.maxMessageSize; }
     @Override public int bufferCount() { return count; }
     @Override public long totalBytes() { return total; }
+    @Override public long fileBytes() { return fileBytes; }
     @Override public int flags() { return flags; }
     @Override public MemorySegment peer() { return socket.peerView; }
     @Override public long ticket() { return ticket; }

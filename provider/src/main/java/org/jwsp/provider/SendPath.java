@@ -147,6 +147,41 @@ final class SendPath {
         }
     }
 
+    /**
+     * An overlapped TransmitFile ({@link TransmitFunctions}): the life of an overlapped send, its
+     * request of kind TRANSMIT, its capture the head and tail buffers ({@code lpBuffers}, two
+     * WSABUFs), so the filter sees it and it takes its place in the socket's send order; the
+     * queue issues it with the lower TransmitFile.
+     */
+    int sendTransmit(SocketContext ctx, long resolved, long lpBuffers, long lpOverlapped, long file, int toWrite, int perSend,
+                     int tfFlags, long lowerFunction, TransmitFunctions transmitter, long errno, ThreadScratch sc) {
+        OverlappedRequest r = requests.acquire(OverlappedRequest.TRANSMIT, ctx, lpOverlapped, 0, 0);
+        if (r == null) {
+            return Errno.fail(errno, WsaCondition.TOO_MANY_OUTSTANDING);
+        }
+        try {
+            r.transmitFile = file;
+            r.transmitBytes = toWrite;
+            r.transmitPerSend = perSend;
+            r.transmitFlags = tfFlags;
+            r.transmitFunction = lowerFunction;
+            r.transmitter = transmitter;
+            // TransmitFile's file offset travels in the OVERLAPPED: the lower provider reads it from jwsp's.
+            r.overlapped.set(java.lang.foreign.ValueLayout.JAVA_INT, org.jwsp.bindings.windows.OVERLAPPED.Offset$offset(),
+                    CallerMemory.getInt(lpOverlapped, org.jwsp.bindings.windows.OVERLAPPED.Offset$offset()));
+            r.overlapped.set(java.lang.foreign.ValueLayout.JAVA_INT, org.jwsp.bindings.windows.OVERLAPPED.OffsetHigh$offset(),
+                    CallerMemory.getInt(lpOverlapped, org.jwsp.bindings.windows.OVERLAPPED.OffsetHigh$offset()));
+            return issue(ctx, resolved, r, lpBuffers, 2, 0, 0, errno, sc);
+        } finally {
+            requests.end(r, sc);
+        }
+    }
+
+    /** The installed filter ({@link SendFilter#PASS_THROUGH} when none). */
+    SendFilter filter() {
+        return filter;
+    }
+
     /** Capture, filter, queue: the send's part between acquire and {@link OverlappedRequests#end}. */
     private int issue(SocketContext ctx, long resolved, OverlappedRequest r, long lpBuffers, int count, long lpSent, int flags, long errno,
                       ThreadScratch sc) {
@@ -166,7 +201,7 @@ final class SendPath {
             r.acceptedNanos = System.nanoTime();
             r.callerThread = Thread.currentThread().threadId();
             verdict = filter(f, sc.facts.aim(ctx, true, r.buffers.array().address(), r.buffers.count(), r.buffers.totalBytes(), flags, r.ticket(),
-                    r.acceptedNanos, r.callerThread));
+                    r.acceptedNanos, r.callerThread).fileBytes(r.fileBytes()));
             sc.facts.clear();
             if (verdict <= 0) {
                 r.watcher = f; // published with the send under the socket lock below
@@ -188,6 +223,9 @@ final class SendPath {
             } else {
                 requests.accept(r);
                 rc = requests.issued(r, ctx.queue.submit(r, sc));
+                if (r.kind == OverlappedRequest.TRANSMIT && (rc == 0 || rc == PENDING)) {
+                    TransmitFunctions.accepted(ctx, r, rc == 0);
+                }
             }
         }
         if (rc == 0) {
@@ -244,6 +282,24 @@ final class SendPath {
     /** The lower WSPSend of a synchronous send, after jwsp's own queued sends of the socket. */
     private int sendSynchronousLower(SocketContext ctx, long resolved, long lpBuffers, int count, long lpSent, int flags,
                                      long errno, ThreadScratch sc) {
+        int entered = enterSynchronous(ctx, resolved, errno);
+        if (entered != 0) {
+            return entered;
+        }
+        try {
+            return ctx.lower.sendRaw(ctx.lowerHandle, lpBuffers, count, lpSent, flags, 0L, errno);
+        } finally {
+            leaveSynchronous(ctx, sc);
+        }
+    }
+
+    /**
+     * A synchronous send's turn (WSPSend, a TransmitFile without OVERLAPPED): after jwsp's own
+     * queued overlapped sends of the socket (waiting for them, or WSAEWOULDBLOCK when nonblocking);
+     * 0, and the caller calls the lower provider and then {@link #leaveSynchronous}; else
+     * SOCKET_ERROR with the code.
+     */
+    int enterSynchronous(SocketContext ctx, long resolved, long errno) {
         synchronized (ctx) {
             if (!ctx.stillOpen(resolved)) {
                 return Errno.fail(errno, WsaCondition.NOT_A_SOCKET);
@@ -267,23 +323,24 @@ final class SendPath {
                 return Errno.fail(errno, WsaCondition.STREAM_BROKEN);
             }
             ctx.queue.beginSync();
+            return 0;
         }
-        try {
-            return ctx.lower.sendRaw(ctx.lowerHandle, lpBuffers, count, lpSent, flags, 0L, errno);
-        } finally {
-            OverlappedRequest done;
-            synchronized (ctx) {
-                ctx.queue.endSync(sc);
-                done = ctx.queue.takeDone();
-            }
-            if (done != null) {
-                delivery.deliverAll(done, sc);
-            }
+    }
+
+    /** A synchronous send left the lower provider: the sends that queued behind it go on. */
+    void leaveSynchronous(SocketContext ctx, ThreadScratch sc) {
+        OverlappedRequest done;
+        synchronized (ctx) {
+            ctx.queue.endSync(sc);
+            done = ctx.queue.takeDone();
+        }
+        if (done != null) {
+            delivery.deliverAll(done, sc);
         }
     }
 
     /** The filter's verdict: PASS (0), DELAY (-1), or a WSAE code (&gt; 0). */
-    private static int filter(SendFilter f, SendFacts facts) {
+    static int filter(SendFilter f, SendFacts facts) {
         int verdict;
         try {
             verdict = f.onSend(facts);

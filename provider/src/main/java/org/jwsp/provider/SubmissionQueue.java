@@ -224,12 +224,13 @@ final class SubmissionQueue {
             append(r);
             return PENDING;
         }
-        int rc = socket.lower.sendRaw(socket.lowerHandle, r.buffers.array().address(), r.buffers.count(), s.bytes.address(), r.flags,
-                r.overlapped.address(), s.errno.address());
+        int rc = r.kind == OverlappedRequest.TRANSMIT ? r.transmitter.issue(r, socket, s)
+                : socket.lower.sendRaw(socket.lowerHandle, r.buffers.array().address(), r.buffers.count(), s.bytes.address(), r.flags,
+                        r.overlapped.address(), s.errno.address());
         if (rc == 0) {
             r.result(0, s.bytes(), 0);
             r.sent = r.transferred;
-            if (socket.lowerPostsImmediate || holds() && socket.port.hold(socket, r, r.transferred)) {
+            if (socket.lowerPostsImmediate || r.kind == OverlappedRequest.SEND && holds() && socket.port.hold(socket, r, r.transferred)) {
                 // Its packet will still come: the operation's reference (taken by the caller) waits for it.
                 r.deliveredEarly = true;
                 inFlight = r;
@@ -386,7 +387,14 @@ final class SubmissionQueue {
         for (OverlappedRequest r = leader; r != null; ) {
             OverlappedRequest next = r.nextInBatch;
             r.nextInBatch = null;
-            if (r.deliveredEarly) {
+            if (r.kind == OverlappedRequest.TRANSMIT && !r.deliveredEarly) {
+                // A TransmitFile goes down alone and completes whole or with an error, never in parts.
+                int code = error != 0 && socket.closing ? WsaCondition.ABORTED.code() : error;
+                finish(r, code, bytes);
+                if (code == 0) {
+                    TransmitFunctions.completed(socket, r);
+                }
+            } else if (r.deliveredEarly) {
                 finish(r, r.error, r.transferred);
             } else {
                 long take = Math.min(r.remaining(), left);
@@ -435,9 +443,14 @@ final class SubmissionQueue {
     private void issueWaiting(ThreadScratch s) {
         while (inFlight == null && syncInProgress == 0 && delivering == 0 && head != null && !head.held && !socket.closing) {
             OverlappedRequest leader = pop();
+            if (leader.kind == OverlappedRequest.TRANSMIT) {
+                issued(leader, leader.transmitter.issue(leader, socket, s), 0, s);
+                continue;
+            }
             MemorySegment buffers;
             int count;
-            boolean alone = socket.messageOriented || head == null || head.held || head.flags != leader.flags;
+            boolean alone = socket.messageOriented || head == null || head.held || head.flags != leader.flags
+                    || head.kind != OverlappedRequest.SEND;
             long at = 0;
             int members = 1;
             if (leader.buffers.count() > SocketTable.GATHER_CAPACITY) {
@@ -456,7 +469,7 @@ final class SubmissionQueue {
                 long total = leader.remaining();
                 OverlappedRequest last = leader;
                 while (!socket.messageOriented && head != null && !head.held && head.flags == leader.flags
-                        && total + head.buffers.totalBytes() <= MERGE_BYTES) {
+                        && head.kind == OverlappedRequest.SEND && total + head.buffers.totalBytes() <= MERGE_BYTES) {
                     int added = head.buffers.copyTo(buffers, count, SocketTable.GATHER_CAPACITY, 0);
                     if (added < 0) {
                         break;
@@ -469,25 +482,33 @@ final class SubmissionQueue {
                     last = member;
                 }
             }
-            int rc = socket.lower.sendRaw(socket.lowerHandle, buffers.address() + at, count, s.bytes.address(), leader.flags,
-                    leader.overlapped.address(), s.errno.address());
-            if (socket.port != null && !socket.messageOriented) {
-                if (members > 1) {
-                    holding = true; // merging paid: hold at-once sends so later ones merge behind them
-                    idleHolds = 0;
-                } else if (holding) {
-                    idleHold(); // a "merge" of one send
-                }
+            issued(leader, socket.lower.sendRaw(socket.lowerHandle, buffers.address() + at, count, s.bytes.address(), leader.flags,
+                    leader.overlapped.address(), s.errno.address()), members, s);
+        }
+    }
+
+    /**
+     * What the lower provider answered to a waiting send (or TransmitFile) led by {@code leader}: 0
+     * (count in {@code s.bytes}) or SOCKET_ERROR. {@code members}: the sends the lower send carries
+     * (0 for a TransmitFile, which is never held).
+     */
+    private void issued(OverlappedRequest leader, int rc, int members, ThreadScratch s) {
+        if (members > 0 && socket.port != null && !socket.messageOriented) {
+            if (members > 1) {
+                holding = true; // merging paid: hold at-once sends so later ones merge behind them
+                idleHolds = 0;
+            } else if (holding) {
+                idleHold(); // a "merge" of one send
             }
-            if (rc == 0 && (socket.lowerPostsImmediate || holding && socket.port.hold(socket, leader, s.bytes()))) {
-                inFlight = leader;
-            } else if (rc == 0) {
-                split(leader, 0, s.bytes());
-            } else if (s.errno() == PENDING) {
-                inFlight = leader;
-            } else {
-                split(leader, completionCode(s.errno()), 0);
-            }
+        }
+        if (rc == 0 && (socket.lowerPostsImmediate || members > 0 && holding && socket.port.hold(socket, leader, s.bytes()))) {
+            inFlight = leader;
+        } else if (rc == 0) {
+            split(leader, 0, s.bytes());
+        } else if (s.errno() == PENDING) {
+            inFlight = leader;
+        } else {
+            split(leader, completionCode(s.errno()), 0);
         }
     }
 

@@ -19,6 +19,8 @@ final class ThreadScratch {
     final MemorySegment context;
     final MemorySegment bytes;
     final MemorySegment flags;
+    /** A TransmitFile's head and tail as two WSABUFs (+0), and the TRANSMIT_FILE_BUFFERS of a lower TransmitFile (+32). */
+    final MemorySegment transmit;
     /** The filter's view of a synchronous send on this thread (overlapped sends use their request). */
     final SendFacts facts = new SendFacts();
     /** The filter's view of a send being completed on this thread ({@code SendFilter.onComplete}). */
@@ -30,6 +32,7 @@ final class ThreadScratch {
         this.errno = block.asSlice(8, ValueLayout.JAVA_INT);
         this.bytes = block.asSlice(12, ValueLayout.JAVA_INT);
         this.flags = block.asSlice(16, ValueLayout.JAVA_INT);
+        this.transmit = Arena.ofAuto().allocate(64, 8);
     }
 
     static ThreadScratch get() {

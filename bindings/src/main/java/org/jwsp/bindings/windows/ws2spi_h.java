@@ -50,6 +50,15 @@ public class ws2spi_h extends ws2spi_h$shared {
     public static int TRUE() {
         return TRUE;
     }
+    private static final int FILE_SHARE_READ = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define FILE_SHARE_READ 1
+     * }
+     */
+    public static int FILE_SHARE_READ() {
+        return FILE_SHARE_READ;
+    }
     private static final int DUPLICATE_SAME_ACCESS = (int)2L;
     /**
      * {@snippet lang=c :
@@ -58,6 +67,15 @@ public class ws2spi_h extends ws2spi_h$shared {
      */
     public static int DUPLICATE_SAME_ACCESS() {
         return DUPLICATE_SAME_ACCESS;
+    }
+    private static final int OPEN_EXISTING = (int)3L;
+    /**
+     * {@snippet lang=c :
+     * #define OPEN_EXISTING 3
+     * }
+     */
+    public static int OPEN_EXISTING() {
+        return OPEN_EXISTING;
     }
     private static final int CREATE_SUSPENDED = (int)4L;
     /**
@@ -608,6 +626,42 @@ public class ws2spi_h extends ws2spi_h$shared {
     public static int LSP_INSPECTOR() {
         return LSP_INSPECTOR;
     }
+    private static final int LSP_REDIRECTOR = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define LSP_REDIRECTOR 2
+     * }
+     */
+    public static int LSP_REDIRECTOR() {
+        return LSP_REDIRECTOR;
+    }
+    private static final int LSP_PROXY = (int)4L;
+    /**
+     * {@snippet lang=c :
+     * #define LSP_PROXY 4
+     * }
+     */
+    public static int LSP_PROXY() {
+        return LSP_PROXY;
+    }
+    private static final int LSP_FIREWALL = (int)8L;
+    /**
+     * {@snippet lang=c :
+     * #define LSP_FIREWALL 8
+     * }
+     */
+    public static int LSP_FIREWALL() {
+        return LSP_FIREWALL;
+    }
+    private static final int LSP_INBOUND_MODIFY = (int)16L;
+    /**
+     * {@snippet lang=c :
+     * #define LSP_INBOUND_MODIFY 16
+     * }
+     */
+    public static int LSP_INBOUND_MODIFY() {
+        return LSP_INBOUND_MODIFY;
+    }
     private static final int LSP_OUTBOUND_MODIFY = (int)32L;
     /**
      * {@snippet lang=c :
@@ -616,6 +670,24 @@ public class ws2spi_h extends ws2spi_h$shared {
      */
     public static int LSP_OUTBOUND_MODIFY() {
         return LSP_OUTBOUND_MODIFY;
+    }
+    private static final int LSP_CRYPTO_COMPRESS = (int)64L;
+    /**
+     * {@snippet lang=c :
+     * #define LSP_CRYPTO_COMPRESS 64
+     * }
+     */
+    public static int LSP_CRYPTO_COMPRESS() {
+        return LSP_CRYPTO_COMPRESS;
+    }
+    private static final int LSP_LOCAL_CACHE = (int)128L;
+    /**
+     * {@snippet lang=c :
+     * #define LSP_LOCAL_CACHE 128
+     * }
+     */
+    public static int LSP_LOCAL_CACHE() {
+        return LSP_LOCAL_CACHE;
     }
     private static final int IP_TTL = (int)4L;
     /**
@@ -670,6 +742,42 @@ public class ws2spi_h extends ws2spi_h$shared {
      */
     public static int TF_REUSE_SOCKET() {
         return TF_REUSE_SOCKET;
+    }
+    private static final int TF_WRITE_BEHIND = (int)4L;
+    /**
+     * {@snippet lang=c :
+     * #define TF_WRITE_BEHIND 4
+     * }
+     */
+    public static int TF_WRITE_BEHIND() {
+        return TF_WRITE_BEHIND;
+    }
+    private static final int TF_USE_DEFAULT_WORKER = (int)0L;
+    /**
+     * {@snippet lang=c :
+     * #define TF_USE_DEFAULT_WORKER 0
+     * }
+     */
+    public static int TF_USE_DEFAULT_WORKER() {
+        return TF_USE_DEFAULT_WORKER;
+    }
+    private static final int TF_USE_SYSTEM_THREAD = (int)16L;
+    /**
+     * {@snippet lang=c :
+     * #define TF_USE_SYSTEM_THREAD 16
+     * }
+     */
+    public static int TF_USE_SYSTEM_THREAD() {
+        return TF_USE_SYSTEM_THREAD;
+    }
+    private static final int TF_USE_KERNEL_APC = (int)32L;
+    /**
+     * {@snippet lang=c :
+     * #define TF_USE_KERNEL_APC 32
+     * }
+     */
+    public static int TF_USE_KERNEL_APC() {
+        return TF_USE_KERNEL_APC;
     }
     private static final int SDDL_REVISION_1 = (int)1L;
     /**
@@ -3399,6 +3507,15 @@ public class ws2spi_h extends ws2spi_h$shared {
         } catch (Throwable ex$) {
            throw new AssertionError("should not reach here", ex$);
         }
+    }
+    private static final int GENERIC_READ = (int)2147483648L;
+    /**
+     * {@snippet lang=c :
+     * #define GENERIC_READ 2147483648
+     * }
+     */
+    public static int GENERIC_READ() {
+        return GENERIC_READ;
     }
     private static final int TOKEN_QUERY = (int)8L;
     /**

@@ -11,6 +11,7 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.util.UUID;
 
+import org.jwsp.bindings.CallerMemory;
 import org.jwsp.bindings.WinsockExtensions;
 import org.jwsp.host.kernel.Libc;
 import org.jwsp.host.upcall.UpcallFaults;
@@ -19,7 +20,7 @@ import org.jwsp.host.upcall.WsaErrors;
 /**
  * The base provider's extension functions, handed out by {@code SIO_GET_EXTENSION_FUNCTION_POINTER}
  * (mswsock's place). Offered: {@code ConnectEx}, {@code AcceptEx}, {@code GetAcceptExSockaddrs},
- * {@code DisconnectEx}, {@code WSASendMsg}, {@code WSARecvMsg}. Any other GUID is {@code WSAEINVAL}.
+ * {@code DisconnectEx}, {@code WSASendMsg}, {@code WSARecvMsg}, {@code TransmitFile}. Any other GUID is {@code WSAEINVAL}.
  *
  * <p>{@code AcceptEx} here: an overlapped, listening stream socket, an unbound socket of this
  * provider to accept into, address slots of at least the address size + 16 bytes, and no
@@ -36,7 +37,7 @@ import org.jwsp.host.upcall.WsaErrors;
  * host only connects over loopback, where that returns at once), then completes the operation
  * like an overlapped ioctl that finished immediately: {@code TRUE}, and the completion still
  * indicated (status, event, port) by {@link OverlappedIo#completeNow}. An initial send buffer is
- * not offered ({@code WSAEOPNOTSUPP}). Failures are {@code FALSE} plus {@code WSASetLastError}
+ * sent whole right after the connect (a blocking send), and its count is the operation's. Failures are {@code FALSE} plus {@code WSASetLastError}
  * (ws2_32's export, found through the kernel door). The stub lives for the process.
  *
  * <p>{@code DisconnectEx} here: a connected stream socket, {@code dwReserved} 0 (else
@@ -46,7 +47,7 @@ import org.jwsp.host.upcall.WsaErrors;
  * completes at once: {@code TRUE}, the completion indicated when an {@code OVERLAPPED} is given.
 
  *
- * <p>{@code WSASendMsg}/{@code WSARecvMsg}: {@link BaseMessages}.
+ * <p>{@code WSASendMsg}/{@code WSARecvMsg}: {@link BaseMessages}; {@code TransmitFile}: {@link BaseTransmit}.
  */
 final class BaseExtensions {
 
@@ -71,11 +72,13 @@ final class BaseExtensions {
     private final MemorySegment getAcceptExSockaddrs;
     private final MemorySegment disconnectEx;
     final BaseMessages messages;
+    final BaseTransmit transmit;
     private volatile MethodHandle setLastError;
 
     BaseExtensions(BaseProvider provider) {
         this.provider = provider;
         this.messages = new BaseMessages(provider, this);
+        this.transmit = new BaseTransmit(provider, this);
         try {
             MethodHandle h = MethodHandles.lookup().findVirtual(BaseExtensions.class, "connectEx", CONNECT_EX.toMethodType()).bindTo(this);
             this.connectEx = Linker.nativeLinker().upcallStub(h, CONNECT_EX, Arena.global());
@@ -92,7 +95,8 @@ final class BaseExtensions {
 
     /** The function for the GUID at {@code in}, written to {@code out}; the byte count, or -(WSA error). */
     int pointer(MemorySegment in, int inLength, MemorySegment out, int outLength) {
-        if (in.address() == 0 || inLength < 16 || out.address() == 0 || outLength < Long.BYTES) {
+        if (inLength < 16 || outLength < Long.BYTES || !org.jwsp.bindings.CallerMemory.inUserSpace(in.address(), 16)
+                || !org.jwsp.bindings.CallerMemory.inUserSpace(out.address(), Long.BYTES)) {
             return -WSAEFAULT();
         }
         MemorySegment g = in.reinterpret(16);
@@ -108,7 +112,8 @@ final class BaseExtensions {
                 : WinsockExtensions.WSAID_GETACCEPTEXSOCKADDRS.equals(id) ? getAcceptExSockaddrs
                 : WinsockExtensions.WSAID_DISCONNECTEX.equals(id) ? disconnectEx
                 : WinsockExtensions.WSAID_WSASENDMSG.equals(id) ? messages.sendMsg
-                : WinsockExtensions.WSAID_WSARECVMSG.equals(id) ? messages.recvMsg : null;
+                : WinsockExtensions.WSAID_WSARECVMSG.equals(id) ? messages.recvMsg
+                : WinsockExtensions.WSAID_TRANSMITFILE.equals(id) ? transmit.transmitFile : null;
         if (fn == null) {
             return -WSAEINVAL();
         }
@@ -124,14 +129,18 @@ final class BaseExtensions {
             if (sock == null) {
                 return fail(WSAENOTSOCK());
             }
-            if (ov.address() == 0 || (ov.address() & 7) != 0 || !sock.overlapped || !sock.isStream() || !sock.bound) {
+            if (ov.address() == 0 || !sock.overlapped || !sock.isStream() || !sock.bound) {
                 return fail(WSAEINVAL());
+            }
+            if (!overlappedPointer(ov) || nameLen <= 0 || !CallerMemory.inUserSpace(name.address(), nameLen)
+                    || bytesSent.address() != 0 && !CallerMemory.inUserSpace(bytesSent.address(), 4, 4)) {
+                return fail(WSAEFAULT()); // decided before any of them is touched
             }
             if (sock.connected || sock.listening) {
                 return fail(sock.connected ? WSAEISCONN() : WSAEINVAL());
             }
-            if (sendLength != 0) {
-                return fail(WSAEOPNOTSUPP());
+            if (sendLength != 0 && !CallerMemory.inUserSpace(sendBuffer.address(), sendLength & 0xFFFF_FFFFL)) {
+                return fail(WSAEFAULT());
             }
             MemorySegment addr = CallScratch.current().address;
             int len = SockAddrs.toLinux(name, nameLen, sock.af, addr);
@@ -143,10 +152,24 @@ final class BaseExtensions {
                 return fail(WsaErrors.fromErrno(-r));
             }
             sock.connected = true;
-            if (bytesSent.address() != 0) {
-                bytesSent.reinterpret(4).set(ValueLayout.JAVA_INT_UNALIGNED, 0, 0);
+            int sent = 0;
+            if (sendLength != 0) {
+                // The data with the connect: the socket's first send, whole (a blocking send on the caller's thread).
+                try (Arena call = Arena.ofConfined()) {
+                    MemorySegment wsabuf = call.allocate(16, 8);
+                    wsabuf.set(ValueLayout.JAVA_INT, 0, sendLength);
+                    wsabuf.set(ValueLayout.JAVA_LONG, 8, sendBuffer.address());
+                    MemorySegment out = call.allocate(8, 4);
+                    if (provider.transferCalls.send(s, wsabuf.address(), 1, out.address(), 0, 0, 0, 0, out.address() + 4) != 0) {
+                        return fail(out.get(ValueLayout.JAVA_INT, 4));
+                    }
+                    sent = out.get(ValueLayout.JAVA_INT, 0);
+                }
             }
-            provider.io().completeNow(sock, ov.address(), 0, 0, 0, 0);
+            if (bytesSent.address() != 0) {
+                bytesSent.reinterpret(4).set(ValueLayout.JAVA_INT_UNALIGNED, 0, sent);
+            }
+            provider.io().completeNow(sock, ov.address(), 0, 0, 0, sent);
             return TRUE;
         } catch (Throwable t) {
             UpcallFaults.report("ConnectEx", t, MemorySegment.NULL);
@@ -163,38 +186,18 @@ final class BaseExtensions {
             if (sock == null) {
                 return fail(WSAENOTSOCK());
             }
-            if (reserved != 0 || (ov.address() & 7) != 0 || ov.address() != 0 && !sock.overlapped
-                    || (flags & ~TF_REUSE_SOCKET()) != 0) {
+            if (reserved != 0 || ov.address() != 0 && !sock.overlapped || (flags & ~TF_REUSE_SOCKET()) != 0) {
                 return fail(WSAEINVAL());
+            }
+            if (ov.address() != 0 && !overlappedPointer(ov)) {
+                return fail(WSAEFAULT());
             }
             if (!sock.isStream() || !sock.connected) {
                 return fail(WSAENOTCONN());
             }
-            int r = Libc.shutdown(sock.fd, org.jwsp.bindings.linux.linux_h.SHUT_RDWR());
-            if (r < 0) {
-                return fail(WsaErrors.fromErrno(-r));
-            }
-            sock.sendShut = true;
-            sock.receiveShut = true;
-            if ((flags & TF_REUSE_SOCKET()) != 0) {
-                int fresh = Libc.socket(SockAddrs.linuxFamily(sock.af), org.jwsp.bindings.linux.linux_h.SOCK_STREAM()
-                        | org.jwsp.bindings.linux.linux_h.SOCK_CLOEXEC(), 0);
-                if (fresh < 0) {
-                    return fail(WsaErrors.fromErrno(-fresh));
-                }
-                if (sock.af == AF_INET6()) {
-                    SocketCalls.setIntOption(fresh, org.jwsp.bindings.linux.linux_h.IPPROTO_IPV6(),
-                            org.jwsp.bindings.linux.linux_h.IPV6_V6ONLY(), 1); // Windows' default, as WSPSocket sets it
-                }
-                r = Libc.dup3(fresh, sock.fd, org.jwsp.bindings.linux.linux_h.O_CLOEXEC());
-                Libc.close(fresh);
-                if (r < 0) {
-                    return fail(WsaErrors.fromErrno(-r));
-                }
-                sock.connected = false;
-                sock.bound = false;
-                sock.sendShut = false;
-                sock.receiveShut = false;
+            int error = disconnect(sock, flags | TF_DISCONNECT());
+            if (error != 0) {
+                return fail(error);
             }
             if (ov.address() != 0) {
                 provider.io().completeNow(sock, ov.address(), 0, 0, 0, 0);
@@ -205,6 +208,50 @@ final class BaseExtensions {
             return fail(WSAENETDOWN());
         } finally {
             BaseSocket.release(sock);
+        }
+    }
+
+    /**
+     * What {@code DisconnectEx} and {@code TransmitFile(TF_DISCONNECT)} do to the socket:
+     * {@code shutdown(SHUT_RDWR)} (the FIN after what was sent), and with {@code TF_REUSE_SOCKET}
+     * a fresh unbound socket of the same family moved onto the fd ({@code dup3}), so the handle can
+     * bind/connect or be accepted into again. Holds its own reference (the reaping thread calls it
+     * too): a socket already closing is left to its close. 0 or the WSA code.
+     */
+    static int disconnect(BaseSocket sock, int flags) {
+        if (!sock.acquire()) {
+            return WSA_OPERATION_ABORTED();
+        }
+        try {
+            int r = Libc.shutdown(sock.fd, org.jwsp.bindings.linux.linux_h.SHUT_RDWR());
+            if (r < 0) {
+                return WsaErrors.fromErrno(-r);
+            }
+            sock.sendShut = true;
+            sock.receiveShut = true;
+            if ((flags & TF_REUSE_SOCKET()) != 0) {
+                int fresh = Libc.socket(SockAddrs.linuxFamily(sock.af), org.jwsp.bindings.linux.linux_h.SOCK_STREAM()
+                        | org.jwsp.bindings.linux.linux_h.SOCK_CLOEXEC(), 0);
+                if (fresh < 0) {
+                    return WsaErrors.fromErrno(-fresh);
+                }
+                if (sock.af == AF_INET6()) {
+                    SocketCalls.setIntOption(fresh, org.jwsp.bindings.linux.linux_h.IPPROTO_IPV6(),
+                            org.jwsp.bindings.linux.linux_h.IPV6_V6ONLY(), 1); // Windows' default, as WSPSocket sets it
+                }
+                r = Libc.dup3(fresh, sock.fd, org.jwsp.bindings.linux.linux_h.O_CLOEXEC());
+                Libc.close(fresh);
+                if (r < 0) {
+                    return WsaErrors.fromErrno(-r);
+                }
+                sock.connected = false;
+                sock.bound = false;
+                sock.sendShut = false;
+                sock.receiveShut = false;
+            }
+            return 0;
+        } finally {
+            sock.release();
         }
     }
 
@@ -219,7 +266,12 @@ final class BaseExtensions {
                 return fail(WSAENOTSOCK());
             }
             long slot = SockAddrs.windowsSize(l.af) + 16;
-            if (ov.address() == 0 || (ov.address() & 7) != 0 || buffer.address() == 0 || !l.overlapped || !l.listening
+            long extent = (receiveLength & 0xFFFF_FFFFL) + (localLength & 0xFFFF_FFFFL) + (remoteLength & 0xFFFF_FFFFL);
+            if (ov.address() != 0 && !overlappedPointer(ov) || buffer.address() != 0 && !CallerMemory.inUserSpace(buffer.address(), extent)
+                    || bytesReceived.address() != 0 && !CallerMemory.inUserSpace(bytesReceived.address(), 4, 4)) {
+                return fail(WSAEFAULT()); // decided before any of them is touched
+            }
+            if (ov.address() == 0 || buffer.address() == 0 || !l.overlapped || !l.listening
                     || a.bound || a.connected || a.af != l.af || a.type != l.type || localLength < slot || remoteLength < slot) {
                 return fail(WSAEINVAL());
             }
@@ -309,6 +361,11 @@ final class BaseExtensions {
         } catch (Throwable t) {
             UpcallFaults.report("GetAcceptExSockaddrs", t, MemorySegment.NULL);
         }
+    }
+
+    /** An OVERLAPPED the base may write: 8-aligned, in user space, past the first 64 KiB. */
+    static boolean overlappedPointer(MemorySegment ov) {
+        return CallerMemory.inUserSpace(ov.address(), org.jwsp.bindings.windows.OVERLAPPED.sizeof(), 8);
     }
 
     int fail(int code) {

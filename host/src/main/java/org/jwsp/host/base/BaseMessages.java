@@ -109,10 +109,10 @@ final class BaseMessages {
         }
     }
 
-    /** No WSAMSG: {@code WSAEFAULT}; control data or a routine: {@code WSAEOPNOTSUPP}; else 0. */
+    /** No WSAMSG (or none jwsp may touch: NULL, misaligned, outside user space): {@code WSAEFAULT}; control data or a routine: {@code WSAEOPNOTSUPP}; else 0. */
     private static int refused(MemorySegment msg, MemorySegment routine) {
-        if (msg.address() == 0) {
-            return WSAEFAULT();
+        if (!org.jwsp.bindings.CallerMemory.inUserSpace(msg.address(), WSAMSG.sizeof(), 8)) {
+            return WSAEFAULT(); // decided before the WSAMSG is touched
         }
         MemorySegment m = msg.reinterpret(WSAMSG.sizeof());
         return WSABUF.len(WSAMSG.Control(m)) != 0 || routine.address() != 0 ? WSAEOPNOTSUPP() : 0;

@@ -52,6 +52,13 @@ final class IoRequest {
     long wanted;
     /** {@code CancelIoEx} asked for this operation's end: a send cut short by it is aborted, not reset. */
     volatile boolean cancelled;
+    /**
+     * Memory this send's buffers point into that the request owns until it is finished (a
+     * {@code TransmitFile}'s file data, {@link BaseTransmit}): closed when the result is written.
+     */
+    java.lang.foreign.Arena owned;
+    /** {@code TF_DISCONNECT} (with {@code TF_REUSE_SOCKET}) of a {@code TransmitFile}: done once the send succeeded. */
+    int disconnect;
 
     IoRequest(int slot, MemorySegment message, MemorySegment name, MemorySegment iov, int iovCapacity) {
         this.slot = slot;
@@ -78,5 +85,7 @@ final class IoRequest {
         fromLength = 0;
         done = 0;
         wanted = 0;
+        owned = null;
+        disconnect = 0;
     }
 }

@@ -102,11 +102,25 @@ final class OverlappedIo implements OverlappedCompletion {
      */
     long issue(BaseSocket s, int kind, long buffers, int count, long ov, long routine, long threadId, MemorySegment to,
                int toLength, long from, long fromLength) {
+        return issue(s, kind, buffers, count, ov, routine, threadId, to, toLength, from, fromLength, null, 0);
+    }
+
+    /**
+     * {@link #issue} of a send whose buffers point into {@code owned} ({@code TransmitFile}'s file
+     * data): when it returns {@link #PENDING} or a count the request owns the arena and closes it
+     * once the result is written; when it returns {@code -code} (nothing started) the caller still
+     * owns it. {@code disconnect}: {@code TF_DISCONNECT} (and {@code TF_REUSE_SOCKET}), done
+     * after the send succeeded and before its completion is indicated.
+     */
+    long issue(BaseSocket s, int kind, long buffers, int count, long ov, long routine, long threadId, MemorySegment to,
+               int toLength, long from, long fromLength, java.lang.foreign.Arena owned, int disconnect) {
         IoRequest r = pool.take(count);
         if (!r.capture(buffers, count)) {
             pool.free(r);
             return -WSAEFAULT();
         }
+        r.owned = owned;
+        r.disconnect = disconnect;
         r.kind = kind;
         r.socket = s;
         r.overlapped = ov;
@@ -302,6 +316,13 @@ final class OverlappedIo implements OverlappedCompletion {
      * {@code FILE_SKIP_COMPLETION_PORT_ON_SUCCESS} gets no port packet.
      */
     private long finish(IoRequest r, int error, int bytes, CompletionPortObject reaping, boolean atOnce) {
+        if (r.owned != null) {
+            r.owned.close(); // the ring is done with the data
+            r.owned = null;
+        }
+        if (r.disconnect != 0 && error == 0) {
+            error = BaseExtensions.disconnect(r.socket, r.disconnect);
+        }
         long ov = r.overlapped;
         OverlappedStatus.requestSlot(ov, 0);
         OverlappedStatus.complete(ov, error, bytes);

@@ -240,6 +240,31 @@ public final class LinuxKernelPort implements KernelPort {
         return Libc.mapped(address, bytes);
     }
 
+    /**
+     * kernel32's {@code CreateFileW(path, GENERIC_READ, FILE_SHARE_READ, NULL, OPEN_EXISTING, 0, NULL)}:
+     * a handle to the regular file {@code path}, for reading ({@link FileObject}); closed by
+     * {@link #closeHandle}.
+     *
+     * @throws KernelException with {@code ERROR_FILE_NOT_FOUND} (no such regular file) or
+     *         {@code ERROR_ACCESS_DENIED} (it cannot be read)
+     */
+    public long createFile(String path) {
+        java.nio.file.Path p = java.nio.file.Path.of(path);
+        if (!java.nio.file.Files.isRegularFile(p)) {
+            throw new KernelException("CreateFileW " + path, org.jwsp.bindings.windows.ws2spi_h.ERROR_FILE_NOT_FOUND());
+        }
+        try {
+            return handles.open(FileObject.openForReading(p));
+        } catch (java.io.IOException | SecurityException e) {
+            throw new KernelException("CreateFileW " + path + ": " + e.getMessage(), org.jwsp.bindings.windows.ws2spi_h.ERROR_ACCESS_DENIED());
+        }
+    }
+
+    /** The file behind {@code handle} ({@link #createFile}), or null when it names none (closed, never opened, another object). */
+    public FileObject file(long handle) {
+        return handles.get(handle) instanceof FileObject f ? f : null;
+    }
+
     @Override
     public boolean closeHandle(long handle) {
         if (!(handles.get(handle) instanceof KernelObject)) {

@@ -22,7 +22,7 @@ import org.jwsp.kernel.KernelPort;
  * values ({@code procAddress("kernel32.dll", name)}), registered by {@link NativeWs2#install()}:
  * {@code CreateIoCompletionPort}, {@code GetQueuedCompletionStatus(Ex)},
  * {@code PostQueuedCompletionStatus}, {@code CloseHandle}, {@code SetFileCompletionNotificationModes},
- * {@code WaitForSingleObject}, {@code CreateThread} and {@code CancelIoEx} (the kernel registers
+ * {@code WaitForSingleObject}, {@code CreateThread}, {@code CancelIoEx} and {@code CreateFileW} (the kernel registers
  * {@code SleepEx}, {@code WaitForSingleObjectEx} and {@code GetCurrentThreadId} itself). Each is an
  * upcall stub over {@link LinuxKernelPort}; a failure's code goes where {@code GetLastError} (on
  * the host, {@code WSAGetLastError}) finds it.
@@ -55,6 +55,8 @@ final class NativeKernel32 {
                 FunctionDescriptor.of(JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS, JAVA_INT, ADDRESS));
         NativeWs2.export(k, NativeKernel32.class, KERNEL32, "CancelIoEx", "cancelIoEx",
                 FunctionDescriptor.of(JAVA_INT, JAVA_LONG, ADDRESS));
+        NativeWs2.export(k, NativeKernel32.class, KERNEL32, "CreateFileW", "createFileW",
+                FunctionDescriptor.of(JAVA_LONG, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_LONG));
     }
 
     /**
@@ -91,6 +93,54 @@ final class NativeKernel32 {
         } catch (Throwable t) {
             return NativeWs2.fault("CreateThread", t, 0L);
         }
+    }
+
+    /** The longest path {@code CreateFileW} reads (Windows' own limit for "\\\\?\\" paths). */
+    private static final int MAX_WIDE_PATH = 32_767;
+
+    /**
+     * {@code HANDLE CreateFileW(LPCWSTR, DWORD access, DWORD share, LPSECURITY_ATTRIBUTES, DWORD
+     * disposition, DWORD flags, HANDLE template)}, as much of it as a program needs to hand a file
+     * to {@code TransmitFile}: an existing regular file opened for reading ({@code GENERIC_READ},
+     * {@code OPEN_EXISTING}, no template; the sharing mode, security attributes and flags are
+     * accepted and not used). The name is a host path in UTF-16. Anything else is
+     * {@code ERROR_NOT_SUPPORTED}; no such file {@code ERROR_FILE_NOT_FOUND}; a NULL name or one
+     * without its terminator within 32767 characters {@code ERROR_INVALID_PARAMETER}. Failure is
+     * {@code INVALID_HANDLE_VALUE}, as on Windows.
+     */
+    private static long createFileW(MemorySegment name, int access, int share, MemorySegment security, int disposition, int flags,
+                                    long template) {
+        try {
+            if (access != ws2spi_h.GENERIC_READ() || disposition != ws2spi_h.OPEN_EXISTING() || template != 0) {
+                NativeWs2.setLastError(ws2spi_h.ERROR_NOT_SUPPORTED());
+                return -1;
+            }
+            String path = name.address() == 0 || !CallerMemory.inUserSpace(name.address(), 2, 2) ? null : wide(name.address());
+            if (path == null) {
+                NativeWs2.setLastError(ws2spi_h.ERROR_INVALID_PARAMETER());
+                return -1;
+            }
+            return LinuxKernelPort.instance().createFile(path);
+        } catch (KernelException e) {
+            NativeWs2.setLastError(e.code());
+            return -1;
+        } catch (Throwable t) {
+            NativeWs2.setLastError(ws2spi_h.ERROR_INVALID_PARAMETER());
+            return NativeWs2.fault("CreateFileW", t, -1L);
+        }
+    }
+
+    /** A NUL-terminated UTF-16 string at {@code address}, or null when it has no terminator within {@link #MAX_WIDE_PATH}. */
+    private static String wide(long address) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < MAX_WIDE_PATH; i++) {
+            char c = (char) CallerMemory.getUnsignedShort(address + 2L * i);
+            if (c == 0) {
+                return b.toString();
+            }
+            b.append(c);
+        }
+        return null;
     }
 
     /**

@@ -42,6 +42,17 @@ public interface SendView {
     /** The sum of the lengths. */
     long totalBytes();
 
+    /**
+     * Bytes this send takes from a file besides its buffers: a {@code TransmitFile}'s file range
+     * (its head and tail buffers are the view's buffers, in that order, and {@link #totalBytes}
+     * counts only them; the file's bytes go out between the two and {@link #copyPayload} cannot
+     * read them). 0 for every other send; -1 when the program asked for "the rest of the file"
+     * ({@code nNumberOfBytesToWrite} 0), whose length jwsp does not ask the file for.
+     */
+    default long fileBytes() {
+        return 0;
+    }
+
     /** dwFlags (MSG_OOB 1, MSG_DONTROUTE 4). */
     int flags();
 

@@ -24,4 +24,12 @@ public interface CatalogSource {
     default String providerPath(MemorySegment entry) {
         return null;
     }
+
+    /**
+     * The LSP categories ({@code WSCGetProviderInfo(ProviderInfoLspCategories)}) of this entry's
+     * provider GUID, 0 when none are set, or -1 when this source cannot tell.
+     */
+    default long lspCategories(MemorySegment entry) {
+        return -1;
+    }
 }

@@ -201,7 +201,7 @@ public record InstallerOptions(Command command, String dll, String name, String 
     @picocli.CommandLine.Command(name = "list", mixinStandardHelpOptions = true, versionProvider = Version.class,
             description = "Lists the catalog like 'netsh winsock show catalog' (plus each chain's links).")
     static final class ListCommand {
-        @Option(names = "--brief", description = "one line per entry: catalog ID, chain, flags, DLL path, description")
+        @Option(names = "--brief", description = "one line per entry: catalog ID, chain, flags, LSP categories, DLL path, description")
         boolean brief;
     }
 

@@ -37,6 +37,7 @@ public final class WinsockCatalog {
                 "WSCDeinstallProvider", ws2spi_h.WSCDeinstallProvider$address(),
                 "WSCWriteProviderOrder", ws2spi_h.WSCWriteProviderOrder$address(),
                 "WSCSetProviderInfo", ws2spi_h.WSCSetProviderInfo$address(),
+                "WSCGetProviderInfo", ws2spi_h.WSCGetProviderInfo$address(),
                 "WSCGetApplicationCategory", ws2spi_h.WSCGetApplicationCategory$address(),
                 "WSCSetApplicationCategory", ws2spi_h.WSCSetApplicationCategory$address());
         return new Ws2CatalogExports(

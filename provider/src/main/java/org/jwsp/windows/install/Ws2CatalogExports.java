@@ -21,7 +21,7 @@ import org.jwsp.provider.ProtocolCatalog;
  * {@code WSCEnumProtocols} and {@code WSCGetProviderPath} (through the provider's
  * {@link ProtocolCatalog}, jwsp's one catalog reader), written with {@code WSCInstallProvider},
  * {@code WSCDeinstallProvider} and {@code WSCWriteProviderOrder}; LSP categories with
- * {@code WSCSetProviderInfo} and {@code WSCGet/SetApplicationCategory}. On Windows the addresses are
+ * {@code WSCSet/GetProviderInfo} and {@code WSCGet/SetApplicationCategory}. On Windows the addresses are
  * ws2_32's own ({@link WinsockCatalog#open()}); on Linux they are the host's exports, found by name
  * through {@code KernelPort.procAddress("ws2_32.dll", ...)} ({@link #ofThisProcess()}) the way a
  * layered provider finds them. So {@code jwsp install | list | uninstall} run the same code, down to
@@ -46,6 +46,10 @@ public final class Ws2CatalogExports implements WritableCatalog {
     private static final FunctionDescriptor SET_PROVIDER_INFO = FunctionDescriptor.of(ValueLayout.JAVA_INT,
             ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT,
             ValueLayout.ADDRESS);
+    /** {@code int WSCGetProviderInfo(LPGUID, WSC_PROVIDER_INFO_TYPE, PBYTE, size_t *, DWORD, LPINT)}. */
+    private static final FunctionDescriptor GET_PROVIDER_INFO = FunctionDescriptor.of(ValueLayout.JAVA_INT,
+            ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
+            ValueLayout.ADDRESS);
     /** {@code int WSCGetApplicationCategory(LPCWSTR, DWORD, LPCWSTR, DWORD, DWORD *, LPINT)}. */
     private static final FunctionDescriptor GET_APP_CATEGORY = FunctionDescriptor.of(ValueLayout.JAVA_INT,
             ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
@@ -60,6 +64,7 @@ public final class Ws2CatalogExports implements WritableCatalog {
     private final MethodHandle deinstallProvider;
     private final MethodHandle writeProviderOrder;
     private final MethodHandle setProviderInfo;
+    private final MethodHandle getProviderInfo;
     private final MethodHandle getApplicationCategory;
     private final MethodHandle setApplicationCategory;
     private final BooleanSupplier elevated;
@@ -68,7 +73,7 @@ public final class Ws2CatalogExports implements WritableCatalog {
      * @param reader   the catalog's {@code WSCEnumProtocols}/{@code WSCGetProviderPath}
      * @param exports  ws2_32's export of each name ({@code WSCInstallProvider}, {@code WSCDeinstallProvider},
      *                 {@code WSCWriteProviderOrder}, {@code WSCSetProviderInfo},
-     *                 {@code WSCGetApplicationCategory}, {@code WSCSetApplicationCategory}), NULL if missing
+     *                 {@code WSCGetProviderInfo}, {@code WSCGetApplicationCategory}, {@code WSCSetApplicationCategory}), NULL if missing
      * @param elevated whether this process may write the catalog
      */
     public Ws2CatalogExports(ProtocolCatalog reader, Function<String, MemorySegment> exports, BooleanSupplier elevated) {
@@ -78,6 +83,7 @@ public final class Ws2CatalogExports implements WritableCatalog {
         this.deinstallProvider = linker.downcallHandle(export(exports, "WSCDeinstallProvider"), DEINSTALL);
         this.writeProviderOrder = linker.downcallHandle(export(exports, "WSCWriteProviderOrder"), WRITE_ORDER);
         this.setProviderInfo = linker.downcallHandle(export(exports, "WSCSetProviderInfo"), SET_PROVIDER_INFO);
+        this.getProviderInfo = linker.downcallHandle(export(exports, "WSCGetProviderInfo"), GET_PROVIDER_INFO);
         this.getApplicationCategory = linker.downcallHandle(export(exports, "WSCGetApplicationCategory"), GET_APP_CATEGORY);
         this.setApplicationCategory = linker.downcallHandle(export(exports, "WSCSetApplicationCategory"), SET_APP_CATEGORY);
         this.elevated = elevated;
@@ -195,6 +201,25 @@ public final class Ws2CatalogExports implements WritableCatalog {
             throw e;
         } catch (Throwable t) {
             throw new CatalogException(call, t.toString(), t);
+        }
+    }
+
+    /**
+     * {@code WSCGetProviderInfo(ProviderInfoLspCategories)} of the entry's provider GUID, as an
+     * unsigned DWORD; -1 when ws2_32 does not answer (a provider with no categories answers 0 on the
+     * host; Windows may answer an error, shown as unknown).
+     */
+    @Override
+    public long lspCategories(MemorySegment entry) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment errno = arena.allocate(ValueLayout.JAVA_INT);
+            MemorySegment info = arena.allocate(ValueLayout.JAVA_INT);
+            MemorySegment size = arena.allocateFrom(ValueLayout.JAVA_LONG, 4L);
+            int result = (int) getProviderInfo.invokeExact(ProtocolInfo.providerId(entry).allocate(arena),
+                    ws2spi_h.ProviderInfoLspCategories(), info, size, 0, errno);
+            return result == 0 ? Integer.toUnsignedLong(info.get(ValueLayout.JAVA_INT, 0)) : -1;
+        } catch (Throwable t) {
+            throw new CatalogException("WSCGetProviderInfo(ProviderInfoLspCategories)", t.toString(), t);
         }
     }
 

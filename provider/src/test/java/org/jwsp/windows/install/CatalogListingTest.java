@@ -42,6 +42,7 @@ class CatalogListingTest {
                     Socket Type:                        1
                     Protocol:                           6
                     Service Flags:                      0x20066
+                    Provider Flags:                     0x8
                     Protocol Chain Length:              1
                     """, CatalogListing.format(new MemorySegment[] {tcp}, paths));
         }
@@ -58,6 +59,43 @@ class CatalogListingTest {
             assertEquals(true, listing.contains("Provider Path:                      (unknown)\n"));
             assertEquals(true, listing.contains("Protocol Chain Length:              2\nProtocol Chain:                     1009 : 1001\n"));
         }
+    }
+
+    @Test
+    void jwspsCategoriesAreListedByNameInBothListings() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment chain = WindowsCatalogFixture.base(arena, ProviderId.JWSP_CHAINS, 1010,
+                    "jwsp over [MSAFD Tcpip [TCP/IP]]", WindowsCatalogFixture.AF_INET, 1, 6, 0x66, 8);
+            ProtocolInfo.setChain(chain, 1009, 1001);
+            MemorySegment tcp = WindowsCatalogFixture.base(arena, WindowsCatalogFixture.MSAFD_IPV4, 1001,
+                    "MSAFD Tcpip [TCP/IP]", WindowsCatalogFixture.AF_INET, 1, 6, 0x20066, 8);
+            CatalogSource categorised = new CatalogSource() {
+                @Override
+                public MemorySegment[] protocols(Arena a) {
+                    throw new AssertionError();
+                }
+
+                @Override
+                public long lspCategories(MemorySegment entry) {
+                    return ProtocolInfo.providerId(entry).isJwsp() ? LspCategories.JWSP : 0;
+                }
+            };
+            MemorySegment[] both = {chain, tcp};
+            String listing = CatalogListing.format(both, categorised);
+            assertEquals(1, listing.split("LSP Categories:", -1).length - 1, listing);
+            assertEquals(true, listing.contains("Protocol Chain:                     1009 : 1001\n"
+                    + "LSP Categories:                     0x00000021 (LSP_INSPECTOR | LSP_OUTBOUND_MODIFY)\n"), listing);
+            String brief = CatalogListing.brief(both, categorised);
+            assertEquals(true, brief.lines().toList().get(0).contains("Categories"), brief);
+            assertEquals(true, brief.lines().toList().get(1).contains("  0x00000021  "), brief);
+            assertEquals(true, brief.lines().toList().get(2).contains("  -  "), brief);
+        }
+    }
+
+    @Test
+    void categoryNamesNameEveryBitAndShowUnknownOnesInHex() {
+        assertEquals("LSP_SYSTEM", CatalogListing.categoryNames(0x80000000L));
+        assertEquals("LSP_INSPECTOR | LSP_FIREWALL | 0x100", CatalogListing.categoryNames(0x109));
     }
 
     @Test

@@ -111,6 +111,14 @@ class HostInstallerTest {
         assertTrue(out().contains("jwsp is installed (5 entries)"), out());
         assertTrue(out().contains("jwsp over [MSAFD Tcpip [TCP/IP]]"), out());
         assertTrue(out().contains(MODULE), out());
+        assertEquals(5, out().split("LSP Categories:                     0x00000021 \\(LSP_INSPECTOR \\| LSP_OUTBOUND_MODIFY\\)\n", -1).length - 1,
+                "jwsp's five entries show its categories, read back with WSCGetProviderInfo: " + out());
+        assertEquals(0, jwsp("list", "--brief"));
+        List<String> jwspRows = out().lines().filter(l -> l.contains(MODULE)).toList();
+        assertEquals(5, jwspRows.size(), out());
+        jwspRows.forEach(row -> assertTrue(row.contains("  0x00000021  "), row));
+        assertTrue(out().lines().filter(l -> l.contains("MSAFD Tcpip [TCP/IP]") && !l.contains("jwsp over")).allMatch(l -> l.contains("  -  ")),
+                "a base entry has no categories: " + out());
 
         try (Arena arena = Arena.ofShared(); Ws2 ws2 = Ws2.startup(Catalog.system());
              Pair p = Pair.tcp(ws2, AF_INET(), WSA_FLAG_OVERLAPPED(), arena)) {
