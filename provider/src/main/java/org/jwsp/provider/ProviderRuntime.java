@@ -12,7 +12,7 @@ import org.jwsp.provider.filter.SendFilter;
  * Everything one started jwsp owns, from the first WSPStartup to the last WSPCleanup: the
  * shared arena (upcall stubs, copies of the upcall and lower tables, the request slab, the
  * socket slab, the completion entries), the completion port and its worker, the started
- * chains and their lower providers, and the entry classes, each built here with only the
+ * chains and their lower providers, WSPAsyncSelect's window, and the entry classes, each built here with only the
  * collaborators it uses.
  *
  * <p>Threads: built, started and closed under {@link LayeredProvider}'s lock; the entries run
@@ -31,6 +31,7 @@ final class ProviderRuntime {
     private final CompletionPort completions;
     private final SendPath sendPath;
     private final SocketEntries socketEntries;
+    private final AsyncSelectWindow asyncSelects;
     /** jwsp's WSPPROC_TABLE, copied into each WSPStartup's lpProcTable. */
     final MemorySegment procTable;
     /** WSPStartups not yet undone by a WSPCleanup. Guarded by LayeredProvider's lock. */
@@ -51,7 +52,9 @@ final class ProviderRuntime {
             OverlappedProxy proxy = new OverlappedProxy(sockets, requests, kernel);
             LayeredIdentity identity = new LayeredIdentity(chains, proxy);
             ExtensionFunctions extensions = new ExtensionFunctions(sockets, proxy, sendPath, kernel, arena);
-            this.socketEntries = new SocketEntries(chains, sockets, upcalls, completions, delivery, proxy, identity, extensions, posts);
+            this.asyncSelects = new AsyncSelectWindow(kernel);
+            this.socketEntries = new SocketEntries(chains, sockets, upcalls, completions, delivery, proxy, identity, extensions,
+                    asyncSelects, posts);
             PassThrough passThrough = new PassThrough(chains, sockets, identity, extensions);
             this.procTable = ProcTable.build(sendPath, proxy, socketEntries, passThrough, arena);
             CallerPointers.probeWith(settings.probeCallerMemory() ? kernel : null);
@@ -101,6 +104,7 @@ final class ProviderRuntime {
             socketEntries.closeAtCleanup(c, sc);
         }
         completions.stop();
+        asyncSelects.close();
         chains.cleanupLowers(sc);
         if (slab.inUse() != 0) {
             LOG.warn("{} requests were still out at cleanup", slab.inUse());

@@ -5,7 +5,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 import org.jwsp.bindings.windows.LPWSPACCEPT;
-import org.jwsp.bindings.windows.LPWSPASYNCSELECT;
 import org.jwsp.bindings.windows.LPWSPCLOSESOCKET;
 import org.jwsp.bindings.windows.LPWSPCONNECT;
 import org.jwsp.bindings.windows.LPWSPEVENTSELECT;
@@ -25,7 +24,8 @@ import org.jwsp.bindings.windows.ws2spi_h;
  * WSPIoctl (FIONBIO and SIO_FLUSH are jwsp's concern; the identity ioctls, SIO_EXT_POLL,
  * SIO_EXT_SENDMSG and SIO_GET_EXTENSION_FUNCTION_POINTER for jwsp's own functions are answered by
  * {@link LayeredIdentity}, {@link ExtPoll} and {@link ExtensionFunctions}), WSPEventSelect and
- * WSPAsyncSelect (they make the socket nonblocking).
+ * WSPAsyncSelect (they make the socket nonblocking; the lower provider posts WSPAsyncSelect's
+ * messages to jwsp's window, {@link AsyncSelectWindow}, which forwards them with jwsp's handle).
  * Everything else about them is the lower provider's answer. Client threads; never throws
  * into native code.
  */
@@ -43,10 +43,12 @@ final class SocketEntries {
     private final OverlappedProxy proxy;
     private final LayeredIdentity identity;
     private final ExtensionFunctions extensions;
+    private final AsyncSelectWindow asyncSelects;
     private final boolean lowerPostsImmediate;
 
     SocketEntries(Chains chains, SocketTable sockets, UpcallTable upcalls, CompletionPort completions, CompletionDelivery delivery,
-                  OverlappedProxy proxy, LayeredIdentity identity, ExtensionFunctions extensions, boolean lowerPostsImmediate) {
+                  OverlappedProxy proxy, LayeredIdentity identity, ExtensionFunctions extensions, AsyncSelectWindow asyncSelects,
+                  boolean lowerPostsImmediate) {
         this.chains = chains;
         this.sockets = sockets;
         this.upcalls = upcalls;
@@ -55,6 +57,7 @@ final class SocketEntries {
         this.proxy = proxy;
         this.identity = identity;
         this.extensions = extensions;
+        this.asyncSelects = asyncSelects;
         this.lowerPostsImmediate = lowerPostsImmediate;
     }
 
@@ -101,6 +104,9 @@ final class SocketEntries {
             long handle = adopt(chains.of(listener.catalogEntryId), lower, listener.addressFamily, listener.type,
                     listener.protocol, listener.overlapped, true, lpErrno);
             SocketContext accepted = handle == Errno.INVALID_SOCKET ? null : sockets.socketOf(handle, ThreadScratch.get());
+            if (accepted != null) {
+                asyncSelects.inherit(listener, accepted, ThreadScratch.get().errno);
+            }
             if (accepted != null && addr.address() != 0 && addrLen.address() != 0) {
                 accepted.connected(addr, addrLen.reinterpret(4).get(ValueLayout.JAVA_INT, 0));
             }
@@ -173,6 +179,7 @@ final class SocketEntries {
                 c.closeRefused();
                 return rc;
             }
+            asyncSelects.forget(c);
             boolean quiet = c.awaitQuiet(CLOSE_WAIT_MILLIS);
             upcalls.closeSocketHandle(c.handle, sc.errno);
             if (quiet) {
@@ -198,6 +205,7 @@ final class SocketEntries {
         c.markClosing();
         delivery.deliverAll(c.takeDone(), sc);
         LPWSPCLOSESOCKET.invoke(WSPPROC_TABLE.lpWSPCloseSocket(c.lower.table), c.lowerHandle, sc.errno);
+        asyncSelects.forget(c);
         c.awaitQuiet(CLOSE_WAIT_MILLIS);
         upcalls.closeSocketHandle(c.handle, sc.errno);
         sockets.free(c);
@@ -332,7 +340,7 @@ final class SocketEntries {
             if (c == null) {
                 return Errno.fail(lpErrno, WsaCondition.NOT_A_SOCKET);
             }
-            int rc = LPWSPASYNCSELECT.invoke(WSPPROC_TABLE.lpWSPAsyncSelect(c.lower.table), c.lowerHandle, hwnd, msg, events, lpErrno);
+            int rc = asyncSelects.select(c, hwnd, msg, events, lpErrno);
             if (rc == 0 && events != 0) {
                 c.nonBlocking(true);
             }

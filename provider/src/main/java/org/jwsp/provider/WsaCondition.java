@@ -69,6 +69,10 @@ public enum WsaCondition {
     ROUTINE_NOT_QUEUED(WSAENETDOWN()),
     /** An unexpected Throwable inside an upcall: the provider's part of the network subsystem failed. */
     PROVIDER_FAULT(WSAENETDOWN()),
+    /** WSPAsyncSelect with events for a window that is not one (IsWindow says no). */
+    NOT_A_WINDOW(WSAEINVAL()),
+    /** WSPAsyncSelect, but jwsp could not make its own window (no user32 here). */
+    NO_MESSAGE_WINDOW(WSAENETDOWN()),
     /** An entry called before WSPStartup or after the last WSPCleanup. */
     NOT_STARTED(WSANOTINITIALISED());
 

@@ -15,12 +15,12 @@ import org.jwsp.host.kernel.LinuxKernelPort;
 
 /**
  * What the host holds, for before/after checks: open fds by kind (sockets, io_uring rings,
- * eventfds, from {@code /proc/self/fd}), live host arenas and their bytes, open handles.
+ * eventfds, from {@code /proc/self/fd}), live host arenas and their bytes, open handles, windows.
  * {@code eventfds} leaves out the idle wake fds the kernel port keeps to lend to alertable waits
  * (a bounded process-wide cache, {@code LinuxKernelPort.idleWakeFds()}); every other eventfd, a
  * thread's included, is counted, and must be the same before and after.
  */
-public record Leaks(long sockets, long rings, long eventfds, long arenas, long bytes, int handles) {
+public record Leaks(long sockets, long rings, long eventfds, long arenas, long bytes, int handles, int windows) {
 
     public static Leaks now() {
         long sockets = 0, rings = 0, eventfds = 0;
@@ -45,7 +45,7 @@ public record Leaks(long sockets, long rings, long eventfds, long arenas, long b
         }
         eventfds -= LinuxKernelPort.instance().idleWakeFds();
         return new Leaks(sockets, rings, eventfds, CountedArena.liveArenas(), CountedArena.liveBytes(),
-                LinuxKernelPort.instance().handles().openCount());
+                LinuxKernelPort.instance().handles().openCount(), LinuxKernelPort.instance().windows().count());
     }
 
     /**
@@ -60,6 +60,7 @@ public record Leaks(long sockets, long rings, long eventfds, long arenas, long b
         differ(d, "native arenas (host CountedArena)", before.arenas, arenas);
         differ(d, "native bytes (host CountedArena)", before.bytes, bytes);
         differ(d, "kernel handles (host handle table: ports, events, threads)", before.handles, handles);
+        differ(d, "windows (host user32 emulation: a program's or jwsp's WSPAsyncSelect window)", before.windows, windows);
         return d;
     }
 
@@ -77,5 +78,6 @@ public record Leaks(long sockets, long rings, long eventfds, long arenas, long b
         assertEquals(before.arenas, arenas, "host arenas");
         assertEquals(before.bytes, bytes, "host native bytes");
         assertEquals(before.handles, handles, "handles");
+        assertEquals(before.windows, windows, "windows");
     }
 }

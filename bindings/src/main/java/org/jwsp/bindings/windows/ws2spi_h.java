@@ -113,6 +113,42 @@ public class ws2spi_h extends ws2spi_h$shared {
     public static int FILE_SKIP_SET_EVENT_ON_HANDLE() {
         return FILE_SKIP_SET_EVENT_ON_HANDLE;
     }
+    private static final int WM_QUIT = (int)18L;
+    /**
+     * {@snippet lang=c :
+     * #define WM_QUIT 18
+     * }
+     */
+    public static int WM_QUIT() {
+        return WM_QUIT;
+    }
+    private static final int WM_USER = (int)1024L;
+    /**
+     * {@snippet lang=c :
+     * #define WM_USER 1024
+     * }
+     */
+    public static int WM_USER() {
+        return WM_USER;
+    }
+    private static final int PM_NOREMOVE = (int)0L;
+    /**
+     * {@snippet lang=c :
+     * #define PM_NOREMOVE 0
+     * }
+     */
+    public static int PM_NOREMOVE() {
+        return PM_NOREMOVE;
+    }
+    private static final int PM_REMOVE = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define PM_REMOVE 1
+     * }
+     */
+    public static int PM_REMOVE() {
+        return PM_REMOVE;
+    }
     private static final int FD_SETSIZE = (int)64L;
     /**
      * {@snippet lang=c :
@@ -3697,6 +3733,15 @@ public class ws2spi_h extends ws2spi_h$shared {
     public static int ERROR_NOT_FOUND() {
         return ERROR_NOT_FOUND;
     }
+    private static final int ERROR_INVALID_WINDOW_HANDLE = (int)1400L;
+    /**
+     * {@snippet lang=c :
+     * #define ERROR_INVALID_WINDOW_HANDLE 1400
+     * }
+     */
+    public static int ERROR_INVALID_WINDOW_HANDLE() {
+        return ERROR_INVALID_WINDOW_HANDLE;
+    }
     private static final int WSAEINTR = (int)10004L;
     /**
      * {@snippet lang=c :
@@ -4075,6 +4120,15 @@ public class ws2spi_h extends ws2spi_h$shared {
     public static int WSANO_RECOVERY() {
         return WSANO_RECOVERY;
     }
+    private static final int QS_ALLINPUT = (int)7423L;
+    /**
+     * {@snippet lang=c :
+     * #define QS_ALLINPUT 7423
+     * }
+     */
+    public static int QS_ALLINPUT() {
+        return QS_ALLINPUT;
+    }
     private static final long INVALID_SOCKET = -1L;
     /**
      * {@snippet lang=c :
@@ -4119,6 +4173,60 @@ public class ws2spi_h extends ws2spi_h$shared {
      */
     public static int SO_EXCLUSIVEADDRUSE() {
         return SO_EXCLUSIVEADDRUSE;
+    }
+    private static final int FD_READ = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define FD_READ 1
+     * }
+     */
+    public static int FD_READ() {
+        return FD_READ;
+    }
+    private static final int FD_WRITE = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define FD_WRITE 2
+     * }
+     */
+    public static int FD_WRITE() {
+        return FD_WRITE;
+    }
+    private static final int FD_OOB = (int)4L;
+    /**
+     * {@snippet lang=c :
+     * #define FD_OOB 4
+     * }
+     */
+    public static int FD_OOB() {
+        return FD_OOB;
+    }
+    private static final int FD_ACCEPT = (int)8L;
+    /**
+     * {@snippet lang=c :
+     * #define FD_ACCEPT 8
+     * }
+     */
+    public static int FD_ACCEPT() {
+        return FD_ACCEPT;
+    }
+    private static final int FD_CONNECT = (int)16L;
+    /**
+     * {@snippet lang=c :
+     * #define FD_CONNECT 16
+     * }
+     */
+    public static int FD_CONNECT() {
+        return FD_CONNECT;
+    }
+    private static final int FD_CLOSE = (int)32L;
+    /**
+     * {@snippet lang=c :
+     * #define FD_CLOSE 32
+     * }
+     */
+    public static int FD_CLOSE() {
+        return FD_CLOSE;
     }
     private static final int WSA_IO_PENDING = (int)997L;
     /**

@@ -12,7 +12,7 @@ import org.jwsp.bindings.windows.*;
 
 /**
  * Builds the base provider's {@code WSPPROC_TABLE}: all 30 entries as upcall stubs. Implemented:
- * {@code WSPAccept, WSPBind, WSPCleanup, WSPCloseSocket, WSPConnect, WSPGetOverlappedResult,
+ * {@code WSPAccept, WSPAsyncSelect (NetworkEvents), WSPBind, WSPCleanup, WSPCloseSocket, WSPConnect, WSPGetOverlappedResult,
  * WSPGetPeerName, WSPGetSockName, WSPGetSockOpt, WSPIoctl, WSPListen, WSPRecv, WSPRecvFrom, WSPSend, WSPSendTo,
  * WSPSetSockOpt, WSPShutdown, WSPSocket}. Every other entry answers {@code SOCKET_ERROR} (or
  * {@code INVALID_SOCKET}/{@code FALSE} where that is the entry's failure value) with
@@ -29,6 +29,7 @@ final class BaseProcTable {
         TransferCalls tc = p.transferCalls;
         OptionCalls oc = p.optionCalls;
         WSPPROC_TABLE.lpWSPAccept(t, LPWSPACCEPT.allocate(sc::accept, arena));
+        WSPPROC_TABLE.lpWSPAsyncSelect(t, LPWSPASYNCSELECT.allocate(p.networkEvents::asyncSelect, arena));
         WSPPROC_TABLE.lpWSPBind(t, LPWSPBIND.allocate(sc::bind, arena));
         WSPPROC_TABLE.lpWSPCleanup(t, LPWSPCLEANUP.allocate(p::cleanup, arena));
         WSPPROC_TABLE.lpWSPCloseSocket(t, LPWSPCLOSESOCKET.allocate(sc::close, arena));
@@ -49,7 +50,6 @@ final class BaseProcTable {
         // not offered by this host: SOCKET_ERROR (or the entry's failure value) + WSAEOPNOTSUPP
         WSPPROC_TABLE.lpWSPAddressToString(t, LPWSPADDRESSTOSTRING.allocate(
                 (a, l, i, str, sl, e) -> BaseProvider.unsupported(e), arena));
-        WSPPROC_TABLE.lpWSPAsyncSelect(t, LPWSPASYNCSELECT.allocate((s, h, m, ev, e) -> BaseProvider.unsupported(e), arena));
         WSPPROC_TABLE.lpWSPCancelBlockingCall(t, LPWSPCANCELBLOCKINGCALL.allocate(BaseProvider::unsupported, arena));
         WSPPROC_TABLE.lpWSPDuplicateSocket(t, LPWSPDUPLICATESOCKET.allocate((s, pid, i, e) -> BaseProvider.unsupported(e), arena));
         WSPPROC_TABLE.lpWSPEnumNetworkEvents(t, LPWSPENUMNETWORKEVENTS.allocate((s, h, n, e) -> BaseProvider.unsupported(e), arena));

@@ -51,6 +51,7 @@ public final class BaseProvider {
     final OptionCalls optionCalls = new OptionCalls(this);
     final BaseIdentity identity = new BaseIdentity();
     final BaseExtensions extensions = new BaseExtensions(this);
+    final NetworkEvents networkEvents = new NetworkEvents(this);
 
     private int startups;
     private CountedArena arena;
@@ -145,6 +146,7 @@ public final class BaseProvider {
             for (long s : sockets.openHandles()) {
                 socketCalls.close(s, MemorySegment.NULL);
             }
+            networkEvents.close();
             closing.close();
             synchronized (BaseProvider.class) {
                 io = null;

@@ -185,11 +185,13 @@ final class SocketCalls {
             }
             CallScratch scratch = CallScratch.current();
             if (sock.nonBlocking && !readable(scratch, sock.fd)) {
+                provider.networkEvents.reenable(sock, FD_ACCEPT());
                 fail(lpErrno, WSAEWOULDBLOCK());
                 return INVALID_SOCKET();
             }
             scratch.addressLength.set(ValueLayout.JAVA_INT, 0, (int) sockaddr_storage.sizeof());
             int fd = Libc.accept4(sock.fd, scratch.address, scratch.addressLength, linux_h.SOCK_CLOEXEC());
+            provider.networkEvents.reenable(sock, FD_ACCEPT()); // after the accept, as Windows re-enables FD_ACCEPT
             if (fd < 0) {
                 fail(lpErrno, sock.closing() ? WSAEINTR() : WsaErrors.fromErrno(-fd));
                 return INVALID_SOCKET();
@@ -203,6 +205,7 @@ final class SocketCalls {
                 a.connected = true;
                 a.bound = true;
                 a.nonBlocking = sock.nonBlocking; // an accepted socket inherits the listener's modes
+                provider.networkEvents.inherit(sock, a); // and its WSPAsyncSelect
             }
             return accepted;
         } catch (Throwable t) {
@@ -250,6 +253,9 @@ final class SocketCalls {
                 Libc.fcntl(sock.fd, linux_h.F_SETFL(), flags);
             } else {
                 r = Libc.connect(sock.fd, addr, len);
+            }
+            if (sock.nonBlocking && (r == 0 || r == -linux_h.EINPROGRESS())) {
+                provider.networkEvents.reenable(sock, FD_CONNECT()); // FD_CONNECT when it is done, as on Windows
             }
             if (r == -linux_h.EINPROGRESS()) {
                 sock.connecting = true;
@@ -329,6 +335,7 @@ final class SocketCalls {
                 return fail(lpErrno, WSAENOTSOCK());
             }
             try {
+                provider.networkEvents.forget(sock); // no message for it from now on
                 provider.io().abort(sock, false); // queued sends end unsent
                 // wakes threads blocked in recv/send/accept on it, and the ring's sends and receives,
                 // which then end with what they moved (a cancel would lose a send's partial count)

@@ -127,6 +127,21 @@ final class TransferCalls {
      */
     private int transfer(int kind, long s, long lpBuffers, int count, long lpBytes, int dwFlags, long lpOverlapped,
                          long routine, long lpThreadId, long lpErrno, long lpTo, int toLen, long lpFromlen) {
+        int rc = transferOnce(kind, s, lpBuffers, count, lpBytes, dwFlags, lpOverlapped, routine, lpThreadId, lpErrno, lpTo,
+                toLen, lpFromlen);
+        if (provider.networkEvents.anySelected()) {
+            // WSPAsyncSelect's re-enabling calls: a receive re-enables FD_READ, a send that would block FD_WRITE
+            boolean send = kind == IoRequest.SEND;
+            boolean wouldBlock = rc != 0 && lpErrno != 0 && CallerMemory.getInt(lpErrno) == WSAEWOULDBLOCK();
+            if (!send || wouldBlock) {
+                provider.networkEvents.reenable(provider.sockets.find(s), send ? FD_WRITE() : FD_READ());
+            }
+        }
+        return rc;
+    }
+
+    private int transferOnce(int kind, long s, long lpBuffers, int count, long lpBytes, int dwFlags, long lpOverlapped,
+                             long routine, long lpThreadId, long lpErrno, long lpTo, int toLen, long lpFromlen) {
         BaseSocket sock = provider.sockets.acquire(s);
         if (sock == null) {
             return fail(lpErrno, WSAENOTSOCK());

@@ -19,6 +19,7 @@ import org.jwsp.bindings.windows.WSAPROTOCOLCHAIN;
 import org.jwsp.bindings.windows.WSAPROTOCOL_INFOW;
 import org.jwsp.host.kernel.LinuxKernelPort;
 import org.jwsp.host.upcall.UpcallFaults;
+import org.jwsp.host.upcall.User32Exports;
 import org.jwsp.host.upcall.Ws2Exports;
 import org.jwsp.host.upcall.WsaErrors;
 
@@ -77,6 +78,7 @@ final class CatalogExports {
     /** Registers the nine exports of {@code catalog} under ws2_32.dll. */
     static void register(Catalog catalog) {
         Ws2Exports.register();
+        User32Exports.register(); // loaded with ws2_32 here, as WSAAsyncSelect's programs find it on Windows
         CatalogExports exports = new CatalogExports(catalog);
         ValueLayout a = ValueLayout.ADDRESS;
         ValueLayout i = ValueLayout.JAVA_INT;

@@ -33,6 +33,7 @@ public final class LinuxKernelPort implements KernelPort {
     /** The objects of the calling thread's wait on several handles. */
     private static final ThreadLocal<EventObject[]> WAITED = ThreadLocal.withInitial(() -> new EventObject[MultipleWaits.MAX]);
     private final HostModules modules = new HostModules();
+    private final MessageWindows windows = new MessageWindows();
 
     private LinuxKernelPort() {
     }
@@ -40,6 +41,11 @@ public final class LinuxKernelPort implements KernelPort {
     /** The process's kernel port (what {@link KernelPort#system()} finds through {@link org.jwsp.host.LinuxHost}). */
     public static LinuxKernelPort instance() {
         return INSTANCE;
+    }
+
+    /** win32k's message-only windows and message queues (an emulation for {@code WSAAsyncSelect}). */
+    public MessageWindows windows() {
+        return windows;
     }
 
     // ---- completion ports -------------------------------------------------------------------

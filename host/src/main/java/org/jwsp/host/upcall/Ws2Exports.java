@@ -23,7 +23,9 @@ import org.jwsp.host.kernel.LinuxKernelPort;
  * {@code Internal} = {@code dwError} and {@code InternalHigh} = {@code cbTransferred}
  * ({@link OverlappedStatus}), then signals {@code hEvent} if there is one, and queues a packet
  * {@code (cbTransferred, key, lpOverlapped)} to the port {@code s} is associated with, unless the
- * low bit of {@code hEvent} is set. {@code WSAEINVAL} if {@code s} is not a socket handle made by
+ * low bit of {@code hEvent} is set or {@code s} has {@code FILE_SKIP_COMPLETION_PORT_ON_SUCCESS} (as on
+ * Windows for a non-IFS handle, Microsoft KB2568167: the program never sees those completions on its
+ * port). {@code WSAEINVAL} if {@code s} is not a socket handle made by
  * {@code WPUCreateSocketHandle}, {@code WSAEFAULT} for a null {@code lpOverlapped}. Called on the
  * provider's completion threads; <em>hot</em>: no allocation, no lookup beyond the handle table.
  * The stub takes its pointers as addresses ({@link AddressSignatures}: no segment per call) and
@@ -95,7 +97,11 @@ public final class Ws2Exports {
                 KERNEL.setEvent(event);
             }
             CompletionPortObject port = h.port();
-            if (port != null && !OverlappedStatus.skipsPort(ov)) {
+            // KB2568167: on a non-IFS handle (the only kind whose operations complete through here)
+            // FILE_SKIP_COMPLETION_PORT_ON_SUCCESS loses every port completion: the request that
+            // WPUCompleteOverlappedRequest completes through ws2ifsl succeeds at once, so the I/O
+            // manager skips its packet. The event and the OVERLAPPED are still written.
+            if (port != null && !OverlappedStatus.skipsPort(ov) && !h.skipsPortOnSuccess()) {
                 if (!port.post(cbTransferred, h.completionKey(), ov)) {
                     WsaErrors.set(lpErrno, WSAEINVAL());
                     return SOCKET_ERROR();

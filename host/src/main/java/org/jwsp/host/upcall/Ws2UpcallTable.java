@@ -35,8 +35,9 @@ import org.jwsp.host.kernel.LinuxKernelPort;
  * event like {@code WSACreateEvent}, {@code WPUSetEvent}, {@code WPUResetEvent},
  * {@code WPUCloseEvent}), {@code WPUGetProviderPath} (forwards to the ws2_32 export
  * {@code WSCGetProviderPath}), {@code WPUQueryBlockingCallback} (Winsock 2 has no blocking hook:
- * answers a null callback). Unsupported, answering as documented for that case:
- * {@code WPUPostMessage} (no windows here: {@code FALSE}), {@code WPUFDIsSet} (no {@code select}: 0),
+ * answers a null callback), {@code WPUPostMessage} ({@code PostMessageW} to the host's message-only
+ * windows, {@link User32Exports}). Unsupported, answering as documented for that case:
+ * {@code WPUFDIsSet} (no {@code select}: 0),
  * {@code WPUModifyIFSHandle} (no IFS handles: {@code INVALID_SOCKET}, {@code WSAEINVALIDPROVIDER}).
  *
  * <p>Called from any provider thread, JVM-started or not. Every body catches {@link Throwable}
@@ -50,6 +51,7 @@ public final class Ws2UpcallTable {
 
     static {
         Ws2Exports.register();
+        User32Exports.register();
     }
 
     private Ws2UpcallTable() {
@@ -58,6 +60,16 @@ public final class Ws2UpcallTable {
     /** The process's upcall table (pass it by value to {@code WSPStartup}). */
     public static MemorySegment table() {
         return TABLE;
+    }
+
+    /** {@code WPUPostMessage}: what {@code PostMessageW} does; FALSE for a window that is not (or no longer) there. */
+    private static int postMessage(MemorySegment window, int message, long wParam, long lParam) {
+        try {
+            return KERNEL.windows().post(window.address(), message, wParam, lParam) ? TRUE() : FALSE();
+        } catch (Throwable t) {
+            UpcallFaults.report("WPUPostMessage", t, MemorySegment.NULL);
+            return FALSE();
+        }
     }
 
     /** The {@link SocketHandle} behind {@code s}, or null if it is not a socket handle. <em>Hot</em>. */
@@ -74,7 +86,7 @@ public final class Ws2UpcallTable {
         WSPUPCALLTABLE.lpWPUFDIsSet(t, LPWPUFDISSET.allocate((s, set) -> 0, arena));
         WSPUPCALLTABLE.lpWPUGetProviderPath(t, LPWPUGETPROVIDERPATH.allocate(Ws2UpcallTable::providerPath, arena));
         WSPUPCALLTABLE.lpWPUModifyIFSHandle(t, LPWPUMODIFYIFSHANDLE.allocate(Ws2UpcallTable::modifyIfsHandle, arena));
-        WSPUPCALLTABLE.lpWPUPostMessage(t, LPWPUPOSTMESSAGE.allocate((hwnd, msg, w, l) -> FALSE(), arena));
+        WSPUPCALLTABLE.lpWPUPostMessage(t, LPWPUPOSTMESSAGE.allocate(Ws2UpcallTable::postMessage, arena));
         WSPUPCALLTABLE.lpWPUQueryBlockingCallback(t, LPWPUQUERYBLOCKINGCALLBACK.allocate(Ws2UpcallTable::queryBlockingCallback, arena));
         WSPUPCALLTABLE.lpWPUQuerySocketHandleContext(t, AddressSignatures.lpWpuQuerySocketHandleContextStub(Ws2UpcallTable::querySocketHandleContext, arena));
         WSPUPCALLTABLE.lpWPUQueueApc(t, LPWPUQUEUEAPC.allocate(Ws2UpcallTable::queueApc, arena));
