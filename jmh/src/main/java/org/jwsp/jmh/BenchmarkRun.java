@@ -35,7 +35,7 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  * {@code chart.svg}. JMH's own progress lines show while it runs. A run stopped early (Ctrl-C, a
  * failed trial) still writes the report of what was measured and says that the rest is missing.
  *
- * <pre>java ... org.jwsp.jmh.BenchmarkRun [--quick] [--out DIR] [REGEX...]</pre>
+ * <pre>java ... org.jwsp.jmh.BenchmarkRun [--quick] [--cost] [--out DIR] [--param NAME=V1,V2] [--jvm-arg ARG] [REGEX...]</pre>
  * After the JMH benchmarks (and when no pattern, or the pattern {@code NativeCaller}, is given), a C
  * caller on its own pthread times jwsp's {@code lpWSPSend} against the base's ({@link NativeCaller}).
  * {@code --quick}: 1 warm-up and 3 measured iterations of 1 s (under 10 minutes for everything);
@@ -54,6 +54,8 @@ public final class BenchmarkRun {
         boolean cost = false;
         Path out = null;
         List<String> include = new ArrayList<>();
+        Map<String, String[]> params = new LinkedHashMap<>();
+        List<String> jvmArgs = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> quick = true;
@@ -63,6 +65,19 @@ public final class BenchmarkRun {
                         usage("--out needs a folder");
                     }
                     out = Path.of(args[++i]);
+                }
+                case "--param" -> {
+                    if (i + 1 == args.length || !args[i + 1].contains("=")) {
+                        usage("--param needs NAME=VALUE[,VALUE...]");
+                    }
+                    String[] kv = args[++i].split("=", 2);
+                    params.put(kv[0], kv[1].split(","));
+                }
+                case "--jvm-arg" -> {
+                    if (i + 1 == args.length) {
+                        usage("--jvm-arg needs an argument");
+                    }
+                    jvmArgs.add(args[++i]);
                 }
                 case "-h", "--help" -> {
                     System.out.println(USAGE);
@@ -80,20 +95,23 @@ public final class BenchmarkRun {
             out = Path.of("jmh", "results", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         }
         Files.createDirectories(out);
-        System.exit(run(quick, cost, include, out));
+        System.exit(run(quick, cost, include, params, jvmArgs, out));
     }
 
-    private static final String USAGE = "usage: bash jmh/run.sh [--quick] [--cost] [--out DIR] [BENCHMARK-REGEX...]\n"
+    private static final String USAGE = "usage: bash jmh/run.sh [--quick] [--cost] [--out DIR] [--param NAME=V1,V2] [--jvm-arg ARG] [BENCHMARK-REGEX...]\n"
             + "  --quick  1 warm-up and 3 measured iterations of 1 s (under 10 minutes for everything)\n"
             + "  --cost   also count CPU, system calls by kind and context switches per send (perf stat)\n"
-            + "  --out    the folder for results.json, report.md, chart.svg and receiver.csv";
+            + "  --out    the folder for results.json, report.md, chart.svg and receiver.csv\n"
+            + "  --param  only these values of a benchmark parameter (e.g. --param shape=1x64 --param window=1,16)\n"
+            + "  --jvm-arg  one more argument for every benchmark JVM (e.g. -Djwsp.jmh.skipLowerPort=false)";
 
     private static void usage(String why) {
         System.err.println("jmh/run.sh: " + why + "\n" + USAGE);
         System.exit(2);
     }
 
-    static int run(boolean quick, boolean cost, List<String> include, Path out) throws IOException {
+    static int run(boolean quick, boolean cost, List<String> include, Map<String, String[]> params, List<String> jvmArgs, Path out)
+            throws IOException {
         Path receiver = out.resolve("receiver.csv").toAbsolutePath();
         String noCounters = cost ? CostCounters.unavailable() : null;
         ChainedOptionsBuilder options = new OptionsBuilder()
@@ -101,12 +119,11 @@ public final class BenchmarkRun {
                 .warmupIterations(quick ? 1 : 3).warmupTime(TimeValue.seconds(1))
                 .measurementIterations(quick ? 3 : 5).measurementTime(TimeValue.seconds(1))
                 .addProfiler(GCProfiler.class)
-                .jvmArgsAppend("--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
-                        "--add-opens=java.base/java.nio=ALL-UNNAMED", "-Dio.netty.tryReflectionSetAccessible=true", "-Xss2m",
-                        "-D" + LoopbackSink.LOG_PROPERTY + "=" + receiver);
+                .jvmArgsAppend(forkArgs(receiver, jvmArgs));
         if (cost && noCounters == null) {
             options.addProfiler(org.openjdk.jmh.profile.LinuxPerfNormProfiler.class, CostCounters.profilerOptions());
         }
+        params.forEach(options::param);
         for (String pattern : include.isEmpty() ? List.of("org\\.jwsp\\.jmh\\..*Benchmark") : include) {
             options.include(pattern);
         }
@@ -152,6 +169,15 @@ public final class BenchmarkRun {
         System.out.println("\nwritten: " + out.resolve("results.json") + ", " + report + ", " + out.resolve("chart.svg")
                 + ", " + receiver);
         return exit;
+    }
+
+    /** The arguments every benchmark JVM gets, then {@code extra} (--jvm-arg). */
+    private static String[] forkArgs(Path receiver, List<String> extra) {
+        List<String> all = new ArrayList<>(List.of("--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
+                "--add-opens=java.base/java.nio=ALL-UNNAMED", "-Dio.netty.tryReflectionSetAccessible=true", "-Xss2m",
+                "-D" + LoopbackSink.LOG_PROPERTY + "=" + receiver));
+        all.addAll(extra);
+        return all.toArray(String[]::new);
     }
 
     private static final class NoJmh extends RuntimeException {

@@ -60,6 +60,17 @@ public interface KernelPort {
     /** <em>Hot.</em> Queues a packet ({@code PostQueuedCompletionStatus}); false if the port is gone. */
     boolean post(long port, int bytesTransferred, long completionKey, MemorySegment overlapped);
 
+    /**
+     * {@code SetFileCompletionNotificationModes(handle, flags)}: with
+     * {@code FILE_SKIP_COMPLETION_PORT_ON_SUCCESS}, an overlapped operation on {@code handle} that
+     * succeeds at once (its call returns 0) queues no packet on the associated port; a mode once set
+     * stays. False when the handle refuses it (not a file or IFS socket handle, unknown flags) or the
+     * port has no such call; the handle then posts as before.
+     */
+    default boolean setFileCompletionNotificationModes(long handle, int flags) {
+        return false;
+    }
+
     // ---- events -----------------------------------------------------------------------------
 
     /** Creates an event object ({@code CreateEventW(NULL, manualReset, initialState, NULL)}). */

@@ -9,6 +9,7 @@ import java.util.UUID;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.jwsp.bindings.windows.WSAPROTOCOL_INFOW;
+import org.jwsp.bindings.windows.ws2spi_h;
 import org.jwsp.kernel.KernelPort;
 
 /**
@@ -29,6 +30,15 @@ final class Chains {
         /** The WSAPROTOCOL_INFOW the lower provider's entries expect: its own if it is a base provider, else the chain. */
         MemorySegment lowerSocketInfo() {
             return link.nextIsBase() ? link.nextInfo() : link.ownInfo();
+        }
+
+        /**
+         * The lower provider is a base provider whose sockets are kernel handles ({@code XP1_IFS_HANDLES}):
+         * SetFileCompletionNotificationModes on them means what it says. A layered provider's handle
+         * is its own (WPUCreateSocketHandle) and its completions are its own posts, so it is not asked.
+         */
+        boolean lowerIfs() {
+            return link.nextIsBase() && (WSAPROTOCOL_INFOW.dwServiceFlags1(link.nextInfo()) & ws2spi_h.XP1_IFS_HANDLES()) != 0;
         }
     }
 

@@ -225,16 +225,23 @@ final class CompletionDelivery {
     void deliverAll(OverlappedRequest done, ThreadScratch s) {
         while (done != null) {
             SocketContext socket = done.socket; // read before the requests go back to the slab
+            for (OverlappedRequest r = done; r != null; r = r.nextDone) {
+                if (!r.deliveredEarly) {
+                    deliver(r, s);
+                }
+            }
+            // Every indication is out: tell the queue at once, before the bookkeeping below, so a
+            // caller woken by the last one finds the socket free for its next send to complete at
+            // once (otherwise a window-1 program's next send queues behind this tail, is delivered
+            // here, and the next one again: a chain of hand-offs).
+            OverlappedRequest more = delivered(socket, s);
             while (done != null) {
                 OverlappedRequest next = done.nextDone;
                 done.nextDone = null;
-                if (!done.deliveredEarly) {
-                    deliver(done, s);
-                }
                 slab.unref(done);
                 done = next;
             }
-            done = delivered(socket, s); // what the sends that waited for this delivery completed at once
+            done = more; // what the sends that waited for this delivery completed at once
         }
     }
 

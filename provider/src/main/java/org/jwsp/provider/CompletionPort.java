@@ -29,6 +29,7 @@ final class CompletionPort implements Runnable {
     private static final Logger LOG = LogManager.getLogger(CompletionPort.class);
     static final int BATCH = 64;
     static final long STOP_KEY = -1L;
+    private static final int SKIP_PORT_ON_SUCCESS = ws2spi_h.FILE_SKIP_COMPLETION_PORT_ON_SUCCESS();
     private static final long ENTRY_SIZE = OVERLAPPED_ENTRY.layout().byteSize();
     private static final long KEY_OFFSET = OVERLAPPED_ENTRY.lpCompletionKey$offset();
     private static final long OVERLAPPED_OFFSET = OVERLAPPED_ENTRY.lpOverlapped$offset();
@@ -40,8 +41,11 @@ final class CompletionPort implements Runnable {
     private final CompletionDelivery delivery;
     private final MemorySegment entries;
     private final Thread worker;
+    /** {@link ProviderSettings#skipLowerPortOnSuccess}. */
+    private final boolean skipLowerPortOnSuccess;
 
-    CompletionPort(KernelPort kernel, RequestSlab slab, CompletionDelivery delivery, Arena arena) {
+    CompletionPort(KernelPort kernel, RequestSlab slab, CompletionDelivery delivery, Arena arena, boolean skipLowerPortOnSuccess) {
+        this.skipLowerPortOnSuccess = skipLowerPortOnSuccess;
         this.kernel = kernel;
         this.slab = slab;
         this.delivery = delivery;
@@ -54,9 +58,29 @@ final class CompletionPort implements Runnable {
         worker.start();
     }
 
-    /** Associates an overlapped lower socket with this port. */
-    void associate(SocketContext s) {
+    /**
+     * Associates an overlapped lower socket with this port. When the lower provider's sockets are
+     * kernel handles ({@code lowerIfs}), it also asks that a lower call that succeeds at once queue
+     * no packet (FILE_SKIP_COMPLETION_PORT_ON_SUCCESS): such a send or proxied operation is then
+     * finished and delivered by the caller's own thread, and this worker never hears of it
+     * ({@link SocketContext#lowerPostsImmediate}). Before WSPSocket publishes the socket.
+     */
+    void associate(SocketContext s, boolean lowerIfs) {
         kernel.associate(port, s.lowerHandle, s.contextValue);
+        if (skipLowerPortOnSuccess && lowerIfs && kernel.setFileCompletionNotificationModes(s.lowerHandle, SKIP_PORT_ON_SUCCESS)) {
+            s.lowerPostsImmediate = false;
+            s.port = this;
+        }
+    }
+
+    /**
+     * Posts, for a lower send of {@code s} led by {@code leader} that completed at once with
+     * {@code bytes}, the packet the lower provider would have posted without the skip mode: the
+     * worker then finishes it as a lower completion ({@link SubmissionQueue}, "Holding"). Under
+     * the socket lock. False if the port is gone (the caller then finishes it itself).
+     */
+    boolean hold(SocketContext s, OverlappedRequest leader, int bytes) {
+        return kernel.post(port, bytes, s.contextValue, leader.overlapped);
     }
 
     @Override

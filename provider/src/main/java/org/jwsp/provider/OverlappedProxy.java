@@ -28,13 +28,11 @@ final class OverlappedProxy {
     private final SocketTable sockets;
     private final OverlappedRequests requests;
     private final KernelPort kernel;
-    private final boolean lowerPostsImmediate;
 
-    OverlappedProxy(SocketTable sockets, OverlappedRequests requests, KernelPort kernel, boolean lowerPostsImmediate) {
+    OverlappedProxy(SocketTable sockets, OverlappedRequests requests, KernelPort kernel) {
         this.sockets = sockets;
         this.requests = requests;
         this.kernel = kernel;
-        this.lowerPostsImmediate = lowerPostsImmediate;
     }
 
     int recv(long s, MemorySegment bufs, int count, MemorySegment lpRecvd, MemorySegment lpFlags, MemorySegment ov,
@@ -342,7 +340,7 @@ final class OverlappedProxy {
     private int issued(SocketContext c, OverlappedRequest r, MemorySegment lpErrno, int rc) {
         int result;
         if (rc == 0) {
-            r.deliveredEarly = lowerPostsImmediate;
+            r.deliveredEarly = c.lowerPostsImmediate;
             result = 0;
         } else {
             int error = lpErrno.address() != 0 ? lpErrno.reinterpret(4).get(ValueLayout.JAVA_INT, 0) : 0;

@@ -46,11 +46,11 @@ final class ProviderRuntime {
             this.slab = new RequestSlab(arena, settings.requestPoolSize());
             this.sockets = new SocketTable(arena, settings.socketSlots(), upcalls);
             this.delivery = new CompletionDelivery(upcalls, slab, kernel);
-            this.completions = new CompletionPort(kernel, slab, delivery, arena);
+            this.completions = new CompletionPort(kernel, slab, delivery, arena, settings.skipLowerPortOnSuccess());
             OverlappedRequests requests = new OverlappedRequests(slab, delivery);
             boolean posts = settings.lowerPostsImmediate();
             this.sendPath = new SendPath(sockets, requests, delivery, settings.filter());
-            OverlappedProxy proxy = new OverlappedProxy(sockets, requests, kernel, posts);
+            OverlappedProxy proxy = new OverlappedProxy(sockets, requests, kernel);
             LayeredIdentity identity = new LayeredIdentity(chains, proxy);
             ExtensionFunctions extensions = new ExtensionFunctions(sockets, proxy, sendPath, kernel, arena);
             this.asyncSelects = new AsyncSelectWindow(kernel);

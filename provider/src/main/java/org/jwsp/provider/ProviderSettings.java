@@ -20,6 +20,12 @@ import org.jwsp.provider.filter.SendFilter;
  * @param lowerPostsImmediate    true when the lower provider queues a completion packet also for
  *                               an overlapped operation it completed at once (Windows' default,
  *                               without FILE_SKIP_COMPLETION_PORT_ON_SUCCESS)
+ * @param skipLowerPortOnSuccess true (default) to ask each overlapped lower socket of a base (IFS)
+ *                               provider for FILE_SKIP_COMPLETION_PORT_ON_SUCCESS, so a send the
+ *                               kernel takes at once is finished on the caller's thread and no
+ *                               packet reaches jwsp's worker; false keeps the lower provider's
+ *                               packet, and with it the send "in flight" until the worker reaps it,
+ *                               so later sends wait and are merged (docs/PERFORMANCE.md weighs both)
  * @param probeCallerMemory      true to ask the kernel whether each caller pointer that passed the
  *                               address-range check is mapped before touching it (one system call
  *                               per pointer; README "Bad pointers"); false by default
@@ -27,7 +33,8 @@ import org.jwsp.provider.filter.SendFilter;
  *                               position in a protocol chain by it ({@link #LAYERED_PROVIDER_ID} as installed)
  */
 public record ProviderSettings(KernelPort kernel, SendFilter filter, int requestPoolSize, int socketSlots,
-                               boolean lowerPostsImmediate, boolean probeCallerMemory, UUID providerId) {
+                               boolean lowerPostsImmediate, boolean skipLowerPortOnSuccess, boolean probeCallerMemory,
+                               UUID providerId) {
 
     /** The GUID jwsp's installer gives its layered entry ({@code {6A77B5C1-3D2E-4F70-9C4B-1E5A0B7D2F11}}). */
     public static final UUID LAYERED_PROVIDER_ID = UUID.fromString("6A77B5C1-3D2E-4F70-9C4B-1E5A0B7D2F11");
@@ -49,36 +56,40 @@ public record ProviderSettings(KernelPort kernel, SendFilter filter, int request
      * demand), Windows completion semantics, no memory probe, the installed GUID.
      */
     public static ProviderSettings defaults() {
-        return new ProviderSettings(null, SendFilter.PASS_THROUGH, DEFAULT_MAX_REQUESTS, DEFAULT_MAX_SOCKETS, true, false,
+        return new ProviderSettings(null, SendFilter.PASS_THROUGH, DEFAULT_MAX_REQUESTS, DEFAULT_MAX_SOCKETS, true, true, false,
                 LAYERED_PROVIDER_ID);
     }
 
     public ProviderSettings withKernel(KernelPort k) {
-        return new ProviderSettings(k, filter, requestPoolSize, socketSlots, lowerPostsImmediate, probeCallerMemory, providerId);
+        return new ProviderSettings(k, filter, requestPoolSize, socketSlots, lowerPostsImmediate, skipLowerPortOnSuccess, probeCallerMemory, providerId);
     }
 
     public ProviderSettings withFilter(SendFilter f) {
-        return new ProviderSettings(kernel, f, requestPoolSize, socketSlots, lowerPostsImmediate, probeCallerMemory, providerId);
+        return new ProviderSettings(kernel, f, requestPoolSize, socketSlots, lowerPostsImmediate, skipLowerPortOnSuccess, probeCallerMemory, providerId);
     }
 
     public ProviderSettings withRequestPoolSize(int n) {
-        return new ProviderSettings(kernel, filter, n, socketSlots, lowerPostsImmediate, probeCallerMemory, providerId);
+        return new ProviderSettings(kernel, filter, n, socketSlots, lowerPostsImmediate, skipLowerPortOnSuccess, probeCallerMemory, providerId);
     }
 
     public ProviderSettings withSocketSlots(int n) {
-        return new ProviderSettings(kernel, filter, requestPoolSize, n, lowerPostsImmediate, probeCallerMemory, providerId);
+        return new ProviderSettings(kernel, filter, requestPoolSize, n, lowerPostsImmediate, skipLowerPortOnSuccess, probeCallerMemory, providerId);
     }
 
     public ProviderSettings withLowerPostsImmediate(boolean posts) {
-        return new ProviderSettings(kernel, filter, requestPoolSize, socketSlots, posts, probeCallerMemory, providerId);
+        return new ProviderSettings(kernel, filter, requestPoolSize, socketSlots, posts, skipLowerPortOnSuccess, probeCallerMemory, providerId);
+    }
+
+    public ProviderSettings withSkipLowerPortOnSuccess(boolean skip) {
+        return new ProviderSettings(kernel, filter, requestPoolSize, socketSlots, lowerPostsImmediate, skip, probeCallerMemory, providerId);
     }
 
     public ProviderSettings withProbeCallerMemory(boolean probe) {
-        return new ProviderSettings(kernel, filter, requestPoolSize, socketSlots, lowerPostsImmediate, probe, providerId);
+        return new ProviderSettings(kernel, filter, requestPoolSize, socketSlots, lowerPostsImmediate, skipLowerPortOnSuccess, probe, providerId);
     }
 
     /** The GUID of the layered entry jwsp is installed under (tests install it under their own). */
     public ProviderSettings withProviderId(UUID id) {
-        return new ProviderSettings(kernel, filter, requestPoolSize, socketSlots, lowerPostsImmediate, probeCallerMemory, id);
+        return new ProviderSettings(kernel, filter, requestPoolSize, socketSlots, lowerPostsImmediate, skipLowerPortOnSuccess, probeCallerMemory, id);
     }
 }

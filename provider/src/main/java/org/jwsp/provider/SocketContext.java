@@ -44,6 +44,19 @@ final class SocketContext {
     boolean overlapped;
     boolean messageOriented;
     int maxMessageSize;
+    /**
+     * Whether the lower provider queues a packet on jwsp's port also for a call it completed at
+     * once (Windows' default): then a send completed at once stays "in flight" until the worker
+     * reaps that packet. False once {@link CompletionPort#associate} set
+     * FILE_SKIP_COMPLETION_PORT_ON_SUCCESS on the lower socket. Written before {@link #publish}.
+     */
+    boolean lowerPostsImmediate = true;
+    /**
+     * jwsp's port, once {@link CompletionPort#associate} set the skip mode: the queue posts there the
+     * packet the lower provider no longer posts when it holds an at-once send to merge the next ones
+     * behind it ({@link SubmissionQueue}, "Holding"). Written before {@link #publish}.
+     */
+    CompletionPort port;
     volatile boolean nonBlocking;
     volatile boolean connected;
     volatile boolean shutdownSend;
@@ -76,7 +89,8 @@ final class SocketContext {
         this.connected = connected;
         this.messageOriented = type != org.jwsp.bindings.windows.ws2spi_h.SOCK_STREAM();
         this.maxMessageSize = Integer.MAX_VALUE;
-        queue.lowerPostsImmediate(lowerPostsImmediate);
+        this.lowerPostsImmediate = lowerPostsImmediate;
+        this.port = null;
     }
 
     /** The largest message the lower provider takes (message-oriented sockets). */

@@ -138,7 +138,7 @@ final class SocketEntries {
             return Errno.INVALID_SOCKET;
         }
         if (overlapped) {
-            completions.associate(c);
+            completions.associate(c, chain.lowerIfs());
         }
         c.publish(handle);
         return handle;

@@ -39,6 +39,19 @@ import org.jwsp.bindings.windows.ws2spi_h;
  * whose delivery ends last issues it ({@link #delivered}). Without this a send completed at once
  * could reach the caller's port, and the filter's {@code onComplete}, before earlier sends of the
  * same socket still being delivered on the worker.
+ *
+ * <p><b>Holding.</b> Where the lower socket skips the port on success ({@link SocketContext#port}),
+ * a lower send the kernel takes at once leaves nothing in flight, so nothing waits to be merged:
+ * each send is its own lower call, issued and delivered by its caller, with no hand-off. That is
+ * the cheapest way while sends come one at a time; when they come faster than one lower call each,
+ * merging is cheaper, and it needs something in flight for sends to wait behind. So the queue
+ * <em>holds</em> an at-once lower send: it stays in flight and jwsp posts to its own port the
+ * packet the lower provider would have posted without the skip mode; the worker finishes it as a
+ * lower completion and issues what queued meanwhile as one merged send. It holds while the last
+ * merged send carried more than one send (merging paid), stops when {@link #IDLE_HOLDS} held
+ * sends in a row merged nothing behind them (nothing queued, or a single send: the hand-offs bought
+ * nothing), and, while not holding, holds one send in {@link #PROBE_EVERY} to find out
+ * whether merging would pay again. Counts, no clock. Message-oriented sockets never hold.
  */
 final class SubmissionQueue {
 
@@ -47,6 +60,11 @@ final class SubmissionQueue {
      * system calls); past a few socket buffers' worth it only delays the completions it carries.
      */
     static final long MERGE_BYTES = 256 * 1024;
+
+    /** While not holding, one at-once send in this many is held to learn whether sends would merge behind it. */
+    static final int PROBE_EVERY = 64;
+    /** Holding stops after this many held sends in a row merged nothing (nothing queued, or one send). */
+    static final int IDLE_HOLDS = 16;
 
     private static final Logger LOG = LogManager.getLogger(SubmissionQueue.class);
     private static final int PENDING = ws2spi_h.WSA_IO_PENDING();
@@ -72,10 +90,14 @@ final class SubmissionQueue {
     private int proxiesPending;
     /** 0 while the stream keeps its order; else the code every later send fails with ({@link #broken}). */
     private int brokenCode;
+    /** Whether at-once sends are held (see "Holding"): the last merged lower send carried more than one send. */
+    private boolean holding;
+    /** At-once sends not held since the last probe. */
+    private int sinceProbe;
+    /** Held sends in a row, since the last merge of two or more, that merged nothing behind them. */
+    private int idleHolds;
     /** A WSPShutdown's {@code how} to pass down once the queue drains ({@link #shutdownWhenDrained}), or -1. */
     private int deferredShutdown = -1;
-    /** Whether the lower provider posts a completion packet also when it completes at once (Windows does). */
-    private boolean lowerPostsImmediate = true;
 
     /** What a thread waits for in {@link #await}. */
     enum Until {
@@ -87,11 +109,6 @@ final class SubmissionQueue {
 
     SubmissionQueue(SocketContext socket) {
         this.socket = socket;
-    }
-
-    /** Set when the socket is opened: whether its lower provider posts a packet for an immediate completion too. */
-    void lowerPostsImmediate(boolean posts) {
-        lowerPostsImmediate = posts;
     }
 
     /**
@@ -132,7 +149,6 @@ final class SubmissionQueue {
 
     void reset() {
         head = tail = inFlight = doneHead = doneTail = null;
-        lowerPostsImmediate = true;
         syncInProgress = 0;
         // not waiters: threads of the slot's previous socket may still be waiting on the monitor
         // (they wake, see it closed or reused, and leave, each counting itself out)
@@ -140,6 +156,9 @@ final class SubmissionQueue {
         proxiesPending = 0;
         brokenCode = 0;
         deferredShutdown = -1;
+        holding = false;
+        sinceProbe = 0;
+        idleHolds = 0;
     }
 
     /**
@@ -211,7 +230,7 @@ final class SubmissionQueue {
         if (rc == 0) {
             r.result(0, s.bytes(), 0);
             r.sent = r.transferred;
-            if (lowerPostsImmediate) {
+            if (socket.lowerPostsImmediate || r.kind == OverlappedRequest.SEND && holds() && socket.port.hold(socket, r, r.transferred)) {
                 // Its packet will still come: the operation's reference (taken by the caller) waits for it.
                 r.deliveredEarly = true;
                 inFlight = r;
@@ -225,6 +244,29 @@ final class SubmissionQueue {
             r.atLower = true;
         }
         return error;
+    }
+
+    /** Whether to hold the at-once send being issued (see "Holding"); counts the probe. */
+    private boolean holds() {
+        if (socket.port == null || socket.messageOriented) {
+            return false;
+        }
+        if (holding) {
+            return true;
+        }
+        if (++sinceProbe < PROBE_EVERY) {
+            return false;
+        }
+        sinceProbe = 0;
+        return true;
+    }
+
+    /** A held send merged nothing behind it: after {@link #IDLE_HOLDS} in a row, stop holding. */
+    private void idleHold() {
+        if (++idleHolds >= IDLE_HOLDS) {
+            holding = false;
+            idleHolds = 0;
+        }
     }
 
     /**
@@ -246,6 +288,9 @@ final class SubmissionQueue {
             inFlight = null;
         }
         split(leader, error, bytes);
+        if (holding && head == null) {
+            idleHold(); // nothing queued behind it to merge
+        }
         pump(s);
         wakeWaiters();
     }
@@ -434,7 +479,7 @@ final class SubmissionQueue {
         while (inFlight == null && syncInProgress == 0 && delivering == 0 && head != null && !head.held && !socket.closing) {
             OverlappedRequest leader = pop();
             if (leader.kind == OverlappedRequest.TRANSMIT) {
-                issued(leader, leader.transmitter.issue(leader, socket, s), s);
+                issued(leader, leader.transmitter.issue(leader, socket, s), 0, s);
                 continue;
             }
             MemorySegment buffers;
@@ -442,6 +487,7 @@ final class SubmissionQueue {
             boolean alone = socket.messageOriented || head == null || head.held || head.flags != leader.flags
                     || head.kind != OverlappedRequest.SEND;
             long at = 0;
+            int members = 1;
             if (leader.buffers.count() > SocketTable.GATHER_CAPACITY) {
                 // More WSABUFs than a gather array holds: alone, from its own capture, trimmed past
                 // what a short lower completion already sent.
@@ -466,18 +512,31 @@ final class SubmissionQueue {
                     count += added;
                     total += head.buffers.totalBytes();
                     OverlappedRequest member = pop();
+                    members++;
                     last.nextInBatch = member;
                     last = member;
                 }
             }
             issued(leader, socket.lower.sendRaw(socket.lowerHandle, buffers.address() + at, count, s.bytes.address(), leader.flags,
-                    leader.overlapped.address(), s.errno.address()), s);
+                    leader.overlapped.address(), s.errno.address()), members, s);
         }
     }
 
-    /** What the lower provider answered to a waiting send (or TransmitFile) led by {@code leader}: 0 (count in {@code s.bytes}) or SOCKET_ERROR. */
-    private void issued(OverlappedRequest leader, int rc, ThreadScratch s) {
-        if (rc == 0 && lowerPostsImmediate) {
+    /**
+     * What the lower provider answered to a waiting send (or TransmitFile) led by {@code leader}: 0
+     * (count in {@code s.bytes}) or SOCKET_ERROR. {@code members}: the sends the lower send carries
+     * (0 for a TransmitFile, which is never held).
+     */
+    private void issued(OverlappedRequest leader, int rc, int members, ThreadScratch s) {
+        if (members > 0 && socket.port != null && !socket.messageOriented) {
+            if (members > 1) {
+                holding = true; // merging paid: hold at-once sends so later ones merge behind them
+                idleHolds = 0;
+            } else if (holding) {
+                idleHold(); // a "merge" of one send
+            }
+        }
+        if (rc == 0 && (socket.lowerPostsImmediate || members > 0 && holding && socket.port.hold(socket, leader, s.bytes()))) {
             inFlight = leader;
             leader.atLower = true;
         } else if (rc == 0) {

@@ -65,6 +65,8 @@ final class Kernel32 {
     final MethodHandle getProcAddress;
     /** {@code (long handle) -> BOOL}. */
     final MethodHandle closeHandle;
+    /** {@code (long handle, byte flags) -> BOOL}. */
+    final MethodHandle setFileCompletionNotificationModes;
 
     Kernel32() {
         Linker linker = Linker.nativeLinker();
@@ -100,6 +102,8 @@ final class Kernel32 {
                 ws2spi_h.GetProcAddress$descriptor());
         closeHandle = linker.downcallHandle(ws2spi_h.CloseHandle$address(),
                 withHandleArgs(ws2spi_h.CloseHandle$descriptor(), 0));
+        setFileCompletionNotificationModes = linker.downcallHandle(ws2spi_h.SetFileCompletionNotificationModes$address(),
+                withHandleArgs(ws2spi_h.SetFileCompletionNotificationModes$descriptor(), 0));
     }
 
     /** The {@code GetLastError} value captured by the last capturing call into {@code state}. */

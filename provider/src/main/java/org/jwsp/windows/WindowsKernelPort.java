@@ -173,6 +173,16 @@ public final class WindowsKernelPort implements KernelPort {
         }
     }
 
+    @Override
+    public boolean setFileCompletionNotificationModes(long handle, int flags) {
+        try {
+            return (int) k.setFileCompletionNotificationModes.invokeExact(handle, (byte) flags) != 0;
+        } catch (Throwable t) {
+            LOG.debug("SetFileCompletionNotificationModes could not be called: {}", t.toString());
+            return false;
+        }
+    }
+
     // ---- events -----------------------------------------------------------------------------
 
     @Override

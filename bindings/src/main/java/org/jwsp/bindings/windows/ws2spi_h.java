@@ -2198,6 +2198,67 @@ public class ws2spi_h extends ws2spi_h$shared {
            throw new AssertionError("should not reach here", ex$);
         }
     }
+
+    private static class SetFileCompletionNotificationModes {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            ws2spi_h.C_INT,
+            ws2spi_h.C_POINTER,
+            ws2spi_h.C_CHAR
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("SetFileCompletionNotificationModes");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * WINBOOL SetFileCompletionNotificationModes(HANDLE FileHandle, UCHAR Flags)
+     * }
+     */
+    public static FunctionDescriptor SetFileCompletionNotificationModes$descriptor() {
+        return SetFileCompletionNotificationModes.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * WINBOOL SetFileCompletionNotificationModes(HANDLE FileHandle, UCHAR Flags)
+     * }
+     */
+    public static MethodHandle SetFileCompletionNotificationModes$handle() {
+        return SetFileCompletionNotificationModes.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * WINBOOL SetFileCompletionNotificationModes(HANDLE FileHandle, UCHAR Flags)
+     * }
+     */
+    public static MemorySegment SetFileCompletionNotificationModes$address() {
+        return SetFileCompletionNotificationModes.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * WINBOOL SetFileCompletionNotificationModes(HANDLE FileHandle, UCHAR Flags)
+     * }
+     */
+    public static int SetFileCompletionNotificationModes(MemorySegment FileHandle, byte Flags) {
+        var mh$ = SetFileCompletionNotificationModes.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("SetFileCompletionNotificationModes", FileHandle, Flags);
+            }
+            return (int)mh$.invokeExact(FileHandle, Flags);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
     /**
      * {@snippet lang=c :
      * typedef UINT_PTR SOCKET

@@ -322,7 +322,7 @@ final class BaseExtensions {
             error = WSAENETDOWN();
         } finally {
             try {
-                provider.io().completeNow(listener, ov, 0, 0, error, 0);
+                provider.io().completePended(listener, ov, error, 0);
             } finally {
                 listener.release();
                 into.release();

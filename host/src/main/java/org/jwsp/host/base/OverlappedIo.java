@@ -251,6 +251,20 @@ final class OverlappedIo implements OverlappedCompletion {
      * the associated port. Caller's thread, inside its call on {@code s}.
      */
     void completeNow(BaseSocket s, long ov, long routine, long threadId, int error, int bytes) {
+        complete(s, ov, routine, threadId, error, bytes, error == 0);
+    }
+
+    /**
+     * Indicates the completion of an overlapped call that answered {@code WSA_IO_PENDING} and
+     * finished later on a thread of the host's (AcceptEx): as {@link #completeNow}, except that a
+     * success is no success at once, so a handle with {@code FILE_SKIP_COMPLETION_PORT_ON_SUCCESS}
+     * still gets its packet.
+     */
+    void completePended(BaseSocket s, long ov, int error, int bytes) {
+        complete(s, ov, 0, 0, error, bytes, false);
+    }
+
+    private void complete(BaseSocket s, long ov, long routine, long threadId, int error, int bytes, boolean atOnce) {
         IoRequest r = pool.take(0);
         r.kind = IoRequest.CONTROL;
         r.socket = s;
@@ -259,7 +273,7 @@ final class OverlappedIo implements OverlappedCompletion {
         if (routine != 0) {
             r.threadHandle = CallerMemory.getLong(threadId + WSATHREADID.ThreadHandle$offset());
         }
-        finish(r, error, bytes, null, error == 0);
+        finish(r, error, bytes, null, atOnce);
     }
 
     @Override

@@ -84,6 +84,7 @@ public final class LinuxKernelPort implements KernelPort {
      * (Windows' {@code ERROR_INVALID_HANDLE}/{@code ERROR_INVALID_PARAMETER}) for a handle that is
      * not a socket or for unknown flags.
      */
+    @Override
     public boolean setFileCompletionNotificationModes(long handle, int flags) {
         if ((flags & ~CompletionModes.KNOWN) != 0 || !(handles.get(handle) instanceof Associable target)) {
             return false;
