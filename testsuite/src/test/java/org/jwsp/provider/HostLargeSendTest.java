@@ -15,9 +15,10 @@ import org.jwsp.testkit.Pair;
 
 /**
  * Issue 10, defect 11, over the real host: one overlapped WSASend of 2 GiB + 8 KiB in one WSABUF,
- * through jwsp, reaches the peer whole and in order and completes with that count; jwsp gives the
- * host's base provider parts of at most {@link WsaBufCapture#LOWER_SEND_MAX} bytes (one Linux
- * {@code sendmsg}'s most). The buffer is an anonymous private mapping reserved without memory
+ * through jwsp, reaches the peer whole and in order and completes with that count (jwsp gives the
+ * host's base provider parts of at most {@link WsaBufCapture#LOWER_SEND_MAX} bytes, one Linux
+ * {@code sendmsg}'s most: {@link LargeSendTest} proves the parts; the host would also carry the
+ * send unsplit, continuing a short {@code sendmsg} itself). The buffer is an anonymous private mapping reserved without memory
  * ({@code MAP_NORESERVE}): its untouched pages read as zeros and cost nothing; marks written on
  * three of its pages (the start, across the end of the first part, the end) and a byte-for-byte
  * comparison of everything received prove the order. jwsp refused this send with WSAEINVAL before.
@@ -33,7 +34,7 @@ class HostLargeSendTest {
                 linux_h.MAP_PRIVATE() | linux_h.MAP_ANONYMOUS() | linux_h.MAP_NORESERVE(), -1, 0);
         assertNotEquals(MemorySegment.NULL, region, "a 2 GiB reservation");
         try {
-            long[] marks = {0, WsaBufCapture.LOWER_SEND_MAX - 4, size - 8};
+            long[] marks = {0, 0x7FFF_F000L - 4, size - 8}; // across the end of the first part (Linux's MAX_RW_COUNT)
             for (int i = 0; i < marks.length; i++) {
                 region.set(ValueLayout.JAVA_LONG_UNALIGNED, marks[i], 0x0102_0304_0506_0708L * (i + 1));
             }
