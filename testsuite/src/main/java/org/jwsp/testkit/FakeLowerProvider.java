@@ -65,6 +65,11 @@ public final class FakeLowerProvider {
          * WSABUFs {@code {len0 (unsigned), buf0, len1, buf1, ...}}.
          */
         public final java.util.List<long[]> countedSends = new java.util.concurrent.CopyOnWriteArrayList<>();
+        /**
+         * While {@link #countOnly}: how many sends it takes before it answers a synchronous send
+         * WSAEWOULDBLOCK, as a full nonblocking socket does (a send that reaches it in parts).
+         */
+        public volatile int countOnlyTakes = Integer.MAX_VALUE;
         final Arena arena = Arena.ofShared();
 
         /** Records a send of {@code count} WSABUFs at {@code wsabufs} (count-only mode) and returns its total. */
@@ -481,6 +486,9 @@ public final class FakeLowerProvider {
                     | (ov == 0 && ls.nonBlocking ? linux_h.MSG_DONTWAIT() : 0);
             if (ov == 0 && ls.answer == Answer.FAIL_NOW) {
                 return ls.failCode == 0 ? ws2spi_h.SOCKET_ERROR() : failRaw(errno, ls.failCode);
+            }
+            if (ls.countOnly && ov == 0 && ls.countedSends.size() >= ls.countOnlyTakes) {
+                return failRaw(errno, ws2spi_h.WSAEWOULDBLOCK());
             }
             long n = ls.countOnly ? ls.count(bufs, count)
                     : ov == 0 && !ls.nonBlocking && ls.type == ws2spi_h.SOCK_STREAM()

@@ -160,6 +160,28 @@ class LargeSendTest {
     }
 
     @Test
+    void aNonblockingSynchronousSendInParts_whoseLaterPartWouldBlock_returnsTheBytesSent_FakedLowerAnswer() {
+        long big = 0xC000_0000L;
+        try (SendFixture f = new SendFixture()) {
+            long s = f.stream(false);
+            assertEquals(0, f.c.ioctl(s, FIONBIO(), f.arena.allocateFrom(ValueLayout.JAVA_INT, 1), 4, f.arena.allocate(ValueLayout.JAVA_INT)));
+            LowerSocket lower = lowerCounting(f, Answer.IMMEDIATE);
+            MemorySegment bufs = wsabufs(f.arena, big, NOWHERE);
+
+            lower.countOnlyTakes = 1; // the first part goes, the second would block
+            f.errno.set(ValueLayout.JAVA_INT, 0, 4242);
+            assertEquals(0, f.send(s, bufs, 1, 0, MemorySegment.NULL), "bytes went out: a short count, not an error");
+            assertEquals(MAX, Integer.toUnsignedLong(f.sent()));
+            assertEquals(4242, f.errno(), "a success leaves lpErrno alone");
+
+            // It took its one send already: now nothing goes at all, and the lower provider's answer is the send's
+            assertEquals(SendFixture.SOCKET_ERROR, f.send(s, bufs, 1, 0, MemorySegment.NULL));
+            assertEquals(WSAEWOULDBLOCK(), f.errno());
+            assertEquals(1, lower.countedSends.size());
+        }
+    }
+
+    @Test
     void moreWsabufsThanAGatherArrayHolds_oneOf2_25GiB_goDownInPartsFromTheCapture() {
         int count = SocketTable.GATHER_CAPACITY + 44;
         long[] lenBuf = new long[2 * count];
