@@ -13,28 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef uint64_t SOCKET;
-typedef uint32_t DWORD;
-typedef struct { DWORD len; char *buf; } WSABUF;
-typedef struct { uint64_t Internal; uint64_t InternalHigh; DWORD Offset; DWORD OffsetHigh; void *hEvent; } OVERLAPPED;
-typedef struct { void *ThreadHandle; uint64_t Reserved; } WSATHREADID;
-typedef void (*COMPLETION)(DWORD, DWORD, OVERLAPPED *, DWORD);
-
-typedef struct {
-    void *Accept, *AddressToString, *AsyncSelect, *Bind, *CancelBlockingCall, *Cleanup, *CloseSocket, *Connect,
-         *DuplicateSocket, *EnumNetworkEvents, *EventSelect, *GetOverlappedResult, *GetPeerName, *GetSockName,
-         *GetSockOpt, *GetQOSByName, *Ioctl, *JoinLeaf, *Listen, *Recv, *RecvDisconnect, *RecvFrom, *Select;
-    int (*Send)(SOCKET, WSABUF *, DWORD, DWORD *, DWORD, OVERLAPPED *, COMPLETION, WSATHREADID *, int *);
-    void *SendDisconnect, *SendTo, *SetSockOpt, *Shutdown, *Socket, *StringToAddress;
-} PROCS;
-
-typedef struct {
-    void *CloseEvent, *CloseSocketHandle, *CreateEvent, *CreateSocketHandle, *FDIsSet, *GetProviderPath,
-         *ModifyIFSHandle, *PostMessage, *QueryBlockingCallback, *QuerySocketHandleContext, *QueueApc,
-         *ResetEvent, *SetEvent;
-    int (*OpenCurrentThread)(WSATHREADID *, int *);
-    int (*CloseThread)(WSATHREADID *, int *);
-} UPCALLS;
+#include "../include/wsp_x64.h"
 
 /* The job, laid out by the test (checked with send_stress_job_size). */
 typedef struct {
