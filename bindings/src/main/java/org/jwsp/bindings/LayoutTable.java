@@ -65,7 +65,9 @@ public final class LayoutTable {
             // A typedef of a named struct extends the struct's class; one of an anonymous struct
             // (mswsock.h's WSAPOLLDATA) is its own class, its layout named "$anon$<line>:<col>".
             boolean typedef = layoutOf(c.getSuperclass()) != null || layout.name().orElse("").startsWith("$anon$");
-            String cType = typedef ? c.getSimpleName() : "struct " + c.getSimpleName();
+            // A named union (winnt.h's _LARGE_INTEGER) is spelled "union", not "struct", in C.
+            String cType = typedef ? c.getSimpleName()
+                    : (layout instanceof java.lang.foreign.UnionLayout ? "union " : "struct ") + c.getSimpleName();
             facts.add(new LayoutFact(cType, "sizeof", "(long long)sizeof(" + cType + ")", layout.byteSize(), false));
             facts.add(new LayoutFact(cType, "_Alignof", "(long long)_Alignof(" + cType + ")",
                     layout.byteAlignment(), false));

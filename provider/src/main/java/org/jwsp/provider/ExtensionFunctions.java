@@ -32,9 +32,9 @@ import org.jwsp.provider.filter.SendFilter;
  * indicated on the listening socket, as Windows does). {@code GetAcceptExSockaddrs} takes no
  * handle and parses the buffer the lower AcceptEx wrote, so the lower provider's own is the right
  * one: it passes through. {@code DisconnectEx}: the send order of {@code WSPShutdown} first.
- * {@code WSASendMsg} and {@code WSARecvMsg}: {@link MessageFunctions}. Not yet:
- * TransmitPackets (it passes through; see provider/CONTRACT.md). ConnectEx's optional send buffer is the
- * socket's first send: it passes jwsp's filter and goes down with the connect. TransmitFile: {@link TransmitFunctions}.
+ * {@code WSASendMsg} and {@code WSARecvMsg}: {@link MessageFunctions}. ConnectEx's optional send buffer is the
+ * socket's first send: it passes jwsp's filter and goes down with the connect. TransmitFile: {@link TransmitFunctions};
+ * TransmitPackets: {@link PacketFunctions}.
  *
  * <p>Extension functions are called by the program directly, not through ws2_32: they report
  * failure as {@code FALSE} plus {@code WSASetLastError} (ws2_32's export, found through the kernel
@@ -71,10 +71,11 @@ final class ExtensionFunctions {
     private final MemorySegment disconnectExStub;
     private final MessageFunctions messages;
     private final TransmitFunctions transmit;
+    private final PacketFunctions packets;
     private final SendPath sendPath;
     private final LowerExtensions lower;
 
-    ExtensionFunctions(SocketTable sockets, OverlappedProxy proxy, SendPath sendPath, KernelPort kernel, Arena arena) {
+    ExtensionFunctions(SocketTable sockets, OverlappedProxy proxy, SendPath sendPath, LargeCaptures blocks, KernelPort kernel, Arena arena) {
         this.sockets = sockets;
         this.proxy = proxy;
         this.kernel = kernel;
@@ -82,6 +83,7 @@ final class ExtensionFunctions {
         this.sendPath = sendPath;
         this.messages = new MessageFunctions(this, sockets, sendPath, proxy, arena);
         this.transmit = new TransmitFunctions(this, sockets, sendPath, arena);
+        this.packets = new PacketFunctions(this, sockets, sendPath, blocks, arena);
         try {
             MethodHandle connectEx = MethodHandles.lookup().findVirtual(ExtensionFunctions.class, "connectEx",
                     CONNECT_EX.toMethodType()).bindTo(this);
@@ -111,7 +113,8 @@ final class ExtensionFunctions {
                 : WinsockExtensions.WSAID_DISCONNECTEX.equals(guid) ? disconnectExStub
                 : WinsockExtensions.WSAID_WSASENDMSG.equals(guid) ? messages.sendMsgStub
                 : WinsockExtensions.WSAID_WSARECVMSG.equals(guid) ? messages.recvMsgStub
-                : WinsockExtensions.WSAID_TRANSMITFILE.equals(guid) ? transmit.transmitFileStub : null;
+                : WinsockExtensions.WSAID_TRANSMITFILE.equals(guid) ? transmit.transmitFileStub
+                : WinsockExtensions.WSAID_TRANSMITPACKETS.equals(guid) ? packets.transmitPacketsStub : null;
         if (function == null) {
             return NOT_MINE;
         }

@@ -17,7 +17,7 @@ import org.jwsp.kernel.KernelPort;
 
 /**
  * What jwsp's extension functions ({@link ExtensionFunctions}, {@link MessageFunctions},
- * {@link TransmitFunctions}) need of the world below and beside them: the lower provider's own
+ * {@link TransmitFunctions}, {@link PacketFunctions}) need of the world below and beside them: the lower provider's own
  * function for each GUID (asked once per lower provider with {@code SIO_GET_EXTENSION_FUNCTION_POINTER}
  * on a lower socket, then kept in {@link LowerProvider#extensionFunctions} by index, so a call
  * finds it with an array read: no key, no map, no allocation), and ws2_32's
@@ -32,11 +32,12 @@ final class LowerExtensions {
     static final int SEND_MSG = 3;
     static final int RECV_MSG = 4;
     static final int TRANSMIT_FILE = 5;
-    static final int COUNT = 6;
+    static final int TRANSMIT_PACKETS = 6;
+    static final int COUNT = 7;
     /** The GUID of each index above. */
     private static final List<UUID> GUIDS = List.of(WinsockExtensions.WSAID_CONNECTEX, WinsockExtensions.WSAID_ACCEPTEX,
             WinsockExtensions.WSAID_DISCONNECTEX, WinsockExtensions.WSAID_WSASENDMSG, WinsockExtensions.WSAID_WSARECVMSG,
-            WinsockExtensions.WSAID_TRANSMITFILE);
+            WinsockExtensions.WSAID_TRANSMITFILE, WinsockExtensions.WSAID_TRANSMITPACKETS);
     private static final int GUID_SIZE = 16;
 
     private final KernelPort kernel;

@@ -14,8 +14,9 @@ import org.jwsp.bindings.windows.WSATHREADID;
 import org.jwsp.provider.filter.SendFilter;
 
 /**
- * One pooled overlapped operation of jwsp: a WSPSend (kind {@link #SEND}), a TransmitFile (kind
- * {@link #TRANSMIT}: a send of the socket's order whose head and tail buffers are its capture) or
+ * One pooled overlapped operation of jwsp: a WSPSend (kind {@link #SEND}), a TransmitFile or
+ * TransmitPackets (kind {@link #TRANSMIT}: a send of the socket's order whose memory parts are its
+ * capture; a TransmitPackets also owns the copy of its element array, a {@link LargeCaptures} block) or
  * another overlapped call passed through to the lower provider (kind {@link #PROXY}: WSPRecv,
  * WSPRecvFrom, WSPSendTo, WSPIoctl, the other extension functions). Its native record, a slice of the {@link RequestSlab}:
  *
@@ -46,7 +47,7 @@ final class OverlappedRequest {
     static final int CAPACITY = 64;
     static final int SEND = 0;
     static final int PROXY = 1;
-    /** A TransmitFile: a send of the socket's order ({@link SubmissionQueue}), issued by {@link TransmitFunctions}. */
+    /** A TransmitFile or TransmitPackets: a send of the socket's order ({@link SubmissionQueue}), issued by its {@link #transmitter}. */
     static final int TRANSMIT = 2;
 
     static final StructLayout RECORD = MemoryLayout.structLayout(
@@ -63,6 +64,8 @@ final class OverlappedRequest {
     /** The copy of the caller's WSATHREADID, valid until WPUQueueApc has returned. */
     final MemorySegment threadId;
     final WsaBufCapture buffers;
+    /** Where {@link #packetBlock} is borrowed from and given back to. */
+    private final LargeCaptures large;
     /** The caller's (until its entry returns), the operation's (until delivered), +1 while its APC is queued; release at 0. */
     final AtomicInteger refs = new AtomicInteger();
 
@@ -116,14 +119,25 @@ final class OverlappedRequest {
     /** System.nanoTime() when jwsp accepted the send, and the calling thread's id (set only while a filter is installed). */
     long acceptedNanos;
     long callerThread;
-    /** TransmitFile's file handle, nNumberOfBytesToWrite, nNumberOfBytesPerSend, dwFlags and the lower function (kind TRANSMIT). */
+    /**
+     * TransmitFile's file handle, nNumberOfBytesToWrite, nNumberOfBytesPerSend (TransmitPackets'
+     * nSendSize), dwFlags and the lower function (kind TRANSMIT).
+     */
     long transmitFile;
     int transmitBytes;
     int transmitPerSend;
     int transmitFlags;
     long transmitFunction;
-    /** Issues a TRANSMIT request to the lower provider. */
-    TransmitFunctions transmitter;
+    /** Issues a TRANSMIT request to the lower provider ({@link TransmitFunctions}, {@link PacketFunctions}). */
+    LowerTransmit transmitter;
+    /**
+     * A TransmitPackets' copy of its TRANSMIT_PACKETS_ELEMENT array: the number of the
+     * {@link LargeCaptures} block that holds it (this request's from acceptance to release), or -1;
+     * its element count; and the bytes its file elements send (-1: some element sends a file's rest).
+     */
+    int packetBlock = -1;
+    int packetCount;
+    long packetFileBytes;
     /** Result to deliver. */
     int error;
     /** The byte count to deliver: a DWORD, so its bits read as unsigned (up to 2^32 - 1; {@code & 0xFFFF_FFFFL}). */
@@ -154,6 +168,7 @@ final class OverlappedRequest {
         this.overlapped = record.asSlice(OVERLAPPED_OFFSET, OVERLAPPED.layout());
         this.threadId = record.asSlice(THREAD_ID_OFFSET, WSATHREADID.layout());
         this.buffers = new WsaBufCapture(record.asSlice(BUFFERS_OFFSET, CAPACITY * WsaBufCapture.SIZEOF_WSABUF), CAPACITY, large);
+        this.large = large;
     }
 
     /** Fills what every overlapped operation carries (right after acquire, caller thread). */
@@ -188,6 +203,28 @@ final class OverlappedRequest {
         socket = null;
         watcher = null;
         buffers.clear(); // gives a borrowed LargeCaptures block back now, not at the next acquire
+        givePacketsBack();
+    }
+
+    /** The TransmitPackets element block this request owns, handed to it by {@link SendPath#sendPackets}. */
+    void ownPackets(int block, int count, long fileBytes) {
+        packetBlock = block;
+        packetCount = count;
+        packetFileBytes = fileBytes;
+    }
+
+    /** Address of the owned element array (0 when it has no elements). */
+    long packetArray() {
+        return packetBlock < 0 ? 0 : large.block(packetBlock).address();
+    }
+
+    private void givePacketsBack() {
+        if (packetBlock >= 0) {
+            large.giveBack(packetBlock);
+            packetBlock = -1;
+        }
+        packetCount = 0;
+        packetFileBytes = 0;
     }
 
     /** The filter is about to see this send: a release may now come before the verdict is acted on. */
@@ -232,6 +269,9 @@ final class OverlappedRequest {
      * for "the rest of the file" (nNumberOfBytesToWrite 0).
      */
     long fileBytes() {
+        if (kind == TRANSMIT && transmitter instanceof PacketFunctions) {
+            return packetFileBytes;
+        }
         if (kind != TRANSMIT || transmitFile == 0) {
             return 0;
         }
@@ -268,6 +308,7 @@ final class OverlappedRequest {
         transmitFlags = 0;
         transmitFunction = 0;
         transmitter = null;
+        givePacketsBack();
         error = 0;
         transferred = 0;
         resultFlags = 0;

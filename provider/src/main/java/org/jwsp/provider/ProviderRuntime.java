@@ -52,7 +52,7 @@ final class ProviderRuntime {
             this.sendPath = new SendPath(sockets, requests, delivery, settings.filter());
             OverlappedProxy proxy = new OverlappedProxy(sockets, requests, kernel);
             LayeredIdentity identity = new LayeredIdentity(chains, proxy);
-            ExtensionFunctions extensions = new ExtensionFunctions(sockets, proxy, sendPath, kernel, arena);
+            ExtensionFunctions extensions = new ExtensionFunctions(sockets, proxy, sendPath, slab.large, kernel, arena);
             this.asyncSelects = new AsyncSelectWindow(kernel);
             this.socketEntries = new SocketEntries(chains, sockets, upcalls, completions, delivery, proxy, identity, extensions,
                     asyncSelects, posts);

@@ -157,7 +157,7 @@ final class SendPath {
      * queue issues it with the lower TransmitFile.
      */
     int sendTransmit(SocketContext ctx, long resolved, long lpBuffers, long lpOverlapped, long file, int toWrite, int perSend,
-                     int tfFlags, long lowerFunction, TransmitFunctions transmitter, long errno, ThreadScratch sc) {
+                     int tfFlags, long lowerFunction, LowerTransmit transmitter, long errno, ThreadScratch sc) {
         OverlappedRequest r = requests.acquire(OverlappedRequest.TRANSMIT, ctx, lpOverlapped, 0, 0);
         if (r == null) {
             return Errno.fail(errno, WsaCondition.TOO_MANY_OUTSTANDING);
@@ -175,6 +175,32 @@ final class SendPath {
             r.overlapped.set(java.lang.foreign.ValueLayout.JAVA_INT, org.jwsp.bindings.windows.OVERLAPPED.OffsetHigh$offset(),
                     CallerMemory.getInt(lpOverlapped, org.jwsp.bindings.windows.OVERLAPPED.OffsetHigh$offset()));
             return issue(ctx, resolved, r, lpBuffers, 2, 0, 0, errno, sc);
+        } finally {
+            requests.end(r, sc);
+        }
+    }
+
+    /**
+     * An overlapped TransmitPackets ({@link PacketFunctions}): like {@link #sendTransmit}, its
+     * capture the WSABUFs of its memory elements ({@code wsabufs}, {@code memoryCount}); the copy of
+     * its element array, LargeCaptures block {@code block} (-1 when it has no elements), is the
+     * request's from here on (given back when the request is released; here, if no request is free).
+     */
+    int sendPackets(SocketContext ctx, long resolved, long wsabufs, int memoryCount, long lpOverlapped, int block, int elements,
+                    long fileBytes, int sendSize, int tpFlags, long lowerFunction, PacketFunctions transmitter, long errno,
+                    ThreadScratch sc) {
+        OverlappedRequest r = requests.acquire(OverlappedRequest.TRANSMIT, ctx, lpOverlapped, 0, 0);
+        if (r == null) {
+            transmitter.giveBack(block);
+            return Errno.fail(errno, WsaCondition.TOO_MANY_OUTSTANDING);
+        }
+        try {
+            r.ownPackets(block, elements, fileBytes);
+            r.transmitPerSend = sendSize;
+            r.transmitFlags = tpFlags;
+            r.transmitFunction = lowerFunction;
+            r.transmitter = transmitter;
+            return issue(ctx, resolved, r, wsabufs, memoryCount, 0, 0, errno, sc);
         } finally {
             requests.end(r, sc);
         }

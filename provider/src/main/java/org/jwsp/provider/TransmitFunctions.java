@@ -45,7 +45,7 @@ import org.jwsp.provider.filter.SendFilter;
  * nothing of the socket is queued, else as the completion status (which, as for a queued send,
  * breaks the stream). Never throws into native code. The stub lives in the runtime's arena.
  */
-final class TransmitFunctions {
+final class TransmitFunctions implements LowerTransmit {
 
     private static final Logger LOG = LogManager.getLogger(TransmitFunctions.class);
     /** {@code BOOL TransmitFile(SOCKET, HANDLE, DWORD, DWORD, LPOVERLAPPED, LPTRANSMIT_FILE_BUFFERS, DWORD)}. */
@@ -168,7 +168,8 @@ final class TransmitFunctions {
      * code in {@code s.errno} ({@code WSA_IO_PENDING} when it will complete), as
      * {@link LowerProvider#sendRaw} answers.
      */
-    int issue(OverlappedRequest r, SocketContext socket, ThreadScratch s) {
+    @Override
+    public int issue(OverlappedRequest r, SocketContext socket, ThreadScratch s) {
         try {
             int ok = (int) TRANSMIT_FILE_CALL.invokeExact(MemorySegment.ofAddress(r.transmitFunction), socket.lowerHandle, r.transmitFile,
                     r.transmitBytes, r.transmitPerSend, r.overlapped.address(), lowerBuffers(r.buffers.array().address(), s),
@@ -205,7 +206,7 @@ final class TransmitFunctions {
         accepted(c, r.transmitFlags, atOnce);
     }
 
-    private static void accepted(SocketContext c, int flags, boolean done) {
+    static void accepted(SocketContext c, int flags, boolean done) {
         if ((flags & ws2spi_h.TF_DISCONNECT()) != 0) {
             c.shutdownSend = true;
         }

@@ -815,6 +815,33 @@ public class ws2spi_h extends ws2spi_h$shared {
     public static int TF_USE_KERNEL_APC() {
         return TF_USE_KERNEL_APC;
     }
+    private static final int TP_ELEMENT_MEMORY = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define TP_ELEMENT_MEMORY 1
+     * }
+     */
+    public static int TP_ELEMENT_MEMORY() {
+        return TP_ELEMENT_MEMORY;
+    }
+    private static final int TP_ELEMENT_FILE = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define TP_ELEMENT_FILE 2
+     * }
+     */
+    public static int TP_ELEMENT_FILE() {
+        return TP_ELEMENT_FILE;
+    }
+    private static final int TP_ELEMENT_EOP = (int)4L;
+    /**
+     * {@snippet lang=c :
+     * #define TP_ELEMENT_EOP 4
+     * }
+     */
+    public static int TP_ELEMENT_EOP() {
+        return TP_ELEMENT_EOP;
+    }
     private static final int SDDL_REVISION_1 = (int)1L;
     /**
      * {@snippet lang=c :
@@ -4434,6 +4461,51 @@ public class ws2spi_h extends ws2spi_h$shared {
      */
     public static int SIO_BASE_HANDLE() {
         return SIO_BASE_HANDLE;
+    }
+    private static final int TP_DISCONNECT = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define TP_DISCONNECT 1
+     * }
+     */
+    public static int TP_DISCONNECT() {
+        return TP_DISCONNECT;
+    }
+    private static final int TP_REUSE_SOCKET = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define TP_REUSE_SOCKET 2
+     * }
+     */
+    public static int TP_REUSE_SOCKET() {
+        return TP_REUSE_SOCKET;
+    }
+    private static final int TP_USE_DEFAULT_WORKER = (int)0L;
+    /**
+     * {@snippet lang=c :
+     * #define TP_USE_DEFAULT_WORKER 0
+     * }
+     */
+    public static int TP_USE_DEFAULT_WORKER() {
+        return TP_USE_DEFAULT_WORKER;
+    }
+    private static final int TP_USE_SYSTEM_THREAD = (int)16L;
+    /**
+     * {@snippet lang=c :
+     * #define TP_USE_SYSTEM_THREAD 16
+     * }
+     */
+    public static int TP_USE_SYSTEM_THREAD() {
+        return TP_USE_SYSTEM_THREAD;
+    }
+    private static final int TP_USE_KERNEL_APC = (int)32L;
+    /**
+     * {@snippet lang=c :
+     * #define TP_USE_KERNEL_APC 32
+     * }
+     */
+    public static int TP_USE_KERNEL_APC() {
+        return TP_USE_KERNEL_APC;
     }
 }
 

@@ -20,7 +20,7 @@ import org.jwsp.host.upcall.WsaErrors;
 /**
  * The base provider's extension functions, handed out by {@code SIO_GET_EXTENSION_FUNCTION_POINTER}
  * (mswsock's place). Offered: {@code ConnectEx}, {@code AcceptEx}, {@code GetAcceptExSockaddrs},
- * {@code DisconnectEx}, {@code WSASendMsg}, {@code WSARecvMsg}, {@code TransmitFile}. Any other GUID is {@code WSAEINVAL}.
+ * {@code DisconnectEx}, {@code WSASendMsg}, {@code WSARecvMsg}, {@code TransmitFile}, {@code TransmitPackets}. Any other GUID is {@code WSAEINVAL}.
  *
  * <p>{@code AcceptEx} here: an overlapped, listening stream socket, an unbound socket of this
  * provider to accept into, address slots of at least the address size + 16 bytes, and no
@@ -47,7 +47,8 @@ import org.jwsp.host.upcall.WsaErrors;
  * completes at once: {@code TRUE}, the completion indicated when an {@code OVERLAPPED} is given.
 
  *
- * <p>{@code WSASendMsg}/{@code WSARecvMsg}: {@link BaseMessages}; {@code TransmitFile}: {@link BaseTransmit}.
+ * <p>{@code WSASendMsg}/{@code WSARecvMsg}: {@link BaseMessages}; {@code TransmitFile}: {@link BaseTransmit};
+ * {@code TransmitPackets}: {@link BasePackets}.
  */
 final class BaseExtensions {
 
@@ -73,12 +74,14 @@ final class BaseExtensions {
     private final MemorySegment disconnectEx;
     final BaseMessages messages;
     final BaseTransmit transmit;
+    final BasePackets packets;
     private volatile MethodHandle setLastError;
 
     BaseExtensions(BaseProvider provider) {
         this.provider = provider;
         this.messages = new BaseMessages(provider, this);
         this.transmit = new BaseTransmit(provider, this);
+        this.packets = new BasePackets(provider, this);
         try {
             MethodHandle h = MethodHandles.lookup().findVirtual(BaseExtensions.class, "connectEx", CONNECT_EX.toMethodType()).bindTo(this);
             this.connectEx = Linker.nativeLinker().upcallStub(h, CONNECT_EX, Arena.global());
@@ -113,7 +116,8 @@ final class BaseExtensions {
                 : WinsockExtensions.WSAID_DISCONNECTEX.equals(id) ? disconnectEx
                 : WinsockExtensions.WSAID_WSASENDMSG.equals(id) ? messages.sendMsg
                 : WinsockExtensions.WSAID_WSARECVMSG.equals(id) ? messages.recvMsg
-                : WinsockExtensions.WSAID_TRANSMITFILE.equals(id) ? transmit.transmitFile : null;
+                : WinsockExtensions.WSAID_TRANSMITFILE.equals(id) ? transmit.transmitFile
+                : WinsockExtensions.WSAID_TRANSMITPACKETS.equals(id) ? packets.transmitPackets : null;
         if (fn == null) {
             return -WSAEINVAL();
         }

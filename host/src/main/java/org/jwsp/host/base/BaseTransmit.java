@@ -175,7 +175,7 @@ final class BaseTransmit {
      * of them (0: to the end of the file; never past it), read into {@code into}; null when more
      * than {@link #MAX_FILE_BYTES}.
      */
-    private static MemorySegment read(FileChannel channel, long offset, long want, Arena into) throws java.io.IOException {
+    static MemorySegment read(FileChannel channel, long offset, long want, Arena into) throws java.io.IOException {
         long from = offset < 0 ? channel.position() : offset;
         long rest = Math.max(0, channel.size() - from);
         long n = want == 0 ? rest : Math.min(want, rest);
