@@ -256,7 +256,7 @@ final class SendPath {
                 if (r.kind == OverlappedRequest.TRANSMIT && (rc == 0 || rc == PENDING)) {
                     TransmitFunctions.accepted(ctx, r, rc == 0);
                 }
-                if (rc == PENDING && r.buffers.totalBytes() > WsaBufCapture.LOWER_SEND_MAX) {
+                if (rc == PENDING && r.kind == OverlappedRequest.SEND && r.buffers.totalBytes() > WsaBufCapture.LOWER_SEND_MAX) {
                     done = ctx.queue.takeDone(); // issued in parts, which may all have completed at once
                 }
             }
