@@ -94,7 +94,10 @@ final class OverlappedRequest {
     boolean filtering;
     /** A release arrived while {@link #filtering}: a DELAY verdict then holds nothing. Guarded by the socket lock. */
     boolean releasedEarly;
-    /** Bytes of this send consumed by earlier short lower completions. Guarded by the socket lock. */
+    /**
+     * Bytes of this send consumed by earlier lower sends (short completions, or the parts of a
+     * send larger than one lower send takes): 0 to 2^32 - 1. Guarded by the socket lock.
+     */
     long sent;
     /** The completion indication was already given by the caller thread (immediate completion). */
     boolean deliveredEarly;
@@ -137,6 +140,7 @@ final class OverlappedRequest {
     long packetFileBytes;
     /** Result to deliver. */
     int error;
+    /** The byte count to deliver: a DWORD, so its bits read as unsigned (up to 2^32 - 1; {@code & 0xFFFF_FFFFL}). */
     int transferred;
     int resultFlags;
 

@@ -77,7 +77,7 @@ final class SendFacts implements SendView {
             throw new IllegalArgumentException("a read-only segment cannot take the payload");
         }
         for (int i = 0; i < count && length > 0; i++) {
-            long len = WsaBufCapture.length(wsabufs, i) & 0xFFFFFFFFL; // a ULONG
+            long len = WsaBufCapture.length(wsabufs, i); // a ULONG, unsigned
             if (offset >= len) {
                 offset -= len;
                 continue;
@@ -95,7 +95,7 @@ final class SendFacts implements SendView {
     }
 
     @Override
-    public int bufferLength(int i) {
+    public long bufferLength(int i) {
         if (i < 0 || i >= count) {
             throw new IndexOutOfBoundsException(i);
         }

@@ -22,6 +22,9 @@ import org.jwsp.provider.filter.SendFilter;
  * filter passed or delayed is reported to its {@code onComplete} once: a synchronous one here,
  * after the lower call and before returning; an overlapped one by {@link CompletionDelivery}
  * before its indication (or by {@link OverlappedRequests#end} if it was refused after all).
+ * Byte counts are unsigned 32-bit; a send larger than one lower send takes
+ * ({@link WsaBufCapture#LOWER_SEND_MAX}) goes down in parts: an overlapped one through its
+ * socket's queue, a synchronous one through {@link LargeSynchronousSend}.
  *
  * <p>Allocates nothing per call: the request, its capture and OVERLAPPED are pooled, the
  * out-parameters are per-thread ({@link ThreadScratch}), and the filter's view is a per-thread
@@ -212,7 +215,7 @@ final class SendPath {
     private int issue(SocketContext ctx, long resolved, OverlappedRequest r, long lpBuffers, int count, long lpSent, int flags, long errno,
                       ThreadScratch sc) {
         WsaCondition refused = r.buffers.capture(lpBuffers, count);
-        if (refused == null && ctx.messageOriented && r.buffers.totalBytes() > ctx.maxMessageSize) {
+        if (refused == null && tooLargeForOneMessage(ctx, r.buffers.totalBytes())) {
             refused = WsaCondition.MESSAGE_TOO_LARGE;
         }
         if (refused != null) {
@@ -242,6 +245,7 @@ final class SendPath {
         }
         requests.markInProgress(r);
         int rc;
+        OverlappedRequest done = null;
         synchronized (ctx) {
             r.filterDecided(verdict == SendFilter.DELAY);
             if (!ctx.stillOpen(resolved)) {
@@ -252,7 +256,13 @@ final class SendPath {
                 if (r.kind == OverlappedRequest.TRANSMIT && (rc == 0 || rc == PENDING)) {
                     TransmitFunctions.accepted(ctx, r, rc == 0);
                 }
+                if (rc == PENDING && r.kind == OverlappedRequest.SEND && r.buffers.totalBytes() > WsaBufCapture.LOWER_SEND_MAX) {
+                    done = ctx.queue.takeDone(); // issued in parts, which may all have completed at once
+                }
             }
+        }
+        if (done != null) {
+            delivery.deliverAll(done, sc);
         }
         if (rc == 0) {
             if (lpSent != 0) {
@@ -281,12 +291,12 @@ final class SendPath {
         if (total < 0) {
             return Errno.fail(errno, WsaCondition.values()[(int) (-total - 1)]);
         }
-        if (ctx.messageOriented && total > ctx.maxMessageSize) {
+        if (tooLargeForOneMessage(ctx, total)) {
             return Errno.fail(errno, WsaCondition.MESSAGE_TOO_LARGE);
         }
         SendFilter f = filter;
         if (f == SendFilter.PASS_THROUGH) {
-            return sendSynchronousLower(ctx, resolved, lpBuffers, count, lpSent, flags, errno, sc);
+            return sendSynchronousLower(ctx, resolved, lpBuffers, count, total, lpSent, flags, errno, sc);
         }
         long accepted = System.nanoTime();
         long caller = Thread.currentThread().threadId();
@@ -296,7 +306,7 @@ final class SendPath {
             Errno.set(errno, verdict);
             return Errno.SOCKET_ERROR;
         }
-        int rc = sendSynchronousLower(ctx, resolved, lpBuffers, count, lpSent, flags, errno, sc);
+        int rc = sendSynchronousLower(ctx, resolved, lpBuffers, count, total, lpSent, flags, errno, sc);
         // The call has not returned: the buffers are still the caller's, and the filter may read them now.
         int error = rc == 0 || errno == 0 ? 0 : CallerMemory.getInt(errno);
         long bytes = rc == 0 ? CallerMemory.getInt(lpSent) & 0xFFFFFFFFL : 0;
@@ -305,14 +315,25 @@ final class SendPath {
         return rc;
     }
 
+    /**
+     * A message-oriented socket's message that cannot go out whole: larger than SO_MAX_MSG_SIZE,
+     * or than one lower send takes ({@link WsaBufCapture#LOWER_SEND_MAX}: a message is never split).
+     */
+    private static boolean tooLargeForOneMessage(SocketContext ctx, long total) {
+        return ctx.messageOriented && (total > ctx.maxMessageSize || total > WsaBufCapture.LOWER_SEND_MAX);
+    }
+
     /** The lower WSPSend of a synchronous send, after jwsp's own queued sends of the socket. */
-    private int sendSynchronousLower(SocketContext ctx, long resolved, long lpBuffers, int count, long lpSent, int flags,
+    private int sendSynchronousLower(SocketContext ctx, long resolved, long lpBuffers, int count, long total, long lpSent, int flags,
                                      long errno, ThreadScratch sc) {
         int entered = enterSynchronous(ctx, resolved, errno);
         if (entered != 0) {
             return entered;
         }
         try {
+            if (total > WsaBufCapture.LOWER_SEND_MAX) {
+                return LargeSynchronousSend.send(ctx, lpBuffers, count, lpSent, flags, errno, sc);
+            }
             return ctx.lower.sendRaw(ctx.lowerHandle, lpBuffers, count, lpSent, flags, 0L, errno);
         } finally {
             leaveSynchronous(ctx, sc);

@@ -18,6 +18,11 @@ import org.jwsp.bindings.windows.ws2spi_h;
  * A member the lower provider consumed only in part keeps its place at the head and its
  * remainder goes in the next lower send. Message-oriented sockets are never merged.
  *
+ * <p><b>Parts.</b> No lower send carries more than {@link WsaBufCapture#LOWER_SEND_MAX} bytes: a
+ * send larger than that (up to 2^32 - 1, counts unsigned) is queued even on an idle socket and
+ * issued from the gather array cut at the bound; its completion leaves it unfinished, at the
+ * head, and the rest goes down next exactly as the remainder of a short lower completion does.
+ *
  * <p><b>No hole in a stream.</b> When the lower provider refuses, at issue, a send jwsp has
  * already accepted, or fails a send at completion (other than with WSA_OPERATION_ABORTED, which
  * WSPCloseSocket and SIO_FLUSH ask for), the bytes behind it can no longer follow
@@ -224,12 +229,20 @@ final class SubmissionQueue {
             append(r);
             return PENDING;
         }
+        if (r.kind == OverlappedRequest.SEND && r.buffers.totalBytes() > WsaBufCapture.LOWER_SEND_MAX) {
+            // More than one lower send takes: it goes down in parts from the queue, which splits it
+            // and re-issues the rest as for a short completion; if the parts complete at once, the
+            // caller finds it on the done list (takeDone) and delivers it after the lock.
+            append(r);
+            pump(s);
+            return PENDING;
+        }
         int rc = r.kind == OverlappedRequest.TRANSMIT ? r.transmitter.issue(r, socket, s)
                 : socket.lower.sendRaw(socket.lowerHandle, r.buffers.array().address(), r.buffers.count(), s.bytes.address(), r.flags,
                         r.overlapped.address(), s.errno.address());
         if (rc == 0) {
             r.result(0, s.bytes(), 0);
-            r.sent = r.transferred;
+            r.sent = s.bytes() & 0xFFFF_FFFFL; // a DWORD
             if (socket.lowerPostsImmediate || r.kind == OverlappedRequest.SEND && holds() && socket.port.hold(socket, r, r.transferred)) {
                 // Its packet will still come: the operation's reference (taken by the caller) waits for it.
                 r.deliveredEarly = true;
@@ -488,24 +501,31 @@ final class SubmissionQueue {
                     || head.kind != OverlappedRequest.SEND;
             long at = 0;
             int members = 1;
+            long max = WsaBufCapture.LOWER_SEND_MAX; // a larger send goes down in parts (see split)
             if (leader.buffers.count() > SocketTable.GATHER_CAPACITY) {
                 // More WSABUFs than a gather array holds: alone, from its own capture, trimmed past
-                // what a short lower completion already sent.
-                buffers = leader.buffers.array();
+                // what a short lower completion already sent, as many whole entries as a lower
+                // send takes, or the first entry's first part when that alone is larger.
                 int first = leader.buffers.skipSent(leader.sent);
-                at = first * WsaBufCapture.SIZEOF_WSABUF;
-                count = leader.buffers.count() - first;
-            } else if (alone && leader.sent == 0) {
+                count = leader.buffers.entriesWithin(first, max);
+                if (count > 0) {
+                    buffers = leader.buffers.array();
+                    at = first * WsaBufCapture.SIZEOF_WSABUF;
+                } else {
+                    buffers = socket.gather;
+                    count = leader.buffers.copyTo(buffers, 0, SocketTable.GATHER_CAPACITY, first, 0, max);
+                }
+            } else if (alone && leader.sent == 0 && leader.buffers.totalBytes() <= max) {
                 buffers = leader.buffers.array();
                 count = leader.buffers.count();
             } else {
                 buffers = socket.gather;
-                count = leader.buffers.copyTo(buffers, 0, SocketTable.GATHER_CAPACITY, leader.sent);
-                long total = leader.remaining();
+                count = leader.buffers.copyTo(buffers, 0, SocketTable.GATHER_CAPACITY, 0, leader.sent, max);
+                long total = leader.remaining(); // past MERGE_BYTES when it was cut at max: nothing merges
                 OverlappedRequest last = leader;
                 while (!socket.messageOriented && head != null && !head.held && head.flags == leader.flags
                         && head.kind == OverlappedRequest.SEND && total + head.buffers.totalBytes() <= MERGE_BYTES) {
-                    int added = head.buffers.copyTo(buffers, count, SocketTable.GATHER_CAPACITY, 0);
+                    int added = head.buffers.copyTo(buffers, count, SocketTable.GATHER_CAPACITY, 0, 0, max);
                     if (added < 0) {
                         break;
                     }

@@ -23,6 +23,8 @@ final class ThreadScratch {
     final MemorySegment ownThread;
     /** {@link RoutinesDue#generation} of the runtime that opened {@link #ownThread}, 0 when none did. */
     int ownThreadOf;
+    /** One WSABUF: a part of a caller's entry that a lower send takes alone ({@link LargeSynchronousSend}). */
+    final MemorySegment part;
     /** A TransmitFile's head and tail as two WSABUFs (+0), and the TRANSMIT_FILE_BUFFERS of a lower TransmitFile (+32). */
     final MemorySegment transmit;
     /** The filter's view of a synchronous send on this thread (overlapped sends use their request). */
@@ -31,12 +33,13 @@ final class ThreadScratch {
     final SendFacts completed = new SendFacts();
 
     private ThreadScratch() {
-        MemorySegment block = Arena.ofAuto().allocate(48, 8);
+        MemorySegment block = Arena.ofAuto().allocate(64, 8);
         this.context = block.asSlice(0, ValueLayout.JAVA_LONG);
         this.errno = block.asSlice(8, ValueLayout.JAVA_INT);
         this.bytes = block.asSlice(12, ValueLayout.JAVA_INT);
         this.flags = block.asSlice(16, ValueLayout.JAVA_INT);
         this.ownThread = block.asSlice(32, 16);
+        this.part = block.asSlice(48, WsaBufCapture.SIZEOF_WSABUF);
         this.transmit = Arena.ofAuto().allocate(64, 8);
     }
 

@@ -191,9 +191,9 @@ final class TransmitFunctions implements LowerTransmit {
     private static long lowerBuffers(long w, ThreadScratch s) {
         long t = s.transmit.address() + TFB;
         CallerMemory.putLong(t + TRANSMIT_FILE_BUFFERS.Head$offset(), WsaBufCapture.address(w, 0));
-        CallerMemory.putInt(t + TRANSMIT_FILE_BUFFERS.HeadLength$offset(), WsaBufCapture.length(w, 0));
+        CallerMemory.putInt(t + TRANSMIT_FILE_BUFFERS.HeadLength$offset(), (int) WsaBufCapture.length(w, 0)); // a DWORD
         CallerMemory.putLong(t + TRANSMIT_FILE_BUFFERS.Tail$offset(), WsaBufCapture.address(w, 1));
-        CallerMemory.putInt(t + TRANSMIT_FILE_BUFFERS.TailLength$offset(), WsaBufCapture.length(w, 1));
+        CallerMemory.putInt(t + TRANSMIT_FILE_BUFFERS.TailLength$offset(), (int) WsaBufCapture.length(w, 1));
         return t;
     }
 

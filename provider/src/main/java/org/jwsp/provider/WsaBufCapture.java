@@ -25,6 +25,13 @@ import org.jwsp.bindings.windows.WSABUF;
  * <p>Thread: written by the thread that calls WSPSend (before the request is published to the
  * socket's queue under its lock), read afterwards by whichever thread issues the lower send.
  * Memory: owned by the {@link RequestSlab}'s arena; nothing is allocated per capture.
+ *
+ * <p><b>Sizes.</b> A {@code len} is a ULONG and every byte count of the SPI a DWORD, so both are
+ * read and carried as unsigned 32-bit values (in a {@code long} where Java needs one): a
+ * {@code WSABUF} of 2 GiB or more is a buffer like any other, and a send may total up to
+ * {@link #MAX_TOTAL}. Beyond that no DWORD count could report it (see {@link #MAX_TOTAL}). A lower
+ * send takes at most {@link #LOWER_SEND_MAX} bytes: the queue and the synchronous path split a
+ * larger send into lower sends of that size ({@link #copyTo}, {@link #entriesWithin}).
  */
 final class WsaBufCapture {
 
@@ -34,8 +41,23 @@ final class WsaBufCapture {
     static final long ALIGNOF_WSABUF = WSABUF.layout().byteAlignment();
     private static final long OFFSETOF_LEN = WSABUF.len$offset();
     private static final long OFFSETOF_BUF = WSABUF.buf$offset();
-    /** Largest total a DWORD byte count can report without looking negative to a Java int. */
-    static final long MAX_TOTAL = Integer.MAX_VALUE;
+    /**
+     * Largest total one send may have: 2^32 - 1, the most a DWORD ({@code lpNumberOfBytesSent},
+     * {@code cbTransferred}, the completion packet's count) can report. A larger total is refused
+     * with WSAEINVAL ({@link WsaCondition#TOTAL_OVER_DWORD}) rather than sent: reporting it would
+     * wrap the count (the caller would resend bytes the peer already has), and sending only what
+     * fits would be a short count that an overlapped or blocking stream send never reports.
+     */
+    static final long MAX_TOTAL = 0xFFFF_FFFFL;
+    /**
+     * Most bytes jwsp hands the lower provider in one WSPSend: Linux's {@code MAX_RW_COUNT}
+     * ({@code INT_MAX} rounded down to a page), the most one {@code sendmsg} moves, so the host's
+     * base provider never cuts a send short; below 2^31, so a lower provider that keeps lengths or
+     * counts in an {@code int} takes it too. Larger sends go down in parts, in order.
+     */
+    static final long LOWER_SEND_MAX = 0x7FFF_F000L;
+    /** A ULONG read into an int, as its unsigned value. */
+    private static final long ULONG = 0xFFFF_FFFFL;
 
     /** The request record's own array, of {@link #capacity} entries. */
     private final MemorySegment inline;
@@ -119,17 +141,14 @@ final class WsaBufCapture {
         long total = 0;
         for (int i = 0; i < count; i++) {
             long at = wsabufs + i * SIZEOF_WSABUF;
-            int len = CallerMemory.getInt(at + OFFSETOF_LEN);
+            long len = CallerMemory.getInt(at + OFFSETOF_LEN) & ULONG;
             long buf = CallerMemory.getLong(at, OFFSETOF_BUF);
-            if (len < 0) {
-                return -1 - WsaCondition.NEGATIVE_LENGTH.ordinal();
-            }
             if (len > 0 && !CallerMemory.inUserSpace(buf, len)) {
                 return -1 - WsaCondition.BUFFERS_NOT_IN_USER_SPACE.ordinal();
             }
-            total += len;
+            total += len; // at most 1024 * (2^32 - 1): no overflow
             if (total > MAX_TOTAL) {
-                return -1 - WsaCondition.NEGATIVE_LENGTH.ordinal();
+                return -1 - WsaCondition.TOTAL_OVER_DWORD.ordinal();
             }
         }
         return total;
@@ -144,9 +163,9 @@ final class WsaBufCapture {
         return CallerMemory.getLong(wsabufs + i * SIZEOF_WSABUF, OFFSETOF_BUF);
     }
 
-    /** Length of entry {@code i} of the WSABUF array at {@code wsabufs} (see {@link #address}). */
-    static int length(long wsabufs, int i) {
-        return CallerMemory.getInt(wsabufs + i * SIZEOF_WSABUF + OFFSETOF_LEN);
+    /** Length of entry {@code i} of the WSABUF array at {@code wsabufs} (see {@link #address}), a ULONG: 0 to 2^32 - 1. */
+    static long length(long wsabufs, int i) {
+        return CallerMemory.getInt(wsabufs + i * SIZEOF_WSABUF + OFFSETOF_LEN) & ULONG;
     }
 
     int count() {
@@ -163,17 +182,17 @@ final class WsaBufCapture {
     }
 
     /**
-     * Appends the captured descriptors to a gather array, skipping the first {@code skip} bytes
-     * (already sent by a short lower completion). Only descriptors are written: the data stay put.
+     * Appends the captured descriptors from entry {@code from} on to a gather array, skipping
+     * their first {@code skip} bytes (already sent by a short lower completion) and stopping after
+     * {@code limit} bytes (a lower send's most, {@link #LOWER_SEND_MAX}; the last entry written is
+     * cut there). Only descriptors are written: the data stay put.
      *
      * @return the number of entries written at {@code gather[at...]}, or -1 if they do not fit
      */
-    int copyTo(MemorySegment gather, int at, int gatherCapacity, long skip) {
+    int copyTo(MemorySegment gather, int at, int gatherCapacity, int from, long skip, long limit) {
         int written = 0;
-        for (int i = 0; i < count; i++) {
-            long src = i * SIZEOF_WSABUF;
-            int len = array.get(ValueLayout.JAVA_INT_UNALIGNED, src + OFFSETOF_LEN);
-            long buf = array.get(ValueLayout.JAVA_LONG_UNALIGNED, src + OFFSETOF_BUF);
+        for (int i = from; i < count && limit > 0; i++) {
+            long len = entryLength(i);
             if (skip >= len) {
                 skip -= len;
                 continue;
@@ -181,13 +200,30 @@ final class WsaBufCapture {
             if (at + written >= gatherCapacity) {
                 return -1;
             }
+            long take = Math.min(len - skip, limit);
             long dst = (at + written) * SIZEOF_WSABUF;
-            gather.set(ValueLayout.JAVA_INT_UNALIGNED, dst + OFFSETOF_LEN, (int) (len - skip));
-            gather.set(ValueLayout.JAVA_LONG_UNALIGNED, dst + OFFSETOF_BUF, buf + skip);
+            gather.set(ValueLayout.JAVA_INT_UNALIGNED, dst + OFFSETOF_LEN, (int) take);
+            gather.set(ValueLayout.JAVA_LONG_UNALIGNED, dst + OFFSETOF_BUF, array.get(ValueLayout.JAVA_LONG_UNALIGNED, i * SIZEOF_WSABUF + OFFSETOF_BUF) + skip);
+            limit -= take;
             skip = 0;
             written++;
         }
         return written;
+    }
+
+    /**
+     * How many whole entries from {@code from} on fit in {@code limit} bytes together: a lower
+     * send may take them from the capture in place; 0 when entry {@code from} alone is larger.
+     */
+    int entriesWithin(int from, long limit) {
+        int n = 0;
+        for (int i = from; i < count; i++, n++) {
+            limit -= entryLength(i);
+            if (limit < 0) {
+                break;
+            }
+        }
+        return n;
     }
 
     /**
@@ -206,15 +242,16 @@ final class WsaBufCapture {
         }
         if (first < count && skip > 0) {
             long at = first * SIZEOF_WSABUF;
-            array.set(ValueLayout.JAVA_INT_UNALIGNED, at + OFFSETOF_LEN, (int) (entryLength(first) - skip));
+            array.set(ValueLayout.JAVA_INT_UNALIGNED, at + OFFSETOF_LEN, (int) (entryLength(first) - skip)); // a ULONG again
             array.set(ValueLayout.JAVA_LONG_UNALIGNED, at + OFFSETOF_BUF, array.get(ValueLayout.JAVA_LONG_UNALIGNED, at + OFFSETOF_BUF) + skip);
         }
         trimmed = sent;
         return first;
     }
 
-    private int entryLength(int i) {
-        return array.get(ValueLayout.JAVA_INT_UNALIGNED, i * SIZEOF_WSABUF + OFFSETOF_LEN);
+    /** Length of captured entry {@code i}, unsigned. */
+    private long entryLength(int i) {
+        return array.get(ValueLayout.JAVA_INT_UNALIGNED, i * SIZEOF_WSABUF + OFFSETOF_LEN) & ULONG;
     }
 
     /** Forgets the capture and gives a borrowed block back (the request goes back to the pool). */

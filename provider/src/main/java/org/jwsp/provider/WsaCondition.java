@@ -36,8 +36,11 @@ public enum WsaCondition {
     MESSAGE_TOO_LARGE(WSAEMSGSIZE()),
     /** dwFlags has bits other than MSG_DONTROUTE | MSG_OOB | MSG_PARTIAL. */
     UNKNOWN_FLAGS(WSAEINVAL()),
-    /** A WSABUF length with its top bit set, or a total that a DWORD byte count cannot report. */
-    NEGATIVE_LENGTH(WSAEINVAL()),
+    /**
+     * The WSABUF lengths total more than 2^32 - 1, what a DWORD byte count can report (each length
+     * is a ULONG and may be 2 GiB or more; see {@link WsaBufCapture#MAX_TOTAL}).
+     */
+    TOTAL_OVER_DWORD(WSAEINVAL()),
     /** More WSABUFs than one capture holds ({@link OverlappedRequest#CAPACITY}; 1024 for a synchronous send). */
     TOO_MANY_BUFFERS(WSAENOBUFS()),
     /** A filter returned a code that is not a Winsock error (0 &lt; code &lt; 10000, not WSA_*). */

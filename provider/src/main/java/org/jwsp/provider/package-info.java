@@ -7,8 +7,9 @@
  * {@code WsaBufCapture} into a pooled {@code OverlappedRequest} ({@code RequestSlab}, whose life
  * — acquire, issue, complete, release — every overlapped entry goes through
  * {@code OverlappedRequests}, release in a {@code finally}) →
- * the socket's {@code SubmissionQueue} (order, merging) → the lower provider with the request's
- * own OVERLAPPED → {@code CompletionPort} (jwsp's port and its worker) → {@code CompletionDelivery}
+ * the socket's {@code SubmissionQueue} (order, merging, a send larger than one lower send takes
+ * split into parts; a synchronous one split by {@code LargeSynchronousSend}) → the lower provider
+ * with the request's own OVERLAPPED → {@code CompletionPort} (jwsp's port and its worker) → {@code CompletionDelivery}
  * (WPUQueueApc with jwsp's APC function, or WPUCompleteOverlappedRequest). The three doors are
  * {@code UpcallTable}, {@code LowerProvider} (found by {@code ProtocolCatalog}) and
  * {@link org.jwsp.kernel.KernelPort}. {@code ProviderRuntime} builds each entry class

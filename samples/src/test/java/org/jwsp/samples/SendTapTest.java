@@ -50,7 +50,7 @@ class SendTapTest {
         @Override public boolean connected() { return true; }
         @Override public int maxMessageSize() { return Integer.MAX_VALUE; }
         @Override public int bufferCount() { return 1; }
-        @Override public int bufferLength(int i) { return (int) size; }
+        @Override public long bufferLength(int i) { return size; }
         @Override public long totalBytes() { return size; }
         @Override public int flags() { return 0; }
         @Override public MemorySegment peer() { return peer; }

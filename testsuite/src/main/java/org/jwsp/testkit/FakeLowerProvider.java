@@ -58,7 +58,32 @@ public final class FakeLowerProvider {
         public volatile int lastFlags;
         /** The OVERLAPPED address of the last overlapped send (0 for a synchronous one). */
         public volatile long lastOverlapped;
+        /** Sends are taken whole and counted, their data never read ({@link FakeLowerProvider#countWithoutReading}). */
+        volatile boolean countOnly;
+        /**
+         * While {@link #countOnly}: each send this lower socket was given, in call order, as its
+         * WSABUFs {@code {len0 (unsigned), buf0, len1, buf1, ...}}.
+         */
+        public final java.util.List<long[]> countedSends = new java.util.concurrent.CopyOnWriteArrayList<>();
+        /**
+         * While {@link #countOnly}: how many sends it takes before it answers a synchronous send
+         * WSAEWOULDBLOCK, as a full nonblocking socket does (a send that reaches it in parts).
+         */
+        public volatile int countOnlyTakes = Integer.MAX_VALUE;
         final Arena arena = Arena.ofShared();
+
+        /** Records a send of {@code count} WSABUFs at {@code wsabufs} (count-only mode) and returns its total. */
+        long count(long wsabufs, int count) {
+            long[] entries = new long[2 * count];
+            long total = 0;
+            for (int i = 0; i < count; i++) {
+                entries[2 * i] = RawStubs.ALL.get(ValueLayout.JAVA_INT_UNALIGNED, wsabufs + i * 16L) & 0xFFFFFFFFL;
+                entries[2 * i + 1] = RawStubs.ALL.get(ValueLayout.JAVA_LONG_UNALIGNED, wsabufs + i * 16L + 8);
+                total += entries[2 * i];
+            }
+            countedSends.add(entries);
+            return total;
+        }
 
         LowerSocket(int fd, int peerFd, int type) {
             this.fd = fd;
@@ -131,6 +156,16 @@ public final class FakeLowerProvider {
         return found;
     }
 
+    /**
+     * From now on the lower socket takes every send whole without reading its data and only
+     * counts it (recording its WSABUFs in {@link LowerSocket#countedSends}), still answering as
+     * its {@link Answer} says: so a test can send buffers of gigabytes that exist only as
+     * addresses (jwsp never touches data). Nothing reaches the peer.
+     */
+    public void countWithoutReading(LowerSocket s) {
+        s.countOnly = true;
+    }
+
     public void answer(LowerSocket s, Answer answer, int failCode) {
         s.answer = answer;
         s.failCode = failCode;
@@ -156,6 +191,12 @@ public final class FakeLowerProvider {
             int count = (int) op[1].byteSize() / 16;
             if (s.answer == Answer.FAIL_AT_COMPLETION) {
                 finish(s, ov, s.failCode, 0);
+            } else if (s.countOnly) {
+                long sent = 0;
+                for (int i = 0; i < count; i++) {
+                    sent += op[1].get(ValueLayout.JAVA_INT, i * 16L) & 0xFFFFFFFFL;
+                }
+                finish(s, ov, 0, (int) sent);
             } else {
                 long sent = transfer(SENDMSG, s.fd, op[1], count, linux_h.MSG_NOSIGNAL());
                 finish(s, ov, sent < 0 ? ws2spi_h.WSAECONNRESET() : 0, (int) Math.max(0, sent));
@@ -420,6 +461,9 @@ public final class FakeLowerProvider {
                 // A lower provider must capture the WSABUF array of an operation it holds.
                 MemorySegment copy = ls.arena.allocate(count * 16L, 8);
                 copy.copyFrom(bufs.reinterpret(count * 16L));
+                if (ls.countOnly) {
+                    ls.count(copy.address(), count);
+                }
                 synchronized (ls) {
                     ls.pending.add(new MemorySegment[] {lowerOv, copy});
                     ls.notifyAll();
@@ -443,7 +487,11 @@ public final class FakeLowerProvider {
             if (ov == 0 && ls.answer == Answer.FAIL_NOW) {
                 return ls.failCode == 0 ? ws2spi_h.SOCKET_ERROR() : failRaw(errno, ls.failCode);
             }
-            long n = ov == 0 && !ls.nonBlocking && ls.type == ws2spi_h.SOCK_STREAM()
+            if (ls.countOnly && ov == 0 && ls.countedSends.size() >= ls.countOnlyTakes) {
+                return failRaw(errno, ws2spi_h.WSAEWOULDBLOCK());
+            }
+            long n = ls.countOnly ? ls.count(bufs, count)
+                    : ov == 0 && !ls.nonBlocking && ls.type == ws2spi_h.SOCK_STREAM()
                     ? transferRawAll(ls.fd, bufs, count, linuxFlags)
                     : transferRaw(ls.fd, bufs, count, linuxFlags, 0);
             if (n < 0) {

@@ -195,15 +195,20 @@ class WspSendErrorTableTest {
     }
 
     @Test
-    void WSAEINVAL_flagsWithUnknownBits_andNegativeLookingLengths() {
+    void WSAEINVAL_flagsWithUnknownBits_andATotalNoDwordCanReport() {
         try (SendFixture f = new SendFixture()) {
             long s = f.stream(true);
             assertRefused(f, s, 0x4000_0000, WSAEINVAL());
-            MemorySegment negative = f.bufs(f.data("abc"));
+            // A len that looks negative as an int is a ULONG of 4 GiB - 5, valid alone; with 6 more
+            // bytes the total is 2^32 + 1. (Bare user-space addresses: a refused send reads no data.)
+            MemorySegment negative = f.arena.allocate(2 * WSABUF.sizeof(), 8);
             WSABUF.len(negative, -5);
-            assertEquals(SOCKET_ERROR(), f.send(s, negative, 1, 0, f.overlapped(true)));
+            WSABUF.buf(negative, MemorySegment.ofAddress(0x1000_0000_0000L));
+            WSABUF.len(negative.asSlice(WSABUF.sizeof()), 6);
+            WSABUF.buf(negative.asSlice(WSABUF.sizeof()), MemorySegment.ofAddress(0x2000_0000_0000L));
+            assertEquals(SOCKET_ERROR(), f.send(s, negative, 2, 0, f.overlapped(true)));
             assertEquals(WSAEINVAL(), f.errno());
-            assertEquals(SOCKET_ERROR(), f.send(s, negative, 1, 0, MemorySegment.NULL));
+            assertEquals(SOCKET_ERROR(), f.send(s, negative, 2, 0, MemorySegment.NULL));
             assertEquals(WSAEINVAL(), f.errno());
             assertEquals(0, f.lowerOf().sendCalls.get());
         }

@@ -131,6 +131,15 @@ public class linux_h extends linux_h$shared {
     public static int SO_ACCEPTCONN() {
         return SO_ACCEPTCONN;
     }
+    private static final int MAP_NORESERVE = (int)16384L;
+    /**
+     * {@snippet lang=c :
+     * #define MAP_NORESERVE 16384
+     * }
+     */
+    public static int MAP_NORESERVE() {
+        return MAP_NORESERVE;
+    }
     private static final int MAP_POPULATE = (int)32768L;
     /**
      * {@snippet lang=c :
@@ -166,6 +175,24 @@ public class linux_h extends linux_h$shared {
      */
     public static int MAP_SHARED() {
         return MAP_SHARED;
+    }
+    private static final int MAP_PRIVATE = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define MAP_PRIVATE 2
+     * }
+     */
+    public static int MAP_PRIVATE() {
+        return MAP_PRIVATE;
+    }
+    private static final int MAP_ANONYMOUS = (int)32L;
+    /**
+     * {@snippet lang=c :
+     * #define MAP_ANONYMOUS 32
+     * }
+     */
+    public static int MAP_ANONYMOUS() {
+        return MAP_ANONYMOUS;
     }
     private static final int __NR_io_uring_setup = (int)425L;
     /**

@@ -36,10 +36,10 @@ public interface SendView {
     /** dwBufferCount. */
     int bufferCount();
 
-    /** WSABUF[i].len. */
-    int bufferLength(int i);
+    /** WSABUF[i].len, a ULONG: 0 to 2^32 - 1 (a buffer of 2 GiB or more is valid). */
+    long bufferLength(int i);
 
-    /** The sum of the lengths. */
+    /** The sum of the lengths: 0 to 2^32 - 1, what a DWORD byte count can report. */
     long totalBytes();
 
     /**

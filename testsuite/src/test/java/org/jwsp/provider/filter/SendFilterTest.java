@@ -28,7 +28,7 @@ class SendFilterTest {
 
     private static final int WAIT = 5_000;
 
-    private record Seen(long socket, int type, int count, List<Integer> lengths, long total, int flags, int peerPort, boolean overlapped) {
+    private record Seen(long socket, int type, int count, List<Long> lengths, long total, int flags, int peerPort, boolean overlapped) {
     }
 
     @Test
@@ -46,7 +46,7 @@ class SendFilterTest {
     void theFilterSeesAReadOnlyViewOfTheSocketAndTheCapturedBuffers() {
         List<Seen> seen = new ArrayList<>();
         SendFilter filter = v -> {
-            List<Integer> lengths = new ArrayList<>();
+            List<Long> lengths = new ArrayList<>();
             for (int i = 0; i < v.bufferCount(); i++) {
                 lengths.add(v.bufferLength(i));
             }
@@ -65,7 +65,7 @@ class SendFilterTest {
             MemorySegment sent = a.allocate(ValueLayout.JAVA_INT);
             assertEquals(0, c.send(s, Wsabufs.of(a, Wsabufs.data(a, "ab"), Wsabufs.data(a, "cde")), 2, sent, MSG_DONTROUTE(), ov,
                     MemorySegment.NULL, MemorySegment.NULL, c.errno));
-            assertEquals(List.of(new Seen(s, SOCK_STREAM(), 2, List.of(2, 3), 5, MSG_DONTROUTE(), 4242, true)), seen);
+            assertEquals(List.of(new Seen(s, SOCK_STREAM(), 2, List.of(2L, 3L), 5, MSG_DONTROUTE(), 4242, true)), seen);
         }
     }
 
