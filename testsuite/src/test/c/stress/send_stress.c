@@ -1,8 +1,9 @@
 /*
  * Native send stress for jwsp: pthreads the JVM did not start share a set of connected jwsp
  * sockets and send 16-byte records stamped (socket, thread, sequence) through jwsp's WSPPROC_TABLE
- * pointer, mixing blocking sends with batches of overlapped sends whose completion routines run as
- * APCs in the thread's alertable SleepEx. The Java side (NativeSendStressTest) verifies every
+ * pointer, mixing blocking sends with batches of overlapped sends that complete either by routines
+ * run as APCs in the thread's alertable SleepEx or by the OVERLAPPED's event (the host's
+ * WSAWaitForMultipleEvents, then Internal/InternalHigh read once per send). The Java side (NativeSendStressTest) verifies every
  * peer's stream; this side counts what it sent and checks every completion.
  *
  * Built by the test: gcc -shared -fPIC -O2 -o target/libsend_stress.so send_stress.c -lpthread
@@ -30,7 +31,13 @@ typedef struct {
     int failed;               /* threads that stopped on an error */
     int last_error;
     int64_t routine_calls;
-    int64_t bad_completions;  /* a routine with an error, a wrong count, or a second call for one send */
+    int64_t bad_completions;  /* a routine or event completion with an error, a wrong count, or a second one for one send */
+    /* event sends: the host's ws2_32 exports */
+    void *(*create_event)(void);
+    int (*reset_event)(void *);
+    int (*close_event)(void *);
+    DWORD (*wait_events)(DWORD, void *const *, int, DWORD, int);
+    int64_t event_completions; /* results: event sends seen complete, each once, 16 bytes, status 0 */
 } JOB;
 
 typedef struct { uint32_t socket, thread, seq, magic; } RECORD;
@@ -45,7 +52,8 @@ typedef struct worker {
     uint32_t rng;
     uint32_t *seq;
     int pending;
-    int64_t routine_calls, bad;
+    int64_t routine_calls, event_completions, bad;
+    void *events[BATCH];
 } WORKER;
 
 static uint32_t next(uint32_t *x) { /* xorshift32 */
@@ -73,6 +81,18 @@ static void stamp(WORKER *w, OP *op, int k) {
     op->buf.buf = (char *) &op->rec;
 }
 
+/* Waits for each of the first n event sends in call order and checks its OVERLAPPED once. */
+static void wait_events(WORKER *w, OP *ops, int n) {
+    for (int b = 0; b < n; b++) {
+        if (w->job->wait_events(1, &w->events[b], 1, 0xFFFFFFFF, 0) != 0 /* WSA_WAIT_EVENT_0 */
+                || ops[b].ov.Internal != 0 || ops[b].ov.InternalHigh != sizeof(RECORD) || ops[b].done) {
+            w->bad++;
+        }
+        ops[b].done = 1;
+        w->event_completions++;
+    }
+}
+
 static void *run(void *arg) {
     WORKER *w = (WORKER *) arg;
     JOB *job = w->job;
@@ -86,7 +106,7 @@ static void *run(void *arg) {
     }
     int64_t done = 0;
     while (done < job->sends_per_thread) {
-        uint32_t mode = next(&w->rng) % 4;
+        uint32_t mode = next(&w->rng) % 5;
         if (mode == 0) { /* one blocking send: waits behind this socket's queued overlapped sends */
             int k = (int) (next(&w->rng) % (uint32_t) job->socket_count);
             OP op;
@@ -100,7 +120,8 @@ static void *run(void *arg) {
             done++;
             continue;
         }
-        /* a batch of overlapped sends with completion routines, each on a random socket */
+        int events = mode == 1; /* else completion routines */
+        /* a batch of overlapped sends, each on a random socket */
         int n = 1 + (int) (next(&w->rng) % BATCH);
         if (n > job->sends_per_thread - done) {
             n = (int) (job->sends_per_thread - done);
@@ -111,18 +132,30 @@ static void *run(void *arg) {
             ops[b].w = w;
             stamp(w, &ops[b], k);
             DWORD sent = 0;
-            int rc = job->procs->Send(job->sockets[k], &ops[b].buf, 1, &sent, 0, &ops[b].ov, completion, &self, &err);
+            if (events) {
+                job->reset_event(w->events[b]);
+                ops[b].ov.hEvent = w->events[b];
+            }
+            int rc = job->procs->Send(job->sockets[k], &ops[b].buf, 1, &sent, 0, &ops[b].ov, events ? 0 : completion, &self, &err);
             if (rc != 0 && err != 997 /* WSA_IO_PENDING */) {
                 w->seq[k]--;
                 /* nothing was initiated for this one: wait for those that were, then stop */
+                if (events) {
+                    wait_events(w, ops, b);
+                }
                 while (w->pending > 0) {
                     job->sleep_ex(0xFFFFFFFF, 1);
                 }
                 goto fail;
             }
-            w->pending++;
+            if (!events) {
+                w->pending++;
+            }
             job->sent[w->index * job->socket_count + k]++;
             done++;
+        }
+        if (events) {
+            wait_events(w, ops, n);
         }
         while (w->pending > 0) {
             job->sleep_ex(0xFFFFFFFF /* INFINITE */, 1);
@@ -147,6 +180,9 @@ int send_stress_run(JOB *job) {
         workers[i].index = i;
         workers[i].rng = job->seed * 2654435761u + (uint32_t) i * 40503u + 1u;
         workers[i].seq = calloc((size_t) job->socket_count, sizeof(uint32_t));
+        for (int b = 0; b < BATCH; b++) {
+            workers[i].events[b] = job->create_event();
+        }
         if (pthread_create(&threads[started], 0, run, &workers[i]) == 0) {
             started++;
         }
@@ -156,8 +192,12 @@ int send_stress_run(JOB *job) {
     }
     for (int i = 0; i < job->threads; i++) {
         job->routine_calls += workers[i].routine_calls;
+        job->event_completions += workers[i].event_completions;
         job->bad_completions += workers[i].bad;
         free(workers[i].seq);
+        for (int b = 0; b < BATCH; b++) {
+            job->close_event(workers[i].events[b]);
+        }
     }
     free(workers);
     free(threads);

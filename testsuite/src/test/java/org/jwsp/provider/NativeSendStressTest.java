@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.jwsp.bindings.windows.WSPPROC_TABLE;
 import org.jwsp.host.upcall.Ws2UpcallTable;
+import org.jwsp.host.ws2.NativeWs2;
 import org.jwsp.host.ws2.Ws2;
 import org.jwsp.kernel.KernelPort;
 import org.jwsp.testkit.Buffers;
@@ -32,10 +33,13 @@ import org.jwsp.testkit.Pair;
  * Issue 10, item 2 (in part): pthreads the JVM never started ({@code src/test/c/stress/send_stress.c},
  * built here with gcc) share connected jwsp sockets and send 16-byte records stamped (socket,
  * thread, sequence) through jwsp's {@code lpWSPSend} pointer, mixing blocking sends with batches
- * of overlapped sends whose completion routines run as APCs in each thread's alertable SleepEx.
+ * of overlapped sends that complete by routines run as APCs in each thread's alertable SleepEx or
+ * by the OVERLAPPED's event (the host's {@code WSAWaitForMultipleEvents}, then {@code Internal}
+ * and {@code InternalHigh} read once per send, in call order).
  * The peers' streams are verified as they arrive: every record on the connection it names, each
  * thread's records in call order with no gap and no repeat, and at the end exactly as many per
- * (socket, thread) as the driver sent; every routine ran once with error 0 and 16 bytes.
+ * (socket, thread) as the driver sent; every routine ran once and every event send was seen
+ * complete once, each with status 0 and 16 bytes.
  *
  * <p>Bounded in CI; {@code -Djwsp.stress.threads=64 -Djwsp.stress.sockets=16
  * -Djwsp.stress.sends=10000000} (total) for the full run. Not injected yet: closes, SIO_FLUSH,
@@ -57,7 +61,10 @@ class NativeSendStressTest {
             ValueLayout.JAVA_INT.withName("threads"), ValueLayout.JAVA_LONG.withName("sends_per_thread"),
             ValueLayout.JAVA_INT.withName("seed"), ValueLayout.JAVA_INT.withName("failed"),
             ValueLayout.JAVA_INT.withName("last_error"), MemoryLayout.paddingLayout(4),
-            ValueLayout.JAVA_LONG.withName("routine_calls"), ValueLayout.JAVA_LONG.withName("bad_completions"));
+            ValueLayout.JAVA_LONG.withName("routine_calls"), ValueLayout.JAVA_LONG.withName("bad_completions"),
+            ValueLayout.ADDRESS.withName("create_event"), ValueLayout.ADDRESS.withName("reset_event"),
+            ValueLayout.ADDRESS.withName("close_event"), ValueLayout.ADDRESS.withName("wait_events"),
+            ValueLayout.JAVA_LONG.withName("event_completions"));
 
     private static long offset(String field) {
         return JOB.byteOffset(MemoryLayout.PathElement.groupElement(field));
@@ -89,6 +96,7 @@ class NativeSendStressTest {
     @Test
     void pthreadsSharingSockets_everyRecordOnItsConnection_inOrder_once_everyRoutineOnce() throws Throwable {
         Path library = compile();
+        NativeWs2.install(); // the host's ws2_32/kernel32 exports the driver waits with
         OverTheHost.run((ws2, installed, arena) -> {
             SymbolLookup lib = SymbolLookup.libraryLookup(library, arena);
             Linker linker = Linker.nativeLinker();
@@ -113,6 +121,10 @@ class NativeSendStressTest {
                 job.set(ValueLayout.ADDRESS, offset("procs"), ws2.provider(pairs.get(0).client()).procTable());
                 job.set(ValueLayout.ADDRESS, offset("upcalls"), Ws2UpcallTable.table());
                 job.set(ValueLayout.ADDRESS, offset("sleep_ex"), kernel.procAddress("kernel32.dll", "SleepEx"));
+                job.set(ValueLayout.ADDRESS, offset("create_event"), kernel.procAddress("ws2_32.dll", "WSACreateEvent"));
+                job.set(ValueLayout.ADDRESS, offset("reset_event"), kernel.procAddress("ws2_32.dll", "WSAResetEvent"));
+                job.set(ValueLayout.ADDRESS, offset("close_event"), kernel.procAddress("ws2_32.dll", "WSACloseEvent"));
+                job.set(ValueLayout.ADDRESS, offset("wait_events"), kernel.procAddress("ws2_32.dll", "WSAWaitForMultipleEvents"));
                 job.set(ValueLayout.ADDRESS, offset("sockets"), sockets);
                 job.set(ValueLayout.ADDRESS, offset("sent"), sent);
                 job.set(ValueLayout.JAVA_INT, offset("socket_count"), SOCKETS);
@@ -124,7 +136,7 @@ class NativeSendStressTest {
                 long nanos = System.nanoTime() - start;
                 assertEquals(0, job.get(ValueLayout.JAVA_INT, offset("failed")),
                         () -> "threads stopped on error " + job.get(ValueLayout.JAVA_INT, offset("last_error")));
-                assertEquals(0, job.get(ValueLayout.JAVA_LONG, offset("bad_completions")), "routines with an error, a count or twice");
+                assertEquals(0, job.get(ValueLayout.JAVA_LONG, offset("bad_completions")), "completions (routine or event) with an error, a wrong count or twice");
                 long total = 0;
                 for (int k = 0; k < SOCKETS; k++) {
                     assertEquals(0, ws2.shutdown(pairs.get(k).client(), SD_SEND()));
@@ -137,9 +149,12 @@ class NativeSendStressTest {
                 }
                 assertEquals(SENDS / THREADS * THREADS, total);
                 long routines = job.get(ValueLayout.JAVA_LONG, offset("routine_calls"));
+                long events = job.get(ValueLayout.JAVA_LONG, offset("event_completions"));
+                assertTrue(routines > 0 && events > 0 && total - routines - events > 0, "every kind of send ran");
                 Files.writeString(Path.of("target", "native-send-stress.txt"), "seed " + SEED + ", " + THREADS + " threads, " + SOCKETS
                         + " sockets, " + total + " records in " + nanos / 1_000_000 + " ms, of them " + routines
-                        + " overlapped with a completion routine, " + (total - routines) + " blocking" + System.lineSeparator());
+                        + " overlapped with a completion routine, " + events
+                        + " overlapped with an event, " + (total - routines - events) + " blocking" + System.lineSeparator());
             } finally {
                 for (Pair p : pairs) {
                     p.close();
