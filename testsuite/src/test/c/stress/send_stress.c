@@ -3,7 +3,9 @@
  * sockets and send 16-byte records stamped (socket, thread, sequence) through jwsp's WSPPROC_TABLE
  * pointer, mixing blocking sends with batches of overlapped sends that complete either by routines
  * run as APCs in the thread's alertable SleepEx or by the OVERLAPPED's event (the host's
- * WSAWaitForMultipleEvents, then Internal/InternalHigh read once per send). The Java side (NativeSendStressTest) verifies every
+ * WSAWaitForMultipleEvents, then Internal/InternalHigh read once per send). Seeded, the one fault
+ * injected so far: SIO_FLUSH (WSPIoctl) on a random shared socket; a send it aborts ends with
+ * WSA_OPERATION_ABORTED and no bytes, and is marked in job->aborted for the verifier. The Java side (NativeSendStressTest) verifies every
  * peer's stream; this side counts what it sent and checks every completion.
  *
  * Built by the test: gcc -shared -fPIC -O2 -o target/libsend_stress.so send_stress.c -lpthread
@@ -38,11 +40,19 @@ typedef struct {
     int (*close_event)(void *);
     DWORD (*wait_events)(DWORD, void *const *, int, DWORD, int);
     int64_t event_completions; /* results: event sends seen complete, each once, 16 bytes, status 0 */
+    /* the injected fault: SIO_FLUSH on a random shared socket after a send, flush_per_mille of them */
+    uint32_t flush_per_mille;
+    uint32_t reserved;
+    uint8_t *aborted;          /* bit ((thread * socket_count + socket) * sends_per_thread + seq): ended WSA_OPERATION_ABORTED */
+    int64_t flushes;           /* results */
+    int64_t aborted_sends;
 } JOB;
 
 typedef struct { uint32_t socket, thread, seq, magic; } RECORD;
 #define MAGIC 0x4A575350u
 #define BATCH 8
+#define WSA_OPERATION_ABORTED 995
+#define SIO_FLUSH 0x28000004u /* _WSAIO(IOC_WS2, 4) */
 
 struct worker;
 typedef struct { OVERLAPPED ov; RECORD rec; WSABUF buf; struct worker *w; int done; } OP;
@@ -52,7 +62,7 @@ typedef struct worker {
     uint32_t rng;
     uint32_t *seq;
     int pending;
-    int64_t routine_calls, event_completions, bad;
+    int64_t routine_calls, event_completions, flushes, aborted, bad;
     void *events[BATCH];
 } WORKER;
 
@@ -61,10 +71,25 @@ static uint32_t next(uint32_t *x) { /* xorshift32 */
     return *x;
 }
 
+/* A send's end: 16 bytes sent, or aborted by SIO_FLUSH with none (marked for the verifier). */
+static int ended(WORKER *w, const RECORD *rec, DWORD error, uint64_t bytes) {
+    if (error == 0) {
+        return bytes == sizeof(RECORD);
+    }
+    if (error != WSA_OPERATION_ABORTED || bytes != 0 || w->job->flush_per_mille == 0) {
+        return 0;
+    }
+    JOB *job = w->job;
+    uint64_t bit = ((uint64_t) rec->thread * (uint64_t) job->socket_count + rec->socket) * (uint64_t) job->sends_per_thread + rec->seq;
+    __atomic_fetch_or(&job->aborted[bit >> 3], (uint8_t) (1u << (bit & 7)), __ATOMIC_RELAXED);
+    w->aborted++;
+    return 1;
+}
+
 static void completion(DWORD error, DWORD bytes, OVERLAPPED *ov, DWORD flags) {
     OP *op = (OP *) ov; /* the OVERLAPPED is the op's first field */
     (void) flags;
-    if (error != 0 || bytes != sizeof(RECORD) || op->done) {
+    if (op->done || !ended(op->w, &op->rec, error, bytes)) {
         op->w->bad++;
     }
     op->done = 1;
@@ -85,7 +110,7 @@ static void stamp(WORKER *w, OP *op, int k) {
 static void wait_events(WORKER *w, OP *ops, int n) {
     for (int b = 0; b < n; b++) {
         if (w->job->wait_events(1, &w->events[b], 1, 0xFFFFFFFF, 0) != 0 /* WSA_WAIT_EVENT_0 */
-                || ops[b].ov.Internal != 0 || ops[b].ov.InternalHigh != sizeof(RECORD) || ops[b].done) {
+                || ops[b].done || !ended(w, &ops[b].rec, (DWORD) ops[b].ov.Internal, ops[b].ov.InternalHigh)) {
             w->bad++;
         }
         ops[b].done = 1;
@@ -113,7 +138,11 @@ static void *run(void *arg) {
             memset(&op, 0, sizeof op);
             stamp(w, &op, k);
             DWORD sent = 0;
-            if (job->procs->Send(job->sockets[k], &op.buf, 1, &sent, 0, 0, 0, 0, &err) != 0 || sent != sizeof(RECORD)) {
+            if (job->procs->Send(job->sockets[k], &op.buf, 1, &sent, 0, 0, 0, 0, &err) != 0) {
+                if (err != WSA_OPERATION_ABORTED || !ended(w, &op.rec, (DWORD) err, 0)) {
+                    goto fail;
+                }
+            } else if (sent != sizeof(RECORD)) {
                 goto fail;
             }
             job->sent[w->index * job->socket_count + k]++;
@@ -153,6 +182,20 @@ static void *run(void *arg) {
             }
             job->sent[w->index * job->socket_count + k]++;
             done++;
+            if (next(&w->rng) % 1000 < job->flush_per_mille) { /* the fault: flush a random shared socket */
+                DWORD returned = 0;
+                int f = (int) (next(&w->rng) % (uint32_t) job->socket_count);
+                if (job->procs->Ioctl(job->sockets[f], SIO_FLUSH, 0, 0, 0, 0, &returned, 0, 0, 0, &err) != 0) {
+                    if (events) {
+                        wait_events(w, ops, b + 1);
+                    }
+                    while (w->pending > 0) {
+                        job->sleep_ex(0xFFFFFFFF, 1);
+                    }
+                    goto fail;
+                }
+                w->flushes++;
+            }
         }
         if (events) {
             wait_events(w, ops, n);
@@ -193,6 +236,8 @@ int send_stress_run(JOB *job) {
     for (int i = 0; i < job->threads; i++) {
         job->routine_calls += workers[i].routine_calls;
         job->event_completions += workers[i].event_completions;
+        job->flushes += workers[i].flushes;
+        job->aborted_sends += workers[i].aborted;
         job->bad_completions += workers[i].bad;
         free(workers[i].seq);
         for (int b = 0; b < BATCH; b++) {
