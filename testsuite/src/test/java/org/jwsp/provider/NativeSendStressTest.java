@@ -159,7 +159,7 @@ class NativeSendStressTest {
                     BitSet[] got = verifiers.get(k).join();
                     for (int t = 0; t < THREADS; t++) {
                         long expected = sent.getAtIndex(ValueLayout.JAVA_LONG, (long) t * SOCKETS + k);
-                        assertEquals(expected, got[t].length(), "socket " + k + ", thread " + t + ": no record beyond those sent");
+                        assertTrue(got[t].length() <= expected, "socket " + k + ", thread " + t + ": no record beyond those sent");
                         for (int seq = 0; seq < expected; seq++) {
                             long bit = ((long) t * SOCKETS + k) * perThread + seq;
                             boolean abortedOne = (aborted.get(ValueLayout.JAVA_BYTE, bit >>> 3) & (1 << (bit & 7))) != 0;
