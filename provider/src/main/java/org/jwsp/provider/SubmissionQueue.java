@@ -45,18 +45,8 @@ import org.jwsp.bindings.windows.ws2spi_h;
  * could reach the caller's port, and the filter's {@code onComplete}, before earlier sends of the
  * same socket still being delivered on the worker.
  *
- * <p><b>Holding.</b> Where the lower socket skips the port on success ({@link SocketContext#port}),
- * a lower send the kernel takes at once leaves nothing in flight, so nothing waits to be merged:
- * each send is its own lower call, issued and delivered by its caller, with no hand-off. That is
- * the cheapest way while sends come one at a time; when they come faster than one lower call each,
- * merging is cheaper, and it needs something in flight for sends to wait behind. So the queue
- * <em>holds</em> an at-once lower send: it stays in flight and jwsp posts to its own port the
- * packet the lower provider would have posted without the skip mode; the worker finishes it as a
- * lower completion and issues what queued meanwhile as one merged send. It holds while the last
- * merged send carried more than one send (merging paid), stops when {@link #IDLE_HOLDS} held
- * sends in a row merged nothing behind them (nothing queued, or a single send: the hand-offs bought
- * nothing), and, while not holding, holds one send in {@link #PROBE_EVERY} to find out
- * whether merging would pay again. Counts, no clock. Message-oriented sockets never hold.
+ * <p><b>Holding.</b> Where the lower socket skips the port on success, an at-once lower send may
+ * be <em>held</em> in flight so later sends merge behind it; when, is {@link HoldRule}'s.
  */
 final class SubmissionQueue {
 
@@ -65,11 +55,6 @@ final class SubmissionQueue {
      * system calls); past a few socket buffers' worth it only delays the completions it carries.
      */
     static final long MERGE_BYTES = 256 * 1024;
-
-    /** While not holding, one at-once send in this many is held to learn whether sends would merge behind it. */
-    static final int PROBE_EVERY = 64;
-    /** Holding stops after this many held sends in a row merged nothing (nothing queued, or one send). */
-    static final int IDLE_HOLDS = 16;
 
     private static final Logger LOG = LogManager.getLogger(SubmissionQueue.class);
     private static final int PENDING = ws2spi_h.WSA_IO_PENDING();
@@ -95,12 +80,8 @@ final class SubmissionQueue {
     private int proxiesPending;
     /** 0 while the stream keeps its order; else the code every later send fails with ({@link #broken}). */
     private int brokenCode;
-    /** Whether at-once sends are held (see "Holding"): the last merged lower send carried more than one send. */
-    private boolean holding;
-    /** At-once sends not held since the last probe. */
-    private int sinceProbe;
-    /** Held sends in a row, since the last merge of two or more, that merged nothing behind them. */
-    private int idleHolds;
+    /** Whether an at-once lower send is held in flight (see "Holding"). */
+    private final HoldRule hold = new HoldRule();
     /** A WSPShutdown's {@code how} to pass down once the queue drains ({@link #shutdownWhenDrained}), or -1. */
     private int deferredShutdown = -1;
 
@@ -161,9 +142,7 @@ final class SubmissionQueue {
         proxiesPending = 0;
         brokenCode = 0;
         deferredShutdown = -1;
-        holding = false;
-        sinceProbe = 0;
-        idleHolds = 0;
+        hold.reset();
     }
 
     /**
@@ -259,27 +238,9 @@ final class SubmissionQueue {
         return error;
     }
 
-    /** Whether to hold the at-once send being issued (see "Holding"); counts the probe. */
+    /** Whether to hold the at-once send being issued (see "Holding"). */
     private boolean holds() {
-        if (socket.port == null || socket.messageOriented) {
-            return false;
-        }
-        if (holding) {
-            return true;
-        }
-        if (++sinceProbe < PROBE_EVERY) {
-            return false;
-        }
-        sinceProbe = 0;
-        return true;
-    }
-
-    /** A held send merged nothing behind it: after {@link #IDLE_HOLDS} in a row, stop holding. */
-    private void idleHold() {
-        if (++idleHolds >= IDLE_HOLDS) {
-            holding = false;
-            idleHolds = 0;
-        }
+        return socket.port != null && !socket.messageOriented && hold.holdsNext();
     }
 
     /**
@@ -301,8 +262,8 @@ final class SubmissionQueue {
             inFlight = null;
         }
         split(leader, error, bytes);
-        if (holding && head == null) {
-            idleHold(); // nothing queued behind it to merge
+        if (head == null) {
+            hold.mergedNothing(); // nothing queued behind it to merge
         }
         pump(s);
         wakeWaiters();
@@ -549,14 +510,9 @@ final class SubmissionQueue {
      */
     private void issued(OverlappedRequest leader, int rc, int members, ThreadScratch s) {
         if (members > 0 && socket.port != null && !socket.messageOriented) {
-            if (members > 1) {
-                holding = true; // merging paid: hold at-once sends so later ones merge behind them
-                idleHolds = 0;
-            } else if (holding) {
-                idleHold(); // a "merge" of one send
-            }
+            hold.issued(members);
         }
-        if (rc == 0 && (socket.lowerPostsImmediate || members > 0 && holding && socket.port.hold(socket, leader, s.bytes()))) {
+        if (rc == 0 && (socket.lowerPostsImmediate || members > 0 && hold.holding() && socket.port.hold(socket, leader, s.bytes()))) {
             inFlight = leader;
             leader.atLower = true;
         } else if (rc == 0) {

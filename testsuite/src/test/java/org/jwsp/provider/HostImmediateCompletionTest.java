@@ -156,7 +156,7 @@ class HostImmediateCompletionTest {
                     Buffers.assertPattern(got.asSlice(64L * i, 64), i);
                 }
                 String caller = Thread.currentThread().getName();
-                // Only the probes (one at-once send in PROBE_EVERY is held to learn whether sends would
+                // Only the probes (one at-once send in HoldRule.PROBE_EVERY is held to learn whether sends would
                 // merge behind it) cost the send after them a hand-off; before, about every other send did.
                 // A send made while the worker is still telling the queue that a delivery ended also pends
                 // (completions stay in call order), and on a loaded machine a few in a row can: the bound
@@ -176,7 +176,7 @@ class HostImmediateCompletionTest {
 
     /**
      * Sixteen sends in flight on a completion port, over the real host: sends complete at once,
-     * are held so later ones merge behind them ({@code SubmissionQueue}, "Holding"), or pend when
+     * are held so later ones merge behind them ({@code HoldRule}), or pend when
      * the kernel pushes back; whichever way, every send's packet arrives once, in call order, with
      * its own count, the filter hears of each once in call order, and the peer reads every byte
      * once, in order.
