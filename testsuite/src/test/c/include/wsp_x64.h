@@ -1,6 +1,6 @@
 /*
  * The Windows x64 (LLP64) SPI structures the native test drivers use: SOCKET, WSABUF, OVERLAPPED,
- * WSATHREADID, the 30-entry WSPPROC_TABLE (only lpWSPSend typed) and the WSPUPCALLTABLE (only the
+ * WSATHREADID, the 30-entry WSPPROC_TABLE (only lpWSPSend and lpWSPIoctl typed) and the WSPUPCALLTABLE (only the
  * thread entries typed). Laid out as ws2spi.h lays them out; the Java side checks each driver's
  * job size against its own layout. Included by the drivers in ../routines and ../stress.
  */
@@ -19,7 +19,9 @@ typedef void (*COMPLETION)(DWORD, DWORD, OVERLAPPED *, DWORD);
 typedef struct {
     void *Accept, *AddressToString, *AsyncSelect, *Bind, *CancelBlockingCall, *Cleanup, *CloseSocket, *Connect,
          *DuplicateSocket, *EnumNetworkEvents, *EventSelect, *GetOverlappedResult, *GetPeerName, *GetSockName,
-         *GetSockOpt, *GetQOSByName, *Ioctl, *JoinLeaf, *Listen, *Recv, *RecvDisconnect, *RecvFrom, *Select;
+         *GetSockOpt, *GetQOSByName;
+    int (*Ioctl)(SOCKET, DWORD, void *, DWORD, void *, DWORD, DWORD *, OVERLAPPED *, COMPLETION, WSATHREADID *, int *);
+    void *JoinLeaf, *Listen, *Recv, *RecvDisconnect, *RecvFrom, *Select;
     int (*Send)(SOCKET, WSABUF *, DWORD, DWORD *, DWORD, OVERLAPPED *, COMPLETION, WSATHREADID *, int *);
     void *SendDisconnect, *SendTo, *SetSockOpt, *Shutdown, *Socket, *StringToAddress;
 } PROCS;
