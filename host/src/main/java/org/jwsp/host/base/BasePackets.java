@@ -49,7 +49,6 @@ import org.jwsp.host.upcall.UpcallFaults;
 final class BasePackets {
 
     private static final int FALSE = 0;
-    private static final int TRUE = 1;
     private static final long WSABUF_SIZE = 16;
     private static final long ELEMENT = TRANSMIT_PACKETS_ELEMENT.sizeof();
     private static final long MAX_TOTAL = Integer.MAX_VALUE - 1L;
@@ -130,7 +129,7 @@ final class BasePackets {
                 int kind = elements.get(ValueLayout.JAVA_INT, e + TRANSMIT_PACKETS_ELEMENT.dwElFlags$offset()) & TP_ELEMENT_MEMORY();
                 long length = elements.get(ValueLayout.JAVA_INT, e + TRANSMIT_PACKETS_ELEMENT.cLength$offset()) & 0xFFFF_FFFFL;
                 if (kind != 0) {
-                    buffers = put(wsabufs, buffers, elements.get(ValueLayout.JAVA_LONG, e + TRANSMIT_PACKETS_ELEMENT.pBuffer$offset()), length);
+                    buffers = BaseTransmit.put(wsabufs, buffers, elements.get(ValueLayout.JAVA_LONG, e + TRANSMIT_PACKETS_ELEMENT.pBuffer$offset()), length);
                     continue;
                 }
                 FileObject file = provider.kernel.file(elements.get(ValueLayout.JAVA_LONG, e + TRANSMIT_PACKETS_ELEMENT.hFile$offset()));
@@ -142,31 +141,14 @@ final class BasePackets {
                 if (bytes == null || (fileBytes += bytes.byteSize()) > BaseTransmit.MAX_FILE_BYTES) {
                     return extensions.fail(WSAENOBUFS());
                 }
-                buffers = put(wsabufs, buffers, bytes.address(), bytes.byteSize());
+                buffers = BaseTransmit.put(wsabufs, buffers, bytes.address(), bytes.byteSize());
             }
             if (memoryBytes + fileBytes > MAX_TOTAL) {
                 return extensions.fail(WSAEINVAL());
             }
-            int disconnect = flags & (TF_DISCONNECT() | TF_REUSE_SOCKET());
-            if (o != 0) {
-                long r = provider.io().issue(sock, IoRequest.SEND, wsabufs.address(), buffers, o, 0, 0, null, 0, 0, 0, data, disconnect);
-                if (r != OverlappedIo.PENDING && r < 0) {
-                    return extensions.fail((int) -r); // nothing started: the arena is still this call's
-                }
-                data = null; // the request owns it now
-                return r == OverlappedIo.PENDING ? extensions.fail(WSA_IO_PENDING()) : TRUE;
-            }
-            MemorySegment out = data.allocate(8, 4);
-            if (provider.transferCalls.send(s, wsabufs.address(), buffers, out.address(), 0, 0, 0, 0, out.address() + 4) != 0) {
-                return extensions.fail(out.get(ValueLayout.JAVA_INT, 4));
-            }
-            if (disconnect != 0) {
-                int error = BaseExtensions.disconnect(sock, disconnect);
-                if (error != 0) {
-                    return extensions.fail(error);
-                }
-            }
-            return TRUE;
+            Arena gathered = data;
+            data = null; // sendGathered's now
+            return BaseTransmit.sendGathered(provider, extensions, sock, s, wsabufs, buffers, o, flags, gathered);
         } catch (ClosedChannelException e) {
             return extensions.fail(WSAENOTSOCK()); // a file was closed while it was read
         } catch (Throwable t) {
@@ -178,15 +160,5 @@ final class BasePackets {
             }
             BaseSocket.release(sock);
         }
-    }
-
-    /** Appends one WSABUF {@code {len, buf}} when it holds bytes; the new count. */
-    private static int put(MemorySegment wsabufs, int count, long address, long length) {
-        if (length == 0) {
-            return count;
-        }
-        wsabufs.set(ValueLayout.JAVA_INT, count * WSABUF_SIZE, (int) length);
-        wsabufs.set(ValueLayout.JAVA_LONG, count * WSABUF_SIZE + 8, address);
-        return count + 1;
     }
 }

@@ -122,6 +122,50 @@ final class BaseTransmit {
                 count = put(wsabufs, count, bytes.address(), (int) bytes.byteSize());
             }
             count = put(wsabufs, count, tail, tailLength);
+            Arena gathered = data;
+            data = null; // sendGathered's now
+            return sendGathered(provider, extensions, sock, s, wsabufs, count, o, flags, gathered);
+        } catch (ClosedChannelException e) {
+            return extensions.fail(WSAENOTSOCK()); // the file was closed while it was read
+        } catch (Throwable t) {
+            UpcallFaults.report("TransmitFile", t, MemorySegment.NULL);
+            return extensions.fail(WSAENETDOWN());
+        } finally {
+            if (data != null) {
+                data.close();
+            }
+            BaseSocket.release(sock);
+        }
+    }
+
+    /** A head or tail buffer: none, or {@code length} bytes inside user space. */
+    private static boolean userBuffer(long address, int length) {
+        return length == 0 || CallerMemory.inUserSpace(address, length & 0xFFFF_FFFFL);
+    }
+
+    /**
+     * Appends one WSABUF {@code {len, buf}} when it holds bytes ({@code length} a DWORD's bits); the
+     * new count.
+     */
+    static int put(MemorySegment wsabufs, int count, long address, long length) {
+        if (length == 0) {
+            return count;
+        }
+        wsabufs.set(ValueLayout.JAVA_INT, count * WSABUF_SIZE, (int) length);
+        wsabufs.set(ValueLayout.JAVA_LONG, count * WSABUF_SIZE + 8, address);
+        return count + 1;
+    }
+
+    /**
+     * Sends the {@code count} WSABUFs gathered at {@code wsabufs} as one send of {@code sock}
+     * (TransmitFile's and TransmitPackets' common end): with an {@code OVERLAPPED} through
+     * {@link OverlappedIo#issue}, whose request then owns {@code data}; without one through the
+     * blocking {@code WSPSend} path, then {@code TF_DISCONNECT}/{@code TF_REUSE_SOCKET} as
+     * {@code DisconnectEx} does. Takes {@code data}: closed here unless a request took it.
+     */
+    static int sendGathered(BaseProvider provider, BaseExtensions extensions, BaseSocket sock, long s, MemorySegment wsabufs,
+                            int count, long o, int flags, Arena data) {
+        try {
             int disconnect = flags & (TF_DISCONNECT() | TF_REUSE_SOCKET());
             if (o != 0) {
                 long n = provider.io().issue(sock, IoRequest.SEND, wsabufs.address(), count, o, 0, 0, null, 0, 0, 0, data, disconnect);
@@ -142,32 +186,11 @@ final class BaseTransmit {
                 }
             }
             return TRUE;
-        } catch (ClosedChannelException e) {
-            return extensions.fail(WSAENOTSOCK()); // the file was closed while it was read
-        } catch (Throwable t) {
-            UpcallFaults.report("TransmitFile", t, MemorySegment.NULL);
-            return extensions.fail(WSAENETDOWN());
         } finally {
             if (data != null) {
                 data.close();
             }
-            BaseSocket.release(sock);
         }
-    }
-
-    /** A head or tail buffer: none, or {@code length} bytes inside user space. */
-    private static boolean userBuffer(long address, int length) {
-        return length == 0 || CallerMemory.inUserSpace(address, length & 0xFFFF_FFFFL);
-    }
-
-    /** Appends one WSABUF {@code {len, buf}} when it holds bytes; the new count. */
-    private static int put(MemorySegment wsabufs, int count, long address, int length) {
-        if (length == 0) {
-            return count;
-        }
-        wsabufs.set(ValueLayout.JAVA_INT, count * WSABUF_SIZE, length);
-        wsabufs.set(ValueLayout.JAVA_LONG, count * WSABUF_SIZE + 8, address);
-        return count + 1;
     }
 
     /**
