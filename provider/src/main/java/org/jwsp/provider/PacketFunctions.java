@@ -111,14 +111,9 @@ final class PacketFunctions implements LowerTransmit {
             if (n > MAX_ELEMENTS) {
                 return extensions.fail(ws2spi_h.WSAENOBUFS());
             }
-            if (ov != 0 && !c.overlapped) {
-                return extensions.fail(ws2spi_h.WSAEINVAL());
-            }
-            if (c.type != ws2spi_h.SOCK_STREAM()) {
-                return extensions.fail(ws2spi_h.WSAENOTCONN());
-            }
-            if (c.shutdownSend) {
-                return extensions.fail(ws2spi_h.WSAESHUTDOWN());
+            int refused = TransmitFunctions.refusal(c, ov);
+            if (refused != 0) {
+                return extensions.fail(refused);
             }
             MemorySegment lower = extensions.lowerFunction(c, LowerExtensions.TRANSMIT_PACKETS, sc);
             if (lower == null) {

@@ -75,6 +75,21 @@ final class TransmitFunctions implements LowerTransmit {
         }
     }
 
+    /**
+     * What TransmitFile and TransmitPackets answer a socket that cannot take one, once their
+     * pointers passed: an {@code OVERLAPPED} on a socket opened without it {@code WSAEINVAL}, not a
+     * stream {@code WSAENOTCONN}, after a send shutdown {@code WSAESHUTDOWN}; else 0.
+     */
+    static int refusal(SocketContext c, long ov) {
+        if (ov != 0 && !c.overlapped) {
+            return ws2spi_h.WSAEINVAL();
+        }
+        if (c.type != ws2spi_h.SOCK_STREAM()) {
+            return ws2spi_h.WSAENOTCONN();
+        }
+        return c.shutdownSend ? ws2spi_h.WSAESHUTDOWN() : 0;
+    }
+
     private int transmitFile(long s, long file, int toWrite, int perSend, long ov, long buffers, int flags) {
         try {
             ThreadScratch sc = ThreadScratch.get();
@@ -87,14 +102,9 @@ final class TransmitFunctions implements LowerTransmit {
                     || buffers != 0 && !CallerPointers.plausible(buffers, TRANSMIT_FILE_BUFFERS.sizeof(), 8)) {
                 return extensions.fail(ws2spi_h.WSAEFAULT());
             }
-            if (ov != 0 && !c.overlapped) {
-                return extensions.fail(ws2spi_h.WSAEINVAL());
-            }
-            if (c.type != ws2spi_h.SOCK_STREAM()) {
-                return extensions.fail(ws2spi_h.WSAENOTCONN());
-            }
-            if (c.shutdownSend) {
-                return extensions.fail(ws2spi_h.WSAESHUTDOWN());
+            int refused = refusal(c, ov);
+            if (refused != 0) {
+                return extensions.fail(refused);
             }
             MemorySegment lower = extensions.lowerFunction(c, LowerExtensions.TRANSMIT_FILE, sc);
             if (lower == null) {
