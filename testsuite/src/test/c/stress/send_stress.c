@@ -1,215 +1,236 @@
 /*
- * Native send stress for jwsp: pthreads the JVM did not start share a set of connected jwsp
- * sockets and send 16-byte records stamped (socket, thread, sequence) through jwsp's WSPPROC_TABLE
- * pointer, mixing blocking sends with batches of overlapped sends that complete either by routines
- * run as APCs in the thread's alertable SleepEx or by the OVERLAPPED's event (the host's
- * WSAWaitForMultipleEvents, then Internal/InternalHigh read once per send). Seeded, the one fault
- * injected so far: SIO_FLUSH (WSPIoctl) on a random shared socket; a send it aborts ends with
- * WSA_OPERATION_ABORTED and no bytes, and is marked in job->aborted for the verifier. The Java side (NativeSendStressTest) verifies every
- * peer's stream; this side counts what it sent and checks every completion.
+ * Native send stress for jwsp: pthreads the JVM did not start share a set of jwsp sockets and
+ * send 16-byte records stamped (connection, thread, sequence) through jwsp's WSPPROC_TABLE
+ * pointer, in batches of one kind at a time:
+ *   - blocking: one synchronous send;
+ *   - routine: 1-8 overlapped sends whose routines run as APCs in the thread's alertable SleepEx;
+ *   - event: 1-8 overlapped sends with an event (the host's WSAWaitForMultipleEvents, then
+ *     Internal/InternalHigh read once each, in call order); with ports on, the low bit of hEvent
+ *     is set, so no packet may come for them;
+ *   - port: 1-8 overlapped sends with neither, completed by packets on the host port every
+ *     connection is associated with, reaped by dedicated pthreads (stress_port.c).
+ * Faults, seeded: SIO_FLUSH of a random shared socket after an overlapped send; after a batch, a
+ * close with reopen or a peer reset of a random shared socket (stress_conns.c). Every send that
+ * did not end with its 16 bytes is logged with its code (job->failures) and every code is checked
+ * against the fault that allows it; every wait is bounded (job->wait_ms) and a lost completion
+ * fails the run with a message (job->message). The Java side (NativeSendStressTest) verifies each
+ * peer's stream against the stamps and the log.
  *
- * Built by the test: gcc -shared -fPIC -O2 -o target/libsend_stress.so send_stress.c -lpthread
- * Structures are the Windows x64 ones (LLP64).
+ * Built by the test: gcc -shared -fPIC -O2 -o target/libsend_stress.so send_stress.c
+ * stress_conns.c stress_port.c -lpthread. Structures are the Windows x64 ones (LLP64).
  */
-#include <pthread.h>
-#include <stdint.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
-#include "../include/wsp_x64.h"
+#include "stress.h"
 
-/* The job, laid out by the test (checked with send_stress_job_size). */
-typedef struct {
-    const PROCS *procs;
-    const UPCALLS *upcalls;
-    DWORD (*sleep_ex)(DWORD, int);
-    const SOCKET *sockets;
-    int64_t *sent;            /* [threads * socket_count]: records each thread sent on each socket */
-    int socket_count;
-    int threads;
-    int64_t sends_per_thread;
-    uint32_t seed;
-    /* results */
-    int failed;               /* threads that stopped on an error */
-    int last_error;
-    int64_t routine_calls;
-    int64_t bad_completions;  /* a routine or event completion with an error, a wrong count, or a second one for one send */
-    /* event sends: the host's ws2_32 exports */
-    void *(*create_event)(void);
-    int (*reset_event)(void *);
-    int (*close_event)(void *);
-    DWORD (*wait_events)(DWORD, void *const *, int, DWORD, int);
-    int64_t event_completions; /* results: event sends seen complete, each once, 16 bytes, status 0 */
-    /* the injected fault: SIO_FLUSH on a random shared socket after a send, flush_per_mille of them */
-    uint32_t flush_per_mille;
-    uint32_t reserved;
-    uint8_t *aborted;          /* bit ((thread * socket_count + socket) * sends_per_thread + seq): ended WSA_OPERATION_ABORTED */
-    int64_t flushes;           /* results */
-    int64_t aborted_sends;
-} JOB;
+enum { SENT = 0, ROUTINE_CALLS = 4, EVENT_COMPLETIONS = 5 };
 
-typedef struct { uint32_t socket, thread, seq, magic; } RECORD;
-#define MAGIC 0x4A575350u
-#define BATCH 8
-#define WSA_OPERATION_ABORTED 995
-#define SIO_FLUSH 0x28000004u /* _WSAIO(IOC_WS2, 4) */
-
-struct worker;
-typedef struct { OVERLAPPED ov; RECORD rec; WSABUF buf; struct worker *w; int done; } OP;
-typedef struct worker {
-    JOB *job;
-    int index;
-    uint32_t rng;
-    uint32_t *seq;
-    int pending;
-    int64_t routine_calls, event_completions, flushes, aborted, bad;
-    void *events[BATCH];
-} WORKER;
-
-static uint32_t next(uint32_t *x) { /* xorshift32 */
+uint32_t stress_next(uint32_t *x) { /* xorshift32 */
     *x ^= *x << 13; *x ^= *x >> 17; *x ^= *x << 5;
     return *x;
 }
 
-/* A send's end: 16 bytes sent, or aborted by SIO_FLUSH with none (marked for the verifier). */
-static int ended(WORKER *w, const RECORD *rec, DWORD error, uint64_t bytes) {
+int64_t stress_now_ms(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t) t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* Counts a failure; the first one's words are kept for the test's message. */
+void stress_fail(JOB *job, const char *fmt, ...) {
+    if (__atomic_fetch_add(&job->failed, 1, __ATOMIC_SEQ_CST) == 0) {
+        va_list args;
+        va_start(args, fmt);
+        vsnprintf(job->message, 256, fmt, args);
+        va_end(args);
+    }
+}
+
+/*
+ * An overlapped send's end, however indicated: its 16 bytes, or a code its connection's faults
+ * allow (logged for the verifier) with no more bytes than the record, none unless the
+ * connection was closed or reset (SIO_FLUSH aborts before anything went out).
+ */
+int op_ended(WORKER *w, OP *op, DWORD error, uint64_t bytes) {
+    JOB *job = w->job;
     if (error == 0) {
         return bytes == sizeof(RECORD);
     }
-    if (error != WSA_OPERATION_ABORTED || bytes != 0 || w->job->flush_per_mille == 0) {
+    int state = __atomic_load_n(&job->conns[op->rec.conn].state, __ATOMIC_SEQ_CST);
+    if (!send_allowed_error(job, op->rec.conn, (int) error, -1) || bytes > sizeof(RECORD)
+            || (bytes != 0 && !(state & (CONN_CLOSED | CONN_RESET)))) {
         return 0;
     }
-    JOB *job = w->job;
-    uint64_t bit = ((uint64_t) rec->thread * (uint64_t) job->socket_count + rec->socket) * (uint64_t) job->sends_per_thread + rec->seq;
-    __atomic_fetch_or(&job->aborted[bit >> 3], (uint8_t) (1u << (bit & 7)), __ATOMIC_RELAXED);
-    w->aborted++;
+    log_failure(w, &op->rec, (int) error);
+    __atomic_add_fetch(&job->aborted, 1, __ATOMIC_RELAXED);
     return 1;
 }
 
 static void completion(DWORD error, DWORD bytes, OVERLAPPED *ov, DWORD flags) {
     OP *op = (OP *) ov; /* the OVERLAPPED is the op's first field */
     (void) flags;
-    if (op->done || !ended(op->w, &op->rec, error, bytes)) {
-        op->w->bad++;
+    if (op->kind != ROUTINE || op->done || !op_ended(op->w, op, error, bytes)) {
+        stress_fail(op->w->job, "routine: error %u, %u bytes, %s for thread %u, connection %u, record %u", error, bytes,
+                op->done ? "run twice" : "once", op->rec.thread, op->rec.conn, op->rec.seq);
+        __atomic_add_fetch(&op->w->job->bad_completions, 1, __ATOMIC_RELAXED);
     }
     op->done = 1;
-    op->w->routine_calls++;
+    op->w->counts[ROUTINE_CALLS]++;
     op->w->pending--;
 }
 
-static void stamp(WORKER *w, OP *op, int k) {
-    op->rec.socket = (uint32_t) k;
-    op->rec.thread = (uint32_t) w->index;
-    op->rec.seq = w->seq[k]++;
+static void stamp(WORKER *w, OP *op, int64_t c, int kind) {
+    memset(op, 0, sizeof *op);
+    op->w = w;
+    op->kind = kind;
+    op->rec.conn = (uint32_t) c;
+    op->rec.thread = w->index;
+    op->rec.seq = w->job->seqs[c * w->job->threads + w->index]++;
     op->rec.magic = MAGIC;
     op->buf.len = sizeof(RECORD);
     op->buf.buf = (char *) &op->rec;
 }
 
 /* Waits for each of the first n event sends in call order and checks its OVERLAPPED once. */
-static void wait_events(WORKER *w, OP *ops, int n) {
+static int wait_events(WORKER *w, OP *ops, int n) {
+    JOB *job = w->job;
     for (int b = 0; b < n; b++) {
-        if (w->job->wait_events(1, &w->events[b], 1, 0xFFFFFFFF, 0) != 0 /* WSA_WAIT_EVENT_0 */
-                || ops[b].done || !ended(w, &ops[b].rec, (DWORD) ops[b].ov.Internal, ops[b].ov.InternalHigh)) {
-            w->bad++;
+        if (ops[b].done) { /* refused at the call: nothing to wait for */
+            continue;
+        }
+        DWORD rc = job->wait_events(1, &w->events[b], 1, (DWORD) job->wait_ms, 0);
+        if (rc != 0 /* WSA_WAIT_EVENT_0 */) {
+            stress_fail(job, "thread %u: event send (connection %u, record %u) %s", w->index, ops[b].rec.conn, ops[b].rec.seq,
+                    rc == 258 ? "not complete within the bound (lost)" : "wait failed");
+            return 0;
+        }
+        if (!op_ended(w, &ops[b], (DWORD) ops[b].ov.Internal, ops[b].ov.InternalHigh)) {
+            stress_fail(job, "event send: status %llu, %llu bytes (thread %u, connection %u, record %u)",
+                    (unsigned long long) ops[b].ov.Internal, (unsigned long long) ops[b].ov.InternalHigh, w->index,
+                    ops[b].rec.conn, ops[b].rec.seq);
+            __atomic_add_fetch(&job->bad_completions, 1, __ATOMIC_RELAXED);
         }
         ops[b].done = 1;
-        w->event_completions++;
+        w->counts[EVENT_COMPLETIONS]++;
     }
+    return 1;
+}
+
+static int wait_routines(WORKER *w) {
+    int64_t until = stress_now_ms() + w->job->wait_ms;
+    while (w->pending > 0) {
+        if (stress_now_ms() > until) {
+            stress_fail(w->job, "thread %u: %d completion routines not run within the bound (lost)", w->index, w->pending);
+            return 0;
+        }
+        w->job->sleep_ex(100, 1);
+    }
+    return 1;
+}
+
+/* A send refused at the call: allowed for its connection's fault, logged; else the run fails. */
+static void refused(WORKER *w, OP *op, int err, int kind) {
+    if (!send_allowed_error(w->job, op->rec.conn, err, kind)) {
+        stress_fail(w->job, "thread %u: a %d send on connection %u refused with %d", w->index, kind, op->rec.conn, err);
+        return;
+    }
+    log_failure(w, &op->rec, err);
+    __atomic_add_fetch(kind == BLOCKING ? &w->job->blocking_failed : &w->job->refused, 1, __ATOMIC_RELAXED);
+}
+
+/* SIO_FLUSH of a random shared socket (any thread's sends on it may be aborted). */
+static void flush(WORKER *w) {
+    JOB *job = w->job;
+    int k = (int) (stress_next(&w->rng) % (uint32_t) job->socket_count);
+    int64_t c = conn_take(w, k);
+    DWORD returned = 0;
+    int err = 0;
+    if (job->procs->Ioctl(job->conns[c].handle, SIO_FLUSH, 0, 0, 0, 0, &returned, 0, 0, 0, &err) != 0
+            && !(err == WSAENOTSOCK && (job->conns[c].state & CONN_CLOSED))) {
+        stress_fail(job, "SIO_FLUSH on connection %lld: %d", (long long) c, err);
+    }
+    conn_leave(job, c);
+    __atomic_add_fetch(&job->flushes, 1, __ATOMIC_RELAXED);
+}
+
+/* One batch of n sends of one kind; returns 0 if the run failed. */
+static int batch(WORKER *w, int kind, int n) {
+    JOB *job = w->job;
+    OP blocking;
+    OP *ops = kind == BLOCKING ? &blocking : w->ops[kind]; /* not on the stack: a reaper may still hold one if a wait gave up */
+    int dead_k = -1;
+    int64_t dead_c = -1;
+    for (int b = 0; b < n; b++) {
+        int k = (int) (stress_next(&w->rng) % (uint32_t) job->socket_count);
+        int64_t c = conn_take(w, k);
+        OP *op = &ops[b];
+        stamp(w, op, c, kind);
+        DWORD sent = 0;
+        int err = 0;
+        OVERLAPPED *ov = kind == BLOCKING ? 0 : &op->ov;
+        if (kind == EVENT) {
+            job->reset_event(w->events[b]);
+            op->ov.hEvent = (void *) ((uintptr_t) w->events[b] | (job->reapers > 0 ? 1 : 0));
+        } else if (kind == PORT) {
+            port_sent(w);
+        }
+        int rc = job->procs->Send(job->conns[c].handle, &op->buf, 1, &sent, 0, ov, kind == ROUTINE ? completion : 0, &w->self, &err);
+        conn_leave(job, c);
+        w->counts[SENT + kind]++;
+        if (rc == 0 && kind == BLOCKING && sent != sizeof(RECORD)) {
+            stress_fail(job, "blocking send returned 0 with %u bytes", sent);
+        } else if (rc != 0 && (kind == BLOCKING || err != WSA_IO_PENDING)) {
+            refused(w, op, err, kind);
+            op->done = 1;
+            if (kind == PORT) {
+                port_unsent(w);
+            }
+            if (job->conns[c].state & CONN_RESET) {
+                dead_k = k;
+                dead_c = c;
+            }
+        } else if (kind == ROUTINE) {
+            w->pending++;
+        }
+        if (kind != BLOCKING && stress_next(&w->rng) % 1000 < job->flush_per_mille) {
+            flush(w);
+        }
+    }
+    int ok = (kind != EVENT || wait_events(w, ops, n)) && wait_routines(w) && (kind != PORT || port_wait(w));
+    if (dead_k >= 0) { /* a send failed on a reset connection: replace it */
+        conn_replace_if(job, dead_k, dead_c);
+    }
+    return ok;
 }
 
 static void *run(void *arg) {
     WORKER *w = (WORKER *) arg;
     JOB *job = w->job;
     int err = 0;
-    WSATHREADID self;
-    OP ops[BATCH];
-    if (job->upcalls->OpenCurrentThread(&self, &err) != 0) {
-        __atomic_add_fetch(&job->failed, 1, __ATOMIC_SEQ_CST);
-        job->last_error = err;
+    if (job->upcalls->OpenCurrentThread(&w->self, &err) != 0) {
+        stress_fail(job, "WPUOpenCurrentThread: %d", err);
         return 0;
     }
     int64_t done = 0;
-    while (done < job->sends_per_thread) {
-        uint32_t mode = next(&w->rng) % 5;
-        if (mode == 0) { /* one blocking send: waits behind this socket's queued overlapped sends */
-            int k = (int) (next(&w->rng) % (uint32_t) job->socket_count);
-            OP op;
-            memset(&op, 0, sizeof op);
-            stamp(w, &op, k);
-            DWORD sent = 0;
-            if (job->procs->Send(job->sockets[k], &op.buf, 1, &sent, 0, 0, 0, 0, &err) != 0) {
-                if (err != WSA_OPERATION_ABORTED || !ended(w, &op.rec, (DWORD) err, 0)) {
-                    goto fail;
-                }
-            } else if (sent != sizeof(RECORD)) {
-                goto fail;
-            }
-            job->sent[w->index * job->socket_count + k]++;
-            done++;
-            continue;
-        }
-        int events = mode == 1; /* else completion routines */
-        /* a batch of overlapped sends, each on a random socket */
-        int n = 1 + (int) (next(&w->rng) % BATCH);
+    while (done < job->sends_per_thread && __atomic_load_n(&job->failed, __ATOMIC_RELAXED) == 0) {
+        uint32_t mode = stress_next(&w->rng) % 6;
+        int kind = mode == 0 ? BLOCKING : mode == 1 ? EVENT : mode == 2 && job->reapers > 0 ? PORT : ROUTINE;
+        int n = kind == BLOCKING ? 1 : 1 + (int) (stress_next(&w->rng) % BATCH);
         if (n > job->sends_per_thread - done) {
             n = (int) (job->sends_per_thread - done);
         }
-        for (int b = 0; b < n; b++) {
-            int k = (int) (next(&w->rng) % (uint32_t) job->socket_count);
-            memset(&ops[b], 0, sizeof ops[b]);
-            ops[b].w = w;
-            stamp(w, &ops[b], k);
-            DWORD sent = 0;
-            if (events) {
-                job->reset_event(w->events[b]);
-                ops[b].ov.hEvent = w->events[b];
-            }
-            int rc = job->procs->Send(job->sockets[k], &ops[b].buf, 1, &sent, 0, &ops[b].ov, events ? 0 : completion, &self, &err);
-            if (rc != 0 && err != 997 /* WSA_IO_PENDING */) {
-                w->seq[k]--;
-                /* nothing was initiated for this one: wait for those that were, then stop */
-                if (events) {
-                    wait_events(w, ops, b);
-                }
-                while (w->pending > 0) {
-                    job->sleep_ex(0xFFFFFFFF, 1);
-                }
-                goto fail;
-            }
-            if (!events) {
-                w->pending++;
-            }
-            job->sent[w->index * job->socket_count + k]++;
-            done++;
-            if (next(&w->rng) % 1000 < job->flush_per_mille) { /* the fault: flush a random shared socket */
-                DWORD returned = 0;
-                int f = (int) (next(&w->rng) % (uint32_t) job->socket_count);
-                if (job->procs->Ioctl(job->sockets[f], SIO_FLUSH, 0, 0, 0, 0, &returned, 0, 0, 0, &err) != 0) {
-                    if (events) {
-                        wait_events(w, ops, b + 1);
-                    }
-                    while (w->pending > 0) {
-                        job->sleep_ex(0xFFFFFFFF, 1);
-                    }
-                    goto fail;
-                }
-                w->flushes++;
-            }
+        if (!batch(w, kind, n)) {
+            break;
         }
-        if (events) {
-            wait_events(w, ops, n);
-        }
-        while (w->pending > 0) {
-            job->sleep_ex(0xFFFFFFFF /* INFINITE */, 1);
-        }
+        done += n;
+        conn_fault(w);
     }
-    job->upcalls->CloseThread(&self, &err);
-    return 0;
-fail:
-    __atomic_add_fetch(&job->failed, 1, __ATOMIC_SEQ_CST);
-    job->last_error = err;
-    job->upcalls->CloseThread(&self, &err);
+    job->upcalls->CloseThread(&w->self, &err);
     return 0;
 }
 
@@ -218,11 +239,17 @@ int send_stress_run(JOB *job) {
     pthread_t *threads = calloc((size_t) job->threads, sizeof(pthread_t));
     WORKER *workers = calloc((size_t) job->threads, sizeof(WORKER));
     int started = 0;
+    if (port_start(job) < 0) {
+        free(workers);
+        free(threads);
+        return 0;
+    }
     for (int i = 0; i < job->threads; i++) {
         workers[i].job = job;
-        workers[i].index = i;
-        workers[i].rng = job->seed * 2654435761u + (uint32_t) i * 40503u + 1u;
-        workers[i].seq = calloc((size_t) job->socket_count, sizeof(uint32_t));
+        workers[i].index = (uint32_t) i;
+        workers[i].rng = (uint32_t) job->seed * 2654435761u + (uint32_t) i * 40503u + 1u;
+        pthread_mutex_init(&workers[i].lock, 0);
+        pthread_cond_init(&workers[i].reaped, 0);
         for (int b = 0; b < BATCH; b++) {
             workers[i].events[b] = job->create_event();
         }
@@ -233,22 +260,31 @@ int send_stress_run(JOB *job) {
     for (int i = 0; i < started; i++) {
         pthread_join(threads[i], 0);
     }
+    int reapers_stopped = port_stop(job);
     for (int i = 0; i < job->threads; i++) {
-        job->routine_calls += workers[i].routine_calls;
-        job->event_completions += workers[i].event_completions;
-        job->flushes += workers[i].flushes;
-        job->aborted_sends += workers[i].aborted;
-        job->bad_completions += workers[i].bad;
-        free(workers[i].seq);
+        job->routine_sends += workers[i].counts[SENT + ROUTINE];
+        job->event_sends += workers[i].counts[SENT + EVENT];
+        job->port_sends += workers[i].counts[SENT + PORT];
+        job->blocking_sends += workers[i].counts[SENT + BLOCKING];
+        job->routine_calls += workers[i].counts[ROUTINE_CALLS];
+        job->event_completions += workers[i].counts[EVENT_COMPLETIONS];
         for (int b = 0; b < BATCH; b++) {
             job->close_event(workers[i].events[b]);
         }
+        pthread_mutex_destroy(&workers[i].lock);
+        pthread_cond_destroy(&workers[i].reaped);
     }
-    free(workers);
+    if (reapers_stopped) { /* else a reaper left running may still read an OP */
+        free(workers);
+    }
     free(threads);
     return started;
 }
 
 int send_stress_job_size(void) {
     return (int) sizeof(JOB);
+}
+
+int send_stress_conn_size(void) {
+    return (int) sizeof(CONN);
 }
