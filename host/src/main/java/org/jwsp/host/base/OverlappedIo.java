@@ -324,6 +324,7 @@ final class OverlappedIo implements OverlappedCompletion {
             error = BaseExtensions.disconnect(r.socket, r.disconnect);
         }
         long ov = r.overlapped;
+        long hEvent = OverlappedStatus.eventWord(ov); // before the status: then the OVERLAPPED is the program's again
         OverlappedStatus.requestSlot(ov, 0);
         OverlappedStatus.complete(ov, error, bytes);
         r.socket.signalCompletion(); // WSPGetOverlappedResult(fWait) with no event waits on the socket
@@ -336,12 +337,12 @@ final class OverlappedIo implements OverlappedCompletion {
         }
         SocketHandle h = r.socket.socketHandle;
         pool.free(r);
-        long event = OverlappedStatus.event(ov);
+        long event = OverlappedStatus.event(hEvent);
         if (event != 0) {
             kernel.setEvent(event);
         }
         CompletionPortObject p = h == null ? null : h.port();
-        if (p != null && !OverlappedStatus.skipsPort(ov) && !(atOnce && h.skipsPortOnSuccess())) {
+        if (p != null && !OverlappedStatus.skipsPort(hEvent) && !(atOnce && h.skipsPortOnSuccess())) {
             if (p == reaping) {
                 return h.completionKey();
             }

@@ -342,7 +342,7 @@ final class TransferCalls {
                 return FALSE();
             }
             if (OverlappedStatus.isPending(ov)) {
-                long event = OverlappedStatus.event(ov);
+                long event = OverlappedStatus.event(OverlappedStatus.eventWord(ov));
                 if (fWait == 0) {
                     fail(lpErrno, WSA_IO_INCOMPLETE());
                     return FALSE();

@@ -72,13 +72,21 @@ public final class OverlappedStatus {
         return (int) CallerMemory.getAlignedLong(ov + INTERNAL_HIGH);
     }
 
-    /** The {@code hEvent} handle with its low bit (Windows' "do not queue to the port" flag) cleared. */
-    public static long event(long ov) {
-        return CallerMemory.getAlignedLong(ov + EVENT) & ~1L;
+    /**
+     * The {@code hEvent} word as the program wrote it. Read it once, before the completion is
+     * written: afterwards the OVERLAPPED is the program's again and may already hold its next operation.
+     */
+    public static long eventWord(long ov) {
+        return CallerMemory.getAlignedLong(ov + EVENT);
     }
 
-    /** True if the low bit of {@code hEvent} asks that no completion packet be queued to a port. */
-    public static boolean skipsPort(long ov) {
-        return (CallerMemory.getAlignedLong(ov + EVENT) & 1L) != 0;
+    /** The event handle of an {@link #eventWord}, its low bit (Windows' "do not queue to the port" flag) cleared. */
+    public static long event(long hEventWord) {
+        return hEventWord & ~1L;
+    }
+
+    /** True if the low bit of an {@link #eventWord} asks that no completion packet be queued to a port. */
+    public static boolean skipsPort(long hEventWord) {
+        return (hEventWord & 1L) != 0;
     }
 }

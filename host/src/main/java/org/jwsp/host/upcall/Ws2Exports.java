@@ -71,6 +71,12 @@ public final class Ws2Exports {
         return LAST_ERROR.get()[0];
     }
 
+    /**
+     * Tests only: runs in {@code WPUCompleteOverlappedRequest} after the status is written and the
+     * event set, before the port is told, where a program may already reuse its OVERLAPPED.
+     */
+    static volatile Runnable completionVisible;
+
     private Ws2Exports() {
     }
 
@@ -91,17 +97,25 @@ public final class Ws2Exports {
                 return SOCKET_ERROR();
             }
             long ov = lpOverlapped;
+            // hEvent is read once, before the completion is visible: from then on the OVERLAPPED is
+            // the program's again (a thread woken by the event or polling Internal may reuse it), so
+            // its low bit cannot be asked afterwards
+            long hEvent = OverlappedStatus.eventWord(ov);
             OverlappedStatus.complete(ov, dwError, cbTransferred);
-            long event = OverlappedStatus.event(ov);
+            long event = OverlappedStatus.event(hEvent);
             if (event != 0) {
                 KERNEL.setEvent(event);
+            }
+            Runnable hook = completionVisible;
+            if (hook != null) {
+                hook.run();
             }
             CompletionPortObject port = h.port();
             // KB2568167: on a non-IFS handle (the only kind whose operations complete through here)
             // FILE_SKIP_COMPLETION_PORT_ON_SUCCESS loses every port completion: the request that
             // WPUCompleteOverlappedRequest completes through ws2ifsl succeeds at once, so the I/O
             // manager skips its packet. The event and the OVERLAPPED are still written.
-            if (port != null && !OverlappedStatus.skipsPort(ov) && !h.skipsPortOnSuccess()) {
+            if (port != null && !OverlappedStatus.skipsPort(hEvent) && !h.skipsPortOnSuccess()) {
                 if (!port.post(cbTransferred, h.completionKey(), ov)) {
                     WsaErrors.set(lpErrno, WSAEINVAL());
                     return SOCKET_ERROR();

@@ -148,6 +148,42 @@ class Ws2UpcallTableTest {
         }
     }
 
+    /**
+     * Found by NativeSendStressTest: once the event of an operation is set, its OVERLAPPED is the
+     * program's again, and a thread woken by it may reuse the OVERLAPPED for its next operation
+     * (zeroed first, as programs do). WPUCompleteOverlappedRequest asked the low bit of hEvent
+     * only after it had set the event, so an event send that asked for no packet got one, for an
+     * OVERLAPPED that by then held another operation. The hook is that program, at the worst moment.
+     */
+    @Test
+    void theLowBitOfHEventIsReadBeforeTheCompletionIsVisible_aProgramReusingItsOverlappedGetsNoPacket() {
+        MemorySegment complete = LinuxKernelPort.instance().procAddress("ws2_32.dll", "WPUCompleteOverlappedRequest");
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment err = arena.allocate(ValueLayout.JAVA_INT);
+            long s = LPWPUCREATESOCKETHANDLE.invoke(WSPUPCALLTABLE.lpWPUCreateSocketHandle(table), 1, 0, err);
+            long port = kernel.createCompletionPort(0);
+            kernel.associate(port, s, 7);
+            long ev = kernel.createEvent(true, false);
+            MemorySegment ov = OVERLAPPED.allocate(arena);
+            OVERLAPPED.hEvent(ov, MemorySegment.ofAddress(ev | 1));
+            Ws2Exports.completionVisible = () -> {
+                assertEquals(KernelPort.WAIT_OBJECT_0, kernel.waitForSingleObject(ev, 0, false), "the event is set");
+                ov.fill((byte) 0); // the program's next operation on this OVERLAPPED
+            };
+            try {
+                assertEquals(0, LPWPUCOMPLETEOVERLAPPEDREQUEST.invoke(complete, s, ov, 0, 16, err));
+            } finally {
+                Ws2Exports.completionVisible = null;
+            }
+            MemorySegment entries = OVERLAPPED_ENTRY.allocateArray(1, arena);
+            assertEquals(KernelPort.DEQUEUE_TIMEOUT, kernel.dequeue(port, entries, 0, false),
+                    "no packet: the call's hEvent had its low bit set");
+            kernel.closeHandle(ev);
+            kernel.closeHandle(port);
+            LPWPUCLOSESOCKETHANDLE.invoke(WSPUPCALLTABLE.lpWPUCloseSocketHandle(table), s, err);
+        }
+    }
+
     @Test
     void aJavaExceptionInsideAnUpcallIsLoggedAndMappedNotThrownIntoNativeCode() {
         MemorySegment complete = LinuxKernelPort.instance().procAddress("ws2_32.dll", "WPUCompleteOverlappedRequest");
