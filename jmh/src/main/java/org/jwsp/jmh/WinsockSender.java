@@ -57,6 +57,9 @@ final class WinsockSender implements AutoCloseable {
     private final SendWindow sendWindow;
     private final SendWindow.Issue wsaSend;
     private long completedBytes;
+    /** Sends made through {@link #blockingSend} and {@link #overlappedSend}. */
+    private long sends;
+    private final ThreadAllocation allocation = new ThreadAllocation();
 
     /**
      * @param throughJwsp install jwsp first, as {@code jwsp install} does (through the host's catalog exports)
@@ -175,6 +178,7 @@ final class WinsockSender implements AutoCloseable {
             throw new IllegalStateException("WSASend sent " + n + " of " + total);
         }
         completedBytes += n;
+        sends++;
         return n;
     }
 
@@ -184,7 +188,19 @@ final class WinsockSender implements AutoCloseable {
      */
     long overlappedSend() {
         sendWindow.send(sendWindow.slot(), buffers, total, wsaSend);
+        sends++;
         return sendWindow.inFlight();
+    }
+
+    /** A JMH iteration begins (on the benchmark thread): {@link ThreadAllocation} starts counting. */
+    void beginIteration() {
+        allocation.begin(sends);
+    }
+
+    /** A JMH iteration ended: the bytes its sends allocated on the sending threads go to the receiver log at close. */
+    void endIteration() {
+        allocation.end(sends);
+        sink.threadBytesPerOp(allocation.bytesPerOp());
     }
 
     @Override
