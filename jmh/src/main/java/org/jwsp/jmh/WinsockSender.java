@@ -4,6 +4,7 @@ import static org.jwsp.bindings.windows.ws2spi_h.AF_INET;
 import static org.jwsp.bindings.windows.ws2spi_h.INVALID_SOCKET;
 import static org.jwsp.bindings.windows.ws2spi_h.IPPROTO_TCP;
 import static org.jwsp.bindings.windows.ws2spi_h.SD_SEND;
+import static org.jwsp.bindings.windows.ws2spi_h.SIO_BASE_HANDLE;
 import static org.jwsp.bindings.windows.ws2spi_h.SOCK_STREAM;
 import static org.jwsp.bindings.windows.ws2spi_h.TCP_NODELAY;
 import static org.jwsp.bindings.windows.ws2spi_h.WSA_FLAG_OVERLAPPED;
@@ -143,6 +144,25 @@ final class WinsockSender implements AutoCloseable {
     /** The {@code lpWSPSend} of the provider that serves the socket (jwsp's or the base's), as a C caller would call it. */
     MemorySegment providerSend() {
         return WSPPROC_TABLE.lpWSPSend(ws2.provider(socket).procTable());
+    }
+
+    /**
+     * The base socket under jwsp's ({@code SIO_BASE_HANDLE}, as a program asks for it) and the base
+     * provider's {@code lpWSPSend}: a caller can send on the same connection without jwsp.
+     */
+    BaseUnder baseUnder() {
+        MemorySegment handle = arena.allocate(ValueLayout.JAVA_LONG);
+        MemorySegment returned = arena.allocate(ValueLayout.JAVA_INT);
+        if (ws2.ioctl(socket, SIO_BASE_HANDLE(), MemorySegment.NULL, 0, handle, 8, returned, MemorySegment.NULL,
+                MemorySegment.NULL) != 0) {
+            throw new IllegalStateException("WSAIoctl(SIO_BASE_HANDLE): WSA error " + ws2.lastError());
+        }
+        var base = ws2.load(Catalog.system().entry(Catalog.BASE_TCP_V4));
+        return new BaseUnder(handle.get(ValueLayout.JAVA_LONG, 0), WSPPROC_TABLE.lpWSPSend(base.procTable()));
+    }
+
+    /** See {@link #baseUnder}. */
+    record BaseUnder(long socket, MemorySegment send) {
     }
 
     /** The socket, as its provider knows it. */
