@@ -60,7 +60,7 @@ int send_allowed_error(JOB *job, int64_t c, int code, int kind_at_call) {
     case 10052: /* WSAENETRESET */
     case 10058: /* WSAESHUTDOWN */
     case 10057: /* WSAENOTCONN */
-        return faulted != 0;
+        return (state & CONN_RESET) != 0;
     default:
         return 0;
     }

@@ -70,8 +70,9 @@ class NativeSendStressTest {
     static final int CLOSE = Integer.getInteger("jwsp.stress.close", 2);
     static final int RESET = Integer.getInteger("jwsp.stress.reset", 1);
     static final int DELAY = Integer.getInteger("jwsp.stress.delay", 2);
+    static final int PAUSE = Integer.getInteger("jwsp.stress.pause", 1);
     static final int REAPERS = Integer.getInteger("jwsp.stress.reapers", 2);
-    static final int WAIT_MILLIS = Integer.getInteger("jwsp.stress.waitMillis", 60_000);
+    static final int WAIT_MILLIS = Integer.getInteger("jwsp.stress.waitMillis", 15_000);
 
     /** The C JOB: every field 8 bytes, in this order (stress.h). */
     private static final String[] JOB_FIELDS = {"procs", "upcalls", "sleep_ex", "create_event", "reset_event", "close_event",
@@ -183,8 +184,9 @@ class NativeSendStressTest {
             for (long[] v : values) {
                 job.set(ValueLayout.JAVA_LONG, v[0], v[1]);
             }
-            DelayingFilter filter = DELAY > 0 ? new DelayingFilter(DELAY, SEED) : null;
+            DelayingFilter filter = DELAY > 0 || PAUSE > 0 ? new DelayingFilter(DELAY, CLOSE > 0 ? PAUSE : 0, SEED) : null;
             if (filter != null) {
+                connections.filter = filter;
                 SendFilters.install(filter);
             }
             int count = SOCKETS;
@@ -224,7 +226,8 @@ class NativeSendStressTest {
                 assertTrue(FLUSH == 0 || get(job, "flushes") > 0, "SIO_FLUSH was injected");
                 assertTrue(CLOSE == 0 || get(job, "closes") > 0, "closes were injected");
                 assertTrue(RESET == 0 || get(job, "resets") > 0, "resets were injected");
-                assertTrue(filter == null || filter.delayed.get() > 0, "sends were delayed");
+                assertTrue(DELAY == 0 || filter.delayed.get() > 0, "sends were delayed");
+                assertTrue(PAUSE == 0 || CLOSE == 0 || filter.pausedAcrossReopen.get() > 0, "sends were paused across a reopen");
                 String figures = "seed " + SEED + ", " + THREADS + " threads, " + SOCKETS + " shared sockets, " + count + " connections, "
                         + (perThread * THREADS) + " records in " + nanos / 1_000_000 + " ms: " + routines + " routine, " + events
                         + " event, " + ports + " port, " + blocking + " blocking sends; completions checked: " + get(job, "routine_calls")
@@ -232,10 +235,14 @@ class NativeSendStressTest {
                         + " port packets (" + REAPERS + " reapers); faults: " + get(job, "flushes") + " SIO_FLUSH, " + get(job, "closes")
                         + " closes with reopen, " + get(job, "resets") + " peer resets, "
                         + (filter == null ? 0 : filter.delayed.get()) + " sends delayed (" + (filter == null ? 0 : filter.released.get())
-                        + " released, " + (filter == null ? 0 : filter.notHeld.get()) + " releases refused: released while filtering or closed); "
+                        + " released, " + (filter == null ? 0 : filter.notHeld.get()) + " releases refused: released while filtering or closed), "
+                        + (filter == null ? 0 : filter.paused.get()) + " sends paused between handle and lock ("
+                        + (filter == null ? 0 : filter.pausedAcrossReopen.get()) + " across a close and reopen); "
                         + refused + " overlapped and " + blockingFailed + " blocking sends refused at the call, " + aborted + " ended with an error, " + outcome.lostToReset()
                         + " lost to resets, " + outcome.onWire() + " on the wire; handle values reissued while in use: "
-                        + get(job, "collisions") + System.lineSeparator();
+                        + get(job, "collisions") + "; failures by code " + new java.util.TreeMap<>(failed.values().stream()
+                        .collect(java.util.stream.Collectors.groupingBy(c -> c, java.util.stream.Collectors.counting())))
+                        + System.lineSeparator();
                 Files.writeString(Path.of("target", "native-send-stress.txt"), figures);
                 System.out.print(figures);
             } finally {

@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import org.jwsp.host.ws2.Ws2;
 import org.jwsp.testkit.Buffers;
-import org.jwsp.testkit.Pair;
+import org.jwsp.host.ws2.SockAddr;
 
 /**
  * The connections of {@link NativeSendStressTest} and their verifiers. The driver asks for each
@@ -44,6 +44,8 @@ final class StressConnections {
     private final long[] clients, servers;
     private final Verifier[] verifiers;
     final AtomicReference<Throwable> upcallFailure = new AtomicReference<>();
+    /** Told of every connection opened, to end the pauses it holds. */
+    volatile DelayingFilter filter;
 
     StressConnections(Ws2 ws2, int threads, MemorySegment conns, int capacity) {
         this.ws2 = ws2;
@@ -54,17 +56,37 @@ final class StressConnections {
         this.verifiers = new Verifier[capacity];
     }
 
-    /** Connection {@code id}: its client handle, or -1. Any thread (an upcall from the driver). */
+    /**
+     * Connection {@code id}: its client handle, or -1. Any thread (an upcall from the driver). The
+     * client socket is made first, so it takes jwsp's most recently freed slot: the slot of the
+     * connection the driver has just closed.
+     */
     long open(long id) {
         try (Arena a = Arena.ofConfined()) {
-            Pair p = Pair.tcp(ws2, AF_INET(), WSA_FLAG_OVERLAPPED(), a);
-            ws2.closesocket(p.listener());
+            long client = ws2.socket(AF_INET(), SOCK_STREAM(), IPPROTO_TCP(), WSA_FLAG_OVERLAPPED());
+            long listener = ws2.socket(AF_INET(), SOCK_STREAM(), IPPROTO_TCP(), WSA_FLAG_OVERLAPPED());
+            MemorySegment address = SockAddr.loopback(AF_INET(), 0, a);
+            MemorySegment length = a.allocateFrom(ValueLayout.JAVA_INT, SockAddr.size(AF_INET()));
+            if (client == INVALID_SOCKET() || listener == INVALID_SOCKET() || ws2.bind(listener, address, SockAddr.size(AF_INET())) != 0
+                    || ws2.listen(listener, 1) != 0 || ws2.getsockname(listener, address, length) != 0
+                    || ws2.connect(client, address, SockAddr.size(AF_INET())) != 0) {
+                throw new IllegalStateException("connection " + id + ": " + ws2.lastError());
+            }
+            long server = ws2.accept(listener, MemorySegment.NULL, MemorySegment.NULL);
+            ws2.closesocket(listener);
+            if (server == INVALID_SOCKET()) {
+                throw new IllegalStateException("accept of connection " + id + ": " + ws2.lastError());
+            }
             int c = (int) id;
-            clients[c] = p.client();
-            servers[c] = p.server();
-            conns.set(ValueLayout.JAVA_LONG, c * CONN_SIZE, p.client());
-            verifiers[c] = new Verifier(c, p.server());
-            return p.client();
+            clients[c] = client;
+            servers[c] = server;
+            conns.set(ValueLayout.JAVA_LONG, c * CONN_SIZE, client);
+            verifiers[c] = new Verifier(c, server);
+            DelayingFilter f = filter;
+            if (f != null) {
+                f.reopened();
+            }
+            return client;
         } catch (Throwable t) {
             upcallFailure.compareAndSet(null, t);
             return -1;
