@@ -74,9 +74,10 @@ int op_ended(WORKER *w, OP *op, DWORD error, uint64_t bytes) {
 static void completion(DWORD error, DWORD bytes, OVERLAPPED *ov, DWORD flags) {
     OP *op = (OP *) ov; /* the OVERLAPPED is the op's first field */
     (void) flags;
-    if (op->kind != ROUTINE || op->done || !op_ended(op->w, op, error, bytes)) {
-        stress_fail(op->w->job, "routine: error %u, %u bytes, %s for thread %u, connection %u, record %u", error, bytes,
-                op->done ? "run twice" : "once", op->rec.thread, op->rec.conn, op->rec.seq);
+    if (op->kind != ROUTINE || op->done || !pthread_equal(pthread_self(), op->w->thread) || !op_ended(op->w, op, error, bytes)) {
+        stress_fail(op->w->job, "routine: error %u, %u bytes, %s, %s for thread %u, connection %u, record %u", error, bytes,
+                op->done ? "run twice" : "once", pthread_equal(pthread_self(), op->w->thread) ? "on its thread" : "on another thread",
+                op->rec.thread, op->rec.conn, op->rec.seq);
         __atomic_add_fetch(&op->w->job->bad_completions, 1, __ATOMIC_RELAXED);
     }
     op->done = 1;
@@ -212,6 +213,7 @@ static void *run(void *arg) {
     WORKER *w = (WORKER *) arg;
     JOB *job = w->job;
     int err = 0;
+    w->thread = pthread_self();
     if (job->upcalls->OpenCurrentThread(&w->self, &err) != 0) {
         stress_fail(job, "WPUOpenCurrentThread: %d", err);
         return 0;

@@ -106,6 +106,7 @@ typedef struct worker {
     uint32_t index;
     uint32_t rng;
     WSATHREADID self;
+    pthread_t thread;         /* the routines of its sends must run on it */
     int pending;              /* routine sends not yet called back (this thread only) */
     int port_pending;         /* port sends not yet reaped; guarded by lock */
     pthread_mutex_t lock;

@@ -55,6 +55,8 @@ int send_allowed_error(JOB *job, int64_t c, int code, int kind_at_call) {
         return (kind_at_call < 0 || kind_at_call == BLOCKING) && (job->flush_per_mille > 0 || faulted);
     case WSAENOTSOCK: /* a call on a handle already closed */
         return kind_at_call >= 0 && (state & CONN_CLOSED);
+    case 10004: /* WSAEINTR: a blocking send its socket's close cut short (send()'s list has it; LPWSPSEND's not) */
+        return kind_at_call == BLOCKING && (state & CONN_CLOSED);
     case 10053: /* WSAECONNABORTED: a later send of a socket whose stream broke */
     case 10054: /* WSAECONNRESET */
     case 10052: /* WSAENETRESET */
