@@ -34,8 +34,20 @@ import org.jwsp.bindings.windows.ws2spi_h;
  * <p>Threads: every method runs under the owning {@link SocketContext}'s monitor (callers of
  * WSPSend, the completion worker, WSPCloseSocket/SIO_FLUSH, filter releases). Requests that
  * finish are collected on a done list and delivered by the caller after it leaves the lock
- * ({@link #takeDone}), so no upcall to ws2_32 or the client runs under the lock. The lower
- * provider's overlapped WSPSend never blocks, so issuing it under the lock is safe.
+ * ({@link #takeDone}), so no upcall to ws2_32 or the client runs under the lock.
+ *
+ * <p><b>Issuing outside the lock.</b> No lower call (WSPSend, TransmitFile, TransmitPackets) runs
+ * under the lock either: a thread that finds the socket idle takes the job of issuing
+ * ({@link #claim}; {@link #submit} answers {@link #CALL_LOWER}), the queue is <em>issuing</em>
+ * until the answer is applied ({@link #issued}, {@link #submitted}), and {@link LowerIssue} makes
+ * the call after the lock. While issuing, the queue is as busy as with a send in flight: sends
+ * queue behind it (answered WSA_IO_PENDING) and are merged into the next lower send; a close or
+ * SIO_FLUSH aborts them ({@link #abortWaiting}, the send being issued is the lower provider's as
+ * one in flight is); a filter release only unblocks them; a synchronous send, DisconnectEx and a
+ * deferred shutdown wait for {@link #drained}, WSPCloseSocket for {@link Until#ISSUED} before it
+ * closes the lower socket (so no lower call races the close of its handle) and for {@link #quiet};
+ * a packet for the send being issued that reaches the worker first is kept and applied by the
+ * issuing thread ({@link #onLowerCompletion}).
  *
  * <p><b>Completions in call order.</b> Results are delivered on more than one thread (the
  * completion worker delivers done lists, a caller whose send completed at once delivers its own),
@@ -63,7 +75,12 @@ final class SubmissionQueue {
     private static final int NO_BUFFERS = ws2spi_h.WSAENOBUFS();
     private static final int IN_PROGRESS = ws2spi_h.WSAEINPROGRESS();
 
-    private final SocketContext socket;
+    /** {@link #submit}'s answer when the caller is to issue its send itself: outside the lock, then {@link #submitted}. */
+    static final int CALL_LOWER = Integer.MIN_VALUE;
+
+    final SocketContext socket;
+    /** The lower send being issued outside the lock, if any ({@link LowerIssue#active}). */
+    final LowerIssue issue = new LowerIssue();
     private OverlappedRequest head;
     private OverlappedRequest tail;
     /** Leader of the lower send in flight, or null. */
@@ -90,7 +107,9 @@ final class SubmissionQueue {
         /** {@link #drained}, or the socket is closing: a synchronous send or SD_SEND may go on. */
         DRAINED_OR_CLOSING,
         /** {@link #quiet}: WSPCloseSocket may close the client's handle. */
-        QUIET
+        QUIET,
+        /** No lower send is being issued: WSPCloseSocket may close the lower socket. */
+        ISSUED
     }
 
     SubmissionQueue(SocketContext socket) {
@@ -125,7 +144,11 @@ final class SubmissionQueue {
     }
 
     private boolean holds(Until until) {
-        return until == Until.QUIET ? quiet() : drained() || socket.closing;
+        return switch (until) {
+            case QUIET -> quiet();
+            case ISSUED -> !issue.active();
+            case DRAINED_OR_CLOSING -> drained() || socket.closing;
+        };
     }
 
     /** A synchronous send enters the lower provider; overlapped sends queue behind it until {@link #endSync}. */
@@ -135,6 +158,7 @@ final class SubmissionQueue {
 
     void reset() {
         head = tail = inFlight = doneHead = doneTail = null;
+        issue.end();
         syncInProgress = 0;
         // not waiters: threads of the slot's previous socket may still be waiting on the monitor
         // (they wake, see it closed or reused, and leave, each counting itself out)
@@ -177,7 +201,7 @@ final class SubmissionQueue {
 
     /** Nothing of jwsp's is queued or in flight, so a synchronous send keeps the order. */
     boolean drained() {
-        return inFlight == null && head == null;
+        return inFlight == null && head == null && !issue.active();
     }
 
     /**
@@ -187,24 +211,24 @@ final class SubmissionQueue {
      * completion still reaches the client through that handle (its port, not only its event).
      */
     boolean quiet() {
-        return inFlight == null && syncInProgress == 0 && delivering == 0 && proxiesPending == 0;
+        return inFlight == null && !issue.active() && syncInProgress == 0 && delivering == 0 && proxiesPending == 0;
     }
 
     /**
      * Accepts an overlapped send (caller thread). When the socket is idle the send goes to the
-     * lower provider at once from its own capture.
+     * lower provider at once from its own capture, issued by the caller outside the lock.
      *
      * <p>The caller has taken the operation's reference ({@link OverlappedRequests#accept}).
      *
-     * @return 0 when the lower provider completed it at once ({@code r.transferred} set; the
-     *         caller delivers), WSA_IO_PENDING when queued or in flight, else the lower
-     *         provider's error (nothing kept, no completion will be indicated)
+     * @return {@link #CALL_LOWER} when the caller is to issue it ({@link LowerIssue#call} after
+     *         the lock, then {@link #submitted} under it), WSA_IO_PENDING when queued, else the
+     *         code the socket refuses sends with (nothing kept, no completion will be indicated)
      */
     int submit(OverlappedRequest r, ThreadScratch s) {
         if (brokenCode != 0) {
             return brokenCode;
         }
-        if (inFlight != null || head != null || syncInProgress > 0 || r.held || delivering > 0 || doneHead != null) {
+        if (inFlight != null || issue.active() || head != null || syncInProgress > 0 || r.held || delivering > 0 || doneHead != null) {
             append(r);
             return PENDING;
         }
@@ -216,9 +240,24 @@ final class SubmissionQueue {
             pump(s);
             return PENDING;
         }
-        int rc = r.kind == OverlappedRequest.TRANSMIT ? r.transmitter.issue(r, socket, s)
-                : socket.lower.sendRaw(socket.lowerHandle, r.buffers.array().address(), r.buffers.count(), s.bytes.address(), r.flags,
-                        r.overlapped.address(), s.errno.address());
+        issue.alone(r);
+        return CALL_LOWER;
+    }
+
+    /**
+     * The lower provider's answer to a send {@link #submit} gave its caller to issue (the caller,
+     * back under the lock): as the lower provider answered it when {@link #submit} called it.
+     *
+     * @return 0 when the lower provider completed it at once ({@code r.transferred} set; the
+     *         caller delivers), WSA_IO_PENDING when in flight (or completed already: it is then on
+     *         the done list), else the lower provider's error (nothing kept, no completion)
+     */
+    int submitted(OverlappedRequest r, int rc, ThreadScratch s) {
+        boolean early = issue.completedEarly;
+        int earlyError = issue.earlyError;
+        int earlyBytes = issue.earlyBytes;
+        issue.end();
+        int result;
         if (rc == 0) {
             r.result(0, s.bytes(), 0);
             r.sent = s.bytes() & 0xFFFF_FFFFL; // a DWORD
@@ -226,16 +265,28 @@ final class SubmissionQueue {
                 // Its packet will still come: the operation's reference (taken by the caller) waits for it.
                 r.deliveredEarly = true;
                 inFlight = r;
-                r.atLower = true;
+            } else {
+                r.atLower = false;
             }
-            return 0;
+            result = 0;
+        } else {
+            result = s.errno();
+            if (result == PENDING) {
+                inFlight = r;
+            } else {
+                r.atLower = false;
+            }
         }
-        int error = s.errno();
-        if (error == PENDING) {
-            inFlight = r;
-            r.atLower = true;
+        if (early) {
+            completedWhileIssuing(r, earlyError, earlyBytes);
         }
-        return error;
+        if (result != 0) {
+            // Sends that queued behind it while it was issued go on (not after an at-once result:
+            // its caller delivers it first, and the delivery's end issues them, see "Completions in call order").
+            pump(s);
+        }
+        wakeWaiters();
+        return result;
     }
 
     /** Whether to hold the at-once send being issued (see "Holding"). */
@@ -249,14 +300,21 @@ final class SubmissionQueue {
      * logged once per socket: its caller heard, or will hear, of the first completion only.
      */
     void onLowerCompletion(OverlappedRequest leader, int error, int bytes, ThreadScratch s) {
-        if (!leader.atLower) {
-            if (!socket.lowerMisbehaviourLogged) {
-                socket.lowerMisbehaviourLogged = true;
-                LOG.warn("the lower provider completed a send of socket {} that it had completed already (error {}, {} bytes): ignored "
-                        + "(logged once per socket)", socket.handle, error, Integer.toUnsignedLong(bytes));
-            }
+        if (leader.atLower && issue.leader == leader && !issue.completedEarly) {
+            // Completed before the thread issuing it took the lock back: that thread applies it.
+            issue.completedEarly(error, bytes);
             return;
         }
+        if (!leader.atLower || issue.leader == leader) {
+            lowerMisbehaved(error, bytes);
+            return;
+        }
+        lowerCompleted(leader, error, bytes);
+        pump(s);
+        wakeWaiters();
+    }
+
+    private void lowerCompleted(OverlappedRequest leader, int error, int bytes) {
         leader.atLower = false;
         if (inFlight == leader) {
             inFlight = null;
@@ -265,8 +323,23 @@ final class SubmissionQueue {
         if (head == null) {
             hold.mergedNothing(); // nothing queued behind it to merge
         }
-        pump(s);
-        wakeWaiters();
+    }
+
+    /** The packet that came while {@code leader} was issued, applied now that its answer is: once, if it is in flight. */
+    private void completedWhileIssuing(OverlappedRequest leader, int error, int bytes) {
+        if (leader.atLower) {
+            lowerCompleted(leader, error, bytes);
+        } else {
+            lowerMisbehaved(error, bytes); // a packet for a send it answered at once (or refused)
+        }
+    }
+
+    private void lowerMisbehaved(int error, int bytes) {
+        if (!socket.lowerMisbehaviourLogged) {
+            socket.lowerMisbehaviourLogged = true;
+            LOG.warn("the lower provider completed a send of socket {} that it had completed already (error {}, {} bytes): ignored "
+                    + "(logged once per socket)", socket.handle, error, Integer.toUnsignedLong(bytes));
+        }
     }
 
     /**
@@ -329,6 +402,26 @@ final class SubmissionQueue {
     }
 
     /**
+     * {@link #takeDone} for the thread that issued ({@link LowerIssue#issueClaimed}): with no done
+     * list of its own, as {@link #takeDone}; else the requests finished since are appended to
+     * {@code done}, which that thread is delivering already (one delivery, counted once).
+     */
+    OverlappedRequest takeDoneJoining(OverlappedRequest done) {
+        if (done == null) {
+            return takeDone();
+        }
+        if (doneHead != null) {
+            OverlappedRequest last = done;
+            while (last.nextDone != null) {
+                last = last.nextDone;
+            }
+            last.nextDone = doneHead;
+            doneHead = doneTail = null;
+        }
+        return done;
+    }
+
+    /**
      * A caller got a result at once and will deliver it after leaving the lock: counted like a
      * done list, so {@link #quiet} waits for it ({@link #delivered} when done).
      */
@@ -360,9 +453,9 @@ final class SubmissionQueue {
         wakeWaiters();
     }
 
-    /** Wakes synchronous senders waiting for {@link #drained} and WSPCloseSocket waiting for {@link #quiet}. */
+    /** Wakes synchronous senders waiting for {@link #drained}, WSPCloseSocket waiting for {@link #quiet} or {@link Until#ISSUED}. */
     private void wakeWaiters() {
-        if (waiters > 0 && (drained() || quiet())) {
+        if (waiters > 0 && (drained() || quiet() || socket.closing && !issue.active())) {
             socket.notifyAll();
         }
     }
@@ -442,87 +535,106 @@ final class SubmissionQueue {
         }
     }
 
-    /** Issues waiting sends while the socket is idle, then a deferred shutdown once drained. */
+    /** Takes the job of issuing the waiting sends if the socket is idle, then a deferred shutdown once drained. */
     private void pump(ThreadScratch s) {
-        issueWaiting(s);
+        claim(s);
         shutdownIfDrained(s);
     }
 
-    /** Issues waiting sends while the socket is idle; results the lower gives at once are split here. */
-    private void issueWaiting(ThreadScratch s) {
-        while (inFlight == null && syncInProgress == 0 && delivering == 0 && head != null && !head.held && !socket.closing) {
-            OverlappedRequest leader = pop();
-            if (leader.kind == OverlappedRequest.TRANSMIT) {
-                issued(leader, leader.transmitter.issue(leader, socket, s), 0, s);
-                continue;
-            }
-            MemorySegment buffers;
-            int count;
-            boolean alone = socket.messageOriented || head == null || head.held || head.flags != leader.flags
-                    || head.kind != OverlappedRequest.SEND;
-            long at = 0;
-            int members = 1;
-            long max = WsaBufCapture.LOWER_SEND_MAX; // a larger send goes down in parts (see split)
-            if (leader.buffers.count() > SocketTable.GATHER_CAPACITY) {
-                // More WSABUFs than a gather array holds: alone, from its own capture, trimmed past
-                // what a short lower completion already sent, as many whole entries as a lower
-                // send takes, or the first entry's first part when that alone is larger.
-                int first = leader.buffers.skipSent(leader.sent);
-                count = leader.buffers.entriesWithin(first, max);
-                if (count > 0) {
-                    buffers = leader.buffers.array();
-                    at = first * WsaBufCapture.SIZEOF_WSABUF;
-                } else {
-                    buffers = socket.gather;
-                    count = leader.buffers.copyTo(buffers, 0, SocketTable.GATHER_CAPACITY, first, 0, max);
-                }
-            } else if (alone && leader.sent == 0 && leader.buffers.totalBytes() <= max) {
-                buffers = leader.buffers.array();
-                count = leader.buffers.count();
-            } else {
-                buffers = socket.gather;
-                count = leader.buffers.copyTo(buffers, 0, SocketTable.GATHER_CAPACITY, 0, leader.sent, max);
-                long total = leader.remaining(); // past MERGE_BYTES when it was cut at max: nothing merges
-                OverlappedRequest last = leader;
-                while (!socket.messageOriented && head != null && !head.held && head.flags == leader.flags
-                        && head.kind == OverlappedRequest.SEND && total + head.buffers.totalBytes() <= MERGE_BYTES) {
-                    int added = head.buffers.copyTo(buffers, count, SocketTable.GATHER_CAPACITY, 0, 0, max);
-                    if (added < 0) {
-                        break;
-                    }
-                    count += added;
-                    total += head.buffers.totalBytes();
-                    OverlappedRequest member = pop();
-                    members++;
-                    last.nextInBatch = member;
-                    last = member;
-                }
-            }
-            issued(leader, socket.lower.sendRaw(socket.lowerHandle, buffers.address() + at, count, s.bytes.address(), leader.flags,
-                    leader.overlapped.address(), s.errno.address()), members, s);
+    /**
+     * While the socket is idle and sends wait: takes the job of issuing the next lower send for
+     * this thread ({@code s.issuing}; it calls the lower provider after the lock, see
+     * {@link LowerIssue}), built here: a TransmitFile alone, else every consecutive waiting send
+     * with the same flags merged into one gathered send.
+     */
+    private void claim(ThreadScratch s) {
+        if (issue.active() || inFlight != null || syncInProgress > 0 || delivering > 0 || head == null || head.held || socket.closing) {
+            return;
         }
+        s.issuing = this;
+        OverlappedRequest leader = pop();
+        if (leader.kind == OverlappedRequest.TRANSMIT) {
+            issue.prepare(leader, leader.buffers.array(), 0, 0, 0);
+            return;
+        }
+        boolean alone = socket.messageOriented || head == null || head.held || head.flags != leader.flags
+                || head.kind != OverlappedRequest.SEND;
+        long max = WsaBufCapture.LOWER_SEND_MAX; // a larger send goes down in parts (see split)
+        if (leader.buffers.count() > SocketTable.GATHER_CAPACITY) {
+            // More WSABUFs than a gather array holds: alone, from its own capture, trimmed past
+            // what a short lower completion already sent, as many whole entries as a lower
+            // send takes, or the first entry's first part when that alone is larger.
+            int first = leader.buffers.skipSent(leader.sent);
+            int count = leader.buffers.entriesWithin(first, max);
+            if (count > 0) {
+                issue.prepare(leader, leader.buffers.array(), first * WsaBufCapture.SIZEOF_WSABUF, count, 1);
+            } else {
+                issue.prepare(leader, socket.gather, 0,
+                        leader.buffers.copyTo(socket.gather, 0, SocketTable.GATHER_CAPACITY, first, 0, max), 1);
+            }
+            return;
+        }
+        if (alone && leader.sent == 0 && leader.buffers.totalBytes() <= max) {
+            issue.prepare(leader, leader.buffers.array(), 0, leader.buffers.count(), 1);
+            return;
+        }
+        MemorySegment buffers = socket.gather;
+        int count = leader.buffers.copyTo(buffers, 0, SocketTable.GATHER_CAPACITY, 0, leader.sent, max);
+        long total = leader.remaining(); // past MERGE_BYTES when it was cut at max: nothing merges
+        int members = 1;
+        OverlappedRequest last = leader;
+        while (!socket.messageOriented && head != null && !head.held && head.flags == leader.flags
+                && head.kind == OverlappedRequest.SEND && total + head.buffers.totalBytes() <= MERGE_BYTES) {
+            int added = head.buffers.copyTo(buffers, count, SocketTable.GATHER_CAPACITY, 0, 0, max);
+            if (added < 0) {
+                break;
+            }
+            count += added;
+            total += head.buffers.totalBytes();
+            OverlappedRequest member = pop();
+            members++;
+            last.nextInBatch = member;
+            last = member;
+        }
+        issue.prepare(leader, buffers, 0, count, members);
     }
 
     /**
-     * What the lower provider answered to a waiting send (or TransmitFile) led by {@code leader}: 0
-     * (count in {@code s.bytes}) or SOCKET_ERROR. {@code members}: the sends the lower send carries
-     * (0 for a TransmitFile, which is never held).
+     * What the lower provider answered to the lower send this thread issued from the queue (back
+     * under the lock): 0 (count in {@code s.bytes}) or SOCKET_ERROR (code in {@code s.errno}).
+     * Applied as a packet would be; then, unless results wait to be delivered, this thread takes
+     * the job of issuing what queued meanwhile ({@code s.issuing}).
      */
-    private void issued(OverlappedRequest leader, int rc, int members, ThreadScratch s) {
+    void issued(int rc, ThreadScratch s) {
+        OverlappedRequest leader = issue.leader;
+        int members = issue.members;
+        boolean early = issue.completedEarly;
+        int earlyError = issue.earlyError;
+        int earlyBytes = issue.earlyBytes;
+        issue.end();
         if (members > 0 && socket.port != null && !socket.messageOriented) {
             hold.issued(members);
         }
         if (rc == 0 && (socket.lowerPostsImmediate || members > 0 && hold.holding() && socket.port.hold(socket, leader, s.bytes()))) {
             inFlight = leader;
-            leader.atLower = true;
         } else if (rc == 0) {
+            leader.atLower = false;
             split(leader, 0, s.bytes());
         } else if (s.errno() == PENDING) {
             inFlight = leader;
-            leader.atLower = true;
         } else {
+            leader.atLower = false;
             split(leader, completionCode(s.errno()), 0);
         }
+        if (early) {
+            completedWhileIssuing(leader, earlyError, earlyBytes);
+        }
+        if (doneHead == null) {
+            pump(s); // the next lower send; with results to deliver, the delivery's end issues it
+        } else {
+            shutdownIfDrained(s);
+        }
+        wakeWaiters();
     }
 
     /**

@@ -1,0 +1,142 @@
+package org.jwsp.provider;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * The one lower send a socket's {@link SubmissionQueue} is issuing, and the issuing itself, which
+ * runs <em>outside</em> the socket lock so no sender, completion or close waits on the monitor
+ * while the lower provider works.
+ *
+ * <p>The life of one issue: under the lock, a thread that finds the socket idle takes the job
+ * ({@link SubmissionQueue#claim}, or {@link SubmissionQueue#submit} for a send on an idle socket):
+ * the queue is then <em>issuing</em>, and {@link #prepare}/{@link #alone} record here what goes
+ * down (a leader, the WSABUF array and its count, the sends merged into it). Sends that arrive
+ * meanwhile queue behind it as behind a send in flight (answered WSA_IO_PENDING). The thread
+ * leaves the lock and {@link #call}s the lower provider; then it takes the lock again and the
+ * queue applies the answer exactly as it did when the call ran under the lock. A packet for the
+ * leader that reaches the completion worker before that (the lower send may complete on another
+ * thread at once) is kept here ({@link #completedEarly}) and applied by the issuing thread.
+ *
+ * <p>Which thread issues: whichever took the job, remembered in its {@link ThreadScratch#issuing}
+ * until {@link #issueClaimed} runs it after the lock ({@link CompletionDelivery#deliverAll} and
+ * {@link CompletionDelivery#delivered} do, so every path that leaves a lock with a done list
+ * leaves with the job run). The WSABUF array it passes is the leader's own capture or the
+ * socket's gather array, which nothing else writes while the queue is issuing.
+ *
+ * <p>Fields are read and written under the socket lock, except by the issuing thread during
+ * {@link #call}, when no other thread touches them. Allocates nothing.
+ */
+final class LowerIssue {
+
+    /**
+     * Test hook: run on the issuing thread outside the socket lock, right before the lower call,
+     * with the leader ({@code ConcurrentIssueTest}). Null in production; a plain static read.
+     */
+    private static java.util.function.Consumer<OverlappedRequest> beforeLowerCall;
+    /** Test hook: run right after the lower call returned, before the lock is taken again. Null in production. */
+    private static java.util.function.Consumer<OverlappedRequest> afterLowerCall;
+
+    /** The request whose OVERLAPPED leads the lower send being issued; null when none is. */
+    OverlappedRequest leader;
+    /** The sends the lower send carries (0 for a TransmitFile or TransmitPackets, which go alone). */
+    int members;
+    /** Whether the leader goes alone from its own capture ({@link SubmissionQueue#submit}: the caller applies the answer). */
+    boolean direct;
+    private long buffers;
+    private int count;
+    /** The lower provider's packet for the leader reached the worker while it was being issued. */
+    boolean completedEarly;
+    int earlyError;
+    int earlyBytes;
+
+    /** For tests: hooks around the lower call of every issue (null: none). */
+    static void injectAroundLowerCall(java.util.function.Consumer<OverlappedRequest> before,
+                                      java.util.function.Consumer<OverlappedRequest> after) {
+        beforeLowerCall = before;
+        afterLowerCall = after;
+    }
+
+    boolean active() {
+        return leader != null;
+    }
+
+    /** Under the lock: {@code r} goes down alone from its own capture (or as a TransmitFile). */
+    void alone(OverlappedRequest r) {
+        prepare(r, r.buffers.array(), 0, r.buffers.count(), 0);
+        direct = true;
+    }
+
+    /** Under the lock: the leader goes down with {@code count} WSABUFs at {@code array} + {@code at}, carrying {@code members} sends. */
+    void prepare(OverlappedRequest leader, MemorySegment array, long at, int count, int members) {
+        this.leader = leader;
+        this.members = members;
+        this.buffers = array.address() + at;
+        this.count = count;
+        this.direct = false;
+        this.completedEarly = false;
+        leader.atLower = true; // from now on its packet may come: see completedEarly
+    }
+
+    /** Under the lock (worker): the leader's packet came before its issuing thread took the lock back. */
+    void completedEarly(int error, int bytes) {
+        completedEarly = true;
+        earlyError = error;
+        earlyBytes = bytes;
+    }
+
+    /** Under the lock: the issue is over (its answer applied). */
+    void end() {
+        leader = null;
+        completedEarly = false;
+    }
+
+    /**
+     * Outside the lock, on the issuing thread: the lower call. Answers as {@link LowerProvider#sendRaw}
+     * (count in {@code s.bytes}, code in {@code s.errno}); never throws, for the queue must hear an answer.
+     */
+    int call(SocketContext socket, ThreadScratch s) {
+        OverlappedRequest r = leader;
+        int rc;
+        try {
+            java.util.function.Consumer<OverlappedRequest> hook = beforeLowerCall;
+            if (hook != null) {
+                hook.accept(r);
+            }
+            rc = r.kind == OverlappedRequest.TRANSMIT ? r.transmitter.issue(r, socket, s)
+                    : socket.lower.sendRaw(socket.lowerHandle, buffers, count, s.bytes.address(), r.flags, r.overlapped.address(),
+                            s.errno.address());
+            hook = afterLowerCall;
+            if (hook != null) {
+                hook.accept(r);
+            }
+        } catch (Throwable t) {
+            Errno.fault(MemorySegment.NULL, "the lower WSPSend", t);
+            s.errno.set(ValueLayout.JAVA_INT, 0, WsaCondition.PROVIDER_FAULT.code());
+            rc = Errno.SOCKET_ERROR;
+        }
+        return rc;
+    }
+
+    /**
+     * Outside the lock: if this thread took the job of issuing (under a lock it has left), issues
+     * until the queue has nothing ready or results to deliver, then returns {@code done} (a done
+     * list this thread is delivering already, or null) with the results of its issues appended
+     * (counted as one delivery with it).
+     */
+    static OverlappedRequest issueClaimed(OverlappedRequest done, ThreadScratch s) {
+        SubmissionQueue q = s.issuing;
+        while (q != null) {
+            s.issuing = null;
+            int rc = q.issue.call(q.socket, s);
+            synchronized (q.socket) {
+                q.issued(rc, s); // may take the job again: s.issuing
+                if (s.issuing == null) {
+                    done = q.takeDoneJoining(done);
+                }
+            }
+            q = s.issuing;
+        }
+        return done;
+    }
+}
