@@ -30,6 +30,12 @@ import java.lang.foreign.ValueLayout;
 final class LowerIssue {
 
     /**
+     * A merged lower send grows to at most this many bytes: merging pays for small sends (fewer
+     * system calls); past a few socket buffers' worth it only delays the completions it carries.
+     */
+    static final long MERGE_BYTES = 256 * 1024;
+
+    /**
      * Test hook: run on the issuing thread outside the socket lock, right before the lower call,
      * with the leader ({@code ConcurrentIssueTest}). Null in production; a plain static read.
      */
@@ -76,6 +82,64 @@ final class LowerIssue {
         this.direct = false;
         this.completedEarly = false;
         leader.atLower = true; // from now on its packet may come: see completedEarly
+    }
+
+    /**
+     * Under the lock: the next lower send from the head of {@code queue} (not empty, its head not
+     * held). A TransmitFile goes alone; a send with more WSABUFs than a gather array holds goes
+     * alone from its own capture (trimmed past what a short completion sent, at most one lower
+     * send's bytes); else the head and every consecutive waiting send with the same flags, up to
+     * {@link #MERGE_BYTES}, are merged into the socket's gather array (descriptors only), led by
+     * the head's OVERLAPPED and chained by {@link OverlappedRequest#nextInBatch}. Message-oriented
+     * sockets never merge.
+     */
+    void build(SubmissionQueue queue) {
+        SocketContext socket = queue.socket;
+        OverlappedRequest leader = queue.pop();
+        if (leader.kind == OverlappedRequest.TRANSMIT) {
+            prepare(leader, leader.buffers.array(), 0, 0, 0);
+            return;
+        }
+        OverlappedRequest next = queue.head();
+        boolean alone = socket.messageOriented || next == null || next.held || next.flags != leader.flags
+                || next.kind != OverlappedRequest.SEND;
+        long max = WsaBufCapture.LOWER_SEND_MAX; // a larger send goes down in parts (see SubmissionQueue's split)
+        if (leader.buffers.count() > SocketTable.GATHER_CAPACITY) {
+            // More WSABUFs than a gather array holds: alone, from its own capture, trimmed past
+            // what a short lower completion already sent, as many whole entries as a lower
+            // send takes, or the first entry's first part when that alone is larger.
+            int first = leader.buffers.skipSent(leader.sent);
+            int n = leader.buffers.entriesWithin(first, max);
+            if (n > 0) {
+                prepare(leader, leader.buffers.array(), first * WsaBufCapture.SIZEOF_WSABUF, n, 1);
+            } else {
+                prepare(leader, socket.gather, 0, leader.buffers.copyTo(socket.gather, 0, SocketTable.GATHER_CAPACITY, first, 0, max), 1);
+            }
+            return;
+        }
+        if (alone && leader.sent == 0 && leader.buffers.totalBytes() <= max) {
+            prepare(leader, leader.buffers.array(), 0, leader.buffers.count(), 1);
+            return;
+        }
+        MemorySegment gather = socket.gather;
+        int n = leader.buffers.copyTo(gather, 0, SocketTable.GATHER_CAPACITY, 0, leader.sent, max);
+        long total = leader.remaining(); // past MERGE_BYTES when it was cut at max: nothing merges
+        int merged = 1;
+        OverlappedRequest last = leader;
+        for (next = queue.head(); !socket.messageOriented && next != null && !next.held && next.flags == leader.flags
+                && next.kind == OverlappedRequest.SEND && total + next.buffers.totalBytes() <= MERGE_BYTES; next = queue.head()) {
+            int added = next.buffers.copyTo(gather, n, SocketTable.GATHER_CAPACITY, 0, 0, max);
+            if (added < 0) {
+                break;
+            }
+            n += added;
+            total += next.buffers.totalBytes();
+            OverlappedRequest member = queue.pop();
+            merged++;
+            last.nextInBatch = member;
+            last = member;
+        }
+        prepare(leader, gather, 0, n, merged);
     }
 
     /** Under the lock (worker): the leader's packet came before its issuing thread took the lock back. */

@@ -1,7 +1,5 @@
 package org.jwsp.provider;
 
-import java.lang.foreign.MemorySegment;
-
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.jwsp.bindings.windows.ws2spi_h;
@@ -61,12 +59,6 @@ import org.jwsp.bindings.windows.ws2spi_h;
  * be <em>held</em> in flight so later sends merge behind it; when, is {@link HoldRule}'s.
  */
 final class SubmissionQueue {
-
-    /**
-     * A merged lower send grows to at most this many bytes: merging pays for small sends (fewer
-     * system calls); past a few socket buffers' worth it only delays the completions it carries.
-     */
-    static final long MERGE_BYTES = 256 * 1024;
 
     private static final Logger LOG = LogManager.getLogger(SubmissionQueue.class);
     private static final int PENDING = ws2spi_h.WSA_IO_PENDING();
@@ -544,59 +536,14 @@ final class SubmissionQueue {
     /**
      * While the socket is idle and sends wait: takes the job of issuing the next lower send for
      * this thread ({@code s.issuing}; it calls the lower provider after the lock, see
-     * {@link LowerIssue}), built here: a TransmitFile alone, else every consecutive waiting send
-     * with the same flags merged into one gathered send.
+     * {@link LowerIssue}), built from the head of the queue ({@link LowerIssue#build}).
      */
     private void claim(ThreadScratch s) {
         if (issue.active() || inFlight != null || syncInProgress > 0 || delivering > 0 || head == null || head.held || socket.closing) {
             return;
         }
         s.issuing = this;
-        OverlappedRequest leader = pop();
-        if (leader.kind == OverlappedRequest.TRANSMIT) {
-            issue.prepare(leader, leader.buffers.array(), 0, 0, 0);
-            return;
-        }
-        boolean alone = socket.messageOriented || head == null || head.held || head.flags != leader.flags
-                || head.kind != OverlappedRequest.SEND;
-        long max = WsaBufCapture.LOWER_SEND_MAX; // a larger send goes down in parts (see split)
-        if (leader.buffers.count() > SocketTable.GATHER_CAPACITY) {
-            // More WSABUFs than a gather array holds: alone, from its own capture, trimmed past
-            // what a short lower completion already sent, as many whole entries as a lower
-            // send takes, or the first entry's first part when that alone is larger.
-            int first = leader.buffers.skipSent(leader.sent);
-            int count = leader.buffers.entriesWithin(first, max);
-            if (count > 0) {
-                issue.prepare(leader, leader.buffers.array(), first * WsaBufCapture.SIZEOF_WSABUF, count, 1);
-            } else {
-                issue.prepare(leader, socket.gather, 0,
-                        leader.buffers.copyTo(socket.gather, 0, SocketTable.GATHER_CAPACITY, first, 0, max), 1);
-            }
-            return;
-        }
-        if (alone && leader.sent == 0 && leader.buffers.totalBytes() <= max) {
-            issue.prepare(leader, leader.buffers.array(), 0, leader.buffers.count(), 1);
-            return;
-        }
-        MemorySegment buffers = socket.gather;
-        int count = leader.buffers.copyTo(buffers, 0, SocketTable.GATHER_CAPACITY, 0, leader.sent, max);
-        long total = leader.remaining(); // past MERGE_BYTES when it was cut at max: nothing merges
-        int members = 1;
-        OverlappedRequest last = leader;
-        while (!socket.messageOriented && head != null && !head.held && head.flags == leader.flags
-                && head.kind == OverlappedRequest.SEND && total + head.buffers.totalBytes() <= MERGE_BYTES) {
-            int added = head.buffers.copyTo(buffers, count, SocketTable.GATHER_CAPACITY, 0, 0, max);
-            if (added < 0) {
-                break;
-            }
-            count += added;
-            total += head.buffers.totalBytes();
-            OverlappedRequest member = pop();
-            members++;
-            last.nextInBatch = member;
-            last = member;
-        }
-        issue.prepare(leader, buffers, 0, count, members);
+        issue.build(this);
     }
 
     /**
@@ -661,7 +608,13 @@ final class SubmissionQueue {
         head = tail = null;
     }
 
-    private OverlappedRequest pop() {
+    /** The first waiting send, or null ({@link LowerIssue#build}). */
+    OverlappedRequest head() {
+        return head;
+    }
+
+    /** Takes the first waiting send off the queue ({@link LowerIssue#build}). */
+    OverlappedRequest pop() {
         OverlappedRequest r = head;
         head = r.next;
         if (head == null) {
