@@ -2,14 +2,10 @@ package org.jwsp.jmh;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
-import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -50,15 +46,7 @@ final class PlainSendmsg {
     static List<Result> measure(List<String> workloads, int rounds, long iterations) throws IOException, InterruptedException {
         List<Result> results = new ArrayList<>();
         try (Arena arena = Arena.ofShared()) {
-            SymbolLookup lib = SymbolLookup.libraryLookup(NativeBuild.sharedLibrary("native_caller.c"), arena);
-            Linker linker = Linker.nativeLinker();
-            MethodHandle size = linker.downcallHandle(lib.findOrThrow("plain_sendmsg_job_size"),
-                    FunctionDescriptor.of(ValueLayout.JAVA_INT));
-            MethodHandle run = linker.downcallHandle(lib.findOrThrow("plain_sendmsg_run"),
-                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
-            if (invoke(size, null) != JOB.byteSize()) {
-                throw new IllegalStateException("native_caller.c's PLAIN_JOB and PlainSendmsg.JOB differ");
-            }
+            NativeJob run = NativeJob.load(arena, "plain_sendmsg", JOB);
             for (String shape : workloads) {
                 Workload w = Workload.of(shape);
                 long n = w.total() >= 1 << 20 ? Math.max(100, iterations / 50) : iterations;
@@ -69,7 +57,7 @@ final class PlainSendmsg {
         return results;
     }
 
-    private static double measure(Arena arena, MethodHandle run, Workload w, String label, int rounds, long iterations)
+    private static double measure(Arena arena, NativeJob run, Workload w, String label, int rounds, long iterations)
             throws InterruptedException {
         LoopbackPair pair = new LoopbackPair(label);
         try {
@@ -90,10 +78,7 @@ final class PlainSendmsg {
             job.set(ValueLayout.JAVA_LONG, offset("iterations"), iterations);
             job.set(ValueLayout.JAVA_LONG, offset("rounds"), rounds);
             job.set(ValueLayout.ADDRESS, offset("nanos"), nanos);
-            int e = invoke(run, job);
-            if (e != 0) {
-                throw new IllegalStateException("pthread_create/join: " + e);
-            }
+            run.run(job);
             int failedAt = job.get(ValueLayout.JAVA_INT, offset("failed_at"));
             if (failedAt != -1) {
                 throw new IllegalStateException(label + ": sendmsg failed or was short in round " + failedAt);
@@ -110,16 +95,6 @@ final class PlainSendmsg {
             if (pair.received() != sent) {
                 throw new IllegalStateException(label + ": the drain received " + pair.received() + " bytes of " + sent);
             }
-        }
-    }
-
-    private static int invoke(MethodHandle h, MemorySegment job) {
-        try {
-            return job == null ? (int) h.invokeExact() : (int) h.invokeExact(job);
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
         }
     }
 
