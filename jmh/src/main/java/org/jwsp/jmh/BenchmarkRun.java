@@ -37,7 +37,9 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  *
  * <pre>java ... org.jwsp.jmh.BenchmarkRun [--quick] [--cost] [--out DIR] [--param NAME=V1,V2] [--jvm-arg ARG] [REGEX...]</pre>
  * After the JMH benchmarks (and when no pattern, or the pattern {@code NativeCaller}, is given), a C
- * caller on its own pthread times jwsp's {@code lpWSPSend} against the base's ({@link NativeCaller}).
+ * caller on its own pthread times jwsp's {@code lpWSPSend} against the base's ({@link NativeCaller});
+ * then (also for the patterns {@code PlainSendmsg} or {@code ffmSendmsg}) a plain C sender with no
+ * JVM on its path cross-checks JMH's {@code ffmSendmsg} ({@link PlainSendmsg}).
  * {@code --quick}: 1 warm-up and 3 measured iterations of 1 s (under 10 minutes for everything);
  * default: 3 warm-ups and 5 measured iterations of 1 s.
  */
@@ -133,7 +135,7 @@ public final class BenchmarkRun {
         Runtime.getRuntime().addShutdownHook(interrupted);
         int exit = 0;
         String incomplete = null;
-        boolean jmh = include.isEmpty() || include.stream().anyMatch(p -> !p.contains("NativeCaller"));
+        boolean jmh = include.isEmpty() || include.stream().anyMatch(p -> !p.contains("NativeCaller") && !p.contains("PlainSendmsg"));
         try {
             if (!jmh) {
                 throw new NoJmh();
@@ -156,9 +158,20 @@ public final class BenchmarkRun {
         if (incomplete == null && (include.isEmpty() || include.stream().anyMatch("NativeCaller"::contains))) {
             try {
                 Files.writeString(report, NativeCaller.markdown(NativeCaller.measure(List.of("1x64", "8x1024", "16x65536"),
-                        quick ? 3 : 5, quick ? 50_000 : 200_000)), java.nio.file.StandardOpenOption.APPEND);
+                        quick ? 15 : 31, quick ? 20_000 : 50_000)), java.nio.file.StandardOpenOption.APPEND);
             } catch (RuntimeException | InterruptedException e) {
                 Files.writeString(report, "\n**The native caller was not measured: " + e + "**\n",
+                        java.nio.file.StandardOpenOption.APPEND);
+                exit = 1;
+            }
+        }
+        if (incomplete == null && (include.isEmpty() || include.stream().anyMatch(p -> p.contains("PlainSendmsg")
+                || p.contains("ffmSendmsg") || p.contains("NativeCaller")))) {
+            try {
+                Files.writeString(report, PlainSendmsg.markdown(PlainSendmsg.measure(List.of("1x64", "8x1024", "16x65536"),
+                        quick ? 7 : 15, quick ? 50_000 : 100_000), rows(done, receiver)), java.nio.file.StandardOpenOption.APPEND);
+            } catch (RuntimeException | InterruptedException e) {
+                Files.writeString(report, "\n**The plain C sender was not measured: " + e + "**\n",
                         java.nio.file.StandardOpenOption.APPEND);
                 exit = 1;
             }
@@ -186,16 +199,20 @@ public final class BenchmarkRun {
 
     /** A measured trial: its workload, its name (with any variant parameter), its score and extras. */
     record Row(String workload, String benchmark, double score, double error, String unit, double bytesPerOp,
-               double receiverCpu) {
+               double receiverCpu, double threadBytesPerOp) {
+    }
+
+    /** What a trial's drain and sender logged ({@link LoopbackSink#LOG_PROPERTY}). */
+    record Logged(double receiverCpu, double threadBytesPerOp) {
     }
 
     static List<Row> rows(List<BenchmarkResult> results, Path receiverLog) {
-        Map<String, Double> cpu = new LinkedHashMap<>();
+        Map<String, Logged> logged = new LinkedHashMap<>();
         try {
             if (Files.exists(receiverLog)) {
                 for (String line : Files.readAllLines(receiverLog, StandardCharsets.US_ASCII)) {
                     String[] f = line.split(",");
-                    cpu.put(f[0], Double.parseDouble(f[2]));
+                    logged.put(f[0], new Logged(Double.parseDouble(f[2]), f.length > 4 ? Double.parseDouble(f[4]) : Double.NaN));
                 }
             }
         } catch (IOException | RuntimeException e) {
@@ -203,13 +220,13 @@ public final class BenchmarkRun {
         }
         List<Row> rows = new ArrayList<>();
         for (BenchmarkResult r : results) {
-            rows.add(row(r, cpu));
+            rows.add(row(r, logged));
         }
         return rows;
     }
 
-    /** One trial as a row of the report; {@code receiverCpu} maps each trial's label to its drain's CPU %. */
-    static Row row(BenchmarkResult r, Map<String, Double> receiverCpu) {
+    /** One trial as a row of the report; {@code logged} maps each trial's label to what its drain and sender logged. */
+    static Row row(BenchmarkResult r, Map<String, Logged> logged) {
         var params = r.getParams();
         Map<String, String> workload = new LinkedHashMap<>();
         Map<String, String> variant = new LinkedHashMap<>();
@@ -226,24 +243,27 @@ public final class BenchmarkRun {
         if (alloc == null) {
             alloc = r.getSecondaryResults().get("gc.alloc.rate.norm");
         }
+        Logged log = logged.getOrDefault(Workload.label(params.getBenchmark(), all), new Logged(Double.NaN, Double.NaN));
         return new Row(String.join(" ", workload.values()), name, primary.getScore(), primary.getScoreError(),
-                primary.getScoreUnit(), alloc == null ? Double.NaN : alloc.getScore(),
-                receiverCpu.getOrDefault(Workload.label(params.getBenchmark(), all), Double.NaN));
+                primary.getScoreUnit(), alloc == null ? Double.NaN : alloc.getScore(), log.receiverCpu(), log.threadBytesPerOp());
     }
 
     static String markdown(List<Row> rows, String incomplete) {
         StringBuilder md = new StringBuilder("# jwsp send benchmarks\n\n");
         md.append("Throughput over loopback TCP to a drain process, one JMH fork per trial; ratios are against the\n")
                 .append("peers of the same run and the same workload (higher is faster). B/op is JMH's GC profiler\n")
-                .append("(gc.alloc.rate.norm); receiver CPU is the drain process's CPU time over its wall time.\n\n");
+                .append("(gc.alloc.rate.norm: every thread of the JVM, JMH's and the host's included, over the sends);\n")
+                .append("sender B/op is what the sending threads alone allocated per send in the last iteration (the\n")
+                .append("benchmark thread, and jwsp's completion worker where jwsp serves the socket); receiver CPU is\n")
+                .append("the drain process's CPU time over its wall time.\n\n");
         if (incomplete != null) {
             md.append("**Incomplete: ").append(incomplete).append(".** Only the trials below were measured.\n\n");
         }
         md.append("| workload | benchmark | ops/s | ± 99.9% |");
         BASELINES.forEach(b -> md.append(" × ").append(b).append(" |"));
-        md.append(" B/op | receiver CPU % |\n|---|---|---:|---:|");
+        md.append(" B/op | sender B/op | receiver CPU % |\n|---|---|---:|---:|");
         BASELINES.forEach(b -> md.append("---:|"));
-        md.append("---:|---:|\n");
+        md.append("---:|---:|---:|\n");
         Map<String, List<Row>> byWorkload = new LinkedHashMap<>();
         rows.forEach(r -> byWorkload.computeIfAbsent(r.workload(), k -> new ArrayList<>()).add(r));
         for (List<Row> group : byWorkload.values()) {
@@ -254,6 +274,7 @@ public final class BenchmarkRun {
                     md.append(base == null ? " n/a |" : String.format(" %.2f |", r.score() / base.score()));
                 }
                 md.append(Double.isNaN(r.bytesPerOp()) ? " ? |" : String.format(" %.1f |", r.bytesPerOp()));
+                md.append(Double.isNaN(r.threadBytesPerOp()) ? " ? |" : String.format(" %.2f |", r.threadBytesPerOp()));
                 md.append(Double.isNaN(r.receiverCpu()) ? " ? |\n" : String.format(" %.0f |%n", r.receiverCpu()));
             }
         }

@@ -43,6 +43,16 @@ public class JwspSendBenchmark {
         sender = WinsockSender.open(Workload.label(params), jwsp, false, 1, w.buffers(), w.size());
     }
 
+    @Setup(Level.Iteration)
+    public void beginIteration() {
+        sender.beginIteration();
+    }
+
+    @TearDown(Level.Iteration)
+    public void endIteration() {
+        sender.endIteration();
+    }
+
     @TearDown(Level.Trial)
     public void tearDown() throws InterruptedException {
         sender.close();

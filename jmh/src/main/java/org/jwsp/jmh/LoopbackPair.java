@@ -35,6 +35,11 @@ final class LoopbackPair implements AutoCloseable {
         }
     }
 
+    /** The drain of this pair (for its receiver log line). */
+    LoopbackSink sink() {
+        return sink;
+    }
+
     /** Bytes the drain read, once {@link #close()} returned (a benchmark's sanity check, not its measure). */
     long received() {
         return sink.received();

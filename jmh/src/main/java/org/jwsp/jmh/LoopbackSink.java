@@ -31,7 +31,10 @@ import org.jwsp.bindings.linux.sockaddr_in;
  */
 final class LoopbackSink implements AutoCloseable {
 
-    /** Where {@link #close()} appends "label,received bytes,receiver CPU %,wall ms" lines. */
+    /**
+     * Where {@link #close()} appends "label,received bytes,receiver CPU %,wall ms,sender-thread B/op"
+     * lines (the last field NaN when the benchmark did not measure it: {@link ThreadAllocation}).
+     */
     static final String LOG_PROPERTY = "jwsp.jmh.receiverLog";
     private static final int WAIT_SECONDS = 30;
 
@@ -43,6 +46,7 @@ final class LoopbackSink implements AutoCloseable {
     private final MemorySegment address;
     private long received = -1;
     private double cpuPercent = Double.NaN;
+    private double threadBytesPerOp = Double.NaN;
 
     /** Starts a drain; {@code label} names the benchmark in the receiver log. */
     LoopbackSink(String label) {
@@ -78,6 +82,11 @@ final class LoopbackSink implements AutoCloseable {
     /** Bytes the drain read, known once {@link #close()} returned (-1 before). */
     long received() {
         return received;
+    }
+
+    /** What the sender's threads allocated per send in its last measured iteration, for the log. */
+    void threadBytesPerOp(double bytes) {
+        threadBytesPerOp = bytes;
     }
 
     /** The drain's CPU time over its wall time, in percent of one core (NaN before {@link #close()}). */
@@ -116,7 +125,8 @@ final class LoopbackSink implements AutoCloseable {
     private void log(long wallMicros) throws IOException {
         String file = System.getProperty(LOG_PROPERTY);
         if (file != null) {
-            Files.writeString(Path.of(file), String.format("%s,%d,%.1f,%d%n", label, received, cpuPercent, wallMicros / 1000),
+            Files.writeString(Path.of(file), String.format(java.util.Locale.ROOT, "%s,%d,%.1f,%d,%.2f%n", label, received, cpuPercent,
+                    wallMicros / 1000, threadBytesPerOp),
                     StandardCharsets.US_ASCII, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         }
     }

@@ -2,43 +2,41 @@ package org.jwsp.jmh;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
-import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
 /**
- * What the jwsp layer costs a C program per call: a pthread the JVM did not start calls a
- * provider's {@code lpWSPSend} from its proc table ({@code native_caller.c}), blocking, on a
- * socket to a drain process, once with jwsp's entry (jwsp's Java WSPSend, then the base) and once
- * with the base provider's alone. Each is timed in rounds; the median round gives ns per call,
- * and the difference is jwsp's share. Not JMH: the timed loop is C, and JMH cannot time a native
- * thread; run by {@link BenchmarkRun} after the JMH benchmarks.
+ * What the jwsp layer costs a C program per call: a pthread the JVM did not start calls
+ * {@code lpWSPSend} from proc tables ({@code native_caller.c}), blocking, on one connection to a
+ * drain process: jwsp's entry on jwsp's socket (jwsp's Java WSPSend, then the base) and the base
+ * provider's entry on the base socket under it ({@code SIO_BASE_HANDLE}), in alternating rounds,
+ * so both callees see the same connection and the same drift in the machine's load. Per round
+ * pair the difference is jwsp's share; the medians of the rounds and of the differences are
+ * reported. Not JMH: the timed loop is C, and JMH cannot time a native thread; run by
+ * {@link BenchmarkRun} after the JMH benchmarks.
  */
 final class NativeCaller {
 
     private static final StructLayout JOB = MemoryLayout.structLayout(
-            ValueLayout.ADDRESS.withName("send"), ValueLayout.JAVA_LONG.withName("socket"),
+            MemoryLayout.sequenceLayout(2, ValueLayout.ADDRESS).withName("send"),
+            MemoryLayout.sequenceLayout(2, ValueLayout.JAVA_LONG).withName("socket"),
             ValueLayout.ADDRESS.withName("buffers"), ValueLayout.JAVA_INT.withName("count"),
             ValueLayout.JAVA_INT.withName("expected"), ValueLayout.JAVA_LONG.withName("iterations"),
-            ValueLayout.JAVA_LONG.withName("nanos"), ValueLayout.JAVA_INT.withName("failed_at"),
-            ValueLayout.JAVA_INT.withName("error"));
+            ValueLayout.JAVA_LONG.withName("rounds"), ValueLayout.ADDRESS.withName("nanos"),
+            ValueLayout.JAVA_INT.withName("failed_at"), ValueLayout.JAVA_INT.withName("error"),
+            ValueLayout.JAVA_INT.withName("failed_callee"), ValueLayout.JAVA_INT.withName("reserved"));
     private static final long SEND = offset("send"), SOCKET = offset("socket"), BUFFERS = offset("buffers"),
             COUNT = offset("count"), EXPECTED = offset("expected"), ITERATIONS = offset("iterations"),
-            NANOS = offset("nanos"), FAILED_AT = offset("failed_at"), ERROR = offset("error");
+            ROUNDS = offset("rounds"), NANOS = offset("nanos"), FAILED_AT = offset("failed_at"), ERROR = offset("error"),
+            FAILED_CALLEE = offset("failed_callee");
 
-    /** One measured pair: ns per call through jwsp and on the base alone, for one workload. */
-    record Result(String workload, double jwspNanos, double baseNanos) {
-        double layerNanos() {
-            return jwspNanos - baseNanos;
-        }
+    /** One measured workload: median ns per call through jwsp, on the base alone, and of the per-round differences. */
+    record Result(String workload, double jwspNanos, double baseNanos, double layerNanos) {
     }
 
     private NativeCaller() {
@@ -48,76 +46,72 @@ final class NativeCaller {
         return JOB.byteOffset(MemoryLayout.PathElement.groupElement(field));
     }
 
-    /** Measures each workload (e.g. "1x64"): {@code rounds} rounds of {@code iterations} calls per provider. */
+    /**
+     * Measures each workload (e.g. "1x64"): {@code rounds} rounds of {@code iterations} calls per
+     * callee (a fiftieth of them for workloads of a megabyte, whose calls take ~50 times longer).
+     */
     static List<Result> measure(List<String> workloads, int rounds, long iterations) throws IOException, InterruptedException {
         List<Result> results = new ArrayList<>();
         try (Arena arena = Arena.ofShared()) {
-            SymbolLookup lib = SymbolLookup.libraryLookup(NativeBuild.sharedLibrary("native_caller.c"), arena);
-            Linker linker = Linker.nativeLinker();
-            MethodHandle size = linker.downcallHandle(lib.findOrThrow("native_caller_job_size"),
-                    FunctionDescriptor.of(ValueLayout.JAVA_INT));
-            MethodHandle run = linker.downcallHandle(lib.findOrThrow("native_caller_run"),
-                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
-            try {
-                if ((int) size.invokeExact() != JOB.byteSize()) {
-                    throw new IllegalStateException("native_caller.c's JOB and NativeCaller.JOB differ");
-                }
-            } catch (RuntimeException | Error e) {
-                throw e;
-            } catch (Throwable t) {
-                throw new IllegalStateException(t);
-            }
+            NativeJob run = NativeJob.load(arena, "native_caller", JOB);
             for (String shape : workloads) {
-                Workload w = Workload.of(shape);
-                double jwsp = median(arena, run, "nativeCaller jwsp shape=" + shape, true, w, rounds, iterations);
-                double base = median(arena, run, "nativeCaller base shape=" + shape, false, w, rounds, iterations);
-                results.add(new Result(shape, jwsp, base));
+                long n = Workload.of(shape).total() >= 1 << 20 ? Math.max(100, iterations / 50) : iterations;
+                results.add(measure(arena, run, shape, rounds, n));
             }
         }
         return results;
     }
 
-    private static double median(Arena arena, MethodHandle run, String label, boolean jwsp, Workload w, int rounds,
-                                 long iterations) throws InterruptedException {
-        double[] perCall = new double[rounds];
-        WinsockSender sender = WinsockSender.open(label, jwsp, false, 1, w.buffers(), w.size());
+    private static Result measure(Arena arena, NativeJob run, String shape, int rounds, long iterations)
+            throws InterruptedException {
+        System.out.println("# native caller, shape=" + shape + ": " + rounds + " rounds of " + iterations
+                + " calls each, jwsp and base alternating");
+        Workload w = Workload.of(shape);
+        WinsockSender sender = WinsockSender.open("nativeCaller shape=" + shape, true, false, 1, w.buffers(), w.size());
         try {
+            WinsockSender.BaseUnder base = sender.baseUnder();
+            MemorySegment nanos = arena.allocate(ValueLayout.JAVA_LONG, 2L * rounds);
             MemorySegment job = arena.allocate(JOB);
             job.set(ValueLayout.ADDRESS, SEND, sender.providerSend());
+            job.set(ValueLayout.ADDRESS, SEND + ValueLayout.ADDRESS.byteSize(), base.send());
             job.set(ValueLayout.JAVA_LONG, SOCKET, sender.socket());
+            job.set(ValueLayout.JAVA_LONG, SOCKET + 8, base.socket());
             job.set(ValueLayout.ADDRESS, BUFFERS, sender.wsabufs());
             job.set(ValueLayout.JAVA_INT, COUNT, sender.buffers());
             job.set(ValueLayout.JAVA_INT, EXPECTED, (int) sender.total());
             job.set(ValueLayout.JAVA_LONG, ITERATIONS, iterations);
-            for (int r = -1; r < rounds; r++) { // round -1 warms up (and attaches the pthread's first upcall)
-                int e;
-                try {
-                    e = (int) run.invokeExact(job);
-                } catch (Throwable t) {
-                    throw new IllegalStateException(t);
-                }
-                if (e != 0) {
-                    throw new IllegalStateException("pthread_create/join: " + e);
-                }
-                int failedAt = job.get(ValueLayout.JAVA_INT, FAILED_AT);
-                if (failedAt >= 0) {
-                    throw new IllegalStateException(label + ": WSPSend failed at call " + failedAt + " with "
-                            + job.get(ValueLayout.JAVA_INT, ERROR));
-                }
-                sender.sentElsewhere(iterations * sender.total());
-                if (r >= 0) {
-                    perCall[r] = (double) job.get(ValueLayout.JAVA_LONG, NANOS) / iterations;
-                }
+            job.set(ValueLayout.JAVA_LONG, ROUNDS, rounds);
+            job.set(ValueLayout.ADDRESS, NANOS, nanos);
+            run.run(job);
+            int failedAt = job.get(ValueLayout.JAVA_INT, FAILED_AT);
+            if (failedAt != -1) {
+                throw new IllegalStateException("native caller: " + (job.get(ValueLayout.JAVA_INT, FAILED_CALLEE) == 0 ? "jwsp's" : "the base's")
+                        + " WSPSend failed in round " + failedAt + " with " + job.get(ValueLayout.JAVA_INT, ERROR));
             }
+            sender.sentElsewhere(2L * (rounds + 1) * iterations * sender.total());
+            double[] jwsp = new double[rounds], baseAlone = new double[rounds], layer = new double[rounds];
+            for (int r = 0; r < rounds; r++) {
+                jwsp[r] = (double) nanos.getAtIndex(ValueLayout.JAVA_LONG, 2L * r) / iterations;
+                baseAlone[r] = (double) nanos.getAtIndex(ValueLayout.JAVA_LONG, 2L * r + 1) / iterations;
+                layer[r] = jwsp[r] - baseAlone[r];
+            }
+            return new Result(shape, median(jwsp), median(baseAlone), median(layer));
         } finally {
             sender.close(); // checks that the drain received every byte sent
         }
-        Arrays.sort(perCall);
-        return perCall[rounds / 2];
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 
     static String markdown(List<Result> results) {
         StringBuilder md = new StringBuilder("\n## A native caller (C, its own pthread) calling lpWSPSend, blocking\n\n");
+        md.append("One connection; rounds alternate between jwsp's entry on jwsp's socket and the base's entry on the\n")
+                .append("base socket under it. Medians of the rounds; the layer is the median of the per-round differences.\n\n");
         md.append("| workload | jwsp ns/call | base alone ns/call | jwsp layer ns/call |\n|---|---:|---:|---:|\n");
         for (Result r : results) {
             md.append(String.format("| %s | %.0f | %.0f | %.0f |%n", r.workload(), r.jwspNanos(), r.baseNanos(), r.layerNanos()));

@@ -44,6 +44,16 @@ public class OverlappedSendBenchmark {
         sender = WinsockSender.open(Workload.label(params), jwsp, true, window, w.buffers(), w.size());
     }
 
+    @Setup(Level.Iteration)
+    public void beginIteration() {
+        sender.beginIteration();
+    }
+
+    @TearDown(Level.Iteration)
+    public void endIteration() {
+        sender.endIteration();
+    }
+
     @TearDown(Level.Trial)
     public void tearDown() throws InterruptedException {
         sender.close();

@@ -56,6 +56,7 @@ public class PeerSendBenchmark {
     private SocketChannel nioSender;
     private AsynchronousSocketChannel asyncSender;
     private ByteBuffer[] buffers;
+    private final ThreadAllocation allocation = new ThreadAllocation();
 
     @Setup(Level.Trial)
     public void setUp(BenchmarkParams params) throws Exception {
@@ -90,6 +91,18 @@ public class PeerSendBenchmark {
         for (int i = 0; i < w.buffers(); i++) {
             buffers[i] = arena.allocate(w.size()).asByteBuffer();
         }
+    }
+
+    @Setup(Level.Iteration)
+    public void beginIteration() {
+        allocation.begin(sentBytes / total);
+    }
+
+    /** What the benchmark thread allocated per send (the peers have no worker thread of their own but the JDK's). */
+    @TearDown(Level.Iteration)
+    public void endIteration() {
+        allocation.end(sentBytes / total);
+        (pair != null ? pair.sink() : sink).threadBytesPerOp(allocation.bytesPerOp());
     }
 
     @TearDown(Level.Trial)

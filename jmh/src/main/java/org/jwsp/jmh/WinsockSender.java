@@ -4,6 +4,7 @@ import static org.jwsp.bindings.windows.ws2spi_h.AF_INET;
 import static org.jwsp.bindings.windows.ws2spi_h.INVALID_SOCKET;
 import static org.jwsp.bindings.windows.ws2spi_h.IPPROTO_TCP;
 import static org.jwsp.bindings.windows.ws2spi_h.SD_SEND;
+import static org.jwsp.bindings.windows.ws2spi_h.SIO_BASE_HANDLE;
 import static org.jwsp.bindings.windows.ws2spi_h.SOCK_STREAM;
 import static org.jwsp.bindings.windows.ws2spi_h.TCP_NODELAY;
 import static org.jwsp.bindings.windows.ws2spi_h.WSA_FLAG_OVERLAPPED;
@@ -57,6 +58,9 @@ final class WinsockSender implements AutoCloseable {
     private final SendWindow sendWindow;
     private final SendWindow.Issue wsaSend;
     private long completedBytes;
+    /** Sends made through {@link #blockingSend} and {@link #overlappedSend}. */
+    private long sends;
+    private final ThreadAllocation allocation = new ThreadAllocation();
 
     /**
      * @param throughJwsp install jwsp first, as {@code jwsp install} does (through the host's catalog exports)
@@ -142,6 +146,25 @@ final class WinsockSender implements AutoCloseable {
         return WSPPROC_TABLE.lpWSPSend(ws2.provider(socket).procTable());
     }
 
+    /**
+     * The base socket under jwsp's ({@code SIO_BASE_HANDLE}, as a program asks for it) and the base
+     * provider's {@code lpWSPSend}: a caller can send on the same connection without jwsp.
+     */
+    BaseUnder baseUnder() {
+        MemorySegment handle = arena.allocate(ValueLayout.JAVA_LONG);
+        MemorySegment returned = arena.allocate(ValueLayout.JAVA_INT);
+        if (ws2.ioctl(socket, SIO_BASE_HANDLE(), MemorySegment.NULL, 0, handle, 8, returned, MemorySegment.NULL,
+                MemorySegment.NULL) != 0) {
+            throw new IllegalStateException("WSAIoctl(SIO_BASE_HANDLE): WSA error " + ws2.lastError());
+        }
+        var base = ws2.load(Catalog.system().entry(Catalog.BASE_TCP_V4));
+        return new BaseUnder(handle.get(ValueLayout.JAVA_LONG, 0), WSPPROC_TABLE.lpWSPSend(base.procTable()));
+    }
+
+    /** See {@link #baseUnder}. */
+    record BaseUnder(long socket, MemorySegment send) {
+    }
+
     /** The socket, as its provider knows it. */
     long socket() {
         return socket;
@@ -175,6 +198,7 @@ final class WinsockSender implements AutoCloseable {
             throw new IllegalStateException("WSASend sent " + n + " of " + total);
         }
         completedBytes += n;
+        sends++;
         return n;
     }
 
@@ -184,7 +208,19 @@ final class WinsockSender implements AutoCloseable {
      */
     long overlappedSend() {
         sendWindow.send(sendWindow.slot(), buffers, total, wsaSend);
+        sends++;
         return sendWindow.inFlight();
+    }
+
+    /** A JMH iteration begins (on the benchmark thread): {@link ThreadAllocation} starts counting. */
+    void beginIteration() {
+        allocation.begin(sends);
+    }
+
+    /** A JMH iteration ended: the bytes its sends allocated on the sending threads go to the receiver log at close. */
+    void endIteration() {
+        allocation.end(sends);
+        sink.threadBytesPerOp(allocation.bytesPerOp());
     }
 
     @Override

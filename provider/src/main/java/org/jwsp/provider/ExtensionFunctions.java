@@ -156,7 +156,7 @@ final class ExtensionFunctions {
             if (c == null) {
                 return fail(ws2spi_h.WSAENOTSOCK());
             }
-            long resolved = sc.context.get(ValueLayout.JAVA_LONG, 0);
+            long resolved = sc.resolved;
             if (ov.address() == 0 || !c.overlapped) {
                 return fail(ws2spi_h.WSAEINVAL());
             }
@@ -217,7 +217,7 @@ final class ExtensionFunctions {
         try {
             ThreadScratch sc = ThreadScratch.get();
             SocketContext l = sockets.socketOf(listen, sc);
-            long resolved = sc.context.get(ValueLayout.JAVA_LONG, 0);
+            long resolved = sc.resolved;
             SocketContext a = l == null ? null : sockets.socketOf(accept, sc);
             if (l == null || a == null) {
                 return fail(ws2spi_h.WSAENOTSOCK());
@@ -271,7 +271,7 @@ final class ExtensionFunctions {
             if (c == null) {
                 return fail(ws2spi_h.WSAENOTSOCK());
             }
-            long resolved = sc.context.get(ValueLayout.JAVA_LONG, 0);
+            long resolved = sc.resolved;
             if (ov.address() != 0 && !c.overlapped) {
                 return fail(ws2spi_h.WSAEINVAL());
             }

@@ -77,7 +77,7 @@ final class MessageFunctions {
             if (c == null) {
                 return failed(ws2spi_h.WSAENOTSOCK());
             }
-            int code = send(s, c, sc.context.get(ValueLayout.JAVA_LONG, 0), msg, flags, sent, ov, routine, sc);
+            int code = send(s, c, sc.resolved, msg, flags, sent, ov, routine, sc);
             return code == 0 ? 0 : failed(code);
         } catch (Throwable t) {
             LOG.error("WSASendMsg failed inside jwsp", t);
@@ -149,7 +149,7 @@ final class MessageFunctions {
             if (c == null) {
                 return failed(ws2spi_h.WSAENOTSOCK());
             }
-            long resolved = sc.context.get(ValueLayout.JAVA_LONG, 0);
+            long resolved = sc.resolved;
             if (!CallerPointers.plausible(msg.address(), WSAMSG.sizeof(), 8) || !ExtensionFunctions.optional(received.address(), 4, 4)
                     || !ExtensionFunctions.optional(ov.address(), OVERLAPPED.sizeof(), 8)) {
                 return failed(ws2spi_h.WSAEFAULT());

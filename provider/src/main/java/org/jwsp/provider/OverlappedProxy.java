@@ -43,7 +43,7 @@ final class OverlappedProxy {
             if (c == null) {
                 return Errno.fail(lpErrno, WsaCondition.NOT_A_SOCKET);
             }
-            long resolved = sc.context.get(ValueLayout.JAVA_LONG, 0);
+            long resolved = sc.resolved;
             MemorySegment fn = WSPPROC_TABLE.lpWSPRecv(c.lower.table);
             if (!overlappedCall(c, ov, routine)) {
                 return LPWSPRECV.invoke(fn, c.lowerHandle, bufs, count, lpRecvd, lpFlags, MemorySegment.NULL, MemorySegment.NULL, MemorySegment.NULL, lpErrno);
@@ -80,7 +80,7 @@ final class OverlappedProxy {
             if (c == null) {
                 return Errno.fail(lpErrno, WsaCondition.NOT_A_SOCKET);
             }
-            long resolved = sc.context.get(ValueLayout.JAVA_LONG, 0);
+            long resolved = sc.resolved;
             MemorySegment fn = WSPPROC_TABLE.lpWSPRecvFrom(c.lower.table);
             if (!overlappedCall(c, ov, routine)) {
                 return LPWSPRECVFROM.invoke(fn, c.lowerHandle, bufs, count, lpRecvd, lpFlags, from, fromLen,
@@ -119,7 +119,7 @@ final class OverlappedProxy {
             if (c == null) {
                 return Errno.fail(lpErrno, WsaCondition.NOT_A_SOCKET);
             }
-            long resolved = sc.context.get(ValueLayout.JAVA_LONG, 0);
+            long resolved = sc.resolved;
             MemorySegment fn = WSPPROC_TABLE.lpWSPSendTo(c.lower.table);
             if (!overlappedCall(c, ov, routine)) {
                 return LPWSPSENDTO.invoke(fn, c.lowerHandle, bufs, count, lpSent, flags, to, toLen,

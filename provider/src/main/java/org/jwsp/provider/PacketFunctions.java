@@ -102,7 +102,7 @@ final class PacketFunctions implements LowerTransmit {
             if (c == null) {
                 return extensions.fail(ws2spi_h.WSAENOTSOCK());
             }
-            long resolved = sc.context.get(ValueLayout.JAVA_LONG, 0);
+            long resolved = sc.resolved;
             long n = count & 0xFFFF_FFFFL;
             if (ov != 0 && !CallerPointers.plausible(ov, OVERLAPPED.sizeof(), 8)
                     || n > 0 && n <= MAX_ELEMENTS && !CallerPointers.plausible(array, n * ELEMENT, 8)) {

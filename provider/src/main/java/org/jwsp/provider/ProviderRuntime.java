@@ -44,7 +44,7 @@ final class ProviderRuntime {
             this.upcalls = new UpcallTable(upcallTable, kernel, arena);
             this.chains = new Chains(kernel, upcalls, arena, settings.providerId());
             this.slab = new RequestSlab(arena, settings.requestPoolSize());
-            this.sockets = new SocketTable(arena, settings.socketSlots(), upcalls);
+            this.sockets = new SocketTable(arena, settings.socketSlots());
             this.delivery = new CompletionDelivery(upcalls, slab, kernel);
             this.completions = new CompletionPort(kernel, slab, delivery, arena, settings.skipLowerPortOnSuccess());
             OverlappedRequests requests = new OverlappedRequests(slab, delivery);

@@ -109,7 +109,7 @@ final class SendPath {
             }
             // What the handle resolved to: checked again under the socket lock, where a close and a
             // reuse of the slot since then are seen (the slot's new socket has a new value).
-            long resolved = sc.context.get(ValueLayout.JAVA_LONG, 0);
+            long resolved = sc.resolved;
             if ((flags & ~KNOWN_FLAGS) != 0) {
                 return Errno.fail(errno, WsaCondition.UNKNOWN_FLAGS);
             }

@@ -140,7 +140,7 @@ final class SocketEntries {
         if (overlapped) {
             completions.associate(c, chain.lowerIfs());
         }
-        c.publish(handle);
+        sockets.publish(c, handle);
         return handle;
     }
 
@@ -185,6 +185,7 @@ final class SocketEntries {
             if (!quiet) {
                 delivery.deliverAll(c.abandonInFlight(), sc); // the caller hears of a send the lower never ended
             }
+            sockets.unpublish(c);
             upcalls.closeSocketHandle(c.handle, sc.errno);
             if (quiet) {
                 sockets.free(c);
@@ -212,6 +213,7 @@ final class SocketEntries {
         LPWSPCLOSESOCKET.invoke(WSPPROC_TABLE.lpWSPCloseSocket(c.lower.table), c.lowerHandle, sc.errno);
         asyncSelects.forget(c);
         c.awaitQuiet(CLOSE_WAIT_MILLIS);
+        sockets.unpublish(c);
         upcalls.closeSocketHandle(c.handle, sc.errno);
         sockets.free(c);
     }
@@ -281,7 +283,7 @@ final class SocketEntries {
             if (c == null) {
                 return Errno.fail(lpErrno, WsaCondition.NOT_A_SOCKET);
             }
-            long resolved = sc.context.get(ValueLayout.JAVA_LONG, 0);
+            long resolved = sc.resolved;
             if (code == ws2spi_h.SIO_FLUSH()) {
                 return flush(c, lpReturned, lpErrno, sc);
             }

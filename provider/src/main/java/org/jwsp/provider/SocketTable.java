@@ -18,8 +18,12 @@ import org.jwsp.bindings.windows.sockaddr_storage;
  * {@link #slots}, so a lock-free {@link #of} racing a growth reads either array and finds the
  * same context for every slot both hold.
  *
- * <p>Threads: {@link #open}/{@link #free} under this object's lock (socket creation and
- * close); {@link #of} without a lock on every call (reads the slot's volatile {@code open}).
+ * <p>Client handles resolve through jwsp's own {@link HandleIndex} (the value
+ * WPUQuerySocketHandleContext would answer, without calling ws2_32 on every entry).
+ *
+ * <p>Threads: {@link #open}/{@link #publish}/{@link #unpublish}/{@link #free} under this object's
+ * lock (socket creation and close); {@link #socketOf} and {@link #of} without a lock on every
+ * call (the index's acquire reads, then the slot's volatile {@code open}).
  * Memory: one slab per chunk for its slots' gather arrays and peer addresses, in the provider's
  * arena (freed at the last WSPCleanup).
  */
@@ -32,16 +36,16 @@ final class SocketTable {
 
     private final Arena arena;
     private final int bound;
-    private final UpcallTable upcalls;
+    /** Client handle to context value: what WPUQuerySocketHandleContext would answer, kept here. */
+    private final HandleIndex handles = new HandleIndex();
     private volatile SocketContext[] slots = new SocketContext[0];
     /** Free slot numbers; guarded by this. */
     private int[] free = new int[0];
     private int freeTop;
 
-    SocketTable(Arena arena, int bound, UpcallTable upcalls) {
+    SocketTable(Arena arena, int bound) {
         this.arena = arena;
         this.bound = bound;
-        this.upcalls = upcalls;
         synchronized (this) {
             grow();
         }
@@ -81,6 +85,20 @@ final class SocketTable {
         return c;
     }
 
+    /** The client's handle for {@code c} is made (WPUCreateSocketHandle): from now on it resolves. */
+    synchronized void publish(SocketContext c, long clientHandle) {
+        c.publish(clientHandle);
+        handles.put(clientHandle, c.contextValue);
+    }
+
+    /**
+     * The client's handle for {@code c} stops resolving; called before WPUCloseSocketHandle, after
+     * which ws2_32 may hand the same handle value to a new socket.
+     */
+    synchronized void unpublish(SocketContext c) {
+        handles.remove(c.handle);
+    }
+
     /** Returns a slot to the table; its context value stops resolving first. */
     synchronized void free(SocketContext c) {
         c.unpublish();
@@ -96,12 +114,20 @@ final class SocketTable {
         c.retire();
     }
 
-    /** The open jwsp socket behind a client handle (WPUQuerySocketHandleContext), or null. Hot: no allocation. */
+    /**
+     * <em>Hot.</em> The open jwsp socket behind a client handle, or null; the context value the
+     * handle resolved to is left in {@link ThreadScratch#resolved}, for the caller to check again
+     * under the socket lock ({@link SocketContext#stillOpen}). No call into ws2_32, no allocation.
+     */
     SocketContext socketOf(long s, ThreadScratch sc) {
-        if (upcalls.querySocketHandleContext(s, sc.context, sc.errno) != 0) {
-            return null;
-        }
-        return of(sc.context.get(java.lang.foreign.ValueLayout.JAVA_LONG, 0));
+        long value = handles.valueOf(s);
+        sc.resolved = value;
+        return value == 0 ? null : of(value);
+    }
+
+    /** Client handles that resolve (for tests). */
+    synchronized int publishedHandles() {
+        return handles.size();
     }
 
     /** <em>Hot.</em> The open socket whose context value this is, or null. */

@@ -6,7 +6,8 @@ import java.lang.foreign.ValueLayout;
 
 /**
  * Per-thread native out-parameters for the provider's own downcalls (lpErrno of an upcall-table
- * call, lpContext of WPUQuerySocketHandleContext, the lower provider's byte count and flags).
+ * call, the lower provider's byte count and flags), and what the last handle this thread looked up
+ * resolved to.
  * Allocated once per thread on its first call into jwsp, so no send allocates; owned by an
  * automatic arena that frees it when the thread (and its ThreadLocal) is gone. Only its own
  * thread touches it.
@@ -16,7 +17,8 @@ final class ThreadScratch {
     private static final ThreadLocal<ThreadScratch> CURRENT = ThreadLocal.withInitial(ThreadScratch::new);
 
     final MemorySegment errno;
-    final MemorySegment context;
+    /** The context value the last {@link SocketTable#socketOf} on this thread resolved its handle to (0: none). */
+    long resolved;
     final MemorySegment bytes;
     final MemorySegment flags;
     /** jwsp's own WSATHREADID of this thread (WPUOpenCurrentThread), opened for the runtime {@link #ownThreadOf}. */
@@ -39,7 +41,6 @@ final class ThreadScratch {
 
     private ThreadScratch() {
         MemorySegment block = Arena.ofAuto().allocate(64, 8);
-        this.context = block.asSlice(0, ValueLayout.JAVA_LONG);
         this.errno = block.asSlice(8, ValueLayout.JAVA_INT);
         this.bytes = block.asSlice(12, ValueLayout.JAVA_INT);
         this.flags = block.asSlice(16, ValueLayout.JAVA_INT);

@@ -97,7 +97,7 @@ final class TransmitFunctions implements LowerTransmit {
             if (c == null) {
                 return extensions.fail(ws2spi_h.WSAENOTSOCK());
             }
-            long resolved = sc.context.get(ValueLayout.JAVA_LONG, 0);
+            long resolved = sc.resolved;
             if (ov != 0 && !CallerPointers.plausible(ov, OVERLAPPED.sizeof(), 8)
                     || buffers != 0 && !CallerPointers.plausible(buffers, TRANSMIT_FILE_BUFFERS.sizeof(), 8)) {
                 return extensions.fail(ws2spi_h.WSAEFAULT());

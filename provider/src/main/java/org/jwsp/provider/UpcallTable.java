@@ -6,7 +6,6 @@ import java.lang.foreign.MemorySegment;
 import org.jwsp.bindings.windows.LPWPUCLOSESOCKETHANDLE;
 import org.jwsp.bindings.windows.LPWPUCOMPLETEOVERLAPPEDREQUEST;
 import org.jwsp.bindings.windows.LPWPUCREATESOCKETHANDLE;
-import org.jwsp.bindings.windows.LPWPUQUERYSOCKETHANDLECONTEXT;
 import org.jwsp.bindings.windows.LPWPUCLOSETHREAD;
 import org.jwsp.bindings.windows.LPWPUOPENCURRENTTHREAD;
 import org.jwsp.bindings.windows.LPWPUQUEUEAPC;
@@ -31,7 +30,6 @@ final class UpcallTable {
 
     private final MemorySegment table;
     private final MemorySegment createSocketHandle;
-    private final MemorySegment querySocketHandleContext;
     private final MemorySegment closeSocketHandle;
     private final MemorySegment queueApc;
     private final MemorySegment completeOverlappedRequest;
@@ -43,7 +41,6 @@ final class UpcallTable {
         this.table = arena.allocate(WSPUPCALLTABLE.layout());
         table.copyFrom(byValue.reinterpret(WSPUPCALLTABLE.layout().byteSize()));
         this.createSocketHandle = required(WSPUPCALLTABLE.lpWPUCreateSocketHandle(table), "WPUCreateSocketHandle");
-        this.querySocketHandleContext = required(WSPUPCALLTABLE.lpWPUQuerySocketHandleContext(table), "WPUQuerySocketHandleContext");
         this.closeSocketHandle = required(WSPUPCALLTABLE.lpWPUCloseSocketHandle(table), "WPUCloseSocketHandle");
         this.queueApc = required(WSPUPCALLTABLE.lpWPUQueueApc(table), "WPUQueueApc");
         this.openCurrentThread = WSPUPCALLTABLE.lpWPUOpenCurrentThread(table);
@@ -66,10 +63,6 @@ final class UpcallTable {
 
     long createSocketHandle(int catalogEntryId, long context, MemorySegment errno) {
         return LPWPUCREATESOCKETHANDLE.invoke(createSocketHandle, catalogEntryId, context, errno);
-    }
-
-    int querySocketHandleContext(long s, MemorySegment context, MemorySegment errno) {
-        return LPWPUQUERYSOCKETHANDLECONTEXT.invoke(querySocketHandleContext, s, context, errno);
     }
 
     int closeSocketHandle(long s, MemorySegment errno) {
