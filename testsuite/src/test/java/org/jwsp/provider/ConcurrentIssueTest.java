@@ -26,12 +26,14 @@ import org.jwsp.bindings.windows.OVERLAPPED;
 import org.jwsp.bindings.windows.OVERLAPPED_ENTRY;
 import org.jwsp.host.ws2.Ws2;
 import org.jwsp.kernel.KernelPort;
+import org.jwsp.provider.filter.SendFilter;
+import org.jwsp.provider.filter.SendView;
 import org.jwsp.testkit.Buffers;
 import org.jwsp.testkit.Pair;
 
 /**
  * jwsp calls the lower provider's WSPSend outside the socket lock ({@link LowerIssue}): while one
- * thread is inside the lower call, a second sender, a close, a SIO_FLUSH and the lower send's own
+ * thread is inside the lower call, a second sender, a close, a SIO_FLUSH, a filter release and the lower send's own
  * completion on jwsp's worker each find the socket "issuing" and do their part without waiting
  * for that call. Over the real host, through ws2_32's entries into jwsp's WSPPROC_TABLE; the
  * window is held open by a latch in {@link LowerIssue}'s test hook, on the issuing thread outside
@@ -54,7 +56,11 @@ class ConcurrentIssueTest {
 
     /** {@link OverTheHost#run}, closing the test's completion ports afterwards. */
     private void overTheHost(OverTheHost.Body body) throws Exception {
-        OverTheHost.run((ws2, installed, arena) -> {
+        overTheHost(SendFilter.PASS_THROUGH, body);
+    }
+
+    private void overTheHost(SendFilter filter, OverTheHost.Body body) throws Exception {
+        OverTheHost.run(settings -> filter == SendFilter.PASS_THROUGH ? settings : settings.withFilter(filter), (ws2, installed, arena) -> {
             try {
                 body.run(ws2, installed, arena);
             } finally {
@@ -329,6 +335,58 @@ class ConcurrentIssueTest {
                 assertArrayEquals(new int[] {0, big}, result(ovs[0]));
                 assertArrayEquals(new int[] {0, 200}, result(ovs[1]));
                 assertFalse(socket.get().lowerMisbehaviourLogged, "no packet was taken for a second completion");
+            }
+        });
+    }
+
+    /**
+     * A filter releases the send it delayed while the send before it is inside its lower call:
+     * the release returns without waiting for that call (before, it waited for the socket lock),
+     * and the released send and the one queued behind it go down merged after the first; the
+     * completions and the bytes keep call order.
+     */
+    @Test
+    void aFilterReleaseWhileASendIsInsideItsLowerCall_doesNotWait_andTheReleasedSendFollowsInOrder() throws Exception {
+        AtomicReference<Long> ticket = new AtomicReference<>();
+        SendFilter delaySecond = new SendFilter() {
+            @Override
+            public int onSend(SendView send) {
+                if (send.totalBytes() == 200) {
+                    ticket.set(send.ticket());
+                    return DELAY;
+                }
+                return PASS;
+            }
+        };
+        overTheHost(delaySecond, (ws2, installed, arena) -> {
+            try (Pair p = Pair.tcp(ws2, AF_INET(), WSA_FLAG_OVERLAPPED(), arena)) {
+                KernelPort kernel = ws2.kernel();
+                long port = kernel.createCompletionPort(0);
+                ports.add(port);
+                kernel.associate(port, p.client(), 5);
+                MemorySegment[] ovs = {OverTheHost.overlapped(ws2, arena), OverTheHost.overlapped(ws2, arena),
+                        OverTheHost.overlapped(ws2, arena)};
+                Window w = new Window(ovs[0]);
+                LowerIssue.injectAroundLowerCall(w::hold, null);
+                Future<int[]> first = send(ws2, p.client(), Buffers.pattern(arena, 100, 1), ovs[0], arena);
+                assertTrue(w.inside.await(WAIT, TimeUnit.MILLISECONDS));
+                assertArrayEquals(new int[] {SOCKET_ERROR(), WSA_IO_PENDING()},
+                        send(ws2, p.client(), Buffers.pattern(arena, 200, 2), ovs[1], arena).get(WAIT, TimeUnit.MILLISECONDS), "delayed");
+                assertArrayEquals(new int[] {SOCKET_ERROR(), WSA_IO_PENDING()},
+                        send(ws2, p.client(), Buffers.pattern(arena, 300, 3), ovs[2], arena).get(WAIT, TimeUnit.MILLISECONDS));
+                long t = ticket.get();
+                assertTrue(threads.submit(() -> LayeredProvider.releaseDelayed(t)).get(WAIT, TimeUnit.MILLISECONDS),
+                        "released while the first is inside its lower call");
+                assertFalse(first.isDone());
+                w.release.countDown();
+                int[] one = first.get(WAIT, TimeUnit.MILLISECONDS);
+                assertTrue(one[0] == 0 || one[1] == WSA_IO_PENDING());
+                List<long[]> got = packets(kernel, port, 3, arena);
+                for (int i = 0; i < 3; i++) {
+                    assertArrayEquals(new long[] {ovs[i].address(), 100L * (i + 1)}, got.get(i), "completion " + i + " in call order");
+                }
+                assertReads(ws2, p.server(), arena, 1, 100, 2, 200, 3, 300);
+                assertEquals(List.of(1, 2), w.carried, "the released send and the one behind it as one lower send");
             }
         });
     }
