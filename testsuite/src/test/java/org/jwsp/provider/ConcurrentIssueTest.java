@@ -33,9 +33,9 @@ import org.jwsp.testkit.Pair;
 
 /**
  * jwsp calls the lower provider's WSPSend outside the socket lock ({@link LowerIssue}): while one
- * thread is inside the lower call, a second sender, a close, a SIO_FLUSH, a filter release and the lower send's own
- * completion on jwsp's worker each find the socket "issuing" and do their part without waiting
- * for that call. Over the real host, through ws2_32's entries into jwsp's WSPPROC_TABLE; the
+ * thread is inside the lower call, a second sender, a close, a SIO_FLUSH, a filter release and
+ * the lower send's own completion on jwsp's worker each find the socket "issuing" and do their
+ * part without waiting for that call. Over the real host, through ws2_32's entries into jwsp's WSPPROC_TABLE; the
  * window is held open by a latch in {@link LowerIssue}'s test hook, on the issuing thread outside
  * the lock, just before (or after) the lower call. Each asserts the bytes on the wire in call
  * order, one completion per send with its count, on the client's completion port.
