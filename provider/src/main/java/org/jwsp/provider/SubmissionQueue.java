@@ -35,17 +35,13 @@ import org.jwsp.bindings.windows.ws2spi_h;
  * ({@link #takeDone}), so no upcall to ws2_32 or the client runs under the lock.
  *
  * <p><b>Issuing outside the lock.</b> No lower call (WSPSend, TransmitFile, TransmitPackets) runs
- * under the lock either: a thread that finds the socket idle takes the job of issuing
- * ({@link #claim}; {@link #submit} answers {@link #CALL_LOWER}), the queue is <em>issuing</em>
- * until the answer is applied ({@link #issued}, {@link #submitted}), and {@link LowerIssue} makes
- * the call after the lock. While issuing, the queue is as busy as with a send in flight: sends
- * queue behind it (answered WSA_IO_PENDING) and are merged into the next lower send; a close or
- * SIO_FLUSH aborts them ({@link #abortWaiting}, the send being issued is the lower provider's as
- * one in flight is); a filter release only unblocks them; a synchronous send, DisconnectEx and a
- * deferred shutdown wait for {@link #drained}, WSPCloseSocket for {@link Until#ISSUED} before it
- * closes the lower socket (so no lower call races the close of its handle) and for {@link #quiet};
- * a packet for the send being issued that reaches the worker first is kept and applied by the
- * issuing thread ({@link #onLowerCompletion}).
+ * under the lock either: the thread that takes the job ({@link #claim}, or {@link #submit}'s
+ * {@link #CALL_LOWER}) calls it after the lock ({@link LowerIssue}) and applies the answer under
+ * it again ({@link #issued}, {@link #submitted}). Meanwhile the queue is <em>issuing</em>, as busy
+ * as with a send in flight: sends queue and merge behind it, close and SIO_FLUSH abort those
+ * ({@link #abortWaiting}), {@link #drained} and {@link #quiet} wait for it, WSPCloseSocket closes
+ * the lower socket only after it ({@link Until#ISSUED}), and its packet, if it reaches the worker
+ * first, is left to the issuing thread ({@link #onLowerCompletion}).
  *
  * <p><b>Completions in call order.</b> Results are delivered on more than one thread (the
  * completion worker delivers done lists, a caller whose send completed at once delivers its own),
