@@ -2,6 +2,7 @@ package org.jwsp.provider;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.function.Consumer;
 
 /**
  * The one lower send a socket's {@link SubmissionQueue} is issuing, and the issuing itself, which
@@ -10,18 +11,20 @@ import java.lang.foreign.ValueLayout;
  *
  * <p>The life of one issue: under the lock, a thread that finds the socket idle takes the job
  * ({@link SubmissionQueue#claim}, or {@link SubmissionQueue#submit} for a send on an idle socket):
- * the queue is then <em>issuing</em>, and {@link #prepare}/{@link #alone} record here what goes
- * down (a leader, the WSABUF array and its count, the sends merged into it). Sends that arrive
+ * the queue is then <em>issuing</em>, and {@link #build} (from the queue, merging) or
+ * {@link #alone} record here what goes down (a leader, the WSABUF array and its count, the sends
+ * it carries). Sends that arrive
  * meanwhile queue behind it as behind a send in flight (answered WSA_IO_PENDING). The thread
  * leaves the lock and {@link #call}s the lower provider; then it takes the lock again and the
  * queue applies the answer exactly as it did when the call ran under the lock. A packet for the
  * leader that reaches the completion worker before that (the lower send may complete on another
  * thread at once) is kept here ({@link #completedEarly}) and applied by the issuing thread.
  *
- * <p>Which thread issues: whichever took the job, remembered in its {@link ThreadScratch#issuing}
- * until {@link #issueClaimed} runs it after the lock ({@link CompletionDelivery#deliverAll} and
- * {@link CompletionDelivery#delivered} do, so every path that leaves a lock with a done list
- * leaves with the job run). The WSABUF array it passes is the leader's own capture or the
+ * <p>Which thread issues: a caller whose send found the socket idle issues it itself
+ * ({@code SendPath}, then {@link SubmissionQueue#submitted}); a job taken from the queue is
+ * remembered in the thread's {@link ThreadScratch#issuing} until {@link #issueClaimed} runs it
+ * after the lock ({@link CompletionDelivery#deliverAll} and {@link CompletionDelivery#delivered}
+ * do, so every path that leaves a lock with a done list leaves with the job run). The WSABUF array it passes is the leader's own capture or the
  * socket's gather array, which nothing else writes while the queue is issuing.
  *
  * <p>Fields are read and written under the socket lock, except by the issuing thread during
@@ -39,9 +42,9 @@ final class LowerIssue {
      * Test hook: run on the issuing thread outside the socket lock, right before the lower call,
      * with the leader ({@code ConcurrentIssueTest}). Null in production; a plain static read.
      */
-    private static java.util.function.Consumer<OverlappedRequest> beforeLowerCall;
+    private static Consumer<OverlappedRequest> beforeLowerCall;
     /** Test hook: run right after the lower call returned, before the lock is taken again. Null in production. */
-    private static java.util.function.Consumer<OverlappedRequest> afterLowerCall;
+    private static Consumer<OverlappedRequest> afterLowerCall;
 
     /** The request whose OVERLAPPED leads the lower send being issued; null when none is. */
     OverlappedRequest leader;
@@ -57,8 +60,8 @@ final class LowerIssue {
     int earlyBytes;
 
     /** For tests: hooks around the lower call of every issue (null: none). */
-    static void injectAroundLowerCall(java.util.function.Consumer<OverlappedRequest> before,
-                                      java.util.function.Consumer<OverlappedRequest> after) {
+    static void injectAroundLowerCall(Consumer<OverlappedRequest> before,
+                                      Consumer<OverlappedRequest> after) {
         beforeLowerCall = before;
         afterLowerCall = after;
     }
@@ -163,7 +166,7 @@ final class LowerIssue {
         OverlappedRequest r = leader;
         int rc;
         try {
-            java.util.function.Consumer<OverlappedRequest> hook = beforeLowerCall;
+            Consumer<OverlappedRequest> hook = beforeLowerCall;
             if (hook != null) {
                 hook.accept(r);
             }
