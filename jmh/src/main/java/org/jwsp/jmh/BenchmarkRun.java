@@ -37,7 +37,9 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  *
  * <pre>java ... org.jwsp.jmh.BenchmarkRun [--quick] [--cost] [--out DIR] [--param NAME=V1,V2] [--jvm-arg ARG] [REGEX...]</pre>
  * After the JMH benchmarks (and when no pattern, or the pattern {@code NativeCaller}, is given), a C
- * caller on its own pthread times jwsp's {@code lpWSPSend} against the base's ({@link NativeCaller}).
+ * caller on its own pthread times jwsp's {@code lpWSPSend} against the base's ({@link NativeCaller});
+ * then (also for the patterns {@code PlainSendmsg} or {@code ffmSendmsg}) a plain C sender with no
+ * JVM on its path cross-checks JMH's {@code ffmSendmsg} ({@link PlainSendmsg}).
  * {@code --quick}: 1 warm-up and 3 measured iterations of 1 s (under 10 minutes for everything);
  * default: 3 warm-ups and 5 measured iterations of 1 s.
  */
@@ -133,7 +135,7 @@ public final class BenchmarkRun {
         Runtime.getRuntime().addShutdownHook(interrupted);
         int exit = 0;
         String incomplete = null;
-        boolean jmh = include.isEmpty() || include.stream().anyMatch(p -> !p.contains("NativeCaller"));
+        boolean jmh = include.isEmpty() || include.stream().anyMatch(p -> !p.contains("NativeCaller") && !p.contains("PlainSendmsg"));
         try {
             if (!jmh) {
                 throw new NoJmh();
@@ -159,6 +161,17 @@ public final class BenchmarkRun {
                         quick ? 15 : 31, quick ? 20_000 : 50_000)), java.nio.file.StandardOpenOption.APPEND);
             } catch (RuntimeException | InterruptedException e) {
                 Files.writeString(report, "\n**The native caller was not measured: " + e + "**\n",
+                        java.nio.file.StandardOpenOption.APPEND);
+                exit = 1;
+            }
+        }
+        if (incomplete == null && (include.isEmpty() || include.stream().anyMatch(p -> p.contains("PlainSendmsg")
+                || p.contains("ffmSendmsg") || p.contains("NativeCaller")))) {
+            try {
+                Files.writeString(report, PlainSendmsg.markdown(PlainSendmsg.measure(List.of("1x64", "8x1024", "16x65536"),
+                        quick ? 7 : 15, quick ? 50_000 : 100_000), rows(done, receiver)), java.nio.file.StandardOpenOption.APPEND);
+            } catch (RuntimeException | InterruptedException e) {
+                Files.writeString(report, "\n**The plain C sender was not measured: " + e + "**\n",
                         java.nio.file.StandardOpenOption.APPEND);
                 exit = 1;
             }

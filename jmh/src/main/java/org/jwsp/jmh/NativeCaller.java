@@ -2,14 +2,10 @@ package org.jwsp.jmh;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
-import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -57,21 +53,7 @@ final class NativeCaller {
     static List<Result> measure(List<String> workloads, int rounds, long iterations) throws IOException, InterruptedException {
         List<Result> results = new ArrayList<>();
         try (Arena arena = Arena.ofShared()) {
-            SymbolLookup lib = SymbolLookup.libraryLookup(NativeBuild.sharedLibrary("native_caller.c"), arena);
-            Linker linker = Linker.nativeLinker();
-            MethodHandle size = linker.downcallHandle(lib.findOrThrow("native_caller_job_size"),
-                    FunctionDescriptor.of(ValueLayout.JAVA_INT));
-            MethodHandle run = linker.downcallHandle(lib.findOrThrow("native_caller_run"),
-                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
-            try {
-                if ((int) size.invokeExact() != JOB.byteSize()) {
-                    throw new IllegalStateException("native_caller.c's JOB and NativeCaller.JOB differ");
-                }
-            } catch (RuntimeException | Error e) {
-                throw e;
-            } catch (Throwable t) {
-                throw new IllegalStateException(t);
-            }
+            NativeJob run = NativeJob.load(arena, "native_caller", JOB);
             for (String shape : workloads) {
                 long n = Workload.of(shape).total() >= 1 << 20 ? Math.max(100, iterations / 50) : iterations;
                 results.add(measure(arena, run, shape, rounds, n));
@@ -80,7 +62,7 @@ final class NativeCaller {
         return results;
     }
 
-    private static Result measure(Arena arena, MethodHandle run, String shape, int rounds, long iterations)
+    private static Result measure(Arena arena, NativeJob run, String shape, int rounds, long iterations)
             throws InterruptedException {
         System.out.println("# native caller, shape=" + shape + ": " + rounds + " rounds of " + iterations
                 + " calls each, jwsp and base alternating");
@@ -100,15 +82,7 @@ final class NativeCaller {
             job.set(ValueLayout.JAVA_LONG, ITERATIONS, iterations);
             job.set(ValueLayout.JAVA_LONG, ROUNDS, rounds);
             job.set(ValueLayout.ADDRESS, NANOS, nanos);
-            int e;
-            try {
-                e = (int) run.invokeExact(job);
-            } catch (Throwable t) {
-                throw new IllegalStateException(t);
-            }
-            if (e != 0) {
-                throw new IllegalStateException("pthread_create/join: " + e);
-            }
+            run.run(job);
             int failedAt = job.get(ValueLayout.JAVA_INT, FAILED_AT);
             if (failedAt != -1) {
                 throw new IllegalStateException("native caller: " + (job.get(ValueLayout.JAVA_INT, FAILED_CALLEE) == 0 ? "jwsp's" : "the base's")

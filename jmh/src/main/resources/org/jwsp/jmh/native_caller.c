@@ -82,3 +82,56 @@ int native_caller_run(JOB *job) {
 int native_caller_job_size(void) {
     return (int) sizeof(JOB);
 }
+
+/*
+ * The cross-check of the harness: a plain C sender, no JVM on its path, one sendmsg(2) per call
+ * on a connected Linux socket to the same kind of drain process as every benchmark, timed in C
+ * on its own pthread. Its calls per second are what JMH's ffmSendmsg should measure too (FFM
+ * adds a downcall of a few ns): if they disagree, the harness measures itself, not the senders.
+ */
+#include <sys/socket.h>
+
+typedef struct {
+    int fd;
+    int reserved;
+    const struct msghdr *message;
+    long expected;        /* bytes per call */
+    long iterations;      /* per round */
+    long rounds;
+    long long *nanos;     /* out: [rounds] */
+    int failed_at;        /* out: -1, or the round whose sendmsg failed or was short */
+    int reserved2;
+} PLAIN_JOB;
+
+static void *run_plain(void *arg) {
+    PLAIN_JOB *job = arg;
+    job->failed_at = -1;
+    for (long r = -1; r < job->rounds; r++) { /* round -1 warms up */
+        struct timespec start, end;
+        clock_gettime(CLOCK_MONOTONIC, &start);
+        for (long i = 0; i < job->iterations; i++) {
+            if (sendmsg(job->fd, job->message, MSG_NOSIGNAL) != job->expected) {
+                job->failed_at = (int) r;
+                return 0;
+            }
+        }
+        clock_gettime(CLOCK_MONOTONIC, &end);
+        if (r >= 0) {
+            job->nanos[r] = (end.tv_sec - start.tv_sec) * 1000000000LL + (end.tv_nsec - start.tv_nsec);
+        }
+    }
+    return 0;
+}
+
+int plain_sendmsg_run(PLAIN_JOB *job) {
+    pthread_t t;
+    int e = pthread_create(&t, 0, run_plain, job);
+    if (e != 0) {
+        return e;
+    }
+    return pthread_join(t, 0);
+}
+
+int plain_sendmsg_job_size(void) {
+    return (int) sizeof(PLAIN_JOB);
+}

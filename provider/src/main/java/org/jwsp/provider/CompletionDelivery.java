@@ -223,6 +223,7 @@ final class CompletionDelivery {
      * operation's reference of each, then tells the queue, which WSPCloseSocket waits on.
      */
     void deliverAll(OverlappedRequest done, ThreadScratch s) {
+        done = LowerIssue.issueClaimed(done, s); // a lower send this thread took the job of issuing goes first
         while (done != null) {
             SocketContext socket = done.socket; // read before the requests go back to the slab
             for (OverlappedRequest r = done; r != null; r = r.nextDone) {
@@ -246,14 +247,17 @@ final class CompletionDelivery {
     }
 
     /**
-     * Tells {@code socket}'s queue a delivery ended ({@link SubmissionQueue#delivered}) and takes
-     * the done list of the sends that were issued because of it.
+     * Tells {@code socket}'s queue a delivery ended ({@link SubmissionQueue#delivered}), issues
+     * the sends that waited for it (after the lock, {@link LowerIssue}) and takes the done list of
+     * those that completed.
      */
     OverlappedRequest delivered(SocketContext socket, ThreadScratch s) {
+        OverlappedRequest done;
         synchronized (socket) {
             socket.queue.delivered(s);
-            return socket.queue.takeDone();
+            done = socket.queue.takeDone();
         }
+        return LowerIssue.issueClaimed(done, s);
     }
 
     /** jwsp's APC function (client thread, alertable wait): finds the runtime of the request. Never throws into native code. */

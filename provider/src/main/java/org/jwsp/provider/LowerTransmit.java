@@ -3,8 +3,8 @@ package org.jwsp.provider;
 /**
  * What issues a queued request of kind {@link OverlappedRequest#TRANSMIT} to the lower provider:
  * {@link TransmitFunctions} (the lower {@code TransmitFile}) or {@link PacketFunctions} (the lower
- * {@code TransmitPackets}). Called by {@link SubmissionQueue} under the socket lock, on whichever
- * thread issues the request, when the sends before it have gone.
+ * {@code TransmitPackets}). Called by {@link LowerIssue} outside the socket lock, on whichever
+ * thread took the job of issuing the request, when the sends before it have gone.
  */
 sealed interface LowerTransmit permits TransmitFunctions, PacketFunctions {
 

@@ -252,18 +252,23 @@ final class SendPath {
                 rc = requests.refuse(r, WsaCondition.NOT_A_SOCKET.code());
             } else {
                 requests.accept(r);
-                rc = requests.issued(r, ctx.queue.submit(r, sc));
-                if (r.kind == OverlappedRequest.TRANSMIT && (rc == 0 || rc == PENDING)) {
-                    TransmitFunctions.accepted(ctx, r, rc == 0);
-                }
-                if (rc == PENDING && r.kind == OverlappedRequest.SEND && r.buffers.totalBytes() > WsaBufCapture.LOWER_SEND_MAX) {
-                    done = ctx.queue.takeDone(); // issued in parts, which may all have completed at once
+                rc = ctx.queue.submit(r, sc);
+                if (rc != SubmissionQueue.CALL_LOWER) {
+                    rc = accepted(ctx, r, rc);
+                    done = ctx.queue.takeDone(); // a send issued in parts, which may all have completed at once
                 }
             }
         }
-        if (done != null) {
-            delivery.deliverAll(done, sc);
+        if (rc == SubmissionQueue.CALL_LOWER) {
+            // The socket was idle: this thread issues its send, outside the lock (LowerIssue); sends
+            // that come meanwhile queue behind it.
+            int lower = ctx.queue.issue.call(ctx, sc);
+            synchronized (ctx) {
+                rc = accepted(ctx, r, ctx.queue.submitted(r, lower, sc));
+                done = ctx.queue.takeDone(); // its own completion, if its packet came first; sends refused behind it
+            }
         }
+        delivery.deliverAll(done, sc); // and issues what waited, if this thread took that job
         if (rc == 0) {
             if (lpSent != 0) {
                 CallerMemory.putInt(lpSent, r.transferred);
@@ -274,6 +279,15 @@ final class SendPath {
         }
         Errno.set(errno, rc);
         return Errno.SOCKET_ERROR;
+    }
+
+    /** Under the socket lock: the queue's answer to {@code r} (0, WSA_IO_PENDING or a refusal) recorded in its life. */
+    private int accepted(SocketContext ctx, OverlappedRequest r, int result) {
+        int rc = requests.issued(r, result);
+        if (r.kind == OverlappedRequest.TRANSMIT && (rc == 0 || rc == PENDING)) {
+            TransmitFunctions.accepted(ctx, r, rc == 0);
+        }
+        return rc;
     }
 
     private int sendSynchronous(SocketContext ctx, long resolved, long lpBuffers, int count, long lpSent, int flags,
@@ -381,9 +395,7 @@ final class SendPath {
             ctx.queue.endSync(sc);
             done = ctx.queue.takeDone();
         }
-        if (done != null) {
-            delivery.deliverAll(done, sc);
-        }
+        delivery.deliverAll(done, sc); // and issues what queued behind it (LowerIssue)
     }
 
     /** The filter's verdict: PASS (0), DELAY (-1), or a WSAE code (&gt; 0). */

@@ -191,6 +191,15 @@ final class SocketContext {
         closing = false;
     }
 
+    /**
+     * WSPCloseSocket, after {@link #markClosing}: waits until no lower send is being issued
+     * outside the lock ({@link LowerIssue}), so the lower socket is not closed under a lower call
+     * that is about to use its handle. A lower call does not block; nothing new is issued once closing.
+     */
+    synchronized void awaitIssued() throws InterruptedException {
+        queue.await(SubmissionQueue.Until.ISSUED, 0);
+    }
+
     /** SIO_FLUSH: the sends waiting in the queue end with WSA_OPERATION_ABORTED. */
     synchronized void abortWaiting() {
         queue.abortWaiting();

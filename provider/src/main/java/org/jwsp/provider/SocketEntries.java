@@ -171,6 +171,7 @@ final class SocketEntries {
                 return Errno.fail(lpErrno, WsaCondition.NOT_A_SOCKET);
             }
             delivery.deliverAll(c.takeDone(), sc);
+            c.awaitIssued();
             int rc = LPWSPCLOSESOCKET.invoke(WSPPROC_TABLE.lpWSPCloseSocket(c.lower.table), c.lowerHandle, lpErrno);
             if (rc != 0) {
                 // The lower socket is still open (e.g. WSAEWOULDBLOCK of a lingering nonblocking close):
@@ -208,6 +209,7 @@ final class SocketEntries {
     void closeAtCleanup(SocketContext c, ThreadScratch sc) throws InterruptedException {
         c.markClosing();
         delivery.deliverAll(c.takeDone(), sc);
+        c.awaitIssued();
         LPWSPCLOSESOCKET.invoke(WSPPROC_TABLE.lpWSPCloseSocket(c.lower.table), c.lowerHandle, sc.errno);
         asyncSelects.forget(c);
         c.awaitQuiet(CLOSE_WAIT_MILLIS);

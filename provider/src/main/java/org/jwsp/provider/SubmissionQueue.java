@@ -1,7 +1,5 @@
 package org.jwsp.provider;
 
-import java.lang.foreign.MemorySegment;
-
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.jwsp.bindings.windows.ws2spi_h;
@@ -34,8 +32,16 @@ import org.jwsp.bindings.windows.ws2spi_h;
  * <p>Threads: every method runs under the owning {@link SocketContext}'s monitor (callers of
  * WSPSend, the completion worker, WSPCloseSocket/SIO_FLUSH, filter releases). Requests that
  * finish are collected on a done list and delivered by the caller after it leaves the lock
- * ({@link #takeDone}), so no upcall to ws2_32 or the client runs under the lock. The lower
- * provider's overlapped WSPSend never blocks, so issuing it under the lock is safe.
+ * ({@link #takeDone}), so no upcall to ws2_32 or the client runs under the lock.
+ *
+ * <p><b>Issuing outside the lock.</b> No lower call (WSPSend, TransmitFile, TransmitPackets) runs
+ * under the lock either: the thread that takes the job ({@link #claim}, or {@link #submit}'s
+ * {@link #CALL_LOWER}) calls it after the lock ({@link LowerIssue}) and applies the answer under
+ * it again ({@link #issued}, {@link #submitted}). Meanwhile the queue is <em>issuing</em>, as busy
+ * as with a send in flight: sends queue and merge behind it, close and SIO_FLUSH abort those
+ * ({@link #abortWaiting}), {@link #drained} and {@link #quiet} wait for it, WSPCloseSocket closes
+ * the lower socket only after it ({@link Until#ISSUED}), and its packet, if it reaches the worker
+ * first, is left to the issuing thread ({@link #onLowerCompletion}).
  *
  * <p><b>Completions in call order.</b> Results are delivered on more than one thread (the
  * completion worker delivers done lists, a caller whose send completed at once delivers its own),
@@ -50,12 +56,6 @@ import org.jwsp.bindings.windows.ws2spi_h;
  */
 final class SubmissionQueue {
 
-    /**
-     * A merged lower send grows to at most this many bytes: merging pays for small sends (fewer
-     * system calls); past a few socket buffers' worth it only delays the completions it carries.
-     */
-    static final long MERGE_BYTES = 256 * 1024;
-
     private static final Logger LOG = LogManager.getLogger(SubmissionQueue.class);
     private static final int PENDING = ws2spi_h.WSA_IO_PENDING();
     private static final int ABORTED = ws2spi_h.WSA_OPERATION_ABORTED();
@@ -63,7 +63,12 @@ final class SubmissionQueue {
     private static final int NO_BUFFERS = ws2spi_h.WSAENOBUFS();
     private static final int IN_PROGRESS = ws2spi_h.WSAEINPROGRESS();
 
-    private final SocketContext socket;
+    /** {@link #submit}'s answer when the caller is to issue its send itself: outside the lock, then {@link #submitted}. */
+    static final int CALL_LOWER = Integer.MIN_VALUE;
+
+    final SocketContext socket;
+    /** The lower send being issued outside the lock, if any ({@link LowerIssue#active}). */
+    final LowerIssue issue = new LowerIssue();
     private OverlappedRequest head;
     private OverlappedRequest tail;
     /** Leader of the lower send in flight, or null. */
@@ -90,7 +95,9 @@ final class SubmissionQueue {
         /** {@link #drained}, or the socket is closing: a synchronous send or SD_SEND may go on. */
         DRAINED_OR_CLOSING,
         /** {@link #quiet}: WSPCloseSocket may close the client's handle. */
-        QUIET
+        QUIET,
+        /** No lower send is being issued: WSPCloseSocket may close the lower socket. */
+        ISSUED
     }
 
     SubmissionQueue(SocketContext socket) {
@@ -125,7 +132,11 @@ final class SubmissionQueue {
     }
 
     private boolean holds(Until until) {
-        return until == Until.QUIET ? quiet() : drained() || socket.closing;
+        return switch (until) {
+            case QUIET -> quiet();
+            case ISSUED -> !issue.active();
+            case DRAINED_OR_CLOSING -> drained() || socket.closing;
+        };
     }
 
     /** A synchronous send enters the lower provider; overlapped sends queue behind it until {@link #endSync}. */
@@ -135,6 +146,7 @@ final class SubmissionQueue {
 
     void reset() {
         head = tail = inFlight = doneHead = doneTail = null;
+        issue.end();
         syncInProgress = 0;
         // not waiters: threads of the slot's previous socket may still be waiting on the monitor
         // (they wake, see it closed or reused, and leave, each counting itself out)
@@ -177,7 +189,7 @@ final class SubmissionQueue {
 
     /** Nothing of jwsp's is queued or in flight, so a synchronous send keeps the order. */
     boolean drained() {
-        return inFlight == null && head == null;
+        return inFlight == null && head == null && !issue.active();
     }
 
     /**
@@ -187,24 +199,24 @@ final class SubmissionQueue {
      * completion still reaches the client through that handle (its port, not only its event).
      */
     boolean quiet() {
-        return inFlight == null && syncInProgress == 0 && delivering == 0 && proxiesPending == 0;
+        return inFlight == null && !issue.active() && syncInProgress == 0 && delivering == 0 && proxiesPending == 0;
     }
 
     /**
      * Accepts an overlapped send (caller thread). When the socket is idle the send goes to the
-     * lower provider at once from its own capture.
+     * lower provider at once from its own capture, issued by the caller outside the lock.
      *
      * <p>The caller has taken the operation's reference ({@link OverlappedRequests#accept}).
      *
-     * @return 0 when the lower provider completed it at once ({@code r.transferred} set; the
-     *         caller delivers), WSA_IO_PENDING when queued or in flight, else the lower
-     *         provider's error (nothing kept, no completion will be indicated)
+     * @return {@link #CALL_LOWER} when the caller is to issue it ({@link LowerIssue#call} after
+     *         the lock, then {@link #submitted} under it), WSA_IO_PENDING when queued, else the
+     *         code the socket refuses sends with (nothing kept, no completion will be indicated)
      */
     int submit(OverlappedRequest r, ThreadScratch s) {
         if (brokenCode != 0) {
             return brokenCode;
         }
-        if (inFlight != null || head != null || syncInProgress > 0 || r.held || delivering > 0 || doneHead != null) {
+        if (inFlight != null || issue.active() || head != null || syncInProgress > 0 || r.held || delivering > 0 || doneHead != null) {
             append(r);
             return PENDING;
         }
@@ -216,9 +228,24 @@ final class SubmissionQueue {
             pump(s);
             return PENDING;
         }
-        int rc = r.kind == OverlappedRequest.TRANSMIT ? r.transmitter.issue(r, socket, s)
-                : socket.lower.sendRaw(socket.lowerHandle, r.buffers.array().address(), r.buffers.count(), s.bytes.address(), r.flags,
-                        r.overlapped.address(), s.errno.address());
+        issue.alone(r);
+        return CALL_LOWER;
+    }
+
+    /**
+     * The lower provider's answer to a send {@link #submit} gave its caller to issue (the caller,
+     * back under the lock): as the lower provider answered it when {@link #submit} called it.
+     *
+     * @return 0 when the lower provider completed it at once ({@code r.transferred} set; the
+     *         caller delivers), WSA_IO_PENDING when in flight (or completed already: it is then on
+     *         the done list), else the lower provider's error (nothing kept, no completion)
+     */
+    int submitted(OverlappedRequest r, int rc, ThreadScratch s) {
+        boolean early = issue.completedEarly;
+        int earlyError = issue.earlyError;
+        int earlyBytes = issue.earlyBytes;
+        issue.end();
+        int result;
         if (rc == 0) {
             r.result(0, s.bytes(), 0);
             r.sent = s.bytes() & 0xFFFF_FFFFL; // a DWORD
@@ -226,16 +253,28 @@ final class SubmissionQueue {
                 // Its packet will still come: the operation's reference (taken by the caller) waits for it.
                 r.deliveredEarly = true;
                 inFlight = r;
-                r.atLower = true;
+            } else {
+                r.atLower = false;
             }
-            return 0;
+            result = 0;
+        } else {
+            result = s.errno();
+            if (result == PENDING) {
+                inFlight = r;
+            } else {
+                r.atLower = false;
+            }
         }
-        int error = s.errno();
-        if (error == PENDING) {
-            inFlight = r;
-            r.atLower = true;
+        if (early) {
+            completedWhileIssuing(r, earlyError, earlyBytes);
         }
-        return error;
+        if (result != 0) {
+            // Sends that queued behind it while it was issued go on (not after an at-once result:
+            // its caller delivers it first, and the delivery's end issues them, see "Completions in call order").
+            pump(s);
+        }
+        wakeWaiters();
+        return result;
     }
 
     /** Whether to hold the at-once send being issued (see "Holding"). */
@@ -249,14 +288,21 @@ final class SubmissionQueue {
      * logged once per socket: its caller heard, or will hear, of the first completion only.
      */
     void onLowerCompletion(OverlappedRequest leader, int error, int bytes, ThreadScratch s) {
-        if (!leader.atLower) {
-            if (!socket.lowerMisbehaviourLogged) {
-                socket.lowerMisbehaviourLogged = true;
-                LOG.warn("the lower provider completed a send of socket {} that it had completed already (error {}, {} bytes): ignored "
-                        + "(logged once per socket)", socket.handle, error, Integer.toUnsignedLong(bytes));
-            }
+        if (leader.atLower && issue.leader == leader && !issue.completedEarly) {
+            // Completed before the thread issuing it took the lock back: that thread applies it.
+            issue.completedEarly(error, bytes);
             return;
         }
+        if (!leader.atLower || issue.leader == leader) {
+            lowerMisbehaved(error, bytes);
+            return;
+        }
+        lowerCompleted(leader, error, bytes);
+        pump(s);
+        wakeWaiters();
+    }
+
+    private void lowerCompleted(OverlappedRequest leader, int error, int bytes) {
         leader.atLower = false;
         if (inFlight == leader) {
             inFlight = null;
@@ -265,8 +311,23 @@ final class SubmissionQueue {
         if (head == null) {
             hold.mergedNothing(); // nothing queued behind it to merge
         }
-        pump(s);
-        wakeWaiters();
+    }
+
+    /** The packet that came while {@code leader} was issued, applied now that its answer is: once, if it is in flight. */
+    private void completedWhileIssuing(OverlappedRequest leader, int error, int bytes) {
+        if (leader.atLower) {
+            lowerCompleted(leader, error, bytes);
+        } else {
+            lowerMisbehaved(error, bytes); // a packet for a send it answered at once (or refused)
+        }
+    }
+
+    private void lowerMisbehaved(int error, int bytes) {
+        if (!socket.lowerMisbehaviourLogged) {
+            socket.lowerMisbehaviourLogged = true;
+            LOG.warn("the lower provider completed a send of socket {} that it had completed already (error {}, {} bytes): ignored "
+                    + "(logged once per socket)", socket.handle, error, Integer.toUnsignedLong(bytes));
+        }
     }
 
     /**
@@ -329,6 +390,26 @@ final class SubmissionQueue {
     }
 
     /**
+     * {@link #takeDone} for the thread that issued ({@link LowerIssue#issueClaimed}): with no done
+     * list of its own, as {@link #takeDone}; else the requests finished since are appended to
+     * {@code done}, which that thread is delivering already (one delivery, counted once).
+     */
+    OverlappedRequest takeDoneJoining(OverlappedRequest done) {
+        if (done == null) {
+            return takeDone();
+        }
+        if (doneHead != null) {
+            OverlappedRequest last = done;
+            while (last.nextDone != null) {
+                last = last.nextDone;
+            }
+            last.nextDone = doneHead;
+            doneHead = doneTail = null;
+        }
+        return done;
+    }
+
+    /**
      * A caller got a result at once and will deliver it after leaving the lock: counted like a
      * done list, so {@link #quiet} waits for it ({@link #delivered} when done).
      */
@@ -360,9 +441,9 @@ final class SubmissionQueue {
         wakeWaiters();
     }
 
-    /** Wakes synchronous senders waiting for {@link #drained} and WSPCloseSocket waiting for {@link #quiet}. */
+    /** Wakes synchronous senders waiting for {@link #drained}, WSPCloseSocket waiting for {@link #quiet} or {@link Until#ISSUED}. */
     private void wakeWaiters() {
-        if (waiters > 0 && (drained() || quiet())) {
+        if (waiters > 0 && (drained() || quiet() || socket.closing && !issue.active())) {
             socket.notifyAll();
         }
     }
@@ -442,87 +523,61 @@ final class SubmissionQueue {
         }
     }
 
-    /** Issues waiting sends while the socket is idle, then a deferred shutdown once drained. */
+    /** Takes the job of issuing the waiting sends if the socket is idle, then a deferred shutdown once drained. */
     private void pump(ThreadScratch s) {
-        issueWaiting(s);
+        claim(s);
         shutdownIfDrained(s);
     }
 
-    /** Issues waiting sends while the socket is idle; results the lower gives at once are split here. */
-    private void issueWaiting(ThreadScratch s) {
-        while (inFlight == null && syncInProgress == 0 && delivering == 0 && head != null && !head.held && !socket.closing) {
-            OverlappedRequest leader = pop();
-            if (leader.kind == OverlappedRequest.TRANSMIT) {
-                issued(leader, leader.transmitter.issue(leader, socket, s), 0, s);
-                continue;
-            }
-            MemorySegment buffers;
-            int count;
-            boolean alone = socket.messageOriented || head == null || head.held || head.flags != leader.flags
-                    || head.kind != OverlappedRequest.SEND;
-            long at = 0;
-            int members = 1;
-            long max = WsaBufCapture.LOWER_SEND_MAX; // a larger send goes down in parts (see split)
-            if (leader.buffers.count() > SocketTable.GATHER_CAPACITY) {
-                // More WSABUFs than a gather array holds: alone, from its own capture, trimmed past
-                // what a short lower completion already sent, as many whole entries as a lower
-                // send takes, or the first entry's first part when that alone is larger.
-                int first = leader.buffers.skipSent(leader.sent);
-                count = leader.buffers.entriesWithin(first, max);
-                if (count > 0) {
-                    buffers = leader.buffers.array();
-                    at = first * WsaBufCapture.SIZEOF_WSABUF;
-                } else {
-                    buffers = socket.gather;
-                    count = leader.buffers.copyTo(buffers, 0, SocketTable.GATHER_CAPACITY, first, 0, max);
-                }
-            } else if (alone && leader.sent == 0 && leader.buffers.totalBytes() <= max) {
-                buffers = leader.buffers.array();
-                count = leader.buffers.count();
-            } else {
-                buffers = socket.gather;
-                count = leader.buffers.copyTo(buffers, 0, SocketTable.GATHER_CAPACITY, 0, leader.sent, max);
-                long total = leader.remaining(); // past MERGE_BYTES when it was cut at max: nothing merges
-                OverlappedRequest last = leader;
-                while (!socket.messageOriented && head != null && !head.held && head.flags == leader.flags
-                        && head.kind == OverlappedRequest.SEND && total + head.buffers.totalBytes() <= MERGE_BYTES) {
-                    int added = head.buffers.copyTo(buffers, count, SocketTable.GATHER_CAPACITY, 0, 0, max);
-                    if (added < 0) {
-                        break;
-                    }
-                    count += added;
-                    total += head.buffers.totalBytes();
-                    OverlappedRequest member = pop();
-                    members++;
-                    last.nextInBatch = member;
-                    last = member;
-                }
-            }
-            issued(leader, socket.lower.sendRaw(socket.lowerHandle, buffers.address() + at, count, s.bytes.address(), leader.flags,
-                    leader.overlapped.address(), s.errno.address()), members, s);
+    /**
+     * While the socket is idle and sends wait: takes the job of issuing the next lower send for
+     * this thread ({@code s.issuing}; it calls the lower provider after the lock, see
+     * {@link LowerIssue}), built from the head of the queue ({@link LowerIssue#build}).
+     */
+    private void claim(ThreadScratch s) {
+        if (issue.active() || inFlight != null || syncInProgress > 0 || delivering > 0 || head == null || head.held || socket.closing) {
+            return;
         }
+        s.issuing = this;
+        issue.build(this);
     }
 
     /**
-     * What the lower provider answered to a waiting send (or TransmitFile) led by {@code leader}: 0
-     * (count in {@code s.bytes}) or SOCKET_ERROR. {@code members}: the sends the lower send carries
-     * (0 for a TransmitFile, which is never held).
+     * What the lower provider answered to the lower send this thread issued from the queue (back
+     * under the lock): 0 (count in {@code s.bytes}) or SOCKET_ERROR (code in {@code s.errno}).
+     * Applied as a packet would be; then, unless results wait to be delivered, this thread takes
+     * the job of issuing what queued meanwhile ({@code s.issuing}).
      */
-    private void issued(OverlappedRequest leader, int rc, int members, ThreadScratch s) {
+    void issued(int rc, ThreadScratch s) {
+        OverlappedRequest leader = issue.leader;
+        int members = issue.members;
+        boolean early = issue.completedEarly;
+        int earlyError = issue.earlyError;
+        int earlyBytes = issue.earlyBytes;
+        issue.end();
         if (members > 0 && socket.port != null && !socket.messageOriented) {
             hold.issued(members);
         }
         if (rc == 0 && (socket.lowerPostsImmediate || members > 0 && hold.holding() && socket.port.hold(socket, leader, s.bytes()))) {
             inFlight = leader;
-            leader.atLower = true;
         } else if (rc == 0) {
+            leader.atLower = false;
             split(leader, 0, s.bytes());
         } else if (s.errno() == PENDING) {
             inFlight = leader;
-            leader.atLower = true;
         } else {
+            leader.atLower = false;
             split(leader, completionCode(s.errno()), 0);
         }
+        if (early) {
+            completedWhileIssuing(leader, earlyError, earlyBytes);
+        }
+        if (doneHead == null) {
+            pump(s); // the next lower send; with results to deliver, the delivery's end issues it
+        } else {
+            shutdownIfDrained(s);
+        }
+        wakeWaiters();
     }
 
     /**
@@ -549,7 +604,13 @@ final class SubmissionQueue {
         head = tail = null;
     }
 
-    private OverlappedRequest pop() {
+    /** The first waiting send, or null ({@link LowerIssue#build}). */
+    OverlappedRequest head() {
+        return head;
+    }
+
+    /** Takes the first waiting send off the queue ({@link LowerIssue#build}). */
+    OverlappedRequest pop() {
         OverlappedRequest r = head;
         head = r.next;
         if (head == null) {

@@ -33,6 +33,11 @@ final class ThreadScratch {
     final SendFacts facts = new SendFacts();
     /** The filter's view of a send being completed on this thread ({@code SendFilter.onComplete}). */
     final SendFacts completed = new SendFacts();
+    /**
+     * The queue whose next lower send this thread took the job of issuing under its lock, to issue
+     * after leaving it ({@link LowerIssue#issueClaimed}); null otherwise.
+     */
+    SubmissionQueue issuing;
 
     private ThreadScratch() {
         MemorySegment block = Arena.ofAuto().allocate(64, 8);

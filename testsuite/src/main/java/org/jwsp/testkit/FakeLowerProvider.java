@@ -1,18 +1,13 @@
 package org.jwsp.testkit;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 import java.util.ArrayDeque;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
-import org.jwsp.bindings.linux.iovec;
 import org.jwsp.bindings.linux.linux_h;
-import org.jwsp.bindings.linux.msghdr;
 import org.jwsp.bindings.windows.*;
 
 /**
@@ -28,7 +23,8 @@ import org.jwsp.bindings.windows.*;
  * ({@link #peerFd}). Overlapped operations complete as Windows' base provider does: at once
  * (return 0 AND a packet on the associated port) or later (WSA_IO_PENDING, then a packet),
  * according to the socket's {@link Answer}. The lower OVERLAPPED's Internal/InternalHigh carry
- * the result for WSPGetOverlappedResult. The immediate path allocates nothing.
+ * the result for WSPGetOverlappedResult. The immediate path allocates nothing; the socketpair
+ * transfers are {@link FakeTransfers}.
  */
 public final class FakeLowerProvider {
 
@@ -92,29 +88,11 @@ public final class FakeLowerProvider {
         }
     }
 
-    private static final StructLayout SCRATCH = java.lang.foreign.MemoryLayout.structLayout(
-            msghdr.layout().withName("msg"), java.lang.foreign.MemoryLayout.sequenceLayout(1024, iovec.layout()).withName("iov"));
-    private static final long IOV_AT = SCRATCH.byteOffset(java.lang.foreign.MemoryLayout.PathElement.groupElement("iov"));
-    private static final MethodHandle SENDMSG = Linker.nativeLinker().downcallHandle(linux_h.sendmsg$address(),
-            linux_h.sendmsg$descriptor(), Linker.Option.captureCallState("errno"));
-    /**
-     * TEST-ONLY: sendmsg without errno capture, for the raw (hot) path: the capture costs the JDK a
-     * per-call slice that only escape analysis removes, and the allocation tests must measure jwsp
-     * with or without it. On -1 the fake asks again with errno captured (a failed sendmsg sent nothing).
-     */
-    private static final MethodHandle SENDMSG_NO_ERRNO = Linker.nativeLinker().downcallHandle(linux_h.sendmsg$address(),
-            linux_h.sendmsg$descriptor());
-    private static final MethodHandle RECVMSG = Linker.nativeLinker().downcallHandle(linux_h.recvmsg$address(),
-            linux_h.recvmsg$descriptor(), Linker.Option.captureCallState("errno"));
-    private static final long ERRNO_OFFSET = Linker.Option.captureStateLayout()
-            .byteOffset(java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
 
     private final Arena arena = Arena.ofShared();
     private final TestKernelPort kernel;
     private final MemorySegment procTable;
     private final AtomicReferenceArray<LowerSocket> sockets = new AtomicReferenceArray<>(1 << 16);
-    private final ThreadLocal<MemorySegment[]> scratch = ThreadLocal.withInitial(
-            () -> new MemorySegment[] {Arena.ofAuto().allocate(SCRATCH), Arena.ofAuto().allocate(Linker.Option.captureStateLayout())});
     public final AtomicInteger startups = new AtomicInteger();
     public final AtomicInteger cleanups = new AtomicInteger();
     /** Sends jwsp made to the lower provider, on every socket. */
@@ -198,7 +176,7 @@ public final class FakeLowerProvider {
                 }
                 finish(s, ov, 0, (int) sent);
             } else {
-                long sent = transfer(SENDMSG, s.fd, op[1], count, linux_h.MSG_NOSIGNAL());
+                long sent = FakeTransfers.send(s.fd, op[1], count, linux_h.MSG_NOSIGNAL());
                 finish(s, ov, sent < 0 ? ws2spi_h.WSAECONNRESET() : 0, (int) Math.max(0, sent));
             }
             n++;
@@ -230,7 +208,7 @@ public final class FakeLowerProvider {
             part.set(ValueLayout.JAVA_LONG, n * 16L + 8, op[1].get(ValueLayout.JAVA_LONG, i * 16L + 8));
             left -= take;
         }
-        long sent = transfer(SENDMSG, s.fd, part, n, linux_h.MSG_NOSIGNAL());
+        long sent = FakeTransfers.send(s.fd, part, n, linux_h.MSG_NOSIGNAL());
         finish(s, op[0], sent < 0 ? ws2spi_h.WSAECONNRESET() : 0, (int) Math.max(0, sent));
         return sent;
     }
@@ -292,49 +270,6 @@ public final class FakeLowerProvider {
             }
             finish(s, op[0], ws2spi_h.WSA_OPERATION_ABORTED(), 0);
         }
-    }
-
-    /** sendmsg/recvmsg over a WSABUF array: returns bytes, or -errno. */
-    long transfer(MethodHandle op, int fd, MemorySegment wsabufs, int count, int flags) {
-        return transfer(op == SENDMSG, fd, wsabufs, count, flags);
-    }
-
-    private long transfer(boolean send, int fd, MemorySegment wsabufs, int count, int flags) {
-        MemorySegment[] sc = scratch.get();
-        MemorySegment msg = message(sc[0], wsabufs.address(), count, 0);
-        try {
-            long n = send ? (long) SENDMSG.invokeExact(sc[1], fd, msg, flags) : (long) RECVMSG.invokeExact(sc[1], fd, msg, flags);
-            return n >= 0 ? n : -sc[1].get(ValueLayout.JAVA_INT, ERRNO_OFFSET);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
-    }
-
-    /**
-     * Points this thread's scratch {@code msghdr} at iovecs for the {@code count} WSABUFs at
-     * {@code wsabufs}, past their first {@code skip} bytes (a partly sent array), and returns it.
-     */
-    private static MemorySegment message(MemorySegment msg, long wsabufs, int count, long skip) {
-        long iovSize = iovec.layout().byteSize();
-        int iovs = 0;
-        for (int i = 0; i < count; i++) {
-            long base = RawStubs.ALL.get(ValueLayout.JAVA_LONG_UNALIGNED, wsabufs + i * 16L + 8);
-            long len = RawStubs.ALL.get(ValueLayout.JAVA_INT_UNALIGNED, wsabufs + i * 16L) & 0xFFFFFFFFL;
-            if (skip >= len) {
-                skip -= len;
-                continue;
-            }
-            msg.set(ValueLayout.JAVA_LONG, IOV_AT + iovs * iovSize + iovec.iov_base$offset(), base + skip);
-            msg.set(ValueLayout.JAVA_LONG, IOV_AT + iovs * iovSize + iovec.iov_len$offset(), len - skip);
-            skip = 0;
-            iovs++;
-        }
-        for (long z = 0; z < msghdr.layout().byteSize(); z += 8) {
-            msg.set(ValueLayout.JAVA_LONG, z, 0L);
-        }
-        msg.set(ValueLayout.JAVA_LONG, msghdr.msg_iov$offset(), msg.address() + IOV_AT);
-        msg.set(ValueLayout.JAVA_LONG, msghdr.msg_iovlen$offset(), iovs);
-        return msg;
     }
 
     // ---- entries (called by FakeLowerTable's stubs) ----------------------------------------
@@ -435,7 +370,7 @@ public final class FakeLowerProvider {
             if (ls.answer == Answer.FAIL_NOW) {
                 return ls.failCode == 0 ? ws2spi_h.SOCKET_ERROR() : fail(errno, ls.failCode);
             }
-            long n = transfer(SENDMSG, ls.fd, bufs, count, linuxFlags | (ls.nonBlocking ? linux_h.MSG_DONTWAIT() : 0));
+            long n = FakeTransfers.send(ls.fd, bufs, count, linuxFlags | (ls.nonBlocking ? linux_h.MSG_DONTWAIT() : 0));
             if (n < 0) {
                 return fail(errno, -n == linux_h.EAGAIN() ? ws2spi_h.WSAEWOULDBLOCK() : ws2spi_h.WSAECONNRESET());
             }
@@ -447,7 +382,7 @@ public final class FakeLowerProvider {
             case FAIL_NOW:
                 return ls.failCode == 0 ? ws2spi_h.SOCKET_ERROR() : fail(errno, ls.failCode);
             case IMMEDIATE: {
-                long n = transfer(SENDMSG, ls.fd, bufs, count, linuxFlags);
+                long n = FakeTransfers.send(ls.fd, bufs, count, linuxFlags);
                 if (n < 0) {
                     return fail(errno, ws2spi_h.WSAECONNRESET());
                 }
@@ -492,8 +427,8 @@ public final class FakeLowerProvider {
             }
             long n = ls.countOnly ? ls.count(bufs, count)
                     : ov == 0 && !ls.nonBlocking && ls.type == ws2spi_h.SOCK_STREAM()
-                    ? transferRawAll(ls.fd, bufs, count, linuxFlags)
-                    : transferRaw(ls.fd, bufs, count, linuxFlags, 0);
+                    ? FakeTransfers.sendAllRaw(ls.fd, bufs, count, linuxFlags)
+                    : FakeTransfers.sendRaw(ls.fd, bufs, count, linuxFlags, 0);
             if (n < 0) {
                 return failRaw(errno, ov == 0 && -n == linux_h.EAGAIN() ? ws2spi_h.WSAEWOULDBLOCK() : ws2spi_h.WSAECONNRESET());
             }
@@ -527,45 +462,6 @@ public final class FakeLowerProvider {
         return ws2spi_h.SOCKET_ERROR();
     }
 
-    /**
-     * A blocking stream send as a base provider makes it: all of it, or an error. Linux's sendmsg
-     * returns a partial count when a signal reaches the thread mid-send, so the rest is sent here.
-     */
-    private long transferRawAll(int fd, long wsabufs, int count, int flags) {
-        long total = 0;
-        long want = 0;
-        for (int i = 0; i < count; i++) {
-            want += RawStubs.ALL.get(ValueLayout.JAVA_INT_UNALIGNED, wsabufs + i * 16L) & 0xFFFFFFFFL;
-        }
-        do {
-            long n = transferRaw(fd, wsabufs, count, flags, total);
-            if (n == -linux_h.EINTR()) {
-                continue;
-            }
-            if (n < 0) {
-                return n;
-            }
-            total += n;
-        } while (total < want);
-        return total;
-    }
-
-    /** sendmsg over a WSABUF array at an address, past its first {@code skip} bytes: bytes, or -errno (captured by a second call only after a failure). */
-    private long transferRaw(int fd, long wsabufs, int count, int flags, long skip) {
-        MemorySegment[] sc = scratch.get();
-        MemorySegment msg = message(sc[0], wsabufs, count, skip);
-        try {
-            long n = (long) SENDMSG_NO_ERRNO.invokeExact(fd, msg, flags);
-            if (n >= 0) {
-                return n;
-            }
-            n = (long) SENDMSG.invokeExact(sc[1], fd, msg, flags);
-            return n >= 0 ? n : -sc[1].get(ValueLayout.JAVA_INT, ERRNO_OFFSET);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
-    }
-
     int getOverlappedResult(long s, MemorySegment ov, MemorySegment bytes, int wait, MemorySegment flags, MemorySegment errno) {
         MemorySegment o = ov.reinterpret(OVERLAPPED.layout().byteSize());
         bytes.reinterpret(4).set(ValueLayout.JAVA_INT, 0, (int) OVERLAPPED.InternalHigh(o));
@@ -590,7 +486,7 @@ public final class FakeLowerProvider {
             }
             return fail(errno, ws2spi_h.WSA_IO_PENDING());
         }
-        long n = transfer(RECVMSG, ls.fd, bufs, count, 0);
+        long n = FakeTransfers.receive(ls.fd, bufs, count, 0);
         if (n < 0) {
             return fail(errno, ws2spi_h.WSAECONNRESET());
         }

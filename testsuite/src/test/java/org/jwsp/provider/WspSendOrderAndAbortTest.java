@@ -79,7 +79,7 @@ class WspSendOrderAndAbortTest {
         }
     }
 
-    /** Merging stops at SubmissionQueue.MERGE_BYTES: large queued sends go down a few at a time, in order. */
+    /** Merging stops at LowerIssue.MERGE_BYTES: large queued sends go down a few at a time, in order. */
     @Test
     void aMergedLowerSendCarriesAtMostMergeBytes_largeSendsStillArriveInOrder() throws Exception {
         try (SendFixture f = new SendFixture()) {
@@ -119,7 +119,7 @@ class WspSendOrderAndAbortTest {
             // The first goes alone (nothing was queued yet); the other nine merge at most 256 KiB = 4 sends
             // at a time: 4 + 4 + 1. Without the cap all nine would go as one.
             assertEquals(4, lower.sendCalls.get(), "lower sends");
-            assertEquals(256 * 1024, SubmissionQueue.MERGE_BYTES, "the bound CONTRACT.md states");
+            assertEquals(256 * 1024, LowerIssue.MERGE_BYTES, "the bound CONTRACT.md states");
         }
     }
 
