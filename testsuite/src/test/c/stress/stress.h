@@ -29,7 +29,7 @@ typedef struct {
 #define CONN_RESET 2  /* the peer closed abortively (SO_LINGER 0): TCP may lose accepted bytes */
 #define CONN_PARKED 4 /* never shared: its handle value is one a thread may still call with */
 
-/* A send that did not end with its 16 bytes: (connection, thread, sequence, code, bytes). */
+/* A send that did not end with its 16 bytes: (connection, thread, sequence) and the code its caller got. */
 typedef struct { uint32_t conn, thread, seq, code; } FAILURE;
 
 /* The job, laid out by the test; every field 8 bytes. */

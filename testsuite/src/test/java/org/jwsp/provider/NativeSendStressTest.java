@@ -46,7 +46,10 @@ import org.jwsp.provider.filter.SendFilters;
  * <li>{@code jwsp.stress.reset} (per batch): the peer closes abortively ({@code SO_LINGER {1, 0}});
  *     the connection is replaced once a send on it fails;
  * <li>{@code jwsp.stress.delay} (per overlapped send): {@link DelayingFilter} holds the send and a
- *     releaser thread releases the held ones in random order.
+ *     releaser thread releases the held ones in random order;
+ * <li>{@code jwsp.stress.pause} (per send, with closes on): the same filter holds the send inside
+ *     {@code onSend}, after jwsp resolved its handle and before the socket lock, until the next
+ *     reopen, so sends meet the close of their handle and the reuse of its slot.
  * </ul>
  * Records name their connection, not a slot, and the driver never reuses a handle value a thread
  * may still call with ({@code stress_conns.c}), so a record of an old connection arriving on its

@@ -47,6 +47,12 @@ final class OverlappedIo implements OverlappedCompletion {
 
     private static final Logger LOG = LogManager.getLogger(OverlappedIo.class);
 
+    /**
+     * Tests only: runs in {@link #finish} after the status is written and the event set, before the
+     * port is told, where the program may already reuse its OVERLAPPED.
+     */
+    static volatile Runnable completionVisible;
+
     private final LinuxKernelPort kernel;
     final RequestPool pool = new RequestPool();
     private final CountedArena arena = new CountedArena();
@@ -340,6 +346,10 @@ final class OverlappedIo implements OverlappedCompletion {
         long event = OverlappedStatus.event(hEvent);
         if (event != 0) {
             kernel.setEvent(event);
+        }
+        Runnable hook = completionVisible;
+        if (hook != null) {
+            hook.run();
         }
         CompletionPortObject p = h == null ? null : h.port();
         if (p != null && !OverlappedStatus.skipsPort(hEvent) && !(atOnce && h.skipsPortOnSuccess())) {

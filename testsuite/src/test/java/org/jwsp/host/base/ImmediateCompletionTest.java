@@ -122,6 +122,39 @@ class ImmediateCompletionTest {
         }
     }
 
+    /**
+     * The base provider's side of what NativeSendStressTest found in WPUCompleteOverlappedRequest:
+     * once the status is written and the event set, the OVERLAPPED is the program's again; an event
+     * send with the low bit of hEvent set must get no packet even if the program has zeroed its
+     * OVERLAPPED for the next operation by the time the port would be told (the hook is that program).
+     */
+    @Test
+    void anEventSendWithTheLowBitGetsNoPacketEvenIfTheProgramReusesItsOverlappedAtOnce() {
+        try (Ws2 ws2 = Ws2.startup(Catalog.system()); Arena arena = Arena.ofShared();
+             Pair p = Pair.tcp(ws2, AF_INET(), WSA_FLAG_OVERLAPPED(), arena)) {
+            KernelPort kernel = ws2.kernel();
+            long port = kernel.createCompletionPort(0);
+            kernel.associate(port, p.client(), 0xFEED);
+            long event = ws2.createEvent();
+            MemorySegment ov = OVERLAPPED.allocate(arena);
+            OVERLAPPED.hEvent(ov, MemorySegment.ofAddress(event | 1));
+            MemorySegment sent = arena.allocate(ValueLayout.JAVA_INT);
+            OverlappedIo.completionVisible = () -> ov.fill((byte) 0);
+            try {
+                assertEquals(0, ws2.send(p.client(), Buffers.wsabuf(arena, Buffers.pattern(arena, 100, 0)), 1, sent, 0, ov,
+                        MemorySegment.NULL));
+            } finally {
+                OverlappedIo.completionVisible = null;
+            }
+            assertEquals(KernelPort.WAIT_OBJECT_0, ws2.waitForEvent(event, 0, false));
+            MemorySegment entries = OVERLAPPED_ENTRY.allocateArray(1, arena);
+            assertEquals(KernelPort.DEQUEUE_TIMEOUT, kernel.dequeue(port, entries, 0, false), "the send's hEvent had its low bit set");
+            assertTrue(Buffers.receiveFully(ws2, p.server(), arena.allocate(100), arena));
+            ws2.closeEvent(event);
+            kernel.closeHandle(port);
+        }
+    }
+
     @Test
     void anImmediateSendQueuesItsCompletionRoutineForTheNextAlertableWait() {
         try (Ws2 ws2 = Ws2.startup(Catalog.system()); Arena arena = Arena.ofShared();
