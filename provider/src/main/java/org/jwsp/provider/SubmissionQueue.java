@@ -69,12 +69,12 @@ final class SubmissionQueue {
     final SocketContext socket;
     /** The lower send being issued outside the lock, if any ({@link LowerIssue#active}). */
     final LowerIssue issue = new LowerIssue();
-    private OverlappedRequest head;
-    private OverlappedRequest tail;
+    /** Sends waiting for their turn, in call order. */
+    private final WaitingSends waiting = new WaitingSends();
     /** Leader of the lower send in flight, or null. */
     private OverlappedRequest inFlight;
-    private OverlappedRequest doneHead;
-    private OverlappedRequest doneTail;
+    /** Requests finished and not yet taken for delivery. */
+    private final DoneList done = new DoneList();
     /** Synchronous sends now inside the lower provider: overlapped ones queue behind them. */
     private int syncInProgress;
     /** Threads waiting in {@link #await} on the socket monitor. */
@@ -145,7 +145,9 @@ final class SubmissionQueue {
     }
 
     void reset() {
-        head = tail = inFlight = doneHead = doneTail = null;
+        waiting.takeAll();
+        done.take();
+        inFlight = null;
         issue.end();
         syncInProgress = 0;
         // not waiters: threads of the slot's previous socket may still be waiting on the monitor
@@ -189,7 +191,7 @@ final class SubmissionQueue {
 
     /** Nothing of jwsp's is queued or in flight, so a synchronous send keeps the order. */
     boolean drained() {
-        return inFlight == null && head == null && !issue.active();
+        return inFlight == null && waiting.isEmpty() && !issue.active();
     }
 
     /**
@@ -216,15 +218,15 @@ final class SubmissionQueue {
         if (brokenCode != 0) {
             return brokenCode;
         }
-        if (inFlight != null || issue.active() || head != null || syncInProgress > 0 || r.held || delivering > 0 || doneHead != null) {
-            append(r);
+        if (inFlight != null || issue.active() || !waiting.isEmpty() || syncInProgress > 0 || r.held || delivering > 0 || !done.isEmpty()) {
+            waiting.append(r);
             return PENDING;
         }
         if (r.kind == OverlappedRequest.SEND && r.buffers.totalBytes() > WsaBufCapture.LOWER_SEND_MAX) {
             // More than one lower send takes: it goes down in parts from the queue, which splits it
             // and re-issues the rest as for a short completion; if the parts complete at once, the
             // caller finds it on the done list (takeDone) and delivers it after the lock.
-            append(r);
+            waiting.append(r);
             pump(s);
             return PENDING;
         }
@@ -308,7 +310,7 @@ final class SubmissionQueue {
             inFlight = null;
         }
         split(leader, error, bytes);
-        if (head == null) {
+        if (waiting.isEmpty()) {
             hold.mergedNothing(); // nothing queued behind it to merge
         }
     }
@@ -365,13 +367,7 @@ final class SubmissionQueue {
 
     /** Close or SIO_FLUSH: every send still waiting here ends with WSA_OPERATION_ABORTED. */
     void abortWaiting() {
-        for (OverlappedRequest r = head; r != null; ) {
-            OverlappedRequest next = r.next;
-            r.next = null;
-            finish(r, WsaCondition.ABORTED.code(), (int) r.sent);
-            r = next;
-        }
-        head = tail = null;
+        finishAll(waiting.takeAll(), WsaCondition.ABORTED.code());
         shutdownIfDrained(ThreadScratch.get());
         wakeWaiters();
     }
@@ -381,8 +377,7 @@ final class SubmissionQueue {
      * ({@link CompletionDelivery#deliverAll}, which reports {@link #delivered}).
      */
     OverlappedRequest takeDone() {
-        OverlappedRequest d = doneHead;
-        doneHead = doneTail = null;
+        OverlappedRequest d = done.take();
         if (d != null) {
             delivering++;
         }
@@ -394,19 +389,12 @@ final class SubmissionQueue {
      * list of its own, as {@link #takeDone}; else the requests finished since are appended to
      * {@code done}, which that thread is delivering already (one delivery, counted once).
      */
-    OverlappedRequest takeDoneJoining(OverlappedRequest done) {
-        if (done == null) {
+    OverlappedRequest takeDoneJoining(OverlappedRequest delivering) {
+        if (delivering == null) {
             return takeDone();
         }
-        if (doneHead != null) {
-            OverlappedRequest last = done;
-            while (last.nextDone != null) {
-                last = last.nextDone;
-            }
-            last.nextDone = doneHead;
-            doneHead = doneTail = null;
-        }
-        return done;
+        done.appendTo(delivering);
+        return delivering;
     }
 
     /**
@@ -448,24 +436,18 @@ final class SubmissionQueue {
         }
     }
 
-    private void append(OverlappedRequest r) {
-        r.next = null;
-        if (tail == null) {
-            head = tail = r;
-        } else {
-            tail.next = r;
-            tail = r;
-        }
-    }
-
     private void finish(OverlappedRequest r, int error, int transferred) {
         r.result(error, transferred, 0);
-        r.nextDone = null;
-        if (doneTail == null) {
-            doneHead = doneTail = r;
-        } else {
-            doneTail.nextDone = r;
-            doneTail = r;
+        done.add(r);
+    }
+
+    /** Finishes every request of the chain {@code r} (linked through {@code next}) with {@code error} and the bytes each sent. */
+    private void finishAll(OverlappedRequest r, int error) {
+        while (r != null) {
+            OverlappedRequest next = r.next;
+            r.next = null;
+            finish(r, error, (int) r.sent);
+            r = next;
         }
     }
 
@@ -515,11 +497,7 @@ final class SubmissionQueue {
             breakStream();
         }
         if (unfinishedHead != null) {
-            unfinishedTail.next = head;
-            head = unfinishedHead;
-            if (tail == null) {
-                tail = unfinishedTail;
-            }
+            waiting.pushFront(unfinishedHead, unfinishedTail);
         }
     }
 
@@ -535,7 +513,8 @@ final class SubmissionQueue {
      * {@link LowerIssue}), built from the head of the queue ({@link LowerIssue#build}).
      */
     private void claim(ThreadScratch s) {
-        if (issue.active() || inFlight != null || syncInProgress > 0 || delivering > 0 || head == null || head.held || socket.closing) {
+        if (issue.active() || inFlight != null || syncInProgress > 0 || delivering > 0 || waiting.isEmpty() || waiting.first().held
+                || socket.closing) {
             return;
         }
         s.issuing = this;
@@ -572,7 +551,7 @@ final class SubmissionQueue {
         if (early) {
             completedWhileIssuing(leader, earlyError, earlyBytes);
         }
-        if (doneHead == null) {
+        if (done.isEmpty()) {
             pump(s); // the next lower send; with results to deliver, the delivery's end issues it
         } else {
             shutdownIfDrained(s);
@@ -595,28 +574,11 @@ final class SubmissionQueue {
     /** The stream lost its order: every send still waiting fails, and so will every later one. */
     private void breakStream() {
         brokenCode = WsaCondition.STREAM_BROKEN.code();
-        for (OverlappedRequest r = head; r != null; ) {
-            OverlappedRequest next = r.next;
-            r.next = null;
-            finish(r, brokenCode, (int) r.sent);
-            r = next;
-        }
-        head = tail = null;
+        finishAll(waiting.takeAll(), brokenCode);
     }
 
-    /** The first waiting send, or null ({@link LowerIssue#build}). */
-    OverlappedRequest head() {
-        return head;
-    }
-
-    /** Takes the first waiting send off the queue ({@link LowerIssue#build}). */
-    OverlappedRequest pop() {
-        OverlappedRequest r = head;
-        head = r.next;
-        if (head == null) {
-            tail = null;
-        }
-        r.next = null;
-        return r;
+    /** The sends waiting for their turn ({@link LowerIssue#build} takes them off in order). */
+    WaitingSends waiting() {
+        return waiting;
     }
 }
