@@ -15,7 +15,13 @@ final class DoneList {
         return head == null;
     }
 
-    void add(OverlappedRequest r) {
+    /** {@code r} ends with {@code error} and {@code transferred} bytes: its result is set and it joins the list. */
+    void finish(OverlappedRequest r, int error, int transferred) {
+        r.result(error, transferred, 0);
+        add(r);
+    }
+
+    private void add(OverlappedRequest r) {
         r.nextDone = null;
         if (tail == null) {
             head = tail = r;

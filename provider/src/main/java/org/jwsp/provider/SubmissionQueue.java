@@ -75,6 +75,8 @@ final class SubmissionQueue {
     private OverlappedRequest inFlight;
     /** Requests finished and not yet taken for delivery. */
     private final DoneList done = new DoneList();
+    /** Scratch of {@link #split}: the sends a lower completion cut short, on their way back to the front. */
+    private final WaitingSends unfinished = new WaitingSends();
     /** Synchronous sends now inside the lower provider: overlapped ones queue behind them. */
     private int syncInProgress;
     /** Threads waiting in {@link #await} on the socket monitor. */
@@ -436,69 +438,27 @@ final class SubmissionQueue {
         }
     }
 
-    private void finish(OverlappedRequest r, int error, int transferred) {
-        r.result(error, transferred, 0);
-        done.add(r);
-    }
-
     /** Finishes every request of the chain {@code r} (linked through {@code next}) with {@code error} and the bytes each sent. */
     private void finishAll(OverlappedRequest r, int error) {
         while (r != null) {
             OverlappedRequest next = r.next;
             r.next = null;
-            finish(r, error, (int) r.sent);
+            done.finish(r, error, (int) r.sent);
             r = next;
         }
     }
 
-    /** Splits a lower completion over the batch; unfinished members go back to the head, in order. */
+    /**
+     * Ends the batch led by {@code leader} with a lower completion ({@link BatchSplit}); sends cut
+     * short go back to the front, in order; a failure other than an asked-for abort breaks a stream.
+     */
     private void split(OverlappedRequest leader, int error, int bytes) {
-        long left = bytes & 0xFFFFFFFFL;
-        OverlappedRequest unfinishedHead = null;
-        OverlappedRequest unfinishedTail = null;
-        for (OverlappedRequest r = leader; r != null; ) {
-            OverlappedRequest next = r.nextInBatch;
-            r.nextInBatch = null;
-            if (r.kind == OverlappedRequest.TRANSMIT && !r.deliveredEarly) {
-                // A TransmitFile goes down alone and completes whole or with an error, never in parts.
-                int code = error != 0 && socket.closing ? WsaCondition.ABORTED.code() : error;
-                finish(r, code, bytes);
-                if (code == 0) {
-                    TransmitFunctions.completed(socket, r);
-                }
-            } else if (r.deliveredEarly) {
-                finish(r, r.error, r.transferred);
-            } else {
-                long take = Math.min(r.remaining(), left);
-                left -= take;
-                r.sent += take;
-                if (r.remaining() == 0) {
-                    finish(r, 0, (int) r.sent);
-                } else if (error != 0 || socket.closing) {
-                    finish(r, socket.closing ? WsaCondition.ABORTED.code() : error, (int) r.sent);
-                } else if (bytes == 0) {
-                    // A lower provider that consumed nothing without an error: report what was sent
-                    // rather than re-issue forever.
-                    finish(r, 0, (int) r.sent);
-                } else {
-                    r.next = null;
-                    if (unfinishedTail == null) {
-                        unfinishedHead = unfinishedTail = r;
-                    } else {
-                        unfinishedTail.next = r;
-                        unfinishedTail = r;
-                    }
-                }
-            }
-            r = next;
-        }
+        BatchSplit.split(socket, leader, error, bytes, done, unfinished);
         if (error != 0 && error != ABORTED && !socket.closing && !socket.messageOriented) {
             // (an aborted send was asked for: WSPCloseSocket or SIO_FLUSH, which discard by design)
             breakStream();
         }
-        if (unfinishedHead != null) {
-            waiting.pushFront(unfinishedHead, unfinishedTail);
-        }
+        waiting.pushFront(unfinished);
     }
 
     /** Takes the job of issuing the waiting sends if the socket is idle, then a deferred shutdown once drained. */

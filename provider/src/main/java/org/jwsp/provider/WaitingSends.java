@@ -40,13 +40,17 @@ final class WaitingSends {
         return r;
     }
 
-    /** Puts the chain {@code first} .. {@code last} (linked through {@code next}) back in front, in its order. */
-    void pushFront(OverlappedRequest first, OverlappedRequest last) {
-        last.next = head;
-        head = first;
-        if (tail == null) {
-            tail = last;
+    /** Moves every send of {@code front} before the sends waiting here, in its order, and leaves {@code front} empty. */
+    void pushFront(WaitingSends front) {
+        if (front.head == null) {
+            return;
         }
+        front.tail.next = head;
+        head = front.head;
+        if (tail == null) {
+            tail = front.tail;
+        }
+        front.head = front.tail = null;
     }
 
     /** Takes every waiting send off at once: the chain, in order, linked through {@code next} (null when none). */
