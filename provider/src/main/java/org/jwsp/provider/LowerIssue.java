@@ -98,12 +98,12 @@ final class LowerIssue {
      */
     void build(SubmissionQueue queue) {
         SocketContext socket = queue.socket;
-        OverlappedRequest leader = queue.pop();
+        OverlappedRequest leader = queue.waiting().pop();
         if (leader.kind == OverlappedRequest.TRANSMIT) {
             prepare(leader, leader.buffers.array(), 0, 0, 0);
             return;
         }
-        OverlappedRequest next = queue.head();
+        OverlappedRequest next = queue.waiting().first();
         boolean alone = socket.messageOriented || next == null || next.held || next.flags != leader.flags
                 || next.kind != OverlappedRequest.SEND;
         long max = WsaBufCapture.LOWER_SEND_MAX; // a larger send goes down in parts (see SubmissionQueue's split)
@@ -129,15 +129,15 @@ final class LowerIssue {
         long total = leader.remaining(); // past MERGE_BYTES when it was cut at max: nothing merges
         int merged = 1;
         OverlappedRequest last = leader;
-        for (next = queue.head(); !socket.messageOriented && next != null && !next.held && next.flags == leader.flags
-                && next.kind == OverlappedRequest.SEND && total + next.buffers.totalBytes() <= MERGE_BYTES; next = queue.head()) {
+        for (next = queue.waiting().first(); !socket.messageOriented && next != null && !next.held && next.flags == leader.flags
+                && next.kind == OverlappedRequest.SEND && total + next.buffers.totalBytes() <= MERGE_BYTES; next = queue.waiting().first()) {
             int added = next.buffers.copyTo(gather, n, SocketTable.GATHER_CAPACITY, 0, 0, max);
             if (added < 0) {
                 break;
             }
             n += added;
             total += next.buffers.totalBytes();
-            OverlappedRequest member = queue.pop();
+            OverlappedRequest member = queue.waiting().pop();
             merged++;
             last.nextInBatch = member;
             last = member;

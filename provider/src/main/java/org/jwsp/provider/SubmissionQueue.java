@@ -69,12 +69,14 @@ final class SubmissionQueue {
     final SocketContext socket;
     /** The lower send being issued outside the lock, if any ({@link LowerIssue#active}). */
     final LowerIssue issue = new LowerIssue();
-    private OverlappedRequest head;
-    private OverlappedRequest tail;
+    /** Sends waiting for their turn, in call order. */
+    private final WaitingSends waiting = new WaitingSends();
     /** Leader of the lower send in flight, or null. */
     private OverlappedRequest inFlight;
-    private OverlappedRequest doneHead;
-    private OverlappedRequest doneTail;
+    /** Requests finished and not yet taken for delivery. */
+    private final DoneList done = new DoneList();
+    /** Scratch of {@link #split}: the sends a lower completion cut short, on their way back to the front. */
+    private final WaitingSends unfinished = new WaitingSends();
     /** Synchronous sends now inside the lower provider: overlapped ones queue behind them. */
     private int syncInProgress;
     /** Threads waiting in {@link #await} on the socket monitor. */
@@ -145,7 +147,9 @@ final class SubmissionQueue {
     }
 
     void reset() {
-        head = tail = inFlight = doneHead = doneTail = null;
+        waiting.takeAll();
+        done.take();
+        inFlight = null;
         issue.end();
         syncInProgress = 0;
         // not waiters: threads of the slot's previous socket may still be waiting on the monitor
@@ -189,7 +193,7 @@ final class SubmissionQueue {
 
     /** Nothing of jwsp's is queued or in flight, so a synchronous send keeps the order. */
     boolean drained() {
-        return inFlight == null && head == null && !issue.active();
+        return inFlight == null && waiting.isEmpty() && !issue.active();
     }
 
     /**
@@ -216,15 +220,15 @@ final class SubmissionQueue {
         if (brokenCode != 0) {
             return brokenCode;
         }
-        if (inFlight != null || issue.active() || head != null || syncInProgress > 0 || r.held || delivering > 0 || doneHead != null) {
-            append(r);
+        if (inFlight != null || issue.active() || !waiting.isEmpty() || syncInProgress > 0 || r.held || delivering > 0 || !done.isEmpty()) {
+            waiting.append(r);
             return PENDING;
         }
         if (r.kind == OverlappedRequest.SEND && r.buffers.totalBytes() > WsaBufCapture.LOWER_SEND_MAX) {
             // More than one lower send takes: it goes down in parts from the queue, which splits it
             // and re-issues the rest as for a short completion; if the parts complete at once, the
             // caller finds it on the done list (takeDone) and delivers it after the lock.
-            append(r);
+            waiting.append(r);
             pump(s);
             return PENDING;
         }
@@ -308,7 +312,7 @@ final class SubmissionQueue {
             inFlight = null;
         }
         split(leader, error, bytes);
-        if (head == null) {
+        if (waiting.isEmpty()) {
             hold.mergedNothing(); // nothing queued behind it to merge
         }
     }
@@ -365,13 +369,7 @@ final class SubmissionQueue {
 
     /** Close or SIO_FLUSH: every send still waiting here ends with WSA_OPERATION_ABORTED. */
     void abortWaiting() {
-        for (OverlappedRequest r = head; r != null; ) {
-            OverlappedRequest next = r.next;
-            r.next = null;
-            finish(r, WsaCondition.ABORTED.code(), (int) r.sent);
-            r = next;
-        }
-        head = tail = null;
+        finishAll(waiting.takeAll(), WsaCondition.ABORTED.code());
         shutdownIfDrained(ThreadScratch.get());
         wakeWaiters();
     }
@@ -381,8 +379,7 @@ final class SubmissionQueue {
      * ({@link CompletionDelivery#deliverAll}, which reports {@link #delivered}).
      */
     OverlappedRequest takeDone() {
-        OverlappedRequest d = doneHead;
-        doneHead = doneTail = null;
+        OverlappedRequest d = done.take();
         if (d != null) {
             delivering++;
         }
@@ -394,19 +391,12 @@ final class SubmissionQueue {
      * list of its own, as {@link #takeDone}; else the requests finished since are appended to
      * {@code done}, which that thread is delivering already (one delivery, counted once).
      */
-    OverlappedRequest takeDoneJoining(OverlappedRequest done) {
-        if (done == null) {
+    OverlappedRequest takeDoneJoining(OverlappedRequest delivering) {
+        if (delivering == null) {
             return takeDone();
         }
-        if (doneHead != null) {
-            OverlappedRequest last = done;
-            while (last.nextDone != null) {
-                last = last.nextDone;
-            }
-            last.nextDone = doneHead;
-            doneHead = doneTail = null;
-        }
-        return done;
+        done.appendTo(delivering);
+        return delivering;
     }
 
     /**
@@ -448,79 +438,27 @@ final class SubmissionQueue {
         }
     }
 
-    private void append(OverlappedRequest r) {
-        r.next = null;
-        if (tail == null) {
-            head = tail = r;
-        } else {
-            tail.next = r;
-            tail = r;
-        }
-    }
-
-    private void finish(OverlappedRequest r, int error, int transferred) {
-        r.result(error, transferred, 0);
-        r.nextDone = null;
-        if (doneTail == null) {
-            doneHead = doneTail = r;
-        } else {
-            doneTail.nextDone = r;
-            doneTail = r;
-        }
-    }
-
-    /** Splits a lower completion over the batch; unfinished members go back to the head, in order. */
-    private void split(OverlappedRequest leader, int error, int bytes) {
-        long left = bytes & 0xFFFFFFFFL;
-        OverlappedRequest unfinishedHead = null;
-        OverlappedRequest unfinishedTail = null;
-        for (OverlappedRequest r = leader; r != null; ) {
-            OverlappedRequest next = r.nextInBatch;
-            r.nextInBatch = null;
-            if (r.kind == OverlappedRequest.TRANSMIT && !r.deliveredEarly) {
-                // A TransmitFile goes down alone and completes whole or with an error, never in parts.
-                int code = error != 0 && socket.closing ? WsaCondition.ABORTED.code() : error;
-                finish(r, code, bytes);
-                if (code == 0) {
-                    TransmitFunctions.completed(socket, r);
-                }
-            } else if (r.deliveredEarly) {
-                finish(r, r.error, r.transferred);
-            } else {
-                long take = Math.min(r.remaining(), left);
-                left -= take;
-                r.sent += take;
-                if (r.remaining() == 0) {
-                    finish(r, 0, (int) r.sent);
-                } else if (error != 0 || socket.closing) {
-                    finish(r, socket.closing ? WsaCondition.ABORTED.code() : error, (int) r.sent);
-                } else if (bytes == 0) {
-                    // A lower provider that consumed nothing without an error: report what was sent
-                    // rather than re-issue forever.
-                    finish(r, 0, (int) r.sent);
-                } else {
-                    r.next = null;
-                    if (unfinishedTail == null) {
-                        unfinishedHead = unfinishedTail = r;
-                    } else {
-                        unfinishedTail.next = r;
-                        unfinishedTail = r;
-                    }
-                }
-            }
+    /** Finishes every request of the chain {@code r} (linked through {@code next}) with {@code error} and the bytes each sent. */
+    private void finishAll(OverlappedRequest r, int error) {
+        while (r != null) {
+            OverlappedRequest next = r.next;
+            r.next = null;
+            done.finish(r, error, (int) r.sent);
             r = next;
         }
+    }
+
+    /**
+     * Ends the batch led by {@code leader} with a lower completion ({@link BatchSplit}); sends cut
+     * short go back to the front, in order; a failure other than an asked-for abort breaks a stream.
+     */
+    private void split(OverlappedRequest leader, int error, int bytes) {
+        BatchSplit.split(socket, leader, error, bytes, done, unfinished);
         if (error != 0 && error != ABORTED && !socket.closing && !socket.messageOriented) {
             // (an aborted send was asked for: WSPCloseSocket or SIO_FLUSH, which discard by design)
             breakStream();
         }
-        if (unfinishedHead != null) {
-            unfinishedTail.next = head;
-            head = unfinishedHead;
-            if (tail == null) {
-                tail = unfinishedTail;
-            }
-        }
+        waiting.pushFront(unfinished);
     }
 
     /** Takes the job of issuing the waiting sends if the socket is idle, then a deferred shutdown once drained. */
@@ -535,7 +473,8 @@ final class SubmissionQueue {
      * {@link LowerIssue}), built from the head of the queue ({@link LowerIssue#build}).
      */
     private void claim(ThreadScratch s) {
-        if (issue.active() || inFlight != null || syncInProgress > 0 || delivering > 0 || head == null || head.held || socket.closing) {
+        if (issue.active() || inFlight != null || syncInProgress > 0 || delivering > 0 || waiting.isEmpty() || waiting.first().held
+                || socket.closing) {
             return;
         }
         s.issuing = this;
@@ -572,7 +511,7 @@ final class SubmissionQueue {
         if (early) {
             completedWhileIssuing(leader, earlyError, earlyBytes);
         }
-        if (doneHead == null) {
+        if (done.isEmpty()) {
             pump(s); // the next lower send; with results to deliver, the delivery's end issues it
         } else {
             shutdownIfDrained(s);
@@ -595,28 +534,11 @@ final class SubmissionQueue {
     /** The stream lost its order: every send still waiting fails, and so will every later one. */
     private void breakStream() {
         brokenCode = WsaCondition.STREAM_BROKEN.code();
-        for (OverlappedRequest r = head; r != null; ) {
-            OverlappedRequest next = r.next;
-            r.next = null;
-            finish(r, brokenCode, (int) r.sent);
-            r = next;
-        }
-        head = tail = null;
+        finishAll(waiting.takeAll(), brokenCode);
     }
 
-    /** The first waiting send, or null ({@link LowerIssue#build}). */
-    OverlappedRequest head() {
-        return head;
-    }
-
-    /** Takes the first waiting send off the queue ({@link LowerIssue#build}). */
-    OverlappedRequest pop() {
-        OverlappedRequest r = head;
-        head = r.next;
-        if (head == null) {
-            tail = null;
-        }
-        r.next = null;
-        return r;
+    /** The sends waiting for their turn ({@link LowerIssue#build} takes them off in order). */
+    WaitingSends waiting() {
+        return waiting;
     }
 }
