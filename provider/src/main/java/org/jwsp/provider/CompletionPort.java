@@ -67,9 +67,9 @@ final class CompletionPort implements Runnable {
      */
     void associate(SocketContext s, boolean lowerIfs) {
         kernel.associate(port, s.lowerHandle, s.contextValue);
+        s.port = this;
         if (skipLowerPortOnSuccess && lowerIfs && kernel.setFileCompletionNotificationModes(s.lowerHandle, SKIP_PORT_ON_SUCCESS)) {
             s.lowerPostsImmediate = false;
-            s.port = this;
         }
     }
 

@@ -52,9 +52,11 @@ final class SocketContext {
      */
     boolean lowerPostsImmediate = true;
     /**
-     * jwsp's port, once {@link CompletionPort#associate} set the skip mode: the queue posts there the
-     * packet the lower provider no longer posts when it holds an at-once send to merge the next ones
-     * behind it ({@link SubmissionQueue}, "Holding"). Written before {@link #publish}.
+     * jwsp's port, once {@link CompletionPort#associate} associated the lower socket with it: the
+     * queue posts there the packet that keeps an at-once send in flight so the next ones merge
+     * behind it ({@link SubmissionQueue}, "Holding": with the skip mode, the packet the lower
+     * provider no longer posts; without it, the lower's packet when it came while the send was
+     * still being issued). Written before {@link #publish}.
      */
     CompletionPort port;
     volatile boolean nonBlocking;

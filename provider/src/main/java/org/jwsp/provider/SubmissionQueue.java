@@ -270,7 +270,7 @@ final class SubmissionQueue {
             }
         }
         if (early) {
-            completedWhileIssuing(r, earlyError, earlyBytes);
+            applyEarly(r, rc == 0, earlyError, earlyBytes);
         }
         if (result != 0) {
             // Sends that queued behind it while it was issued go on (not after an at-once result:
@@ -283,7 +283,7 @@ final class SubmissionQueue {
 
     /** Whether to hold the at-once send being issued (see "Holding"). */
     private boolean holds() {
-        return socket.port != null && !socket.messageOriented && hold.holdsNext();
+        return socket.port != null && !socket.lowerPostsImmediate && !socket.messageOriented && hold.holdsNext();
     }
 
     /**
@@ -315,6 +315,20 @@ final class SubmissionQueue {
         if (waiting.isEmpty()) {
             hold.mergedNothing(); // nothing queued behind it to merge
         }
+    }
+
+    /**
+     * The packet that came while {@code leader} was issued ({@link LowerIssue#completedEarly}).
+     * For a send the lower provider completed at once and still posted for (no skip mode), that
+     * packet is what keeps the send in flight so later sends queue and merge behind it, as they
+     * did while the worker had to wait for the lock: it is posted again to jwsp's port and the
+     * worker applies it then, exactly once. Otherwise it is applied now.
+     */
+    private void applyEarly(OverlappedRequest leader, boolean atOnce, int error, int bytes) {
+        if (atOnce && socket.lowerPostsImmediate && leader.atLower && socket.port != null && socket.port.hold(socket, leader, bytes)) {
+            return;
+        }
+        completedWhileIssuing(leader, error, bytes);
     }
 
     /** The packet that came while {@code leader} was issued, applied now that its answer is: once, if it is in flight. */
@@ -494,7 +508,7 @@ final class SubmissionQueue {
         int earlyError = issue.earlyError;
         int earlyBytes = issue.earlyBytes;
         issue.end();
-        if (members > 0 && socket.port != null && !socket.messageOriented) {
+        if (members > 0 && socket.port != null && !socket.lowerPostsImmediate && !socket.messageOriented) {
             hold.issued(members);
         }
         if (rc == 0 && (socket.lowerPostsImmediate || members > 0 && hold.holding() && socket.port.hold(socket, leader, s.bytes()))) {
@@ -509,7 +523,7 @@ final class SubmissionQueue {
             split(leader, completionCode(s.errno()), 0);
         }
         if (early) {
-            completedWhileIssuing(leader, earlyError, earlyBytes);
+            applyEarly(leader, rc == 0, earlyError, earlyBytes);
         }
         if (done.isEmpty()) {
             pump(s); // the next lower send; with results to deliver, the delivery's end issues it

@@ -340,6 +340,72 @@ class ConcurrentIssueTest {
     }
 
     /**
+     * Without the skip mode (a lower provider that posts a packet also for a send it completed at
+     * once: {@code skipLowerPortOnSuccess(false)}), that packet can reach jwsp's worker while the
+     * caller is still on its way back from the lower call. It is posted again to jwsp's port, so
+     * the send stays in flight (the window later sends merge in) and the worker ends it: the
+     * first send answers 0, the two queued behind it go down as one lower send, and each of the
+     * three completes exactly once, in call order, with its count; no packet is taken for a
+     * second completion.
+     */
+    @Test
+    void withoutSkipMode_anAtOnceSendWhosePacketCameWhileItWasIssued_completesOnce_andTheNextOnesMerge() throws Exception {
+        OverTheHost.run(settings -> settings.withSkipLowerPortOnSuccess(false), (ws2, installed, arena) -> {
+            try (Pair p = Pair.tcp(ws2, AF_INET(), WSA_FLAG_OVERLAPPED(), arena)) {
+                KernelPort kernel = ws2.kernel();
+                long port = kernel.createCompletionPort(0);
+                try {
+                    kernel.associate(port, p.client(), 5);
+                    MemorySegment[] ovs = {OverTheHost.overlapped(ws2, arena), OverTheHost.overlapped(ws2, arena),
+                            OverTheHost.overlapped(ws2, arena)};
+                    CountDownLatch early = new CountDownLatch(1);
+                    CountDownLatch release = new CountDownLatch(1);
+                    AtomicReference<SocketContext> socket = new AtomicReference<>();
+                    List<Integer> carried = new CopyOnWriteArrayList<>();
+                    LowerIssue.injectAroundLowerCall(r -> carried.add(r.socket.queue.issue.direct ? 1 : r.socket.queue.issue.members), r -> {
+                        if (r.callerOverlappedAddress != ovs[0].address()) {
+                            return;
+                        }
+                        socket.set(r.socket);
+                        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT);
+                        while (System.nanoTime() < deadline && early.getCount() > 0) {
+                            synchronized (r.socket) {
+                                if (r.socket.queue.issue.completedEarly) {
+                                    early.countDown();
+                                }
+                            }
+                            Thread.onSpinWait();
+                        }
+                        try {
+                            release.await(WAIT, TimeUnit.MILLISECONDS);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    });
+                    Future<int[]> first = send(ws2, p.client(), Buffers.pattern(arena, 100, 1), ovs[0], arena);
+                    assertTrue(early.await(WAIT, TimeUnit.MILLISECONDS), "the lower provider's packet reached the worker during the issue");
+                    int[] second = send(ws2, p.client(), Buffers.pattern(arena, 200, 2), ovs[1], arena).get(WAIT, TimeUnit.MILLISECONDS);
+                    int[] third = send(ws2, p.client(), Buffers.pattern(arena, 300, 3), ovs[2], arena).get(WAIT, TimeUnit.MILLISECONDS);
+                    assertArrayEquals(new int[] {SOCKET_ERROR(), WSA_IO_PENDING()}, second);
+                    assertArrayEquals(new int[] {SOCKET_ERROR(), WSA_IO_PENDING()}, third);
+                    release.countDown();
+                    assertArrayEquals(new int[] {0, 0}, first.get(WAIT, TimeUnit.MILLISECONDS), "the lower provider took the first at once");
+                    List<long[]> got = packets(kernel, port, 3, arena);
+                    for (int i = 0; i < 3; i++) {
+                        assertArrayEquals(new long[] {ovs[i].address(), 100L * (i + 1)}, got.get(i), "completion " + i + " in call order");
+                        assertArrayEquals(new int[] {0, 100 * (i + 1)}, result(ovs[i]));
+                    }
+                    assertReads(ws2, p.server(), arena, 1, 100, 2, 200, 3, 300);
+                    assertEquals(List.of(1, 2), carried, "the first alone, then the second and third as one lower send");
+                    assertFalse(socket.get().lowerMisbehaviourLogged, "no packet was taken for a second completion");
+                } finally {
+                    kernel.closeHandle(port);
+                }
+            }
+        });
+    }
+
+    /**
      * A filter releases the send it delayed while the send before it is inside its lower call:
      * the release returns without waiting for that call (before, it waited for the socket lock),
      * and the released send and the one queued behind it go down merged after the first; the
