@@ -60,7 +60,12 @@ class ConcurrentIssueTest {
     }
 
     private void overTheHost(SendFilter filter, OverTheHost.Body body) throws Exception {
-        OverTheHost.run(settings -> filter == SendFilter.PASS_THROUGH ? settings : settings.withFilter(filter), (ws2, installed, arena) -> {
+        overTheHostWith(settings -> filter == SendFilter.PASS_THROUGH ? settings : settings.withFilter(filter), body);
+    }
+
+    /** {@link OverTheHost#run} with {@code settings}, closing the test's completion ports afterwards. */
+    private void overTheHostWith(java.util.function.UnaryOperator<ProviderSettings> settings, OverTheHost.Body body) throws Exception {
+        OverTheHost.run(settings, (ws2, installed, arena) -> {
             try {
                 body.run(ws2, installed, arena);
             } finally {
@@ -70,6 +75,23 @@ class ConcurrentIssueTest {
                 ports.clear();
             }
         });
+    }
+
+    /** A completion port of the test's (closed after it) with the client socket {@code s} associated, key 5. */
+    private long portFor(KernelPort kernel, long s) {
+        long port = kernel.createCompletionPort(0);
+        ports.add(port);
+        kernel.associate(port, s, 5);
+        return port;
+    }
+
+    /** {@code n} OVERLAPPEDs with the host's events, for one send each. */
+    private static MemorySegment[] overlappeds(Ws2 ws2, Arena arena, int n) {
+        MemorySegment[] ovs = new MemorySegment[n];
+        for (int i = 0; i < n; i++) {
+            ovs[i] = OverTheHost.overlapped(ws2, arena);
+        }
+        return ovs;
     }
 
     /** Holds the lower call of the send whose OVERLAPPED is {@code ov} until {@link #release}. */
@@ -150,11 +172,8 @@ class ConcurrentIssueTest {
         overTheHost((ws2, installed, arena) -> {
             try (Pair p = Pair.tcp(ws2, AF_INET(), WSA_FLAG_OVERLAPPED(), arena)) {
                 KernelPort kernel = ws2.kernel();
-                long port = kernel.createCompletionPort(0);
-                ports.add(port);
-                kernel.associate(port, p.client(), 5);
-                MemorySegment[] ovs = {OverTheHost.overlapped(ws2, arena), OverTheHost.overlapped(ws2, arena),
-                        OverTheHost.overlapped(ws2, arena)};
+                long port = portFor(kernel, p.client());
+                MemorySegment[] ovs = overlappeds(ws2, arena, 3);
                 Window w = new Window(ovs[0]);
                 LowerIssue.injectAroundLowerCall(w::hold, null);
                 Future<int[]> first = send(ws2, p.client(), Buffers.pattern(arena, 100, 1), ovs[0], arena);
@@ -189,10 +208,8 @@ class ConcurrentIssueTest {
         overTheHost((ws2, installed, arena) -> {
             try (Pair p = Pair.tcp(ws2, AF_INET(), WSA_FLAG_OVERLAPPED(), arena)) {
                 KernelPort kernel = ws2.kernel();
-                long port = kernel.createCompletionPort(0);
-                ports.add(port);
-                kernel.associate(port, p.client(), 5);
-                MemorySegment[] ovs = {OverTheHost.overlapped(ws2, arena), OverTheHost.overlapped(ws2, arena)};
+                long port = portFor(kernel, p.client());
+                MemorySegment[] ovs = overlappeds(ws2, arena, 2);
                 Window w = new Window(ovs[0]);
                 AtomicBoolean closedDuringCall = new AtomicBoolean();
                 AtomicReference<Future<Integer>> closed = new AtomicReference<>();
@@ -241,11 +258,8 @@ class ConcurrentIssueTest {
         overTheHost((ws2, installed, arena) -> {
             try (Pair p = Pair.tcp(ws2, AF_INET(), WSA_FLAG_OVERLAPPED(), arena)) {
                 KernelPort kernel = ws2.kernel();
-                long port = kernel.createCompletionPort(0);
-                ports.add(port);
-                kernel.associate(port, p.client(), 5);
-                MemorySegment[] ovs = {OverTheHost.overlapped(ws2, arena), OverTheHost.overlapped(ws2, arena),
-                        OverTheHost.overlapped(ws2, arena)};
+                long port = portFor(kernel, p.client());
+                MemorySegment[] ovs = overlappeds(ws2, arena, 3);
                 Window w = new Window(ovs[0]);
                 LowerIssue.injectAroundLowerCall(w::hold, null);
                 Future<int[]> first = send(ws2, p.client(), Buffers.pattern(arena, 100, 1), ovs[0], arena);
@@ -293,10 +307,8 @@ class ConcurrentIssueTest {
         overTheHost((ws2, installed, arena) -> {
             try (Pair p = Pair.tcp(ws2, AF_INET(), WSA_FLAG_OVERLAPPED(), arena)) {
                 KernelPort kernel = ws2.kernel();
-                long port = kernel.createCompletionPort(0);
-                ports.add(port);
-                kernel.associate(port, p.client(), 5);
-                MemorySegment[] ovs = {OverTheHost.overlapped(ws2, arena), OverTheHost.overlapped(ws2, arena)};
+                long port = portFor(kernel, p.client());
+                MemorySegment[] ovs = overlappeds(ws2, arena, 2);
                 CountDownLatch returned = new CountDownLatch(1);
                 AtomicBoolean handedOver = new AtomicBoolean();
                 AtomicReference<SocketContext> socket = new AtomicReference<>();
@@ -350,57 +362,51 @@ class ConcurrentIssueTest {
      */
     @Test
     void withoutSkipMode_anAtOnceSendWhosePacketCameWhileItWasIssued_completesOnce_andTheNextOnesMerge() throws Exception {
-        OverTheHost.run(settings -> settings.withSkipLowerPortOnSuccess(false), (ws2, installed, arena) -> {
+        overTheHostWith(settings -> settings.withSkipLowerPortOnSuccess(false), (ws2, installed, arena) -> {
             try (Pair p = Pair.tcp(ws2, AF_INET(), WSA_FLAG_OVERLAPPED(), arena)) {
                 KernelPort kernel = ws2.kernel();
-                long port = kernel.createCompletionPort(0);
-                try {
-                    kernel.associate(port, p.client(), 5);
-                    MemorySegment[] ovs = {OverTheHost.overlapped(ws2, arena), OverTheHost.overlapped(ws2, arena),
-                            OverTheHost.overlapped(ws2, arena)};
-                    CountDownLatch early = new CountDownLatch(1);
-                    CountDownLatch release = new CountDownLatch(1);
-                    AtomicReference<SocketContext> socket = new AtomicReference<>();
-                    List<Integer> carried = new CopyOnWriteArrayList<>();
-                    LowerIssue.injectAroundLowerCall(r -> carried.add(r.socket.queue.issue.direct ? 1 : r.socket.queue.issue.members), r -> {
-                        if (r.callerOverlappedAddress != ovs[0].address()) {
-                            return;
-                        }
-                        socket.set(r.socket);
-                        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT);
-                        while (System.nanoTime() < deadline && early.getCount() > 0) {
-                            synchronized (r.socket) {
-                                if (r.socket.queue.issue.completedEarly) {
-                                    early.countDown();
-                                }
-                            }
-                            Thread.onSpinWait();
-                        }
-                        try {
-                            release.await(WAIT, TimeUnit.MILLISECONDS);
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                        }
-                    });
-                    Future<int[]> first = send(ws2, p.client(), Buffers.pattern(arena, 100, 1), ovs[0], arena);
-                    assertTrue(early.await(WAIT, TimeUnit.MILLISECONDS), "the lower provider's packet reached the worker during the issue");
-                    int[] second = send(ws2, p.client(), Buffers.pattern(arena, 200, 2), ovs[1], arena).get(WAIT, TimeUnit.MILLISECONDS);
-                    int[] third = send(ws2, p.client(), Buffers.pattern(arena, 300, 3), ovs[2], arena).get(WAIT, TimeUnit.MILLISECONDS);
-                    assertArrayEquals(new int[] {SOCKET_ERROR(), WSA_IO_PENDING()}, second);
-                    assertArrayEquals(new int[] {SOCKET_ERROR(), WSA_IO_PENDING()}, third);
-                    release.countDown();
-                    assertArrayEquals(new int[] {0, 0}, first.get(WAIT, TimeUnit.MILLISECONDS), "the lower provider took the first at once");
-                    List<long[]> got = packets(kernel, port, 3, arena);
-                    for (int i = 0; i < 3; i++) {
-                        assertArrayEquals(new long[] {ovs[i].address(), 100L * (i + 1)}, got.get(i), "completion " + i + " in call order");
-                        assertArrayEquals(new int[] {0, 100 * (i + 1)}, result(ovs[i]));
+                long port = portFor(kernel, p.client());
+                MemorySegment[] ovs = overlappeds(ws2, arena, 3);
+                CountDownLatch early = new CountDownLatch(1);
+                CountDownLatch release = new CountDownLatch(1);
+                AtomicReference<SocketContext> socket = new AtomicReference<>();
+                List<Integer> carried = new CopyOnWriteArrayList<>();
+                LowerIssue.injectAroundLowerCall(r -> carried.add(r.socket.queue.issue.direct ? 1 : r.socket.queue.issue.members), r -> {
+                    if (r.callerOverlappedAddress != ovs[0].address()) {
+                        return;
                     }
-                    assertReads(ws2, p.server(), arena, 1, 100, 2, 200, 3, 300);
-                    assertEquals(List.of(1, 2), carried, "the first alone, then the second and third as one lower send");
-                    assertFalse(socket.get().lowerMisbehaviourLogged, "no packet was taken for a second completion");
-                } finally {
-                    kernel.closeHandle(port);
+                    socket.set(r.socket);
+                    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT);
+                    while (System.nanoTime() < deadline && early.getCount() > 0) {
+                        synchronized (r.socket) {
+                            if (r.socket.queue.issue.completedEarly) {
+                                early.countDown();
+                            }
+                        }
+                        Thread.onSpinWait();
+                    }
+                    try {
+                        release.await(WAIT, TimeUnit.MILLISECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+                Future<int[]> first = send(ws2, p.client(), Buffers.pattern(arena, 100, 1), ovs[0], arena);
+                assertTrue(early.await(WAIT, TimeUnit.MILLISECONDS), "the lower provider's packet reached the worker during the issue");
+                int[] second = send(ws2, p.client(), Buffers.pattern(arena, 200, 2), ovs[1], arena).get(WAIT, TimeUnit.MILLISECONDS);
+                int[] third = send(ws2, p.client(), Buffers.pattern(arena, 300, 3), ovs[2], arena).get(WAIT, TimeUnit.MILLISECONDS);
+                assertArrayEquals(new int[] {SOCKET_ERROR(), WSA_IO_PENDING()}, second);
+                assertArrayEquals(new int[] {SOCKET_ERROR(), WSA_IO_PENDING()}, third);
+                release.countDown();
+                assertArrayEquals(new int[] {0, 0}, first.get(WAIT, TimeUnit.MILLISECONDS), "the lower provider took the first at once");
+                List<long[]> got = packets(kernel, port, 3, arena);
+                for (int i = 0; i < 3; i++) {
+                    assertArrayEquals(new long[] {ovs[i].address(), 100L * (i + 1)}, got.get(i), "completion " + i + " in call order");
+                    assertArrayEquals(new int[] {0, 100 * (i + 1)}, result(ovs[i]));
                 }
+                assertReads(ws2, p.server(), arena, 1, 100, 2, 200, 3, 300);
+                assertEquals(List.of(1, 2), carried, "the first alone, then the second and third as one lower send");
+                assertFalse(socket.get().lowerMisbehaviourLogged, "no packet was taken for a second completion");
             }
         });
     }
@@ -427,11 +433,8 @@ class ConcurrentIssueTest {
         overTheHost(delaySecond, (ws2, installed, arena) -> {
             try (Pair p = Pair.tcp(ws2, AF_INET(), WSA_FLAG_OVERLAPPED(), arena)) {
                 KernelPort kernel = ws2.kernel();
-                long port = kernel.createCompletionPort(0);
-                ports.add(port);
-                kernel.associate(port, p.client(), 5);
-                MemorySegment[] ovs = {OverTheHost.overlapped(ws2, arena), OverTheHost.overlapped(ws2, arena),
-                        OverTheHost.overlapped(ws2, arena)};
+                long port = portFor(kernel, p.client());
+                MemorySegment[] ovs = overlappeds(ws2, arena, 3);
                 Window w = new Window(ovs[0]);
                 LowerIssue.injectAroundLowerCall(w::hold, null);
                 Future<int[]> first = send(ws2, p.client(), Buffers.pattern(arena, 100, 1), ovs[0], arena);
