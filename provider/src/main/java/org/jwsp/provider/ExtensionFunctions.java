@@ -48,8 +48,9 @@ final class ExtensionFunctions {
     static final int NOT_MINE = LayeredIdentity.NOT_MINE;
     private static final int GUID_SIZE = 16;
     private static final long OVERLAPPED_SIZE = org.jwsp.bindings.windows.OVERLAPPED.sizeof();
-    private static final int FALSE = 0;
-    private static final int TRUE = 1;
+    /** A BOOL extension function's answers. */
+    static final int FALSE = 0;
+    static final int TRUE = 1;
     /** {@code BOOL ConnectEx(SOCKET, const sockaddr*, int, PVOID, DWORD, LPDWORD, LPOVERLAPPED)}. */
     static final FunctionDescriptor CONNECT_EX = FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
             ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS);

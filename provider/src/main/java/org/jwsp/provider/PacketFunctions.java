@@ -14,7 +14,6 @@ import org.jwsp.bindings.CallerMemory;
 import org.jwsp.bindings.windows.OVERLAPPED;
 import org.jwsp.bindings.windows.TRANSMIT_PACKETS_ELEMENT;
 import org.jwsp.bindings.windows.ws2spi_h;
-import org.jwsp.provider.filter.SendFilter;
 
 /**
  * jwsp's {@code TransmitPackets}, handed out by {@link ExtensionFunctions} for
@@ -61,8 +60,6 @@ final class PacketFunctions implements LowerTransmit {
     static final FunctionDescriptor TRANSMIT_PACKETS = FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
             ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT);
     private static final MethodHandle TRANSMIT_PACKETS_CALL = Linker.nativeLinker().downcallHandle(TRANSMIT_PACKETS);
-    private static final int FALSE = 0;
-    private static final int TRUE = 1;
     private static final long ELEMENT = TRANSMIT_PACKETS_ELEMENT.sizeof();
     private static final long FLAGS = TRANSMIT_PACKETS_ELEMENT.dwElFlags$offset();
     private static final long LENGTH = TRANSMIT_PACKETS_ELEMENT.cLength$offset();
@@ -164,7 +161,7 @@ final class PacketFunctions implements LowerTransmit {
             block = -1; // the request's from here on (SendPath.sendPackets gives it back if there is none)
             int rc = sendPath.sendPackets(c, resolved, wsabufs, memory, ov, handedOver, (int) n, fileBytes, sendSize, flags,
                     lower.address(), this, sc.errno.address(), sc);
-            return rc == 0 ? TRUE : extensions.fail(sc.errno());
+            return rc == 0 ? ExtensionFunctions.TRUE : extensions.fail(sc.errno());
         } catch (Throwable t) {
             LOG.error("TransmitPackets failed inside jwsp", t);
             return extensions.fail(WsaCondition.PROVIDER_FAULT.code());
@@ -173,42 +170,11 @@ final class PacketFunctions implements LowerTransmit {
         }
     }
 
-    /** A TransmitPackets without OVERLAPPED: the filter, the socket's turn, the lower call on the copy, the filter told. */
+    /** A TransmitPackets without OVERLAPPED ({@link LowerTransmit#synchronous}): the lower call takes jwsp's copy of the elements. */
     private int synchronous(SocketContext c, long resolved, long elements, int count, long wsabufs, int memory, long fileBytes,
                             int sendSize, int flags, MemorySegment lower, ThreadScratch sc) throws Throwable {
-        long errno = sc.errno.address();
-        SendFilter f = sendPath.filter();
-        long accepted = System.nanoTime();
-        long caller = Thread.currentThread().threadId();
-        long total = WsaBufCapture.validate(wsabufs, memory);
-        if (f != SendFilter.PASS_THROUGH) {
-            int verdict = SendPath.filter(f, sc.facts.aim(c, false, wsabufs, memory, total, 0, 0, accepted, caller).fileBytes(fileBytes));
-            sc.facts.clear();
-            if (verdict > 0) {
-                return extensions.fail(verdict);
-            }
-        }
-        if (sendPath.enterSynchronous(c, resolved, errno) != 0) {
-            return extensions.fail(sc.errno());
-        }
-        int ok;
-        int error = 0;
-        try {
-            ok = (int) TRANSMIT_PACKETS_CALL.invokeExact(lower, c.lowerHandle, elements, count, sendSize, 0L, flags);
-            if (ok == FALSE) {
-                error = extensions.lastError().get();
-            } else {
-                TransmitFunctions.accepted(c, flags, true);
-            }
-        } finally {
-            sendPath.leaveSynchronous(c, sc);
-        }
-        if (f != SendFilter.PASS_THROUGH) {
-            CompletionDelivery.tellFilter(f, sc.completed.aim(c, false, wsabufs, memory, total, 0, 0, accepted, caller).fileBytes(fileBytes),
-                    error, error == 0 ? total + Math.max(fileBytes, 0) : 0);
-            sc.completed.clear();
-        }
-        return ok == FALSE ? extensions.fail(error) : TRUE;
+        return LowerTransmit.synchronous(sendPath, extensions, c, resolved, wsabufs, memory, fileBytes, flags, sc,
+                () -> (int) TRANSMIT_PACKETS_CALL.invokeExact(lower, c.lowerHandle, elements, count, sendSize, 0L, flags));
     }
 
     @Override
@@ -216,12 +182,7 @@ final class PacketFunctions implements LowerTransmit {
         try {
             int ok = (int) TRANSMIT_PACKETS_CALL.invokeExact(MemorySegment.ofAddress(r.transmitFunction), socket.lowerHandle,
                     r.packetArray(), r.packetCount, r.transmitPerSend, r.overlapped.address(), r.transmitFlags);
-            if (ok != FALSE) {
-                // Completed at once: the lower provider wrote the count into jwsp's OVERLAPPED, as Windows does.
-                s.bytes.set(ValueLayout.JAVA_INT, 0, (int) r.overlapped.get(ValueLayout.JAVA_LONG, OVERLAPPED.InternalHigh$offset()));
-                return 0;
-            }
-            s.errno.set(ValueLayout.JAVA_INT, 0, extensions.lastError().get());
+            return LowerTransmit.answer(ok, r, s, extensions);
         } catch (Throwable t) {
             LOG.error("the lower TransmitPackets failed inside jwsp", t);
             s.errno.set(ValueLayout.JAVA_INT, 0, WsaCondition.PROVIDER_FAULT.code());

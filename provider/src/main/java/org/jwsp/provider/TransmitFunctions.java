@@ -14,7 +14,6 @@ import org.jwsp.bindings.CallerMemory;
 import org.jwsp.bindings.windows.OVERLAPPED;
 import org.jwsp.bindings.windows.TRANSMIT_FILE_BUFFERS;
 import org.jwsp.bindings.windows.ws2spi_h;
-import org.jwsp.provider.filter.SendFilter;
 
 /**
  * jwsp's {@code TransmitFile}, handed out by {@link ExtensionFunctions} for
@@ -52,8 +51,6 @@ final class TransmitFunctions implements LowerTransmit {
     static final FunctionDescriptor TRANSMIT_FILE = FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
             ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT);
     private static final MethodHandle TRANSMIT_FILE_CALL = Linker.nativeLinker().downcallHandle(TRANSMIT_FILE);
-    private static final int FALSE = 0;
-    private static final int TRUE = 1;
     private static final int PENDING = ws2spi_h.WSA_IO_PENDING();
     private static final long WSABUF = WsaBufCapture.SIZEOF_WSABUF;
     private static final long TFB = 32;
@@ -124,52 +121,19 @@ final class TransmitFunctions implements LowerTransmit {
                 return synchronous(c, resolved, file, toWrite, perSend, w, flags, lower, sc);
             }
             int rc = sendPath.sendTransmit(c, resolved, w, ov, file, toWrite, perSend, flags, lower.address(), this, errno, sc);
-            return rc == 0 ? TRUE : extensions.fail(sc.errno());
+            return rc == 0 ? ExtensionFunctions.TRUE : extensions.fail(sc.errno());
         } catch (Throwable t) {
             LOG.error("TransmitFile failed inside jwsp", t);
             return extensions.fail(WsaCondition.PROVIDER_FAULT.code());
         }
     }
 
-    /** A TransmitFile without OVERLAPPED: the filter, the socket's turn after jwsp's queued sends, the lower call, the filter told. */
+    /** A TransmitFile without OVERLAPPED ({@link LowerTransmit#synchronous}): its head and tail are the two WSABUFs at {@code w}. */
     private int synchronous(SocketContext c, long resolved, long file, int toWrite, int perSend, long w, int flags, MemorySegment lower,
                             ThreadScratch sc) throws Throwable {
-        long errno = sc.errno.address();
-        SendFilter f = sendPath.filter();
-        long accepted = System.nanoTime();
-        long caller = Thread.currentThread().threadId();
         long fileBytes = file == 0 ? 0 : toWrite == 0 ? -1 : toWrite & 0xFFFF_FFFFL;
-        long total = WsaBufCapture.validate(w, 2);
-        if (f != SendFilter.PASS_THROUGH) {
-            int verdict = SendPath.filter(f, sc.facts.aim(c, false, w, 2, total, 0, 0, accepted, caller).fileBytes(fileBytes));
-            sc.facts.clear();
-            if (verdict > 0) {
-                return extensions.fail(verdict);
-            }
-        }
-        if (sendPath.enterSynchronous(c, resolved, errno) != 0) {
-            return extensions.fail(sc.errno());
-        }
-        int ok;
-        int error = 0;
-        try {
-            ok = (int) TRANSMIT_FILE_CALL.invokeExact(lower, c.lowerHandle, file, toWrite, perSend, 0L, lowerBuffers(w, sc), flags);
-            if (ok == FALSE) {
-                error = extensions.lastError().get();
-            } else {
-                accepted(c, flags, true);
-            }
-        } finally {
-            sendPath.leaveSynchronous(c, sc);
-        }
-        if (f != SendFilter.PASS_THROUGH) {
-            // The call has not returned: the head and tail are still the caller's. A synchronous
-            // TransmitFile reports no count: what it was asked to send (the file's rest is unknown).
-            CompletionDelivery.tellFilter(f, sc.completed.aim(c, false, w, 2, total, 0, 0, accepted, caller).fileBytes(fileBytes),
-                    error, error == 0 ? total + Math.max(fileBytes, 0) : 0);
-            sc.completed.clear();
-        }
-        return ok == FALSE ? extensions.fail(error) : TRUE;
+        return LowerTransmit.synchronous(sendPath, extensions, c, resolved, w, 2, fileBytes, flags, sc,
+                () -> (int) TRANSMIT_FILE_CALL.invokeExact(lower, c.lowerHandle, file, toWrite, perSend, 0L, lowerBuffers(w, sc), flags));
     }
 
     /**
@@ -184,12 +148,7 @@ final class TransmitFunctions implements LowerTransmit {
             int ok = (int) TRANSMIT_FILE_CALL.invokeExact(MemorySegment.ofAddress(r.transmitFunction), socket.lowerHandle, r.transmitFile,
                     r.transmitBytes, r.transmitPerSend, r.overlapped.address(), lowerBuffers(r.buffers.array().address(), s),
                     r.transmitFlags);
-            if (ok != FALSE) {
-                // Completed at once: the lower provider wrote the count into jwsp's OVERLAPPED, as Windows does.
-                s.bytes.set(ValueLayout.JAVA_INT, 0, (int) r.overlapped.get(ValueLayout.JAVA_LONG, OVERLAPPED.InternalHigh$offset()));
-                return 0;
-            }
-            s.errno.set(ValueLayout.JAVA_INT, 0, extensions.lastError().get());
+            return LowerTransmit.answer(ok, r, s, extensions);
         } catch (Throwable t) {
             LOG.error("the lower TransmitFile failed inside jwsp", t);
             s.errno.set(ValueLayout.JAVA_INT, 0, WsaCondition.PROVIDER_FAULT.code());
