@@ -9,7 +9,6 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.util.UUID;
 
 import org.junit.jupiter.api.Test;
 import org.jwsp.bindings.WinsockExtensions;
@@ -18,7 +17,6 @@ import org.jwsp.bindings.windows.OVERLAPPED_ENTRY;
 import org.jwsp.host.catalog.Catalog;
 import org.jwsp.host.ws2.SockAddr;
 import org.jwsp.host.ws2.Ws2;
-import org.jwsp.kernel.KernelPort;
 import org.jwsp.testkit.Buffers;
 
 /**
@@ -38,37 +36,10 @@ class AcceptExTest {
     private static final MethodHandle GET_SOCKADDRS = Linker.nativeLinker().downcallHandle(FunctionDescriptor.ofVoid(
             ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
             ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS));
-    private static final MethodHandle WSA_GET_LAST_ERROR = Linker.nativeLinker().downcallHandle(
-            KernelPort.system().procAddress("ws2_32.dll", "WSAGetLastError"), FunctionDescriptor.of(ValueLayout.JAVA_INT));
-
-    private static MemorySegment guid(UUID id, Arena arena) {
-        MemorySegment g = arena.allocate(16, 8);
-        long high = id.getMostSignificantBits();
-        long low = id.getLeastSignificantBits();
-        g.set(ValueLayout.JAVA_INT_UNALIGNED, 0, (int) (high >>> 32));
-        g.set(ValueLayout.JAVA_SHORT_UNALIGNED, 4, (short) (high >>> 16));
-        g.set(ValueLayout.JAVA_SHORT_UNALIGNED, 6, (short) high);
-        for (int i = 0; i < 8; i++) {
-            g.set(ValueLayout.JAVA_BYTE, 8 + i, (byte) (low >>> (56 - 8 * i)));
-        }
-        return g;
-    }
-
-    private static MemorySegment function(Ws2 ws2, long s, UUID id, Arena arena) {
-        MemorySegment fn = arena.allocate(ValueLayout.JAVA_LONG);
-        MemorySegment returned = arena.allocate(ValueLayout.JAVA_INT);
-        assertEquals(0, ws2.ioctl(s, SIO_GET_EXTENSION_FUNCTION_POINTER(), guid(id, arena), 16, fn, 8, returned, MemorySegment.NULL,
-                MemorySegment.NULL), () -> "SIO_GET_EXTENSION_FUNCTION_POINTER: " + ws2.lastError());
-        return MemorySegment.ofAddress(fn.get(ValueLayout.JAVA_LONG, 0));
-    }
 
     private static int post(MemorySegment acceptEx, long listener, long accept, MemorySegment buffer, int slot, MemorySegment ov,
                             Arena arena) throws Throwable {
         return (int) ACCEPT_EX.invokeExact(acceptEx, listener, accept, buffer, 0, slot, slot, arena.allocate(ValueLayout.JAVA_INT), ov);
-    }
-
-    private static int lastError() throws Throwable {
-        return (int) WSA_GET_LAST_ERROR.invokeExact();
     }
 
     private static int port(MemorySegment sockaddr) {
@@ -86,13 +57,13 @@ class AcceptExTest {
         long port = ws2.kernel().createCompletionPort(0);
         try {
             ws2.kernel().associate(port, listener, 1);
-            MemorySegment acceptEx = function(ws2, listener, WinsockExtensions.WSAID_ACCEPTEX, arena);
-            MemorySegment sockaddrs = function(ws2, listener, WinsockExtensions.WSAID_GETACCEPTEXSOCKADDRS, arena);
+            MemorySegment acceptEx = ExtensionPointers.function(ws2, listener, WinsockExtensions.WSAID_ACCEPTEX, arena);
+            MemorySegment sockaddrs = ExtensionPointers.function(ws2, listener, WinsockExtensions.WSAID_GETACCEPTEXSOCKADDRS, arena);
             long accepted = ws2.socket(af, SOCK_STREAM(), IPPROTO_TCP(), WSA_FLAG_OVERLAPPED());
             MemorySegment buffer = arena.allocate(2L * slot, 8);
             MemorySegment ov = arena.allocate(OVERLAPPED.layout());
             int ok = post(acceptEx, listener, accepted, buffer, slot, ov, arena);
-            assertTrue(ok != 0 || lastError() == WSA_IO_PENDING(), "AcceptEx posted before any client");
+            assertTrue(ok != 0 || ExtensionPointers.lastError() == WSA_IO_PENDING(), "AcceptEx posted before any client");
             long client = ws2.socket(af, SOCK_STREAM(), IPPROTO_TCP(), WSA_FLAG_OVERLAPPED());
             assertEquals(0, ws2.connect(client, bound, size), () -> "connect: " + ws2.lastError());
             MemorySegment entry = arena.allocate(OVERLAPPED_ENTRY.layout());
@@ -128,7 +99,7 @@ class AcceptExTest {
             long next = ws2.socket(af, SOCK_STREAM(), IPPROTO_TCP(), WSA_FLAG_OVERLAPPED());
             MemorySegment ov2 = arena.allocate(OVERLAPPED.layout());
             int ok2 = post(acceptEx, listener, next, buffer, slot, ov2, arena);
-            assertTrue(ok2 == 0 && lastError() == WSA_IO_PENDING());
+            assertTrue(ok2 == 0 && ExtensionPointers.lastError() == WSA_IO_PENDING());
             assertEquals(0, ws2.closesocket(listener));
             assertEquals(1, ws2.kernel().dequeue(port, entry, WAIT, false));
             assertEquals(ov2.address(), OVERLAPPED_ENTRY.lpOverlapped(entry).address());
@@ -148,8 +119,8 @@ class AcceptExTest {
                 long probe = ws2.socket(AF_INET(), SOCK_STREAM(), IPPROTO_TCP(), WSA_FLAG_OVERLAPPED());
                 long baseProbe = ws2.socket(AF_INET6(), SOCK_STREAM(), IPPROTO_TCP(), WSA_FLAG_OVERLAPPED());
                 assertEquals(installed.chainOver(Catalog.BASE_TCP_V4), ws2.provider(probe).entry().catalogEntryId());
-                assertNotEquals(function(ws2, baseProbe, WinsockExtensions.WSAID_ACCEPTEX, arena).address(),
-                        function(ws2, probe, WinsockExtensions.WSAID_ACCEPTEX, arena).address(), "jwsp hands out its own AcceptEx");
+                assertNotEquals(ExtensionPointers.function(ws2, baseProbe, WinsockExtensions.WSAID_ACCEPTEX, arena).address(),
+                        ExtensionPointers.function(ws2, probe, WinsockExtensions.WSAID_ACCEPTEX, arena).address(), "jwsp hands out its own AcceptEx");
                 ws2.closesocket(probe);
                 ws2.closesocket(baseProbe);
                 libuvServer(ws2, AF_INET(), arena);
@@ -169,10 +140,10 @@ class AcceptExTest {
                 assertEquals(0, ws2.bind(listener, SockAddr.loopback(AF_INET(), 0, arena), 16));
                 assertEquals(0, ws2.listen(listener, 8));
                 long foreign = ws2.socket(AF_INET6(), SOCK_STREAM(), IPPROTO_TCP(), WSA_FLAG_OVERLAPPED()); // the base's
-                MemorySegment acceptEx = function(ws2, listener, WinsockExtensions.WSAID_ACCEPTEX, arena);
+                MemorySegment acceptEx = ExtensionPointers.function(ws2, listener, WinsockExtensions.WSAID_ACCEPTEX, arena);
                 MemorySegment ov = arena.allocate(OVERLAPPED.layout());
                 assertEquals(0, post(acceptEx, listener, foreign, arena.allocate(64, 8), 32, ov, arena));
-                assertEquals(WSAENOTSOCK(), lastError());
+                assertEquals(WSAENOTSOCK(), ExtensionPointers.lastError());
                 assertEquals(0, LayeredProvider.outstandingRequests(), "nothing held");
                 assertEquals(0, ws2.closesocket(foreign));
                 assertEquals(0, ws2.closesocket(listener));

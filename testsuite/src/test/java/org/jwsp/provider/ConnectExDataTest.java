@@ -45,12 +45,12 @@ class ConnectExDataTest {
         assertEquals(0, ws2.getsockname(listener, bound, arena.allocateFrom(ValueLayout.JAVA_INT, size)));
         long client = ws2.socket(af, SOCK_STREAM(), IPPROTO_TCP(), WSA_FLAG_OVERLAPPED());
         assertEquals(0, ws2.bind(client, SockAddr.loopback(af, 0, arena), size));
-        MemorySegment fn = TransmitFileTest.function(ws2, client, WinsockExtensions.WSAID_CONNECTEX, arena);
+        MemorySegment fn = ExtensionPointers.function(ws2, client, WinsockExtensions.WSAID_CONNECTEX, arena);
         MemorySegment ov = OverTheHost.overlapped(ws2, arena);
         MemorySegment sent = arena.allocate(ValueLayout.JAVA_INT);
         MemorySegment request = Buffers.pattern(arena, 500, 1);
         int ok = (int) CONNECT_EX.invokeExact(fn, client, bound, size, request, 500, sent, ov);
-        assertTrue(ok != 0 || TransmitFileTest.lastError() == WSA_IO_PENDING(), "ConnectEx with data");
+        assertTrue(ok != 0 || ExtensionPointers.lastError() == WSA_IO_PENDING(), "ConnectEx with data");
         // the next send, issued as soon as the connect returned: it must follow the connect's data
         MemorySegment next = OverTheHost.overlapped(ws2, arena);
         int rc = ws2.send(client, Buffers.wsabuf(arena, Buffers.pattern(arena, 700, 2)), 1, arena.allocate(ValueLayout.JAVA_INT), 0,
@@ -102,11 +102,11 @@ class ConnectExDataTest {
                 assertEquals(0, ws2.getsockname(listener, bound, arena.allocateFrom(ValueLayout.JAVA_INT, 16)));
                 long client = ws2.socket(AF_INET(), SOCK_STREAM(), IPPROTO_TCP(), WSA_FLAG_OVERLAPPED());
                 assertEquals(0, ws2.bind(client, SockAddr.loopback(AF_INET(), 0, arena), 16));
-                MemorySegment fn = TransmitFileTest.function(ws2, client, WinsockExtensions.WSAID_CONNECTEX, arena);
+                MemorySegment fn = ExtensionPointers.function(ws2, client, WinsockExtensions.WSAID_CONNECTEX, arena);
                 int ok = (int) CONNECT_EX.invokeExact(fn, client, bound, 16, Buffers.pattern(arena, 13, 3), 13,
                         arena.allocate(ValueLayout.JAVA_INT), OverTheHost.overlapped(ws2, arena));
                 assertEquals(0, ok, "the filter refuses the data: the connect is refused");
-                assertEquals(WSAECONNABORTED(), TransmitFileTest.lastError());
+                assertEquals(WSAECONNABORTED(), ExtensionPointers.lastError());
                 assertEquals(0, ws2.connect(client, bound, 16), () -> "nothing was connected: " + ws2.lastError());
                 ws2.closesocket(client);
                 ws2.closesocket(listener);

@@ -18,7 +18,6 @@ import org.jwsp.bindings.windows.OVERLAPPED_ENTRY;
 import org.jwsp.host.catalog.Catalog;
 import org.jwsp.host.ws2.SockAddr;
 import org.jwsp.host.ws2.Ws2;
-import org.jwsp.kernel.KernelPort;
 import org.jwsp.testkit.Buffers;
 
 /**
@@ -34,37 +33,13 @@ class ConnectExTest {
     private static final MethodHandle CALL = Linker.nativeLinker().downcallHandle(FunctionDescriptor.of(ValueLayout.JAVA_INT,
             ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
             ValueLayout.ADDRESS, ValueLayout.ADDRESS));
-    private static final MethodHandle WSA_GET_LAST_ERROR = Linker.nativeLinker().downcallHandle(
-            KernelPort.system().procAddress("ws2_32.dll", "WSAGetLastError"), FunctionDescriptor.of(ValueLayout.JAVA_INT));
-
-    private static MemorySegment guid(UUID id, Arena arena) {
-        MemorySegment g = arena.allocate(16, 8);
-        long high = id.getMostSignificantBits();
-        long low = id.getLeastSignificantBits();
-        g.set(ValueLayout.JAVA_INT_UNALIGNED, 0, (int) (high >>> 32));
-        g.set(ValueLayout.JAVA_SHORT_UNALIGNED, 4, (short) (high >>> 16));
-        g.set(ValueLayout.JAVA_SHORT_UNALIGNED, 6, (short) high);
-        for (int i = 0; i < 8; i++) {
-            g.set(ValueLayout.JAVA_BYTE, 8 + i, (byte) (low >>> (56 - 8 * i)));
-        }
-        return g;
-    }
 
     private static MemorySegment connectEx(Ws2 ws2, long s, Arena arena) {
-        MemorySegment fn = arena.allocate(ValueLayout.JAVA_LONG);
-        MemorySegment returned = arena.allocate(ValueLayout.JAVA_INT);
-        assertEquals(0, ws2.ioctl(s, SIO_GET_EXTENSION_FUNCTION_POINTER(), guid(WinsockExtensions.WSAID_CONNECTEX, arena), 16, fn, 8,
-                returned, MemorySegment.NULL, MemorySegment.NULL), () -> "SIO_GET_EXTENSION_FUNCTION_POINTER: " + ws2.lastError());
-        assertEquals(8, returned.get(ValueLayout.JAVA_INT, 0));
-        return MemorySegment.ofAddress(fn.get(ValueLayout.JAVA_LONG, 0));
+        return ExtensionPointers.function(ws2, s, WinsockExtensions.WSAID_CONNECTEX, arena);
     }
 
     private static int call(MemorySegment fn, long s, MemorySegment name, int nameLen, MemorySegment ov, MemorySegment sent) throws Throwable {
         return (int) CALL.invokeExact(fn, s, name, nameLen, MemorySegment.NULL, 0, sent, ov);
-    }
-
-    private static int lastError() throws Throwable {
-        return (int) WSA_GET_LAST_ERROR.invokeExact();
     }
 
     /** Go's dial: returns the connected client; the server side is accepted from {@code listener}. */
@@ -77,7 +52,7 @@ class ConnectExTest {
         MemorySegment ov = arena.allocate(OVERLAPPED.layout());
         MemorySegment sent = arena.allocate(ValueLayout.JAVA_INT);
         int ok = call(fn, s, target, SockAddr.size(af), ov, sent);
-        assertTrue(ok != 0 || lastError() == WSA_IO_PENDING(), () -> "ConnectEx");
+        assertTrue(ok != 0 || ExtensionPointers.lastError() == WSA_IO_PENDING(), () -> "ConnectEx");
         MemorySegment entry = arena.allocate(OVERLAPPED_ENTRY.layout());
         assertEquals(1, ws2.kernel().dequeue(port, entry, WAIT, false), "the connect completes on the program's port");
         assertEquals(7, OVERLAPPED_ENTRY.lpCompletionKey(entry));
@@ -146,14 +121,14 @@ class ConnectExTest {
                 long s = ws2.socket(AF_INET(), SOCK_STREAM(), IPPROTO_TCP(), WSA_FLAG_OVERLAPPED());
                 MemorySegment fn = arena.allocate(ValueLayout.JAVA_LONG);
                 MemorySegment returned = arena.allocate(ValueLayout.JAVA_INT);
-                MemorySegment g = guid(WinsockExtensions.WSAID_CONNECTEX, arena);
+                MemorySegment g = ExtensionPointers.guid(WinsockExtensions.WSAID_CONNECTEX, arena);
                 assertEquals(SOCKET_ERROR(), ws2.ioctl(s, SIO_GET_EXTENSION_FUNCTION_POINTER(), g, 16, fn, 4, returned,
                         MemorySegment.NULL, MemorySegment.NULL), "a pointer does not fit in 4 bytes");
                 assertEquals(WSAEFAULT(), ws2.lastError());
                 assertEquals(SOCKET_ERROR(), ws2.ioctl(s, SIO_GET_EXTENSION_FUNCTION_POINTER(), g, 8, fn, 8, returned,
                         MemorySegment.NULL, MemorySegment.NULL), "half a GUID");
                 assertEquals(WSAEFAULT(), ws2.lastError());
-                assertEquals(SOCKET_ERROR(), ws2.ioctl(s, SIO_GET_EXTENSION_FUNCTION_POINTER(), guid(UUID.randomUUID(), arena), 16, fn, 8,
+                assertEquals(SOCKET_ERROR(), ws2.ioctl(s, SIO_GET_EXTENSION_FUNCTION_POINTER(), ExtensionPointers.guid(UUID.randomUUID(), arena), 16, fn, 8,
                         returned, MemorySegment.NULL, MemorySegment.NULL), "a GUID jwsp does not know goes down");
                 assertEquals(WSAEINVAL(), ws2.lastError(), "the base's answer");
                 MemorySegment connect = connectEx(ws2, s, arena);
@@ -161,11 +136,11 @@ class ConnectExTest {
                 MemorySegment sent = arena.allocate(ValueLayout.JAVA_INT);
                 MemorySegment to = SockAddr.loopback(AF_INET(), 9, arena);
                 assertEquals(0, call(connect, 0x7777_0000L, to, 16, ov, sent), "not a jwsp socket");
-                assertEquals(WSAENOTSOCK(), lastError());
+                assertEquals(WSAENOTSOCK(), ExtensionPointers.lastError());
                 assertEquals(0, call(connect, s, to, 16, MemorySegment.NULL, sent), "no OVERLAPPED");
-                assertEquals(WSAEINVAL(), lastError());
+                assertEquals(WSAEINVAL(), ExtensionPointers.lastError());
                 assertEquals(0, call(connect, s, to, 16, ov, sent), "not bound: Windows' rule, from the base");
-                assertEquals(WSAEINVAL(), lastError());
+                assertEquals(WSAEINVAL(), ExtensionPointers.lastError());
                 assertEquals(0, LayeredProvider.outstandingRequests(), "a refused ConnectEx holds nothing");
                 assertEquals(0, ws2.closesocket(s), "and the socket is fine");
             } catch (Throwable t) {

@@ -31,25 +31,13 @@ class DisconnectExTest {
     private static final int WAIT = 10_000;
     private static final MethodHandle CALL = Linker.nativeLinker().downcallHandle(FunctionDescriptor.of(ValueLayout.JAVA_INT,
             ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-    private static final MethodHandle WSA_GET_LAST_ERROR = Linker.nativeLinker().downcallHandle(
-            KernelPort.system().procAddress("ws2_32.dll", "WSAGetLastError"), FunctionDescriptor.of(ValueLayout.JAVA_INT));
 
     private static MemorySegment disconnectEx(Ws2 ws2, long s, Arena arena) {
-        MemorySegment fn = arena.allocate(ValueLayout.JAVA_LONG);
-        MemorySegment returned = arena.allocate(ValueLayout.JAVA_INT);
-        MemorySegment guid = arena.allocate(16, 8);
-        ExtensionFunctions.writeGuid(WinsockExtensions.WSAID_DISCONNECTEX, guid);
-        assertEquals(0, ws2.ioctl(s, SIO_GET_EXTENSION_FUNCTION_POINTER(), guid, 16, fn, 8, returned, MemorySegment.NULL,
-                MemorySegment.NULL), () -> "SIO_GET_EXTENSION_FUNCTION_POINTER: " + ws2.lastError());
-        return MemorySegment.ofAddress(fn.get(ValueLayout.JAVA_LONG, 0));
+        return ExtensionPointers.function(ws2, s, WinsockExtensions.WSAID_DISCONNECTEX, arena);
     }
 
     private static int call(MemorySegment fn, long s, MemorySegment ov, int flags, int reserved) throws Throwable {
         return (int) CALL.invokeExact(fn, s, ov, flags, reserved);
-    }
-
-    private static int lastError() throws Throwable {
-        return (int) WSA_GET_LAST_ERROR.invokeExact();
     }
 
     private static long connectTo(Ws2 ws2, long s, long listener, int af, Arena arena) {
@@ -91,7 +79,7 @@ class DisconnectExTest {
         long event = ws2.createEvent();
         OVERLAPPED.hEvent(ov, MemorySegment.ofAddress(event));
         int ok = call(fn, client, ov, TF_REUSE_SOCKET(), 0);
-        assertTrue(ok != 0 || lastError() == WSA_IO_PENDING(), () -> "DisconnectEx");
+        assertTrue(ok != 0 || ExtensionPointers.lastError() == WSA_IO_PENDING(), () -> "DisconnectEx");
         assertEquals(KernelPort.WAIT_OBJECT_0, ws2.waitForEvent(event, WAIT, false), "the disconnect's event is set");
         MemorySegment flags = arena.allocate(ValueLayout.JAVA_INT);
         assertTrue(ws2.getOverlappedResult(client, ov, sent, false, flags), () -> "WSAGetOverlappedResult: " + ws2.lastError());
@@ -108,9 +96,9 @@ class DisconnectExTest {
         talk(ws2, client, again, 7, arena);
 
         assertEquals(0, call(fn, client, MemorySegment.NULL, 0, 1), "dwReserved must be 0");
-        assertEquals(WSAEINVAL(), lastError());
+        assertEquals(WSAEINVAL(), ExtensionPointers.lastError());
         assertEquals(0, call(fn, 0x7777_0000L, MemorySegment.NULL, 0, 0), "no socket");
-        assertEquals(WSAENOTSOCK(), lastError());
+        assertEquals(WSAENOTSOCK(), ExtensionPointers.lastError());
         talk(ws2, client, again, 9, arena); // the refused calls broke nothing
 
         assertEquals(1, call(fn, client, MemorySegment.NULL, 0, 0), "synchronous, without TF_REUSE_SOCKET: TRUE");

@@ -11,7 +11,6 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.UUID;
 
 import org.junit.jupiter.api.Test;
 import org.jwsp.bindings.WinsockExtensions;
@@ -19,7 +18,6 @@ import org.jwsp.bindings.windows.OVERLAPPED;
 import org.jwsp.bindings.windows.OVERLAPPED_ENTRY;
 import org.jwsp.host.ws2.SockAddr;
 import org.jwsp.host.ws2.Ws2;
-import org.jwsp.kernel.KernelPort;
 import org.jwsp.testkit.Buffers;
 
 /**
@@ -44,24 +42,6 @@ class DotNetSocketsTest {
     private static final MethodHandle CONNECT_EX = Linker.nativeLinker().downcallHandle(FunctionDescriptor.of(ValueLayout.JAVA_INT,
             ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
             ValueLayout.ADDRESS, ValueLayout.ADDRESS));
-    private static final MethodHandle WSA_GET_LAST_ERROR = Linker.nativeLinker().downcallHandle(
-            KernelPort.system().procAddress("ws2_32.dll", "WSAGetLastError"), FunctionDescriptor.of(ValueLayout.JAVA_INT));
-
-    private static MemorySegment function(Ws2 ws2, long s, UUID id, Arena arena) {
-        MemorySegment g = arena.allocate(16, 8);
-        long high = id.getMostSignificantBits();
-        long low = id.getLeastSignificantBits();
-        g.set(ValueLayout.JAVA_INT_UNALIGNED, 0, (int) (high >>> 32));
-        g.set(ValueLayout.JAVA_SHORT_UNALIGNED, 4, (short) (high >>> 16));
-        g.set(ValueLayout.JAVA_SHORT_UNALIGNED, 6, (short) high);
-        for (int i = 0; i < 8; i++) {
-            g.set(ValueLayout.JAVA_BYTE, 8 + i, (byte) (low >>> (56 - 8 * i)));
-        }
-        MemorySegment fn = arena.allocate(ValueLayout.JAVA_LONG);
-        assertEquals(0, ws2.ioctl(s, SIO_GET_EXTENSION_FUNCTION_POINTER(), g, 16, fn, 8, arena.allocate(ValueLayout.JAVA_INT),
-                MemorySegment.NULL, MemorySegment.NULL), () -> "SIO_GET_EXTENSION_FUNCTION_POINTER: " + ws2.lastError());
-        return MemorySegment.ofAddress(fn.get(ValueLayout.JAVA_LONG, 0));
-    }
 
     /** The next {@code n} packets from the port, by OVERLAPPED address: byte count, and the key checked. */
     private static Map<Long, Integer> completions(Ws2 ws2, long port, int n, Map<Long, Long> keys, Arena arena) {
@@ -101,18 +81,18 @@ class DotNetSocketsTest {
             long accepted = ws2.socket(af, SOCK_STREAM(), IPPROTO_TCP(), WSA_FLAG_OVERLAPPED());
             MemorySegment acceptBuffer = arena.allocate(2L * (size + 16), 8);
             MemorySegment acceptOv = arena.allocate(OVERLAPPED.layout());
-            int ok = (int) ACCEPT_EX.invokeExact(function(ws2, listener, WinsockExtensions.WSAID_ACCEPTEX, arena), listener, accepted,
+            int ok = (int) ACCEPT_EX.invokeExact(ExtensionPointers.function(ws2, listener, WinsockExtensions.WSAID_ACCEPTEX, arena), listener, accepted,
                     acceptBuffer, 0, size + 16, size + 16, arena.allocate(ValueLayout.JAVA_INT), acceptOv);
-            assertTrue(ok != 0 || (int) WSA_GET_LAST_ERROR.invokeExact() == WSA_IO_PENDING(), "AcceptEx");
+            assertTrue(ok != 0 || ExtensionPointers.lastError() == WSA_IO_PENDING(), "AcceptEx");
 
             long client = ws2.socket(af, SOCK_STREAM(), IPPROTO_TCP(), WSA_FLAG_OVERLAPPED());
             assertEquals(0, ws2.bind(client, SockAddr.loopback(af, 0, arena), size), "ConnectEx needs a bound socket");
             ws2.kernel().associate(port, client, 2);
             MemorySegment first = Buffers.pattern(arena, FIRST, 5);
             MemorySegment connectOv = arena.allocate(OVERLAPPED.layout());
-            ok = (int) CONNECT_EX.invokeExact(function(ws2, client, WinsockExtensions.WSAID_CONNECTEX, arena), client, bound, size, first,
+            ok = (int) CONNECT_EX.invokeExact(ExtensionPointers.function(ws2, client, WinsockExtensions.WSAID_CONNECTEX, arena), client, bound, size, first,
                     FIRST, arena.allocate(ValueLayout.JAVA_INT), connectOv);
-            int connectError = ok != 0 ? 0 : (int) WSA_GET_LAST_ERROR.invokeExact();
+            int connectError = ok != 0 ? 0 : ExtensionPointers.lastError();
             assertTrue(ok != 0 || connectError == WSA_IO_PENDING(), () -> "ConnectEx af " + af + ": " + connectError);
             Map<Long, Integer> done = completions(ws2, port, 2, Map.of(acceptOv.address(), 1L, connectOv.address(), 2L), arena);
             assertEquals(0, done.get(acceptOv.address()), "the accept, with no data asked for");

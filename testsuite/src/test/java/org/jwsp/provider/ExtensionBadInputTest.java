@@ -58,12 +58,6 @@ class ExtensionBadInputTest {
                 MemorySegment.NULL, MemorySegment.NULL);
     }
 
-    private static MemorySegment guid(UUID id, Arena arena) {
-        MemorySegment g = arena.allocate(16, 8);
-        ExtensionFunctions.writeGuid(id, g);
-        return g;
-    }
-
     @Test
     void theFunctionPointerIoctl_shortOrWildBuffersAreWSAEFAULT_unknownGuidsGoDown() throws Exception {
         OverTheHost.runOverIpv4Only((ws2, installed, arena) -> {
@@ -71,7 +65,7 @@ class ExtensionBadInputTest {
                 long s = ws2.socket(af, SOCK_STREAM(), IPPROTO_TCP(), WSA_FLAG_OVERLAPPED());
                 MemorySegment out = arena.allocate(ValueLayout.JAVA_LONG);
                 for (UUID id : JWSPS_OWN) {
-                    MemorySegment g = guid(id, arena);
+                    MemorySegment g = ExtensionPointers.guid(id, arena);
                     assertEquals(SOCKET_ERROR(), ioctlPointer(ws2, s, g, 16, out, 4, arena), () -> id + ": 4 bytes out");
                     assertEquals(WSAEFAULT(), ws2.lastError());
                     assertEquals(SOCKET_ERROR(), ioctlPointer(ws2, s, g, 16, MemorySegment.ofAddress(WILD), 8, arena), () -> id + ": out at 0x10");
@@ -82,7 +76,7 @@ class ExtensionBadInputTest {
                     assertNotEquals(0L, out.get(ValueLayout.JAVA_LONG, 0));
                 }
                 for (UUID id : List.of(UUID.randomUUID(), UUID.randomUUID())) {
-                    assertEquals(SOCKET_ERROR(), ioctlPointer(ws2, s, guid(id, arena), 16, out, 8, arena), "a GUID jwsp does not own goes down");
+                    assertEquals(SOCKET_ERROR(), ioctlPointer(ws2, s, ExtensionPointers.guid(id, arena), 16, out, 8, arena), "a GUID jwsp does not own goes down");
                     assertEquals(WSAEINVAL(), ws2.lastError(), "the base's answer: it offers no such function");
                 }
                 ws2.closesocket(s);
@@ -92,7 +86,7 @@ class ExtensionBadInputTest {
             long base = ws2.socket(AF_INET6(), SOCK_STREAM(), IPPROTO_TCP(), WSA_FLAG_OVERLAPPED());
             MemorySegment a = arena.allocate(ValueLayout.JAVA_LONG);
             MemorySegment b = arena.allocate(ValueLayout.JAVA_LONG);
-            MemorySegment g = guid(WinsockExtensions.WSAID_GETACCEPTEXSOCKADDRS, arena);
+            MemorySegment g = ExtensionPointers.guid(WinsockExtensions.WSAID_GETACCEPTEXSOCKADDRS, arena);
             assertEquals(0, ioctlPointer(ws2, layered, g, 16, a, 8, arena));
             assertEquals(0, ioctlPointer(ws2, base, g, 16, b, 8, arena));
             assertEquals(b.get(ValueLayout.JAVA_LONG, 0), a.get(ValueLayout.JAVA_LONG, 0));
@@ -117,49 +111,49 @@ class ExtensionBadInputTest {
 
     private static void wildPointers(Ws2 ws2, int af, boolean layered, Arena arena) throws Throwable {
         try (Pair p = Pair.tcp(ws2, af, WSA_FLAG_OVERLAPPED(), arena)) {
-            MemorySegment sendMsg = TransmitFileTest.function(ws2, p.client(), WinsockExtensions.WSAID_WSASENDMSG, arena);
-            MemorySegment recvMsg = TransmitFileTest.function(ws2, p.server(), WinsockExtensions.WSAID_WSARECVMSG, arena);
+            MemorySegment sendMsg = ExtensionPointers.function(ws2, p.client(), WinsockExtensions.WSAID_WSASENDMSG, arena);
+            MemorySegment recvMsg = ExtensionPointers.function(ws2, p.server(), WinsockExtensions.WSAID_WSARECVMSG, arena);
             MemorySegment count = arena.allocate(ValueLayout.JAVA_INT);
             MemorySegment ov = OverTheHost.overlapped(ws2, arena);
             assertEquals(SOCKET_ERROR(), (int) SEND_MSG.invokeExact(sendMsg, p.client(), WILD, 0, count.address(), 0L, 0L), "WSAMSG at 0x10");
-            assertEquals(WSAEFAULT(), TransmitFileTest.lastError());
+            assertEquals(WSAEFAULT(), ExtensionPointers.lastError());
             assertEquals(SOCKET_ERROR(), (int) RECV_MSG.invokeExact(recvMsg, p.server(), WILD, count.address(), 0L, 0L), "WSAMSG at 0x10");
-            assertEquals(WSAEFAULT(), TransmitFileTest.lastError());
+            assertEquals(WSAEFAULT(), ExtensionPointers.lastError());
             MemorySegment msg = arena.allocate(WSAMSG.layout());
             WSAMSG.lpBuffers(msg, Buffers.wsabuf(arena, Buffers.pattern(arena, 64, 4)));
             WSAMSG.dwBufferCount(msg, 1);
             assertEquals(SOCKET_ERROR(), (int) SEND_MSG.invokeExact(sendMsg, p.client(), msg.address(), 0, count.address(),
                     ov.address(), ROUTINE), "a completion routine: no WSATHREADID to queue it to");
-            assertEquals(WSAEOPNOTSUPP(), TransmitFileTest.lastError());
+            assertEquals(WSAEOPNOTSUPP(), ExtensionPointers.lastError());
             assertEquals(SOCKET_ERROR(), (int) RECV_MSG.invokeExact(recvMsg, p.server(), msg.address(), count.address(),
                     ov.address(), ROUTINE), "a completion routine: no WSATHREADID to queue it to");
-            assertEquals(WSAEOPNOTSUPP(), TransmitFileTest.lastError());
+            assertEquals(WSAEOPNOTSUPP(), ExtensionPointers.lastError());
 
-            MemorySegment disconnect = TransmitFileTest.function(ws2, p.client(), WinsockExtensions.WSAID_DISCONNECTEX, arena);
+            MemorySegment disconnect = ExtensionPointers.function(ws2, p.client(), WinsockExtensions.WSAID_DISCONNECTEX, arena);
             assertEquals(0, (int) DISCONNECT_EX.invokeExact(disconnect, p.client(), WILD, 0, 0), "an OVERLAPPED at 0x10");
-            assertEquals(WSAEFAULT(), TransmitFileTest.lastError());
+            assertEquals(WSAEFAULT(), ExtensionPointers.lastError());
 
             long fresh = ws2.socket(af, SOCK_STREAM(), IPPROTO_TCP(), WSA_FLAG_OVERLAPPED());
             assertEquals(0, ws2.bind(fresh, SockAddr.loopback(af, 0, arena), SockAddr.size(af)));
-            MemorySegment connect = TransmitFileTest.function(ws2, fresh, WinsockExtensions.WSAID_CONNECTEX, arena);
+            MemorySegment connect = ExtensionPointers.function(ws2, fresh, WinsockExtensions.WSAID_CONNECTEX, arena);
             assertEquals(0, (int) CONNECT_EX.invokeExact(connect, fresh, WILD, SockAddr.size(af), 0L, 0, 0L, ov.address()),
                     "a name at 0x10");
-            assertEquals(WSAEFAULT(), TransmitFileTest.lastError());
+            assertEquals(WSAEFAULT(), ExtensionPointers.lastError());
             assertEquals(0, (int) CONNECT_EX.invokeExact(connect, fresh, SockAddr.loopback(af, 9, arena).address(), SockAddr.size(af),
                     0L, 0, WILD + 1, ov.address()), "a byte count at 0x11");
-            assertEquals(WSAEFAULT(), TransmitFileTest.lastError());
+            assertEquals(WSAEFAULT(), ExtensionPointers.lastError());
             assertEquals(0, (int) CONNECT_EX.invokeExact(connect, fresh, SockAddr.loopback(af, 9, arena).address(), SockAddr.size(af),
                     0L, 0, 0L, WILD), "an OVERLAPPED at 0x10");
-            assertEquals(WSAEFAULT(), TransmitFileTest.lastError());
+            assertEquals(WSAEFAULT(), ExtensionPointers.lastError());
 
-            MemorySegment acceptEx = TransmitFileTest.function(ws2, p.listener(), WinsockExtensions.WSAID_ACCEPTEX, arena);
+            MemorySegment acceptEx = ExtensionPointers.function(ws2, p.listener(), WinsockExtensions.WSAID_ACCEPTEX, arena);
             int slot = SockAddr.size(af) + 16;
             assertEquals(0, (int) ACCEPT_EX.invokeExact(acceptEx, p.listener(), fresh, 0xFFFF_8000_0000_0000L, 0, slot, slot, 0L,
                     ov.address()), "an output buffer in kernel space");
-            assertEquals(WSAEFAULT(), TransmitFileTest.lastError());
+            assertEquals(WSAEFAULT(), ExtensionPointers.lastError());
             assertEquals(0, (int) ACCEPT_EX.invokeExact(acceptEx, p.listener(), fresh, arena.allocate(2L * slot, 8).address(), 0, slot,
                     slot, 0L, WILD), "an OVERLAPPED at 0x10");
-            assertEquals(WSAEFAULT(), TransmitFileTest.lastError());
+            assertEquals(WSAEFAULT(), ExtensionPointers.lastError());
             if (layered) {
                 assertEquals(SOCKET_ERROR(), ws2.setsockopt(fresh, SOL_SOCKET(), SO_UPDATE_ACCEPT_CONTEXT(), MemorySegment.ofAddress(WILD),
                         8), "SO_UPDATE_ACCEPT_CONTEXT's value at 0x10");

@@ -39,22 +39,6 @@ class SendMsgRecvMsgTest {
             ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS));
     private static final MethodHandle RECV = Linker.nativeLinker().downcallHandle(FunctionDescriptor.of(ValueLayout.JAVA_INT,
             ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS));
-    private static final MethodHandle WSA_GET_LAST_ERROR = Linker.nativeLinker().downcallHandle(
-            KernelPort.system().procAddress("ws2_32.dll", "WSAGetLastError"), FunctionDescriptor.of(ValueLayout.JAVA_INT));
-
-    private static MemorySegment function(Ws2 ws2, long s, UUID id, Arena arena) {
-        MemorySegment fn = arena.allocate(ValueLayout.JAVA_LONG);
-        MemorySegment returned = arena.allocate(ValueLayout.JAVA_INT);
-        MemorySegment guid = arena.allocate(16, 8);
-        ExtensionFunctions.writeGuid(id, guid);
-        assertEquals(0, ws2.ioctl(s, SIO_GET_EXTENSION_FUNCTION_POINTER(), guid, 16, fn, 8, returned, MemorySegment.NULL,
-                MemorySegment.NULL), () -> "SIO_GET_EXTENSION_FUNCTION_POINTER: " + ws2.lastError());
-        return MemorySegment.ofAddress(fn.get(ValueLayout.JAVA_LONG, 0));
-    }
-
-    private static int lastError() throws Throwable {
-        return (int) WSA_GET_LAST_ERROR.invokeExact();
-    }
 
     private static MemorySegment message(MemorySegment name, int nameLength, MemorySegment buffers, int count, Arena arena) {
         MemorySegment m = arena.allocate(WSAMSG.layout());
@@ -72,7 +56,7 @@ class SendMsgRecvMsgTest {
     /** A TCP connection: two sends by WSASendMsg (one synchronous, one overlapped), each received whole. */
     private static void overTcp(Ws2 ws2, int af, Arena arena) throws Throwable {
         try (Pair p = Pair.tcp(ws2, af, WSA_FLAG_OVERLAPPED(), arena)) {
-            MemorySegment fn = function(ws2, p.client(), WinsockExtensions.WSAID_WSASENDMSG, arena);
+            MemorySegment fn = ExtensionPointers.function(ws2, p.client(), WinsockExtensions.WSAID_WSASENDMSG, arena);
             MemorySegment sent = arena.allocate(ValueLayout.JAVA_INT);
             MemorySegment msg = message(MemorySegment.NULL, 0,
                     Buffers.wsabuf(arena, Buffers.pattern(arena, 1000, 3).asSlice(0, 400), Buffers.pattern(arena, 1000, 3).asSlice(400)), 2, arena);
@@ -105,7 +89,7 @@ class SendMsgRecvMsgTest {
             OVERLAPPED.hEvent(ov, MemorySegment.ofAddress(event));
             MemorySegment msg2 = message(MemorySegment.NULL, 0, Buffers.wsabuf(arena, Buffers.pattern(arena, 5000, 4)), 1, arena);
             int rc = send(fn, p.client(), msg2, sent, ov);
-            assertTrue(rc == 0 || lastError() == WSA_IO_PENDING(), () -> "overlapped WSASendMsg");
+            assertTrue(rc == 0 || ExtensionPointers.lastError() == WSA_IO_PENDING(), () -> "overlapped WSASendMsg");
             assertEquals(KernelPort.WAIT_OBJECT_0, ws2.waitForEvent(event, WAIT, false));
             MemorySegment flags = arena.allocate(ValueLayout.JAVA_INT);
             assertTrue(ws2.getOverlappedResult(p.client(), ov, sent, false, flags));
@@ -116,9 +100,9 @@ class SendMsgRecvMsgTest {
             ws2.closeEvent(event);
 
             assertEquals(SOCKET_ERROR(), send(fn, p.client(), MemorySegment.NULL, sent, MemorySegment.NULL), "no WSAMSG");
-            assertEquals(WSAEFAULT(), lastError());
+            assertEquals(WSAEFAULT(), ExtensionPointers.lastError());
             assertEquals(SOCKET_ERROR(), send(fn, 0x7777_0000L, msg, sent, MemorySegment.NULL), "no socket");
-            assertEquals(WSAENOTSOCK(), lastError());
+            assertEquals(WSAENOTSOCK(), ExtensionPointers.lastError());
         }
     }
 
@@ -136,7 +120,7 @@ class SendMsgRecvMsgTest {
 
             MemorySegment sent = arena.allocate(ValueLayout.JAVA_INT);
             MemorySegment out = message(bName, SockAddr.size(af), Buffers.wsabuf(arena, Buffers.pattern(arena, 300, 6)), 1, arena);
-            assertEquals(0, send(function(ws2, a, WinsockExtensions.WSAID_WSASENDMSG, arena), a, out, sent, MemorySegment.NULL),
+            assertEquals(0, send(ExtensionPointers.function(ws2, a, WinsockExtensions.WSAID_WSASENDMSG, arena), a, out, sent, MemorySegment.NULL),
                     () -> "WSASendMsg to a destination");
             assertEquals(300, sent.get(ValueLayout.JAVA_INT, 0));
 
@@ -144,7 +128,7 @@ class SendMsgRecvMsgTest {
             MemorySegment got = arena.allocate(300);
             MemorySegment in = message(from, 28, Buffers.wsabuf(arena, got), 1, arena);
             MemorySegment received = arena.allocate(ValueLayout.JAVA_INT);
-            MemorySegment recv = function(ws2, b, WinsockExtensions.WSAID_WSARECVMSG, arena);
+            MemorySegment recv = ExtensionPointers.function(ws2, b, WinsockExtensions.WSAID_WSARECVMSG, arena);
             assertEquals(0, (int) RECV.invokeExact(recv, b, in, received, MemorySegment.NULL, MemorySegment.NULL), () -> "WSARecvMsg");
             assertEquals(300, received.get(ValueLayout.JAVA_INT, 0));
             Buffers.assertPattern(got, 6);
@@ -161,7 +145,7 @@ class SendMsgRecvMsgTest {
             long probe = ws2.socket(AF_INET(), SOCK_STREAM(), IPPROTO_TCP(), WSA_FLAG_OVERLAPPED());
             long baseProbe = ws2.socket(AF_INET6(), SOCK_STREAM(), IPPROTO_TCP(), WSA_FLAG_OVERLAPPED());
             for (UUID id : new UUID[] {WinsockExtensions.WSAID_WSASENDMSG, WinsockExtensions.WSAID_WSARECVMSG}) {
-                assertNotEquals(function(ws2, baseProbe, id, arena).address(), function(ws2, probe, id, arena).address(),
+                assertNotEquals(ExtensionPointers.function(ws2, baseProbe, id, arena).address(), ExtensionPointers.function(ws2, probe, id, arena).address(),
                         "jwsp hands out its own " + id);
             }
             ws2.closesocket(probe);
@@ -183,9 +167,9 @@ class SendMsgRecvMsgTest {
                 LayeredProvider.setFilter(send -> WSAECONNABORTED());
                 try (Pair p = Pair.tcp(ws2, AF_INET(), WSA_FLAG_OVERLAPPED(), arena)) {
                     MemorySegment msg = message(MemorySegment.NULL, 0, Buffers.wsabuf(arena, Buffers.pattern(arena, 10, 1)), 1, arena);
-                    assertEquals(SOCKET_ERROR(), send(function(ws2, p.client(), WinsockExtensions.WSAID_WSASENDMSG, arena), p.client(),
+                    assertEquals(SOCKET_ERROR(), send(ExtensionPointers.function(ws2, p.client(), WinsockExtensions.WSAID_WSASENDMSG, arena), p.client(),
                             msg, arena.allocate(ValueLayout.JAVA_INT), MemorySegment.NULL), "the filter refuses it");
-                    assertEquals(WSAECONNABORTED(), lastError());
+                    assertEquals(WSAECONNABORTED(), ExtensionPointers.lastError());
                 }
             } catch (Throwable t) {
                 throw new AssertionError(t);

@@ -9,11 +9,8 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -22,7 +19,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.jwsp.bindings.WinsockExtensions;
 import org.jwsp.bindings.windows.OVERLAPPED;
 import org.jwsp.bindings.windows.TRANSMIT_FILE_BUFFERS;
-import org.jwsp.host.ws2.NativeWs2;
 import org.jwsp.host.ws2.Ws2;
 import org.jwsp.kernel.KernelPort;
 import org.jwsp.provider.filter.SendFilter;
@@ -42,56 +38,15 @@ import org.jwsp.testkit.Pair;
 class TransmitFileTest {
 
     private static final int WAIT = 10_000;
-    private static final int FILE_SIZE = 100_000;
     private static final MethodHandle TRANSMIT = Linker.nativeLinker().downcallHandle(FunctionDescriptor.of(ValueLayout.JAVA_INT,
             ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
             ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
-    private static final MethodHandle CREATE_FILE;
-    private static final MethodHandle CLOSE_HANDLE;
-    private static final MethodHandle WSA_GET_LAST_ERROR = Linker.nativeLinker().downcallHandle(
-            KernelPort.system().procAddress("ws2_32.dll", "WSAGetLastError"), FunctionDescriptor.of(ValueLayout.JAVA_INT));
-
-    static {
-        NativeWs2.install();
-        KernelPort k = KernelPort.system();
-        CREATE_FILE = Linker.nativeLinker().downcallHandle(k.procAddress("kernel32.dll", "CreateFileW"), FunctionDescriptor.of(
-                ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
-                ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG));
-        CLOSE_HANDLE = Linker.nativeLinker().downcallHandle(k.procAddress("kernel32.dll", "CloseHandle"),
-                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG));
-    }
 
     @TempDir
     Path dir;
 
-    static MemorySegment function(Ws2 ws2, long s, UUID id, Arena arena) {
-        MemorySegment fn = arena.allocate(ValueLayout.JAVA_LONG);
-        MemorySegment guid = arena.allocate(16, 8);
-        ExtensionFunctions.writeGuid(id, guid);
-        assertEquals(0, ws2.ioctl(s, SIO_GET_EXTENSION_FUNCTION_POINTER(), guid, 16, fn, 8, arena.allocate(ValueLayout.JAVA_INT),
-                MemorySegment.NULL, MemorySegment.NULL), () -> "SIO_GET_EXTENSION_FUNCTION_POINTER: " + ws2.lastError());
-        return MemorySegment.ofAddress(fn.get(ValueLayout.JAVA_LONG, 0));
-    }
-
     private static int transmit(MemorySegment fn, long s, long file, int bytes, long ov, long buffers, int flags) throws Throwable {
         return (int) TRANSMIT.invokeExact(fn, s, file, bytes, 0, ov, buffers, flags);
-    }
-
-    static int lastError() throws Throwable {
-        return (int) WSA_GET_LAST_ERROR.invokeExact();
-    }
-
-    private static long createFile(Path path, Arena arena) throws Throwable {
-        byte[] name = (path.toString() + "\0").getBytes(StandardCharsets.UTF_16LE);
-        MemorySegment wide = arena.allocate(name.length, 2);
-        wide.copyFrom(MemorySegment.ofArray(name));
-        long h = (long) CREATE_FILE.invokeExact(wide, GENERIC_READ(), FILE_SHARE_READ(), MemorySegment.NULL, OPEN_EXISTING(), 0, 0L);
-        assertNotEquals(-1L, h, "CreateFileW");
-        return h;
-    }
-
-    private static int closeHandle(long h) throws Throwable {
-        return (int) CLOSE_HANDLE.invokeExact(h);
     }
 
     private static MemorySegment buffers(MemorySegment head, MemorySegment tail, Arena arena) {
@@ -104,16 +59,7 @@ class TransmitFileTest {
     }
 
     private Path file(Arena arena) throws Exception {
-        Path f = dir.resolve("served.bin");
-        Files.write(f, Buffers.pattern(arena, FILE_SIZE, 3).toArray(ValueLayout.JAVA_BYTE));
-        return f;
-    }
-
-    /** Bytes {@code [from, from + n)} of the file's pattern must be what {@code got} holds at {@code at}. */
-    private static void assertFileBytes(MemorySegment got, long at, int from, int n) {
-        for (int i = 0; i < n; i++) {
-            assertEquals((byte) (3 * 31 + from + i), got.get(ValueLayout.JAVA_BYTE, at + i), "file byte " + (from + i));
-        }
+        return HostFiles.patternFile(dir, "served.bin", arena);
     }
 
     /**
@@ -124,8 +70,8 @@ class TransmitFileTest {
      */
     private void serves(Ws2 ws2, int af, Path path, Runnable releaseHeld, Arena arena) throws Throwable {
         try (Pair p = Pair.tcp(ws2, af, WSA_FLAG_OVERLAPPED(), arena)) {
-            long file = createFile(path, arena);
-            MemorySegment fn = function(ws2, p.client(), WinsockExtensions.WSAID_TRANSMITFILE, arena);
+            long file = HostFiles.createFile(path, arena);
+            MemorySegment fn = ExtensionPointers.function(ws2, p.client(), WinsockExtensions.WSAID_TRANSMITFILE, arena);
             MemorySegment first = OverTheHost.overlapped(ws2, arena);
             MemorySegment sent = arena.allocate(ValueLayout.JAVA_INT);
             int rc = ws2.send(p.client(), Buffers.wsabuf(arena, Buffers.pattern(arena, 3000, 1)), 1, sent, 0, first, MemorySegment.NULL);
@@ -135,33 +81,33 @@ class TransmitFileTest {
             MemorySegment tail = Buffers.pattern(arena, 50, 6);
             MemorySegment ov = OverTheHost.overlapped(ws2, arena);
             int ok = transmit(fn, p.client(), file, 0, ov.address(), buffers(head, tail, arena).address(), 0);
-            assertTrue(ok != 0 || lastError() == WSA_IO_PENDING(), "TransmitFile overlapped");
+            assertTrue(ok != 0 || ExtensionPointers.lastError() == WSA_IO_PENDING(), "TransmitFile overlapped");
             releaseHeld.run();
             long event = OVERLAPPED.hEvent(ov).address();
             assertEquals(KernelPort.WAIT_OBJECT_0, ws2.waitForEvent(event, WAIT, false), "TransmitFile's event is set");
             MemorySegment flags = arena.allocate(ValueLayout.JAVA_INT);
             assertTrue(ws2.getOverlappedResult(p.client(), ov, sent, false, flags), () -> "its result: " + ws2.lastError());
-            assertEquals(100 + FILE_SIZE + 50, sent.get(ValueLayout.JAVA_INT, 0), "head, file and tail");
+            assertEquals(100 + HostFiles.SIZE + 50, sent.get(ValueLayout.JAVA_INT, 0), "head, file and tail");
 
-            MemorySegment got = arena.allocate(3000 + 100 + FILE_SIZE + 50);
+            MemorySegment got = arena.allocate(3000 + 100 + HostFiles.SIZE + 50);
             assertTrue(Buffers.receiveFully(ws2, p.server(), got, arena));
             Buffers.assertPattern(got.asSlice(0, 3000), 1); // the send before it came first
             Buffers.assertPattern(got.asSlice(3000, 100), 5);
-            assertFileBytes(got, 3100, 0, FILE_SIZE);
-            Buffers.assertPattern(got.asSlice(3100 + FILE_SIZE, 50), 6);
+            HostFiles.assertFileBytes(got, 3100, 0, HostFiles.SIZE);
+            Buffers.assertPattern(got.asSlice(3100 + HostFiles.SIZE, 50), 6);
 
             // synchronous, from the file pointer (which the overlapped call at an offset did not move)
             assertEquals(1, transmit(fn, p.client(), file, 1000, 0, 0, 0), "synchronous TransmitFile");
             assertEquals(1, transmit(fn, p.client(), file, 1000, 0, 0, 0), "and the next 1000 bytes");
             MemorySegment twice = arena.allocate(2000);
             assertTrue(Buffers.receiveFully(ws2, p.server(), twice, arena));
-            assertFileBytes(twice, 0, 0, 2000);
+            HostFiles.assertFileBytes(twice, 0, 0, 2000);
 
             // TF_DISCONNECT with no file: the head, then the end of the stream; no send after it
             MemorySegment bye = OverTheHost.overlapped(ws2, arena);
             ok = transmit(fn, p.client(), 0, 0, bye.address(), buffers(Buffers.pattern(arena, 10, 7), null, arena).address(),
                     TF_DISCONNECT());
-            assertTrue(ok != 0 || lastError() == WSA_IO_PENDING(), "TransmitFile(TF_DISCONNECT)");
+            assertTrue(ok != 0 || ExtensionPointers.lastError() == WSA_IO_PENDING(), "TransmitFile(TF_DISCONNECT)");
             assertEquals(KernelPort.WAIT_OBJECT_0, ws2.waitForEvent(OVERLAPPED.hEvent(bye).address(), WAIT, false));
             MemorySegment last = arena.allocate(10);
             assertTrue(Buffers.receiveFully(ws2, p.server(), last, arena));
@@ -170,7 +116,7 @@ class TransmitFileTest {
             assertEquals(SOCKET_ERROR(), ws2.send(p.client(), Buffers.wsabuf(arena, last), 1, sent, 0, MemorySegment.NULL,
                     MemorySegment.NULL), "no send after TF_DISCONNECT");
             assertEquals(WSAESHUTDOWN(), ws2.lastError());
-            assertEquals(1, closeHandle(file));
+            assertEquals(1, HostFiles.closeHandle(file));
         }
     }
 
@@ -180,8 +126,8 @@ class TransmitFileTest {
             Path path = file(arena);
             long probe = ws2.socket(AF_INET(), SOCK_STREAM(), IPPROTO_TCP(), WSA_FLAG_OVERLAPPED());
             long baseProbe = ws2.socket(AF_INET6(), SOCK_STREAM(), IPPROTO_TCP(), WSA_FLAG_OVERLAPPED());
-            assertNotEquals(function(ws2, baseProbe, WinsockExtensions.WSAID_TRANSMITFILE, arena).address(),
-                    function(ws2, probe, WinsockExtensions.WSAID_TRANSMITFILE, arena).address(), "jwsp hands out its own TransmitFile");
+            assertNotEquals(ExtensionPointers.function(ws2, baseProbe, WinsockExtensions.WSAID_TRANSMITFILE, arena).address(),
+                    ExtensionPointers.function(ws2, probe, WinsockExtensions.WSAID_TRANSMITFILE, arena).address(), "jwsp hands out its own TransmitFile");
             ws2.closesocket(probe);
             ws2.closesocket(baseProbe);
             AtomicLong held = new AtomicLong();
@@ -232,30 +178,30 @@ class TransmitFileTest {
                 Path path = file(arena);
                 for (int af : new int[] {AF_INET(), AF_INET6()}) {
                     try (Pair p = Pair.tcp(ws2, af, WSA_FLAG_OVERLAPPED(), arena)) {
-                        MemorySegment fn = function(ws2, p.client(), WinsockExtensions.WSAID_TRANSMITFILE, arena);
-                        long file = createFile(path, arena);
-                        assertEquals(1, closeHandle(file));
+                        MemorySegment fn = ExtensionPointers.function(ws2, p.client(), WinsockExtensions.WSAID_TRANSMITFILE, arena);
+                        long file = HostFiles.createFile(path, arena);
+                        assertEquals(1, HostFiles.closeHandle(file));
                         MemorySegment ov = OverTheHost.overlapped(ws2, arena);
                         MemorySegment head = buffers(Buffers.pattern(arena, 10, 2), null, arena);
                         assertEquals(0, transmit(fn, p.client(), file, 0, ov.address(), head.address(), 0), "a closed file");
-                        assertEquals(WSAENOTSOCK(), lastError());
+                        assertEquals(WSAENOTSOCK(), ExtensionPointers.lastError());
                         assertEquals(0, transmit(fn, p.client(), file, 0, 0, head.address(), 0), "a closed file, synchronous");
-                        assertEquals(WSAENOTSOCK(), lastError());
+                        assertEquals(WSAENOTSOCK(), ExtensionPointers.lastError());
                         assertEquals(0, transmit(fn, 0x7777_0000L, 0, 0, ov.address(), 0, 0), "no socket");
-                        assertEquals(WSAENOTSOCK(), lastError());
+                        assertEquals(WSAENOTSOCK(), ExtensionPointers.lastError());
                         assertEquals(0, transmit(fn, p.client(), 0, 0, 0x10, 0, 0), "an OVERLAPPED in the first 64 KiB");
-                        assertEquals(WSAEFAULT(), lastError());
+                        assertEquals(WSAEFAULT(), ExtensionPointers.lastError());
                         assertEquals(0, transmit(fn, p.client(), 0, 0, ov.address() + 4, 0, 0), "a misaligned OVERLAPPED");
-                        assertEquals(WSAEFAULT(), lastError());
+                        assertEquals(WSAEFAULT(), ExtensionPointers.lastError());
                         assertEquals(0, transmit(fn, p.client(), 0, 0, ov.address(), 0xFFFF_8000_0000_0000L, 0), "kernel buffers");
-                        assertEquals(WSAEFAULT(), lastError());
+                        assertEquals(WSAEFAULT(), ExtensionPointers.lastError());
                         MemorySegment wild = buffers(MemorySegment.ofAddress(0x20), null, arena);
                         TRANSMIT_FILE_BUFFERS.HeadLength(wild, 64);
                         assertEquals(0, transmit(fn, p.client(), 0, 0, ov.address(), wild.address(), 0), "a head in the first 64 KiB");
-                        assertEquals(WSAEFAULT(), lastError());
+                        assertEquals(WSAEFAULT(), ExtensionPointers.lastError());
                         assertEquals(0, transmit(fn, p.client(), 0, 0, ov.address(), head.address(), TF_REUSE_SOCKET() | 0x4000),
                                 "unknown flags: the lower provider's answer");
-                        assertEquals(WSAEINVAL(), lastError());
+                        assertEquals(WSAEINVAL(), ExtensionPointers.lastError());
                         assertEquals(0, LayeredProvider.outstandingRequests(), "a refused TransmitFile holds nothing");
                         // the connection is whole: one more TransmitFile of the head alone, and it arrives first
                         assertEquals(1, transmit(fn, p.client(), 0, 0, 0, head.address(), 0));
@@ -264,10 +210,10 @@ class TransmitFileTest {
                         Buffers.assertPattern(got, 2);
                     }
                     long plain = ws2.socket(af, SOCK_STREAM(), IPPROTO_TCP(), 0);
-                    MemorySegment fn = function(ws2, plain, WinsockExtensions.WSAID_TRANSMITFILE, arena);
+                    MemorySegment fn = ExtensionPointers.function(ws2, plain, WinsockExtensions.WSAID_TRANSMITFILE, arena);
                     assertEquals(0, transmit(fn, plain, 0, 0, OverTheHost.overlapped(ws2, arena).address(), 0, 0),
                             "an OVERLAPPED on a socket without WSA_FLAG_OVERLAPPED");
-                    assertEquals(WSAEINVAL(), lastError());
+                    assertEquals(WSAEINVAL(), ExtensionPointers.lastError());
                     ws2.closesocket(plain);
                 }
             } catch (Throwable t) {

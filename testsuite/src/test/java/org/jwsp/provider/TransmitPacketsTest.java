@@ -9,8 +9,6 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -21,7 +19,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.jwsp.bindings.WinsockExtensions;
 import org.jwsp.bindings.windows.OVERLAPPED;
 import org.jwsp.bindings.windows.TRANSMIT_PACKETS_ELEMENT;
-import org.jwsp.host.ws2.NativeWs2;
 import org.jwsp.host.ws2.Ws2;
 import org.jwsp.kernel.KernelPort;
 import org.jwsp.provider.filter.SendFilter;
@@ -42,43 +39,17 @@ import org.jwsp.testkit.Pair;
 class TransmitPacketsTest {
 
     private static final int WAIT = 10_000;
-    private static final int FILE_SIZE = 100_000;
     private static final long WILD = 0x10; // in the first 64 KiB: never a program's memory
     private static final long ELEMENT = TRANSMIT_PACKETS_ELEMENT.sizeof();
     private static final MethodHandle TRANSMIT_PACKETS = Linker.nativeLinker().downcallHandle(FunctionDescriptor.of(ValueLayout.JAVA_INT,
             ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
             ValueLayout.JAVA_INT));
-    private static final MethodHandle CREATE_FILE;
-    private static final MethodHandle CLOSE_HANDLE;
-
-    static {
-        NativeWs2.install();
-        KernelPort k = KernelPort.system();
-        CREATE_FILE = Linker.nativeLinker().downcallHandle(k.procAddress("kernel32.dll", "CreateFileW"), FunctionDescriptor.of(
-                ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
-                ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG));
-        CLOSE_HANDLE = Linker.nativeLinker().downcallHandle(k.procAddress("kernel32.dll", "CloseHandle"),
-                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG));
-    }
 
     @TempDir
     Path dir;
 
     private static int transmit(MemorySegment fn, long s, long array, int count, long ov, int flags) throws Throwable {
         return (int) TRANSMIT_PACKETS.invokeExact(fn, s, array, count, 0, ov, flags);
-    }
-
-    private static long createFile(Path path, Arena arena) throws Throwable {
-        byte[] name = (path.toString() + "\0").getBytes(StandardCharsets.UTF_16LE);
-        MemorySegment wide = arena.allocate(name.length, 2);
-        wide.copyFrom(MemorySegment.ofArray(name));
-        long h = (long) CREATE_FILE.invokeExact(wide, GENERIC_READ(), FILE_SHARE_READ(), MemorySegment.NULL, OPEN_EXISTING(), 0, 0L);
-        assertNotEquals(-1L, h, "CreateFileW");
-        return h;
-    }
-
-    private static int closeHandle(long h) throws Throwable {
-        return (int) CLOSE_HANDLE.invokeExact(h);
     }
 
     /** An array of {@code n} TRANSMIT_PACKETS_ELEMENTs, filled with {@link #memory}/{@link #file}. */
@@ -104,20 +75,11 @@ class TransmitPacketsTest {
     }
 
     private Path file(Arena arena) throws Exception {
-        Path f = dir.resolve("framed.bin");
-        Files.write(f, Buffers.pattern(arena, FILE_SIZE, 3).toArray(ValueLayout.JAVA_BYTE));
-        return f;
-    }
-
-    /** Bytes {@code [from, from + n)} of the file's pattern must be what {@code got} holds at {@code at}. */
-    private static void assertFileBytes(MemorySegment got, long at, int from, int n) {
-        for (int i = 0; i < n; i++) {
-            assertEquals((byte) (3 * 31 + from + i), got.get(ValueLayout.JAVA_BYTE, at + i), "file byte " + (from + i));
-        }
+        return HostFiles.patternFile(dir, "framed.bin", arena);
     }
 
     private static MemorySegment function(Ws2 ws2, long s, Arena arena) {
-        return TransmitFileTest.function(ws2, s, WinsockExtensions.WSAID_TRANSMITPACKETS, arena);
+        return ExtensionPointers.function(ws2, s, WinsockExtensions.WSAID_TRANSMITPACKETS, arena);
     }
 
     /**
@@ -129,7 +91,7 @@ class TransmitPacketsTest {
      */
     private void serves(Ws2 ws2, int af, Path path, Runnable releaseHeld, Arena arena) throws Throwable {
         try (Pair p = Pair.tcp(ws2, af, WSA_FLAG_OVERLAPPED(), arena)) {
-            long file = createFile(path, arena);
+            long file = HostFiles.createFile(path, arena);
             MemorySegment fn = function(ws2, p.client(), arena);
             MemorySegment first = OverTheHost.overlapped(ws2, arena);
             MemorySegment sent = arena.allocate(ValueLayout.JAVA_INT);
@@ -143,21 +105,21 @@ class TransmitPacketsTest {
             file(packets, 3, file, 1000, 500);
             MemorySegment ov = OverTheHost.overlapped(ws2, arena);
             int ok = transmit(fn, p.client(), packets.address(), 4, ov.address(), 0);
-            assertTrue(ok != 0 || TransmitFileTest.lastError() == WSA_IO_PENDING(), "TransmitPackets overlapped");
+            assertTrue(ok != 0 || ExtensionPointers.lastError() == WSA_IO_PENDING(), "TransmitPackets overlapped");
             packets.fill((byte) 0); // the array is the caller's again once the call returned
             releaseHeld.run();
             assertEquals(KernelPort.WAIT_OBJECT_0, ws2.waitForEvent(OVERLAPPED.hEvent(ov).address(), WAIT, false), "its event is set");
             MemorySegment flags = arena.allocate(ValueLayout.JAVA_INT);
             assertTrue(ws2.getOverlappedResult(p.client(), ov, sent, false, flags), () -> "its result: " + ws2.lastError());
-            assertEquals(100 + FILE_SIZE + 50 + 500, sent.get(ValueLayout.JAVA_INT, 0), "every element");
+            assertEquals(100 + HostFiles.SIZE + 50 + 500, sent.get(ValueLayout.JAVA_INT, 0), "every element");
 
-            MemorySegment got = arena.allocate(3000 + 100 + FILE_SIZE + 50 + 500);
+            MemorySegment got = arena.allocate(3000 + 100 + HostFiles.SIZE + 50 + 500);
             assertTrue(Buffers.receiveFully(ws2, p.server(), got, arena));
             Buffers.assertPattern(got.asSlice(0, 3000), 1); // the send before it came first
             Buffers.assertPattern(got.asSlice(3000, 100), 5);
-            assertFileBytes(got, 3100, 0, FILE_SIZE);
-            Buffers.assertPattern(got.asSlice(3100 + FILE_SIZE, 50), 6);
-            assertFileBytes(got, 3150 + FILE_SIZE, 1000, 500);
+            HostFiles.assertFileBytes(got, 3100, 0, HostFiles.SIZE);
+            Buffers.assertPattern(got.asSlice(3100 + HostFiles.SIZE, 50), 6);
+            HostFiles.assertFileBytes(got, 3150 + HostFiles.SIZE, 1000, 500);
 
             // synchronous, from the file pointer (which the calls at offsets did not move)
             MemorySegment fromPointer = elements(1, arena);
@@ -170,13 +132,13 @@ class TransmitPacketsTest {
             assertEquals(1, transmit(fn, p.client(), two.address(), 2, 0, 0), "memory elements only");
             MemorySegment next = arena.allocate(2030);
             assertTrue(Buffers.receiveFully(ws2, p.server(), next, arena));
-            assertFileBytes(next, 0, 0, 2000);
+            HostFiles.assertFileBytes(next, 0, 0, 2000);
             Buffers.assertPattern(next.asSlice(2000, 10), 7);
             Buffers.assertPattern(next.asSlice(2010, 20), 8);
 
             MemorySegment none = OverTheHost.overlapped(ws2, arena);
             ok = transmit(fn, p.client(), 0, 0, none.address(), 0);
-            assertTrue(ok != 0 || TransmitFileTest.lastError() == WSA_IO_PENDING(), "no elements: a send of nothing");
+            assertTrue(ok != 0 || ExtensionPointers.lastError() == WSA_IO_PENDING(), "no elements: a send of nothing");
             assertEquals(KernelPort.WAIT_OBJECT_0, ws2.waitForEvent(OVERLAPPED.hEvent(none).address(), WAIT, false));
             assertTrue(ws2.getOverlappedResult(p.client(), none, sent, false, flags), () -> "its result: " + ws2.lastError());
             assertEquals(0, sent.get(ValueLayout.JAVA_INT, 0));
@@ -186,7 +148,7 @@ class TransmitPacketsTest {
             MemorySegment last = elements(1, arena);
             memory(last, 0, Buffers.pattern(arena, 10, 9));
             ok = transmit(fn, p.client(), last.address(), 1, bye.address(), TP_DISCONNECT());
-            assertTrue(ok != 0 || TransmitFileTest.lastError() == WSA_IO_PENDING(), "TransmitPackets(TP_DISCONNECT)");
+            assertTrue(ok != 0 || ExtensionPointers.lastError() == WSA_IO_PENDING(), "TransmitPackets(TP_DISCONNECT)");
             assertEquals(KernelPort.WAIT_OBJECT_0, ws2.waitForEvent(OVERLAPPED.hEvent(bye).address(), WAIT, false));
             MemorySegment end = arena.allocate(10);
             assertTrue(Buffers.receiveFully(ws2, p.server(), end, arena));
@@ -195,7 +157,7 @@ class TransmitPacketsTest {
             assertEquals(SOCKET_ERROR(), ws2.send(p.client(), Buffers.wsabuf(arena, end), 1, sent, 0, MemorySegment.NULL,
                     MemorySegment.NULL), "no send after TP_DISCONNECT");
             assertEquals(WSAESHUTDOWN(), ws2.lastError());
-            assertEquals(1, closeHandle(file));
+            assertEquals(1, HostFiles.closeHandle(file));
         }
     }
 
@@ -266,39 +228,39 @@ class TransmitPacketsTest {
                         for (long o : new long[] {ov.address(), 0}) {
                             String how = o == 0 ? " (synchronous)" : " (overlapped)";
                             assertEquals(0, transmit(fn, p.client(), 0, 2, o, 0), "a NULL array" + how);
-                            assertEquals(WSAEFAULT(), TransmitFileTest.lastError());
+                            assertEquals(WSAEFAULT(), ExtensionPointers.lastError());
                             assertEquals(0, transmit(fn, p.client(), WILD, 1, o, 0), "an array in the first 64 KiB" + how);
-                            assertEquals(WSAEFAULT(), TransmitFileTest.lastError());
+                            assertEquals(WSAEFAULT(), ExtensionPointers.lastError());
                             MemorySegment one = elements(2, arena);
                             memory(one, 0, Buffers.pattern(arena, 8, 1));
                             assertEquals(0, transmit(fn, p.client(), one.address() + 4, 1, o, 0), "a misaligned array" + how);
-                            assertEquals(WSAEFAULT(), TransmitFileTest.lastError());
+                            assertEquals(WSAEFAULT(), ExtensionPointers.lastError());
                             MemorySegment wild = elements(1, arena);
                             memory(wild, 0, 0x20, 64);
                             assertEquals(0, transmit(fn, p.client(), wild.address(), 1, o, 0), "a memory element at 0x20" + how);
-                            assertEquals(WSAEFAULT(), TransmitFileTest.lastError());
+                            assertEquals(WSAEFAULT(), ExtensionPointers.lastError());
                             MemorySegment neither = elements(1, arena);
                             memory(neither, 0, Buffers.pattern(arena, 8, 1));
                             neither.set(ValueLayout.JAVA_INT, TRANSMIT_PACKETS_ELEMENT.dwElFlags$offset(), TP_ELEMENT_EOP());
                             assertEquals(0, transmit(fn, p.client(), neither.address(), 1, o, 0), "neither memory nor file" + how);
-                            assertEquals(WSAEINVAL(), TransmitFileTest.lastError());
+                            assertEquals(WSAEINVAL(), ExtensionPointers.lastError());
                             neither.set(ValueLayout.JAVA_INT, TRANSMIT_PACKETS_ELEMENT.dwElFlags$offset(), TP_ELEMENT_MEMORY() | TP_ELEMENT_FILE());
                             assertEquals(0, transmit(fn, p.client(), neither.address(), 1, o, 0), "both memory and file" + how);
-                            assertEquals(WSAEINVAL(), TransmitFileTest.lastError());
-                            long closed = createFile(path, arena);
-                            assertEquals(1, closeHandle(closed));
+                            assertEquals(WSAEINVAL(), ExtensionPointers.lastError());
+                            long closed = HostFiles.createFile(path, arena);
+                            assertEquals(1, HostFiles.closeHandle(closed));
                             MemorySegment stale = elements(2, arena);
                             memory(stale, 0, Buffers.pattern(arena, 8, 1));
                             file(stale, 1, closed, 0, 100);
                             assertEquals(0, transmit(fn, p.client(), stale.address(), 2, o, 0), "a closed file" + how);
-                            assertEquals(WSAENOTSOCK(), TransmitFileTest.lastError());
+                            assertEquals(WSAENOTSOCK(), ExtensionPointers.lastError());
                             assertEquals(0, transmit(fn, p.client(), one.address(), 1, o, TP_REUSE_SOCKET()), "TP_REUSE_SOCKET alone" + how);
-                            assertEquals(WSAEINVAL(), TransmitFileTest.lastError());
+                            assertEquals(WSAEINVAL(), ExtensionPointers.lastError());
                             assertEquals(0, transmit(fn, 0x7777_0000L, one.address(), 1, o, 0), "no socket" + how);
-                            assertEquals(WSAENOTSOCK(), TransmitFileTest.lastError());
+                            assertEquals(WSAENOTSOCK(), ExtensionPointers.lastError());
                         }
                         assertEquals(0, transmit(fn, p.client(), 0, 0, 0x10, 0), "an OVERLAPPED in the first 64 KiB");
-                        assertEquals(WSAEFAULT(), TransmitFileTest.lastError());
+                        assertEquals(WSAEFAULT(), ExtensionPointers.lastError());
                         assertEquals(1, transmit(fn, p.client(), 0, 0, 0, 0), "no elements: a send of nothing");
                         assertEquals(0, LayeredProvider.outstandingRequests(), "a refused TransmitPackets holds nothing");
                         assertEquals(0, LayeredProvider.lentLargeCaptures(), "and no element copy");
@@ -314,7 +276,7 @@ class TransmitPacketsTest {
                     MemorySegment fn = function(ws2, plain, arena);
                     assertEquals(0, transmit(fn, plain, 0, 0, OverTheHost.overlapped(ws2, arena).address(), 0),
                             "an OVERLAPPED on a socket without WSA_FLAG_OVERLAPPED");
-                    assertEquals(WSAEINVAL(), TransmitFileTest.lastError());
+                    assertEquals(WSAEINVAL(), ExtensionPointers.lastError());
                     ws2.closesocket(plain);
                 }
             } catch (Throwable t) {
