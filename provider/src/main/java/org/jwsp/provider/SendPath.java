@@ -1,11 +1,11 @@
 package org.jwsp.provider;
 
-import org.jwsp.bindings.CallerMemory;
-import org.jwsp.bindings.AddressSignatures;
-
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
+import org.jwsp.bindings.AddressSignatures;
+import org.jwsp.bindings.CallerMemory;
+import org.jwsp.bindings.windows.OVERLAPPED;
 import org.jwsp.bindings.windows.WSATHREADID;
 import org.jwsp.bindings.windows.ws2spi_h;
 import org.jwsp.provider.filter.SendFilter;
@@ -170,10 +170,10 @@ final class SendPath {
             r.transmitFunction = lowerFunction;
             r.transmitter = transmitter;
             // TransmitFile's file offset travels in the OVERLAPPED: the lower provider reads it from jwsp's.
-            r.overlapped.set(java.lang.foreign.ValueLayout.JAVA_INT, org.jwsp.bindings.windows.OVERLAPPED.Offset$offset(),
-                    CallerMemory.getInt(lpOverlapped, org.jwsp.bindings.windows.OVERLAPPED.Offset$offset()));
-            r.overlapped.set(java.lang.foreign.ValueLayout.JAVA_INT, org.jwsp.bindings.windows.OVERLAPPED.OffsetHigh$offset(),
-                    CallerMemory.getInt(lpOverlapped, org.jwsp.bindings.windows.OVERLAPPED.OffsetHigh$offset()));
+            r.overlapped.set(ValueLayout.JAVA_INT, OVERLAPPED.Offset$offset(),
+                    CallerMemory.getInt(lpOverlapped, OVERLAPPED.Offset$offset()));
+            r.overlapped.set(ValueLayout.JAVA_INT, OVERLAPPED.OffsetHigh$offset(),
+                    CallerMemory.getInt(lpOverlapped, OVERLAPPED.OffsetHigh$offset()));
             return issue(ctx, resolved, r, lpBuffers, 2, 0, 0, errno, sc);
         } finally {
             requests.end(r, sc);
