@@ -4,6 +4,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongConsumer;
 
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -35,19 +36,25 @@ final class CompletionPort implements Runnable {
     private static final long OVERLAPPED_OFFSET = OVERLAPPED_ENTRY.lpOverlapped$offset();
     private static final long BYTES_OFFSET = OVERLAPPED_ENTRY.dwNumberOfBytesTransferred$offset();
 
+    /** Test hook: run on the worker with a hold's key before it ends the hold ({@code HeldSendTest}). Null in production. */
+    private static LongConsumer beforeHoldEnded;
+
     final long port;
     private final KernelPort kernel;
     private final RequestSlab slab;
+    private final SocketTable sockets;
     private final CompletionDelivery delivery;
     private final MemorySegment entries;
     private final Thread worker;
     /** {@link ProviderSettings#skipLowerPortOnSuccess}. */
     private final boolean skipLowerPortOnSuccess;
 
-    CompletionPort(KernelPort kernel, RequestSlab slab, CompletionDelivery delivery, Arena arena, boolean skipLowerPortOnSuccess) {
+    CompletionPort(KernelPort kernel, RequestSlab slab, SocketTable sockets, CompletionDelivery delivery, Arena arena,
+                   boolean skipLowerPortOnSuccess) {
         this.skipLowerPortOnSuccess = skipLowerPortOnSuccess;
         this.kernel = kernel;
         this.slab = slab;
+        this.sockets = sockets;
         this.delivery = delivery;
         this.port = kernel.createCompletionPort(1);
         this.entries = arena.allocate(OVERLAPPED_ENTRY.layout(), BATCH);
@@ -74,13 +81,22 @@ final class CompletionPort implements Runnable {
     }
 
     /**
-     * Posts, for a lower send of {@code s} led by {@code leader} that completed at once with
-     * {@code bytes}, the packet the lower provider would have posted without the skip mode: the
-     * worker then finishes it as a lower completion ({@link SubmissionQueue}, "Holding"). Under
+     * Posts again, for a lower send of {@code s} led by {@code leader} that completed at once with
+     * {@code bytes}, the packet the lower provider posted for it while it was being issued: the
+     * worker then finishes it as a lower completion ({@link SubmissionQueue#applyEarly}). Under
      * the socket lock. False if the port is gone (the caller then finishes it itself).
      */
-    boolean hold(SocketContext s, OverlappedRequest leader, int bytes) {
+    boolean postAgain(SocketContext s, OverlappedRequest leader, int bytes) {
         return kernel.post(port, bytes, s.contextValue, leader.overlapped);
+    }
+
+    /**
+     * Posts the packet that ends a hold of {@code s} ({@link SubmissionQueue}, "Holding"): the
+     * socket's context value as key, no OVERLAPPED. Under the socket lock. False if the port is gone
+     * (then nothing is held).
+     */
+    boolean hold(SocketContext s) {
+        return kernel.post(port, 0, s.contextValue, MemorySegment.NULL);
     }
 
     @Override
@@ -96,6 +112,10 @@ final class CompletionPort implements Runnable {
                 long ov = entries.get(ValueLayout.JAVA_LONG, i * ENTRY_SIZE + OVERLAPPED_OFFSET);
                 if (ov == 0 && key == STOP_KEY) {
                     return;
+                }
+                if (ov == 0) {
+                    holdEnded(key, s);
+                    continue;
                 }
                 int bytes = entries.get(ValueLayout.JAVA_INT, i * ENTRY_SIZE + BYTES_OFFSET);
                 try {
@@ -153,6 +173,33 @@ final class CompletionPort implements Runnable {
             done = socket.queue.takeDone();
         }
         delivery.deliverAll(done, s);
+    }
+
+    /** A hold's packet: the socket with context value {@code key}, if still open, issues what waited behind the hold. */
+    private void holdEnded(long key, ThreadScratch s) {
+        LongConsumer hook = beforeHoldEnded;
+        if (hook != null) {
+            hook.accept(key);
+        }
+        SocketContext socket = sockets.of(key);
+        if (socket == null) {
+            return; // closed since
+        }
+        OverlappedRequest done;
+        try {
+            synchronized (socket) {
+                socket.queue.holdEnded(s);
+                done = socket.queue.takeDone();
+            }
+            delivery.deliverAll(done, s);
+        } catch (Throwable t) {
+            LOG.error("the end of a hold of socket {} failed", socket.handle, t);
+        }
+    }
+
+    /** For tests: a hook the worker runs with each hold's key before it ends the hold (null: none). */
+    static void injectBeforeHoldEnded(LongConsumer hook) {
+        beforeHoldEnded = hook;
     }
 
     /** Stops the worker and closes the port (last WSPCleanup). */

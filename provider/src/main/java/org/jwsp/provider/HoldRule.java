@@ -6,10 +6,10 @@ package org.jwsp.provider;
  * nothing in flight, so nothing waits to be merged: each send is its own lower call, issued and
  * delivered by its caller, with no hand-off. That is the cheapest way while sends come one at a
  * time; when they come faster than one lower call each, merging is cheaper, and it needs something
- * in flight for sends to wait behind. So the queue <em>holds</em> an at-once lower send: it stays
- * in flight and jwsp posts to its own port the packet the lower provider would have posted without
- * the skip mode; the worker finishes it as a lower completion and issues what queued meanwhile as
- * one merged send.
+ * for sends to wait behind. So the queue <em>holds</em> the socket after an at-once lower send: the
+ * sends it carried are finished and delivered at once, later ones wait, and jwsp posts to its own
+ * port a packet of its own ({@link CompletionPort#hold}); the worker, taking it, ends the hold and
+ * issues what queued meanwhile as one merged send ({@link SubmissionQueue#holdEnded}).
  *
  * <p>It holds while the last merged send carried more than one send (merging paid), stops when
  * {@link #IDLE_HOLDS} held sends in a row merged nothing behind them (nothing queued, or a single

@@ -46,7 +46,7 @@ final class ProviderRuntime {
             this.slab = new RequestSlab(arena, settings.requestPoolSize());
             this.sockets = new SocketTable(arena, settings.socketSlots());
             this.delivery = new CompletionDelivery(upcalls, slab, kernel);
-            this.completions = new CompletionPort(kernel, slab, delivery, arena, settings.skipLowerPortOnSuccess());
+            this.completions = new CompletionPort(kernel, slab, sockets, delivery, arena, settings.skipLowerPortOnSuccess());
             OverlappedRequests requests = new OverlappedRequests(slab, delivery);
             boolean posts = settings.lowerPostsImmediate();
             this.sendPath = new SendPath(sockets, requests, delivery, settings.filter());

@@ -51,8 +51,13 @@ import org.jwsp.bindings.windows.ws2spi_h;
  * could reach the caller's port, and the filter's {@code onComplete}, before earlier sends of the
  * same socket still being delivered on the worker.
  *
- * <p><b>Holding.</b> Where the lower socket skips the port on success, an at-once lower send may
- * be <em>held</em> in flight so later sends merge behind it; when, is {@link HoldRule}'s.
+ * <p><b>Holding.</b> Where the lower socket skips the port on success, the socket may be
+ * <em>held</em> after an at-once lower send so later sends wait and merge; when, is
+ * {@link HoldRule}'s. The held send's members are finished at once (the kernel took their bytes;
+ * their thread delivers them); what holds is {@code held}, ended by the one packet the hold posted
+ * to jwsp's port ({@link #holdEnded}). Like a send in flight it makes later sends wait, but
+ * nothing of it is at the lower provider, so {@link #quiet} and {@link #drained} do not wait
+ * for it, and a close needs nothing from it: its packet then finds no socket.
  */
 final class SubmissionQueue {
 
@@ -87,8 +92,13 @@ final class SubmissionQueue {
     private int proxiesPending;
     /** 0 while the stream keeps its order; else the code every later send fails with ({@link #broken}). */
     private int brokenCode;
-    /** Whether an at-once lower send is held in flight (see "Holding"). */
+    /** When to hold an at-once lower send (see "Holding"). */
     private final HoldRule hold = new HoldRule();
+    /**
+     * An at-once lower send is held: its sends are finished, and new ones wait until the worker
+     * takes the hold's packet from jwsp's port ({@link #holdEnded}). One packet per hold.
+     */
+    private boolean held;
     /** A WSPShutdown's {@code how} to pass down once the queue drains ({@link #shutdownWhenDrained}), or -1. */
     private int deferredShutdown = -1;
 
@@ -159,6 +169,7 @@ final class SubmissionQueue {
         brokenCode = 0;
         deferredShutdown = -1;
         hold.reset();
+        held = false; // a packet still out for it names the old context value: the worker finds no socket
     }
 
     /**
@@ -220,7 +231,8 @@ final class SubmissionQueue {
         if (brokenCode != 0) {
             return brokenCode;
         }
-        if (inFlight != null || issue.active() || !waiting.isEmpty() || syncInProgress > 0 || r.held || delivering > 0 || !done.isEmpty()) {
+        if (inFlight != null || held || issue.active() || !waiting.isEmpty() || syncInProgress > 0 || r.held || delivering > 0
+                || !done.isEmpty()) {
             waiting.append(r);
             return PENDING;
         }
@@ -253,12 +265,15 @@ final class SubmissionQueue {
         if (rc == 0) {
             r.result(0, s.bytes(), 0);
             r.sent = s.bytes() & 0xFFFF_FFFFL; // a DWORD
-            if (socket.lowerPostsImmediate || r.kind == OverlappedRequest.SEND && holds() && socket.port.hold(socket, r, r.transferred)) {
+            if (socket.lowerPostsImmediate) {
                 // Its packet will still come: the operation's reference (taken by the caller) waits for it.
                 r.deliveredEarly = true;
                 inFlight = r;
             } else {
                 r.atLower = false;
+                if (r.kind == OverlappedRequest.SEND && holds()) {
+                    hold();
+                }
             }
             result = 0;
         } else {
@@ -284,6 +299,27 @@ final class SubmissionQueue {
     /** Whether to hold the at-once send being issued (see "Holding"). */
     private boolean holds() {
         return socket.port != null && !socket.lowerPostsImmediate && !socket.messageOriented && hold.holdsNext();
+    }
+
+    /** Holds the socket after an at-once lower send: later sends wait until the worker takes the hold's packet. */
+    private void hold() {
+        held = socket.port.hold(socket);
+    }
+
+    /**
+     * The worker took a hold's packet ({@link CompletionPort#hold}): the sends that waited behind
+     * it go down as one merged send, or, if none did, the hold merged nothing.
+     */
+    void holdEnded(ThreadScratch s) {
+        if (!held) {
+            return;
+        }
+        held = false;
+        if (waiting.isEmpty()) {
+            hold.mergedNothing();
+        }
+        pump(s);
+        wakeWaiters();
     }
 
     /**
@@ -325,7 +361,7 @@ final class SubmissionQueue {
      * worker applies it then, exactly once. Otherwise it is applied now.
      */
     private void applyEarly(OverlappedRequest leader, boolean atOnce, int error, int bytes) {
-        if (atOnce && socket.lowerPostsImmediate && leader.atLower && socket.port != null && socket.port.hold(socket, leader, bytes)) {
+        if (atOnce && socket.lowerPostsImmediate && leader.atLower && socket.port != null && socket.port.postAgain(socket, leader, bytes)) {
             return;
         }
         completedWhileIssuing(leader, error, bytes);
@@ -487,8 +523,8 @@ final class SubmissionQueue {
      * {@link LowerIssue}), built from the head of the queue ({@link LowerIssue#build}).
      */
     private void claim(ThreadScratch s) {
-        if (issue.active() || inFlight != null || syncInProgress > 0 || delivering > 0 || waiting.isEmpty() || waiting.first().held
-                || socket.closing) {
+        if (issue.active() || inFlight != null || held || syncInProgress > 0 || delivering > 0 || waiting.isEmpty()
+                || waiting.first().held || socket.closing) {
             return;
         }
         s.issuing = this;
@@ -511,11 +547,14 @@ final class SubmissionQueue {
         if (members > 0 && socket.port != null && !socket.lowerPostsImmediate && !socket.messageOriented) {
             hold.issued(members);
         }
-        if (rc == 0 && (socket.lowerPostsImmediate || members > 0 && hold.holding() && socket.port.hold(socket, leader, s.bytes()))) {
+        if (rc == 0 && socket.lowerPostsImmediate) {
             inFlight = leader;
         } else if (rc == 0) {
             leader.atLower = false;
             split(leader, 0, s.bytes());
+            if (members > 0 && hold.holding()) {
+                hold();
+            }
         } else if (s.errno() == PENDING) {
             inFlight = leader;
         } else {
