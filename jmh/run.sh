@@ -5,8 +5,9 @@
 # on 2 cores); --quick: 1 warm-up and 3 measured (under 10 min). JMH's progress shows as it runs;
 # the raw JSON, the receiver log, report.md and chart.svg go to jmh/results/<time>/ (or DIR).
 # --cost adds a table of CPU, system calls by kind and context switches per send (perf stat, through
-# JMH's perfnorm profiler; needs perf: apt-get install linux-perf). A run stopped with Ctrl-C still
-# writes the report of what it measured.
+# JMH's perfnorm profiler; needs perf: apt-get install linux-perf). perf slows what it counts, the
+# more the more a path switches threads: take speeds and ratios from a run without --cost. A run
+# stopped with Ctrl-C still writes the report of what it measured.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . .ci/env.sh

@@ -158,7 +158,7 @@ public final class BenchmarkRun {
         if (incomplete == null && (include.isEmpty() || include.stream().anyMatch("NativeCaller"::contains))) {
             try {
                 Files.writeString(report, NativeCaller.markdown(NativeCaller.measure(List.of("1x64", "8x1024", "16x65536"),
-                        quick ? 15 : 31, quick ? 20_000 : 50_000)), java.nio.file.StandardOpenOption.APPEND);
+                        quick ? 301 : 1001, 1_000)), java.nio.file.StandardOpenOption.APPEND);
             } catch (RuntimeException | InterruptedException e) {
                 Files.writeString(report, "\n**The native caller was not measured: " + e + "**\n",
                         java.nio.file.StandardOpenOption.APPEND);

@@ -101,7 +101,10 @@ final class CostCounters {
             return md.append("No trial ran with the counters.\n").toString();
         }
         md.append("CPU is every thread of the sender's JVM and of the drain process; recvfrom is the drain's;\n")
-                .append("every other system call is the sender's. Counts do not depend on the machine's speed, CPU does.\n\n")
+                .append("every other system call is the sender's. Counts do not depend on the machine's speed, CPU does.\n")
+                .append("perf slows what it counts, and unevenly: each context switch of a counted thread saves and restores\n")
+                .append("its counters, so a path that switches often loses more speed than one that does not. Take speeds and\n")
+                .append("ratios from a run without --cost.\n\n")
                 .append("| workload | benchmark |");
         HEADINGS.forEach(h -> md.append(' ').append(h).append(" |"));
         md.append("\n|---|---|");

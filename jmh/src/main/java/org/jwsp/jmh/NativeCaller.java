@@ -36,7 +36,7 @@ final class NativeCaller {
             FAILED_CALLEE = offset("failed_callee");
 
     /** One measured workload: median ns per call through jwsp, on the base alone, and of the per-round differences. */
-    record Result(String workload, double jwspNanos, double baseNanos, double layerNanos) {
+    record Result(String workload, double jwspNanos, double baseNanos, double layerNanos, double layerLow, double layerHigh) {
     }
 
     private NativeCaller() {
@@ -55,7 +55,7 @@ final class NativeCaller {
         try (Arena arena = Arena.ofShared()) {
             NativeJob run = NativeJob.load(arena, "native_caller", JOB);
             for (String shape : workloads) {
-                long n = Workload.of(shape).total() >= 1 << 20 ? Math.max(100, iterations / 50) : iterations;
+                long n = Workload.of(shape).total() >= 1 << 20 ? Math.max(10, iterations / 50) : iterations;
                 results.add(measure(arena, run, shape, rounds, n));
             }
         }
@@ -95,26 +95,36 @@ final class NativeCaller {
                 baseAlone[r] = (double) nanos.getAtIndex(ValueLayout.JAVA_LONG, 2L * r + 1) / iterations;
                 layer[r] = jwsp[r] - baseAlone[r];
             }
-            return new Result(shape, median(jwsp), median(baseAlone), median(layer));
+            return new Result(shape, median(jwsp), median(baseAlone), median(layer), quantile(layer, 0.25), quantile(layer, 0.75));
         } finally {
             sender.close(); // checks that the drain received every byte sent
         }
     }
 
     private static double median(double[] values) {
+        return quantile(values, 0.5);
+    }
+
+    /** The {@code q} quantile of {@code values}, interpolated between the two nearest ranks. */
+    static double quantile(double[] values, double q) {
         double[] sorted = values.clone();
         Arrays.sort(sorted);
-        int n = sorted.length;
-        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+        double at = q * (sorted.length - 1);
+        int below = (int) Math.floor(at);
+        int above = Math.min(below + 1, sorted.length - 1);
+        return sorted[below] + (at - below) * (sorted[above] - sorted[below]);
     }
 
     static String markdown(List<Result> results) {
         StringBuilder md = new StringBuilder("\n## A native caller (C, its own pthread) calling lpWSPSend, blocking\n\n");
         md.append("One connection; rounds alternate between jwsp's entry on jwsp's socket and the base's entry on the\n")
-                .append("base socket under it. Medians of the rounds; the layer is the median of the per-round differences.\n\n");
-        md.append("| workload | jwsp ns/call | base alone ns/call | jwsp layer ns/call |\n|---|---:|---:|---:|\n");
+                .append("base socket under it, in pairs whose order alternates. Medians of the rounds; the layer is the\n")
+                .append("median of the per-pair differences, and half of its rounds fall between the quartiles given:\n")
+                .append("a layer smaller than that spread is below what this machine's noise lets the loop resolve.\n\n");
+        md.append("| workload | jwsp ns/call | base alone ns/call | jwsp layer ns/call | layer quartiles |\n|---|---:|---:|---:|---:|\n");
         for (Result r : results) {
-            md.append(String.format("| %s | %.0f | %.0f | %.0f |%n", r.workload(), r.jwspNanos(), r.baseNanos(), r.layerNanos()));
+            md.append(String.format("| %s | %.0f | %.0f | %.0f | %.0f to %.0f |%n", r.workload(), r.jwspNanos(), r.baseNanos(),
+                    r.layerNanos(), r.layerLow(), r.layerHigh()));
         }
         return md.toString();
     }

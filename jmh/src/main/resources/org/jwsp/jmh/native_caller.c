@@ -3,8 +3,9 @@
  * did not start. Two callees share one connection: jwsp's lpWSPSend on jwsp's socket (jwsp's
  * Java WSPSend, then the base provider's) and the base provider's lpWSPSend on the base socket
  * under it (SIO_BASE_HANDLE), so both send on the same TCP connection to the same drain. Rounds
- * alternate between the two (jwsp, base, jwsp, base...), each `iterations` blocking sends, so
- * a drift in the machine's load falls on both alike; the Java side takes medians.
+ * alternate between the two, each `iterations` blocking sends, in pairs whose order alternates too
+ * (jwsp then base, base then jwsp, ...), so a drift in the machine's load falls on both alike and
+ * neither always runs first; the Java side takes medians.
  */
 #include <pthread.h>
 #include <stdint.h>
@@ -53,7 +54,8 @@ static void *run(void *arg) {
     JOB *job = arg;
     job->failed_at = -1;
     for (long r = -1; r < job->rounds; r++) { /* round -1 warms up (and attaches the pthread at its first upcall) */
-        for (int callee = 0; callee < 2; callee++) {
+        for (int k = 0; k < 2; k++) {
+            int callee = (r & 1) ? 1 - k : k; /* odd rounds: the base first */
             int failed = 0;
             long long n = round_nanos(job, callee, &failed);
             if (failed) {
