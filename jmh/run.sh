@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the send benchmarks and reports each as a ratio against the peers of the same run.
 #   bash jmh/run.sh [--quick] [--cost] [--out DIR] [--param NAME=V1,V2] [--jvm-arg ARG] [BENCHMARK-REGEX...]
-# Default: every benchmark, 1 fork, 3 warm-up and 5 measured iterations of 1 s each (about 25 min
+# Default: every benchmark, 1 fork, 3 warm-up and 5 measured iterations of 1 s each (about 12 min
 # on 2 cores); --quick: 1 warm-up and 3 measured (under 10 min). JMH's progress shows as it runs;
 # the raw JSON, the receiver log, report.md and chart.svg go to jmh/results/<time>/ (or DIR).
 # --cost adds a table of CPU, system calls by kind and context switches per send (perf stat, through
