@@ -9,7 +9,6 @@ import static org.jwsp.bindings.windows.ws2spi_h.*;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -23,7 +22,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.jwsp.bindings.windows.OVERLAPPED;
-import org.jwsp.bindings.windows.OVERLAPPED_ENTRY;
 import org.jwsp.host.ws2.Ws2;
 import org.jwsp.kernel.KernelPort;
 import org.jwsp.provider.filter.SendFilter;
@@ -131,23 +129,6 @@ class ConcurrentIssueTest {
         });
     }
 
-    /** The packets of {@code n} completions on {@code port}, in order, and that no other comes: {ov, bytes} each. */
-    private static List<long[]> packets(KernelPort kernel, long port, int n, Arena arena) {
-        MemorySegment entries = OVERLAPPED_ENTRY.allocateArray(8, arena);
-        List<long[]> got = new ArrayList<>();
-        while (got.size() < n) {
-            int k = kernel.dequeue(port, entries, WAIT, false);
-            assertTrue(k > 0, "packet " + got.size() + " of " + n + " came");
-            for (int i = 0; i < k; i++) {
-                MemorySegment e = OVERLAPPED_ENTRY.asSlice(entries, i);
-                got.add(new long[] {OVERLAPPED_ENTRY.lpOverlapped(e).address(), OVERLAPPED_ENTRY.dwNumberOfBytesTransferred(e)});
-            }
-        }
-        assertEquals(n, got.size());
-        assertEquals(KernelPort.DEQUEUE_TIMEOUT, kernel.dequeue(port, entries, 0, false), "one packet per send");
-        return got;
-    }
-
     /** {error, bytes} of a completed OVERLAPPED (the host's Internal and InternalHigh). */
     private static int[] result(MemorySegment ov) {
         return new int[] {(int) OVERLAPPED.Internal(ov), (int) OVERLAPPED.InternalHigh(ov)};
@@ -186,7 +167,7 @@ class ConcurrentIssueTest {
                 w.release.countDown();
                 int[] one = first.get(WAIT, TimeUnit.MILLISECONDS);
                 assertTrue(one[0] == 0 || one[1] == WSA_IO_PENDING(), () -> "the first send: " + one[1]);
-                List<long[]> got = packets(kernel, port, 3, arena);
+                List<long[]> got = PortPackets.take(kernel, port, 3, arena);
                 for (int i = 0; i < 3; i++) {
                     assertArrayEquals(new long[] {ovs[i].address(), 100L * (i + 1)}, got.get(i), "completion " + i + " in call order");
                     assertArrayEquals(new int[] {0, 100 * (i + 1)}, result(ovs[i]));
@@ -232,7 +213,7 @@ class ConcurrentIssueTest {
                 assertTrue(first.get(WAIT, TimeUnit.MILLISECONDS)[0] == 0 || result(ovs[0])[0] != 0);
                 assertEquals(0, closed.get().get(WAIT, TimeUnit.MILLISECONDS));
                 assertFalse(closedDuringCall.get(), "the lower socket was closed only after the lower call returned");
-                List<long[]> got = packets(kernel, port, 2, arena);
+                List<long[]> got = PortPackets.take(kernel, port, 2, arena);
                 got.sort((x, y) -> Long.compare(x[0] == ovs[0].address() ? 0 : 1, y[0] == ovs[0].address() ? 0 : 1));
                 int[] r0 = result(ovs[0]);
                 assertArrayEquals(new long[] {ovs[0].address(), r0[1]}, got.get(0), "the first, once");
@@ -278,7 +259,7 @@ class ConcurrentIssueTest {
                 assertTrue(one[0] == 0 || one[1] == WSA_IO_PENDING());
                 int[] after = send(ws2, p.client(), Buffers.pattern(arena, 300, 3), ovs[2], arena).get(WAIT, TimeUnit.MILLISECONDS);
                 assertTrue(after[0] == 0 || after[1] == WSA_IO_PENDING(), () -> "the socket sends after SIO_FLUSH: " + after[1]);
-                List<long[]> got = packets(kernel, port, 3, arena);
+                List<long[]> got = PortPackets.take(kernel, port, 3, arena);
                 // The aborted one was told at the flush, before the first completed; their packets,
                 // posted from two threads, may reach the port in either order.
                 List<long[]> aborted = got.stream().filter(x -> x[0] == ovs[1].address()).toList();
@@ -341,7 +322,7 @@ class ConcurrentIssueTest {
                 assertTrue(handedOver.get(), "the worker handed the lower completion to the issuing thread");
                 assertArrayEquals(new int[] {SOCKET_ERROR(), WSA_IO_PENDING()}, one, "the lower send had pended");
                 reader.get(WAIT, TimeUnit.MILLISECONDS);
-                List<long[]> got = packets(kernel, port, 2, arena);
+                List<long[]> got = PortPackets.take(kernel, port, 2, arena);
                 assertArrayEquals(new long[] {ovs[0].address(), big}, got.get(0));
                 assertArrayEquals(new long[] {ovs[1].address(), 200}, got.get(1));
                 assertArrayEquals(new int[] {0, big}, result(ovs[0]));
@@ -399,7 +380,7 @@ class ConcurrentIssueTest {
                 assertArrayEquals(new int[] {SOCKET_ERROR(), WSA_IO_PENDING()}, third);
                 release.countDown();
                 assertArrayEquals(new int[] {0, 0}, first.get(WAIT, TimeUnit.MILLISECONDS), "the lower provider took the first at once");
-                List<long[]> got = packets(kernel, port, 3, arena);
+                List<long[]> got = PortPackets.take(kernel, port, 3, arena);
                 for (int i = 0; i < 3; i++) {
                     assertArrayEquals(new long[] {ovs[i].address(), 100L * (i + 1)}, got.get(i), "completion " + i + " in call order");
                     assertArrayEquals(new int[] {0, 100 * (i + 1)}, result(ovs[i]));
@@ -450,7 +431,7 @@ class ConcurrentIssueTest {
                 w.release.countDown();
                 int[] one = first.get(WAIT, TimeUnit.MILLISECONDS);
                 assertTrue(one[0] == 0 || one[1] == WSA_IO_PENDING());
-                List<long[]> got = packets(kernel, port, 3, arena);
+                List<long[]> got = PortPackets.take(kernel, port, 3, arena);
                 for (int i = 0; i < 3; i++) {
                     assertArrayEquals(new long[] {ovs[i].address(), 100L * (i + 1)}, got.get(i), "completion " + i + " in call order");
                 }

@@ -8,7 +8,6 @@ import static org.jwsp.bindings.windows.ws2spi_h.*;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -18,12 +17,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.jwsp.bindings.windows.OVERLAPPED;
-import org.jwsp.bindings.windows.OVERLAPPED_ENTRY;
+import org.jwsp.host.ws2.SockAddr;
 import org.jwsp.host.ws2.Ws2;
 import org.jwsp.kernel.KernelPort;
 import org.jwsp.testkit.Buffers;
 import org.jwsp.testkit.Pair;
-import org.jwsp.host.ws2.SockAddr;
 
 /**
  * A <em>hold</em> ({@link SubmissionQueue}, "Holding"; {@link HoldRule}): after a lower send the
@@ -87,28 +85,42 @@ class HeldSendTest {
         }
     }
 
+    /** A test body over the real host: a connected pair whose client is associated with {@code port} (key 5). */
+    @FunctionalInterface
+    private interface PairOnAPort {
+        void run(Ws2 ws2, Pair p, KernelPort kernel, long port, Arena arena) throws Exception;
+    }
+
+    /**
+     * Runs {@code body} over the real host with {@code gate} as the worker's hook before it ends a
+     * hold; every latch of the gate is released afterwards, pass or fail, before the port closes.
+     */
+    private static void overAHeldPair(HoldGate gate, PairOnAPort body) throws Exception {
+        CompletionPort.injectBeforeHoldEnded(gate::enter);
+        try {
+            OverTheHost.run(settings -> settings, (ws2, installed, arena) -> {
+                try (Pair p = Pair.tcp(ws2, AF_INET(), WSA_FLAG_OVERLAPPED(), arena)) {
+                    KernelPort kernel = ws2.kernel();
+                    long port = kernel.createCompletionPort(0);
+                    try {
+                        kernel.associate(port, p.client(), 5);
+                        body.run(ws2, p, kernel, port, arena);
+                    } finally {
+                        gate.releaseAll();
+                        kernel.closeHandle(port);
+                    }
+                }
+            });
+        } finally {
+            gate.releaseAll();
+        }
+    }
+
     /** One overlapped send of {@code size} pattern bytes seeded {@code seed}: 0, or the WSA error. */
     private static int send(Ws2 ws2, long s, int seed, int size, MemorySegment ov, Arena arena) {
         MemorySegment sent = arena.allocate(ValueLayout.JAVA_INT);
         int rc = ws2.send(s, Buffers.wsabuf(arena, Buffers.pattern(arena, size, seed)), 1, sent, 0, ov, MemorySegment.NULL);
         return rc == 0 ? 0 : ws2.lastError();
-    }
-
-    /** The next {@code n} packets on {@code port}, in order, and that no other is there: {ov, bytes} each. */
-    private static List<long[]> packets(KernelPort kernel, long port, int n, Arena arena) {
-        MemorySegment entries = OVERLAPPED_ENTRY.allocateArray(8, arena);
-        List<long[]> got = new ArrayList<>();
-        while (got.size() < n) {
-            int k = kernel.dequeue(port, entries, WAIT, false);
-            assertTrue(k > 0, "packet " + got.size() + " of " + n + " came");
-            for (int i = 0; i < k; i++) {
-                MemorySegment e = OVERLAPPED_ENTRY.asSlice(entries, i);
-                got.add(new long[] {OVERLAPPED_ENTRY.lpOverlapped(e).address(), OVERLAPPED_ENTRY.dwNumberOfBytesTransferred(e)});
-            }
-        }
-        assertEquals(n, got.size());
-        assertEquals(KernelPort.DEQUEUE_TIMEOUT, kernel.dequeue(port, entries, 0, false), "no other packet");
-        return got;
     }
 
     /**
@@ -125,7 +137,7 @@ class HeldSendTest {
                 return i;
             }
             assertEquals(0, rc, "send " + i);
-            assertArrayEquals(new long[] {ov.address(), size}, packets(kernel, port, 1, arena).getFirst(), "send " + i + "'s packet");
+            assertArrayEquals(new long[] {ov.address(), size}, PortPackets.take(kernel, port, 1, arena).getFirst(), "send " + i + "'s packet");
         }
         throw new AssertionError("no send waited behind a hold in " + 4 * HoldRule.PROBE_EVERY + " sends at once");
     }
@@ -148,45 +160,30 @@ class HeldSendTest {
     void aMergedSendTheKernelTookAtOnceIsDeliveredBeforeItsHoldEnds() throws Exception {
         HoldGate gate = new HoldGate(2);
         List<Integer> carried = new CopyOnWriteArrayList<>();
-        CompletionPort.injectBeforeHoldEnded(gate::enter);
         LowerIssue.injectAroundLowerCall(r -> carried.add(r.socket.queue.issue.direct ? 1 : r.socket.queue.issue.members), null);
-        try {
-            OverTheHost.run(settings -> settings, (ws2, installed, arena) -> {
-                try (Pair p = Pair.tcp(ws2, AF_INET(), WSA_FLAG_OVERLAPPED(), arena)) {
-                    KernelPort kernel = ws2.kernel();
-                    long port = kernel.createCompletionPort(0);
-                    try {
-                        kernel.associate(port, p.client(), 5);
-                        int size = 64;
-                        MemorySegment first = arena.allocate(OVERLAPPED.layout());
-                        int atOnce = sendUntilOneWaitsBehindAHold(ws2, p.client(), port, first, arena, size);
-                        gate.awaitEntered(0);
-                        MemorySegment[] ovs = {first, arena.allocate(OVERLAPPED.layout()), arena.allocate(OVERLAPPED.layout()),
-                                arena.allocate(OVERLAPPED.layout())};
-                        for (int i = 1; i < 3; i++) {
-                            assertEquals(WSA_IO_PENDING(), send(ws2, p.client(), atOnce + i, size, ovs[i], arena), "waits behind the hold");
-                        }
-                        gate.release(0);
-                        gate.awaitEntered(1); // the merged send went down at once and started a hold of its own
-                        assertEquals(3, carried.getLast(), "the three waiting sends went down as one lower send");
-                        List<long[]> got = packets(kernel, port, 3, arena);
-                        for (int i = 0; i < 3; i++) {
-                            assertArrayEquals(new long[] {ovs[i].address(), size}, got.get(i), "completion " + i + ", before its hold ended");
-                        }
-                        assertEquals(WSA_IO_PENDING(), send(ws2, p.client(), atOnce + 3, size, ovs[3], arena), "waits behind the new hold");
-                        gate.release(1);
-                        assertArrayEquals(new long[] {ovs[3].address(), size}, packets(kernel, port, 1, arena).getFirst());
-                        assertEquals(List.of(gate.keys.get(0), gate.keys.get(0)), gate.keys.subList(0, 2), "both holds were this socket's");
-                        assertReads(ws2, p.server(), arena, 0, atOnce + 4, size);
-                    } finally {
-                        gate.releaseAll();
-                        kernel.closeHandle(port);
-                    }
-                }
-            });
-        } finally {
-            gate.releaseAll();
-        }
+        overAHeldPair(gate, (ws2, p, kernel, port, arena) -> {
+            int size = 64;
+            MemorySegment first = arena.allocate(OVERLAPPED.layout());
+            int atOnce = sendUntilOneWaitsBehindAHold(ws2, p.client(), port, first, arena, size);
+            gate.awaitEntered(0);
+            MemorySegment[] ovs = {first, arena.allocate(OVERLAPPED.layout()), arena.allocate(OVERLAPPED.layout()),
+                    arena.allocate(OVERLAPPED.layout())};
+            for (int i = 1; i < 3; i++) {
+                assertEquals(WSA_IO_PENDING(), send(ws2, p.client(), atOnce + i, size, ovs[i], arena), "waits behind the hold");
+            }
+            gate.release(0);
+            gate.awaitEntered(1); // the merged send went down at once and started a hold of its own
+            assertEquals(3, carried.getLast(), "the three waiting sends went down as one lower send");
+            List<long[]> got = PortPackets.take(kernel, port, 3, arena);
+            for (int i = 0; i < 3; i++) {
+                assertArrayEquals(new long[] {ovs[i].address(), size}, got.get(i), "completion " + i + ", before its hold ended");
+            }
+            assertEquals(WSA_IO_PENDING(), send(ws2, p.client(), atOnce + 3, size, ovs[3], arena), "waits behind the new hold");
+            gate.release(1);
+            assertArrayEquals(new long[] {ovs[3].address(), size}, PortPackets.take(kernel, port, 1, arena).getFirst());
+            assertEquals(List.of(gate.keys.get(0), gate.keys.get(0)), gate.keys.subList(0, 2), "both holds were this socket's");
+            assertReads(ws2, p.server(), arena, 0, atOnce + 4, size);
+        });
     }
 
     /**
@@ -199,61 +196,46 @@ class HeldSendTest {
     void aSocketClosedWhileHeld_abortsWhatWaited_andItsSlotsNextSocketIsNotHeld() throws Exception {
         HoldGate gate = new HoldGate(1);
         AtomicInteger lastSlot = new AtomicInteger(-1);
-        CompletionPort.injectBeforeHoldEnded(gate::enter);
         LowerIssue.injectAroundLowerCall(r -> lastSlot.set(r.socket.slot), null);
-        try {
-            OverTheHost.run(settings -> settings, (ws2, installed, arena) -> {
-                try (Pair p = Pair.tcp(ws2, AF_INET(), WSA_FLAG_OVERLAPPED(), arena)) {
-                    KernelPort kernel = ws2.kernel();
-                    long port = kernel.createCompletionPort(0);
-                    try {
-                        kernel.associate(port, p.client(), 5);
-                        MemorySegment first = arena.allocate(OVERLAPPED.layout());
-                        sendUntilOneWaitsBehindAHold(ws2, p.client(), port, first, arena, 64);
-                        gate.awaitEntered(0);
-                        int heldSlot = lastSlot.get();
-                        MemorySegment second = arena.allocate(OVERLAPPED.layout());
-                        assertEquals(WSA_IO_PENDING(), send(ws2, p.client(), 1, 64, second, arena));
-                        assertEquals(0, ws2.closesocket(p.client()), () -> "closesocket: " + ws2.lastError());
-                        List<long[]> got = packets(kernel, port, 2, arena);
-                        assertArrayEquals(new long[] {first.address(), 0}, got.get(0));
-                        assertArrayEquals(new long[] {second.address(), 0}, got.get(1));
-                        assertEquals(WSA_OPERATION_ABORTED(), (int) OVERLAPPED.Internal(first));
-                        assertEquals(WSA_OPERATION_ABORTED(), (int) OVERLAPPED.Internal(second));
+        overAHeldPair(gate, (ws2, p, kernel, port, arena) -> {
+            MemorySegment first = arena.allocate(OVERLAPPED.layout());
+            sendUntilOneWaitsBehindAHold(ws2, p.client(), port, first, arena, 64);
+            gate.awaitEntered(0);
+            int heldSlot = lastSlot.get();
+            MemorySegment second = arena.allocate(OVERLAPPED.layout());
+            assertEquals(WSA_IO_PENDING(), send(ws2, p.client(), 1, 64, second, arena));
+            assertEquals(0, ws2.closesocket(p.client()), () -> "closesocket: " + ws2.lastError());
+            List<long[]> got = PortPackets.take(kernel, port, 2, arena);
+            assertArrayEquals(new long[] {first.address(), 0}, got.get(0));
+            assertArrayEquals(new long[] {second.address(), 0}, got.get(1));
+            assertEquals(WSA_OPERATION_ABORTED(), (int) OVERLAPPED.Internal(first));
+            assertEquals(WSA_OPERATION_ABORTED(), (int) OVERLAPPED.Internal(second));
 
-                        // The next socket takes the closed one's slot; then the worker takes the old hold's packet.
-                        long c = ws2.socket(AF_INET(), SOCK_STREAM(), IPPROTO_TCP(), WSA_FLAG_OVERLAPPED());
-                        MemorySegment bound = SockAddr.loopback(AF_INET(), 0, arena);
-                        MemorySegment len = arena.allocateFrom(ValueLayout.JAVA_INT, SockAddr.size(AF_INET()));
-                        assertEquals(0, ws2.getsockname(p.listener(), bound, len));
-                        assertEquals(0, ws2.connect(c, bound, SockAddr.size(AF_INET())), () -> "connect: " + ws2.lastError());
-                        long s = ws2.accept(p.listener(), MemorySegment.NULL, MemorySegment.NULL);
-                        try {
-                            long newPort = kernel.createCompletionPort(0);
-                            try {
-                                kernel.associate(newPort, c, 6);
-                                gate.release(0);
-                                MemorySegment ov = arena.allocate(OVERLAPPED.layout());
-                                int rc = send(ws2, c, 7, 100, ov, arena);
-                                assertEquals(heldSlot, lastSlot.get(), "the new socket reuses the held one's slot");
-                                assertTrue(rc == 0 || rc == WSA_IO_PENDING(), "send: " + rc);
-                                assertArrayEquals(new long[] {ov.address(), 100}, packets(kernel, newPort, 1, arena).getFirst());
-                                assertReads(ws2, s, arena, 7, 1, 100);
-                            } finally {
-                                kernel.closeHandle(newPort);
-                            }
-                        } finally {
-                            ws2.closesocket(c);
-                            ws2.closesocket(s);
-                        }
-                    } finally {
-                        gate.releaseAll();
-                        kernel.closeHandle(port);
-                    }
+            // The next socket takes the closed one's slot; then the worker takes the old hold's packet.
+            long c = ws2.socket(AF_INET(), SOCK_STREAM(), IPPROTO_TCP(), WSA_FLAG_OVERLAPPED());
+            MemorySegment bound = SockAddr.loopback(AF_INET(), 0, arena);
+            MemorySegment len = arena.allocateFrom(ValueLayout.JAVA_INT, SockAddr.size(AF_INET()));
+            assertEquals(0, ws2.getsockname(p.listener(), bound, len));
+            assertEquals(0, ws2.connect(c, bound, SockAddr.size(AF_INET())), () -> "connect: " + ws2.lastError());
+            long s = ws2.accept(p.listener(), MemorySegment.NULL, MemorySegment.NULL);
+            try {
+                long newPort = kernel.createCompletionPort(0);
+                try {
+                    kernel.associate(newPort, c, 6);
+                    gate.release(0);
+                    MemorySegment ov = arena.allocate(OVERLAPPED.layout());
+                    int rc = send(ws2, c, 7, 100, ov, arena);
+                    assertEquals(heldSlot, lastSlot.get(), "the new socket reuses the held one's slot");
+                    assertTrue(rc == 0 || rc == WSA_IO_PENDING(), "send: " + rc);
+                    assertArrayEquals(new long[] {ov.address(), 100}, PortPackets.take(kernel, newPort, 1, arena).getFirst());
+                    assertReads(ws2, s, arena, 7, 1, 100);
+                } finally {
+                    kernel.closeHandle(newPort);
                 }
-            });
-        } finally {
-            gate.releaseAll();
-        }
+            } finally {
+                ws2.closesocket(c);
+                ws2.closesocket(s);
+            }
+        });
     }
 }
