@@ -175,25 +175,32 @@ final class CompletionPort implements Runnable {
         delivery.deliverAll(done, s);
     }
 
-    /** A hold's packet: the socket with context value {@code key}, if still open, issues what waited behind the hold. */
+    /**
+     * A hold's packet: the socket with context value {@code key}, if it is still that socket (not
+     * closed, its slot not reused), issues what waited behind the hold. Never throws: the worker
+     * must go on.
+     */
     private void holdEnded(long key, ThreadScratch s) {
-        LongConsumer hook = beforeHoldEnded;
-        if (hook != null) {
-            hook.accept(key);
-        }
-        SocketContext socket = sockets.of(key);
-        if (socket == null) {
-            return; // closed since
-        }
-        OverlappedRequest done;
         try {
+            LongConsumer hook = beforeHoldEnded;
+            if (hook != null) {
+                hook.accept(key);
+            }
+            SocketContext socket = sockets.of(key);
+            if (socket == null) {
+                return; // closed since
+            }
+            OverlappedRequest done;
             synchronized (socket) {
+                if (socket.contextValue != key) {
+                    return; // closed and its slot reused since the lookup: that socket's hold is not this one
+                }
                 socket.queue.holdEnded(s);
                 done = socket.queue.takeDone();
             }
             delivery.deliverAll(done, s);
         } catch (Throwable t) {
-            LOG.error("the end of a hold of socket {} failed", socket.handle, t);
+            LOG.error("the end of a hold (socket context {}) failed", key, t);
         }
     }
 
