@@ -136,6 +136,12 @@ final class WinsockSender implements AutoCloseable {
         return sender;
     }
 
+    /** The program's thread polls its port instead of sleeping on it ({@link SendWindow#spinning}). */
+    WinsockSender spinning() {
+        sendWindow.spinning();
+        return this;
+    }
+
     /** Whether jwsp (not the base provider) serves the socket. */
     boolean throughJwsp() {
         return ws2.provider(socket).entry().chainLength() > 1;

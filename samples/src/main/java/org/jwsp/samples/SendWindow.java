@@ -59,6 +59,8 @@ public final class SendWindow implements AutoCloseable {
     private long completedBytes;
     private long immediate;
     private long pending;
+    /** {@link #spinning()}: reap by polling the port instead of waiting on it. */
+    private boolean spin;
 
     /** A new completion port, {@code socket} associated with it, and the slots' memory from {@code arena}. */
     public SendWindow(KernelPort kernel, long socket, int slots, int buffersPerSend, Arena arena) {
@@ -131,9 +133,20 @@ public final class SendWindow implements AutoCloseable {
         }
     }
 
+    /**
+     * From now on {@link #reap()} polls the port (GetQueuedCompletionStatusEx with a zero timeout,
+     * again and again) instead of sleeping on it: the program's thread never sleeps, as a
+     * busy-polling program's does, and as a Netty program's thread that spins on its own window.
+     * It takes a core's worth of CPU while it waits.
+     */
+    public SendWindow spinning() {
+        spin = true;
+        return this;
+    }
+
     /** Dequeues one batch of completion packets (waits up to {@link #WAIT_MILLIS}); returns how many. */
     public int reap() {
-        int n = kernel.dequeue(port, entries, WAIT_MILLIS, false);
+        int n = spin ? poll() : kernel.dequeue(port, entries, WAIT_MILLIS, false);
         if (n <= 0) {
             throw new SampleFailure("no completion packet within " + WAIT_MILLIS + " ms with " + inFlight()
                     + " sends in flight (dequeue " + n + ")");
@@ -161,6 +174,18 @@ public final class SendWindow implements AutoCloseable {
             completedBytes += bytes;
         }
         return n;
+    }
+
+    /** Polls the port until a packet is there, or {@link #WAIT_MILLIS} passed ({@link KernelPort#DEQUEUE_TIMEOUT}). */
+    private int poll() {
+        long deadline = System.nanoTime() + WAIT_MILLIS * 1_000_000L;
+        while (true) {
+            int n = kernel.dequeue(port, entries, 0, false);
+            if (n != KernelPort.DEQUEUE_TIMEOUT || System.nanoTime() - deadline > 0) {
+                return n;
+            }
+            Thread.onSpinWait();
+        }
     }
 
     /** Waits until every send made has completed. */
