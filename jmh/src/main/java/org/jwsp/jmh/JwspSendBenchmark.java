@@ -11,7 +11,6 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.infra.BenchmarkParams;
 
 /**
@@ -29,33 +28,17 @@ import org.openjdk.jmh.infra.BenchmarkParams;
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
-public class JwspSendBenchmark {
+public class JwspSendBenchmark extends SenderBenchmark {
 
     @Param({"1x64", "8x1024", "16x65536"})
     public String shape;
 
-    private WinsockSender sender;
 
     @Setup(Level.Trial)
     public void setUp(BenchmarkParams params) throws InterruptedException {
         boolean jwsp = Workload.label(params).startsWith("jwsp");
         Workload w = Workload.of(shape);
         sender = WinsockSender.open(Workload.label(params), jwsp, false, 1, w.buffers(), w.size());
-    }
-
-    @Setup(Level.Iteration)
-    public void beginIteration() {
-        sender.beginIteration();
-    }
-
-    @TearDown(Level.Iteration)
-    public void endIteration() {
-        sender.endIteration();
-    }
-
-    @TearDown(Level.Trial)
-    public void tearDown() throws InterruptedException {
-        sender.close();
     }
 
     @Benchmark

@@ -11,7 +11,6 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.infra.BenchmarkParams;
 
 /**
@@ -29,7 +28,7 @@ import org.openjdk.jmh.infra.BenchmarkParams;
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
-public class LowerPortModeBenchmark {
+public class LowerPortModeBenchmark extends SenderBenchmark {
 
     @Param({"1x64"})
     public String shape;
@@ -40,18 +39,12 @@ public class LowerPortModeBenchmark {
     @Param({"skip", "post"})
     public String lowerPort;
 
-    private WinsockSender sender;
 
     @Setup(Level.Trial)
     public void setUp(BenchmarkParams params) throws InterruptedException {
         System.setProperty("jwsp.jmh.skipLowerPort", Boolean.toString(lowerPort.equals("skip")));
         Workload w = Workload.of(shape);
         sender = WinsockSender.open(Workload.label(params), true, true, window, w.buffers(), w.size());
-    }
-
-    @TearDown(Level.Trial)
-    public void tearDown() throws InterruptedException {
-        sender.close();
     }
 
     @Benchmark

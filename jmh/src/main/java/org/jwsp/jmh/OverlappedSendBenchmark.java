@@ -11,7 +11,6 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.infra.BenchmarkParams;
 
 /**
@@ -27,7 +26,7 @@ import org.openjdk.jmh.infra.BenchmarkParams;
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
-public class OverlappedSendBenchmark {
+public class OverlappedSendBenchmark extends SenderBenchmark {
 
     @Param({"1x64", "8x1024", "16x65536"})
     public String shape;
@@ -35,28 +34,12 @@ public class OverlappedSendBenchmark {
     @Param({"1", "16", "64"})
     public int window;
 
-    private WinsockSender sender;
 
     @Setup(Level.Trial)
     public void setUp(BenchmarkParams params) throws InterruptedException {
         boolean jwsp = Workload.label(params).startsWith("jwsp");
         Workload w = Workload.of(shape);
         sender = WinsockSender.open(Workload.label(params), jwsp, true, window, w.buffers(), w.size());
-    }
-
-    @Setup(Level.Iteration)
-    public void beginIteration() {
-        sender.beginIteration();
-    }
-
-    @TearDown(Level.Iteration)
-    public void endIteration() {
-        sender.endIteration();
-    }
-
-    @TearDown(Level.Trial)
-    public void tearDown() throws InterruptedException {
-        sender.close();
     }
 
     @Benchmark

@@ -11,7 +11,6 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.infra.BenchmarkParams;
 
 /**
@@ -25,7 +24,7 @@ import org.openjdk.jmh.infra.BenchmarkParams;
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
-public class SpinningReapBenchmark {
+public class SpinningReapBenchmark extends SenderBenchmark {
 
     @Param({"1x64", "8x1024"})
     public String shape;
@@ -33,27 +32,11 @@ public class SpinningReapBenchmark {
     @Param({"16", "64"})
     public int window;
 
-    private WinsockSender sender;
 
     @Setup(Level.Trial)
     public void setUp(BenchmarkParams params) throws InterruptedException {
         Workload w = Workload.of(shape);
         sender = WinsockSender.open(Workload.label(params), true, true, window, w.buffers(), w.size()).spinning();
-    }
-
-    @Setup(Level.Iteration)
-    public void beginIteration() {
-        sender.beginIteration();
-    }
-
-    @TearDown(Level.Iteration)
-    public void endIteration() {
-        sender.endIteration();
-    }
-
-    @TearDown(Level.Trial)
-    public void tearDown() throws InterruptedException {
-        sender.close();
     }
 
     @Benchmark
