@@ -122,6 +122,12 @@ final class LoopbackSink implements AutoCloseable {
         }
     }
 
+    /** The sender could not be set up: the drain is stopped without a report, and everything freed. */
+    void abandon() {
+        drain.destroyForcibly();
+        arena.close();
+    }
+
     private void log(long wallMicros) throws IOException {
         String file = System.getProperty(LOG_PROPERTY);
         if (file != null) {

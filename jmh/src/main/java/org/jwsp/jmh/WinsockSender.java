@@ -76,49 +76,54 @@ final class WinsockSender implements AutoCloseable {
         this.total = (long) buffers * size;
         this.overlapped = overlapped;
         this.sink = new LoopbackSink(label);
-        if (throughJwsp) {
-            // -Djwsp.jmh.skipLowerPort=false (jmh/run.sh --jvm-arg ...): the lower provider's packet for a send completed at
-            // once keeps it in flight until jwsp's worker reaps it, so later sends merge behind it (docs/PERFORMANCE.md)
-            LayeredProvider.configure(ProviderSettings.defaults()
-                    .withSkipLowerPortOnSuccess(Boolean.parseBoolean(System.getProperty("jwsp.jmh.skipLowerPort", "true"))));
-            LinuxKernelPort.instance().registerExport(MODULE, "WSPStartup", LayeredProvider.startupStub());
-            jwsp = LayeredInstall.jwsp(Ws2CatalogExports.ofThisProcess(), MODULE, "jwsp");
-        } else {
-            jwsp = null;
-        }
-        ws2 = Ws2.startup(Catalog.system());
-        socket = ws2.socket(AF_INET(), SOCK_STREAM(), IPPROTO_TCP(), overlapped ? WSA_FLAG_OVERLAPPED() : 0);
-        if (socket == INVALID_SOCKET()) {
-            throw new IllegalStateException("WSASocketW: WSA error " + ws2.lastError());
-        }
-        if (ws2.connect(socket, SockAddr.loopback(AF_INET(), sink.port(), arena), SockAddr.size(AF_INET())) != 0) {
-            throw new IllegalStateException("connect: WSA error " + ws2.lastError());
-        }
-        // Nagle off, as the peers have it, the way a program does it: jwsp passes it down.
-        if (ws2.setsockopt(socket, IPPROTO_TCP(), TCP_NODELAY(), arena.allocateFrom(ValueLayout.JAVA_INT, 1), 4) != 0) {
-            throw new IllegalStateException("setsockopt(TCP_NODELAY): WSA error " + ws2.lastError());
-        }
-        wsabufs = WSABUF.allocateArray(buffers, arena);
-        MemorySegment[] data = new MemorySegment[buffers];
-        for (int i = 0; i < buffers; i++) {
-            data[i] = arena.allocate(size);
-            WSABUF.buf(Elements.at(WSABUF.layout(), wsabufs, i), data[i]);
-            WSABUF.len(Elements.at(WSABUF.layout(), wsabufs, i), size);
-        }
-        sent = arena.allocate(ValueLayout.JAVA_INT);
-        if (overlapped) {
-            sendWindow = new SendWindow(ws2.kernel(), socket, window, buffers, arena);
-            // Every slot's WSABUF array points at the same data: the benchmark measures the send, not the filling.
-            for (int slot = 0; slot < window; slot++) {
-                for (int b = 0; b < buffers; b++) {
-                    WSABUF.buf(sendWindow.buffer(slot, b), data[b]);
-                    WSABUF.len(sendWindow.buffer(slot, b), size);
-                }
+        try {
+            if (throughJwsp) {
+                // -Djwsp.jmh.skipLowerPort=false (jmh/run.sh --jvm-arg ...): the lower provider's packet for a send completed at
+                // once keeps it in flight until jwsp's worker reaps it, so later sends merge behind it (docs/PERFORMANCE.md)
+                LayeredProvider.configure(ProviderSettings.defaults()
+                        .withSkipLowerPortOnSuccess(Boolean.parseBoolean(System.getProperty("jwsp.jmh.skipLowerPort", "true"))));
+                LinuxKernelPort.instance().registerExport(MODULE, "WSPStartup", LayeredProvider.startupStub());
+                jwsp = LayeredInstall.jwsp(Ws2CatalogExports.ofThisProcess(), MODULE, "jwsp");
+            } else {
+                jwsp = null;
             }
-            wsaSend = (bufs, count, ov) -> ws2.send(socket, bufs, count, sent, 0, ov, MemorySegment.NULL) == 0 ? 0 : ws2.lastError();
-        } else {
-            sendWindow = null;
-            wsaSend = null;
+            ws2 = Ws2.startup(Catalog.system());
+            socket = ws2.socket(AF_INET(), SOCK_STREAM(), IPPROTO_TCP(), overlapped ? WSA_FLAG_OVERLAPPED() : 0);
+            if (socket == INVALID_SOCKET()) {
+                throw new IllegalStateException("WSASocketW: WSA error " + ws2.lastError());
+            }
+            if (ws2.connect(socket, SockAddr.loopback(AF_INET(), sink.port(), arena), SockAddr.size(AF_INET())) != 0) {
+                throw new IllegalStateException("connect: WSA error " + ws2.lastError());
+            }
+            // Nagle off, as the peers have it, the way a program does it: jwsp passes it down.
+            if (ws2.setsockopt(socket, IPPROTO_TCP(), TCP_NODELAY(), arena.allocateFrom(ValueLayout.JAVA_INT, 1), 4) != 0) {
+                throw new IllegalStateException("setsockopt(TCP_NODELAY): WSA error " + ws2.lastError());
+            }
+            wsabufs = WSABUF.allocateArray(buffers, arena);
+            MemorySegment[] data = new MemorySegment[buffers];
+            for (int i = 0; i < buffers; i++) {
+                data[i] = arena.allocate(size);
+                WSABUF.buf(Elements.at(WSABUF.layout(), wsabufs, i), data[i]);
+                WSABUF.len(Elements.at(WSABUF.layout(), wsabufs, i), size);
+            }
+            sent = arena.allocate(ValueLayout.JAVA_INT);
+            if (overlapped) {
+                sendWindow = new SendWindow(ws2.kernel(), socket, window, buffers, arena);
+                // Every slot's WSABUF array points at the same data: the benchmark measures the send, not the filling.
+                for (int slot = 0; slot < window; slot++) {
+                    for (int b = 0; b < buffers; b++) {
+                        WSABUF.buf(sendWindow.buffer(slot, b), data[b]);
+                        WSABUF.len(sendWindow.buffer(slot, b), size);
+                    }
+                }
+                wsaSend = (bufs, count, ov) -> ws2.send(socket, bufs, count, sent, 0, ov, MemorySegment.NULL) == 0 ? 0 : ws2.lastError();
+            } else {
+                sendWindow = null;
+                wsaSend = null;
+            }
+        } catch (RuntimeException | Error e) {
+            sink.abandon(); // its drain would otherwise wait for a connection until this JVM ends
+            throw e;
         }
     }
 

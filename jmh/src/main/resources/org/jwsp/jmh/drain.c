@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,21 @@ int main(void) {
     printf("port %d\n", ntohs(a.sin_port));
     fflush(stdout);
 
+    /* Never outlive the JVM that started it: a drain left waiting here by a benchmark or a test
+       that failed before it connected would hold that JVM's inherited stderr open, and a build
+       waiting for the JVM's output to end would wait for ever. Once connected, the JVM's end
+       closes the connection, and the read below ends. */
+    pid_t parent = getppid();
+    struct pollfd ready = {.fd = listener, .events = POLLIN};
+    for (;;) {
+        int n = poll(&ready, 1, 1000);
+        if (n > 0) break;
+        if (n < 0 && errno != EINTR) die("poll");
+        if (getppid() != parent) {
+            fprintf(stderr, "drain: the process that started it ended before it connected\n");
+            return 1;
+        }
+    }
     int c;
     while ((c = accept4(listener, NULL, NULL, SOCK_CLOEXEC)) < 0) {
         if (errno != EINTR) die("accept");
