@@ -7,7 +7,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -30,20 +29,18 @@ final class NativeCaller {
             ValueLayout.JAVA_LONG.withName("rounds"), ValueLayout.ADDRESS.withName("nanos"),
             ValueLayout.JAVA_INT.withName("failed_at"), ValueLayout.JAVA_INT.withName("error"),
             ValueLayout.JAVA_INT.withName("failed_callee"), ValueLayout.JAVA_INT.withName("reserved"));
-    private static final long SEND = offset("send"), SOCKET = offset("socket"), BUFFERS = offset("buffers"),
-            COUNT = offset("count"), EXPECTED = offset("expected"), ITERATIONS = offset("iterations"),
-            ROUNDS = offset("rounds"), NANOS = offset("nanos"), FAILED_AT = offset("failed_at"), ERROR = offset("error"),
-            FAILED_CALLEE = offset("failed_callee");
+    private static final long SEND = NativeJob.offset(JOB, "send"), SOCKET = NativeJob.offset(JOB, "socket"),
+            BUFFERS = NativeJob.offset(JOB, "buffers"), COUNT = NativeJob.offset(JOB, "count"),
+            EXPECTED = NativeJob.offset(JOB, "expected"), ITERATIONS = NativeJob.offset(JOB, "iterations"),
+            ROUNDS = NativeJob.offset(JOB, "rounds"), NANOS = NativeJob.offset(JOB, "nanos"),
+            FAILED_AT = NativeJob.offset(JOB, "failed_at"), ERROR = NativeJob.offset(JOB, "error"),
+            FAILED_CALLEE = NativeJob.offset(JOB, "failed_callee");
 
     /** One measured workload: median ns per call through jwsp, on the base alone, and of the per-round differences. */
     record Result(String workload, double jwspNanos, double baseNanos, double layerNanos, double layerLow, double layerHigh) {
     }
 
     private NativeCaller() {
-    }
-
-    private static long offset(String field) {
-        return JOB.byteOffset(MemoryLayout.PathElement.groupElement(field));
     }
 
     /**
@@ -55,7 +52,7 @@ final class NativeCaller {
         try (Arena arena = Arena.ofShared()) {
             NativeJob run = NativeJob.load(arena, "native_caller", JOB);
             for (String shape : workloads) {
-                long n = Workload.of(shape).total() >= 1 << 20 ? Math.max(10, iterations / 50) : iterations;
+                long n = NativeJob.callsPerRound(Workload.of(shape), iterations);
                 results.add(measure(arena, run, shape, rounds, n));
             }
         }
@@ -95,24 +92,11 @@ final class NativeCaller {
                 baseAlone[r] = (double) nanos.getAtIndex(ValueLayout.JAVA_LONG, 2L * r + 1) / iterations;
                 layer[r] = jwsp[r] - baseAlone[r];
             }
-            return new Result(shape, median(jwsp), median(baseAlone), median(layer), quantile(layer, 0.25), quantile(layer, 0.75));
+            return new Result(shape, NativeJob.median(jwsp), NativeJob.median(baseAlone), NativeJob.median(layer),
+                    NativeJob.quantile(layer, 0.25), NativeJob.quantile(layer, 0.75));
         } finally {
             sender.close(); // checks that the drain received every byte sent
         }
-    }
-
-    private static double median(double[] values) {
-        return quantile(values, 0.5);
-    }
-
-    /** The {@code q} quantile of {@code values}, interpolated between the two nearest ranks. */
-    static double quantile(double[] values, double q) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        double at = q * (sorted.length - 1);
-        int below = (int) Math.floor(at);
-        int above = Math.min(below + 1, sorted.length - 1);
-        return sorted[below] + (at - below) * (sorted[above] - sorted[below]);
     }
 
     static String markdown(List<Result> results) {

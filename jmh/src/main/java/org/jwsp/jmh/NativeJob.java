@@ -4,11 +4,13 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.util.Arrays;
 
 /**
  * One C job of {@code native_caller.c}: its {@code <name>_run(JOB *)} (runs the job on a pthread
@@ -44,6 +46,33 @@ final class NativeJob {
                     + layout.byteSize());
         }
         return job;
+    }
+
+    /** The offset of {@code field} in a job's layout. */
+    static long offset(StructLayout job, String field) {
+        return job.byteOffset(MemoryLayout.PathElement.groupElement(field));
+    }
+
+    /**
+     * Calls per round for {@code w}: {@code iterations}, or a fiftieth of them (at least 10) for a
+     * workload of a megabyte or more, whose calls take about fifty times longer.
+     */
+    static long callsPerRound(Workload w, long iterations) {
+        return w.total() >= 1 << 20 ? Math.max(10, iterations / 50) : iterations;
+    }
+
+    static double median(double[] values) {
+        return quantile(values, 0.5);
+    }
+
+    /** The {@code q} quantile of {@code values} (left in their order), interpolated between the two nearest ranks. */
+    static double quantile(double[] values, double q) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        double at = q * (sorted.length - 1);
+        int below = (int) Math.floor(at);
+        int above = Math.min(below + 1, sorted.length - 1);
+        return sorted[below] + (at - below) * (sorted[above] - sorted[below]);
     }
 
     /** Runs the job to its end on a new pthread; throws if the thread could not be made. */

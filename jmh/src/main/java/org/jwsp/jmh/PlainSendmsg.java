@@ -7,7 +7,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 import org.jwsp.bindings.linux.iovec;
@@ -39,17 +38,13 @@ final class PlainSendmsg {
     private PlainSendmsg() {
     }
 
-    private static long offset(String field) {
-        return JOB.byteOffset(MemoryLayout.PathElement.groupElement(field));
-    }
-
     static List<Result> measure(List<String> workloads, int rounds, long iterations) throws IOException, InterruptedException {
         List<Result> results = new ArrayList<>();
         try (Arena arena = Arena.ofShared()) {
             NativeJob run = NativeJob.load(arena, "plain_sendmsg", JOB);
             for (String shape : workloads) {
                 Workload w = Workload.of(shape);
-                long n = w.total() >= 1 << 20 ? Math.max(100, iterations / 50) : iterations;
+                long n = NativeJob.callsPerRound(w, iterations);
                 System.out.println("# plain C sendmsg, shape=" + shape + ": " + rounds + " rounds of " + n + " calls each");
                 results.add(new Result(shape, measure(arena, run, w, "plainSendmsg shape=" + shape, rounds, n)));
             }
@@ -72,14 +67,14 @@ final class PlainSendmsg {
             msghdr.msg_iovlen(message, w.buffers());
             MemorySegment nanos = arena.allocate(ValueLayout.JAVA_LONG, rounds);
             MemorySegment job = arena.allocate(JOB);
-            job.set(ValueLayout.JAVA_INT, offset("fd"), pair.sender);
-            job.set(ValueLayout.ADDRESS, offset("message"), message);
-            job.set(ValueLayout.JAVA_LONG, offset("expected"), w.total());
-            job.set(ValueLayout.JAVA_LONG, offset("iterations"), iterations);
-            job.set(ValueLayout.JAVA_LONG, offset("rounds"), rounds);
-            job.set(ValueLayout.ADDRESS, offset("nanos"), nanos);
+            job.set(ValueLayout.JAVA_INT, NativeJob.offset(JOB, "fd"), pair.sender);
+            job.set(ValueLayout.ADDRESS, NativeJob.offset(JOB, "message"), message);
+            job.set(ValueLayout.JAVA_LONG, NativeJob.offset(JOB, "expected"), w.total());
+            job.set(ValueLayout.JAVA_LONG, NativeJob.offset(JOB, "iterations"), iterations);
+            job.set(ValueLayout.JAVA_LONG, NativeJob.offset(JOB, "rounds"), rounds);
+            job.set(ValueLayout.ADDRESS, NativeJob.offset(JOB, "nanos"), nanos);
             run.run(job);
-            int failedAt = job.get(ValueLayout.JAVA_INT, offset("failed_at"));
+            int failedAt = job.get(ValueLayout.JAVA_INT, NativeJob.offset(JOB, "failed_at"));
             if (failedAt != -1) {
                 throw new IllegalStateException(label + ": sendmsg failed or was short in round " + failedAt);
             }
@@ -87,8 +82,7 @@ final class PlainSendmsg {
             for (int r = 0; r < rounds; r++) {
                 perCall[r] = (double) nanos.getAtIndex(ValueLayout.JAVA_LONG, r) / iterations;
             }
-            Arrays.sort(perCall);
-            return 1e9 / perCall[rounds / 2];
+            return 1e9 / NativeJob.median(perCall);
         } finally {
             pair.close();
             long sent = (rounds + 1L) * iterations * w.total();
