@@ -129,6 +129,23 @@ class ConcurrentIssueTest {
         });
     }
 
+    /**
+     * Sends 100 pattern bytes seeded 1 with {@code ov} on another thread and waits until {@code w}
+     * holds that send inside its lower call.
+     */
+    private Future<int[]> firstInsideItsLowerCall(Ws2 ws2, long s, Window w, MemorySegment ov, Arena arena)
+            throws InterruptedException {
+        Future<int[]> first = send(ws2, s, Buffers.pattern(arena, 100, 1), ov, arena);
+        assertTrue(w.inside.await(WAIT, TimeUnit.MILLISECONDS), "the first send is inside its lower call");
+        return first;
+    }
+
+    /** Sends {@code size} pattern bytes seeded {@code seed} with {@code ov}; it must be answered WSA_IO_PENDING at once: queued. */
+    private void assertQueued(Ws2 ws2, long s, int seed, int size, MemorySegment ov, Arena arena, String why) throws Exception {
+        assertArrayEquals(new int[] {SOCKET_ERROR(), WSA_IO_PENDING()},
+                send(ws2, s, Buffers.pattern(arena, size, seed), ov, arena).get(WAIT, TimeUnit.MILLISECONDS), why);
+    }
+
     /** {error, bytes} of a completed OVERLAPPED (the host's Internal and InternalHigh). */
     private static int[] result(MemorySegment ov) {
         return new int[] {(int) OVERLAPPED.Internal(ov), (int) OVERLAPPED.InternalHigh(ov)};
@@ -157,12 +174,9 @@ class ConcurrentIssueTest {
                 MemorySegment[] ovs = overlappeds(ws2, arena, 3);
                 Window w = new Window(ovs[0]);
                 LowerIssue.injectAroundLowerCall(w::hold, null);
-                Future<int[]> first = send(ws2, p.client(), Buffers.pattern(arena, 100, 1), ovs[0], arena);
-                assertTrue(w.inside.await(WAIT, TimeUnit.MILLISECONDS), "the first send is inside its lower call");
-                int[] second = send(ws2, p.client(), Buffers.pattern(arena, 200, 2), ovs[1], arena).get(WAIT, TimeUnit.MILLISECONDS);
-                int[] third = send(ws2, p.client(), Buffers.pattern(arena, 300, 3), ovs[2], arena).get(WAIT, TimeUnit.MILLISECONDS);
-                assertArrayEquals(new int[] {SOCKET_ERROR(), WSA_IO_PENDING()}, second, "queued behind the send being issued");
-                assertArrayEquals(new int[] {SOCKET_ERROR(), WSA_IO_PENDING()}, third);
+                Future<int[]> first = firstInsideItsLowerCall(ws2, p.client(), w, ovs[0], arena);
+                assertQueued(ws2, p.client(), 2, 200, ovs[1], arena, "queued behind the send being issued");
+                assertQueued(ws2, p.client(), 3, 300, ovs[2], arena, "send 3 queued");
                 assertFalse(first.isDone(), "the first is still inside its lower call");
                 w.release.countDown();
                 int[] one = first.get(WAIT, TimeUnit.MILLISECONDS);
@@ -200,10 +214,8 @@ class ConcurrentIssueTest {
                         closedDuringCall.set(true);
                     }
                 });
-                Future<int[]> first = send(ws2, p.client(), Buffers.pattern(arena, 100, 1), ovs[0], arena);
-                assertTrue(w.inside.await(WAIT, TimeUnit.MILLISECONDS));
-                int[] second = send(ws2, p.client(), Buffers.pattern(arena, 200, 2), ovs[1], arena).get(WAIT, TimeUnit.MILLISECONDS);
-                assertArrayEquals(new int[] {SOCKET_ERROR(), WSA_IO_PENDING()}, second);
+                Future<int[]> first = firstInsideItsLowerCall(ws2, p.client(), w, ovs[0], arena);
+                assertQueued(ws2, p.client(), 2, 200, ovs[1], arena, "send 2 queued");
                 closed.set(threads.submit(() -> ws2.closesocket(p.client())));
                 assertEquals(KernelPort.WAIT_OBJECT_0, ws2.waitForEvent(OVERLAPPED.hEvent(ovs[1]).address(), WAIT, false),
                         "the send queued behind is aborted while the first is inside its lower call");
@@ -243,10 +255,8 @@ class ConcurrentIssueTest {
                 MemorySegment[] ovs = overlappeds(ws2, arena, 3);
                 Window w = new Window(ovs[0]);
                 LowerIssue.injectAroundLowerCall(w::hold, null);
-                Future<int[]> first = send(ws2, p.client(), Buffers.pattern(arena, 100, 1), ovs[0], arena);
-                assertTrue(w.inside.await(WAIT, TimeUnit.MILLISECONDS));
-                int[] second = send(ws2, p.client(), Buffers.pattern(arena, 200, 2), ovs[1], arena).get(WAIT, TimeUnit.MILLISECONDS);
-                assertArrayEquals(new int[] {SOCKET_ERROR(), WSA_IO_PENDING()}, second);
+                Future<int[]> first = firstInsideItsLowerCall(ws2, p.client(), w, ovs[0], arena);
+                assertQueued(ws2, p.client(), 2, 200, ovs[1], arena, "send 2 queued");
                 MemorySegment returned = arena.allocate(ValueLayout.JAVA_INT);
                 int flushed = threads.submit(() -> ws2.ioctl(p.client(), SIO_FLUSH(), MemorySegment.NULL, 0, MemorySegment.NULL, 0,
                         returned, MemorySegment.NULL, MemorySegment.NULL)).get(WAIT, TimeUnit.MILLISECONDS);
@@ -312,8 +322,7 @@ class ConcurrentIssueTest {
                 });
                 Future<int[]> first = send(ws2, p.client(), Buffers.pattern(arena, big, 1), ovs[0], arena);
                 assertTrue(returned.await(WAIT, TimeUnit.MILLISECONDS), "the lower call returned");
-                int[] second = send(ws2, p.client(), Buffers.pattern(arena, 200, 2), ovs[1], arena).get(WAIT, TimeUnit.MILLISECONDS);
-                assertArrayEquals(new int[] {SOCKET_ERROR(), WSA_IO_PENDING()}, second);
+                assertQueued(ws2, p.client(), 2, 200, ovs[1], arena, "send 2 queued");
                 Future<?> reader = threads.submit(() -> {
                     assertReads(ws2, p.server(), arena, 1, big, 2, 200);
                     return null;
@@ -374,10 +383,8 @@ class ConcurrentIssueTest {
                 });
                 Future<int[]> first = send(ws2, p.client(), Buffers.pattern(arena, 100, 1), ovs[0], arena);
                 assertTrue(early.await(WAIT, TimeUnit.MILLISECONDS), "the lower provider's packet reached the worker during the issue");
-                int[] second = send(ws2, p.client(), Buffers.pattern(arena, 200, 2), ovs[1], arena).get(WAIT, TimeUnit.MILLISECONDS);
-                int[] third = send(ws2, p.client(), Buffers.pattern(arena, 300, 3), ovs[2], arena).get(WAIT, TimeUnit.MILLISECONDS);
-                assertArrayEquals(new int[] {SOCKET_ERROR(), WSA_IO_PENDING()}, second);
-                assertArrayEquals(new int[] {SOCKET_ERROR(), WSA_IO_PENDING()}, third);
+                assertQueued(ws2, p.client(), 2, 200, ovs[1], arena, "send 2 queued");
+                assertQueued(ws2, p.client(), 3, 300, ovs[2], arena, "send 3 queued");
                 release.countDown();
                 assertArrayEquals(new int[] {0, 0}, first.get(WAIT, TimeUnit.MILLISECONDS), "the lower provider took the first at once");
                 List<long[]> got = PortPackets.take(kernel, port, 3, arena);
@@ -418,12 +425,9 @@ class ConcurrentIssueTest {
                 MemorySegment[] ovs = overlappeds(ws2, arena, 3);
                 Window w = new Window(ovs[0]);
                 LowerIssue.injectAroundLowerCall(w::hold, null);
-                Future<int[]> first = send(ws2, p.client(), Buffers.pattern(arena, 100, 1), ovs[0], arena);
-                assertTrue(w.inside.await(WAIT, TimeUnit.MILLISECONDS));
-                assertArrayEquals(new int[] {SOCKET_ERROR(), WSA_IO_PENDING()},
-                        send(ws2, p.client(), Buffers.pattern(arena, 200, 2), ovs[1], arena).get(WAIT, TimeUnit.MILLISECONDS), "delayed");
-                assertArrayEquals(new int[] {SOCKET_ERROR(), WSA_IO_PENDING()},
-                        send(ws2, p.client(), Buffers.pattern(arena, 300, 3), ovs[2], arena).get(WAIT, TimeUnit.MILLISECONDS));
+                Future<int[]> first = firstInsideItsLowerCall(ws2, p.client(), w, ovs[0], arena);
+                assertQueued(ws2, p.client(), 2, 200, ovs[1], arena, "delayed");
+                assertQueued(ws2, p.client(), 3, 300, ovs[2], arena, "send 3 queued");
                 long t = ticket.get();
                 assertTrue(threads.submit(() -> LayeredProvider.releaseDelayed(t)).get(WAIT, TimeUnit.MILLISECONDS),
                         "released while the first is inside its lower call");
