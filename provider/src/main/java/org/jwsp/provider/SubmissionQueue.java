@@ -93,7 +93,7 @@ final class SubmissionQueue {
     /** 0 while the stream keeps its order; else the code every later send fails with ({@link #broken}). */
     private int brokenCode;
     /** When to hold an at-once lower send (see "Holding"). */
-    private final HoldRule hold = new HoldRule();
+    private final HoldRule holdRule = new HoldRule();
     /**
      * An at-once lower send is held: its sends are finished, and new ones wait until the worker
      * takes the hold's packet from jwsp's port ({@link #holdEnded}). One packet per hold.
@@ -168,7 +168,7 @@ final class SubmissionQueue {
         proxiesPending = 0;
         brokenCode = 0;
         deferredShutdown = -1;
-        hold.reset();
+        holdRule.reset();
         held = false; // a packet still out for it names the old context value: the worker finds no socket
     }
 
@@ -298,7 +298,7 @@ final class SubmissionQueue {
 
     /** Whether to hold the at-once send being issued (see "Holding"). */
     private boolean holds() {
-        return socket.port != null && !socket.lowerPostsImmediate && !socket.messageOriented && hold.holdsNext();
+        return socket.port != null && !socket.lowerPostsImmediate && !socket.messageOriented && holdRule.holdsNext();
     }
 
     /** Holds the socket after an at-once lower send: later sends wait until the worker takes the hold's packet. */
@@ -316,7 +316,7 @@ final class SubmissionQueue {
         }
         held = false;
         if (waiting.isEmpty()) {
-            hold.mergedNothing();
+            holdRule.mergedNothing();
         }
         pump(s);
         wakeWaiters();
@@ -349,7 +349,7 @@ final class SubmissionQueue {
         }
         split(leader, error, bytes);
         if (waiting.isEmpty()) {
-            hold.mergedNothing(); // nothing queued behind it to merge
+            holdRule.mergedNothing(); // nothing queued behind it to merge
         }
     }
 
@@ -545,14 +545,14 @@ final class SubmissionQueue {
         int earlyBytes = issue.earlyBytes;
         issue.end();
         if (members > 0 && socket.port != null && !socket.lowerPostsImmediate && !socket.messageOriented) {
-            hold.issued(members);
+            holdRule.issued(members);
         }
         if (rc == 0 && socket.lowerPostsImmediate) {
             inFlight = leader;
         } else if (rc == 0) {
             leader.atLower = false;
             split(leader, 0, s.bytes());
-            if (members > 0 && hold.holding()) {
+            if (members > 0 && holdRule.holding()) {
                 hold();
             }
         } else if (s.errno() == PENDING) {
